@@ -1,0 +1,19 @@
+"""One way to find shipped files (fonts, code lists, profiles, migrations), from source or frozen."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def package_root() -> Path:
+    """The ``fupin_desktop`` folder: inside the PyInstaller bundle when frozen."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root is not None:
+        return Path(frozen_root) / "fupin_desktop"
+    return Path(__file__).resolve().parent
+
+
+def resource_path(*parts: str) -> Path:
+    """Path of a file under ``fupin_desktop/resources``."""
+    return package_root().joinpath("resources", *parts)

@@ -1,0 +1,10 @@
+"""Alembic environment: always run with a connection handed in by ``fupin_desktop.store.db.migrate``."""
+
+from alembic import context
+
+from fupin_desktop.store.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

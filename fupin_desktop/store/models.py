@@ -1,0 +1,322 @@
+"""The database tables, as SQLAlchemy 2 typed ORM classes.
+
+Portable SQL only (SQLite here, PostgreSQL at county level later): UUID keys through ``Uuid``,
+dates and times as ``Date``/``DateTime``, multi-valued code fields as text joined by ``、``.
+Every record that people edit carries created/updated times and the operator who last changed it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from fupin_desktop.domain.clock import utc_now
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class Tracked:
+    """Created/updated times and the operator who last changed the record."""
+
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now, onupdate=utc_now)
+    updated_by: Mapped[str | None] = mapped_column(String(40))
+
+
+class Operator(Base):
+    """操作员: who is signed in; every change is attributed to one."""
+
+    __tablename__ = "operator"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(40))
+    role: Mapped[str] = mapped_column(String(20))  # village_clerk / township_clerk / reviewer / admin
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+
+
+class Setting(Base):
+    """Key/value settings that belong to the database (station profile, active province)."""
+
+    __tablename__ = "setting"
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Region(Tracked, Base):
+    """行政区划: county → township → village, with the 12-digit 统计用区划代码 where known."""
+
+    __tablename__ = "region"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    level: Mapped[str] = mapped_column(String(10))  # province / city / county / township / village
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("region.id"), index=True)
+
+
+class Household(Tracked, Base):
+    """户: a registered (建档立卡) household in a village."""
+
+    __tablename__ = "household"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("region.id"), index=True)
+    household_no: Mapped[str] = mapped_column(String(30), index=True)
+    card_no: Mapped[str | None] = mapped_column(String(30), index=True)  # 扶贫卡编号
+    village_group: Mapped[str | None] = mapped_column(String(30))  # 村民小组
+    address: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    household_type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str | None] = mapped_column(String(30))
+    main_cause: Mapped[str | None] = mapped_column(String(20))
+    other_causes: Mapped[str | None] = mapped_column(String(60))
+    # Kept by the services so that lists at county scale need no join to show the head.
+    head_name: Mapped[str | None] = mapped_column(String(40))
+    head_pinyin: Mapped[str | None] = mapped_column(String(120))
+    member_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    members: Mapped[list[Person]] = relationship(back_populates="household", order_by="Person.sort_order")
+
+
+class Person(Tracked, Base):
+    """成员: one member of a household."""
+
+    __tablename__ = "person"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(40), index=True)
+    name_pinyin: Mapped[str] = mapped_column(String(120), index=True)  # "zhangsanfeng"
+    name_initials: Mapped[str] = mapped_column(String(40), index=True)  # "zsf"
+    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    sex: Mapped[str | None] = mapped_column(String(2))
+    birth_date: Mapped[date | None] = mapped_column(Date)
+    ethnicity: Mapped[str | None] = mapped_column(String(20))
+    relation: Mapped[str | None] = mapped_column(String(20))
+    education: Mapped[str | None] = mapped_column(String(20))
+    school_status: Mapped[str | None] = mapped_column(String(20))
+    health: Mapped[str | None] = mapped_column(String(40))  # multi-select, joined by 、
+    labour: Mapped[str | None] = mapped_column(String(20))
+    employment: Mapped[str | None] = mapped_column(String(20))
+    work_place: Mapped[str | None] = mapped_column(String(60))
+    work_months: Mapped[int | None] = mapped_column(Integer)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)  # in a sealed submission
+
+    household: Mapped[Household] = relationship(back_populates="members")
+
+
+class Visit(Tracked, Base):
+    """走访: a visit to a household and what it changed."""
+
+    __tablename__ = "visit"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
+    visit_date: Mapped[date] = mapped_column(Date, index=True)
+    visitors: Mapped[str] = mapped_column(String(80))
+    method: Mapped[str] = mapped_column(String(20))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    changes: Mapped[list[VisitChange]] = relationship(
+        back_populates="visit", cascade="all, delete-orphan", order_by="VisitChange.field"
+    )
+
+
+class VisitChange(Base):
+    """One field of one member as it was changed during a visit."""
+
+    __tablename__ = "visit_change"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    visit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("visit.id"), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    person_name: Mapped[str] = mapped_column(String(40))
+    field: Mapped[str] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    visit: Mapped[Visit] = relationship(back_populates="changes")
+
+
+class AuditEntry(Base):
+    """审计: who changed which field of which record, when, from what to what."""
+
+    __tablename__ = "audit_entry"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utc_now, index=True)
+    operator: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(10))  # create / update / delete / move
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    field: Mapped[str | None] = mapped_column(String(40))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+
+
+class Intention(Tracked, Base):
+    """意愿: a person's wish to train, enrol in a 技工院校, find work or start a business,
+    with its workflow state and, later, the follow-up."""
+
+    __tablename__ = "intention"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # training / school / employment / business
+    occupation: Mapped[str | None] = mapped_column(String(40))  # 工种
+    major: Mapped[str | None] = mapped_column(String(40))  # 专业
+    school: Mapped[str | None] = mapped_column(String(60))  # preferred 技工院校
+    training_type: Mapped[str | None] = mapped_column(String(20))
+    referral_source: Mapped[str | None] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20), default="DRAFT", index=True)
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    # follow-up after submission
+    provider: Mapped[str | None] = mapped_column(String(60))  # school or training provider
+    class_name: Mapped[str | None] = mapped_column(String(60))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    certificate: Mapped[str | None] = mapped_column(String(60))
+    employer: Mapped[str | None] = mapped_column(String(60))
+    employ_place: Mapped[str | None] = mapped_column(String(60))
+    employ_start: Mapped[date | None] = mapped_column(Date)
+    monthly_income: Mapped[int | None] = mapped_column(Integer)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    transitions: Mapped[list[IntentionTransition]] = relationship(
+        back_populates="intention", order_by="IntentionTransition.at"
+    )
+
+
+class IntentionTransition(Base):
+    """One step of an intention's workflow: from, to, when, who, why."""
+
+    __tablename__ = "intention_transition"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    intention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intention.id"), index=True)
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    operator: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    intention: Mapped[Intention] = relationship(back_populates="transitions")
+
+
+class SubsidyGrant(Base):
+    """A subsidy paid to a person (training subsidy, living allowance, travel aid): the yearly limits count these."""
+
+    __tablename__ = "subsidy_grant"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    intention_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intention.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # training / living / travel
+    granted_on: Mapped[date] = mapped_column(Date)
+    amount_yuan: Mapped[int] = mapped_column(Integer, default=0)
+    operator: Mapped[str] = mapped_column(String(40))
+
+
+class PublicNotice(Tracked, Base):
+    """公示批次: a list of approved people posted for a fixed period."""
+
+    __tablename__ = "public_notice"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    region_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("region.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date)
+    place: Mapped[str] = mapped_column(String(80))
+    complaint_phone: Mapped[str] = mapped_column(String(20))
+    issuing_unit: Mapped[str] = mapped_column(String(80))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    entries: Mapped[list[NoticeEntry]] = relationship(back_populates="notice")
+
+
+class NoticeEntry(Base):
+    """One intention listed in a 公示 batch."""
+
+    __tablename__ = "notice_entry"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("public_notice.id"), index=True)
+    intention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intention.id"), index=True)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    notice: Mapped[PublicNotice] = relationship(back_populates="entries")
+    __table_args__ = (UniqueConstraint("notice_id", "intention_id"),)
+
+
+class Objection(Tracked, Base):
+    """异议: raised against a person during a 公示; blocks that person until resolved."""
+
+    __tablename__ = "objection"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    notice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("public_notice.id"), index=True)
+    intention_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("intention.id"), index=True)
+    raised_by: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(20))  # 来电 / 来访 / 信函 …
+    raised_on: Mapped[date] = mapped_column(Date)
+    content: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(10))  # None while open; 维持 / 撤销 / 更正
+    resolved_on: Mapped[date | None] = mapped_column(Date)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+
+class Submission(Base):
+    """上报/封存: a sealed, numbered summary sheet with its frozen snapshot."""
+
+    __tablename__ = "submission"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    sheet_code: Mapped[str] = mapped_column(String(30))
+    unit_name: Mapped[str] = mapped_column(String(80))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    replaces_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("submission.id"))
+    region_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("region.id"))
+    sealed_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    sealed_by: Mapped[str] = mapped_column(String(40))
+    row_count: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64), index=True)
+    snapshot: Mapped[str] = mapped_column(Text)  # canonical JSON of header, rows and sign-off block
+    xlsx_path: Mapped[str | None] = mapped_column(Text)
+    pdf_path: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("unit_name", "year", "number"),)
+
+
+class SubmissionItem(Base):
+    """An intention frozen in a submission (and locked against edits)."""
+
+    __tablename__ = "submission_item"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    submission_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("submission.id"), index=True)
+    intention_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("intention.id"), index=True)
+    person_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"), index=True)
+
+
+Index("ix_person_household_relation", Person.household_id, Person.relation)
+Index("ix_household_village_no", Household.village_id, Household.household_no)

@@ -1,0 +1,78 @@
+"""The unit of work: one use case, one transaction, rolled back unless ``commit()`` is called."""
+
+from __future__ import annotations
+
+import uuid
+from types import TracebackType
+
+from sqlalchemy.orm import Session
+
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.models import AuditEntry
+
+
+class UnitOfWork:
+    """A session bound to the operator whose changes it records in the audit table."""
+
+    def __init__(self, database: Database, operator: str) -> None:
+        self._database = database
+        self.operator = operator
+        self._session: Session | None = None
+        self._committed = False
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside its with-block")
+        return self._session
+
+    def __enter__(self) -> UnitOfWork:
+        self._session = self._database.session_factory()
+        self._committed = False
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            if not self._committed:
+                session.rollback()
+        finally:
+            session.close()
+            self._session = None
+
+    def commit(self) -> None:
+        self.session.commit()
+        self._committed = True
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: uuid.UUID,
+        field: str | None = None,
+        old: object = None,
+        new: object = None,
+    ) -> None:
+        """Record who changed what; values are stored as display text."""
+        self.session.add(
+            AuditEntry(
+                operator=self.operator,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                field=field,
+                old_value=_text(old),
+                new_value=_text(new),
+            )
+        )
+
+
+def _text(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    return str(value)
