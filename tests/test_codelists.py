@@ -30,7 +30,7 @@ EXPECTED = {
 
 
 def test_all_expected_lists_are_shipped() -> None:
-    assert EXPECTED <= set(all_codelists())
+    assert set(all_codelists()) >= EXPECTED
 
 
 def test_ethnicity_gb3304() -> None:
@@ -73,9 +73,7 @@ def test_ethnicity_gb3304() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_every_list_is_well_formed(name: str) -> None:
-    raw = json.loads(
-        resource_path("codelists", f"{name}.json").read_text(encoding="utf-8")
-    )
+    raw = json.loads(resource_path("codelists", f"{name}.json").read_text(encoding="utf-8"))
     assert raw["name"] == name
     cl = codelist(name)
     assert isinstance(cl, CodeList)

@@ -89,9 +89,7 @@ def test_seed_values() -> None:
     assert "progress_school" in load_profile("heilongjiang").sheets
     assert "visit_record" in load_profile("shanxi_linfen").sheets
     assert load_profile("shanxi_linfen").is_defaulted("notice.min_days")
-    assert not load_profile("shanxi_linfen").is_defaulted(
-        "subsidies.travel_aid_max_yuan"
-    )
+    assert not load_profile("shanxi_linfen").is_defaulted("subsidies.travel_aid_max_yuan")
 
 
 def test_heilongjiang_pairing_table() -> None:
@@ -119,9 +117,7 @@ def test_notice_end_date_calendar() -> None:
     p = load_profile("default")
     assert p.notice_end_date(date(2024, 11, 1)) == date(2024, 11, 6)
     assert p.notice_end_date(date(2024, 12, 29)) == date(2025, 1, 3)
-    assert NoticeRules(7, "calendar", "x").end_date(date(2024, 2, 25)) == date(
-        2024, 3, 3
-    )
+    assert NoticeRules(7, "calendar", "x").end_date(date(2024, 2, 25)) == date(2024, 3, 3)
 
 
 def test_notice_end_date_working_days() -> None:
@@ -129,12 +125,8 @@ def test_notice_end_date_working_days() -> None:
     friday = date(2024, 11, 22)
     assert friday.weekday() == 4
     assert rules.end_date(friday) == date(2024, 11, 29)  # the next Friday
-    assert rules.end_date(date(2024, 11, 18)) == date(
-        2024, 11, 25
-    )  # Monday -> next Monday
-    assert rules.end_date(date(2024, 11, 23)) == date(
-        2024, 11, 29
-    )  # Saturday -> Friday
+    assert rules.end_date(date(2024, 11, 18)) == date(2024, 11, 25)  # Monday -> next Monday
+    assert rules.end_date(date(2024, 11, 23)) == date(2024, 11, 29)  # Saturday -> Friday
     assert NoticeRules(7, "working", "x").end_date(friday) == date(2024, 12, 3)
 
 

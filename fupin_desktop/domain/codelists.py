@@ -43,12 +43,8 @@ class CodeList:
     multi: bool
     items: tuple[CodeItem, ...]
     note: str = ""
-    _by_code: dict[str, str] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-    _by_name: dict[str, str] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
+    _by_code: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_name: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for item in self.items:
@@ -81,9 +77,7 @@ def _parse(name: str, data: Any) -> CodeList:
     if not isinstance(data, dict):
         raise CodeListError(f"代码表 {name}：文件内容不是对象")
     try:
-        items = tuple(
-            CodeItem(code=str(i["code"]), name=str(i["name"])) for i in data["items"]
-        )
+        items = tuple(CodeItem(code=str(i["code"]), name=str(i["name"])) for i in data["items"])
         result = CodeList(
             name=str(data["name"]),
             title=str(data["title"]),
@@ -115,9 +109,7 @@ def codelist(name: str) -> CodeList:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CodeListError(
-            f"代码表 {name}：JSON 格式错误（第{exc.lineno}行）"
-        ) from exc
+        raise CodeListError(f"代码表 {name}：JSON 格式错误（第{exc.lineno}行）") from exc
     return _parse(name, data)
 
 

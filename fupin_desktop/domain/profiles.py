@@ -50,9 +50,7 @@ class NoticeRules:
     @property
     def label(self) -> str:
         """E.g. ``"5个自然日"`` or ``"7个工作日"``."""
-        return (
-            f"{self.min_days}个{'工作日' if self.day_kind == 'working' else '自然日'}"
-        )
+        return f"{self.min_days}个{'工作日' if self.day_kind == 'working' else '自然日'}"
 
     def end_date(self, start: dt.date) -> dt.date:
         """The earliest date the notice may end.
@@ -163,18 +161,14 @@ class ProvinceProfile:
         """Earliest end date of a 公示 that starts on ``start`` under this profile."""
         return self.notice.end_date(start)
 
-    def next_deadlines(
-        self, today: dt.date, count: int = 2
-    ) -> list[tuple[dt.date, str]]:
+    def next_deadlines(self, today: dt.date, count: int = 2) -> list[tuple[dt.date, str]]:
         """The next ``count`` report deadlines on or after ``today``, soonest first."""
         if count <= 0 or not self.report_deadlines:
             return []
         found: list[tuple[dt.date, str]] = []
         year = today.year
         while len(found) < count:
-            for deadline in sorted(
-                self.report_deadlines, key=lambda d: (d.month, d.day)
-            ):
+            for deadline in sorted(self.report_deadlines, key=lambda d: (d.month, d.day)):
                 when = deadline.on(year)
                 if when >= today:
                     found.append((when, deadline.title))
@@ -221,9 +215,7 @@ def _parse(code: str, data: Any) -> ProvinceProfile:
         n = data["notice"]
         day_kind = n.get("day_kind", "calendar")
         if day_kind not in ("calendar", "working"):
-            raise ProfileError(
-                f"配置 {code}：公示天数类型应为 calendar 或 working，不是 {day_kind}"
-            )
+            raise ProfileError(f"配置 {code}：公示天数类型应为 calendar 或 working，不是 {day_kind}")
         notice = NoticeRules(
             int(n["min_days"]),
             day_kind,
@@ -250,12 +242,8 @@ def _parse(code: str, data: Any) -> ProvinceProfile:
             ),
             subsidies=Subsidies(
                 training_per_year_max=int(subs["training_per_year_max"]),
-                living_allowance_yuan_per_day=int(
-                    subs["living_allowance_yuan_per_day"]
-                ),
-                living_allowance_per_year_max=int(
-                    subs["living_allowance_per_year_max"]
-                ),
+                living_allowance_yuan_per_day=int(subs["living_allowance_yuan_per_day"]),
+                living_allowance_per_year_max=int(subs["living_allowance_per_year_max"]),
                 travel_aid_max_yuan=int(subs["travel_aid_max_yuan"]),
                 other=tuple(str(x) for x in subs.get("other", [])),
             ),
@@ -263,9 +251,7 @@ def _parse(code: str, data: Any) -> ProvinceProfile:
             data_exchange_deadlines=_deadlines(data.get("data_exchange_deadlines")),
             sheets=tuple(str(s) for s in data.get("sheets", [])),
             schools=tuple(
-                SchoolPairing(
-                    str(s["name"]), tuple(str(c) for c in s.get("counties", []))
-                )
+                SchoolPairing(str(s["name"]), tuple(str(c) for c in s.get("counties", [])))
                 for s in data.get("schools", [])
             ),
             notes=str(data.get("notes", "")),

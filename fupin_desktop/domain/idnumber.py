@@ -1,0 +1,179 @@
+"""居民身份证号 (GB 11643-1999) as a value object.
+
+The check character and the birth date come from python-stdnum's ``cn.ric``; its area-code check
+does not. stdnum refuses a number whose area code it does not know, or whose county was created
+after the birth year, yet such numbers are real: people born before a county existed were issued
+cards with the new code, and stdnum's table lags behind the official one. Here those cases are
+warnings that the user can confirm, never errors.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from stdnum import numdb
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError
+
+from fupin_desktop.domain import clock
+
+__all__ = ["IdNumber", "IdNumberError", "make_id_number"]
+
+LABEL: Final = "身份证号"
+LENGTH: Final = 18
+FIRST_GENERATION_LENGTH: Final = 15
+EARLIEST_BIRTH_YEAR: Final = 1900
+
+# Full-width digits and X come from Chinese input methods; lower-case x from typing by hand.
+_NORMALISE: Final = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "Ｘ": "X", "ｘ": "X", "x": "X"})
+_ASCII_DIGITS: Final = frozenset("0123456789")
+_RANGED_COUNTY: Final = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
+
+
+class IdNumberError(ValueError):
+    """A 身份证号 that cannot be accepted; ``str()`` is the Chinese message shown to the user."""
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    """A checked 18-character number with what it encodes: birth date, sex and area code.
+
+    ``warnings`` holds doubts that do not make the number invalid (an unknown area code).
+    Build one with :meth:`parse`; direct construction only checks that the parts agree.
+    """
+
+    value: str
+    birth_date: date
+    sex: str
+    area_code: str
+    warnings: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Guards against hand-built instances that would bypass parse(); cheap and local.
+        if (
+            len(self.value) != LENGTH
+            or not _all_digits(self.value[:-1])
+            or ric.calc_check_digit(self.value) != self.value[-1]
+            or self.area_code != self.value[:6]
+            or _date_digits(self.birth_date) != self.value[6:14]
+            or self.sex != _sex_of(self.value)
+        ):
+            raise IdNumberError(f"{LABEL}“{self.value}”与其出生日期、性别或地区码不一致")
+
+    @classmethod
+    def parse(cls, text: str, *, today: date | None = None) -> IdNumber:
+        """Check and normalise what the user typed; raise :class:`IdNumberError` if unusable.
+
+        ``today`` bounds the birth date (defaults to the domain clock, so tests can pin it).
+        """
+        value = "".join(text.split()).translate(_NORMALISE).upper()
+        if not value:
+            raise IdNumberError(f"{LABEL}不能为空，请按户口簿填写")
+        if len(value) == FIRST_GENERATION_LENGTH and _all_digits(value):
+            raise IdNumberError(f"{LABEL}为15位的第一代号码，已停止使用，请填写18位号码（可在户口簿上查到）")
+        if len(value) != LENGTH:
+            raise IdNumberError(f"{LABEL}应为18位，现为{len(value)}位")
+        for position, char in enumerate(value[:-1], start=1):
+            if char not in _ASCII_DIGITS:
+                raise IdNumberError(f"{LABEL}“{value}”第{position}位“{char}”不是数字，前17位应全为数字")
+        if value[-1] not in _ASCII_DIGITS and value[-1] != "X":
+            raise IdNumberError(f"{LABEL}“{value}”最后一位“{value[-1]}”应为数字或X")
+
+        digits = value[6:14]
+        try:
+            birth = ric.get_birth_date(value)
+        except ValidationError:
+            raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}不存在") from None
+
+        expected = ric.calc_check_digit(value)
+        if value[-1] != expected:
+            raise IdNumberError(f"{LABEL}“{value}”的校验位应为{expected}，现为{value[-1]}，请核对")
+
+        if birth.year < EARLIEST_BIRTH_YEAR:
+            raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}早于1900年，请核对")
+        if birth > (today if today is not None else clock.today()):
+            raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}晚于今天，请核对")
+
+        return cls(
+            value=value,
+            birth_date=birth,
+            sex=_sex_of(value),
+            area_code=value[:6],
+            warnings=_area_warnings(value[:6], birth.year),
+        )
+
+    def age_on(self, day: date) -> int:
+        """Age in full years on ``day`` (the birthday itself counts)."""
+        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
+        return day.year - self.birth_date.year - int(before_birthday)
+
+    def masked(self) -> str:
+        """First 6 and last 4 characters, for internal sheets that must not show the whole number."""
+        return f"{self.value[:6]}********{self.value[-4:]}"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def make_id_number(area_code: str, birth: date, sequence: int) -> str:
+    """A valid number for synthetic data: odd ``sequence`` gives 男, even gives 女."""
+    if len(area_code) != 6 or not _all_digits(area_code):
+        raise ValueError(f"地区码应为6位数字：{area_code!r}")
+    if not 0 <= sequence <= 999:
+        raise ValueError(f"顺序码应在0–999之间：{sequence}")
+    if birth.year < 1000:  # the number holds a four-digit year; earlier years are kept for tests
+        raise ValueError(f"出生日期超出范围：{birth.isoformat()}")
+    body = f"{area_code}{_date_digits(birth)}{sequence:03d}"
+    # calc_check_digit ignores the last character, so any placeholder will do.
+    return body + ric.calc_check_digit(body + "0")
+
+
+def _all_digits(text: str) -> bool:
+    # str.isdigit() would also accept full-width and other scripts' digits.
+    return bool(text) and all(char in _ASCII_DIGITS for char in text)
+
+
+def _date_digits(day: date) -> str:
+    # Not strftime: "%Y" is not zero-padded below year 1000 on every platform.
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _sex_of(value: str) -> str:
+    return "男" if int(value[16]) % 2 == 1 else "女"
+
+
+def _area_warnings(area_code: str, birth_year: int) -> tuple[str, ...]:
+    """Doubts about the area code, read from stdnum's table without its strict year rule."""
+    info: dict[str, str] = {}
+    for _prefix, properties in numdb.get("cn/loc").info(area_code):
+        info.update(properties)
+    county = info.get("county")
+    prefix = f"{LABEL}前6位地区码{area_code}"
+    if not county:
+        return (f"{prefix}不在已知区划表中，请核对",)
+
+    province = info.get("province", "")
+    later: list[tuple[int, str]] = []
+    earlier: list[tuple[int, str]] = []
+    for entry in county.split(","):
+        match = _RANGED_COUNTY.match(entry)
+        if match is None:
+            return ()  # in use throughout
+        start, end, name = int(match[1] or 0), int(match[2] or 9999), match[3]
+        if start <= birth_year <= end:
+            return ()
+        if birth_year < start:
+            later.append((start, name))
+        else:
+            earlier.append((end, name))
+    if later:
+        start, name = min(later)
+        return (
+            f"{prefix}（{province}{name}）自{start}年起使用，晚于出生年份{birth_year}年；"
+            "按新区划换发的证件也会如此，请核对",
+        )
+    end, name = max(earlier)
+    return (f"{prefix}（{province}{name}）已于{end}年后停用，早于出生年份{birth_year}年，请核对",)

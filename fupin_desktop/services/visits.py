@@ -1,0 +1,77 @@
+"""Recording a household visit (走访): the visit and what it changed on which member, in one transaction."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.validation import Problem
+from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import PERSON_FIELDS, person_facts, update_person
+from fupin_desktop.store.models import Household, Person, Visit, VisitChange
+from fupin_desktop.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    visit_date: date
+    visitors: str
+    method: str
+    notes: str = ""
+    # person id → {field name: new value}; only fields that really change are stored.
+    member_updates: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+
+
+def record_visit(uow: UnitOfWork, household_id: uuid.UUID, visit: VisitInput) -> tuple[uuid.UUID, list[Problem]]:
+    """Store a visit and apply its member updates through the same rules as a form edit."""
+    household = uow.session.get(Household, household_id)
+    if household is None:
+        raise ServiceError("该户已不存在（可能已在其他窗口删除），请刷新列表。")
+    if visit.visit_date > clock_today():
+        raise ServiceError(f"走访日期{visit.visit_date:%Y年%m月%d日}晚于今天，请核对。")
+    if not visit.visitors.strip():
+        raise ServiceError("请填写走访人。")
+    if not visit.method.strip():
+        raise ServiceError("请选择走访方式。")
+    record = Visit(
+        household_id=household.id,
+        visit_date=visit.visit_date,
+        visitors=visit.visitors.strip(),
+        method=visit.method.strip(),
+        notes=visit.notes.strip() or None,
+        updated_by=uow.operator,
+    )
+    uow.session.add(record)
+    warnings: list[Problem] = []
+    for person_id, updates in visit.member_updates.items():
+        person = uow.session.get(Person, person_id)
+        if person is None or person.household_id != household.id:
+            raise ServiceError("走访记录中的成员不属于该户，请刷新后重试。")
+        unknown = set(updates) - set(PERSON_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown person fields: {sorted(unknown)}")
+        before = person_facts(person)
+        after = replace(before, **updates)  # type: ignore[arg-type]
+        changed = [name for name in updates if getattr(before, name) != getattr(after, name)]
+        if not changed:
+            continue
+        warnings.extend(update_person(uow, person.id, after, on=visit.visit_date))
+        for name in changed:
+            record.changes.append(
+                VisitChange(
+                    person_id=person.id,
+                    person_name=person.name,
+                    field=name,
+                    old_value=_text(getattr(before, name)),
+                    new_value=_text(getattr(person, name)),
+                )
+            )
+    uow.session.flush()
+    uow.audit("create", "visit", record.id, new=f"{visit.visit_date} {record.visitors}")
+    return record.id, warnings
+
+
+def _text(value: object) -> str | None:
+    return None if value is None or value == "" else str(value)

@@ -1,0 +1,34 @@
+"""What every page of the window shares: the open database, the signed-in operator, change signals."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from fupin_desktop.services.settings import StationProfile, load_station_profile
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.uow import UnitOfWork
+
+
+class AppContext(QObject):
+    """Passed to every page; pages talk to each other only through its signals."""
+
+    # Emitted after a use case committed: the kind of record that changed ("household", "intention", …).
+    data_changed = Signal(str)
+    profile_changed = Signal()
+
+    def __init__(self, database: Database, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.database = database
+        with database.session_factory() as session:
+            self.profile: StationProfile = load_station_profile(session)
+
+    @property
+    def operator(self) -> str:
+        return self.profile.operator_name or "未登录"
+
+    def unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.database, self.operator)
+
+    def set_profile(self, profile: StationProfile) -> None:
+        self.profile = profile
+        self.profile_changed.emit()

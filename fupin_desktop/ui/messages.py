@@ -1,0 +1,26 @@
+"""Telling the user about expected failures where they are (bugs go to the crash dialog instead)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from fupin_desktop.services.errors import ServiceError, ValidationFailed
+from fupin_desktop.store.errors import StoreError
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (ServiceError, StoreError, OSError)
+
+
+def describe(error: BaseException) -> str:
+    """The Chinese text for an expected error; validation problems one per line."""
+    if isinstance(error, ValidationFailed):
+        return "\n".join(f"• {p.message}" for p in error.problems if p.is_error) or str(error)
+    if isinstance(error, PermissionError):
+        return f"没有权限写入“{error.filename}”，请换一个文件夹或关闭正在使用该文件的程序。"
+    if isinstance(error, OSError) and not isinstance(error, ServiceError | StoreError):
+        where = f"“{error.filename}”" if error.filename else ""
+        return f"文件操作失败{where}：{error.strerror or error}"
+    return str(error)
+
+
+def show_error(parent: QWidget | None, error: BaseException, title: str = "无法完成") -> None:
+    QMessageBox.warning(parent, title, describe(error))

@@ -1,0 +1,61 @@
+"""The command line, run as a user runs it: a separate process on a database file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from fupin_desktop.services.regions import region_nodes
+from fupin_desktop.store.db import open_database
+from fupin_desktop.store.models import Household, Person
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fupin_desktop", *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = run_cli("--help")
+    assert result.returncode == 0
+    assert "demo" in result.stdout
+
+
+def test_demo_fills_a_database_that_later_commands_open(tmp_path: Path) -> None:
+    db_path = tmp_path / "demo.db"
+    result = run_cli("--db", str(db_path), "demo", "--households", "300", "--seed", "7")
+    assert result.returncode == 0, result.stderr
+    assert "300户" in result.stdout
+    database = open_database(db_path)
+    try:
+        with database.session_factory() as session:
+            households = session.scalar(select(func.count()).select_from(Household))
+            people = session.scalar(select(func.count()).select_from(Person))
+            county = next(node for node in region_nodes(session) if node.level == "county")
+    finally:
+        database.dispose()
+    assert households == 300
+    assert people and people > 300
+    assert county.household_count == 300
+
+
+def test_demo_refuses_a_database_that_already_has_households(tmp_path: Path) -> None:
+    db_path = tmp_path / "demo.db"
+    assert run_cli("--db", str(db_path), "demo", "--households", "50").returncode == 0
+    again = run_cli("--db", str(db_path), "demo", "--households", "50")
+    assert again.returncode == 1
+    assert "错误" in again.stderr
+    assert "Traceback" not in again.stderr
+
+
+def test_a_file_that_is_not_a_database_gets_a_chinese_message(tmp_path: Path) -> None:
+    bogus = tmp_path / "x.db"
+    bogus.write_bytes(b"PK\x03\x04 not sqlite")
+    result = run_cli("--db", str(bogus), "demo", "--households", "5")
+    assert result.returncode == 1
+    assert "不是本程序的数据库文件" in result.stderr
+    assert bogus.read_bytes() == b"PK\x03\x04 not sqlite"
