@@ -1,4 +1,4 @@
-"""One way to find shipped files (fonts, code lists, profiles, migrations), from source or frozen."""
+"""One way to find shipped files (fonts, icons, code lists, profiles, migrations), from source or frozen."""
 
 from __future__ import annotations
 
@@ -17,3 +17,13 @@ def package_root() -> Path:
 def resource_path(*parts: str) -> Path:
     """Path of a file under ``fupin_desktop/resources``."""
     return package_root().joinpath("resources", *parts)
+
+
+def migrations_path() -> Path:
+    """The Alembic script folder (env.py, versions/): plain files that Alembic reads, also when frozen."""
+    return package_root() / "store" / "migrations"
+
+
+def icon_path(size: int = 256) -> Path:
+    """The application icon as PNG (16, 24, 32, 48, 64, 128, 256 or 512 pixels)."""
+    return resource_path("icons", f"fupin-desktop-{size}.png")

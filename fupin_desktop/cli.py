@@ -21,6 +21,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", type=Path, metavar="PATH", help="数据库文件（默认在用户数据文件夹中）")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="自检：在临时数据库上（不显示窗口）生成演示数据、打开主窗口、封存并校验一张小表；全部通过时退出码为0",
+    )
+    parser.add_argument(
+        "--measure-startup", action="store_true", help="打开窗口，打印从进程启动到主窗口首次绘制的用时，然后退出"
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="命令")
     for name in COMMAND_MODULES:
         importlib.import_module(f"fupin_desktop.commands.{name}").register(subparsers)
@@ -30,10 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        from fupin_desktop.selftest import run_self_test
+
+        return run_self_test()
     if args.command is None:
         from fupin_desktop.ui.app import run_gui
 
-        return run_gui(args.db)
+        return run_gui(args.db, measure_startup=args.measure_startup)
     return int(args.run(args))
 
 

@@ -19,10 +19,11 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fupin_desktop.assets import migrations_path
 from fupin_desktop.store.errors import DatabaseLocked, DatabaseTooNew, NotADatabase, StoreError
 
 APP_NAME = "fupin-desktop"
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = migrations_path()
 
 
 def default_database_path() -> Path:

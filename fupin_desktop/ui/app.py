@@ -1,18 +1,30 @@
-"""Start-up of the window: QApplication, the bundled font, the database, the main window."""
+"""Start-up of the window: logging and the crash hook, QApplication with the program's identity and
+bundled font, the database, the main window with its 帮助 menu."""
 
 from __future__ import annotations
 
+import logging
+import platform
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
-from fupin_desktop.assets import resource_path
-from fupin_desktop.store.db import open_database
+from fupin_desktop import __version__
+from fupin_desktop.assets import icon_path, resource_path
+from fupin_desktop.logging_setup import setup_logging
+from fupin_desktop.startup_clock import seconds_since_process_start
+from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.errors import StoreError
 
+APP_NAME = "fupin-desktop"  # folders, QSettings, the .desktop file
 APP_DISPLAY_NAME = "扶贫就业信息采集"
+ORGANIZATION_NAME = "fupin"
+ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+log = logging.getLogger(__name__)
 
 
 def load_bundled_fonts() -> str | None:
@@ -26,30 +38,130 @@ def load_bundled_fonts() -> str | None:
     return family
 
 
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(icon_path(size)))
+    return icon
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     assert isinstance(app, QApplication)
-    app.setApplicationName("fupin-desktop")
+    app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_DISPLAY_NAME)
-    app.setOrganizationName("fupin")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName(ORGANIZATION_NAME)
+    app.setDesktopFileName(APP_NAME)  # ties the window to fupin-desktop.desktop (taskbar icon, name)
+    app.setWindowIcon(app_icon())
     family = load_bundled_fonts()
     if family:
         app.setFont(QFont(family, 10))
     return app
 
 
-def run_gui(db_path: Path | None) -> int:
-    app = make_application()
+def bootstrap(log_dir: Path | None = None) -> Path | None:
+    """Start-up work that must not happen at import time: the log file. Returns its path, or None
+    when the log folder cannot be written (the program still runs; the crash dialog says so)."""
     try:
-        database = open_database(db_path)
-    except StoreError as error:
-        QMessageBox.critical(None, APP_DISPLAY_NAME, str(error))
-        return 1
+        log_path = setup_logging(log_dir)
+    except OSError as error:
+        print(f"无法写日志文件：{error}", file=sys.stderr)
+        return None
+    log.info(
+        "启动 %s %s（Python %s，%s，%s）",
+        APP_DISPLAY_NAME,
+        __version__,
+        platform.python_version(),
+        platform.platform(),
+        "安装包" if getattr(sys, "frozen", False) else "源代码",
+    )
+    return log_path
+
+
+def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
+    """帮助 → 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from fupin_desktop.ui.about import AboutDialog
+
+    menu_bar = window.menuBar()
+    menu = next(
+        (
+            action.menu()
+            for action in menu_bar.actions()
+            if isinstance(action.menu(), QMenu) and action.text().replace("&", "").startswith("帮助")
+        ),
+        None,
+    )
+    if menu is None:
+        menu = menu_bar.addMenu("帮助(&H)")
+    else:
+        menu.addSeparator()
+    about = menu.addAction("关于扶贫就业信息采集(&A)…")
+    about.setObjectName("about_action")
+    about.triggered.connect(lambda: AboutDialog(database_path, log_path, window).exec())
+    if log_path is not None:
+        open_logs = menu.addAction("打开日志文件夹")
+        open_logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path.parent))))
+    return menu
+
+
+def create_main_window(database: Database, log_path: Path | None) -> QMainWindow:
     from fupin_desktop.ui.main_window import MainWindow
 
     window = MainWindow(database)
-    window.show()
+    add_help_menu(window, database.path, log_path)
+    return window
+
+
+class FirstPaintProbe(QObject):
+    """Emits ``painted`` once, with the seconds since the process started, at the window's first paint."""
+
+    painted = Signal(float)
+
+    def __init__(self, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.seconds: float | None = None
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.seconds is None:
+            self.seconds = seconds_since_process_start() or 0.0
+            watched.removeEventFilter(self)
+            self.painted.emit(self.seconds)
+        return False
+
+
+def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
+    """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
+    from fupin_desktop.ui.crash import install_excepthook
+
+    log_path = bootstrap()
+    app = make_application()
+    reporter = install_excepthook(log_path)
     try:
+        database = open_database(db_path)
+    except StoreError as error:
+        log.warning("无法打开数据库：%s", error)
+        QMessageBox.critical(None, APP_DISPLAY_NAME, str(error))
+        return 1
+    try:
+        try:
+            window = create_main_window(database, log_path)
+        except Exception:
+            # A bug before the window exists: show the crash dialog alone, quit when it closes.
+            reporter.report(*sys.exc_info())  # type: ignore[arg-type]
+            if reporter.dialog is not None:
+                reporter.dialog.finished.connect(app.quit)
+                app.exec()
+            return 1
+        if measure_startup:
+            probe = FirstPaintProbe(window)
+            probe.painted.connect(lambda seconds: print(f"从进程启动到主窗口首次绘制：{seconds:.2f} 秒", flush=True))
+            probe.painted.connect(lambda _seconds: QTimer.singleShot(0, app.quit))
+        window.show()
         return app.exec()
     finally:
         database.dispose()

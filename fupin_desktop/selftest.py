@@ -1,0 +1,251 @@
+"""``fupin-desktop --self-test``: prove that an installed copy works, without touching the user's data.
+
+Each step prints one line and either returns a short detail, raises ``Skipped`` (with the reason),
+or raises anything else (a failure: its traceback is printed). The run stops at the first failure
+and exits 0 only if every step passed or was skipped. To add a step, write a function taking the
+``SelfTest`` and append a ``Step`` to ``STEPS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMainWindow
+
+    from fupin_desktop.store.db import Database
+
+DEMO_HOUSEHOLDS = 20
+FIRST_PAINT_TIMEOUT_MS = 15_000
+
+
+class Skipped(Exception):
+    """A step that does not apply to this build (e.g. a module not in it yet)."""
+
+
+@dataclass
+class SelfTest:
+    """What the steps share: the temporary folder and what earlier steps opened."""
+
+    work_dir: Path
+    log_dir: Path | None
+    log_path: Path | None = None
+    database: Database | None = None
+    window: QMainWindow | None = None
+    cleanups: list[Callable[[], None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    run: Callable[[SelfTest], str]
+
+
+def check_resources(test: SelfTest) -> str:
+    from fupin_desktop.assets import icon_path, migrations_path, resource_path
+    from fupin_desktop.domain.codelists import codelist, codelist_names
+    from fupin_desktop.domain.profiles import available_profiles
+
+    names = codelist_names()
+    for name in names:
+        if not codelist(name):
+            raise AssertionError(f"代码表“{name}”是空的")
+    profiles = available_profiles()  # parses every one
+    if not names or not profiles:
+        raise AssertionError(f"缺少代码表或省份配置（{resource_path()}）")
+    versions = sorted(p.name for p in (migrations_path() / "versions").glob("*.py"))
+    if not (migrations_path() / "env.py").is_file() or not versions:
+        raise AssertionError(f"缺少数据库迁移脚本（{migrations_path()}）")
+    if not icon_path(256).is_file():
+        raise AssertionError(f"缺少图标（{icon_path(256)}）")
+    fonts = len(list(resource_path("fonts").glob("*.ttf")))
+    return f"{len(names)}个代码表，{len(profiles)}个省份配置，{len(versions)}个迁移脚本，{fonts}个字体文件"
+
+
+def start_logging(test: SelfTest) -> str:
+    from fupin_desktop.ui.app import bootstrap
+
+    test.log_path = bootstrap(test.log_dir)
+    if test.log_path is None:
+        raise AssertionError("无法创建日志文件夹")
+    return str(test.log_path)
+
+
+def open_temporary_database(test: SelfTest) -> str:
+    from fupin_desktop.store.db import open_database
+
+    test.database = open_database(test.work_dir / "selftest.db")
+    test.cleanups.append(test.database.dispose)
+    return str(test.database.path)
+
+
+def make_demo_data(test: SelfTest) -> str:
+    from fupin_desktop.domain.clock import today
+    from fupin_desktop.services.demo import generate_demo
+
+    assert test.database is not None
+    with test.database.engine.begin() as connection:
+        summary = generate_demo(connection, DEMO_HOUSEHOLDS, seed=1, today=today())
+    return f"{summary.households}户，{summary.people}人，{summary.visits}次走访"
+
+
+def open_main_window(test: SelfTest) -> str:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from fupin_desktop.ui.app import FirstPaintProbe, create_main_window, make_application
+
+    assert test.database is not None
+    app = make_application()
+    window = create_main_window(test.database, test.log_path)
+    test.window = window
+    test.cleanups.append(window.deleteLater)
+    test.cleanups.append(window.close)
+    probe = FirstPaintProbe(window)
+    loop = QEventLoop()
+    probe.painted.connect(loop.quit)
+    QTimer.singleShot(FIRST_PAINT_TIMEOUT_MS, loop.quit)
+    window.show()
+    if probe.seconds is None:
+        loop.exec()
+    if probe.seconds is None:
+        raise AssertionError(f"主窗口{FIRST_PAINT_TIMEOUT_MS // 1000}秒内没有绘制")
+    image = window.grab().toImage()
+    if image.isNull() or image.width() < 200:
+        raise AssertionError("主窗口截图为空")
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    if not any(title.startswith("帮助") for title in menus):
+        raise AssertionError(f"菜单栏没有“帮助”：{menus}")
+    app.processEvents()
+    return f"{window.windowTitle()}，{app.platformName()}，自进程启动{probe.seconds:.2f}秒首次绘制"
+
+
+def open_about_dialog(test: SelfTest) -> str:
+    from fupin_desktop import __version__
+    from fupin_desktop.ui.about import AboutDialog
+
+    dialog = AboutDialog(test.database.path if test.database else None, test.log_path, test.window)
+    dialog.show()
+    shown = dialog.version_label.text()
+    dialog.close()
+    dialog.deleteLater()
+    if shown != __version__:
+        raise AssertionError(f"关于对话框显示版本“{shown}”，应为“{__version__}”")
+    return f"版本 {shown}"
+
+
+def seal_and_verify(test: SelfTest) -> str:
+    """Through the command line's contract (DESIGN.md): ``seal SHEET --out DIR`` then ``verify FILE``."""
+    try:
+        submissions = importlib.import_module("fupin_desktop.services.submissions")
+    except ModuleNotFoundError as error:
+        if error.name != "fupin_desktop.services.submissions":
+            raise
+        raise Skipped("本版本没有封存模块") from None
+    if not (hasattr(submissions, "seal") and hasattr(submissions, "verify")):
+        raise Skipped("封存模块没有 seal/verify")
+    from fupin_desktop.cli import build_parser, main
+
+    commands = _subcommands(build_parser())
+    if "seal" not in commands or "verify" not in commands:
+        raise AssertionError("有封存模块，但命令行缺少 seal 或 verify 命令")
+    sheet = next(
+        (
+            next(iter(action.choices))
+            for action in commands["seal"]._actions
+            if action.choices and not action.option_strings
+        ),
+        None,
+    )
+    if sheet is None:
+        raise AssertionError("seal 命令没有列出可封存的表")
+    assert test.database is not None
+    out = test.work_dir / "sealed"
+    code = main(["--db", str(test.database.path), "seal", str(sheet), "--out", str(out)])
+    if code != 0:
+        raise AssertionError(f"封存“{sheet}”失败，退出码 {code}")
+    files = sorted(p for p in out.rglob("*") if p.suffix.lower() in {".xlsx", ".pdf"})
+    if not files:
+        raise AssertionError(f"封存“{sheet}”没有写出 xlsx/pdf 文件")
+    for path in files:
+        code = main(["verify", str(path)])
+        if code != 0:
+            raise AssertionError(f"校验 {path.name} 失败，退出码 {code}")
+    return f"封存“{sheet}”，{len(files)}个文件校验一致"
+
+
+def _subcommands(parser: object) -> dict[str, object]:
+    import argparse
+
+    assert isinstance(parser, argparse.ArgumentParser)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return dict(action.choices)
+    return {}
+
+
+def check_log_written(test: SelfTest) -> str:
+    import logging
+
+    logging.getLogger("fupin_desktop.selftest").info("自检：日志可写")
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert test.log_path is not None
+    if not test.log_path.is_file() or "自检：日志可写" not in test.log_path.read_text(encoding="utf-8"):
+        raise AssertionError(f"日志文件没有写入：{test.log_path}")
+    return f"{test.log_path.stat().st_size} 字节"
+
+
+STEPS: list[Step] = [
+    Step("资源文件（代码表、省份配置、迁移脚本、图标、字体）", check_resources),
+    Step("日志文件", start_logging),
+    Step("打开临时数据库（建表迁移）", open_temporary_database),
+    Step(f"生成演示数据（{DEMO_HOUSEHOLDS}户）", make_demo_data),
+    Step("打开主窗口并等待首次绘制", open_main_window),
+    Step("关于对话框", open_about_dialog),
+    Step("封存一张小表并校验", seal_and_verify),
+    Step("日志写入", check_log_written),
+]
+
+
+def run_self_test(*, work_dir: Path | None = None, log_dir: Path | None = None, out: TextIO | None = None) -> int:
+    """Run every step on a temporary database (offscreen unless a display platform was chosen)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    stream = out or sys.stdout
+    from fupin_desktop import __version__
+
+    with tempfile.TemporaryDirectory(prefix="fupin-selftest-", ignore_cleanup_errors=True) as temporary:
+        test = SelfTest(work_dir=work_dir or Path(temporary), log_dir=log_dir)
+        print(f"扶贫就业信息采集 {__version__} 自检（临时文件夹 {test.work_dir}）", file=stream, flush=True)
+        failed = False
+        try:
+            for number, step in enumerate(STEPS, 1):
+                started = time.perf_counter()
+                prefix = f"[{number}/{len(STEPS)}] {step.title}："
+                try:
+                    detail = step.run(test)
+                except Skipped as reason:
+                    print(f"{prefix}跳过（{reason}）", file=stream, flush=True)
+                    continue
+                except Exception:
+                    print(f"{prefix}失败", file=stream, flush=True)
+                    traceback.print_exc(file=stream)
+                    failed = True
+                    break
+                print(f"{prefix}通过（{detail}；{time.perf_counter() - started:.2f}秒）", file=stream, flush=True)
+        finally:
+            for cleanup in reversed(test.cleanups):
+                cleanup()
+        if failed:
+            print("自检未通过。", file=stream, flush=True)
+            return 1
+        print("自检全部通过。", file=stream, flush=True)
+        return 0
