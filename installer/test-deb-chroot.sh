@@ -47,6 +47,7 @@ else
   echo "   用时 $((SECONDS - started)) 秒，已缓存到 $cache"
 fi
 
+chmod 0755 "$root"  # the root of a system: other users (_apt, the test user) must get in
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 mount --bind /dev/pts "$root/dev/pts"
@@ -64,10 +65,16 @@ echo "   用时 $((SECONDS - step)) 秒；系统中共 $(in_root dpkg-query -f '
 echo "== 检查安装结果"
 test -x "$root/usr/bin/fupin-desktop"
 test -f "$root/usr/share/applications/fupin-desktop.desktop"
-missing=$(in_root sh -c 'find /opt/fupin-desktop -name "*.so*" -type f | xargs ldd 2>/dev/null | grep "not found" | sort -u' || true)
+# Every library of the bundle (Qt's xcb platform plugin included, which --self-test offscreen does not
+# load) must find what it links against: in the bundle, or in the packages the .deb depends on.
+bundle_path=/opt/fupin-desktop/_internal:/opt/fupin-desktop/_internal/PySide6/Qt/lib
+missing=$(in_root env LD_LIBRARY_PATH=$bundle_path sh -c \
+  'find /opt/fupin-desktop -name "*.so*" -type f | xargs ldd 2>/dev/null | grep "not found" | sort -u' || true)
 if [ -n "$missing" ]; then
-  echo "缺少的系统库（不一定致命：插件只在用到时加载）：" && echo "$missing"
+  echo "缺少系统库（Depends 不全）：" >&2 && echo "$missing" >&2
+  exit 1
 fi
+echo "   程序包中 $(in_root find /opt/fupin-desktop -name '*.so*' -type f | wc -l) 个库的依赖都已满足"
 
 echo "== fupin-desktop --self-test（offscreen，普通用户）"
 in_root useradd -m clerk 2>/dev/null || true
