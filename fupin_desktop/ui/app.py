@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
@@ -79,12 +79,18 @@ def bootstrap(log_dir: Path | None = None) -> Path | None:
     return log_path
 
 
+def show_about(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> None:
+    from fupin_desktop.ui.about import AboutDialog
+
+    dialog = AboutDialog(database_path, log_path, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+
+
 def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
     """帮助 → 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
-
-    from fupin_desktop.ui.about import AboutDialog
 
     menu_bar = window.menuBar()
     menu = next(
@@ -101,7 +107,7 @@ def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Pat
         menu.addSeparator()
     about = menu.addAction("关于扶贫就业信息采集(&A)…")
     about.setObjectName("about_action")
-    about.triggered.connect(lambda: AboutDialog(database_path, log_path, window).exec())
+    about.triggered.connect(lambda: show_about(window, database_path, log_path))
     if log_path is not None:
         open_logs = menu.addAction("打开日志文件夹")
         open_logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path.parent))))

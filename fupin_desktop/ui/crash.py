@@ -149,27 +149,25 @@ class CrashReporter(QObject):
         self.dialog.activateWindow()
 
 
-_reporter: CrashReporter | None = None
+_previous_hooks: list[tuple[object, object]] = []
 
 
 def install_excepthook(log_path: Path | None) -> CrashReporter:
     """Route uncaught exceptions of every thread to the log and the crash dialog (call on the UI thread)."""
-    global _reporter
-    _reporter = CrashReporter(log_path)
-    reporter = _reporter
+    reporter = CrashReporter(log_path)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
             return
         reporter.report(args.exc_type, args.exc_value, args.exc_traceback)
 
+    _previous_hooks.append((sys.excepthook, threading.excepthook))
     sys.excepthook = reporter.report
     threading.excepthook = thread_hook
     return reporter
 
 
 def uninstall_excepthook() -> None:
-    global _reporter
-    sys.excepthook = sys.__excepthook__
-    threading.excepthook = threading.__excepthook__
-    _reporter = None
+    """Put back the hooks that were there before the last ``install_excepthook``."""
+    if _previous_hooks:
+        sys.excepthook, threading.excepthook = _previous_hooks.pop()  # type: ignore[assignment]
