@@ -9,6 +9,7 @@ and exits 0 only if every step passed or was skipped. To add a step, write a fun
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import sys
 import tempfile
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QMainWindow
 
     from fupin_desktop.store.db import Database
+
+log = logging.getLogger(__name__)
 
 DEMO_HOUSEHOLDS = 20
 FIRST_PAINT_TIMEOUT_MS = 15_000
@@ -193,9 +196,7 @@ def _subcommands(parser: object) -> dict[str, object]:
 
 
 def check_log_written(test: SelfTest) -> str:
-    import logging
-
-    logging.getLogger("fupin_desktop.selftest").info("自检：日志可写")
+    log.info("自检：日志可写")
     for handler in logging.getLogger().handlers:
         handler.flush()
     assert test.log_path is not None
@@ -222,9 +223,14 @@ def run_self_test(*, work_dir: Path | None = None, log_dir: Path | None = None, 
     stream = out or sys.stdout
     from fupin_desktop import __version__
 
+    def say(line: str) -> None:
+        """On the console and, once logging is set up, in the log (a windowed .exe has no console)."""
+        print(line, file=stream, flush=True)
+        log.info(line)
+
     with tempfile.TemporaryDirectory(prefix="fupin-selftest-", ignore_cleanup_errors=True) as temporary:
         test = SelfTest(work_dir=work_dir or Path(temporary), log_dir=log_dir)
-        print(f"扶贫就业信息采集 {__version__} 自检（临时文件夹 {test.work_dir}）", file=stream, flush=True)
+        say(f"扶贫就业信息采集 {__version__} 自检（临时文件夹 {test.work_dir}）")
         failed = False
         try:
             for number, step in enumerate(STEPS, 1):
@@ -233,19 +239,20 @@ def run_self_test(*, work_dir: Path | None = None, log_dir: Path | None = None, 
                 try:
                     detail = step.run(test)
                 except Skipped as reason:
-                    print(f"{prefix}跳过（{reason}）", file=stream, flush=True)
+                    say(f"{prefix}跳过（{reason}）")
                     continue
                 except Exception:
-                    print(f"{prefix}失败", file=stream, flush=True)
+                    say(f"{prefix}失败")
                     traceback.print_exc(file=stream)
+                    log.exception("自检步骤失败：%s", step.title)
                     failed = True
                     break
-                print(f"{prefix}通过（{detail}；{time.perf_counter() - started:.2f}秒）", file=stream, flush=True)
+                say(f"{prefix}通过（{detail}；{time.perf_counter() - started:.2f}秒）")
         finally:
             for cleanup in reversed(test.cleanups):
                 cleanup()
         if failed:
-            print("自检未通过。", file=stream, flush=True)
+            say("自检未通过。")
             return 1
-        print("自检全部通过。", file=stream, flush=True)
+        say("自检全部通过。")
         return 0
