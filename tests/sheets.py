@@ -75,7 +75,7 @@ def good_rows() -> list[list[object]]:
             培训工种="电工",
             培训类型="就业技能培训",
             推荐来源="村委会",
-        ),  # fmt: skip
+        ),
         member("0002", "王大山", WANG, "户主", head=True),
         member("0002", "赵桂兰", WANG_WIFE, "配偶"),
     ]
