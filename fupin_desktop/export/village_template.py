@@ -177,6 +177,7 @@ def _write_rows(sheet: Worksheet, columns: list[SheetColumn], rows: Sequence[She
             cell.protection = _UNLOCKED
             cell.border = _BORDER
             cell.font = body
+            cell.alignment = Alignment(vertical="top")
             if column.key in out.bad_keys:
                 cell.fill = _ERROR_FILL
         if with_reason:

@@ -109,7 +109,11 @@ class PreviewModel(QAbstractTableModel):
         if column == self.ROW:
             return str(row.row)
         if column == self.PROBLEMS:
-            return "；".join(f"{p.column_label}：{p.message}" if p.column_label else p.message for p in row.problems)
+            ordered = sorted(row.problems, key=lambda p: not p.is_error)  # errors first
+            text = "；".join(("" if p.is_error else "提示：") + p.message for p in ordered)
+            if row.outcome == "退回" and not any(p.is_error for p in row.problems):
+                return "；".join(filter(None, ["同户其他成员有错误，整户退回", text]))
+            return text
         return (row.household_no, row.name, row.id_number, row.relation, row.outcome)[column - 1]
 
 
@@ -149,6 +153,7 @@ class ImportDialog(QDialog):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         for button in (self.valid_only_button, self.import_button, self.close_button):
+            button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 32)
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
@@ -177,9 +182,8 @@ class ImportDialog(QDialog):
         village = f"{plan.village.name}（{plan.village.code or '无代码'}）"
         text = f"导入到：{village}。共{plan.parsed.row_count}行、{len(plan.households)}户。"
         if errors:
-            text += (
-                f"有{errors}处错误（{rejected}户，红色行）：改正后重新导入，或只导入无误的{good}户并把其余退回村里。"
-            )
+            text += f"有{errors}处错误（{rejected}户，红色行），改正后重新导入"
+            text += f"，或只导入无误的{good}户并把其余退回村里。" if good else "。"
         else:
             text += "没有错误，可以导入。"
         if warnings:
