@@ -27,4 +27,6 @@ class PageSpec:
         return page_class(context)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("导入", "import_page", "ImportPage"),
+]

@@ -1,0 +1,78 @@
+"""``fupin-desktop import FILE.xlsx``: a village sheet into the database, all of it or nothing.
+
+Exit 0: imported (or, with --dry-run, would import cleanly). Exit 1: rejected; every problem is
+printed as "第R行 第C列（列名）：message" and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from fupin_desktop.commands import guarded, opened
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("import", help="导入村级采集表（xlsx）：逐行检查，有错误则整表不导入")
+    parser.add_argument("file", type=Path, metavar="FILE.xlsx", help="村里填好的表格")
+    parser.add_argument("--village", metavar="CODE", help="村的12位区划代码（不填则按表头中的村名或代码）")
+    parser.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
+    parser.add_argument(
+        "--valid-only",
+        action="store_true",
+        help="只导入没有错误的户，有错误的行另存为“…-退回.xlsx”交村里修改",
+    )
+    parser.set_defaults(run=run)
+
+
+@guarded
+def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.settings import operator_name
+    from fupin_desktop.services.village_import import import_village_file
+    from fupin_desktop.store.uow import UnitOfWork
+
+    with opened(args.db) as database:
+        with database.session_factory() as session:
+            operator = operator_name(session, "命令行导入")
+        with UnitOfWork(database, operator) as uow:
+            plan, report = import_village_file(
+                uow, args.file, village_code=args.village, dry_run=args.dry_run, valid_only=args.valid_only
+            )
+            if report.written:
+                uow.commit()
+    for problem in report.problems:
+        print(problem)
+    errors = [p for p in report.problems if p.is_error]
+    if args.dry_run:
+        print(report.summary())
+        if errors:
+            return _refused(len(errors), "（试导入）")
+        return 0
+    if not report.written:
+        if args.valid_only:
+            _write_rejected(plan, report)
+        print(report.summary())
+        return _refused(len(errors), "")
+    if report.rejected_rows:
+        _write_rejected(plan, report)
+    print(report.summary())
+    return 0
+
+
+def _refused(count: int, mode: str) -> int:
+    print(f"错误{mode}：表格有{count}处错误，未导入任何数据。请按上面列出的行和列改正后再导入。", file=sys.stderr)
+    return 1
+
+
+def _write_rejected(plan: object, report: object) -> None:
+    from fupin_desktop.services.village_import import ImportPlan, ImportReport, write_rejected_rows
+
+    assert isinstance(plan, ImportPlan) and isinstance(report, ImportReport)
+    try:
+        report.rejected_file = write_rejected_rows(plan, report.problems)
+    except PermissionError:
+        print("错误：无法写入退回表：同名文件可能正在Excel中打开，请关闭后再试", file=sys.stderr)
+        return
+    if report.rejected_file is not None:
+        print(f"有错误的行已另存为：{report.rejected_file}（“退回原因”列写明了每一处问题，改正后可再次导入）")

@@ -1,0 +1,171 @@
+"""Intentions and their workflow steps, one by one or for a whole selection at once.
+
+A bulk step is one transaction: the people who may move are moved, the others are listed with the
+reason in Chinese, and nobody is half-moved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, step_refusal
+from fupin_desktop.services.errors import NotFound, ServiceError
+from fupin_desktop.store.models import Intention, IntentionTransition, Objection, Person
+from fupin_desktop.store.uow import UnitOfWork
+
+KIND_LABELS = {item.code: item.name for item in codelist("intention_kind").items}
+
+
+@dataclass(frozen=True)
+class IntentionInput:
+    kind: str  # training / school / employment / business
+    occupation: str | None = None  # 工种
+    major: str | None = None  # 专业
+    school: str | None = None
+    training_type: str | None = None
+    referral_source: str | None = None  # village / work_team / poverty_office / self
+
+
+@dataclass(frozen=True)
+class Refusal:
+    intention_id: uuid.UUID
+    person_name: str
+    reason: str
+
+
+@dataclass
+class BulkResult:
+    """Who moved and who was refused, and why."""
+
+    target: State
+    moved: list[uuid.UUID] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"“{STATE_LABELS[self.target]}”：成功{len(self.moved)}人，未通过{len(self.refused)}人。"]
+        lines += [f"{r.person_name}：{r.reason}" for r in self.refused]
+        return "\n".join(lines)
+
+
+# A guard looks at one intention about to take a step and returns a refusal reason or None.
+Guard = Callable[[UnitOfWork, Intention, Person, State, date], str | None]
+
+
+def _guard_open_objection(uow: UnitOfWork, intention: Intention, _p: Person, target: State, _on: date) -> str | None:
+    if target not in (State.NOTICE_PASSED, State.SUBMITTED):
+        return None
+    open_objection = uow.session.scalar(
+        select(Objection.id).where(Objection.intention_id == intention.id, Objection.outcome.is_(None))
+    )
+    return "有尚未处理完毕的异议，处理后才能继续" if open_objection is not None else None
+
+
+def _guard_second_active(uow: UnitOfWork, intention: Intention, person: Person, target: State, _on: date) -> str | None:
+    if target not in (State.REFERRED, State.DRAFT):
+        return None
+    other = uow.session.scalar(
+        select(Intention.id).where(
+            Intention.person_id == person.id,
+            Intention.kind == intention.kind,
+            Intention.id != intention.id,
+            Intention.state.in_([s.value for s in ACTIVE]),
+        )
+    )
+    if other is not None:
+        return f"已有一条进行中的“{KIND_LABELS.get(intention.kind, intention.kind)}”意愿，不能重复"
+    return None
+
+
+GUARDS: list[Guard] = [_guard_open_objection, _guard_second_active]
+
+
+def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput) -> uuid.UUID:
+    """Record a new intention in state 登记, refusing a second active one of the same kind."""
+    person = uow.session.get(Person, person_id)
+    if person is None:
+        raise NotFound("该成员已不存在（可能已在其他窗口删除），请刷新列表。")
+    if data.kind not in KIND_LABELS:
+        raise ServiceError(f"意愿类别“{data.kind}”不在代码表中")
+    if data.kind == "training" and not data.occupation:
+        raise ServiceError(f"{person.name}：培训意愿须填写培训工种")
+    if data.kind == "school" and not (data.major or data.school):
+        raise ServiceError(f"{person.name}：技工院校意愿须填写专业或院校")
+    intention = Intention(
+        person_id=person.id,
+        kind=data.kind,
+        occupation=data.occupation,
+        major=data.major,
+        school=data.school,
+        training_type=data.training_type,
+        referral_source=data.referral_source,
+        state=State.DRAFT.value,
+        updated_by=uow.operator,
+    )
+    uow.session.add(intention)
+    uow.session.flush()
+    refusal = _guard_second_active(uow, intention, person, State.DRAFT, clock_today())
+    if refusal:
+        raise ServiceError(f"{person.name}：{refusal}")
+    _record(uow, intention, None, State.DRAFT, None)
+    uow.audit("create", "intention", intention.id, new=f"{person.name} {KIND_LABELS[data.kind]}")
+    return intention.id
+
+
+def transition(
+    uow: UnitOfWork,
+    intention_ids: Iterable[uuid.UUID],
+    target: State,
+    *,
+    reason: str | None = None,
+    on: date | None = None,
+) -> BulkResult:
+    """Move every intention that may take the step to ``target``; report the others."""
+    day = on or clock_today()
+    result = BulkResult(target)
+    for intention_id in intention_ids:
+        intention = uow.session.get(Intention, intention_id)
+        if intention is None:
+            result.refused.append(Refusal(intention_id, "（已删除）", "该意愿已不存在"))
+            continue
+        person = uow.session.get(Person, intention.person_id)
+        assert person is not None  # foreign key
+        refusal = step_refusal(State(intention.state), target, reason)
+        for guard in GUARDS:
+            if refusal is not None:
+                break
+            refusal = guard(uow, intention, person, target, day)
+        if refusal is not None:
+            result.refused.append(Refusal(intention.id, person.name, refusal))
+            continue
+        _record(uow, intention, State(intention.state), target, reason)
+        result.moved.append(intention.id)
+    uow.session.flush()
+    return result
+
+
+def _record(uow: UnitOfWork, intention: Intention, source: State | None, target: State, reason: str | None) -> None:
+    now = utc_now()
+    intention.state = target.value
+    intention.state_changed_at = now
+    intention.locked = target in LOCKED
+    intention.updated_by = uow.operator
+    uow.session.add(
+        IntentionTransition(
+            intention_id=intention.id,
+            from_state=source.value if source else None,
+            to_state=target.value,
+            at=now,
+            operator=uow.operator,
+            reason=(reason or "").strip() or None,
+        )
+    )
+    if source is not None:
+        uow.audit("update", "intention", intention.id, "state", STATE_LABELS[source], STATE_LABELS[target])
