@@ -51,8 +51,8 @@ def lock_database(path: Path) -> QLockFile:
     if lock.tryLock(0):
         return lock
     if lock.error() == QLockFile.LockError.LockFailedError:
-        ok, pid, host, _app = lock.getLockInfo()
-        who = f"（进程号{pid}，计算机{host}）" if ok else ""
+        info = lock.getLockInfo()  # (pid, host, application) in PySide6
+        who = f"（进程号{info[0]}，计算机{info[1]}）" if isinstance(info, tuple) and len(info) == 3 else ""
         raise DatabaseLocked(
             f"数据库文件“{path}”已在另一个程序窗口中打开{who}。\n"
             "同一个数据库文件同时只能由一个窗口使用，请切换到已打开的窗口，或先将其关闭。"

@@ -181,7 +181,7 @@ class PersonDialog(FormDialog):
                 set_value_of(self.grid.widgets[field], getattr(facts, field))
         finally:
             self._loading = False
-        self._touched = {f for f, _ in _LAYOUT}
+        self._touched = {f for f, _ in _LAYOUT if getattr(facts, f) not in (None, "")}
 
     def facts(self) -> PersonFacts:
         values = {field: value_of(self.grid.widgets[field]) for field, _ in _LAYOUT}

@@ -218,11 +218,15 @@ class RosterPage(QWidget):
         return indexes[0] if indexes else None
 
     def select_region(self, region_id: uuid.UUID) -> None:
-        matches = self.region_model.match(
-            self.region_model.index(0, 0), RECORD_ROLE, region_id, 1, Qt.MatchFlag.MatchRecursive
-        )
-        if matches:
-            self.tree.setCurrentIndex(matches[0])
+        stack = [self.region_model.invisibleRootItem()]
+        while stack:
+            item = stack.pop()
+            for row in range(item.rowCount()):
+                child = item.child(row)
+                if child.data(RECORD_ROLE) == region_id:
+                    self.tree.setCurrentIndex(child.index())
+                    return
+                stack.append(child)
 
     def _region_menu(self, point: QPoint) -> None:
         index = self.tree.indexAt(point)
