@@ -142,7 +142,9 @@ def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnEle
     conditions: list[ColumnElement[bool]] = []
     if flt.region_id is not None:
         villages = village_ids_under(session, flt.region_id)
-        conditions.append(Household.village_id.in_(villages) if villages else false())
+        every_village = session.scalar(select(func.count()).select_from(Region).where(Region.level == "village"))
+        if len(villages) != every_village:  # the whole county needs no condition (which would slow the plan)
+            conditions.append(Household.village_id.in_(villages) if villages else false())
     if flt.household_type:
         conditions.append(Household.household_type == flt.household_type)
     if flt.status:
