@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.store.models import Household, Intention, Person, Region
 
+# More matching people than this and a text search switches to a correlated EXISTS (see household_condition).
+DENSE_MATCHES = 2000
 OPEN_INTENTION_STATES = ("DRAFT", "REFERRED", "APPROVED", "IN_NOTICE", "NOTICE_PASSED", "RETURNED")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 
@@ -55,8 +57,14 @@ def person_condition(text: str) -> ColumnElement[bool] | None:
     return None
 
 
-def household_condition(text: str) -> ColumnElement[bool] | None:
-    """A household matches when one of its members does, or its own numbers or phone do."""
+def household_condition(text: str, session: Session | None = None) -> ColumnElement[bool] | None:
+    """A household matches when one of its members does, or its own numbers or phone do.
+
+    With a session, the member match is planned for speed: a bounded probe finds the matching
+    households; when they are few (a name, "zsf", most of an ID number) the list is matched by
+    primary key, and when they are many (one letter, an area code) a correlated EXISTS lets the
+    ordered, limited page stop after its first rows instead of collecting every match.
+    """
     member = person_condition(text)
     if member is None:
         return None
@@ -68,8 +76,28 @@ def household_condition(text: str) -> ColumnElement[bool] | None:
             _prefix(Household.household_no, value),
             _prefix(Household.phone, value),
         ]
-    members = Household.id.in_(select(Person.household_id).where(member))
+    members: ColumnElement[bool]
+    if session is None:
+        members = Household.id.in_(select(Person.household_id).where(member))
+    else:
+        found = _probe_members(session, text, member)
+        if found is None:
+            members = exists().where(Person.household_id == Household.id, member)
+        else:
+            members = Household.id.in_(found) if found else false()
     return or_(members, *own)
+
+
+def _probe_members(session: Session, text: str, member: ColumnElement[bool]) -> list[uuid.UUID] | None:
+    """The households of the first matching people, or None when there are more than a few pages.
+
+    Cached in the session, so that the count and the first page of one refresh probe once.
+    """
+    cache: dict[str, list[uuid.UUID] | None] = session.info.setdefault("household_probe", {})
+    if text not in cache:
+        ids = session.scalars(select(Person.household_id).where(member).limit(DENSE_MATCHES + 1)).all()
+        cache[text] = None if len(ids) > DENSE_MATCHES else sorted(set(ids))
+    return cache[text]
 
 
 def village_ids_under(session: Session, region_id: uuid.UUID) -> list[uuid.UUID]:
@@ -114,7 +142,9 @@ def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnEle
     conditions: list[ColumnElement[bool]] = []
     if flt.region_id is not None:
         villages = village_ids_under(session, flt.region_id)
-        conditions.append(Household.village_id.in_(villages) if villages else false())
+        every_village = session.scalar(select(func.count()).select_from(Region).where(Region.level == "village"))
+        if len(villages) != every_village:  # the whole county needs no condition (which would slow the plan)
+            conditions.append(Household.village_id.in_(villages) if villages else false())
     if flt.household_type:
         conditions.append(Household.household_type == flt.household_type)
     if flt.status:
@@ -125,14 +155,21 @@ def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnEle
             .where(Intention.person_id == Person.id, Intention.state.in_(OPEN_INTENTION_STATES))
             .where(Person.household_id == Household.id)
         )
-    text_condition = household_condition(flt.text)
+    text_condition = household_condition(flt.text, session)
     if text_condition is not None:
         conditions.append(text_condition)
     return conditions
 
 
-def count_households(session: Session, flt: HouseholdFilter) -> int:
-    query = select(func.count()).select_from(Household).where(*_household_filters(session, flt))
+def count_households(session: Session, flt: HouseholdFilter, cap: int | None = None) -> int:
+    """How many households match; with ``cap``, counting stops there (min(count, cap) is returned),
+    which keeps a one-letter search across a county instant."""
+    conditions = _household_filters(session, flt)
+    if cap is None:
+        query = select(func.count()).select_from(Household).where(*conditions)
+    else:
+        limited = select(Household.id).where(*conditions).limit(cap).subquery()
+        query = select(func.count()).select_from(limited)
     return int(session.scalar(query) or 0)
 
 

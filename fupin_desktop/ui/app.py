@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
@@ -16,9 +16,9 @@ from fupin_desktop import __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
 from fupin_desktop.startup_clock import seconds_since_process_start
-from fupin_desktop.store.db import Database, open_database
-from fupin_desktop.store.errors import StoreError
-from fupin_desktop.ui import startup_probe
+from fupin_desktop.store.db import Database, default_database_path, open_database
+from fupin_desktop.store.errors import DatabaseLocked, StoreError
+from fupin_desktop.ui.messages import describe
 
 APP_NAME = "fupin-desktop"  # folders, QSettings, the .desktop file
 APP_DISPLAY_NAME = "扶贫就业信息采集"
@@ -141,6 +141,51 @@ class FirstPaintProbe(QObject):
         return False
 
 
+def lock_database(path: Path) -> QLockFile:
+    """Take the lock file beside the database, so that a second copy of the program cannot open it.
+
+    A lock left by a program that crashed (its process is gone) is taken over; a lock held by a
+    running program is refused with a message that says what to do.
+    """
+    lock = QLockFile(str(path.with_name(path.name + ".lock")))
+    lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
+    if lock.tryLock(0):
+        return lock
+    if lock.error() == QLockFile.LockError.LockFailedError:
+        info = lock.getLockInfo()  # (pid, host, application) in PySide6
+        who = f"（进程号{info[0]}，计算机{info[1]}）" if isinstance(info, tuple) and len(info) == 3 else ""
+        raise DatabaseLocked(
+            f"数据库文件“{path}”已在另一个程序窗口中打开{who}。\n"
+            "同一个数据库文件同时只能由一个窗口使用，请切换到已打开的窗口，或先将其关闭。"
+        )
+    raise DatabaseLocked(f"无法在“{path.parent}”中建立锁文件，请检查该文件夹是否可写。")
+
+
+def open_for_window(db_path: Path | None) -> tuple[Database, QLockFile]:
+    """Lock, then open the database; the lock is released if opening fails."""
+    path = Path(db_path) if db_path is not None else default_database_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_database(path)
+    try:
+        return open_database(path), lock
+    except BaseException:
+        lock.unlock()
+        raise
+
+
+def ask_station_profile(database: Database) -> bool:
+    """On first start, ask for the station profile; False if the user would rather quit."""
+    from fupin_desktop.services.settings import load_station_profile
+    from fupin_desktop.ui.profile_dialog import ProfileDialog
+
+    with database.session_factory() as session:
+        profile = load_station_profile(session)
+    if profile.is_complete:
+        return True
+    dialog = ProfileDialog(database, profile, first_start=True)
+    return dialog.exec() == ProfileDialog.DialogCode.Accepted
+
+
 def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
@@ -149,12 +194,14 @@ def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     app = make_application()
     reporter = install_excepthook(log_path)
     try:
-        database = open_database(db_path)
-    except StoreError as error:
+        database, lock = open_for_window(db_path)
+    except (StoreError, OSError) as error:
         log.warning("无法打开数据库：%s", error)
-        QMessageBox.critical(None, APP_DISPLAY_NAME, str(error))
+        QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
         return 1
     try:
+        if not measure_startup and not ask_station_profile(database):
+            return 0
         try:
             window = create_main_window(database, log_path)
         except Exception:
@@ -168,8 +215,8 @@ def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
             probe = FirstPaintProbe(window)
             probe.painted.connect(lambda seconds: print(f"从进程启动到主窗口首次绘制：{seconds:.2f} 秒", flush=True))
             probe.painted.connect(lambda _seconds: QTimer.singleShot(0, app.quit))
-        startup_probe.install_if_requested(window)  # the benchmark's probe (FUPIN_EXIT_AFTER_FIRST_PAINT=1)
         window.show()
         return app.exec()
     finally:
         database.dispose()
+        lock.unlock()

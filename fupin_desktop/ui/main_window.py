@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.pages import PAGES
+from fupin_desktop.ui.profile_dialog import ProfileDialog
 
 
 class MainWindow(QMainWindow):
@@ -21,7 +23,16 @@ class MainWindow(QMainWindow):
         for spec in PAGES:
             self.tabs.addTab(spec.create(self.context), spec.title)
         self.setCentralWidget(self.tabs)
+        settings_menu = self.menuBar().addMenu("设置(&S)")
+        self.profile_action = QAction("本站信息…", self)
+        self.profile_action.triggered.connect(self.edit_profile)
+        settings_menu.addAction(self.profile_action)
+        self.profile_dialog: ProfileDialog | None = None
+        self.operator_label = QLabel()
+        self.file_label = QLabel()
         self.counts_label = QLabel()
+        self.statusBar().addWidget(self.operator_label)
+        self.statusBar().addWidget(self.file_label, 1)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
@@ -30,5 +41,14 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         with self.context.database.session_factory() as session:
             counts = count_records(session)
-        self.counts_label.setText(f"{counts.households}户 · {counts.people}人 · {counts.intentions}条意愿")
-        self.statusBar().showMessage(f"操作员：{self.context.operator}　数据库：{self.context.database.path}")
+        self.counts_label.setText(
+            f"{counts.households}户 · {counts.people}人 · {counts.visits}次走访 · {counts.intentions}条意愿"
+        )
+        self.operator_label.setText(f"操作员：{self.context.operator}")
+        self.file_label.setText(f"数据库：{self.context.database.path}")
+
+    def edit_profile(self) -> None:
+        dialog = ProfileDialog(self.context.database, self.context.profile, parent=self)
+        dialog.accepted.connect(lambda: dialog.saved and self.context.set_profile(dialog.saved))
+        self.profile_dialog = dialog
+        dialog.open()

@@ -24,3 +24,13 @@ def describe(error: BaseException) -> str:
 
 def show_error(parent: QWidget | None, error: BaseException, title: str = "无法完成") -> None:
     QMessageBox.warning(parent, title, describe(error))
+
+
+def confirm(parent: QWidget | None, title: str, text: str, yes: str = "是", no: str = "否") -> bool:
+    """Ask a yes/no question; "no" is the default so that Enter never destroys anything."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    yes_button = box.addButton(yes, QMessageBox.ButtonRole.YesRole)
+    no_button = box.addButton(no, QMessageBox.ButtonRole.NoRole)
+    box.setDefaultButton(no_button)
+    box.exec()
+    return box.clickedButton() is yes_button

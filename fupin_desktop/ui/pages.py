@@ -28,5 +28,6 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    PageSpec("农户", "roster_page", "RosterPage"),
     PageSpec("导入", "import_page", "ImportPage"),
 ]

@@ -1,0 +1,54 @@
+"""Reading the audit table: the history of one record, for the 修改记录 view of a form."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fupin_desktop.domain.validation import FIELD_LABELS
+from fupin_desktop.store.models import AuditEntry
+
+ACTION_NAMES = {"create": "新增", "update": "修改", "delete": "删除", "move": "迁移"}
+_EXTRA_LABELS = {"household": "所在户"}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    at: datetime
+    operator: str
+    action: str  # 新增 / 修改 / 删除 / 迁移
+    field: str  # the Chinese label, "" for the whole record
+    old_value: str
+    new_value: str
+
+
+def audit_history(session: Session, entity: str, entity_ids: list[uuid.UUID]) -> list[AuditRow]:
+    """Every audit entry of these records (a household, or a household and its members), newest first."""
+    if not entity_ids:
+        return []
+    rows = session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(entity_ids))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id)
+    )
+    return [
+        AuditRow(
+            at=row.at,
+            operator=row.operator,
+            action=ACTION_NAMES.get(row.action, row.action),
+            field=field_label(row.field),
+            old_value=row.old_value or "",
+            new_value=row.new_value or "",
+        )
+        for row in rows
+    ]
+
+
+def field_label(field: str | None) -> str:
+    if not field:
+        return ""
+    return FIELD_LABELS.get(field) or _EXTRA_LABELS.get(field, field)

@@ -1,0 +1,110 @@
+"""What the roster page and its forms read: one household as a form, its members, its visit history.
+
+The write side is services/households.py and services/visits.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts
+from fupin_desktop.services.audit import field_label
+from fupin_desktop.services.errors import NotFound
+from fupin_desktop.services.households import household_facts, person_facts
+from fupin_desktop.store.models import Household, Person, Region, Visit
+
+
+@dataclass(frozen=True)
+class HouseholdRecord:
+    """A household as its form shows it: the facts, the ids of its members in roster order, the village."""
+
+    id: uuid.UUID
+    village_id: uuid.UUID
+    village_name: str
+    facts: HouseholdFacts
+    member_ids: list[uuid.UUID]
+    locked_member_ids: frozenset[uuid.UUID]
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    id: uuid.UUID
+    index: int  # position in the household (member_index of validation problems)
+    facts: PersonFacts
+    locked: bool
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    id: uuid.UUID
+    visit_date: date
+    visitors: str
+    method: str
+    notes: str
+    changes: list[str]  # "李秀英 务工状况：未务工 → 省外务工"
+
+
+def load_household(session: Session, household_id: uuid.UUID) -> HouseholdRecord:
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound("该户已不存在（可能已在其他窗口删除），请刷新列表。")
+    village = session.get(Region, household.village_id)
+    return HouseholdRecord(
+        id=household.id,
+        village_id=household.village_id,
+        village_name=village.name if village else "",
+        facts=household_facts(household),
+        member_ids=[m.id for m in household.members],
+        locked_member_ids=frozenset(m.id for m in household.members if m.locked),
+    )
+
+
+def household_members(session: Session, household_id: uuid.UUID) -> list[MemberRow]:
+    people = session.scalars(
+        select(Person).where(Person.household_id == household_id).order_by(Person.sort_order, Person.id)
+    )
+    return [MemberRow(p.id, index, person_facts(p), p.locked) for index, p in enumerate(people)]
+
+
+def visit_history(session: Session, household_id: uuid.UUID) -> list[VisitRow]:
+    """The household's visits, newest first, each with what it changed on which member."""
+    visits = session.scalars(
+        select(Visit).where(Visit.household_id == household_id).order_by(Visit.visit_date.desc(), Visit.created_at)
+    )
+    return [
+        VisitRow(
+            id=v.id,
+            visit_date=v.visit_date,
+            visitors=v.visitors,
+            method=v.method,
+            notes=v.notes or "",
+            changes=[
+                f"{c.person_name} {field_label(c.field)}：{c.old_value or '空'} → {c.new_value or '空'}"
+                for c in v.changes
+            ],
+        )
+        for v in visits
+    ]
+
+
+def next_household_no(session: Session, village_id: uuid.UUID) -> str:
+    """A suggestion for a new household's number: the village code and the next 4-digit sequence."""
+    village = session.get(Region, village_id)
+    prefix = village.code if village is not None and village.code else ""
+    numbers = session.scalars(
+        select(Household.household_no).where(
+            Household.village_id == village_id, Household.household_no.like(f"{prefix}%")
+        )
+    ).all()
+    tails = [int(n[len(prefix) :]) for n in numbers if n[len(prefix) :].isdigit() and len(n) - len(prefix) <= 6]
+    return f"{prefix}{max(tails, default=0) + 1:04d}"
+
+
+def village_name_of(session: Session, region_id: uuid.UUID) -> str:
+    region = session.get(Region, region_id)
+    return region.name if region is not None else ""

@@ -1,0 +1,430 @@
+"""农户 page: region tree, household list with find-as-you-type, the selected household's members
+and visit history, and the buttons that open the entry forms."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.validation import FIELD_LABELS
+from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import delete_household, delete_person
+from fupin_desktop.services.regions import region_nodes
+from fupin_desktop.services.roster import household_members, load_household, visit_history
+from fupin_desktop.services.search import HouseholdFilter
+from fupin_desktop.ui import messages
+from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.household_form import HouseholdDialog
+from fupin_desktop.ui.person_form import PersonDialog
+from fupin_desktop.ui.region_dialog import AddVillageDialog
+from fupin_desktop.ui.roster_models import (
+    CODE_ROLE,
+    HOUSEHOLD_COLUMNS,
+    LEVEL_ROLE,
+    NAME_ROLE,
+    RECORD_ROLE,
+    HouseholdTableModel,
+    MemberTableModel,
+    VisitTableModel,
+    build_region_model,
+)
+from fupin_desktop.ui.visit_dialog import VisitDialog
+
+SEARCH_DELAY_MS = 150
+ALL = "全部"
+
+
+def _table(model: object) -> QTableView:
+    table = QTableView()
+    table.setModel(model)  # type: ignore[arg-type]
+    table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setDefaultSectionSize(24)
+    table.horizontalHeader().setHighlightSections(False)
+    return table
+
+
+class RosterPage(QWidget):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.dialog: QWidget | None = None  # the form open now (tests drive it)
+        self._current: uuid.UUID | None = None
+
+        # left: regions
+        self.region_model = QStandardItemModel(self)
+        self.tree = QTreeView()
+        self.tree.setModel(self.region_model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._region_menu)
+        self.tree.setMinimumWidth(200)
+
+        # centre: search, filters, households
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("查找：姓名、拼音首字母（如 zsf）、身份证号、扶贫卡编号、电话")
+        self.search.setClearButtonEnabled(True)
+        self.search_everywhere = QCheckBox("在全部区划中查找")
+        self.type_filter = QComboBox()
+        self.type_filter.addItems([ALL, *codelist("household_type").names()])
+        self.status_filter = QComboBox()
+        self.status_filter.addItems([ALL, *codelist("household_status").names()])
+        self.open_filter = QCheckBox("有在办意愿")
+        self.count_label = QLabel()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(SEARCH_DELAY_MS)
+        self._timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._timer.start)
+        self.search.returnPressed.connect(self.apply_filter)
+        for combo in (self.type_filter, self.status_filter):
+            combo.currentIndexChanged.connect(self.apply_filter)
+        self.open_filter.toggled.connect(self.apply_filter)
+        self.search_everywhere.toggled.connect(self.apply_filter)
+
+        self.households = HouseholdTableModel(context.database, self)
+        self.household_table = _table(self.households)
+        for column, (_title, width) in enumerate(HOUSEHOLD_COLUMNS):
+            self.household_table.setColumnWidth(column, width)
+        self.household_table.horizontalHeader().setStretchLastSection(True)
+        self.household_table.doubleClicked.connect(lambda _i: self.edit_household())
+        self.household_table.selectionModel().selectionChanged.connect(self._household_selected)
+
+        self.add_button = QPushButton("新增农户")
+        self.edit_button = QPushButton("修改户信息")
+        self.visit_button = QPushButton("登记走访")
+        self.delete_button = QPushButton("删除农户")
+        self.add_button.setToolTip("Ctrl+N")
+        self.visit_button.setToolTip("Ctrl+R")
+        self.add_button.clicked.connect(self.add_household)
+        self.edit_button.clicked.connect(self.edit_household)
+        self.visit_button.clicked.connect(self.record_visit)
+        self.delete_button.clicked.connect(self.delete_household)
+        QShortcut(QKeySequence("Ctrl+N"), self, self.add_household)
+        QShortcut(QKeySequence("Ctrl+F"), self, lambda: (self.search.setFocus(), self.search.selectAll()))
+        QShortcut(QKeySequence("Ctrl+R"), self, self.record_visit)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.search_everywhere)
+        filters.addWidget(QLabel(FIELD_LABELS["household_type"] + "："))
+        filters.addWidget(self.type_filter)
+        filters.addWidget(QLabel(FIELD_LABELS["status"] + "："))
+        filters.addWidget(self.status_filter)
+        filters.addWidget(self.open_filter)
+        actions = QHBoxLayout()
+        actions.addWidget(self.count_label, 1)
+        for button in (self.add_button, self.edit_button, self.visit_button, self.delete_button):
+            actions.addWidget(button)
+
+        centre = QWidget()
+        centre_layout = QVBoxLayout(centre)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.addLayout(filters)
+        centre_layout.addLayout(actions)
+        centre_layout.addWidget(self.household_table, 1)
+
+        # below: members and visits of the selected household
+        self.members = MemberTableModel(self)
+        self.member_table = _table(self.members)
+        for column, spec in enumerate(self.members.columns):
+            self.member_table.setColumnWidth(column, spec.width)
+        self.member_table.doubleClicked.connect(lambda _i: self.edit_member())
+        self.add_member_button = QPushButton("添加成员")
+        self.edit_member_button = QPushButton("修改成员")
+        self.delete_member_button = QPushButton("删除成员")
+        self.add_member_button.clicked.connect(self.add_member)
+        self.edit_member_button.clicked.connect(self.edit_member)
+        self.delete_member_button.clicked.connect(self.delete_member)
+        member_buttons = QHBoxLayout()
+        self.household_title = QLabel()
+        member_buttons.addWidget(self.household_title, 1)
+        for button in (self.add_member_button, self.edit_member_button, self.delete_member_button):
+            member_buttons.addWidget(button)
+        member_page = QWidget()
+        member_layout = QVBoxLayout(member_page)
+        member_layout.addLayout(member_buttons)
+        member_layout.addWidget(self.member_table)
+
+        self.visits = VisitTableModel(self)
+        self.visit_table = _table(self.visits)
+        for column, spec in enumerate(self.visits.columns):
+            self.visit_table.setColumnWidth(column, spec.width)
+        self.visit_table.horizontalHeader().setStretchLastSection(True)
+        self.details = QTabWidget()
+        self.details.addTab(member_page, "家庭成员")
+        self.details.addTab(self.visit_table, "走访记录")
+
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(centre)
+        right.addWidget(self.details)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 2)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.tree)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([230, 1050])
+        layout = QVBoxLayout(self)
+        layout.addWidget(splitter)
+
+        context.data_changed.connect(self._data_changed)
+        self.load_regions()
+        self.tree.selectionModel().selectionChanged.connect(lambda *_a: self.apply_filter())
+        self.apply_filter()
+        self._show_household(None)
+
+    # --- regions ------------------------------------------------------------------------------
+
+    def load_regions(self) -> None:
+        """Rebuild the tree (counts change with every household saved), keeping the selection."""
+        selected = self.selected_region()
+        with self.context.database.session_factory() as session:
+            nodes = region_nodes(session)
+        blocker = QSignalBlocker(self.tree.selectionModel())
+        build_region_model(nodes, self.region_model)
+        self.tree.expandToDepth(1)
+        if selected is not None:
+            self.select_region(selected)
+        del blocker
+        self.tree.viewport().update()
+
+    def selected_region(self) -> uuid.UUID | None:
+        indexes = self.tree.selectionModel().selectedIndexes() if self.tree.selectionModel() else []
+        return indexes[0].data(RECORD_ROLE) if indexes else None
+
+    def _selected_region_index(self) -> QModelIndex | None:
+        indexes = self.tree.selectionModel().selectedIndexes()
+        return indexes[0] if indexes else None
+
+    def select_region(self, region_id: uuid.UUID) -> None:
+        stack = [self.region_model.invisibleRootItem()]
+        while stack:
+            item = stack.pop()
+            for row in range(item.rowCount()):
+                child = item.child(row)
+                if child.data(RECORD_ROLE) == region_id:
+                    self.tree.setCurrentIndex(child.index())
+                    return
+                stack.append(child)
+
+    def _region_menu(self, point: QPoint) -> None:
+        index = self.tree.indexAt(point)
+        if not index.isValid():
+            return
+        self.tree.setCurrentIndex(index)
+        menu = QMenu(self)
+        level = index.data(LEVEL_ROLE)
+        if level == "township":
+            menu.addAction("新增村…", self.add_village)
+        if level == "village":
+            menu.addAction("在本村新增农户…", self.add_household)
+        if not menu.isEmpty():
+            menu.exec(self.tree.viewport().mapToGlobal(point))
+
+    def add_village(self) -> None:
+        index = self._selected_region_index()
+        if index is None or index.data(LEVEL_ROLE) != "township":
+            return
+        dialog = AddVillageDialog(
+            self.context, index.data(RECORD_ROLE), index.data(NAME_ROLE), index.data(CODE_ROLE), self
+        )
+        dialog.accepted.connect(lambda: dialog.saved_id and self.select_region(dialog.saved_id))
+        self._open(dialog)
+
+    # --- households ---------------------------------------------------------------------------
+
+    def current_filter(self) -> HouseholdFilter:
+        text = self.search.text().strip()
+        everywhere = bool(text) and self.search_everywhere.isChecked()
+        return HouseholdFilter(
+            text=text,
+            region_id=None if everywhere else self.selected_region(),
+            household_type=None if self.type_filter.currentText() == ALL else self.type_filter.currentText(),
+            status=None if self.status_filter.currentText() == ALL else self.status_filter.currentText(),
+            has_open_intentions=self.open_filter.isChecked(),
+        )
+
+    def apply_filter(self) -> None:
+        self._timer.stop()
+        keep = self._current
+        self.households.set_filter(self.current_filter())
+        total = self.households.total
+        shown = f"{total}户" if self.households.total_is_exact else f"超过{total}户，请继续输入以缩小范围"
+        self.count_label.setText(f"共{shown}")
+        row = self.households.row_of(keep) if keep is not None else None
+        if row is not None:
+            self.household_table.selectRow(row)
+        elif self.households.rowCount() == 1:
+            self.household_table.selectRow(0)
+        else:
+            self._show_household(None)
+
+    def _household_selected(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        rows = self.household_table.selectionModel().selectedRows()
+        self._show_household(self.households.household_id(rows[0].row()) if rows else None)
+
+    def _show_household(self, household_id: uuid.UUID | None) -> None:
+        self._current = household_id
+        members, visits, title = [], [], "请在上方列表中选择一户"
+        if household_id is not None:
+            with self.context.database.session_factory() as session:
+                try:
+                    record = load_household(session, household_id)
+                except ServiceError:
+                    record = None
+                if record is not None:
+                    members = household_members(session, household_id)
+                    visits = visit_history(session, household_id)
+                    head = next((m.facts.name for m in members if m.facts.relation == "户主"), "")
+                    title = f"{record.village_name} {record.facts.household_no}　户主：{head or '未登记'}"
+        self.member_rows = members
+        self.members.set_rows([m.facts for m in members])
+        self.visits.set_rows(visits)
+        self.household_title.setText(title)
+        self.details.setTabText(0, f"家庭成员（{len(members)}）")
+        self.details.setTabText(1, f"走访记录（{len(visits)}）")
+        chosen = household_id is not None
+        for button in (
+            self.edit_button,
+            self.visit_button,
+            self.delete_button,
+            self.add_member_button,
+            self.edit_member_button,
+            self.delete_member_button,
+        ):
+            button.setEnabled(chosen)
+
+    @property
+    def current_household(self) -> uuid.UUID | None:
+        return self._current
+
+    def _village_for_new_household(self) -> uuid.UUID | None:
+        index = self._selected_region_index()
+        if index is not None and index.data(LEVEL_ROLE) == "village":
+            return index.data(RECORD_ROLE)
+        if self._current is not None:
+            with self.context.database.session_factory() as session:
+                return load_household(session, self._current).village_id
+        return None
+
+    def add_household(self) -> None:
+        village = self._village_for_new_household()
+        if village is None:
+            messages.show_error(self, ServiceError("请先在左侧选择一个村，再新增农户。"), "新增农户")
+            return
+        dialog = HouseholdDialog(self.context, village_id=village, parent=self)
+        dialog.accepted.connect(lambda: self._select_household(dialog.saved_id))
+        self._open(dialog)
+
+    def edit_household(self) -> None:
+        if self._current is None:
+            return
+        dialog = HouseholdDialog(self.context, household_id=self._current, parent=self)
+        self._open(dialog)
+
+    def delete_household(self) -> None:
+        if self._current is None:
+            return
+        title = self.household_title.text()
+        question = f"删除农户 {title}？\n\n该户的全部成员和走访记录将一并删除（删除会记入修改记录）。"
+        if not messages.confirm(self, "删除农户", question, "删除", "不删除"):
+            return
+        try:
+            with self.context.unit_of_work() as uow:
+                delete_household(uow, self._current)
+                uow.commit()
+        except ServiceError as error:
+            messages.show_error(self, error, "无法删除")
+            return
+        self._current = None
+        self.context.data_changed.emit("household")
+
+    def _select_household(self, household_id: uuid.UUID | None) -> None:
+        if household_id is None:
+            return
+        self._current = household_id
+        self.apply_filter()
+        row = self.households.row_of(household_id)
+        if row is not None:
+            self.household_table.selectRow(row)
+            self.household_table.scrollTo(self.households.index(row, 0))
+
+    # --- members and visits -------------------------------------------------------------------
+
+    def _selected_member(self) -> int | None:
+        rows = self.member_table.selectionModel().selectedRows()
+        return rows[0].row() if rows else None
+
+    def add_member(self) -> None:
+        if self._current is None:
+            return
+        dialog = PersonDialog(self.context, household_id=self._current, member_index=len(self.member_rows), parent=self)
+        self._open(dialog)
+
+    def edit_member(self) -> None:
+        row = self._selected_member()
+        if row is None or self._current is None:
+            return
+        member = self.member_rows[row]
+        dialog = PersonDialog(
+            self.context, facts=member.facts, person_id=member.id, member_index=member.index, parent=self
+        )
+        self._open(dialog)
+
+    def delete_member(self) -> None:
+        row = self._selected_member()
+        if row is None:
+            return
+        member = self.member_rows[row]
+        question = f"删除成员{member.facts.name}？（删除会记入修改记录）"
+        if not messages.confirm(self, "删除成员", question, "删除", "不删除"):
+            return
+        try:
+            with self.context.unit_of_work() as uow:
+                delete_person(uow, member.id)
+                uow.commit()
+        except ServiceError as error:
+            messages.show_error(self, error, "无法删除")
+            return
+        self.context.data_changed.emit("household")
+
+    def record_visit(self) -> None:
+        if self._current is None:
+            return
+        dialog = VisitDialog(self.context, self._current, self.household_title.text(), self)
+        self.details.setCurrentIndex(1)
+        self._open(dialog)
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _open(self, dialog: QWidget) -> None:
+        self.dialog = dialog
+        dialog.open()  # type: ignore[attr-defined]
+
+    def _data_changed(self, kind: str) -> None:
+        if kind in ("household", "visit", "region", "intention", "demo", "import"):
+            if kind in ("household", "region", "demo", "import"):
+                self.load_regions()
+            self.apply_filter()
+            self._show_household(self._current)
