@@ -27,4 +27,7 @@ class PageSpec:
         return page_class(context)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("意愿", "intentions_page", "IntentionsPage"),
+    PageSpec("公示", "notices_page", "NoticesPage"),
+]
