@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from fupin_desktop.assets import resource_path
 from fupin_desktop.store.db import open_database
 from fupin_desktop.store.errors import StoreError
+from fupin_desktop.ui import startup_probe
 
 APP_DISPLAY_NAME = "扶贫就业信息采集"
 
@@ -48,6 +49,7 @@ def run_gui(db_path: Path | None) -> int:
     from fupin_desktop.ui.main_window import MainWindow
 
     window = MainWindow(database)
+    startup_probe.install_if_requested(window)
     window.show()
     try:
         return app.exec()

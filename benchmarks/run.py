@@ -1,0 +1,240 @@
+"""County-scale benchmark: what a user does, each beside its raw-library baseline in the same run.
+
+    .venv/bin/python benchmarks/run.py [--households 30000] [--quick]
+
+Builds a county with ``demo`` in benchmarks/work/, prints a table (action, ours, baseline, ratio)
+and writes it to benchmarks/results/latest.json with the machine it ran on. Not a test: nothing
+here asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"
+RESULTS = HERE / "results"
+sys.path.insert(0, str(HERE.parent))
+
+
+@dataclass
+class Measure:
+    action: str
+    ours_ms: float
+    baseline_ms: float | None
+    baseline: str
+    target: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        return self.ours_ms / self.baseline_ms if self.baseline_ms else None
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "fupin_desktop", *args], capture_output=True, text=True, check=True, timeout=1800
+    )
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def bench_demo(households: int) -> tuple[Path, Measure]:
+    db = WORK / "county.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    started = time.perf_counter()
+    _cli("--db", str(db), "demo", "--households", str(households), "--seed", "1")
+    ours = time.perf_counter() - started
+    return db, Measure(
+        f"demo --households {households}", _ms(ours), _ms(_raw_copy(db)), "sqlite3 executemany of the same rows"
+    )
+
+
+def _raw_copy(source: Path) -> float:
+    """Time inserting every row of the demo database into an empty copy of its schema with executemany."""
+    target = WORK / "raw_copy.db"
+    target.unlink(missing_ok=True)
+    with sqlite3.connect(source) as src:
+        schema = [sql for (sql,) in src.execute("select sql from sqlite_master where type='table' and sql is not null")]
+        tables = [name for (name,) in src.execute("select name from sqlite_master where type='table'")]
+        data = {t: src.execute(f'select * from "{t}"').fetchall() for t in tables}
+    dst = sqlite3.connect(target)
+    for sql in schema:
+        dst.execute(sql)
+    dst.execute("pragma journal_mode=wal")
+    started = time.perf_counter()
+    for table, rows in data.items():
+        if rows:
+            marks = ",".join("?" * len(rows[0]))
+            dst.executemany(f'insert into "{table}" values ({marks})', rows)
+    dst.commit()
+    elapsed = time.perf_counter() - started
+    dst.close()
+    return elapsed
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def bench_search(db: Path) -> list[Measure]:
+    """Search as the household list does it (count + first page), vs one raw SQL query of the same rows."""
+    from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
+    from fupin_desktop.store.db import open_database
+
+    database = open_database(db)
+    raw = sqlite3.connect(db)
+    names = [n for (n,) in raw.execute("select name from person order by random() limit 40")]
+    ids = [i for (i,) in raw.execute("select id_number from person order by random() limit 40")]
+    initials = [i for (i,) in raw.execute("select name_initials from person order by random() limit 40")]
+    cases: dict[str, list[str]] = {
+        "search: pinyin initials": initials,
+        "search: name fragment, 2 characters": [n[:2] for n in names],
+        "search: name fragment, 3 characters": [n[:3] if len(n) >= 3 else n for n in names],
+        "search: ID prefix (10 digits)": [i[:10] for i in ids],
+    }
+    raw_sql = {
+        "search: pinyin initials": "select h.* from household h where h.id in (select household_id from person "
+        "where name_initials >= ? and name_initials < ? || char(65535)) order by household_no limit 100",
+        "search: name fragment, 2 characters": "select h.* from household h where h.id in (select household_id from "
+        "person where name like '%' || ? || '%') order by household_no limit 100",
+        "search: name fragment, 3 characters": "select h.* from household h where h.id in (select household_id from "
+        "person where name like '%' || ? || '%') order by household_no limit 100",
+        "search: ID prefix (10 digits)": "select h.* from household h where h.id in (select household_id from person "
+        "where id_number >= ? and id_number < ? || char(65535)) order by household_no limit 100",
+    }
+    results = []
+    with database.session_factory() as session:
+        for action, texts in cases.items():
+            ours: list[float] = []
+            base: list[float] = []
+            for text in texts:
+                started = time.perf_counter()
+                flt = HouseholdFilter(text=text)
+                count_households(session, flt)
+                fetch_households(session, flt, 0, 100)
+                ours.append(time.perf_counter() - started)
+                params = (text, text) if raw_sql[action].count("?") == 2 else (text,)
+                started = time.perf_counter()
+                raw.execute(raw_sql[action], params).fetchall()
+                base.append(time.perf_counter() - started)
+            p50, p95 = _percentiles(ours)
+            b50, b95 = _percentiles(base)
+            results.append(Measure(f"{action} p50", _ms(p50), _ms(b50), "raw sqlite3 query, same rows"))
+            results.append(Measure(f"{action} p95", _ms(p95), _ms(b95), "raw sqlite3 query, same rows", "≤ 50 ms"))
+    raw.close()
+    database.dispose()
+    return results
+
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtWidgets import QApplication, QMainWindow
+from fupin_desktop.ui.startup_probe import install_if_requested
+app = QApplication(sys.argv)
+w = QMainWindow(); w.resize(1280, 800)
+install_if_requested(w)
+w.show()
+app.exec()
+"""
+
+
+def _time_until_painted(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time from process start until it prints PAINTED; and its peak RSS (KiB) from /usr/bin/time."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        ["/usr/bin/time", "-f", "MAXRSS=%M", *command], capture_output=True, text=True, env=env, timeout=300
+    )
+    elapsed = time.perf_counter() - started
+    if "PAINTED" not in result.stdout:
+        raise RuntimeError(f"no first paint: {result.stdout[-2000:]} {result.stderr[-2000:]}")
+    rss = next(int(line.split("=")[1]) for line in result.stderr.splitlines() if line.startswith("MAXRSS="))
+    return elapsed, rss
+
+
+def bench_first_paint(db: Path, repeats: int) -> list[Measure]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FUPIN_EXIT_AFTER_FIRST_PAINT="1")
+    ours, bare, rss = [], [], []
+    for _ in range(repeats):
+        elapsed, peak = _time_until_painted([sys.executable, "-m", "fupin_desktop", "--db", str(db)], env)
+        ours.append(elapsed)
+        rss.append(peak)
+        bare.append(_time_until_painted([sys.executable, "-c", BARE_WINDOW], env)[0])
+    return [
+        Measure(
+            "start to first paint (county open)",
+            _ms(statistics.median(ours)),
+            _ms(statistics.median(bare)),
+            "bare PySide6 window",
+            "≤ 4×",
+        ),
+        Measure("peak memory (RSS) with the county open, MB", round(max(rss) / 1024, 1), None, "", "≤ 400 MB"),
+    ]
+
+
+EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = []
+
+
+def machine() -> dict[str, object]:
+    cpu = ""
+    with contextlib.suppress(OSError, StopIteration):
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        cpu = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=30000)
+    parser.add_argument("--quick", action="store_true", help="2,000 households, one repeat: to try the runner")
+    args = parser.parse_args()
+    households = 2000 if args.quick else args.households
+    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    db, demo = bench_demo(households)
+    measures = [demo, *bench_search(db), *bench_first_paint(db, 1 if args.quick else 5)]
+    for bench in EXTRA_BENCHES:
+        measures.extend(bench(db))
+    print(f"{'action':58} {'ours':>10} {'baseline':>10} {'ratio':>7}  target / baseline")
+    for m in measures:
+        ratio = f"{m.ratio:.2f}" if m.ratio is not None else "—"
+        base = f"{m.baseline_ms:.1f}" if m.baseline_ms is not None else "—"
+        print(f"{m.action:58} {m.ours_ms:10.1f} {base:>10} {ratio:>7}  {m.target} {m.baseline}")
+    report = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "households": households,
+        "machine": machine(),
+        "unit": "milliseconds unless the action says otherwise",
+        "results": [{**asdict(m), "ratio": m.ratio} for m in measures],
+    }
+    out = RESULTS / ("quick.json" if args.quick else "latest.json")
+    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"written: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
