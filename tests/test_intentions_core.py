@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +12,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import create_household
 from fupin_desktop.services.intentions import IntentionInput, create_intention, transition
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Intention, IntentionTransition, Objection, Person, PublicNotice
+from fupin_desktop.store.models import Intention, IntentionTransition, Person
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household
 
@@ -74,33 +73,12 @@ def test_a_bulk_step_moves_the_allowed_and_reports_the_refused(database: Databas
     ]
 
 
-def test_an_open_objection_blocks_passing_the_notice(database: Database, village: uuid.UUID) -> None:
+def test_in_notice_is_reached_only_through_a_notice_batch(database: Database, village: uuid.UUID) -> None:
     head = _people(database, village)[0]
     intention_id = _training(database, head)
     with UnitOfWork(database, "王经办") as uow:
-        for target in (State.REFERRED, State.APPROVED, State.IN_NOTICE):
-            assert transition(uow, [intention_id], target).moved == [intention_id]
-        notice = PublicNotice(
-            region_id=village,
-            title="公示",
-            start_date=date(2026, 11, 1),
-            end_date=date(2026, 11, 6),
-            place="村务公开栏",
-            complaint_phone="05391234567",
-            issuing_unit="界湖街道人社所",
-        )
-        uow.session.add(notice)
-        uow.session.flush()
-        uow.session.add(
-            Objection(
-                notice_id=notice.id,
-                intention_id=intention_id,
-                raised_by="村民",
-                method="来电",
-                raised_on=date(2026, 11, 3),
-                content="家中有人在外地经商",
-            )
-        )
-        result = transition(uow, [intention_id], State.NOTICE_PASSED)
+        for target in (State.REFERRED, State.APPROVED):
+            assert transition(uow, [intention_id], target, on=TODAY).moved == [intention_id]
+        result = transition(uow, [intention_id], State.IN_NOTICE, on=TODAY)
     assert result.moved == []
-    assert "异议" in result.refused[0].reason
+    assert result.refused[0].reason == "须通过“公示”页面新建公示批次列入公示"

@@ -11,14 +11,25 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.codelists import codelist
-from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, step_refusal
+from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
+from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
 from fupin_desktop.services.errors import NotFound, ServiceError
-from fupin_desktop.store.models import Intention, IntentionTransition, Objection, Person
+from fupin_desktop.services.province import active_profile
+from fupin_desktop.store.models import (
+    Intention,
+    IntentionTransition,
+    NoticeEntry,
+    Objection,
+    Person,
+    PublicNotice,
+    SubsidyGrant,
+)
 from fupin_desktop.store.uow import UnitOfWork
 
 KIND_LABELS = {item.code: item.name for item in codelist("intention_kind").items}
@@ -60,7 +71,8 @@ Guard = Callable[[UnitOfWork, Intention, Person, State, date], str | None]
 
 
 def _guard_open_objection(uow: UnitOfWork, intention: Intention, _p: Person, target: State, _on: date) -> str | None:
-    if target not in (State.NOTICE_PASSED, State.SUBMITTED):
+    """While an objection is open the person goes nowhere (本人放弃 and 异议成立 stay possible)."""
+    if target in (State.WITHDRAWN, State.OBJECTION_UPHELD):
         return None
     open_objection = uow.session.scalar(
         select(Objection.id).where(Objection.intention_id == intention.id, Objection.outcome.is_(None))
@@ -84,7 +96,93 @@ def _guard_second_active(uow: UnitOfWork, intention: Intention, person: Person, 
     return None
 
 
-GUARDS: list[Guard] = [_guard_open_objection, _guard_second_active]
+# Eligibility is checked when the person is put forward and again when the township reviews.
+_ELIGIBILITY_STEPS = (State.REFERRED, State.APPROVED)
+
+
+def _guard_registered_household(uow: UnitOfWork, _i: Intention, person: Person, target: State, _on: date) -> str | None:
+    if target not in _ELIGIBILITY_STEPS:
+        return None
+    household = person.household
+    return household_refusal(household.household_type, household.status)
+
+
+def _guard_age(uow: UnitOfWork, intention: Intention, person: Person, target: State, on: date) -> str | None:
+    if target not in _ELIGIBILITY_STEPS:
+        return None
+    return age_refusal(
+        active_profile(uow.session),
+        intention.kind,
+        sex=person.sex,
+        birth=person.birth_date,
+        education=person.education,
+        school_status=person.school_status,
+        on=on,
+    )
+
+
+def _guard_training_subsidy(
+    uow: UnitOfWork, intention: Intention, person: Person, target: State, on: date
+) -> str | None:
+    """A training place comes with a training subsidy: refuse enrolment once the year's are used up."""
+    if target != State.ENROLLED or intention.kind != "training":
+        return None
+    used = grants_in_year(uow.session, person.id, "training", on.year)
+    return subsidy_refusal(active_profile(uow.session), "training", used, on.year)
+
+
+def _guard_notice(uow: UnitOfWork, intention: Intention, _p: Person, target: State, on: date) -> str | None:
+    """公示 steps follow the batch: listed only through a batch, passed only after its end date."""
+    if target not in (State.IN_NOTICE, State.NOTICE_PASSED, State.SUBMITTED):
+        return None
+    notice = latest_notice(uow.session, intention.id)
+    if target == State.IN_NOTICE:
+        if notice is None or notice.closed_at is not None:
+            return "须通过“公示”页面新建公示批次列入公示"
+        return None
+    if notice is None:
+        return "没有公示记录，不能跳过公示"
+    if on < notice.end_date:
+        return f"公示期至{chinese_date(notice.end_date)}，尚未期满"
+    return None
+
+
+def grants_in_year(session: Session, person_id: uuid.UUID, kind: str, year: int) -> int:
+    """How many subsidies of ``kind`` (training / living / travel) the person was granted in ``year``."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(SubsidyGrant)
+            .where(
+                SubsidyGrant.person_id == person_id,
+                SubsidyGrant.kind == kind,
+                SubsidyGrant.granted_on >= date(year, 1, 1),
+                SubsidyGrant.granted_on <= date(year, 12, 31),
+            )
+        )
+        or 0
+    )
+
+
+def latest_notice(session: Session, intention_id: uuid.UUID) -> PublicNotice | None:
+    """The most recent 公示 batch that lists the intention."""
+    return session.scalar(
+        select(PublicNotice)
+        .join(NoticeEntry, NoticeEntry.notice_id == PublicNotice.id)
+        .where(NoticeEntry.intention_id == intention_id)
+        .order_by(PublicNotice.start_date.desc(), PublicNotice.created_at.desc())
+        .limit(1)
+    )
+
+
+GUARDS: list[Guard] = [
+    _guard_open_objection,
+    _guard_second_active,
+    _guard_registered_household,
+    _guard_age,
+    _guard_training_subsidy,
+    _guard_notice,
+]
 
 
 def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput) -> uuid.UUID:

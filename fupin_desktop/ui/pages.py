@@ -29,5 +29,7 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("农户", "roster_page", "RosterPage"),
+    PageSpec("意愿", "intentions_page", "IntentionsPage"),
+    PageSpec("公示", "notices_page", "NoticesPage"),
     PageSpec("导入", "import_page", "ImportPage"),
 ]

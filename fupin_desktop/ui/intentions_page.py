@@ -1,0 +1,417 @@
+"""The 意愿 page: intentions filtered by region, kind and state; bulk steps over a selection with a
+per-person result in Chinese; and the full history of the selected intention."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fupin_desktop.domain.clock import today
+from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.eligibility import age_on
+from fupin_desktop.domain.workflow import ACTION_LABELS, REASON_REQUIRED, STATE_LABELS, State
+from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.intention_list import (
+    HistoryRow,
+    IntentionFilter,
+    IntentionRow,
+    count_intentions,
+    fetch_intentions,
+    intention_history,
+)
+from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, transition
+from fupin_desktop.services.notices import intention_subject
+from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.intention_form import NewIntentionDialog
+from fupin_desktop.ui.messages import show_error
+from fupin_desktop.ui.region_combo import RegionCombo
+
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+PAGE_SIZE = 200
+BEIJING = timedelta(hours=8)
+REFERRAL_LABELS = {item.code: item.name for item in codelist("referral_source")}
+
+# The steps offered for a selection, in the order of the procedure.
+BULK_STEPS = (State.REFERRED, State.APPROVED, State.RETURNED, State.REJECTED, State.WITHDRAWN)
+REASON_PRESETS = {
+    State.RETURNED: ("缺少身份证、户口簿复印件，请补齐后重新推荐", "培训工种或院校意向填写不明确，请与本人核实"),
+    State.REJECTED: (
+        "经核实不符合建档立卡贫困家庭条件",
+        "经核实本年度已享受同类培训补贴",
+        "经核实已在校就读，不属于两后生",
+    ),
+    State.WITHDRAWN: ("已外出务工，本人放弃", "家中有人需要照顾，本人申请放弃", "已被其他学校录取，本人放弃"),
+}
+
+
+def local_time(moment: datetime) -> str:
+    """Stored UTC shown as Beijing time."""
+    return (moment + BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+class IntentionTableModel(QAbstractTableModel):
+    """Intentions matching a filter, fetched from the database a page at a time."""
+
+    COLUMNS = (
+        "姓名",
+        "性别",
+        "年龄",
+        "村",
+        "村民小组",
+        "类别",
+        "工种/专业",
+        "培训类型",
+        "推荐来源",
+        "状态",
+        "状态变更",
+    )
+    NAME, SEX, AGE, VILLAGE, GROUP, KIND, SUBJECT, TRAINING_TYPE, REFERRAL, STATE, CHANGED = range(11)
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.filter = IntentionFilter()
+        self.rows: list[IntentionRow] = []
+        self.total = 0
+        self.today = today()
+
+    def set_filter(self, flt: IntentionFilter) -> None:
+        self.filter = flt
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        with self.context.database.session_factory() as session:
+            self.total = count_intentions(session, self.filter)
+            self.rows = fetch_intentions(session, self.filter, 0, PAGE_SIZE)
+        self.today = today()
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def canFetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
+        if parent.isValid():
+            return
+        with self.context.database.session_factory() as session:
+            more = fetch_intentions(session, self.filter, len(self.rows), PAGE_SIZE)
+        if not more:
+            self.total = len(self.rows)
+            return
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == RECORD_ROLE:
+            return row
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, index.column())
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (self.SEX, self.AGE):
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def _text(self, row: IntentionRow, column: int) -> str:
+        if column == self.NAME:
+            return row.name
+        if column == self.SEX:
+            return row.sex or ""
+        if column == self.AGE:
+            return str(age_on(row.birth_date, self.today)) if row.birth_date else ""
+        if column == self.VILLAGE:
+            return row.village
+        if column == self.GROUP:
+            return row.village_group or ""
+        if column == self.KIND:
+            return KIND_LABELS.get(row.kind, row.kind)
+        if column == self.SUBJECT:
+            return intention_subject(row.kind, row.occupation, row.major, row.school)
+        if column == self.TRAINING_TYPE:
+            return row.training_type or ""
+        if column == self.REFERRAL:
+            return REFERRAL_LABELS.get(row.referral_source or "", row.referral_source or "")
+        if column == self.STATE:
+            return STATE_LABELS[State(row.state)]
+        return local_time(row.state_changed_at)
+
+
+class HistoryModel(QAbstractTableModel):
+    """The steps of one intention (a handful of rows): when, from, to, who, why."""
+
+    COLUMNS = ("时间", "由", "至", "操作员", "原因")
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[HistoryRow] = []
+
+    def set_rows(self, rows: list[HistoryRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        row = self.rows[index.row()]
+        return (local_time(row.at), row.from_label, row.to_label, row.operator, row.reason)[index.column()]
+
+
+class ReasonDialog(QDialog):
+    """Asks why (退回, 不予通过, 本人放弃): a reason is required, common ones are one click away."""
+
+    def __init__(self, target: State, count: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"{ACTION_LABELS[target]} — 填写原因")
+        self.presets = QComboBox()
+        self.presets.addItem("常用原因……", None)
+        for text in REASON_PRESETS.get(target, ()):
+            self.presets.addItem(text, text)
+        self.text = QPlainTextEdit()
+        self.text.setPlaceholderText("请写明原因，将记入每人的办理记录")
+        self.text.setFixedHeight(90)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ACTION_LABELS[target])
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"对选中的 {count} 人“{ACTION_LABELS[target]}”，原因："))
+        layout.addWidget(self.presets)
+        layout.addWidget(self.text)
+        layout.addWidget(self.buttons)
+        self.presets.currentIndexChanged.connect(self._preset)
+        self.text.textChanged.connect(self._update)
+        self._update()
+        self.setMinimumWidth(440)
+
+    def _preset(self) -> None:
+        if self.presets.currentData():
+            self.text.setPlainText(self.presets.currentData())
+
+    def _update(self) -> None:
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.reason()))
+
+    def reason(self) -> str:
+        return self.text.toPlainText().strip()
+
+
+class IntentionsPage(QWidget):
+    """意愿: find, select many, take a step; see who moved and why the others did not."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.region = RegionCombo(context.database)
+        self.kind = QComboBox()
+        self.kind.addItem("全部类别", None)
+        for code, name in KIND_LABELS.items():
+            self.kind.addItem(name, code)
+        self.state = QComboBox()
+        self.state.addItem("全部状态", None)
+        for state in State:
+            self.state.addItem(STATE_LABELS[state], state.value)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("姓名 / 拼音首字母 / 身份证号")
+        self.search.setClearButtonEnabled(True)
+        self.count_label = QLabel()
+
+        filters = QHBoxLayout()
+        for label, widget in (("地区", self.region), ("类别", self.kind), ("状态", self.state), ("查找", self.search)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+
+        self.model = IntentionTableModel(context, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((80, 44, 44, 90, 70, 70, 170, 120, 90, 100, 130)):
+            self.table.setColumnWidth(column, width)
+
+        self.new_button = QPushButton("登记意愿…")
+        self.step_buttons: dict[State, QPushButton] = {}
+        actions = QHBoxLayout()
+        actions.addWidget(self.new_button)
+        actions.addSpacing(16)
+        actions.addWidget(QLabel("对选中人员："))
+        for target in BULK_STEPS:
+            button = QPushButton(ACTION_LABELS[target] + ("…" if target in REASON_REQUIRED else ""))
+            button.clicked.connect(lambda _checked=False, t=target: self.take_step(t))
+            self.step_buttons[target] = button
+            actions.addWidget(button)
+        actions.addStretch(1)
+        self.selection_label = QLabel("未选择")
+        actions.addWidget(self.selection_label)
+
+        self.result = QPlainTextEdit()
+        self.result.setReadOnly(True)
+        self.result.setPlaceholderText("批量操作的结果（谁已办理、谁未通过及原因）显示在这里。")
+        self.history_model = HistoryModel(self)
+        self.history = QTableView()
+        self.history.setModel(self.history_model)
+        self.history.verticalHeader().hide()
+        self.history.horizontalHeader().setStretchLastSection(True)
+        self.history.setWordWrap(True)
+        for column, width in enumerate((130, 80, 90, 70)):
+            self.history.setColumnWidth(column, width)
+        self.history_title = QLabel("办理记录：请在上方选择一人")
+
+        result_box = QGroupBox("操作结果")
+        QVBoxLayout(result_box).addWidget(self.result)
+        history_box = QGroupBox("办理记录")
+        history_layout = QVBoxLayout(history_box)
+        history_layout.addWidget(self.history_title)
+        history_layout.addWidget(self.history)
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(result_box)
+        bottom.addWidget(history_box)
+        bottom.setSizes([420, 640])
+        split = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addLayout(filters)
+        top_layout.addWidget(self.table)
+        top_layout.addLayout(actions)
+        split.addWidget(top)
+        split.addWidget(bottom)
+        split.setSizes([520, 220])
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(300)
+        self._search_timer.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._search_timer.start)
+        for combo in (self.region, self.kind, self.state):
+            combo.currentIndexChanged.connect(self.apply_filter)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self._selection_changed)
+        self.new_button.clicked.connect(self.new_intention)
+        context.data_changed.connect(self._data_changed)
+        self.apply_filter()
+
+    # filtering and selection
+
+    def apply_filter(self) -> None:
+        self.model.set_filter(
+            IntentionFilter(
+                region_id=self.region.currentData(),
+                kind=self.kind.currentData(),
+                state=self.state.currentData(),
+                text=self.search.text(),
+            )
+        )
+        self.count_label.setText(f"共 {self.model.total} 条")
+
+    def _data_changed(self, kind: str) -> None:
+        if kind in ("intention", "notice", "household", "region"):
+            if kind in ("household", "region"):
+                self.region.reload()
+            self.apply_filter()
+
+    def selected_rows(self) -> list[IntentionRow]:
+        rows = sorted(index.row() for index in self.table.selectionModel().selectedRows())
+        return [self.model.rows[r] for r in rows]
+
+    def _selection_changed(self) -> None:
+        rows = self.selected_rows()
+        self.selection_label.setText(f"已选 {len(rows)} 人" if rows else "未选择")
+        for button in self.step_buttons.values():
+            button.setEnabled(bool(rows))
+        if len(rows) == 1:
+            self.show_history(rows[0])
+        else:
+            self.history_model.set_rows([])
+            self.history_title.setText("办理记录：请在上方选择一人" if not rows else "办理记录：选中多人时不显示")
+
+    def show_history(self, row: IntentionRow) -> None:
+        with self.context.database.session_factory() as session:
+            self.history_model.set_rows(intention_history(session, row.id))
+        subject = intention_subject(row.kind, row.occupation, row.major, row.school)
+        self.history_title.setText(
+            f"{row.name}（{row.village}）{KIND_LABELS.get(row.kind, row.kind)}：{subject} — "
+            f"当前“{STATE_LABELS[State(row.state)]}”"
+        )
+        self.history.resizeRowsToContents()
+
+    # use cases
+
+    def new_intention(self) -> None:
+        dialog = NewIntentionDialog(self.context, self.region.currentData(), self)
+        dialog.exec()
+
+    def take_step(self, target: State, reason: str | None = None) -> BulkResult | None:
+        """Move the selected intentions; asks for a reason when the step needs one."""
+        rows = self.selected_rows()
+        if not rows:
+            return None
+        if target in REASON_REQUIRED and reason is None:
+            dialog = ReasonDialog(target, len(rows), self)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return None
+            reason = dialog.reason()
+        try:
+            with self.context.unit_of_work() as uow:
+                result = transition(uow, [r.id for r in rows], target, reason=reason, on=today())
+                uow.commit()
+        except ServiceError as error:
+            show_error(self, error)
+            return None
+        self.result.setPlainText(result.summary())
+        if result.moved:
+            self.context.data_changed.emit("intention")
+        return result

@@ -1,0 +1,590 @@
+"""The 公示 page: batches with their people and objections, the days left, and the active profile's
+rules and next reporting deadlines."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any, Generic, TypeVar
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fupin_desktop.domain.clock import today
+from fupin_desktop.domain.profiles import ProvinceProfile, available_profiles, load_profile
+from fupin_desktop.domain.workflow import chinese_date
+from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.notices import (
+    OBJECTION_METHODS,
+    OUTCOME_HINTS,
+    OUTCOMES,
+    EntryRow,
+    NoticeInput,
+    NoticeRow,
+    ObjectionInput,
+    ObjectionRow,
+    candidates,
+    close_notice,
+    create_notice,
+    list_notices,
+    notice_entries,
+    notice_objections,
+    record_objection,
+    resolve_objection,
+)
+from fupin_desktop.services.province import set_province_profile
+from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.messages import show_error
+from fupin_desktop.ui.region_combo import RegionCombo
+
+R = TypeVar("R")
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class RowsModel(QAbstractTableModel, Generic[R]):
+    """A short list of records (a batch's people, its objections, the batches) shown as columns."""
+
+    def __init__(self, columns: Sequence[tuple[str, Callable[[R], str]]], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.columns = list(columns)
+        self.rows: list[R] = []
+
+    def set_rows(self, rows: list[R]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.columns[section][0]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == RECORD_ROLE:
+            return row
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.columns[index.column()][1](row)
+        return None
+
+
+def _qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def _date(edit: QDateEdit) -> date:
+    value = edit.date()
+    return date(value.year(), value.month(), value.day())
+
+
+def _date_edit(day: date) -> QDateEdit:
+    edit = QDateEdit(_qdate(day))
+    edit.setCalendarPopup(True)
+    edit.setDisplayFormat("yyyy年M月d日")
+    return edit
+
+
+def _buttons(ok: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+    return buttons
+
+
+class NewNoticeDialog(QDialog):
+    """新建公示: a village or the township, its 审核通过 people (all ticked), dates, place, phone, unit."""
+
+    def __init__(self, context: AppContext, profile: ProvinceProfile, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.profile = profile
+        self.notice_id: uuid.UUID | None = None
+        self.summary = ""
+        self.setWindowTitle("新建公示")
+        station = context.profile
+        self.region = RegionCombo(context.database, all_label=None, levels=("township", "village"))
+        self.people = QListWidget()
+        self.people.setMinimumHeight(200)
+        self.people_label = QLabel()
+        start = today()
+        self.start = _date_edit(start)
+        self.end = _date_edit(profile.notice_end_date(start))
+        self.rule = QLabel()
+        self.title = QLineEdit()
+        self.place = QLineEdit(profile.notice.posting_place_default)
+        self.phone = QLineEdit(station.contact_phone)
+        self.phone.setPlaceholderText("如 0351-5221234")
+        self.unit = QLineEdit(station.unit_name)
+        self.unit.setPlaceholderText("如 某某镇人力资源和社会保障所")
+        form = QFormLayout()
+        form.addRow("公示范围", self.region)
+        form.addRow("公示人员", self.people)
+        form.addRow("", self.people_label)
+        dates = QHBoxLayout()
+        dates.addWidget(self.start)
+        dates.addWidget(QLabel("至"))
+        dates.addWidget(self.end)
+        dates.addWidget(self.rule, 1)
+        form.addRow("公示期", dates)
+        form.addRow("标题", self.title)
+        form.addRow("公示地点", self.place)
+        form.addRow("监督电话", self.phone)
+        form.addRow("发布单位", self.unit)
+        buttons = _buttons("发布公示")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+        self.region.currentIndexChanged.connect(self.load_people)
+        self.start.dateChanged.connect(self._start_changed)
+        self.people.itemChanged.connect(self._count)
+        self._start_changed()
+        self.load_people()
+
+    def load_people(self) -> None:
+        region_id = self.region.currentData()
+        self.people.clear()
+        if region_id is None:
+            return
+        with self.context.database.session_factory() as session:
+            rows = candidates(session, region_id)
+        for row in rows:
+            item = QListWidgetItem(f"{row.name}　{row.village}　{row.kind}：{row.what}")
+            item.setData(Qt.ItemDataRole.UserRole, row.intention_id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.people.addItem(item)
+        name = self.region.currentText().strip().split("（")[0]
+        self.title.setText(f"{name}{today().year}年技能培训和技工院校就读人员公示")
+        self._count()
+
+    def _count(self) -> None:
+        chosen = len(self.chosen_ids())
+        total = self.people.count()
+        self.people_label.setText(
+            f"已选 {chosen} / {total} 人（审核通过、尚未公示的人员）" if total else "该范围内没有审核通过、待公示的人员"
+        )
+
+    def _start_changed(self) -> None:
+        earliest = self.profile.notice_end_date(_date(self.start))
+        if _date(self.end) < earliest:
+            self.end.setDate(_qdate(earliest))
+        self.end.setMinimumDate(_qdate(earliest))
+        self.rule.setText(f"不少于{self.profile.notice.label}，最早{chinese_date(earliest)}结束")
+
+    def chosen_ids(self) -> list[uuid.UUID]:
+        items = (self.people.item(i) for i in range(self.people.count()))
+        return [item.data(Qt.ItemDataRole.UserRole) for item in items if item.checkState() == Qt.CheckState.Checked]
+
+    def save(self) -> None:
+        ids = self.chosen_ids()
+        if not ids:
+            show_error(self, ServiceError("请至少勾选一名公示人员。"))
+            return
+        data = NoticeInput(
+            self.title.text(),
+            _date(self.start),
+            _date(self.end),
+            self.place.text(),
+            self.phone.text(),
+            self.unit.text(),
+        )
+        try:
+            with self.context.unit_of_work() as uow:
+                created = create_notice(uow, self.region.currentData(), ids, data)
+                uow.commit()
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.notice_id = created.notice_id
+        self.summary = created.result.summary()
+        self.context.data_changed.emit("notice")
+        self.accept()
+
+
+class ObjectionDialog(QDialog):
+    """记录异议: who, how, when, what."""
+
+    def __init__(self, person_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"记录异议 — {person_name}")
+        self.raised_by = QLineEdit()
+        self.raised_by.setPlaceholderText("反映人姓名；不愿具名填“匿名”")
+        self.method = QComboBox()
+        self.method.addItems(OBJECTION_METHODS)
+        self.raised_on = _date_edit(today())
+        self.content = QPlainTextEdit()
+        self.content.setPlaceholderText("反映的具体情况")
+        self.content.setFixedHeight(90)
+        form = QFormLayout(self)
+        form.addRow("反映人", self.raised_by)
+        form.addRow("反映方式", self.method)
+        form.addRow("反映日期", self.raised_on)
+        form.addRow("异议内容", self.content)
+        buttons = _buttons("记录")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(440)
+
+    def value(self) -> ObjectionInput:
+        return ObjectionInput(
+            self.raised_by.text(), self.method.currentText(), _date(self.raised_on), self.content.toPlainText()
+        )
+
+
+class ResolveDialog(QDialog):
+    """处理异议: 维持 / 撤销 / 更正, with what the investigation found."""
+
+    def __init__(self, objection: ObjectionRow, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"处理异议 — {objection.person_name}")
+        self.outcome = QComboBox()
+        for outcome in OUTCOMES:
+            self.outcome.addItem(f"{outcome}（{OUTCOME_HINTS[outcome]}）", outcome)
+        self.resolution = QPlainTextEdit()
+        self.resolution.setPlaceholderText("调查核实情况和处理意见")
+        self.resolution.setFixedHeight(90)
+        self.resolved_on = _date_edit(today())
+        form = QFormLayout(self)
+        form.addRow("异议", QLabel(f"{objection.raised_by}（{objection.method}）：{objection.content}"))
+        form.addRow("处理结果", self.outcome)
+        form.addRow("核实情况", self.resolution)
+        form.addRow("处理日期", self.resolved_on)
+        buttons = _buttons("确定")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(460)
+
+
+class NoticesPage(QWidget):
+    """公示: batches, their people and objections, closing; the profile's rules and deadlines."""
+
+    def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.context = context
+        self.day = today()
+        self.profile_combo = QComboBox()
+        for profile in available_profiles():
+            self.profile_combo.addItem(profile.name, profile.code)
+        self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(self._profile().code), 0))
+        self.rules = QLabel()
+        self.rules.setWordWrap(True)
+        self.deadlines = QLabel()
+        self.deadlines.setWordWrap(True)
+        self.deadlines.setTextFormat(Qt.TextFormat.RichText)
+        profile_box = QGroupBox("地区配置与报送时限")
+        profile_layout = QVBoxLayout(profile_box)
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("当前地区配置"))
+        chooser.addWidget(self.profile_combo)
+        chooser.addStretch(1)
+        profile_layout.addLayout(chooser)
+        profile_layout.addWidget(self.rules)
+        profile_layout.addWidget(self.deadlines)
+        profile_layout.addStretch(1)
+
+        self.notices = RowsModel[NoticeRow](
+            [
+                ("公示名称", lambda r: r.title),
+                ("范围", lambda r: r.region),
+                ("开始", lambda r: r.start_date.isoformat()),
+                ("结束", lambda r: r.end_date.isoformat()),
+                ("人数", lambda r: str(r.people)),
+                ("待处理异议", lambda r: str(r.open_objections) if r.open_objections else ""),
+                ("状态", lambda r: r.status(self.day)),
+            ],
+            self,
+        )
+        self.notice_table = self._table(self.notices, (300, 90, 90, 90, 50, 80))
+        self.notice_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.new_button = QPushButton("新建公示…")
+        self.close_button = QPushButton("结束公示")
+        notice_bar = QHBoxLayout()
+        notice_bar.addWidget(self.new_button)
+        notice_bar.addWidget(self.close_button)
+        notice_bar.addStretch(1)
+
+        self.entries = RowsModel[EntryRow](
+            [
+                ("姓名", lambda r: r.name),
+                ("性别", lambda r: r.sex or ""),
+                ("村", lambda r: r.village),
+                ("村民小组", lambda r: r.village_group or ""),
+                ("类别", lambda r: r.kind),
+                ("工种/专业及院校", lambda r: r.what),
+                ("推荐来源", lambda r: r.referral),
+                ("状态", lambda r: r.state),
+                ("异议", lambda r: r.objection),
+            ],
+            self,
+        )
+        self.entry_table = self._table(self.entries, (70, 40, 80, 65, 65, 170, 80, 90))
+        self.entry_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.objections = RowsModel[ObjectionRow](
+            [
+                ("被反映人", lambda r: r.person_name),
+                ("反映人", lambda r: r.raised_by),
+                ("方式", lambda r: r.method),
+                ("日期", lambda r: r.raised_on.isoformat()),
+                ("内容", lambda r: r.content),
+                ("结果", lambda r: r.outcome or "待处理"),
+                ("处理意见", lambda r: r.resolution or ""),
+            ],
+            self,
+        )
+        self.objection_table = self._table(self.objections, (70, 90, 50, 90, 220, 60))
+        self.objection_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.record_button = QPushButton("记录异议…")
+        self.resolve_button = QPushButton("处理异议…")
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.detail_title = QLabel("请在左侧选择一批公示")
+        self.detail_title.setWordWrap(True)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.detail_title)
+        detail_layout.addWidget(self.entry_table, 3)
+        objection_bar = QHBoxLayout()
+        objection_bar.addWidget(QLabel("异议："))
+        objection_bar.addWidget(self.record_button)
+        objection_bar.addWidget(self.resolve_button)
+        objection_bar.addStretch(1)
+        detail_layout.addLayout(objection_bar)
+        detail_layout.addWidget(self.objection_table, 2)
+        detail_layout.addWidget(self.result)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(notice_bar)
+        left_layout.addWidget(self.notice_table, 1)
+        left_layout.addWidget(profile_box)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(left)
+        split.addWidget(detail)
+        split.setSizes([560, 700])
+        QVBoxLayout(self).addWidget(split)
+
+        self.notice_table.selectionModel().selectionChanged.connect(self.show_notice)
+        self.entry_table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.objection_table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.new_button.clicked.connect(self.new_notice)
+        self.close_button.clicked.connect(self.close_selected)
+        self.record_button.clicked.connect(self.record)
+        self.resolve_button.clicked.connect(self.resolve)
+        self.profile_combo.currentIndexChanged.connect(self.change_profile)
+        context.data_changed.connect(self._data_changed)
+        context.profile_changed.connect(self.show_profile)
+        self.reload()
+        self.show_profile()
+
+    def _table(self, model: QAbstractTableModel, widths: Sequence[int]) -> QTableView:
+        table = QTableView()
+        table.setModel(model)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().hide()
+        table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate(widths):
+            table.setColumnWidth(column, width)
+        return table
+
+    def _profile(self) -> ProvinceProfile:
+        return load_profile(self.context.profile.province_profile or "default")
+
+    # the profile panel
+
+    def show_profile(self) -> None:
+        profile = self._profile()
+        index = self.profile_combo.findData(profile.code)
+        if index != self.profile_combo.currentIndex():
+            self.profile_combo.blockSignals(True)
+            self.profile_combo.setCurrentIndex(index)
+            self.profile_combo.blockSignals(False)
+        s = profile.subsidies
+        self.rules.setText(
+            f"公示不少于{profile.notice.label}；培训年龄{profile.training_age.describe()}；"
+            f"技工院校{profile.school_age.describe()}；培训补贴每年至多{s.training_per_year_max}次，"
+            f"生活费补贴{s.living_allowance_yuan_per_day}元/人/天、每年{s.living_allowance_per_year_max}次。"
+        )
+        upcoming = profile.next_deadlines(self.day, 3)
+        if not upcoming:
+            self.deadlines.setText("下次报送：该配置的文件未规定固定报送时限，请按上级通知报送。")
+            return
+        lines = []
+        for when, title in upcoming:
+            left = (when - self.day).days
+            color = "#b00020" if left <= 15 else "#333333"
+            lines.append(f"<span style='color:{color}'>{chinese_date(when)}（还有{left}天）</span>　{title}")
+        self.deadlines.setText("下次报送：<br>" + "<br>".join(lines))
+
+    def change_profile(self) -> None:
+        code = self.profile_combo.currentData()
+        if code == self._profile().code:
+            return
+        try:
+            with self.context.unit_of_work() as uow:
+                set_province_profile(uow, code)
+                uow.commit()
+                station = load_station_profile(uow.session)
+        except ServiceError as error:
+            show_error(self, error)
+            self.show_profile()
+            return
+        self.context.set_profile(station)
+
+    # batches
+
+    def _data_changed(self, kind: str) -> None:
+        if kind in ("intention", "notice"):
+            self.reload()
+
+    def reload(self) -> None:
+        current = self.current_notice()
+        self.day = today()
+        with self.context.database.session_factory() as session:
+            self.notices.set_rows(list_notices(session))
+        self.select_notice(current.id if current else None)
+
+    def select_notice(self, notice_id: uuid.UUID | None) -> None:
+        for row, notice in enumerate(self.notices.rows):
+            if notice.id == notice_id:
+                self.notice_table.selectRow(row)
+                return
+        self.show_notice()
+
+    def current_notice(self) -> NoticeRow | None:
+        rows = self.notice_table.selectionModel().selectedRows()
+        return self.notices.rows[rows[0].row()] if rows else None
+
+    def show_notice(self) -> None:
+        notice = self.current_notice()
+        if notice is None:
+            self.entries.set_rows([])
+            self.objections.set_rows([])
+            self.detail_title.setText("请在左侧选择一批公示")
+        else:
+            with self.context.database.session_factory() as session:
+                self.entries.set_rows(notice_entries(session, notice.id))
+                self.objections.set_rows(notice_objections(session, notice.id))
+            self.detail_title.setText(
+                f"<b>{notice.title}</b><br>{chinese_date(notice.start_date)}至{chinese_date(notice.end_date)}，"
+                f"{notice.people}人，{notice.status(self.day)}"
+            )
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        notice = self.current_notice()
+        running = notice is not None and not notice.closed
+        self.close_button.setEnabled(running)
+        self.record_button.setEnabled(bool(self.entry_table.selectionModel().selectedRows()))
+        objection = self._current(self.objection_table, self.objections)
+        self.resolve_button.setEnabled(objection is not None and objection.outcome is None)
+
+    @staticmethod
+    def _current(table: QTableView, model: RowsModel[R]) -> R | None:
+        rows = table.selectionModel().selectedRows()
+        return model.rows[rows[0].row()] if rows else None
+
+    def new_notice(self) -> None:
+        dialog = NewNoticeDialog(self.context, self._profile(), self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.select_notice(dialog.notice_id)
+            self.result.setText(dialog.summary)
+
+    def close_selected(self) -> None:
+        notice = self.current_notice()
+        if notice is None:
+            return
+        answer = QMessageBox.question(self, "结束公示", f"结束“{notice.title}”？无异议的人员将转为“公示期满”。")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self.close_notice(notice.id)
+
+    def close_notice(self, notice_id: uuid.UUID) -> None:
+        try:
+            with self.context.unit_of_work() as uow:
+                result = close_notice(uow, notice_id, on=today())
+                uow.commit()
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.context.data_changed.emit("notice")
+        self.result.setText(result.summary())
+
+    def record(self) -> None:
+        notice = self.current_notice()
+        entry = self._current(self.entry_table, self.entries)
+        if notice is None or entry is None:
+            return
+        dialog = ObjectionDialog(entry.name, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            with self.context.unit_of_work() as uow:
+                record_objection(uow, notice.id, entry.intention_id, dialog.value())
+                uow.commit()
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.context.data_changed.emit("notice")
+        self.result.setText(f"已记录对{entry.name}的异议；处理完毕前，{entry.name}不能进入下一步。")
+
+    def resolve(self) -> None:
+        objection = self._current(self.objection_table, self.objections)
+        if objection is None:
+            return
+        dialog = ResolveDialog(objection, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        outcome = dialog.outcome.currentData()
+        try:
+            with self.context.unit_of_work() as uow:
+                step = resolve_objection(
+                    uow, objection.id, outcome, dialog.resolution.toPlainText(), on=_date(dialog.resolved_on)
+                )
+                uow.commit()
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.context.data_changed.emit("notice")
+        self.result.setText(
+            f"对{objection.person_name}的异议已处理为“{outcome}”。" + (f"\n{step.summary()}" if step else "")
+        )
