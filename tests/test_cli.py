@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from fupin_desktop.services.regions import region_nodes
+from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.store.db import open_database
 from fupin_desktop.store.models import Household, Person
 
@@ -36,11 +37,13 @@ def test_demo_fills_a_database_that_later_commands_open(tmp_path: Path) -> None:
             households = session.scalar(select(func.count()).select_from(Household))
             people = session.scalar(select(func.count()).select_from(Person))
             county = next(node for node in region_nodes(session) if node.level == "county")
+            profile = load_station_profile(session)
     finally:
         database.dispose()
     assert households == 300
     assert people and people > 300
     assert county.household_count == 300
+    assert profile.is_complete and profile.unit_name.endswith("人力资源和社会保障所")
 
 
 def test_demo_refuses_a_database_that_already_has_households(tmp_path: Path) -> None:

@@ -6,8 +6,12 @@ import argparse
 import sys
 import time
 
+from sqlalchemy import select
+
 from fupin_desktop.commands import guarded, opened
 from fupin_desktop.domain.clock import today
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.uow import UnitOfWork
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"错误：{error}", file=sys.stderr)
             return 1
+    _fill_demo_station_profile(database)
     elapsed = time.perf_counter() - started
     print(
         f"已生成演示数据：{summary.regions}个区划，{summary.households}户，{summary.people}人，"
@@ -38,3 +43,30 @@ def run(args: argparse.Namespace) -> int:
         f"用时{elapsed:.1f}秒。数据库：{database.path}"
     )
     return 0
+
+
+def _fill_demo_station_profile(database: Database) -> None:
+    """A demo opens ready to use: the first township's station, unless a profile was already set up."""
+    from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
+    from fupin_desktop.store.models import Region
+
+    with UnitOfWork(database, "演示数据") as uow:
+        if load_station_profile(uow.session).is_complete:
+            return
+        township = uow.session.scalars(
+            select(Region.name).where(Region.level == "township").order_by(Region.code)
+        ).first()
+        if township is None:
+            return
+        save_station_profile(
+            uow,
+            StationProfile(
+                unit_name=f"{township}人力资源和社会保障所",
+                township=township,
+                operator_name="演示操作员",
+                contact_phone="0351-5121234",
+                reviewer_name="李审核",
+                head_name="王所长",
+            ),
+        )
+        uow.commit()

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -351,23 +352,32 @@ class ImportPage(QWidget):
         template.clicked.connect(lambda: self.save_template())
         importer.clicked.connect(lambda: self.open_import())
         compare.clicked.connect(lambda: self.open_compare())
-        row = QHBoxLayout()
-        row.addWidget(QLabel("村："))
-        row.addWidget(self.village, 1)
-        layout = QVBoxLayout(self)
-        layout.addLayout(row)
-        for button, text in (
-            (template, "给村委会的空白表：一人一行，带下拉列表和填表说明；选定村时村名和区划代码印在表头。"),
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
+        grid.setVerticalSpacing(14)
+        grid.addWidget(QLabel("村："), 0, 0, Qt.AlignmentFlag.AlignRight)
+        grid.addWidget(self.village, 0, 1)
+        for row, (button, text) in enumerate(
             (
-                importer,
-                "导入村里填好的表：先预览每一行的检查结果，没有错误才导入；也可只导入无误的户，其余生成退回表。",
+                (template, "给村委会的空白表：一人一行，带下拉列表和填表说明；选定村时村名和区划代码印在表头。"),
+                (
+                    importer,
+                    "导入村里填好的表：先预览每一行的检查结果，没有错误才导入；也可只导入无误的户，其余生成退回表。",
+                ),
+                (compare, "与扶贫部门的建档立卡花名册比对：列出本地多出、花名册多出和姓名/户编号/户状态不一致的人员。"),
             ),
-            (compare, "与扶贫部门的建档立卡花名册比对：列出本地多出、花名册多出和姓名/户编号/户状态不一致的人员。"),
+            start=1,
         ):
+            button.setMinimumWidth(200)
             note = QLabel(text)
-            note.setWordWrap(True)
-            layout.addWidget(button)
-            layout.addWidget(note)
+            grid.addWidget(button, row, 0)
+            grid.addWidget(note, row, 1)
+        grid.setColumnStretch(1, 1)
+        box = QWidget()
+        box.setLayout(grid)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.addWidget(box, 0, Qt.AlignmentFlag.AlignLeft)
         layout.addStretch(1)
         self.dialog: QDialog | None = None
 
