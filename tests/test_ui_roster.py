@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QStandardItemModel
 from PySide6.QtWidgets import QLineEdit
 from pytestqt.qtbot import QtBot
@@ -39,14 +40,17 @@ LI_ID = make_id_number(AREA, date(1972, 5, 1), 22)
 
 
 @pytest.fixture
-def window(qtbot: QtBot, database: Database, village: uuid.UUID) -> MainWindow:
+def window(qtbot: QtBot, database: Database, village: uuid.UUID) -> Iterator[MainWindow]:
     with UnitOfWork(database, "测试员") as uow:
         save_station_profile(uow, StationProfile("北村人社所", "界湖街道", "王敏", "13805390000"))
         uow.commit()
     main = MainWindow(database)
-    qtbot.addWidget(main)
     main.show()
-    return main
+    yield main
+    # Delete the window and its dialogs now, not in the garbage collector at interpreter exit.
+    main.close()
+    main.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def page_of(window: MainWindow) -> RosterPage:
@@ -297,7 +301,7 @@ def test_models_pass_the_model_tester(
     model.set_filter(HouseholdFilter())
     assert model.canFetchMore(model.index(-1, -1))
     qtmodeltester.check(model)
-    audit = AuditDialog(page.context, "person", [page.member_rows[0].id], "")
+    audit = AuditDialog(page.context, "person", [page.member_rows[0].id], "", page)
     for other in (page.members, page.visits, page.region_model, audit.model):
         qtmodeltester.check(other)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -219,7 +220,7 @@ class HouseholdDialog(FormDialog):
         dialog = PersonDialog(self.context, facts=defaults, parent=self)
         dialog.setWindowTitle("添加成员")
         dialog.dirty = False
-        dialog.accepted.connect(lambda: self._member_done(dialog, None))
+        dialog.accepted.connect(partial(self._member_done, dialog, None))
         self.member_dialog = dialog
         dialog.open()
 
@@ -227,7 +228,7 @@ class HouseholdDialog(FormDialog):
         if row is None or not 0 <= row < len(self._members):
             return
         dialog = PersonDialog(self.context, facts=self._members[row], parent=self)
-        dialog.accepted.connect(lambda: self._member_done(dialog, row))
+        dialog.accepted.connect(partial(self._member_done, dialog, row))
         self.member_dialog = dialog
         dialog.open()
 

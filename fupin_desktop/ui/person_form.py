@@ -157,7 +157,7 @@ class PersonDialog(FormDialog):
         layout.addWidget(self.general)
         layout.addStretch(1)
         layout.addLayout(buttons)
-        self.setMinimumWidth(720)
+        self.setMinimumWidth(860)
 
         editable = [self.grid.widgets[f] for f, _ in _LAYOUT]
         self.watch(editable, self._revalidate)

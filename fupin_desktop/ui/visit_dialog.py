@@ -68,7 +68,9 @@ def _member_widget(field: str) -> QWidget:
         return edit
     if field == "work_months":
         return months_box()
-    return CodeCombo(field)
+    combo = CodeCombo(field)
+    combo.setMinimumContentsLength(11)  # 弱劳动力或半劳动力, 乡(镇)外县内务工 fit without cutting
+    return combo
 
 
 class VisitDialog(FormDialog):
@@ -123,6 +125,7 @@ class VisitDialog(FormDialog):
                 self.sections.append(section)
             self.member_widgets[member.id] = widgets
         grid.setRowStretch(len(self.members) + 1, 1)
+        grid.setColumnStretch(1 + VISIT_MEMBER_FIELDS.index("work_place"), 1)
         inner = QWidget()
         inner.setLayout(grid)
         scroll = QScrollArea()
