@@ -187,7 +187,7 @@ class _Builder:
         }
         if kind == "training":
             row["occupation"] = rng.choice(self.occupations)
-            row["training_type"] = rng.choices(self.training_types, (15, 50, 15, 8, 6, 6))[0]
+            row["training_type"] = rng.choices(self.training_types, (15, 55, 18, 0, 6, 6))[0]
         elif kind == "school":
             row["major"] = rng.choice(self.majors)
             row["school"] = rng.choice(_SCHOOLS)
@@ -290,7 +290,7 @@ def generate_demo_workflow(
         clerk, township_clerk, reviewer = builder.people_of(village.id, village.parent_id)
         unit = "人力资源和社会保障所"
         old_start = today - timedelta(days=rng.randint(170, 230))
-        new_start = today - timedelta(days=rng.randint(0, 3))
+        new_start = today - timedelta(days=rng.randint(1, 4))
         rounds = {
             "old": _notice_row(builder, village, old_start, closed=True, unit=unit, operator=township_clerk),
             "new": _notice_row(builder, village, new_start, closed=False, unit=unit, operator=township_clerk),

@@ -257,6 +257,7 @@ class IntentionsPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("姓名 / 拼音首字母 / 身份证号")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(220)
         self.count_label = QLabel()
 
         filters = QHBoxLayout()
@@ -276,9 +277,10 @@ class IntentionsPage(QWidget):
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for column, width in enumerate((80, 44, 44, 90, 70, 70, 170, 120, 90, 100, 130)):
-            self.table.setColumnWidth(column, width)
+        for column, width in enumerate((80, 44, 44, 90, 70, 70, 0, 130, 90, 110, 130)):
+            if width:
+                self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(IntentionTableModel.SUBJECT, QHeaderView.ResizeMode.Stretch)
 
         self.new_button = QPushButton("登记意愿…")
         self.step_buttons: dict[State, QPushButton] = {}

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -319,17 +320,17 @@ class NoticesPage(QWidget):
 
         self.notices = RowsModel[NoticeRow](
             [
-                ("公示名称", lambda r: r.title),
                 ("范围", lambda r: r.region),
                 ("开始", lambda r: r.start_date.isoformat()),
                 ("结束", lambda r: r.end_date.isoformat()),
                 ("人数", lambda r: str(r.people)),
                 ("待处理异议", lambda r: str(r.open_objections) if r.open_objections else ""),
                 ("状态", lambda r: r.status(self.day)),
+                ("公示名称", lambda r: r.title),
             ],
             self,
         )
-        self.notice_table = self._table(self.notices, (300, 90, 90, 90, 50, 80))
+        self.notice_table = self._table(self.notices, (80, 86, 86, 40, 76, 100), stretch=6)
         self.notice_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.new_button = QPushButton("新建公示…")
         self.close_button = QPushButton("结束公示")
@@ -352,7 +353,7 @@ class NoticesPage(QWidget):
             ],
             self,
         )
-        self.entry_table = self._table(self.entries, (70, 40, 80, 65, 65, 170, 80, 90))
+        self.entry_table = self._table(self.entries, (64, 40, 72, 64, 64, 0, 84, 76, 80), stretch=5)
         self.entry_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.objections = RowsModel[ObjectionRow](
             [
@@ -366,7 +367,7 @@ class NoticesPage(QWidget):
             ],
             self,
         )
-        self.objection_table = self._table(self.objections, (70, 90, 50, 90, 220, 60))
+        self.objection_table = self._table(self.objections, (70, 90, 44, 86, 220, 56), stretch=6)
         self.objection_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.record_button = QPushButton("记录异议…")
         self.resolve_button = QPushButton("处理异议…")
@@ -415,15 +416,17 @@ class NoticesPage(QWidget):
         self.reload()
         self.show_profile()
 
-    def _table(self, model: QAbstractTableModel, widths: Sequence[int]) -> QTableView:
+    def _table(self, model: QAbstractTableModel, widths: Sequence[int], *, stretch: int) -> QTableView:
         table = QTableView()
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setAlternatingRowColors(True)
         table.verticalHeader().hide()
-        table.horizontalHeader().setStretchLastSection(True)
+        table.verticalHeader().setDefaultSectionSize(26)
         for column, width in enumerate(widths):
-            table.setColumnWidth(column, width)
+            if width:
+                table.setColumnWidth(column, width)
+        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
         return table
 
     def _profile(self) -> ProvinceProfile:
