@@ -254,9 +254,18 @@ def _list_sheet(
         (iid, pid, name, sex, _eth, birth, idn, edu, phone, _card, hphone, _addr, vname, *_rest) = record
         items.append((iid, pid))
         rows.append(
-            [len(rows) + 1, vname, name, sex, _age(birth, today), idn, education(edu), phone or hphone]
-            + wishes(record)
-            + [source(record[17])]
+            [
+                len(rows) + 1,
+                vname,
+                name,
+                sex,
+                _age(birth, today),
+                idn,
+                education(edu),
+                phone or hphone,
+                *wishes(record),
+                source(record[17]),
+            ]
         )
     content = SheetContent(
         sheet=code,
