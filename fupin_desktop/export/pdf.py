@@ -272,9 +272,11 @@ class PdfLayout:
             width = self.col_widths[column]
             ops.boxes.append((x, y - height, width, height))
             numeric = self.content.columns[column].numeric
-            align: Align = (
-                "right" if numeric else "centre" if column == 0 or (len(lines) == 1 and self._short(column)) else "left"
-            )
+            align: Align
+            if column == 0 or (len(lines) == 1 and self._short(column)):
+                align = "centre"
+            else:
+                align = "right" if numeric else "left"
             anchor = {"left": x + PAD_X, "centre": x + width / 2, "right": x + width - PAD_X}[align]
             line_y = y - PAD_Y - LEADING + 2.5 - (height - 2 * PAD_Y - len(lines) * LEADING) / 2
             for line in lines:

@@ -99,8 +99,8 @@ def _cells(sheet: Worksheet, row: GridRow, content: SheetContent, *, in_header: 
             column = content.columns[index]
             if column.kind == "id" or isinstance(value, str):
                 cell.number_format = "@"
-            if column.numeric or index == 0:
-                cell.alignment = _centre if index == 0 else _right
+            if column.numeric or index == 0 or column.width <= 4:
+                cell.alignment = _right if column.numeric and index > 0 else _centre
         if row.kind == "meta" and index > 0 and value is not None:
             cell.alignment = _right
         cells.append(cell)
