@@ -50,9 +50,15 @@ def build_grid(content: SheetContent, digest: str | None) -> Grid:
     def spread(kind: RowKind, texts: list[str]) -> None:
         """Place texts evenly along one row, each merged over its share of the columns."""
         parts = min(len(texts), width)
-        share = width // parts
+        widths = [c.width for c in content.columns]
+        total = sum(widths)
+        edges = [sum(widths[:i]) for i in range(width)]
+        starts: list[int] = []
+        for i in range(parts):
+            target = total * i / parts
+            start = min(range(width), key=lambda c: abs(edges[c] - target))
+            starts.append(max(start, starts[-1] + 1) if starts else 0)
         cells: list[Value] = [None] * width
-        starts = [i * share for i in range(parts)]
         for i, start in enumerate(starts):
             cells[start] = texts[i] if i < parts - 1 else "　".join(texts[i:])
         row = add(kind, cells)

@@ -8,6 +8,7 @@ the number, the digest and a QR code; a draft carries 草稿 on every page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,8 +69,14 @@ class PageSpan:
     sign_off: bool
 
 
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
+# Chinese typesetting keeps these off the start of a line: they hang at the end of the line before.
+_NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
-    """Break text into lines that fit ``width``; CJK text breaks between any two characters."""
+    """Break text into lines that fit ``width``: CJK between any two characters, digits and Latin
+    words kept whole where they fit, closing punctuation hanging rather than starting a line."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
         if len(paragraph) * size <= width:  # no glyph is wider than 1 em: no need to measure
@@ -77,12 +84,21 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
             continue
         line = ""
         used = 0.0
-        for ch in paragraph:
-            w = pdfmetrics.stringWidth(ch, font, size)
-            if line and used + w > width:
+        for token in _WORD.findall(paragraph):
+            w = pdfmetrics.stringWidth(token, font, size)
+            if line and used + w > width and token not in _NO_LINE_START:
+                if w > width:  # a word longer than the line: break it anywhere
+                    for ch in token:
+                        cw = pdfmetrics.stringWidth(ch, font, size)
+                        if line and used + cw > width:
+                            lines.append(line)
+                            line, used = "", 0.0
+                        line += ch
+                        used += cw
+                    continue
                 lines.append(line)
                 line, used = "", 0.0
-            line += ch
+            line += token
             used += w
         lines.append(line)
     return lines or [""]
