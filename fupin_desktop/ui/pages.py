@@ -27,4 +27,6 @@ class PageSpec:
         return page_class(context)
 
 
-PAGES: list[PageSpec] = []
+PAGES: list[PageSpec] = [
+    PageSpec("上报", "submissions_page", "SubmissionsPage"),
+]
