@@ -336,3 +336,17 @@ def test_a_5000_row_sheet_repeats_its_header_on_every_page(tmp_path: Path) -> No
         assert f"第 {number} 页 共 {len(pages)} 页" in text
         assert content.digest() in text.replace("\n", "")
     assert verify_file(tmp_path / "big.pdf").verdict == Verdict.INTACT
+
+
+def test_export_modules_do_not_import_qt() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, fupin_desktop.export.pdf, fupin_desktop.export.xlsx, fupin_desktop.export.verify, "
+        "fupin_desktop.export.printouts; print(any(m.startswith('PySide6') for m in sys.modules))"
+    )
+    assert (
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+        == "False"
+    )

@@ -8,6 +8,7 @@ protected sheet holding the canonical content for ``verify``. ID numbers are wri
 from __future__ import annotations
 
 from collections.abc import Callable
+from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -68,12 +69,12 @@ def write_xlsx(
         sheet.column_dimensions[get_column_letter(index)].width = column.width * 1.9 + 1.5
     for merge in grid.merges:
         sheet.merged_cells.add(CellRange(min_row=merge[0], min_col=merge[1], max_row=merge[2], max_col=merge[3]))
-    header_rows = set(range(grid.header_first, grid.header_last + 1))
+    styles: _StyleCache = {}
     total = len(grid.rows)
     for number, row in enumerate(grid.rows, start=1):
         if row.kind == "title":
             sheet.row_dimensions[number].height = 30
-        sheet.append(_cells(sheet, row, content, in_header=number in header_rows))
+        sheet.append(_cells(sheet, row, content, styles))
         if progress is not None and number % 2000 == 0:
             progress(number, total)
     if content.sealed:
@@ -84,27 +85,41 @@ def write_xlsx(
     workbook.save(path)
 
 
-def _cells(sheet: Worksheet, row: GridRow, content: SheetContent, *, in_header: bool) -> list[WriteOnlyCell]:
-    font, alignment, border = _styles[row.kind]
+_StyleCache = dict[tuple[object, ...], WriteOnlyCell]
+
+
+def _cells(sheet: Worksheet, row: GridRow, content: SheetContent, styles: _StyleCache) -> list[WriteOnlyCell]:
+    """The row's cells; each style is worked out once per (row kind, column) and then copied."""
     cells = []
     for index, value in enumerate(row.cells):
         cell = WriteOnlyCell(sheet, value=value)
-        if font is not None:
-            cell.font = font
-        if alignment is not None:
-            cell.alignment = alignment
-        if border is not None:
-            cell.border = border
-        if row.kind in ("data", "total"):
-            column = content.columns[index]
-            if column.kind == "id" or isinstance(value, str):
-                cell.number_format = "@"
-            if column.numeric or index == 0 or column.width <= 4:
-                cell.alignment = _right if column.numeric and index > 0 else _centre
-        if row.kind == "meta" and index > 0 and value is not None:
-            cell.alignment = _right
+        key = (row.kind, index, isinstance(value, str), value is None)
+        template = styles.get(key)
+        if template is None:
+            template = _styled(WriteOnlyCell(sheet), row, content, index, value)
+            styles[key] = template
+        cell._style = copy(template._style)
         cells.append(cell)
     return cells
+
+
+def _styled(cell: WriteOnlyCell, row: GridRow, content: SheetContent, index: int, value: object) -> WriteOnlyCell:
+    font, alignment, border = _styles[row.kind]
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    if border is not None:
+        cell.border = border
+    if row.kind in ("data", "total"):
+        column = content.columns[index]
+        if column.kind == "id" or isinstance(value, str):
+            cell.number_format = "@"
+        if column.numeric or index == 0 or column.width <= 4:
+            cell.alignment = _right if column.numeric and index > 0 else _centre
+    if row.kind == "meta" and index > 0 and value is not None:
+        cell.alignment = _right
+    return cell
 
 
 def _setup_page(sheet: Worksheet, content: SheetContent, grid: Grid, digest: str | None) -> None:

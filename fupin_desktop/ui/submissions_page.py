@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ class SubmissionTableModel(QAbstractTableModel):
                 row.number,
                 row.sheet_title,
                 row.row_count,
-                f"{row.sealed_at:%Y-%m-%d %H:%M}",
+                f"{row.sealed_at.replace(tzinfo=UTC).astimezone():%Y-%m-%d %H:%M}",
                 row.sealed_by,
                 row.replaces or "",
                 row.replaced_by or "",
@@ -179,6 +179,8 @@ class SubmissionsPage(QWidget):
     def refresh(self) -> None:
         with self.context.database.session_factory() as session:
             self.model.set_rows(list_submissions(session))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._update_buttons()
 
     def selected(self) -> SubmissionRow | None:
