@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"错误：{error}", file=sys.stderr)
             return 1
-    _fill_demo_station_profile(database)
+    fill_demo_station_profile(database)
     elapsed = time.perf_counter() - started
     print(
         f"已生成演示数据：{summary.regions}个区划，{summary.households}户，{summary.people}人，"
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fill_demo_station_profile(database: Database) -> None:
+def fill_demo_station_profile(database: Database) -> None:
     """A demo opens ready to use: the first township's station, unless a profile was already set up."""
     from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
     from fupin_desktop.store.models import Region

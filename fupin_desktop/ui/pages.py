@@ -31,5 +31,6 @@ PAGES: list[PageSpec] = [
     PageSpec("农户", "roster_page", "RosterPage"),
     PageSpec("意愿", "intentions_page", "IntentionsPage"),
     PageSpec("公示", "notices_page", "NoticesPage"),
+    PageSpec("上报", "submissions_page", "SubmissionsPage"),
     PageSpec("导入", "import_page", "ImportPage"),
 ]

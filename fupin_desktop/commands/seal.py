@@ -1,0 +1,35 @@
+"""``fupin-desktop seal SHEET --out DIR``: seal, number and write one summary sheet for submission."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from fupin_desktop.commands import guarded, opened
+from fupin_desktop.commands._sheets import add_sheet_arguments
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("seal", help="封存上报表：编号、校验码，人员转为“已上报”并锁定（xlsx + PDF）")
+    add_sheet_arguments(parser)
+    parser.set_defaults(run=run)
+
+
+@guarded
+def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.commands.export import sheet_request
+    from fupin_desktop.services.settings import operator_name
+    from fupin_desktop.services.submissions import seal_sheet
+    from fupin_desktop.store.uow import UnitOfWork
+
+    with opened(args.db) as database:
+        with database.session_factory() as session:
+            operator = operator_name(session, "命令行")
+        with UnitOfWork(database, operator) as uow:
+            request = sheet_request(uow.session, args)
+            result = seal_sheet(uow, request, Path(args.out))
+    print(
+        f"已封存 {result.number}：{result.row_count}行，校验码 {result.digest}\n"
+        f"  {result.xlsx_path}\n  {result.pdf_path}"
+    )
+    return 0

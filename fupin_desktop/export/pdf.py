@@ -1,0 +1,428 @@
+"""Writing a sheet as a printable PDF, drawn directly on the reportlab canvas.
+
+Pagination and every string's position come from ``PdfLayout``, which the verifier also runs: it
+knows which text each page must show, in drawing order, and compares it with the text extracted
+from the file. Header rows repeat on every page; each page carries page x of y and, once sealed,
+the number, the digest and a QR code; a draft carries 草稿 on every page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, NamedTuple
+
+from reportlab.graphics import renderPDF
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.lib.colors import Color, black
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
+from reportlab.pdfgen.canvas import Canvas
+
+from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF_BOLD, face_for, register_fonts
+from fupin_desktop.export.grid import sign_off_cells
+from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, chunks, display, encode_payload, seal_line
+
+PAYLOAD_KEY = "FupinSealed"
+Align = Literal["left", "centre", "right"]
+# Where a string sits, for naming a difference: ("cell", row index, column index), ("header",), …
+Where = tuple[Any, ...]
+
+BODY_SIZE = 9.0
+LEADING = 11.5
+PAD_X = 2.5
+PAD_Y = 3.0
+MARGIN_X = 12 * mm
+MARGIN_TOP = 12 * mm
+FOOT_ZONE = 22 * mm
+QR_SIZE = 17 * mm
+
+
+class TextOp(NamedTuple):
+    x: float
+    y: float
+    text: str
+    font: str
+    fake_bold: bool
+    size: float
+    align: Align
+    where: Where
+
+
+@dataclass
+class PageOps:
+    texts: list[TextOp] = field(default_factory=list)
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)  # x, y, w, h
+    lines: list[tuple[float, float, float, float]] = field(default_factory=list)  # x1, y1, x2, y2
+
+
+@dataclass(frozen=True)
+class PageSpan:
+    first_row: int
+    end_row: int  # exclusive
+    totals: bool
+    sign_off: bool
+
+
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
+# Chinese typesetting keeps these off the start of a line: they hang at the end of the line before.
+_NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Break text into lines that fit ``width``: CJK between any two characters, digits and Latin
+    words kept whole where they fit, closing punctuation hanging rather than starting a line."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        if len(paragraph) * size <= width:  # no glyph is wider than 1 em: no need to measure
+            lines.append(paragraph)
+            continue
+        line = ""
+        used = 0.0
+        for token in _WORD.findall(paragraph):
+            w = pdfmetrics.stringWidth(token, font, size)
+            if line and used + w > width and token not in _NO_LINE_START:
+                if w > width:  # a word longer than the line: break it anywhere
+                    for ch in token:
+                        cw = pdfmetrics.stringWidth(ch, font, size)
+                        if line and used + cw > width:
+                            lines.append(line)
+                            line, used = "", 0.0
+                        line += ch
+                        used += cw
+                    continue
+                lines.append(line)
+                line, used = "", 0.0
+            line += token
+            used += w
+        lines.append(line)
+    return lines or [""]
+
+
+class PdfLayout:
+    """Where everything goes on every page of one sheet."""
+
+    def __init__(self, content: SheetContent, digest: str | None) -> None:
+        register_fonts()
+        self.content = content
+        self.digest = digest
+        self.page_width, self.page_height = landscape(A4) if content.landscape else A4
+        self.table_width = self.page_width - 2 * MARGIN_X
+        total_units = sum(c.width for c in content.columns)
+        self.col_widths = [self.table_width * c.width / total_units for c in content.columns]
+        self.col_x = [MARGIN_X + sum(self.col_widths[:i]) for i in range(len(self.col_widths))]
+        self.header = self._header_cells()
+        self.header_height = max(y for _x, y, _w, _h, _t in self.header)
+        self.title_height = 44.0 + (16.0 if content.period else 0.0)
+        self.pages = self._paginate()
+
+    # --- measuring -------------------------------------------------------------------------------
+
+    def _header_cells(self) -> list[tuple[float, float, float, float, str]]:
+        """Header cells as (x, depth-from-top, width, height, label); depth is the cell's bottom."""
+        content = self.content
+        depth = content.header_depth
+
+        def lines_height(text: str, width: float) -> float:
+            return len(wrap(text, SANS_BOLD, BODY_SIZE, width - 2 * PAD_X)) * LEADING + 2 * PAD_Y
+
+        top_h = 18.0
+        bottom_h = 18.0
+        column = 0
+        spans: list[tuple[int, int, str | None]] = []
+        for group in content.groups:
+            spans.append((column, group.span, group.label))
+            width = sum(self.col_widths[column : column + group.span])
+            if group.label is not None:
+                top_h = max(top_h, lines_height(group.label, width))
+                for i in range(column, column + group.span):
+                    bottom_h = max(bottom_h, lines_height(content.columns[i].label, self.col_widths[i]))
+            column += group.span
+        full_h = top_h + bottom_h if depth == 2 else top_h
+        for start, span, label in spans:
+            if label is None:
+                for i in range(start, start + span):
+                    needed = lines_height(content.columns[i].label, self.col_widths[i])
+                    if needed > full_h:
+                        bottom_h += needed - full_h if depth == 2 else 0
+                        top_h = needed if depth == 1 else top_h
+                        full_h = top_h + bottom_h if depth == 2 else top_h
+        cells: list[tuple[float, float, float, float, str]] = []
+        for start, span, label in spans:
+            if label is None:
+                for i in range(start, start + span):
+                    cells.append((self.col_x[i], full_h, self.col_widths[i], full_h, content.columns[i].label))
+            else:
+                width = sum(self.col_widths[start : start + span])
+                cells.append((self.col_x[start], top_h, width, top_h, label))
+        for start, span, label in spans:
+            if label is not None:
+                for i in range(start, start + span):
+                    cells.append((self.col_x[i], full_h, self.col_widths[i], bottom_h, content.columns[i].label))
+        return cells
+
+    def _cell_lines(self, row: list[Any], font: str) -> list[list[str]]:
+        return [
+            wrap(display(value), font, BODY_SIZE, width - 2 * PAD_X)
+            for value, width in zip(row, self.col_widths, strict=True)
+        ]
+
+    def _row_height(self, lines: list[list[str]]) -> float:
+        return max(len(cell) for cell in lines) * LEADING + 2 * PAD_Y
+
+    def _paginate(self) -> list[PageSpan]:
+        content = self.content
+        usable_bottom = FOOT_ZONE
+        sign_off_height = 40.0 + 14.0 * len(content.notes)
+        pages: list[PageSpan] = []
+        first = 0
+        top = self.page_height - MARGIN_TOP - self.title_height - self.header_height
+        y = top
+        for index, row in enumerate(content.rows):
+            height = self._row_height(self._cell_lines(row, SANS))
+            if y - height < usable_bottom and index > first:
+                pages.append(PageSpan(first, index, False, False))
+                first = index
+                y = self.page_height - MARGIN_TOP - self.header_height
+            y -= height
+        totals_height = self._row_height(self._cell_lines(content.totals, SANS_BOLD)) if content.totals else 0.0
+        if content.totals is not None and y - totals_height < usable_bottom and content.rows:
+            pages.append(PageSpan(first, len(content.rows), False, False))
+            first = len(content.rows)
+            y = self.page_height - MARGIN_TOP - self.header_height
+        y -= totals_height
+        if y - sign_off_height < usable_bottom:
+            pages.append(PageSpan(first, len(content.rows), content.totals is not None, False))
+            pages.append(PageSpan(len(content.rows), len(content.rows), False, True))
+        else:
+            pages.append(PageSpan(first, len(content.rows), content.totals is not None, True))
+        return pages
+
+    # --- drawing ---------------------------------------------------------------------------------
+
+    def page_ops(self, number: int) -> PageOps:
+        """Everything on page ``number`` (0-based), texts in drawing order."""
+        content = self.content
+        span = self.pages[number]
+        ops = PageOps()
+        text = ops.texts
+        if not content.sealed:
+            text.append(self._op(self.page_width / 2, self.page_height / 2 - 40, "草稿", SANS_BOLD, 90, "centre"))
+        y = self.page_height - MARGIN_TOP
+        if number == 0:
+            title_face = face_for(content.title, SERIF_BOLD)
+            y -= 20
+            text.append(
+                TextOp(
+                    self.page_width / 2,
+                    y,
+                    content.title,
+                    title_face.name,
+                    title_face.fake_bold,
+                    18,
+                    "centre",
+                    ("title",),
+                )
+            )
+            y -= 20
+            unit = f"填表单位（盖章）：{content.sign_off.unit_name}"
+            text.append(self._op(MARGIN_X, y, unit, SANS, 10, "left", ("meta",)))
+            when = f"填表时间：{content.sign_off.filled_on}"
+            text.append(self._op(self.page_width - MARGIN_X, y, when, SANS, 10, "right", ("meta",)))
+            y -= 4
+            if content.period:
+                y -= 14
+                text.append(self._op(MARGIN_X, y, f"统计期间：{content.period}", SANS, 10, "left", ("period",)))
+            y -= 4
+        is_table_page = span.end_row > span.first_row or span.totals or not span.sign_off or number == 0
+        if is_table_page:
+            y = self._draw_header(ops, y)
+            for index in range(span.first_row, span.end_row):
+                y = self._draw_row(ops, y, content.rows[index], SANS, index)
+            if span.totals and content.totals is not None:
+                y = self._draw_row(ops, y, content.totals, SANS_BOLD, -1)
+        if span.sign_off:
+            y -= 24
+            cells = sign_off_cells(content)
+            step = self.table_width / len(cells)
+            for i, cell in enumerate(cells):
+                text.append(self._op(MARGIN_X + i * step, y, cell, SANS, 10, "left", ("signoff",)))
+            for note in content.notes:
+                y -= 14
+                text.append(self._op(MARGIN_X, y, note, SANS, 8, "left", ("note",)))
+        foot = seal_line(content, self.digest)
+        text.append(self._op(MARGIN_X, 10 * mm, foot, SANS, 6.5, "left", ("foot",)))
+        pages = f"第 {number + 1} 页 共 {len(self.pages)} 页"
+        page_x = self.page_width / 2 if content.sealed else self.page_width - MARGIN_X
+        text.append(self._op(page_x, 15 * mm, pages, SANS, 9, "centre" if content.sealed else "right", ("page",)))
+        return ops
+
+    def _op(
+        self, x: float, y: float, text: str, font: str, size: float, align: Align, where: Where = ("other",)
+    ) -> TextOp:
+        face = face_for(text, font)
+        return TextOp(x, y, text, face.name, face.fake_bold, size, align, where)
+
+    def _draw_header(self, ops: PageOps, y: float) -> float:
+        for x, bottom, width, height, label in self.header:
+            top = y - bottom + height
+            ops.boxes.append((x, y - bottom, width, height))
+            lines = wrap(label, SANS_BOLD, BODY_SIZE, width - 2 * PAD_X)
+            block = len(lines) * LEADING
+            line_y = top - (height - block) / 2 - LEADING + 2.5
+            for line in lines:
+                ops.texts.append(self._op(x + width / 2, line_y, line, SANS_BOLD, BODY_SIZE, "centre", ("header",)))
+                line_y -= LEADING
+        return y - self.header_height
+
+    def _draw_row(self, ops: PageOps, y: float, row: list[Any], font: str, index: int) -> float:
+        cells = self._cell_lines(row, font)
+        height = self._row_height(cells)
+        for column, lines in enumerate(cells):
+            x = self.col_x[column]
+            width = self.col_widths[column]
+            ops.boxes.append((x, y - height, width, height))
+            numeric = self.content.columns[column].numeric
+            align: Align
+            if column == 0 or (len(lines) == 1 and self._short(column)):
+                align = "centre"
+            else:
+                align = "right" if numeric else "left"
+            anchor = {"left": x + PAD_X, "centre": x + width / 2, "right": x + width - PAD_X}[align]
+            line_y = y - PAD_Y - LEADING + 2.5 - (height - 2 * PAD_Y - len(lines) * LEADING) / 2
+            for line in lines:
+                if line:
+                    ops.texts.append(self._op(anchor, line_y, line, font, BODY_SIZE, align, ("cell", index, column)))
+                line_y -= LEADING
+        return y - height
+
+    def _short(self, column: int) -> bool:
+        """Narrow columns (性别, 民族) read best centred."""
+        return self.content.columns[column].width <= 4
+
+    def expected_text(self, number: int) -> list[TextOp]:
+        return self.page_ops(number).texts
+
+
+def write_pdf(
+    content: SheetContent,
+    path: Path,
+    *,
+    embedded: SheetContent | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Draw ``content``; a sealed sheet embeds ``embedded`` (normally the same content) for verify."""
+    digest = (embedded or content).digest() if content.sealed else None
+    layout = PdfLayout(content, digest)
+    canvas = Canvas(str(path), pagesize=(layout.page_width, layout.page_height), pageCompression=1)
+    canvas.setTitle(content.title)
+    canvas.setAuthor(content.sign_off.unit_name)
+    canvas.setCreator("fupin-desktop")
+    canvas.setSubject(content.number or DRAFT_MARK)
+    if content.sealed:
+        payload_source = embedded or content
+        info = _SealedInfo(chunks(encode_payload(payload_source), 30_000))
+        info.title, info.author, info.creator, info.subject = (
+            content.title,
+            content.sign_off.unit_name,
+            "fupin-desktop",
+            content.number or "",
+        )
+        canvas._doc.info = info
+        _define_qr(canvas, content, digest or "")
+    total = len(layout.pages)
+    for number in range(total):
+        _draw_page(canvas, layout.page_ops(number), sealed=content.sealed, layout=layout)
+        canvas.showPage()
+        if progress is not None and number % 20 == 0:
+            progress(number, total)
+    canvas.save()
+
+
+def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:
+    value = f"FUPIN|{content.number}|ROWS={len(content.rows)}|SHA256={digest}"
+    widget = QrCodeWidget(value, barLevel="M")
+    x1, y1, x2, y2 = widget.getBounds()
+    drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x2 - x1), 0, 0, QR_SIZE / (y2 - y1), 0, 0])
+    drawing.add(widget)
+    canvas.beginForm("sealqr")
+    renderPDF.draw(drawing, canvas, 0, 0)
+    canvas.endForm()
+
+
+_WATERMARK = Color(0.85, 0.85, 0.85)
+
+
+def _draw_page(canvas: Canvas, ops: PageOps, *, sealed: bool, layout: PdfLayout) -> None:
+    canvas.setLineWidth(0.5)
+    canvas.setStrokeColor(black)
+    path = canvas.beginPath()
+    for x, y, w, h in ops.boxes:
+        path.rect(x, y, w, h)
+    canvas.drawPath(path, stroke=1, fill=0)
+    for op in ops.texts:
+        if op.size >= 60:  # the draft watermark, drawn light and slanted behind nothing important
+            canvas.saveState()
+            canvas.setFillColor(_WATERMARK)
+            canvas.translate(op.x, op.y)
+            canvas.rotate(30)
+            canvas.setFont(op.font, op.size)
+            canvas.drawCentredString(0, 0, op.text)
+            canvas.restoreState()
+            continue
+        draw_text(canvas, op)
+    if sealed:
+        canvas.saveState()
+        canvas.translate(layout.page_width - MARGIN_X - QR_SIZE, 4 * mm)
+        canvas.doForm("sealqr")
+        canvas.restoreState()
+
+
+def draw_text(canvas: Canvas, op: TextOp) -> None:
+    canvas.setFont(op.font, op.size)
+    mode = None
+    if op.fake_bold:
+        canvas.setLineWidth(op.size * 0.035)
+        mode = 2
+    if op.align == "left":
+        canvas.drawString(op.x, op.y, op.text, mode=mode)
+    elif op.align == "right":
+        canvas.drawRightString(op.x, op.y, op.text, mode=mode)
+    else:
+        canvas.drawCentredString(op.x, op.y, op.text, mode=mode)
+    if op.fake_bold:
+        canvas.setLineWidth(0.5)
+
+
+class _SealedInfo(PDFInfo):
+    """The document information dictionary plus the embedded canonical content, in chunks."""
+
+    def __init__(self, parts: list[str]) -> None:
+        super().__init__()
+        self.parts = parts
+
+    def format(self, document: Any) -> bytes:
+        entries = {
+            "Title": PDFString(self.title),
+            "Author": PDFString(self.author),
+            "Producer": PDFString(self.producer),
+            "Creator": PDFString(self.creator),
+            "Subject": PDFString(self.subject),
+            "Keywords": PDFString(self.keywords),
+            "Trapped": PDFName(self.trapped),
+            PAYLOAD_KEY: PDFArray([PDFString(part) for part in self.parts]),
+        }
+        entries["ModDate"] = entries["CreationDate"] = PDFDate(
+            ts=document._timeStamp, dateFormatter=self._dateFormatter
+        )
+        return bytes(PDFDictionary(entries).format(document))
+
+
+def iter_pages(layout: PdfLayout) -> Iterator[PageOps]:
+    for number in range(len(layout.pages)):
+        yield layout.page_ops(number)

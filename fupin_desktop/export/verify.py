@@ -1,0 +1,288 @@
+"""Checking that a file is exactly the sheet that was sealed, with nothing but the file itself.
+
+The file carries its canonical content (a very hidden sheet in the xlsx, the document information
+of the PDF). The content must still hash to its digest, and what the file shows must be what that
+content draws: the spreadsheet's cells (named 第R行 列名) or the text of every PDF page.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from pathlib import Path
+from typing import Any
+
+from fupin_desktop.export.grid import Grid, build_grid
+from fupin_desktop.export.sheet import Payload, SheetContent, decode_payload, display
+
+MAX_REPORTED = 50
+
+
+class Verdict(IntEnum):
+    INTACT = 0
+    ALTERED = 1
+    NOT_SEALED = 2
+
+
+@dataclass
+class VerifyResult:
+    verdict: Verdict
+    message: str
+    differences: list[str] = field(default_factory=list)
+    number: str | None = None
+    digest: str | None = None
+    row_count: int | None = None
+
+    def report(self) -> str:
+        lines = [self.message]
+        shown = self.differences[:MAX_REPORTED]
+        lines += [f"  {d}" for d in shown]
+        if len(self.differences) > len(shown):
+            lines.append(f"  ……另有{len(self.differences) - len(shown)}处不同")
+        return "\n".join(lines)
+
+
+def verify_file(path: Path) -> VerifyResult:
+    if not path.is_file():
+        return VerifyResult(Verdict.NOT_SEALED, f"找不到文件“{path}”。")
+    with path.open("rb") as handle:
+        head = handle.read(5)
+    if head.startswith(b"%PDF"):
+        return _verify_pdf(path)
+    if head.startswith(b"PK"):
+        return _verify_xlsx(path)
+    return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”既不是xlsx也不是PDF文件，不是封存的上报表。")
+
+
+def _sealed_result(payload: Payload, differences: list[str], what: str) -> VerifyResult:
+    content = payload.content
+    base = dict(number=content.number, digest=payload.stated_digest, row_count=len(content.rows))
+    if not payload.intact:
+        return VerifyResult(
+            Verdict.ALTERED,
+            f"{what}中内嵌的封存内容与校验码不符：文件已被改动，不是封存时的原件。",
+            differences,
+            **base,  # type: ignore[arg-type]
+        )
+    if differences:
+        return VerifyResult(
+            Verdict.ALTERED,
+            f"{what}与封存时的内容不一致（{content.number}，{len(content.rows)}行）：",
+            differences,
+            **base,  # type: ignore[arg-type]
+        )
+    return VerifyResult(
+        Verdict.INTACT,
+        f"与封存时完全一致：{content.title} {content.number}，{len(content.rows)}行，校验码 {payload.stated_digest}。",
+        **base,  # type: ignore[arg-type]
+    )
+
+
+# --- xlsx ------------------------------------------------------------------------------------------
+
+
+def _verify_xlsx(path: Path) -> VerifyResult:
+    from openpyxl import load_workbook
+
+    from fupin_desktop.export.xlsx import PAYLOAD_SHEET
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是可读取的xlsx文件，不是封存的上报表。")
+    try:
+        if PAYLOAD_SHEET not in workbook.sheetnames or len(workbook.sheetnames) < 2:
+            return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
+        hidden = workbook[PAYLOAD_SHEET]
+        text = "".join(str(row[0] or "") for row in hidden.iter_rows(min_row=2, max_col=1, values_only=True))
+        try:
+            payload = decode_payload(text)
+        except ValueError:
+            return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
+        visible = workbook.worksheets[0]
+        actual = [[_cell_text(v) for v in row] for row in visible.iter_rows(values_only=True)]
+    finally:
+        workbook.close()
+    content = payload.content
+    grid = build_grid(content, payload.stated_digest)
+    differences = _compare_grid(grid, content, actual)
+    footer = _xlsx_footer(path)
+    if content.number and (footer is None or content.number not in footer or payload.stated_digest not in footer):
+        differences.append("页脚中的封存编号或校验码被改动或删除")
+    return _sealed_result(payload, differences, "该Excel文件")
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_footer(path: Path) -> str | None:
+    """The odd-page footer of the first worksheet, read from its XML (read-only mode skips it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            name = "xl/worksheets/sheet1.xml"
+            if name not in archive.namelist():
+                return None
+            with archive.open(name) as handle:
+                handle.seek(0, 2)
+                size = handle.tell()
+                handle.seek(max(0, size - 200_000))
+                tail = handle.read().decode("utf-8", "replace")
+    except (zipfile.BadZipFile, OSError):
+        return None
+    found = re.search(r"<oddFooter>(.*?)</oddFooter>", tail, re.S)
+    return found.group(1) if found else None
+
+
+def column_names(content: SheetContent) -> list[str]:
+    """Column labels that tell repeated sub-headings apart (在校生情况·在校生数(人))."""
+    names: list[str] = []
+    column = 0
+    for group in content.groups:
+        for offset in range(group.span):
+            label = content.columns[column + offset].label
+            names.append(f"{group.label}·{label}" if group.label else label)
+        column += group.span
+    return names
+
+
+def _compare_grid(grid: Grid, content: SheetContent, actual: list[list[str]]) -> list[str]:
+    width = grid.width
+    expected = [tuple(display(v) for v in row.cells) for row in grid.rows]
+    got = [tuple(row[:width]) + (("",) * (width - len(row)) if len(row) < width else ()) for row in actual]
+    extra_cells = [
+        (r, c) for r, row in enumerate(actual, start=1) for c in range(width, len(row)) if row[c] not in ("", None)
+    ]
+    # Trailing empty rows are not content.
+    while got and not any(got[-1]):
+        got.pop()
+    differences: list[str] = []
+    names = column_names(content)
+    if expected != got:
+        matcher = difflib.SequenceMatcher(None, expected, got, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if tag == "replace" and i2 - i1 == j2 - j1:
+                for offset in range(i2 - i1):
+                    differences += _row_changes(
+                        grid, names, i1 + offset, expected[i1 + offset], got[j1 + offset], j1 + offset
+                    )
+                continue
+            for i in range(i1, i2):
+                differences.append(f"第{i + 1}行 被删除，原为：{_row_label(grid, names, i, expected[i])}")
+            for j in range(j1, j2):
+                differences.append(f"第{j + 1}行 为新增的行：{'，'.join(v for v in got[j] if v)}")
+    for r, c in extra_cells:
+        differences.append(f"第{r}行 第{c + 1}列：原为空，现为“{actual[r - 1][c]}”")
+    return differences
+
+
+def _row_changes(
+    grid: Grid, names: list[str], index: int, old: Sequence[str], new: Sequence[str], at: int
+) -> list[str]:
+    kind = grid.rows[index].kind
+    changes = []
+    for column, (before, after) in enumerate(zip(old, new, strict=True)):
+        if before != after:
+            where = names[column] if kind in ("data", "total", "header") else f"第{column + 1}列"
+            changes.append(f"第{at + 1}行 {where}：原为“{before}”，现为“{after}”")
+    return changes
+
+
+def _row_label(grid: Grid, names: list[str], index: int, values: Sequence[str]) -> str:
+    return "，".join(f"{names[c]} {v}" if grid.rows[index].kind == "data" else v for c, v in enumerate(values) if v)
+
+
+# --- PDF -------------------------------------------------------------------------------------------
+
+
+def _verify_pdf(path: Path) -> VerifyResult:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp
+
+    try:
+        reader = PdfReader(str(path))
+        info = reader.trailer.get("/Info")
+        info = info.get_object() if info is not None else {}
+        parts = info.get(f"/{PAYLOAD_KEY}") if info else None
+    except (PyPdfError, OSError, ValueError):
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是可读取的PDF文件，不是封存的上报表。")
+    if parts is None:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
+    try:
+        payload = decode_payload("".join(str(p) for p in parts.get_object()))
+    except (ValueError, TypeError, AttributeError):
+        return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
+    content = payload.content
+    layout = PdfLayout(content, payload.stated_digest)
+    names = column_names(content)
+    differences: list[str] = []
+    if len(reader.pages) != len(layout.pages):
+        differences.append(f"页数不符：封存时{len(layout.pages)}页，现为{len(reader.pages)}页")
+    for number in range(min(len(reader.pages), len(layout.pages))):
+        ops: list[TextOp] = layout.expected_text(number)
+        text = reader.pages[number].extract_text()
+        if _squash(text) != "".join(_squash(op.text) for op in ops):
+            differences += _page_changes(number, ops, text, content, names)
+    return _sealed_result(payload, differences, "该PDF文件")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def _page_changes(number: int, ops: list[Any], actual_text: str, content: SheetContent, names: list[str]) -> list[str]:
+    """Name the rows and columns whose text differs on one page (one extracted line per string drawn)."""
+    expected = [_squash(op.text) for op in ops]
+    actual = [line for line in (_squash(x) for x in actual_text.splitlines()) if line]
+    wheres = [op.where for op in ops]
+    page = f"第{number + 1}页"
+
+    def describe(where: Any) -> str:
+        if where[0] == "cell":
+            row, column = where[1], where[2]
+            if row < 0:
+                return f"总计行 {names[column]}"
+            return f"第{row + 1}行（序号{content.rows[row][0]}） {names[column]}"
+        labels = {
+            "header": "表头",
+            "title": "标题",
+            "meta": "填表单位/填表时间",
+            "foot": "页脚的编号或校验码",
+            "page": "页码",
+            "signoff": "签字栏",
+            "note": "注",
+            "period": "统计期间",
+        }
+        return labels.get(where[0], "其他文字")
+
+    changes: list[str] = []
+    matcher = difflib.SequenceMatcher(None, expected, actual, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for k in range(i2 - i1):
+                changes.append(f"{page} {describe(wheres[i1 + k])}：原为“{expected[i1 + k]}”，现为“{actual[j1 + k]}”")
+            continue
+        removed_rows = sorted({w[1] for w in wheres[i1:i2] if w[0] == "cell" and w[1] >= 0})
+        for row in removed_rows:
+            cells = [display(v) for v in content.rows[row] if display(v)]
+            changes.append(f"{page} 第{row + 1}行（序号{content.rows[row][0]}）缺失或被改动，原为：{'，'.join(cells)}")
+        others = [k for k in range(i1, i2) if not (wheres[k][0] == "cell" and wheres[k][1] >= 0)]
+        for k in others:
+            changes.append(f"{page} {describe(wheres[k])}：缺少“{expected[k]}”")
+        if j2 > j1:
+            changes.append(f"{page} 多出的内容：{'，'.join(actual[j1:j2])}")
+    return changes or [f"{page} 文字与封存内容不一致"]

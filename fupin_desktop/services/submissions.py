@@ -1,0 +1,327 @@
+"""Sealing (封存) summary sheets for upward submission, corrections (更正), and draft exports.
+
+Sealing is one transaction: the rows are frozen as canonical JSON, the next number of the unit and
+year is taken, the people move to 已上报 and are locked, and both files are written under temporary
+names and renamed only once everything else has succeeded. A failure leaves no record and no file.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.workflow import State
+from fupin_desktop.export.sheet import SheetContent
+from fupin_desktop.services.errors import NotFound, ServiceError
+from fupin_desktop.services.intentions import transition
+from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.services.sheets import FORMS, SheetRequest, build_sheet, sheet_form
+from fupin_desktop.store.models import Intention, Person, Submission, SubmissionItem
+from fupin_desktop.store.uow import UnitOfWork
+
+Progress = Callable[[int, int, str], None]
+_CHUNK = 500
+
+
+def number_text(year: int, number: int) -> str:
+    return f"〔{year}〕第{number}号"
+
+
+@dataclass(frozen=True)
+class SealResult:
+    submission_id: uuid.UUID
+    number: str
+    digest: str
+    row_count: int
+    xlsx_path: Path
+    pdf_path: Path
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    """One line of the 上报 list."""
+
+    id: uuid.UUID
+    number: str
+    sheet_code: str
+    sheet_title: str
+    row_count: int
+    sealed_at: datetime
+    sealed_by: str
+    digest: str
+    replaces: str | None
+    replaced_by: str | None
+    xlsx_path: str | None
+    pdf_path: str | None
+
+
+def _safe_name(text: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text)
+
+
+def _write_both(content: SheetContent, out_dir: Path, stem: str, progress: Progress | None) -> tuple[Path, Path]:
+    """Write xlsx and PDF under temporary names, then rename both; on failure remove what was written."""
+    from fupin_desktop.export.pdf import write_pdf
+    from fupin_desktop.export.xlsx import write_xlsx
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final_xlsx = out_dir / f"{stem}.xlsx"
+    final_pdf = out_dir / f"{stem}.pdf"
+    tmp_xlsx = out_dir / f".{stem}.{os.getpid()}.tmp.xlsx"
+    tmp_pdf = out_dir / f".{stem}.{os.getpid()}.tmp.pdf"
+    rows = len(content.rows)
+    try:
+        write_xlsx(
+            content, tmp_xlsx, progress=(lambda d, t: progress(d, t * 2, "正在写入Excel文件……")) if progress else None
+        )
+        if progress:
+            progress(rows, rows * 2 or 1, "正在写入PDF文件……")
+        write_pdf(
+            content, tmp_pdf, progress=(lambda d, t: progress(t + d, t * 2, "正在写入PDF文件……")) if progress else None
+        )
+        os.replace(tmp_xlsx, final_xlsx)
+        os.replace(tmp_pdf, final_pdf)
+    except BaseException:
+        for path in (tmp_xlsx, tmp_pdf):
+            path.unlink(missing_ok=True)
+        raise
+    return final_xlsx, final_pdf
+
+
+def export_draft(
+    session: Session,
+    request: SheetRequest,
+    out_dir: Path,
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> tuple[Path, Path]:
+    """A draft (草稿, unsealed, unnumbered) xlsx and PDF of one sheet; changes nothing in the database."""
+    day = today or clock_today()
+    built = build_sheet(session, request, load_station_profile(session), day)
+    return _write_both(built.content, out_dir, _safe_name(f"{built.content.title}（草稿）"), progress)
+
+
+def _next_number(session: Session, unit_name: str, year: int) -> int:
+    current = session.scalar(
+        select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
+    )
+    return (current or 0) + 1
+
+
+def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def seal_sheet(
+    uow: UnitOfWork,
+    request: SheetRequest,
+    out_dir: Path,
+    *,
+    today: date | None = None,
+    replaces_id: uuid.UUID | None = None,
+    progress: Progress | None = None,
+) -> SealResult:
+    """Seal one sheet and commit the unit of work; nothing is kept (record or file) if any step fails."""
+    session = uow.session
+    day = today or clock_today()
+    profile = load_station_profile(session)
+    if not profile.unit_name.strip():
+        raise ServiceError("请先在“设置”中填写填表单位（单位全称），再封存上报表。")
+    form = sheet_form(request.sheet)
+    replaced: Submission | None = None
+    if replaces_id is not None:
+        replaced = session.get(Submission, replaces_id)
+        if replaced is None:
+            raise NotFound("要更正的上报表已不存在，请刷新列表。")
+        _refuse_replaced(session, replaced)
+        if replaced.sheet_code != request.sheet:
+            raise ServiceError("更正版必须与被更正的上报表是同一种表。")
+        request = _correction_request(session, replaced)
+    if progress:
+        progress(0, 0, "正在读取数据……")
+    built = build_sheet(session, request, profile, day)
+    content = built.content
+    if form.people and not built.items:
+        raise ServiceError(f"没有可以上报的人员：{form.title}只收录“公示期满”且无未处理异议的人员。")
+
+    intention_ids = [iid for iid, _pid in built.items]
+    person_ids = list(dict.fromkeys(pid for _iid, pid in built.items))
+    if form.people:
+        ready = [
+            iid
+            for chunk in _chunks(intention_ids)
+            for iid in session.scalars(
+                select(Intention.id).where(Intention.id.in_(chunk), Intention.state == State.NOTICE_PASSED.value)
+            )
+        ]
+        result = transition(uow, ready, State.SUBMITTED, on=day)
+        if result.refused:
+            raise ServiceError("以下人员不能上报，未封存任何内容：\n" + result.summary())
+
+    year = day.year
+    number = _next_number(session, profile.unit_name, year)
+    content.number = number_text(year, number)
+    content.replaces = number_text(replaced.year, replaced.number) if replaced else None
+    digest = content.digest()
+    submission = Submission(
+        sheet_code=form.code,
+        unit_name=profile.unit_name,
+        year=year,
+        number=number,
+        replaces_id=replaced.id if replaced else None,
+        region_id=request.region_id,
+        sealed_by=uow.operator,
+        row_count=len(content.rows),
+        digest=digest,
+        snapshot=content.canonical_bytes().decode("utf-8"),
+    )
+    session.add(submission)
+    session.flush()
+    if built.items:
+        session.execute(
+            insert(SubmissionItem),
+            [
+                {"id": uuid.uuid4(), "submission_id": submission.id, "intention_id": i, "person_id": p}
+                for i, p in built.items
+            ],
+        )
+        for chunk in _chunks(person_ids):
+            session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=True))
+        for chunk in _chunks(intention_ids):
+            session.execute(update(Intention).where(Intention.id.in_(chunk)).values(locked=True))
+    uow.audit("create", "submission", submission.id, "number", None, f"{content.number} {content.title}")
+
+    stem = _safe_name(f"{content.title}{content.number}")
+    xlsx_path, pdf_path = _write_both(content, out_dir, stem, progress)
+    try:
+        submission.xlsx_path = str(xlsx_path)
+        submission.pdf_path = str(pdf_path)
+        uow.commit()
+    except BaseException:
+        xlsx_path.unlink(missing_ok=True)
+        pdf_path.unlink(missing_ok=True)
+        raise
+    return SealResult(submission.id, content.number, digest, len(content.rows), xlsx_path, pdf_path)
+
+
+def _refuse_replaced(session: Session, submission: Submission) -> None:
+    newer = session.scalar(select(Submission).where(Submission.replaces_id == submission.id))
+    if newer is not None:
+        raise ServiceError(
+            f"{number_text(submission.year, submission.number)}已由{number_text(newer.year, newer.number)}更正，"
+            "请更正最新的一版。"
+        )
+
+
+def _correction_request(session: Session, replaced: Submission) -> SheetRequest:
+    """The same sheet, area and period as the one replaced, carrying its people."""
+    content = SheetContent.from_canonical(_snapshot(replaced))
+    params = content.params
+    carried = tuple(
+        session.scalars(
+            select(SubmissionItem.intention_id).where(
+                SubmissionItem.submission_id == replaced.id, SubmissionItem.intention_id.is_not(None)
+            )
+        )
+    )
+    return SheetRequest(
+        sheet=replaced.sheet_code,
+        region_id=replaced.region_id,
+        start=date.fromisoformat(params["start"]) if "start" in params else None,
+        end=date.fromisoformat(params["end"]) if "end" in params else None,
+        carried_intentions=tuple(i for i in carried if i is not None),
+    )
+
+
+def _snapshot(submission: Submission) -> dict[str, object]:
+    import json
+
+    data: dict[str, object] = json.loads(submission.snapshot)
+    return data
+
+
+def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
+    """Let the people of a sealed sheet be edited again before its correction is sealed.
+
+    People who are also in another sheet still in force stay locked. Returns how many were unlocked.
+    """
+    session = uow.session
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("该上报表已不存在，请刷新列表。")
+    _refuse_replaced(session, submission)
+    replaced_ids = select(Submission.replaces_id).where(Submission.replaces_id.is_not(None))
+    elsewhere = select(SubmissionItem.person_id).where(
+        SubmissionItem.submission_id != submission.id,
+        SubmissionItem.submission_id.not_in(replaced_ids),
+        SubmissionItem.person_id.is_not(None),
+    )
+    items = session.execute(
+        select(SubmissionItem.person_id, SubmissionItem.intention_id).where(
+            SubmissionItem.submission_id == submission.id
+        )
+    ).all()
+    blocked = set(session.scalars(elsewhere))
+    people = [p for p, _i in items if p is not None and p not in blocked]
+    intentions = [i for _p, i in items if i is not None]
+    for chunk in _chunks(people):
+        session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=False))
+    for chunk in _chunks(intentions):
+        session.execute(update(Intention).where(Intention.id.in_(chunk)).values(locked=False))
+    uow.audit("update", "submission", submission.id, "locked", "封存", "更正中（已解锁）")
+    return len(people)
+
+
+def list_submissions(session: Session) -> list[SubmissionRow]:
+    """Every sealed sheet, newest first, with what it replaces and what replaced it."""
+    rows = session.execute(
+        select(
+            Submission.id,
+            Submission.year,
+            Submission.number,
+            Submission.sheet_code,
+            Submission.row_count,
+            Submission.sealed_at,
+            Submission.sealed_by,
+            Submission.digest,
+            Submission.replaces_id,
+            Submission.xlsx_path,
+            Submission.pdf_path,
+        ).order_by(Submission.sealed_at.desc(), Submission.number.desc())
+    ).all()
+    numbers = {r[0]: number_text(r[1], r[2]) for r in rows}
+    replaced_by = {r[8]: numbers[r[0]] for r in rows if r[8] is not None}
+    return [
+        SubmissionRow(
+            id=r[0],
+            number=numbers[r[0]],
+            sheet_code=r[3],
+            sheet_title=FORMS[r[3]].title if r[3] in FORMS else r[3],
+            row_count=r[4],
+            sealed_at=r[5],
+            sealed_by=r[6],
+            digest=r[7],
+            replaces=numbers.get(r[8]) if r[8] else None,
+            replaced_by=replaced_by.get(r[0]),
+            xlsx_path=r[9],
+            pdf_path=r[10],
+        )
+        for r in rows
+    ]
+
+
+def submission_content(session: Session, submission_id: uuid.UUID) -> SheetContent:
+    submission = session.get(Submission, submission_id)
+    if submission is None:
+        raise NotFound("该上报表已不存在，请刷新列表。")
+    return SheetContent.from_canonical(_snapshot(submission))
