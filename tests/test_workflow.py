@@ -270,8 +270,9 @@ def test_a_third_training_subsidy_in_a_year_is_refused(database: Database, villa
     course = Enrolment("县职业培训学校", "第1期", date(2026, 3, 1), date(2026, 3, 20))
     for number, (occupation, month) in enumerate((("电工", 2), ("焊工", 5)), start=1):
         intention = _submitted(database, village, head, occupation, date(2026, month, 1))
+        monthly = Enrolment("县职业培训学校", f"第{number}期", date(2026, month, 1), date(2026, month, 20))
         with UnitOfWork(database, "王经办") as uow:
-            assert enrol(uow, [intention], course, on=date(2026, month, 15)).moved == [intention]
+            assert enrol(uow, [intention], monthly, on=date(2026, month, 15)).moved == [intention]
             record_subsidy_grant(uow, intention, "training", 900, on=date(2026, month, 15))
             if number == 1:
                 record_subsidy_grant(uow, intention, "living", 300, on=date(2026, month, 15))

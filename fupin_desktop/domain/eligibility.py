@@ -89,3 +89,13 @@ def subsidy_refusal(profile: ProvinceProfile, kind: str, granted_this_year: int,
     if limit is None or granted_this_year < limit:
         return None
     return f"{year}年已享受{granted_this_year}次{SUBSIDY_LABELS[kind]}，每人每年至多{limit}次（{profile.name}）"
+
+
+def subsidy_rules(profile: ProvinceProfile) -> str:
+    """The profile's subsidy limits in one Chinese sentence, shown where a grant is recorded."""
+    subsidies = profile.subsidies
+    return (
+        f"培训补贴每人每年至多{subsidies.training_per_year_max}次；"
+        f"生活费补贴{subsidies.living_allowance_yuan_per_day}元/人/天，每年至多{subsidies.living_allowance_per_year_max}次；"
+        f"交通补助每次至多{subsidies.travel_aid_max_yuan}元（{profile.name}）"
+    )

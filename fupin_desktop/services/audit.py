@@ -13,7 +13,7 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.store.models import AuditEntry
 
 ACTION_NAMES = {"create": "新增", "update": "修改", "delete": "删除", "move": "迁移"}
-_EXTRA_LABELS = {"household": "所在户"}
+_EXTRA_LABELS = {"household": "所在户", "intention": "意愿"}
 
 
 @dataclass(frozen=True)

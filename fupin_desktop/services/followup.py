@@ -19,7 +19,7 @@ from fupin_desktop.domain.eligibility import SUBSIDY_LABELS, age_on, subsidy_ref
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
 from fupin_desktop.services.errors import NotFound, ServiceError
-from fupin_desktop.services.intentions import BulkResult, grants_in_year, transition
+from fupin_desktop.services.intentions import BulkResult, Refusal, grants_in_year, transition
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.store.models import Intention, Person, SubsidyGrant
 from fupin_desktop.store.uow import UnitOfWork
@@ -101,7 +101,24 @@ def complete(
     """已录取/已参训 → 已结业/已毕业, with the certificate obtained (职业资格/技能等级/毕业证书)."""
     if not certificate.strip():
         raise ServiceError("请填写所获证书（如：电工 初级职业技能等级证书）。")
-    result = transition(uow, intention_ids, State.COMPLETED, on=on)
+    early: list[Refusal] = []
+    ready: list[uuid.UUID] = []
+    for intention_id in intention_ids:
+        intention = uow.session.get(Intention, intention_id)
+        if intention is not None and intention.start_date is not None and end_date < intention.start_date:
+            person = uow.session.get(Person, intention.person_id)
+            name = person.name if person is not None else ""
+            early.append(
+                Refusal(
+                    intention.id,
+                    name,
+                    f"结业日期{chinese_date(end_date)}早于开班日期{chinese_date(intention.start_date)}",
+                )
+            )
+        else:
+            ready.append(intention_id)
+    result = transition(uow, ready, State.COMPLETED, on=on)
+    result.refused.extend(early)
     _fill(uow, result, {"certificate": certificate.strip(), "end_date": end_date})
     return result
 
@@ -207,3 +224,77 @@ def households_with_employed_member(session: Session, household_ids: Iterable[uu
 def household_has_employed_member(session: Session, household_id: uuid.UUID, on: date | None = None) -> bool:
     """Whether the household has at least one working-age member in work (see the plural form)."""
     return household_id in households_with_employed_member(session, [household_id], on or clock_today())
+
+
+@dataclass(frozen=True)
+class GrantRow:
+    """One subsidy paid: 类别, 金额, 发放日期, 经办人."""
+
+    kind: str
+    amount_yuan: int
+    granted_on: date
+    operator: str
+
+
+@dataclass(frozen=True)
+class FollowupDetails:
+    """What was recorded after submission for one intention, and the person's subsidies."""
+
+    provider: str | None
+    class_name: str | None
+    start_date: date | None
+    end_date: date | None
+    certificate: str | None
+    employer: str | None
+    employ_place: str | None
+    employ_start: date | None
+    monthly_income: int | None
+    grants: list[GrantRow]
+
+    def lines(self) -> list[str]:
+        """The facts as short Chinese lines, only those recorded."""
+        out: list[str] = []
+        if self.provider:
+            when = ""
+            if self.start_date:
+                when = f"，{chinese_date(self.start_date)}起"
+                if self.end_date:
+                    when += f"至{chinese_date(self.end_date)}"
+            out.append(f"录取/参训：{self.provider}{' ' + self.class_name if self.class_name else ''}{when}")
+        if self.certificate:
+            out.append(f"结业/毕业：{self.certificate}")
+        if self.employer:
+            income = f"，月收入{self.monthly_income}元" if self.monthly_income is not None else ""
+            since = f"，{chinese_date(self.employ_start)}起" if self.employ_start else ""
+            out.append(f"就业：{self.employer}（{self.employ_place or ''}）{since}{income}")
+        return out + self.grant_lines()
+
+    def grant_lines(self) -> list[str]:
+        return [
+            f"{SUBSIDY_LABELS.get(g.kind, g.kind)}：{g.amount_yuan}元，{chinese_date(g.granted_on)}（{g.operator}）"
+            for g in self.grants
+        ]
+
+
+def followup_details(session: Session, intention_id: uuid.UUID) -> FollowupDetails:
+    """The follow-up columns of an intention and every subsidy granted to its person, oldest first."""
+    intention = session.get(Intention, intention_id)
+    if intention is None:
+        raise NotFound("该意愿已不存在（可能已在其他窗口删除），请刷新列表。")
+    grants = session.execute(
+        select(SubsidyGrant.kind, SubsidyGrant.amount_yuan, SubsidyGrant.granted_on, SubsidyGrant.operator)
+        .where(SubsidyGrant.person_id == intention.person_id)
+        .order_by(SubsidyGrant.granted_on, SubsidyGrant.id)
+    )
+    return FollowupDetails(
+        provider=intention.provider,
+        class_name=intention.class_name,
+        start_date=intention.start_date,
+        end_date=intention.end_date,
+        certificate=intention.certificate,
+        employer=intention.employer,
+        employ_place=intention.employ_place,
+        employ_start=intention.employ_start,
+        monthly_income=intention.monthly_income,
+        grants=[GrantRow(*row) for row in grants],
+    )

@@ -16,7 +16,8 @@ from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts
 from fupin_desktop.services.audit import field_label
 from fupin_desktop.services.errors import NotFound
 from fupin_desktop.services.households import household_facts, person_facts
-from fupin_desktop.store.models import Household, Person, Region, Visit
+from fupin_desktop.services.visits import INTENTION_CHANGE
+from fupin_desktop.store.models import Household, Person, Region, Visit, VisitChange
 
 
 @dataclass(frozen=True)
@@ -83,13 +84,16 @@ def visit_history(session: Session, household_id: uuid.UUID) -> list[VisitRow]:
             visitors=v.visitors,
             method=v.method,
             notes=v.notes or "",
-            changes=[
-                f"{c.person_name} {field_label(c.field)}：{c.old_value or '空'} → {c.new_value or '空'}"
-                for c in v.changes
-            ],
+            changes=[_change_text(c) for c in v.changes],
         )
         for v in visits
     ]
+
+
+def _change_text(change: VisitChange) -> str:
+    if change.field == INTENTION_CHANGE:
+        return f"{change.person_name} 登记意愿：{change.new_value or ''}"
+    return f"{change.person_name} {field_label(change.field)}：{change.old_value or '空'} → {change.new_value or '空'}"
 
 
 def next_household_no(session: Session, village_id: uuid.UUID) -> str:

@@ -10,6 +10,8 @@ from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.validation import Problem
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import PERSON_FIELDS, person_facts, update_person
+from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput, create_intention
+from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.store.models import Household, Person, Visit, VisitChange
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -71,6 +73,34 @@ def record_visit(uow: UnitOfWork, household_id: uuid.UUID, visit: VisitInput) ->
     uow.session.flush()
     uow.audit("create", "visit", record.id, new=f"{visit.visit_date} {record.visitors}")
     return record.id, warnings
+
+
+# VisitChange.field of an intention recorded during the visit (not a person field).
+INTENTION_CHANGE = "intention"
+
+
+def record_visit_intention(
+    uow: UnitOfWork, visit_id: uuid.UUID, person_id: uuid.UUID, data: IntentionInput
+) -> uuid.UUID:
+    """Record a new intention (登记) told during the visit, in the visit's transaction, and list it
+    among the visit's changes."""
+    visit = uow.session.get(Visit, visit_id)
+    person = uow.session.get(Person, person_id)
+    if visit is None or person is None or person.household_id != visit.household_id:
+        raise ServiceError("走访记录中的成员不属于该户，请刷新后重试。")
+    intention_id = create_intention(uow, person.id, data)
+    subject = intention_subject(data.kind, data.occupation, data.major, data.school)
+    visit.changes.append(
+        VisitChange(
+            person_id=person.id,
+            person_name=person.name,
+            field=INTENTION_CHANGE,
+            old_value=None,
+            new_value=f"{KIND_LABELS[data.kind]}：{subject}",
+        )
+    )
+    uow.session.flush()
+    return intention_id
 
 
 def _text(value: object) -> str | None:

@@ -6,7 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -28,8 +36,9 @@ from PySide6.QtWidgets import (
 from fupin_desktop.domain.clock import today
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_on
-from fupin_desktop.domain.workflow import ACTION_LABELS, REASON_REQUIRED, STATE_LABELS, State
+from fupin_desktop.domain.workflow import ACTION_LABELS, ALLOWED, REASON_REQUIRED, STATE_LABELS, State
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.followup import GRANT_STATES, complete, employ, enrol, followup_details
 from fupin_desktop.services.intention_list import (
     HistoryRow,
     IntentionFilter,
@@ -41,6 +50,7 @@ from fupin_desktop.services.intention_list import (
 from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, transition
 from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.followup_dialogs import CompleteDialog, EmployDialog, EnrolDialog, SubsidyDialog
 from fupin_desktop.ui.intention_form import NewIntentionDialog
 from fupin_desktop.ui.messages import show_error
 from fupin_desktop.ui.region_combo import RegionCombo
@@ -52,6 +62,8 @@ REFERRAL_LABELS = {item.code: item.name for item in codelist("referral_source")}
 
 # The steps offered for a selection, in the order of the procedure.
 BULK_STEPS = (State.REFERRED, State.APPROVED, State.RETURNED, State.REJECTED, State.WITHDRAWN)
+# After 上报: each asks for the facts of the step (院校, 证书, 单位) in its own dialog.
+FOLLOWUP_STEPS = (State.ENROLLED, State.COMPLETED, State.EMPLOYED)
 REASON_PRESETS = {
     State.RETURNED: ("缺少身份证、户口簿复印件，请补齐后重新推荐", "培训工种或院校意向填写不明确，请与本人核实"),
     State.REJECTED: (
@@ -245,6 +257,7 @@ class IntentionsPage(QWidget):
     def __init__(self, context: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.context = context
+        self.dialog: QDialog | None = None  # the step dialog open now (tests drive it)
         self.region = RegionCombo(context.database)
         self.kind = QComboBox()
         self.kind.addItem("全部类别", None)
@@ -287,7 +300,7 @@ class IntentionsPage(QWidget):
         actions = QHBoxLayout()
         actions.addWidget(self.new_button)
         actions.addSpacing(16)
-        actions.addWidget(QLabel("对选中人员："))
+        actions.addWidget(QLabel("审核："))
         for target in BULK_STEPS:
             button = QPushButton(ACTION_LABELS[target] + ("…" if target in REASON_REQUIRED else ""))
             button.clicked.connect(lambda _checked=False, t=target: self.take_step(t))
@@ -296,6 +309,19 @@ class IntentionsPage(QWidget):
         actions.addStretch(1)
         self.selection_label = QLabel("未选择")
         actions.addWidget(self.selection_label)
+        followup = QHBoxLayout()
+        followup.addWidget(QLabel("上报后跟踪："))
+        for target in FOLLOWUP_STEPS:
+            button = QPushButton(ACTION_LABELS[target] + "…")
+            button.clicked.connect(lambda _checked=False, t=target: self.take_step(t))
+            self.step_buttons[target] = button
+            followup.addWidget(button)
+        followup.addSpacing(16)
+        self.subsidy_button = QPushButton("补贴发放…")
+        self.subsidy_button.setToolTip("为选中的一名已录取/已参训或已结业/已毕业人员登记一笔补贴")
+        self.subsidy_button.clicked.connect(self.record_subsidy)
+        followup.addWidget(self.subsidy_button)
+        followup.addStretch(1)
 
         self.result = QPlainTextEdit()
         self.result.setReadOnly(True)
@@ -309,12 +335,17 @@ class IntentionsPage(QWidget):
         for column, width in enumerate((130, 80, 90, 70)):
             self.history.setColumnWidth(column, width)
         self.history_title = QLabel("办理记录：请在上方选择一人")
+        self.history_title.setWordWrap(True)
+        self.followup_label = QLabel()
+        self.followup_label.setWordWrap(True)
+        self.followup_label.setVisible(False)
 
         result_box = QGroupBox("操作结果")
         QVBoxLayout(result_box).addWidget(self.result)
         history_box = QGroupBox("办理记录")
         history_layout = QVBoxLayout(history_box)
         history_layout.addWidget(self.history_title)
+        history_layout.addWidget(self.followup_label)
         history_layout.addWidget(self.history)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(result_box)
@@ -327,6 +358,7 @@ class IntentionsPage(QWidget):
         top_layout.addLayout(filters)
         top_layout.addWidget(self.table)
         top_layout.addLayout(actions)
+        top_layout.addLayout(followup)
         split.addWidget(top)
         split.addWidget(bottom)
         split.setSizes([520, 220])
@@ -349,6 +381,7 @@ class IntentionsPage(QWidget):
     # filtering and selection
 
     def apply_filter(self) -> None:
+        keep = {row.id for row in self.selected_rows()}
         self.model.set_filter(
             IntentionFilter(
                 region_id=self.region.currentData(),
@@ -358,6 +391,17 @@ class IntentionsPage(QWidget):
             )
         )
         self.count_label.setText(f"共 {self.model.total} 条")
+        if keep:
+            self._reselect(keep)
+
+    def _reselect(self, ids: set[object]) -> None:
+        """Keep the clerk's selection across a refresh (录取 then 结业 on the same people)."""
+        selection = QItemSelection()
+        last = self.model.columnCount() - 1
+        for number, row in enumerate(self.model.rows):
+            if row.id in ids:
+                selection.select(self.model.index(number, 0), self.model.index(number, last))
+        self.table.selectionModel().select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def _data_changed(self, kind: str) -> None:
         if kind in ("intention", "notice", "household", "region"):
@@ -372,17 +416,29 @@ class IntentionsPage(QWidget):
     def _selection_changed(self) -> None:
         rows = self.selected_rows()
         self.selection_label.setText(f"已选 {len(rows)} 人" if rows else "未选择")
-        for button in self.step_buttons.values():
-            button.setEnabled(bool(rows))
+        for target, button in self.step_buttons.items():
+            able = sum(1 for r in rows if target in ALLOWED[State(r.state)])
+            button.setEnabled(able > 0)
+            if not rows:
+                button.setToolTip("请先在上方选择人员")
+            elif able:
+                button.setToolTip(f"选中的 {len(rows)} 人中 {able} 人可以“{ACTION_LABELS[target]}”")
+            else:
+                button.setToolTip(f"选中人员的状态都不能“{ACTION_LABELS[target]}”")
+        self.subsidy_button.setEnabled(len(rows) == 1 and rows[0].state in GRANT_STATES)
         if len(rows) == 1:
             self.show_history(rows[0])
         else:
             self.history_model.set_rows([])
+            self.followup_label.setVisible(False)
             self.history_title.setText("办理记录：请在上方选择一人" if not rows else "办理记录：选中多人时不显示")
 
     def show_history(self, row: IntentionRow) -> None:
         with self.context.database.session_factory() as session:
             self.history_model.set_rows(intention_history(session, row.id))
+            lines = followup_details(session, row.id).lines()
+        self.followup_label.setText("\n".join(lines))
+        self.followup_label.setVisible(bool(lines))
         subject = intention_subject(row.kind, row.occupation, row.major, row.school)
         self.history_title.setText(
             f"{row.name}（{row.village}）{KIND_LABELS.get(row.kind, row.kind)}：{subject} — "
@@ -397,12 +453,15 @@ class IntentionsPage(QWidget):
         dialog.exec()
 
     def take_step(self, target: State, reason: str | None = None) -> BulkResult | None:
-        """Move the selected intentions; asks for a reason when the step needs one."""
+        """Move the selected intentions; asks for a reason, or the follow-up facts, when the step needs them."""
         rows = self.selected_rows()
         if not rows:
             return None
+        if target in FOLLOWUP_STEPS:
+            return self._follow_up(target, rows)
         if target in REASON_REQUIRED and reason is None:
             dialog = ReasonDialog(target, len(rows), self)
+            self.dialog = dialog
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             reason = dialog.reason()
@@ -417,3 +476,47 @@ class IntentionsPage(QWidget):
         if result.moved:
             self.context.data_changed.emit("intention")
         return result
+
+    def _follow_up(self, target: State, rows: list[IntentionRow]) -> BulkResult | None:
+        ids = [r.id for r in rows]
+        dialog: EnrolDialog | CompleteDialog | EmployDialog
+        if target == State.ENROLLED:
+            dialog = EnrolDialog(self.context, len(rows), self)
+        elif target == State.COMPLETED:
+            dialog = CompleteDialog(len(rows), self)
+        else:
+            dialog = EmployDialog(len(rows), self)
+        self.dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        try:
+            with self.context.unit_of_work() as uow:
+                if isinstance(dialog, EnrolDialog):
+                    result = enrol(uow, ids, dialog.value(), on=today())
+                elif isinstance(dialog, CompleteDialog):
+                    result = complete(uow, ids, certificate=dialog.certificate.text(), end_date=dialog.end_date())
+                else:
+                    result = employ(uow, ids, dialog.value())
+                uow.commit()
+        except ServiceError as error:
+            show_error(self, error)
+            return None
+        self.result.setPlainText(result.summary())
+        if result.moved:
+            self.context.data_changed.emit("intention")
+        return result
+
+    def record_subsidy(self) -> str | None:
+        """补贴发放 for the one selected person; returns the grant id's text once saved."""
+        rows = self.selected_rows()
+        if len(rows) != 1 or rows[0].state not in GRANT_STATES:
+            return None
+        row = rows[0]
+        with self.context.database.session_factory() as session:
+            grants = followup_details(session, row.id).grant_lines()
+        dialog = SubsidyDialog(self.context, row.id, row.name, grants, self)
+        self.dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.grant_id is None:
+            return None
+        self.result.setPlainText(f"{row.name}：补贴发放已登记。")
+        return str(dialog.grant_id)

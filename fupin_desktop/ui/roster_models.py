@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -16,10 +16,14 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from fupin_desktop.domain import clock
 from fupin_desktop.domain.validation import FIELD_LABELS, PersonFacts
 from fupin_desktop.services.audit import AuditRow
+from fupin_desktop.services.followup import households_with_employed_member
 from fupin_desktop.services.regions import RegionNode
 from fupin_desktop.services.roster import VisitRow
 from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
 from fupin_desktop.store.db import Database
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's record (household id, MemberRow, …)
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2  # a region's level in the tree
@@ -161,10 +165,13 @@ class AuditTableModel(ListTableModel[AuditRow]):
         )
 
 
+EMPLOYED_COLUMN = 3  # 有就业劳动力: computed per fetched page, not a column of the query
+EMPLOYED_TIP = "至少一名劳动年龄内成员在务工或已就业（一户一人就业）"
 HOUSEHOLD_COLUMNS: list[tuple[str, int]] = [
     ("户编号", 140),
     ("户主", 70),
     ("人数", 40),
+    ("有就业劳动力", 96),
     ("村", 90),
     (FIELD_LABELS["village_group"], 70),
     (FIELD_LABELS["household_type"], 110),
@@ -180,7 +187,8 @@ class HouseholdTableModel(QAbstractTableModel):
 
     ``total`` is the number of matches (for a text search counted up to ``COUNT_CAP`` only;
     ``total_is_exact`` says whether it was cut). Rows are (id, household_no, head, members,
-    village, group, type, status, card no, phone, address) as services.search returns them.
+    village, group, type, status, card no, phone, address) as services.search returns them;
+    whether a household has an employed working-age member is asked once per fetched page.
     """
 
     PAGE = 300
@@ -191,6 +199,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self._database = database
         self._filter = HouseholdFilter()
         self._rows: list[tuple[object, ...]] = []
+        self._employed: set[uuid.UUID] = set()
         self._exhausted = True
         self.total = 0
         self.total_is_exact = True
@@ -207,9 +216,11 @@ class HouseholdTableModel(QAbstractTableModel):
         with self._database.session_factory() as session:
             total = count_households(session, flt, cap)
             first = fetch_households(session, flt, 0, self.PAGE)
+            employed = _employed_of(session, first)
         self.beginResetModel()
         self._filter = flt
         self._rows = first
+        self._employed = employed
         self._exhausted = len(first) < self.PAGE
         self.total = total
         self.total_is_exact = cap is None or total < cap
@@ -241,6 +252,7 @@ class HouseholdTableModel(QAbstractTableModel):
             return
         with self._database.session_factory() as session:
             page = fetch_households(session, self._filter, len(self._rows), self.PAGE)
+            self._employed |= _employed_of(session, page)
         self._exhausted = len(page) < self.PAGE
         if page:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
@@ -251,20 +263,40 @@ class HouseholdTableModel(QAbstractTableModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         row = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return _text(row[index.column() + 1])
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == 2:
+        column = index.column()
+        if column == EMPLOYED_COLUMN:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "是" if row[0] in self._employed else "否"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return EMPLOYED_TIP
+        elif role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return _text(row[column + 1 if column < EMPLOYED_COLUMN else column])
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (2, EMPLOYED_COLUMN):
             return int(Qt.AlignmentFlag.AlignCenter)
         if role == RECORD_ROLE:
             return row[0]
         return None
 
+    def has_employed_member(self, row: int) -> bool:
+        return self._rows[row][0] in self._employed
+
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if (
+            role == Qt.ItemDataRole.ToolTipRole
+            and orientation == Qt.Orientation.Horizontal
+            and section == EMPLOYED_COLUMN
+        ):
+            return EMPLOYED_TIP
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
             return HOUSEHOLD_COLUMNS[section][0] if 0 <= section < len(HOUSEHOLD_COLUMNS) else None
         return str(section + 1)
+
+
+def _employed_of(session: Session, rows: list[tuple[object, ...]]) -> set[uuid.UUID]:
+    ids = [r[0] for r in rows if isinstance(r[0], uuid.UUID)]
+    return households_with_employed_member(session, ids, clock.today())
 
 
 def build_region_model(nodes: list[RegionNode], model: QStandardItemModel) -> None:

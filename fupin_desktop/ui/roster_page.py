@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableView,
@@ -23,9 +24,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain import clock
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.followup import households_with_employed_member
 from fupin_desktop.services.households import delete_household, delete_person
 from fupin_desktop.services.regions import region_nodes
 from fupin_desktop.services.roster import household_members, load_household, visit_history
@@ -33,6 +36,7 @@ from fupin_desktop.services.search import HouseholdFilter
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
+from fupin_desktop.ui.move_member_dialog import MoveMemberDialog
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.region_dialog import AddVillageDialog
 from fupin_desktop.ui.roster_models import (
@@ -153,13 +157,26 @@ class RosterPage(QWidget):
         self.add_member_button = QPushButton("添加成员")
         self.edit_member_button = QPushButton("修改成员")
         self.delete_member_button = QPushButton("删除成员")
+        self.move_member_button = QPushButton("移动成员…")
+        self.move_member_button.setToolTip("把选中的成员移到另一户（婚嫁、分户）")
+        self.move_member_button.clicked.connect(self.move_member)
         self.add_member_button.clicked.connect(self.add_member)
         self.edit_member_button.clicked.connect(self.edit_member)
         self.delete_member_button.clicked.connect(self.delete_member)
         member_buttons = QHBoxLayout()
         self.household_title = QLabel()
-        member_buttons.addWidget(self.household_title, 1)
-        for button in (self.add_member_button, self.edit_member_button, self.delete_member_button):
+        self.employed_label = QLabel()
+        self.employed_label.setToolTip("至少一名劳动年龄内成员在务工或已就业（一户一人就业）")
+        member_buttons.addWidget(self.household_title)
+        member_buttons.addSpacing(16)
+        member_buttons.addWidget(self.employed_label)
+        member_buttons.addStretch(1)
+        for button in (
+            self.add_member_button,
+            self.edit_member_button,
+            self.move_member_button,
+            self.delete_member_button,
+        ):
             member_buttons.addWidget(button)
         member_page = QWidget()
         member_layout = QVBoxLayout(member_page)
@@ -297,7 +314,9 @@ class RosterPage(QWidget):
                     members = household_members(session, household_id)
                     visits = visit_history(session, household_id)
                     head = next((m.facts.name for m in members if m.facts.relation == "户主"), "")
+                    employed = household_id in households_with_employed_member(session, [household_id], clock.today())
                     title = f"{record.village_name} {record.facts.household_no}　户主：{head or '未登记'}"
+                    self.employed_label.setText(f"有就业劳动力：{'是' if employed else '否'}")
         self.member_rows = members
         self.members.set_rows([m.facts for m in members])
         self.visits.set_rows(visits)
@@ -312,8 +331,10 @@ class RosterPage(QWidget):
             self.add_member_button,
             self.edit_member_button,
             self.delete_member_button,
+            self.move_member_button,
         ):
             button.setEnabled(chosen)
+        self.employed_label.setVisible(chosen)
 
     @property
     def current_household(self) -> uuid.UUID | None:
@@ -408,6 +429,23 @@ class RosterPage(QWidget):
             messages.show_error(self, error, "无法删除")
             return
         self.context.data_changed.emit("household")
+
+    def move_member(self) -> None:
+        row = self._selected_member()
+        if row is None or self._current is None:
+            messages.show_error(self, ServiceError("请先在成员列表中选择要移动的成员。"), "移动成员")
+            return
+        member = self.member_rows[row]
+        dialog = MoveMemberDialog(
+            self.context, member.id, member.facts.name, self._current, self.household_title.text(), self
+        )
+        dialog.accepted.connect(lambda: self._moved(dialog))
+        self._open(dialog)
+
+    def _moved(self, dialog: MoveMemberDialog) -> None:
+        if dialog.warnings:
+            notes = "\n".join(f"• {w}" for w in dialog.warnings)
+            QMessageBox.information(self, "已移动", f"{dialog.person_name}已移到新户。请核对：\n{notes}")
 
     def record_visit(self) -> None:
         if self._current is None:

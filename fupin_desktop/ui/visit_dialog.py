@@ -8,12 +8,15 @@ each gets a cell in every member's row and saves in the same transaction as the 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import ClassVar
 
 from PySide6.QtCore import QDate
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDateEdit,
+    QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -23,19 +26,24 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from fupin_desktop.domain import clock
+from fupin_desktop.domain.profiles import load_profile
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError, ValidationFailed
+from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput
+from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.services.roster import MemberRow, household_members
-from fupin_desktop.services.visits import VisitInput, record_visit
+from fupin_desktop.services.visits import VisitInput, record_visit, record_visit_intention
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
+from fupin_desktop.ui.intention_form import IntentionForm
 
 # The member fields a visit updates, in column order.
 VISIT_MEMBER_FIELDS: tuple[str, ...] = ("employment", "work_place", "work_months", "labour", "school_status")
@@ -49,6 +57,7 @@ class VisitMemberSection:
     def __init__(self, context: AppContext, member: MemberRow) -> None:
         self.context = context
         self.member = member
+        self.on_change: Callable[[], None] = lambda: None  # the dialog marks itself unsaved
 
     def widget(self) -> QWidget:
         raise NotImplementedError
@@ -58,7 +67,104 @@ class VisitMemberSection:
         raise NotImplementedError
 
 
-VISIT_MEMBER_SECTIONS: list[type[VisitMemberSection]] = []
+class VisitIntentionDialog(QDialog):
+    """The intention a member tells the visitor: ``IntentionForm`` for that member, saved with the visit."""
+
+    def __init__(
+        self, context: AppContext, member: MemberRow, current: IntentionInput | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"登记意愿 — {member.facts.name}")
+        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"))
+        if current is not None:
+            self._load(current)
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setVisible(False)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"为 <b>{member.facts.name}</b> 登记意愿（状态：登记），随本次走访一起保存。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        layout.addWidget(self.form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(440)
+
+    def _load(self, data: IntentionInput) -> None:
+        form = self.form
+        form.kind.setCurrentIndex(max(form.kind.findData(data.kind), 0))
+        for combo, text in ((form.occupation, data.occupation), (form.major, data.major), (form.school, data.school)):
+            combo.setEditText(text or "")
+        form.training_type.setCurrentIndex(max(form.training_type.findData(data.training_type), 0))
+        form.referral.setCurrentIndex(max(form.referral.findData(data.referral_source), 0))
+
+    def _accept(self) -> None:
+        problem = self.form.problem()
+        if problem:
+            self.message.setText(problem)
+            self.message.setVisible(True)
+            return
+        self.accept()
+
+
+class IntentionSection(VisitMemberSection):
+    """意愿: a training or school wish told during the visit, created in the visit's transaction."""
+
+    title = "新登记意愿"
+
+    def __init__(self, context: AppContext, member: MemberRow) -> None:
+        super().__init__(context, member)
+        self.pending: IntentionInput | None = None
+        self.dialog: VisitIntentionDialog | None = None  # open now (tests drive it)
+        self.button = QPushButton("登记意愿…")
+        self.button.setAutoDefault(False)
+        self.button.clicked.connect(self.edit)
+        self.label = QLabel()
+        self.label.setMinimumWidth(110)
+        self.clear_button = QToolButton()
+        self.clear_button.setText("×")
+        self.clear_button.setToolTip("不登记这条意愿")
+        self.clear_button.clicked.connect(lambda: self.set_pending(None))
+        self.set_pending(None)
+
+    def widget(self) -> QWidget:
+        box = QWidget()
+        layout = QHBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.button)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.clear_button)
+        return box
+
+    def edit(self) -> None:
+        self.dialog = VisitIntentionDialog(self.context, self.member, self.pending, self.button.window())
+        if self.dialog.exec() == QDialog.DialogCode.Accepted:
+            self.set_pending(self.dialog.form.value())
+
+    def set_pending(self, data: IntentionInput | None) -> None:
+        self.pending = data
+        if data is None:
+            self.label.setText("")
+            self.button.setText("登记意愿…")
+        else:
+            subject = intention_subject(data.kind, data.occupation, data.major, data.school)
+            self.label.setText(f"{KIND_LABELS[data.kind]}：{subject}")
+            self.label.setToolTip(f"保存走访时登记：{KIND_LABELS[data.kind]} {subject}")
+            self.button.setText("修改…")
+            self.on_change()
+        self.clear_button.setVisible(data is not None)
+
+    def save(self, uow: UnitOfWork, visit_id: uuid.UUID) -> None:
+        if self.pending is not None:
+            record_visit_intention(uow, visit_id, self.member.id, self.pending)
+
+
+VISIT_MEMBER_SECTIONS: list[type[VisitMemberSection]] = [IntentionSection]
 
 
 def _member_widget(field: str) -> QWidget:
@@ -121,6 +227,7 @@ class VisitDialog(FormDialog):
                 watched.append(widget)
             for column, section_class in enumerate(VISIT_MEMBER_SECTIONS, start=1 + len(VISIT_MEMBER_FIELDS)):
                 section = section_class(context, member)
+                section.on_change = self._changed
                 grid.addWidget(section.widget(), row, column)
                 self.sections.append(section)
             self.member_widgets[member.id] = widgets
@@ -198,6 +305,8 @@ class VisitDialog(FormDialog):
             self._show(messages.describe(error))
             return
         self.context.data_changed.emit("visit")
+        if any(isinstance(s, IntentionSection) and s.pending is not None for s in self.sections):
+            self.context.data_changed.emit("intention")
         self.accept_saved()
 
     def _show(self, text: str) -> None:
