@@ -208,8 +208,8 @@ class RosterPage(QWidget):
         context.data_changed.connect(self._data_changed)
         self.load_regions()
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self.apply_filter())
-        self.apply_filter()
         self._show_household(None)
+        self.apply_filter()  # selects the household when there is just one
 
     # --- regions ------------------------------------------------------------------------------
 
@@ -445,7 +445,14 @@ class RosterPage(QWidget):
     def _moved(self, dialog: MoveMemberDialog) -> None:
         if dialog.warnings:
             notes = "\n".join(f"• {w}" for w in dialog.warnings)
-            QMessageBox.information(self, "已移动", f"{dialog.person_name}已移到新户。请核对：\n{notes}")
+            box = QMessageBox(
+                QMessageBox.Icon.Information,
+                "已移动",
+                f"{dialog.person_name}已移到新户。新户有以下提示，请核对：\n{notes}",
+                QMessageBox.StandardButton.Ok,
+                self,
+            )
+            self._open(box)  # not blocking: the lists refresh behind it
 
     def record_visit(self) -> None:
         if self._current is None:
