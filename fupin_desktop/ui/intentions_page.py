@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -339,6 +340,9 @@ class IntentionsPage(QWidget):
         self.followup_label = QLabel()
         self.followup_label.setWordWrap(True)
         self.followup_label.setVisible(False)
+        self.followup_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        for label in (self.history_title, self.followup_label):
+            label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         result_box = QGroupBox("操作结果")
         QVBoxLayout(result_box).addWidget(self.result)
@@ -361,7 +365,7 @@ class IntentionsPage(QWidget):
         top_layout.addLayout(followup)
         split.addWidget(top)
         split.addWidget(bottom)
-        split.setSizes([520, 220])
+        split.setSizes([480, 300])
         layout = QVBoxLayout(self)
         layout.addWidget(split)
 
