@@ -107,13 +107,8 @@ database.dispose()
 """
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-
-
 def bench_window(db: Path) -> list:
-    from run import Measure, _ms  # type: ignore[import-not-found]
+    from run import Measure, _ms, _percentiles  # type: ignore[import-not-found]
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run(
