@@ -68,6 +68,7 @@ Progress = Callable[[int, int, str], None]
 _PERSON_KEYS = ("name", "id_number", "sex", "birth_date", *(k for k in PERSON_FIELDS if k not in ("name", "id_number")))
 _HOUSEHOLD_KEYS = (*(k for k in HOUSEHOLD_FIELDS if k not in ("household_no", "phone")), "household_phone")
 _MEMBER_KEYS = frozenset(k for k, c in BY_KEY.items() if c.level in ("person", "intention"))
+_INTENTION_KEYS = tuple(k for k, c in BY_KEY.items() if c.level == "intention")
 _CODE_RE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _CHUNK = 900  # SQLite's bound on variables per statement, with room to spare
 
@@ -157,14 +158,15 @@ def _parse(path: Path, grid: Grid, columns: ColumnMatch) -> ParsedSheet:
     by_no: dict[str, SheetHousehold] = {}
     current: SheetHousehold | None = None
     start = columns.header_row + 1
+    member_keys = [key for key, _position in positions if key in _MEMBER_KEYS]
     for index in range(start, len(grid.rows)):
         raw_row = grid.rows[index]
-        cells = [v if isinstance(v, str) else display_value(v) for v in raw_row]
-        if is_skippable_row(cells, index - start):
+        if is_skippable_row(raw_row, index - start):
             continue
-        raw = {key: (raw_row[pos] if pos < len(raw_row) else None) for key, pos in positions}
+        width = len(raw_row)
+        raw = {key: (raw_row[pos] if pos < width else None) for key, pos in positions}
         values = {key: (v if isinstance(v, str) else display_value(v)).strip() for key, v in raw.items()}
-        if not any(values.get(key) for key in _MEMBER_KEYS):
+        if not any(values[key] for key in member_keys):
             continue
         row = index + 1
         person = _read_person(parsed, row, raw, values)
@@ -182,16 +184,18 @@ def _parse(path: Path, grid: Grid, columns: ColumnMatch) -> ParsedSheet:
                 current = SheetHousehold(number, row, HouseholdFacts(household_no=number))
                 by_no[number] = current
                 parsed.households.append(current)
-        _read_household_fields(parsed, current, row, raw)
+        _read_household_fields(parsed, current, row, raw, values)
         current.members.append(person)
     for household in parsed.households:
         household.facts.members = [m.facts for m in household.members]
     return parsed
 
 
-def _read_household_fields(parsed: ParsedSheet, household: SheetHousehold, row: int, raw: dict[str, CellValue]) -> None:
+def _read_household_fields(
+    parsed: ParsedSheet, household: SheetHousehold, row: int, raw: dict[str, CellValue], values: dict[str, str]
+) -> None:
     for key in _HOUSEHOLD_KEYS:
-        if key not in raw:
+        if not values.get(key):  # not in the sheet, or blank (every member row but the first, often)
             continue
         column = BY_KEY[key]
         if key in ("card_no", "household_phone"):
@@ -241,7 +245,8 @@ def _read_person(parsed: ParsedSheet, row: int, raw: dict[str, CellValue], value
         problems.append(parsed.problem(row, "work_months", message))
     facts.phone = clean_digits(raw.get("phone"))
     person = SheetPerson(row, values, facts, birth=birth)
-    person.intentions = _read_intentions(parsed, row, raw)
+    if any(values.get(key) for key in _INTENTION_KEYS):
+        person.intentions = _read_intentions(parsed, row, raw)
     return person
 
 
