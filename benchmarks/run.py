@@ -196,7 +196,13 @@ def bench_window(db: Path) -> list[Measure]:
     return run_window(db)
 
 
-EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window]
+def bench_import(db: Path) -> list[Measure]:
+    from bench_import import bench_import as run_import  # benchmarks/bench_import.py
+
+    return run_import(db)
+
+
+EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window, bench_import]
 
 
 def machine() -> dict[str, object]:
