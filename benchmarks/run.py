@@ -190,7 +190,19 @@ def bench_first_paint(db: Path, repeats: int) -> list[Measure]:
     ]
 
 
-EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = []
+def bench_window(db: Path) -> list[Measure]:
+    from bench_window import bench_window as run_window  # benchmarks/bench_window.py
+
+    return run_window(db)
+
+
+def bench_import(db: Path) -> list[Measure]:
+    from bench_import import bench_import as run_import  # benchmarks/bench_import.py
+
+    return run_import(db)
+
+
+EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window, bench_import]
 
 
 def machine() -> dict[str, object]:

@@ -13,12 +13,22 @@ from fupin_desktop.cli import main
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services import spreadsheet
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import create_household
+from fupin_desktop.services.intentions import create_intention
+from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.spreadsheet import SpreadsheetError
-from fupin_desktop.services.village_import import ImportReport, import_village_file, write_rejected_rows
-from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import AuditEntry, Household, Intention, Person
+from fupin_desktop.services.village_import import (
+    ImportReport,
+    apply_import,
+    import_village_file,
+    plan_import,
+    read_village_file,
+    write_rejected_rows,
+)
+from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.models import AuditEntry, Household, Intention, IntentionTransition, Person
 from fupin_desktop.store.uow import UnitOfWork
-from tests.conftest import TODAY
+from tests.conftest import TODAY, household
 from tests.sheets import HEADER, LI, VILLAGE_CODE, WANG, ZHANG, ZHANG_SON, good_rows, ident, member, write_sheet
 
 
@@ -288,3 +298,78 @@ def test_a_file_too_large_is_refused(
     rows = good_rows() * 10
     with pytest.raises(SpreadsheetError, match="上限"):
         run_import(database, write_sheet(tmp_path / "大.xlsx", rows))
+
+
+def _written(database: Database) -> dict[str, object]:
+    """What an import leaves in the database, without ids and times."""
+    skip = {"id", "village_id", "household_id", "person_id", "intention_id", "entity_id", "created_at", "updated_at"}
+    skip |= {"at", "state_changed_at"}
+    tables = {"household": Household, "person": Person, "audit_entry": AuditEntry, "intention": Intention}
+    out: dict[str, object] = {}
+    with database.session_factory() as session:
+        for name, model in tables.items():
+            columns = [c for c in model.__table__.columns if c.name not in skip]
+            rows = session.execute(select(*columns)).all()
+            out[name] = sorted((tuple(map(str, row)) for row in rows), key=str)
+        out["transitions"] = sorted(
+            map(str, session.execute(select(IntentionTransition.from_state, IntentionTransition.to_state,
+                                            IntentionTransition.operator)).all())
+        )  # fmt: skip
+        people = session.execute(
+            select(Household.household_no, Person.sort_order, Person.id_number).join(Person.household)
+        )
+        out["order"] = sorted(people.all())
+    return out
+
+
+def test_an_import_writes_what_the_household_and_intention_services_write(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    rows = good_rows()
+    rows[3], rows[4] = rows[4], rows[3]  # the head typed second: listed first all the same
+    rows[4][HEADER.index("户编号")] = rows[3][HEADER.index("户编号")]
+    path = write_sheet(tmp_path / "北村.xlsx", rows)
+    report = run_import(database, path)
+    assert report.written and (report.households_created, report.people_created, report.intentions_created) == (2, 5, 1)
+
+    # The same sheet, one household and one wish at a time through the services, in another database.
+    services = open_database(tmp_path / "services.db")
+    with UnitOfWork(services, "测试员") as uow:
+        county = create_region(uow, "沂南县", "county", None, "371321000000")
+        township = create_region(uow, "界湖街道", "township", county, "371321001000")
+        village_id = create_region(uow, "北村", "village", township, VILLAGE_CODE)
+        for household in read_village_file(path).households:
+            household_id, _warnings = create_household(uow, village_id, household.facts, on=TODAY)
+            ids = dict(
+                uow.session.execute(
+                    select(Person.id_number, Person.id).where(Person.household_id == household_id)
+                ).all()
+            )
+            for member in household.members:
+                for wish in member.intentions:
+                    create_intention(uow, ids[member.facts.id_number], wish)
+        uow.commit()
+    expected, written = _written(services), _written(database)
+    services.dispose()
+    region_audit = [row for row in expected["audit_entry"] if "region" in row]  # type: ignore[union-attr]
+    expected["audit_entry"] = [row for row in expected["audit_entry"] if row not in region_audit]  # type: ignore[union-attr]
+    written["audit_entry"] = [row for row in written["audit_entry"] if "region" not in row]  # type: ignore[union-attr]
+    assert written == expected
+    assert len(written["audit_entry"]) == 2 + 5 + 1  # type: ignore[arg-type]
+
+
+def test_an_id_registered_in_another_window_after_the_check_is_refused_with_its_household(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    path = write_sheet(tmp_path / "北村.xlsx", good_rows())
+    with UnitOfWork(database, "测试员") as uow:
+        plan = plan_import(uow.session, read_village_file(path), on=TODAY)
+        assert plan.clean
+        with UnitOfWork(database, "另一窗口") as other:  # 张三丰 and 李秀英 registered meanwhile
+            create_household(other, village, household("0009"), on=TODAY)
+            other.commit()
+        report = apply_import(uow, plan, valid_only=True, on=TODAY)
+        uow.commit()
+    assert report.written and report.households_created == 1 and report.rejected_rows == 3
+    assert any(str(p).startswith("第4行") and "已登记在北村0009户" in str(p) for p in report.errors)
+    assert count(database, Household) == 2 and count(database, Person) == 4

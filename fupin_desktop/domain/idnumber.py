@@ -1,7 +1,7 @@
 """居民身份证号 (GB 11643-1999) as a value object.
 
-The check character and the birth date come from python-stdnum's ``cn.ric``; its area-code check
-does not. stdnum refuses a number whose area code it does not know, or whose county was created
+The check character comes from python-stdnum's ``cn.ric``, and the area codes from its table; its
+area-code check does not. stdnum refuses a number whose area code it does not know, or whose county was created
 after the birth year, yet such numbers are real: people born before a county existed were issued
 cards with the new code, and stdnum's table lags behind the official one. Here those cases are
 warnings that the user can confirm, never errors.
@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Final
 
 from stdnum import numdb
 from stdnum.cn import ric
-from stdnum.exceptions import ValidationError
 
 from fupin_desktop.domain import clock
 
@@ -68,8 +68,14 @@ class IdNumber:
         """Check and normalise what the user typed; raise :class:`IdNumberError` if unusable.
 
         ``today`` bounds the birth date (defaults to the domain clock, so tests can pin it).
+        An import checks each number several times (the member, the household, the birth date
+        column): the result for a number and a day is remembered, so the work is done once.
         """
         value = "".join(text.split()).translate(_NORMALISE).upper()
+        return _parse(value, today if today is not None else clock.today())
+
+    @classmethod
+    def _checked(cls, value: str, today: date) -> IdNumber:
         if not value:
             raise IdNumberError(f"{LABEL}不能为空，请按户口簿填写")
         if len(value) == FIRST_GENERATION_LENGTH and _all_digits(value):
@@ -84,8 +90,8 @@ class IdNumber:
 
         digits = value[6:14]
         try:
-            birth = ric.get_birth_date(value)
-        except ValidationError:
+            birth = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        except ValueError:
             raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}不存在") from None
 
         expected = ric.calc_check_digit(value)
@@ -94,7 +100,7 @@ class IdNumber:
 
         if birth.year < EARLIEST_BIRTH_YEAR:
             raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}早于1900年，请核对")
-        if birth > (today if today is not None else clock.today()):
+        if birth > today:
             raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}晚于今天，请核对")
 
         return cls(
@@ -116,6 +122,12 @@ class IdNumber:
 
     def __str__(self) -> str:
         return self.value
+
+
+@lru_cache(maxsize=8192)
+def _parse(value: str, today: date) -> IdNumber:
+    # IdNumber is immutable, so one instance can serve every caller; refusals are not remembered.
+    return IdNumber._checked(value, today)
 
 
 def make_id_number(area_code: str, birth: date, sequence: int) -> str:
@@ -145,6 +157,7 @@ def _sex_of(value: str) -> str:
     return "男" if int(value[16]) % 2 == 1 else "女"
 
 
+@lru_cache(maxsize=4096)
 def _area_warnings(area_code: str, birth_year: int) -> tuple[str, ...]:
     """Doubts about the area code, read from stdnum's table without its strict year rule."""
     info: dict[str, str] = {}

@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Final, Literal
 
 from fupin_desktop.domain.codelists import codelist
@@ -152,10 +153,13 @@ REQUIRED_KEYS: Final = ("household_no", "name", "id_number", "relation")
 _AMBIGUOUS: Final = frozenset({"是否", FIELD_LABELS["phone"]})
 
 
+_HEADER_NOISE: Final = re.compile(r"[\s*※★]")
+
+
+@lru_cache(maxsize=8192)
 def header_key(text: str) -> str:
     """A header cell reduced to what matters: half-width, no spaces, no required-field stars."""
-    folded = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s*※★]", "", folded).lower()
+    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", text)).lower()
 
 
 def _alias_index() -> dict[str, str]:
@@ -256,7 +260,9 @@ _SCIENTIFIC: Final = re.compile(r"[+-]?\d+(?:\.\d+)?e[+-]?\d+", re.IGNORECASE)
 
 def display_value(raw: CellValue) -> str:
     """The value as the user saw it in Excel (numbers without a trailing .0, IDs as 3.71321E+17)."""
-    if raw is None or raw == "":
+    if isinstance(raw, str):
+        return raw
+    if raw is None:
         return ""
     if isinstance(raw, bool):
         return "是" if raw else "否"
@@ -274,23 +280,30 @@ def display_value(raw: CellValue) -> str:
     return str(raw)
 
 
+_SPACE: Final = re.compile(r"\s")
+_SPACES: Final = re.compile(r"\s+")
+_FULL_WIDTH_DIGIT: Final = re.compile("[\uff10-\uff19]")
+
+
 def clean_text(raw: CellValue, *, drop_spaces: bool = False) -> str | None:
-    text = unicodedata.normalize("NFKC", display_value(raw)) if _is_digitish(raw) else display_value(raw)
-    text = re.sub(r"\s+", "" if drop_spaces else " ", text).strip()
+    text = display_value(raw)
+    if isinstance(raw, str) and _FULL_WIDTH_DIGIT.search(raw):
+        text = unicodedata.normalize("NFKC", text)
+    if _SPACE.search(text) is not None:  # most cells have none: no substitution to make
+        text = _SPACES.sub("" if drop_spaces else " ", text).strip()
     return text or None
-
-
-def _is_digitish(raw: CellValue) -> bool:
-    return isinstance(raw, str) and any("\uff10" <= char <= "\uff19" for char in raw)
 
 
 def clean_digits(raw: CellValue) -> str | None:
     """Numbers kept as text (户编号, 电话): full-width digits folded, spaces and a leading ' removed."""
     if raw is None or raw == "":
         return None
-    text = unicodedata.normalize("NFKC", display_value(raw))
-    text = re.sub(r"\s+", "", text).lstrip("'")
-    return text or None
+    text = display_value(raw)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if _SPACE.search(text) is not None:
+        text = _SPACES.sub("", text)
+    return text.lstrip("'") or None
 
 
 def number_lost_message(label: str, raw: CellValue) -> str | None:
@@ -323,6 +336,17 @@ _CANONICAL_CACHE: dict[str, dict[str, str]] = {}
 
 def clean_code(raw: CellValue, list_name: str) -> str | None:
     """A code-list value with 全角/半角 and spaces forgiven; anything else is returned as typed."""
+    if isinstance(raw, str):  # a column holds a handful of different values: each is cleaned once
+        return _clean_code_text(raw, list_name)
+    return _clean_code(raw, list_name)
+
+
+@lru_cache(maxsize=8192)
+def _clean_code_text(raw: str, list_name: str) -> str | None:
+    return _clean_code(raw, list_name)
+
+
+def _clean_code(raw: CellValue, list_name: str) -> str | None:
     text = clean_text(raw)
     if text is None:
         return None
@@ -332,12 +356,26 @@ def clean_code(raw: CellValue, list_name: str) -> str | None:
     return table.get(header_key(text), text)
 
 
+_MULTI_SPLIT: Final = re.compile(r"[、,，;；/／\s]+")
+
+
 def clean_multi(raw: CellValue, list_name: str) -> str | None:
     """Several values separated by 、 , ， ; ； / or spaces, each made canonical, joined by 、."""
+    if isinstance(raw, str):
+        return _clean_multi_text(raw, list_name)
+    return _clean_multi(raw, list_name)
+
+
+@lru_cache(maxsize=8192)
+def _clean_multi_text(raw: str, list_name: str) -> str | None:
+    return _clean_multi(raw, list_name)
+
+
+def _clean_multi(raw: CellValue, list_name: str) -> str | None:
     text = clean_text(raw)
     if text is None:
         return None
-    pieces = [piece for piece in re.split(r"[、,，;；/／\s]+", text) if piece]
+    pieces = [piece for piece in _MULTI_SPLIT.split(text) if piece]
     return MULTI_SEPARATOR.join(clean_code(piece, list_name) or piece for piece in pieces) or None
 
 
@@ -464,20 +502,35 @@ _FOOTER_PREFIXES: Final = (
 )
 
 
-def is_skippable_row(cells: Sequence[str], after_header: int) -> bool:
+_FOOTER_KEYS: Final = tuple(header_key(prefix) for prefix in _FOOTER_PREFIXES)
+_NUMBER: Final = re.compile(r"\d+")
+
+
+def is_skippable_row(cells: Sequence[CellValue], after_header: int) -> bool:
     """A totals row (合计), a sign-off line under the table, or the 1 2 3 … column-number row."""
-    values = [cell for cell in cells if cell]
+    wanted = 0 if after_header <= 2 else 3  # only the column-number row needs every cell
+    values: list[str] = []
+    for cell in cells:
+        text = display_value(cell)
+        if text:
+            values.append(text)
+            if len(values) == wanted:
+                break
     if not values:
         return True
-    first = header_key(values[0])
-    if any(header_key(value).startswith(_TOTALS) for value in values[:3]):
+    if any(_key_starts(value, _TOTALS) for value in values[:3]):
         return True
-    if first.startswith(tuple(header_key(prefix) for prefix in _FOOTER_PREFIXES)):
+    if _key_starts(values[0], _FOOTER_KEYS):
         return True
-    if after_header <= 2 and len(values) >= 3 and all(re.fullmatch(r"\d+", header_key(v)) for v in values):
+    if after_header <= 2 and len(values) >= 3 and all(_NUMBER.fullmatch(header_key(v)) for v in values):
         numbers = [int(header_key(v)) for v in values]
         return numbers == sorted(numbers) and numbers[0] <= 2
     return False
+
+
+def _key_starts(text: str, prefixes: tuple[str, ...]) -> bool:
+    # Every prefix is Chinese, and an ASCII cell stays ASCII once folded: most cells need no folding.
+    return not text.isascii() and header_key(text).startswith(prefixes)
 
 
 def column_letter(index: int) -> str:

@@ -8,12 +8,14 @@ edit), checks that no ID number is registered in another household, and writes t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 from fupin_desktop.domain.pinyin import search_keys
 from fupin_desktop.domain.validation import (
@@ -200,6 +202,68 @@ def create_household(
     refresh_household_summary(household)
     uow.session.flush()
     return household.id, [p for p in problems if not p.is_error]
+
+
+def insert_checked_households(
+    uow: UnitOfWork, village: Region, households: Sequence[HouseholdFacts]
+) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
+    """Register many new households at once (a village sheet): the same rows, search keys, summary
+    and audit entries as :func:`create_household`, written with one executemany per table.
+
+    The caller has already checked every household exactly as ``create_household`` does — passed
+    through :func:`normalise_household`, :func:`validate_household` finds no error, no ID number is
+    registered in another household — so nothing is checked twice here; an ID number written by
+    someone else meanwhile still fails on the unique index (``IntegrityError``). Returns each
+    household's id with its members' ids, in the order given."""
+    now = utc_now()
+    operator = uow.operator
+    household_rows: list[dict[str, object]] = []
+    person_rows: list[dict[str, object]] = []
+    audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
+    result: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
+    for facts in households:
+        household_id = uuid.uuid4()
+        members = facts.members
+        ids = [uuid.uuid4() for _ in members]
+        head = next((m for m in members if m.relation == HEAD), None)  # as refresh_household_summary
+        row: dict[str, object] = {name: getattr(facts, name) for name in HOUSEHOLD_FIELDS}
+        row.update(
+            id=household_id,
+            village_id=village.id,
+            head_name=head.name if head else None,
+            head_pinyin=search_keys(head.name)[0] if head else None,
+            member_count=len(members),
+            created_at=now,
+            updated_at=now,
+            updated_by=operator,
+        )
+        household_rows.append(row)
+        audit.append(("create", "household", household_id, None, None, f"{village.name} {facts.household_no}"))
+        order = sorted(range(len(members)), key=lambda i: (members[i].relation != HEAD, i))
+        for position, index in enumerate(order):
+            member = members[index]
+            person: dict[str, object] = {name: getattr(member, name) for name in PERSON_FIELDS}
+            person["name_pinyin"], person["name_initials"] = search_keys(member.name or "")
+            person.update(
+                id=ids[index],
+                household_id=household_id,
+                sort_order=position,
+                locked=False,
+                created_at=now,
+                updated_at=now,
+                updated_by=operator,
+            )
+            person_rows.append(person)
+        audit.extend(
+            ("create", "person", ids[i], None, None, f"{m.name} {m.id_number or ''}".strip())
+            for i, m in enumerate(members)
+        )
+        result.append((household_id, ids))
+    if household_rows:
+        uow.session.execute(insert(Household.__table__), household_rows)
+        uow.session.execute(insert(Person.__table__), person_rows)
+        uow.audit_many(audit)
+    return result
 
 
 def update_household(

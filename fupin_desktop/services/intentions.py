@@ -7,11 +7,11 @@ reason in Chinese, and nobody is half-moved.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
@@ -185,17 +185,22 @@ GUARDS: list[Guard] = [
 ]
 
 
+def refuse_incomplete_intention(person_name: str, data: IntentionInput) -> None:
+    """Raise :class:`ServiceError` for a wish of an unknown kind or without what its kind needs."""
+    if data.kind not in KIND_LABELS:
+        raise ServiceError(f"意愿类别“{data.kind}”不在代码表中")
+    if data.kind == "training" and not data.occupation:
+        raise ServiceError(f"{person_name}：培训意愿须填写培训工种")
+    if data.kind == "school" and not (data.major or data.school):
+        raise ServiceError(f"{person_name}：技工院校意愿须填写专业或院校")
+
+
 def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput) -> uuid.UUID:
     """Record a new intention in state 登记, refusing a second active one of the same kind."""
     person = uow.session.get(Person, person_id)
     if person is None:
         raise NotFound("该成员已不存在（可能已在其他窗口删除），请刷新列表。")
-    if data.kind not in KIND_LABELS:
-        raise ServiceError(f"意愿类别“{data.kind}”不在代码表中")
-    if data.kind == "training" and not data.occupation:
-        raise ServiceError(f"{person.name}：培训意愿须填写培训工种")
-    if data.kind == "school" and not (data.major or data.school):
-        raise ServiceError(f"{person.name}：技工院校意愿须填写专业或院校")
+    refuse_incomplete_intention(person.name, data)
     intention = Intention(
         person_id=person.id,
         kind=data.kind,
@@ -215,6 +220,54 @@ def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput
     _record(uow, intention, None, State.DRAFT, None)
     uow.audit("create", "intention", intention.id, new=f"{person.name} {KIND_LABELS[data.kind]}")
     return intention.id
+
+
+def insert_new_people_intentions(
+    uow: UnitOfWork, wishes: Sequence[tuple[uuid.UUID, str, IntentionInput]]
+) -> list[uuid.UUID]:
+    """Record, at once, the wishes of people registered in this same unit of work (a village
+    sheet's new members): each in state 登记 with its first step and audit entry, as
+    :func:`create_intention` does, written with one executemany per table. Such people have no
+    other intention yet, so only two wishes of one kind for the same person can clash."""
+    now = utc_now()
+    seen: set[tuple[uuid.UUID, str]] = set()
+    intentions: list[dict[str, object]] = []
+    steps: list[dict[str, object]] = []
+    audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
+    for person_id, name, data in wishes:
+        refuse_incomplete_intention(name, data)
+        if (person_id, data.kind) in seen:
+            raise ServiceError(f"{name}：已有一条进行中的“{KIND_LABELS[data.kind]}”意愿，不能重复")
+        seen.add((person_id, data.kind))
+        intention_id = uuid.uuid4()
+        intentions.append(
+            {
+                "id": intention_id,
+                "person_id": person_id,
+                "kind": data.kind,
+                "occupation": data.occupation,
+                "major": data.major,
+                "school": data.school,
+                "training_type": data.training_type,
+                "referral_source": data.referral_source,
+                "state": State.DRAFT.value,
+                "state_changed_at": now,
+                "locked": State.DRAFT in LOCKED,
+                "created_at": now,
+                "updated_at": now,
+                "updated_by": uow.operator,
+            }
+        )
+        steps.append(
+            {"id": uuid.uuid4(), "intention_id": intention_id, "from_state": None, "to_state": State.DRAFT.value,
+             "at": now, "operator": uow.operator, "reason": None}
+        )  # fmt: skip
+        audit.append(("create", "intention", intention_id, None, None, f"{name} {KIND_LABELS[data.kind]}"))
+    if intentions:
+        uow.session.execute(insert(Intention.__table__), intentions)
+        uow.session.execute(insert(IntentionTransition.__table__), steps)
+        uow.audit_many(audit)
+    return [row["id"] for row in intentions]  # type: ignore[misc]
 
 
 def transition(

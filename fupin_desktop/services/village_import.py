@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from fupin_desktop.domain.clock import today as clock_today
@@ -53,12 +54,19 @@ from fupin_desktop.services.households import (
     add_person,
     create_household,
     household_facts,
+    insert_checked_households,
     normalise_household,
     normalise_person,
     update_household,
     update_person,
 )
-from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput, create_intention
+from fupin_desktop.services.intentions import (
+    KIND_LABELS,
+    IntentionInput,
+    create_intention,
+    insert_new_people_intentions,
+    refuse_incomplete_intention,
+)
 from fupin_desktop.services.spreadsheet import Grid, SpreadsheetError, best_grid
 from fupin_desktop.store.models import Household, Intention, Person, Region
 from fupin_desktop.store.uow import UnitOfWork
@@ -68,6 +76,7 @@ Progress = Callable[[int, int, str], None]
 _PERSON_KEYS = ("name", "id_number", "sex", "birth_date", *(k for k in PERSON_FIELDS if k not in ("name", "id_number")))
 _HOUSEHOLD_KEYS = (*(k for k in HOUSEHOLD_FIELDS if k not in ("household_no", "phone")), "household_phone")
 _MEMBER_KEYS = frozenset(k for k, c in BY_KEY.items() if c.level in ("person", "intention"))
+_INTENTION_KEYS = tuple(k for k, c in BY_KEY.items() if c.level == "intention")
 _CODE_RE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _CHUNK = 900  # SQLite's bound on variables per statement, with room to spare
 
@@ -157,14 +166,15 @@ def _parse(path: Path, grid: Grid, columns: ColumnMatch) -> ParsedSheet:
     by_no: dict[str, SheetHousehold] = {}
     current: SheetHousehold | None = None
     start = columns.header_row + 1
+    member_keys = [key for key, _position in positions if key in _MEMBER_KEYS]
     for index in range(start, len(grid.rows)):
         raw_row = grid.rows[index]
-        cells = [v if isinstance(v, str) else display_value(v) for v in raw_row]
-        if is_skippable_row(cells, index - start):
+        if is_skippable_row(raw_row, index - start):
             continue
-        raw = {key: (raw_row[pos] if pos < len(raw_row) else None) for key, pos in positions}
+        width = len(raw_row)
+        raw = {key: (raw_row[pos] if pos < width else None) for key, pos in positions}
         values = {key: (v if isinstance(v, str) else display_value(v)).strip() for key, v in raw.items()}
-        if not any(values.get(key) for key in _MEMBER_KEYS):
+        if not any(values[key] for key in member_keys):
             continue
         row = index + 1
         person = _read_person(parsed, row, raw, values)
@@ -182,16 +192,18 @@ def _parse(path: Path, grid: Grid, columns: ColumnMatch) -> ParsedSheet:
                 current = SheetHousehold(number, row, HouseholdFacts(household_no=number))
                 by_no[number] = current
                 parsed.households.append(current)
-        _read_household_fields(parsed, current, row, raw)
+        _read_household_fields(parsed, current, row, raw, values)
         current.members.append(person)
     for household in parsed.households:
         household.facts.members = [m.facts for m in household.members]
     return parsed
 
 
-def _read_household_fields(parsed: ParsedSheet, household: SheetHousehold, row: int, raw: dict[str, CellValue]) -> None:
+def _read_household_fields(
+    parsed: ParsedSheet, household: SheetHousehold, row: int, raw: dict[str, CellValue], values: dict[str, str]
+) -> None:
     for key in _HOUSEHOLD_KEYS:
-        if key not in raw:
+        if not values.get(key):  # not in the sheet, or blank (every member row but the first, often)
             continue
         column = BY_KEY[key]
         if key in ("card_no", "household_phone"):
@@ -241,7 +253,8 @@ def _read_person(parsed: ParsedSheet, row: int, raw: dict[str, CellValue], value
         problems.append(parsed.problem(row, "work_months", message))
     facts.phone = clean_digits(raw.get("phone"))
     person = SheetPerson(row, values, facts, birth=birth)
-    person.intentions = _read_intentions(parsed, row, raw)
+    if any(values.get(key) for key in _INTENTION_KEYS):
+        person.intentions = _read_intentions(parsed, row, raw)
     return person
 
 
@@ -305,6 +318,7 @@ class PlannedHousehold:
     existing_id: uuid.UUID | None
     household_changed: bool = False
     merged: HouseholdFacts | None = None  # the household's own fields after the import
+    new_facts: HouseholdFacts | None = None  # a new household, normalised and checked: as it will be written
     person_ids: dict[int, uuid.UUID] = field(default_factory=dict)  # sheet row → person already stored
     updates: list[tuple[uuid.UUID, PersonFacts, SheetPerson]] = field(default_factory=list)
     unchanged: list[SheetPerson] = field(default_factory=list)
@@ -585,7 +599,7 @@ def _plan_household(
     before: HouseholdFacts | None = None
     before_ids: list[uuid.UUID | None] = []
     if household is None:
-        after = normalise_household(sheet.facts)
+        after = planned.new_facts = normalise_household(sheet.facts)
         after_ids: list[uuid.UUID | None] = [None] * len(sheet.members)
         row_of: list[SheetPerson | None] = list(sheet.members)
         planned.additions = list(sheet.members)
@@ -791,13 +805,24 @@ def apply_import(
         _count(plan, report, [])
         return report
     day = on or clock_today()
+    bulk = True  # new households in one go; one by one through the services after a refusal
     while True:
         chosen = [p for p in plan.households if not p.rejected]
         try:
-            for done, planned in enumerate(chosen):
+            if bulk:
+                _insert_new_households(uow, plan, [p for p in chosen if p.existing_id is None], progress)
+            rest = [p for p in chosen if p.existing_id is not None or not bulk]
+            for done, planned in enumerate(rest):
                 if progress is not None and done % 20 == 0:
-                    progress(done, len(chosen), f"正在写入第{done + 1}户，共{len(chosen)}户")
+                    progress(done, len(rest), f"正在写入第{done + 1}户，共{len(rest)}户")
                 _apply_household(uow, plan, planned, day)
+        except IntegrityError:
+            # Someone registered one of the ID numbers after the check: the services say who and where.
+            uow.session.rollback()
+            if not bulk:
+                raise
+            bulk = False
+            continue
         except _HouseholdRefused as refused:
             uow.session.rollback()
             refused.planned.rejected = True
@@ -811,6 +836,37 @@ def apply_import(
     _count(plan, report, chosen)
     report.written = bool(chosen)
     return report
+
+
+_BATCH = 1000  # households per round of inserts (and per progress report)
+
+
+def _insert_new_households(
+    uow: UnitOfWork, plan: ImportPlan, households: list[PlannedHousehold], progress: Progress | None
+) -> None:
+    """The new households, already checked by plan_import exactly as create_household checks them,
+    written in batches with their members, wishes and audit entries."""
+    village = uow.session.get(Region, plan.village.id)
+    if village is None or village.level != "village":
+        raise ServiceError("要导入的村已不存在（可能已在其他窗口删除），请刷新后重试。")
+    for start in range(0, len(households), _BATCH):
+        if progress is not None:
+            progress(start, len(households), f"正在写入第{start + 1}户，共{len(households)}户")
+        batch = households[start : start + _BATCH]
+        created = insert_checked_households(uow, village, [p.new_facts for p in batch])  # type: ignore[misc]
+        wishes: list[tuple[uuid.UUID, str, IntentionInput]] = []
+        for planned, (_household_id, person_ids) in zip(batch, created, strict=True):
+            assert planned.new_facts is not None
+            position = {m.row: i for i, m in enumerate(planned.sheet.members)}
+            for member, wish in planned.intentions:
+                index = position[member.row]
+                name = planned.new_facts.members[index].name or ""
+                try:
+                    refuse_incomplete_intention(name, wish)
+                except ServiceError as error:
+                    raise _HouseholdRefused(planned, [CellProblem(member.row, None, "", str(error))]) from error
+                wishes.append((person_ids[index], name, wish))
+        insert_new_people_intentions(uow, wishes)
 
 
 def _apply_household(uow: UnitOfWork, plan: ImportPlan, planned: PlannedHousehold, day: date) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from types import TracebackType
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import AuditEntry
 
@@ -70,6 +73,27 @@ class UnitOfWork:
                 new_value=_text(new),
             )
         )
+
+    def audit_many(self, entries: Iterable[tuple[str, str, uuid.UUID, str | None, object, object]]) -> None:
+        """Record many changes at once (a bulk import): (action, entity, id, field, old, new) each,
+        written straight away in one executemany, with the same columns as :meth:`audit`."""
+        now = utc_now()
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "at": now,
+                "operator": self.operator,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "field": field,
+                "old_value": _text(old),
+                "new_value": _text(new),
+            }
+            for action, entity, entity_id, field, old, new in entries
+        ]
+        if rows:
+            self.session.execute(insert(AuditEntry.__table__), rows)
 
 
 def _text(value: object) -> str | None:
