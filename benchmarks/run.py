@@ -190,7 +190,13 @@ def bench_first_paint(db: Path, repeats: int) -> list[Measure]:
     ]
 
 
-EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = []
+def bench_window(db: Path) -> list[Measure]:
+    from bench_window import bench_window as run_window  # benchmarks/bench_window.py
+
+    return run_window(db)
+
+
+EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window]
 
 
 def machine() -> dict[str, object]:

@@ -8,7 +8,6 @@ and exits 0 only if every step passed or was skipped. To add a step, write a fun
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import sys
@@ -92,8 +91,8 @@ def open_temporary_database(test: SelfTest) -> str:
 
 
 def make_demo_data(test: SelfTest) -> str:
-    from fupin_desktop.domain.clock import today
     from fupin_desktop.commands.demo import fill_demo_station_profile
+    from fupin_desktop.domain.clock import today
     from fupin_desktop.services.demo import generate_demo
     from fupin_desktop.services.demo_workflow import generate_demo_workflow
 

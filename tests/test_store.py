@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,70 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     with pytest.raises(NotADatabase, match="不是本程序的数据库文件"):
         open_database(path)
     assert path.read_text(encoding="utf-8") == "这不是数据库"
+
+
+def _with_extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    """The shipped migrations plus one newer revision, as the next program version would bring."""
+    import shutil
+
+    import fupin_desktop.store.db as db_module
+
+    scripts = tmp_path / "migrations"
+    shutil.copytree(db_module.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0002_next.py").write_text(
+        "from alembic import op\nimport sqlalchemy as sa\n\n"
+        "revision = '0002_next'\ndown_revision = '0001_initial'\nbranch_labels = None\ndepends_on = None\n\n"
+        f"def upgrade() -> None:\n{body}\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(db_module, "MIGRATIONS_DIR", scripts)
+
+
+def _households(path: Path) -> int:
+    with sqlite3.connect(path) as connection:
+        return connection.execute("select count(*) from household").fetchone()[0]
+
+
+def test_an_upgrade_copies_the_file_first_and_the_copy_holds_the_old_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.services.demo import generate_demo
+
+    path = tmp_path / "fupin.db"
+    db = open_database(path)
+    with db.engine.begin() as connection:
+        generate_demo(connection, 20, seed=1, today=date(2026, 11, 22))
+    db.dispose()
+    _with_extra_revision(tmp_path, monkeypatch, "    op.add_column('household', sa.Column('note2', sa.Text()))")
+
+    upgraded = open_database(path)
+    upgraded.dispose()
+
+    backups = list(tmp_path.glob("fupin.备份-0001_initial-*.db"))
+    assert len(backups) == 1
+    assert _households(backups[0]) == _households(path) == 20
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("select version_num from alembic_version").fetchone()[0] == "0002_next"
+        columns = [row[1] for row in connection.execute("pragma table_info(household)")]
+    assert "note2" in columns
+
+
+def test_a_failing_upgrade_leaves_a_good_copy_and_the_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fupin_desktop.services.demo import generate_demo
+
+    path = tmp_path / "fupin.db"
+    db = open_database(path)
+    with db.engine.begin() as connection:
+        generate_demo(connection, 20, seed=1, today=date(2026, 11, 22))
+    db.dispose()
+    _with_extra_revision(tmp_path, monkeypatch, "    raise RuntimeError('迁移中断')")
+
+    with pytest.raises(RuntimeError, match="迁移中断"):
+        open_database(path)
+
+    backups = list(tmp_path.glob("fupin.备份-0001_initial-*.db"))
+    assert len(backups) == 1
+    assert _households(backups[0]) == 20
+    assert _households(path) == 20
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("select version_num from alembic_version").fetchone()[0] == "0001_initial"

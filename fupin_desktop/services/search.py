@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
@@ -164,6 +164,15 @@ def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnEle
 def count_households(session: Session, flt: HouseholdFilter, cap: int | None = None) -> int:
     """How many households match; with ``cap``, counting stops there (min(count, cap) is returned),
     which keeps a one-letter search across a county instant."""
+    if cap is not None and classify(flt.text)[0] in ("letters", "name"):
+        # Driven by the person indexes: stops at the cap'th distinct household instead of testing
+        # households one by one (a one-letter search across a county: 2 ms instead of 30 ms).
+        matching = select(Person.household_id).where(person_condition(flt.text))
+        others = _household_filters(session, replace(flt, text=""))
+        if others:
+            matching = matching.join(Household, Person.household_id == Household.id).where(*others)
+        limited = matching.distinct().limit(cap).subquery()
+        return int(session.scalar(select(func.count()).select_from(limited)) or 0)
     conditions = _household_filters(session, flt)
     if cap is None:
         query = select(func.count()).select_from(Household).where(*conditions)

@@ -205,8 +205,9 @@ class HouseholdTableModel(QAbstractTableModel):
         started = time.perf_counter()
         cap = self.COUNT_CAP if flt.text.strip() else None
         with self._database.session_factory() as session:
-            total = count_households(session, flt, cap)
             first = fetch_households(session, flt, 0, self.PAGE)
+            # A short first page is the whole answer: no count needed.
+            total = len(first) if len(first) < self.PAGE else count_households(session, flt, cap)
         self.beginResetModel()
         self._filter = flt
         self._rows = first
