@@ -353,3 +353,70 @@ def test_export_modules_do_not_import_qt() -> None:
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
         == "False"
     )
+
+
+def _small_list(rows: list[list[object]]) -> SheetContent:
+    columns = [
+        Column("no", "序号", 3, "int"),
+        Column("name", "姓名", 5),
+        Column("id", "身份证号", 10.5, "id"),
+        Column("address", "家庭详细地址", 14),
+        Column("phone", "联系电话", 7, "id"),
+    ]
+    return SheetContent(
+        sheet="register_summary",
+        title="北村精准扶贫对象登记汇总表",
+        columns=columns,
+        groups=[HeaderGroup(None, 1)] * len(columns),
+        rows=rows,  # type: ignore[arg-type]
+        totals=["总计", f"{len(rows)}人", None, None, None],
+        sign_off=SignOff("界湖街道人社所", "2026年11月22日", "王经办", "0539-1234567", "李审核", "赵所长"),
+        number="〔2026〕第5号",
+    )
+
+
+def test_the_xlsx_body_keeps_its_borders_text_ids_and_odd_characters(tmp_path: Path) -> None:
+    rows = [
+        [1, "张三丰", "371321197003070011", "北村一组12号 & 后院<东>", "13805391234"],
+        [2, " 李秀英", "37132119720501002X", None, None],
+    ]
+    content = _small_list(rows)
+    from fupin_desktop.export.xlsx import write_xlsx
+
+    write_xlsx(content, tmp_path / "list.xlsx")
+    sheet = load_workbook(tmp_path / "list.xlsx").worksheets[0]
+    first = 5  # title, unit and date, number and digest, header
+    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=first, max_row=first + 1)] == rows
+    for row in sheet.iter_rows(min_row=first, max_row=first + 2):  # both people and the totals
+        for cell in row:  # empty cells too: the table is ruled to its last column
+            assert cell.border.left.style == cell.border.bottom.style == "thin", cell.coordinate
+    assert sheet[f"C{first}"].number_format == "@"  # ID numbers stay text in Excel
+    assert sheet[f"A{first}"].alignment.horizontal == "center"
+    assert sheet[f"B{first + 2}"].value == "2人" and sheet[f"B{first + 2}"].font.b
+    sign_off = first + 4
+    assert sheet[f"A{sign_off}"].value == "填表人：王经办"
+    assert any(str(r).startswith(f"A{sign_off}:") for r in sheet.merged_cells.ranges)
+    assert verify_file(tmp_path / "list.xlsx").verdict == Verdict.INTACT
+
+
+def test_a_long_name_wraps_inside_its_cell_on_the_pdf(tmp_path: Path) -> None:
+    from fupin_desktop.export.pdf import PdfLayout
+
+    long_name = "买买提·艾力·阿不都热合曼·库尔班江"
+    content = _small_list([[1, "张三丰", "371321197003070011", "北村一组12号", "13805391234"]] * 3)
+    content.rows[1] = [2, long_name, "371321197205010021", "北村一组13号", "13805391235"]
+    write_pdf(content, tmp_path / "list.pdf")
+    layout = PdfLayout(content, content.digest())
+    ops = layout.page_ops(0).texts
+    name_lines = [op for op in ops if op.where == ("cell", 1, 1)]
+    assert len(name_lines) > 1 and "".join(op.text for op in name_lines) == long_name
+    left, width = layout.col_x[1], layout.col_widths[1]
+    for op in name_lines:  # every line starts and ends inside the 姓名 column
+        end = op.x + layout.width_of(op.text, op.font, op.size)
+        assert left <= op.x and end <= left + width, op.text
+    assert len({op.y for op in name_lines}) == len(name_lines)  # one below the other
+    others = [op for op in ops if op.where == ("cell", 0, 1)]
+    assert len(others) == 1  # a short name stays on one line
+    lines = PdfReader(tmp_path / "list.pdf").pages[0].extract_text().splitlines()
+    assert [line for line in lines if line.strip() in {op.text for op in name_lines}]
+    assert verify_file(tmp_path / "list.pdf").verdict == Verdict.INTACT

@@ -9,11 +9,14 @@ the number, the digest and a QR code; a draft carries 草稿 on every page.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
+from reportlab import rl_config
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -72,24 +75,43 @@ class PageSpan:
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
 # Chinese typesetting keeps these off the start of a line: they hang at the end of the line before.
 _NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
+_ascii_em: dict[str, float] = {}
 
 
-def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+def _widest_ascii(font: str) -> float:
+    """The widest printable ASCII glyph of ``font``, in ems: ASCII text no longer than the line
+    allows at that width fits without being measured (ID numbers, telephone numbers)."""
+    em = _ascii_em.get(font)
+    if em is None:
+        em = max(pdfmetrics.stringWidth(chr(code), font, 1000) for code in range(32, 127)) / 1000
+        _ascii_em[font] = em
+    return em
+
+
+Measure = Callable[[str, str, float], float]
+
+
+def wrap(text: str, font: str, size: float, width: float, measure: Measure | None = None) -> list[str]:
     """Break text into lines that fit ``width``: CJK between any two characters, digits and Latin
-    words kept whole where they fit, closing punctuation hanging rather than starting a line."""
+    words kept whole where they fit, closing punctuation hanging rather than starting a line.
+    ``measure`` is ``pdfmetrics.stringWidth`` or a cache of it."""
+    string_width = measure or pdfmetrics.stringWidth
     lines: list[str] = []
     for paragraph in text.split("\n"):
         if len(paragraph) * size <= width:  # no glyph is wider than 1 em: no need to measure
             lines.append(paragraph)
             continue
+        if paragraph.isascii() and len(paragraph) * size * _widest_ascii(font) <= width:
+            lines.append(paragraph)
+            continue
         line = ""
         used = 0.0
         for token in _WORD.findall(paragraph):
-            w = pdfmetrics.stringWidth(token, font, size)
+            w = string_width(token, font, size)
             if line and used + w > width and token not in _NO_LINE_START:
                 if w > width:  # a word longer than the line: break it anywhere
                     for ch in token:
-                        cw = pdfmetrics.stringWidth(ch, font, size)
+                        cw = string_width(ch, font, size)
                         if line and used + cw > width:
                             lines.append(line)
                             line, used = "", 0.0
@@ -104,6 +126,24 @@ def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     return lines or [""]
 
 
+class _Widths:
+    """``pdfmetrics.stringWidth`` remembered per (text, font, size) for one document: a county list
+    repeats its village names, 文化程度 and 工种 tens of thousands of times."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, str, float], float] = {}
+
+    def __call__(self, text: str, font: str, size: float) -> float:
+        key = (text, font, size)
+        width = self._known.get(key)
+        if width is None:
+            width = self._known[key] = pdfmetrics.stringWidth(text, font, size)
+        return width
+
+
+_ONE_LINE = LEADING + 2 * PAD_Y
+
+
 class PdfLayout:
     """Where everything goes on every page of one sheet."""
 
@@ -116,6 +156,21 @@ class PdfLayout:
         total_units = sum(c.width for c in content.columns)
         self.col_widths = [self.table_width * c.width / total_units for c in content.columns]
         self.col_x = [MARGIN_X + sum(self.col_widths[:i]) for i in range(len(self.col_widths))]
+        self.width_of = _Widths()
+        # Where each column's text is anchored for each alignment, and its alignment when one line.
+        self._anchors = [
+            {"left": x + PAD_X, "centre": x + w / 2, "right": x + w - PAD_X}
+            for x, w in zip(self.col_x, self.col_widths, strict=True)
+        ]
+        self._one_line_align: list[Align] = [
+            "centre" if i == 0 or self._short(i) else "right" if c.numeric else "left"
+            for i, c in enumerate(content.columns)
+        ]
+        self._many_lines_align: list[Align] = [
+            "centre" if i == 0 else "right" if c.numeric else "left" for i, c in enumerate(content.columns)
+        ]
+        # Rows of more than one line, with their lines per cell; every other row is one line high.
+        self._wrapped: dict[int, list[list[str]]] = {}
         self.header = self._header_cells()
         self.header_height = max(y for _x, y, _w, _h, _t in self.header)
         self.title_height = 44.0 + (16.0 if content.period else 0.0)
@@ -129,7 +184,7 @@ class PdfLayout:
         depth = content.header_depth
 
         def lines_height(text: str, width: float) -> float:
-            return len(wrap(text, SANS_BOLD, BODY_SIZE, width - 2 * PAD_X)) * LEADING + 2 * PAD_Y
+            return len(wrap(text, SANS_BOLD, BODY_SIZE, width - 2 * PAD_X, self.width_of)) * LEADING + 2 * PAD_Y
 
         top_h = 18.0
         bottom_h = 18.0
@@ -168,12 +223,20 @@ class PdfLayout:
 
     def _cell_lines(self, row: list[Any], font: str) -> list[list[str]]:
         return [
-            wrap(display(value), font, BODY_SIZE, width - 2 * PAD_X)
+            wrap(display(value), font, BODY_SIZE, width - 2 * PAD_X, self.width_of)
             for value, width in zip(row, self.col_widths, strict=True)
         ]
 
     def _row_height(self, lines: list[list[str]]) -> float:
         return max(len(cell) for cell in lines) * LEADING + 2 * PAD_Y
+
+    def _data_row_height(self, index: int, row: list[Any]) -> float:
+        """The row's height; its lines are kept when a cell takes more than one."""
+        lines = self._cell_lines(row, SANS)
+        height = self._row_height(lines)
+        if height > _ONE_LINE:
+            self._wrapped[index] = lines
+        return height
 
     def _paginate(self) -> list[PageSpan]:
         content = self.content
@@ -184,7 +247,7 @@ class PdfLayout:
         top = self.page_height - MARGIN_TOP - self.title_height - self.header_height
         y = top
         for index, row in enumerate(content.rows):
-            height = self._row_height(self._cell_lines(row, SANS))
+            height = self._data_row_height(index, row)
             if y - height < usable_bottom and index > first:
                 pages.append(PageSpan(first, index, False, False))
                 first = index
@@ -242,8 +305,9 @@ class PdfLayout:
         is_table_page = span.end_row > span.first_row or span.totals or not span.sign_off or number == 0
         if is_table_page:
             y = self._draw_header(ops, y)
+            rows = content.rows
             for index in range(span.first_row, span.end_row):
-                y = self._draw_row(ops, y, content.rows[index], SANS, index)
+                y = self._draw_row(ops, y, rows[index], SANS, index)
             if span.totals and content.totals is not None:
                 y = self._draw_row(ops, y, content.totals, SANS_BOLD, -1)
         if span.sign_off:
@@ -265,6 +329,8 @@ class PdfLayout:
     def _op(
         self, x: float, y: float, text: str, font: str, size: float, align: Align, where: Where = ("other",)
     ) -> TextOp:
+        if font == SANS:  # the regular face has every character the program accepts
+            return TextOp(x, y, text, SANS, False, size, align, where)
         face = face_for(text, font)
         return TextOp(x, y, text, face.name, face.fake_bold, size, align, where)
 
@@ -272,7 +338,7 @@ class PdfLayout:
         for x, bottom, width, height, label in self.header:
             top = y - bottom + height
             ops.boxes.append((x, y - bottom, width, height))
-            lines = wrap(label, SANS_BOLD, BODY_SIZE, width - 2 * PAD_X)
+            lines = wrap(label, SANS_BOLD, BODY_SIZE, width - 2 * PAD_X, self.width_of)
             block = len(lines) * LEADING
             line_y = top - (height - block) / 2 - LEADING + 2.5
             for line in lines:
@@ -281,25 +347,41 @@ class PdfLayout:
         return y - self.header_height
 
     def _draw_row(self, ops: PageOps, y: float, row: list[Any], font: str, index: int) -> float:
-        cells = self._cell_lines(row, font)
-        height = self._row_height(cells)
-        for column, lines in enumerate(cells):
+        wrapped = self._wrapped.get(index) if index >= 0 else self._cell_lines(row, font)
+        if wrapped is None:  # one line in every cell: nothing to measure or break
+            self._draw_line_row(ops, y, row, font, index)
+            return y - _ONE_LINE
+        height = self._row_height(wrapped)
+        boxes, texts = ops.boxes.append, ops.texts.append
+        op = self._op
+        for column, lines in enumerate(wrapped):
             x = self.col_x[column]
-            width = self.col_widths[column]
-            ops.boxes.append((x, y - height, width, height))
-            numeric = self.content.columns[column].numeric
-            align: Align
-            if column == 0 or (len(lines) == 1 and self._short(column)):
-                align = "centre"
-            else:
-                align = "right" if numeric else "left"
-            anchor = {"left": x + PAD_X, "centre": x + width / 2, "right": x + width - PAD_X}[align]
+            boxes((x, y - height, self.col_widths[column], height))
+            align = self._one_line_align[column] if len(lines) == 1 else self._many_lines_align[column]
+            anchor = self._anchors[column][align]
             line_y = y - PAD_Y - LEADING + 2.5 - (height - 2 * PAD_Y - len(lines) * LEADING) / 2
             for line in lines:
                 if line:
-                    ops.texts.append(self._op(anchor, line_y, line, font, BODY_SIZE, align, ("cell", index, column)))
+                    texts(op(anchor, line_y, line, font, BODY_SIZE, align, ("cell", index, column)))
                 line_y -= LEADING
         return y - height
+
+    def _draw_line_row(self, ops: PageOps, y: float, row: list[Any], font: str, index: int) -> None:
+        bottom = y - _ONE_LINE
+        line_y = y - PAD_Y - LEADING + 2.5
+        boxes, texts = ops.boxes.append, ops.texts.append
+        bold = font != SANS
+        for column, value in enumerate(row):
+            boxes((self.col_x[column], bottom, self.col_widths[column], _ONE_LINE))
+            if value is None or value == "":
+                continue
+            text = value if isinstance(value, str) else display(value)
+            align = self._one_line_align[column]
+            anchor = self._anchors[column][align]
+            if bold:
+                texts(self._op(anchor, line_y, text, font, BODY_SIZE, align, ("cell", index, column)))
+            else:
+                texts(TextOp(anchor, line_y, text, SANS, False, BODY_SIZE, align, ("cell", index, column)))
 
     def _short(self, column: int) -> bool:
         """Narrow columns (性别, 民族) read best centred."""
@@ -336,12 +418,31 @@ def write_pdf(
         canvas._doc.info = info
         _define_qr(canvas, content, digest or "")
     total = len(layout.pages)
+    writer = _PageWriter(canvas)
     for number in range(total):
-        _draw_page(canvas, layout.page_ops(number), sealed=content.sealed, layout=layout)
+        writer.draw_page(layout.page_ops(number), sealed=content.sealed, layout=layout)
         canvas.showPage()
         if progress is not None and number % 20 == 0:
             progress(number, total)
-    canvas.save()
+    with _binary_streams():
+        canvas.save()
+
+
+_a85_lock = threading.Lock()
+
+
+@contextmanager
+def _binary_streams() -> Iterator[None]:
+    """Save with Flate-compressed binary streams, without reportlab's default ASCII85 layer on top:
+    ASCII85 only makes a file 25% bigger and, in reportlab's pure-Python encoder, costs more than
+    drawing the pages. Every PDF reader decodes both."""
+    with _a85_lock:
+        before = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            yield
+        finally:
+            rl_config.useA85 = before
 
 
 def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:
@@ -358,29 +459,71 @@ def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:
 _WATERMARK = Color(0.85, 0.85, 0.85)
 
 
-def _draw_page(canvas: Canvas, ops: PageOps, *, sealed: bool, layout: PdfLayout) -> None:
-    canvas.setLineWidth(0.5)
-    canvas.setStrokeColor(black)
-    path = canvas.beginPath()
-    for x, y, w, h in ops.boxes:
-        path.rect(x, y, w, h)
-    canvas.drawPath(path, stroke=1, fill=0)
-    for op in ops.texts:
-        if op.size >= 60:  # the draft watermark, drawn light and slanted behind nothing important
+class _PageWriter:
+    """Writes a page's boxes and strings straight into the content stream, the same operators
+    reportlab's ``drawString`` writes (BT, Tm, one Tf and Tj per font subset, T*, ET), with each
+    string's encoding and width worked out once per document instead of once per cell."""
+
+    def __init__(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        self.doc = canvas._doc
+        self.fonts: dict[str, Any] = {}
+        self.shown: dict[tuple[str, float, str], str] = {}  # (font, size, text) → "/F1+0 9 Tf … Tj"
+        self.widths = _Widths()
+
+    def draw_page(self, ops: PageOps, *, sealed: bool, layout: PdfLayout) -> None:
+        canvas = self.canvas
+        canvas.setLineWidth(0.5)
+        canvas.setStrokeColor(black)
+        if ops.boxes:
+            canvas.addLiteral("n " + " ".join([_RECT % box for box in ops.boxes]) + " S")
+        code: list[str] = []
+        for op in ops.texts:
+            if op.size >= 60:  # the draft watermark, drawn light and slanted behind nothing important
+                canvas.addLiteral("\n".join(code))
+                code.clear()
+                canvas.saveState()
+                canvas.setFillColor(_WATERMARK)
+                canvas.translate(op.x, op.y)
+                canvas.rotate(30)
+                canvas.setFont(op.font, op.size)
+                canvas.drawCentredString(0, 0, op.text)
+                canvas.restoreState()
+                continue
+            code.append(self.text(op))
+        canvas.addLiteral("\n".join(code))
+        if sealed:
             canvas.saveState()
-            canvas.setFillColor(_WATERMARK)
-            canvas.translate(op.x, op.y)
-            canvas.rotate(30)
-            canvas.setFont(op.font, op.size)
-            canvas.drawCentredString(0, 0, op.text)
+            canvas.translate(layout.page_width - MARGIN_X - QR_SIZE, 4 * mm)
+            canvas.doForm("sealqr")
             canvas.restoreState()
-            continue
-        draw_text(canvas, op)
-    if sealed:
-        canvas.saveState()
-        canvas.translate(layout.page_width - MARGIN_X - QR_SIZE, 4 * mm)
-        canvas.doForm("sealqr")
-        canvas.restoreState()
+
+    def text(self, op: TextOp) -> str:
+        key = (op.font, op.size, op.text)
+        shown = self.shown.get(key)
+        if shown is None:
+            shown = self.shown[key] = self._encode(op.font, op.size, op.text)
+        x = op.x
+        if op.align == "centre":
+            x -= self.widths(op.text, op.font, op.size) / 2
+        elif op.align == "right":
+            x -= self.widths(op.text, op.font, op.size)
+        if op.fake_bold:
+            return f"{op.size * 0.035:.3f} w BT 1 0 0 1 {x:.3f} {op.y:.3f} Tm 2 Tr {shown} T* 0 Tr ET .5 w"
+        return f"BT 1 0 0 1 {x:.3f} {op.y:.3f} Tm {shown} T* ET"
+
+    def _encode(self, font_name: str, size: float, text: str) -> str:
+        font = self.fonts.get(font_name)
+        if font is None:
+            font = self.fonts[font_name] = pdfmetrics.getFont(font_name)
+        state = f"{size:g} Tf {size * 1.2:g} TL"
+        return " ".join(
+            f"{font.getSubsetInternalName(subset, self.doc)} {state} <{chars.hex()}> Tj"
+            for subset, chars in font.splitString(text, self.doc)
+        )
+
+
+_RECT = "%.3f %.3f %.3f %.3f re"
 
 
 def draw_text(canvas: Canvas, op: TextOp) -> None:

@@ -3,16 +3,25 @@
 The workbook carries its print settings (A4, orientation, fit to one page wide, header rows repeated,
 margins, page x of y in the footer with the number and digest) and, when sealed, a very hidden and
 protected sheet holding the canonical content for ``verify``. ID numbers are written as text.
+
+openpyxl writes everything down to the header rows, the styles, merges, print settings and the payload
+sheet. The rows from the first data row on (data, totals, sign-off, notes) are many and all alike, so
+they are written here as the same XML openpyxl would write (inline strings, the style ids openpyxl
+registered for them), straight into the finished package in place of one marker row: building an
+openpyxl cell object per cell costs several times more than the XML itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import io
+import zipfile
+from collections.abc import Callable, Iterator
 from copy import copy
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
@@ -20,7 +29,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin_desktop.export.grid import Grid, GridRow, build_grid
-from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, chunks, encode_payload
+from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, Value, chunks, encode_payload
 
 PAYLOAD_SHEET = "封存数据"
 PAYLOAD_CHUNK = 32_000  # below Excel's 32,767 characters per cell
@@ -46,6 +55,10 @@ _styles = {
 }
 _centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _right = Alignment(horizontal="right", vertical="center")
+# Stands for the rows written as XML; found again in the package and replaced by them.
+_MARKER = "fupin-desktop: rows follow 9d41c7e2"
+_SHEET_XML = "xl/worksheets/sheet1.xml"
+_ROWS_PER_CHUNK = 2000
 
 
 def sheet_name(content: SheetContent) -> str:
@@ -70,19 +83,23 @@ def write_xlsx(
     for merge in grid.merges:
         sheet.merged_cells.add(CellRange(min_row=merge[0], min_col=merge[1], max_row=merge[2], max_col=merge[3]))
     styles: _StyleCache = {}
-    total = len(grid.rows)
-    for number, row in enumerate(grid.rows, start=1):
+    head = grid.header_last  # rows 1..head through openpyxl, the rest as XML
+    for number, row in enumerate(grid.rows[:head], start=1):
         if row.kind == "title":
             sheet.row_dimensions[number].height = 30
         sheet.append(_cells(sheet, row, content, styles))
-        if progress is not None and number % 2000 == 0:
-            progress(number, total)
+    body = grid.rows[head:]
+    templates = _body_templates(sheet, body, content)
+    if body:
+        sheet.append([_MARKER])
     if content.sealed:
         _write_payload(workbook, content)
     workbook.properties.title = content.title
     workbook.properties.creator = "fupin-desktop"
     workbook.properties.keywords = content.number or DRAFT_MARK
-    workbook.save(path)
+    package = io.BytesIO()
+    workbook.save(package)
+    _splice_rows(package, path, _rows_xml(body, head + 1, templates, progress, len(grid.rows)))
 
 
 _StyleCache = dict[tuple[object, ...], WriteOnlyCell]
@@ -101,6 +118,113 @@ def _cells(sheet: Worksheet, row: GridRow, content: SheetContent, styles: _Style
         cell._style = copy(template._style)
         cells.append(cell)
     return cells
+
+
+# (row kind, column, value sort) → the text around a cell's reference and around its value
+_CellTemplates = dict[tuple[str, int, str], tuple[str, str, str]]
+
+
+def _sort(value: Value) -> str:
+    if value is None:
+        return "none"
+    return "text" if isinstance(value, str) else "number"
+
+
+_SAMPLE: dict[str, Value] = {"none": None, "text": "", "number": 0}
+
+
+def _body_templates(sheet: Worksheet, rows: list[GridRow], content: SheetContent) -> _CellTemplates:
+    """Each (kind, column, value sort) of the body rows styled once, as openpyxl would, and registered
+    with the workbook (``style_id``) so that styles.xml carries it."""
+    templates: _CellTemplates = {}
+    for kind in dict.fromkeys(row.kind for row in rows):
+        row = GridRow(kind, [None] * len(content.columns))
+        for index in range(len(content.columns)):
+            for sort, sample in _SAMPLE.items():
+                cell = _styled(WriteOnlyCell(sheet), row, content, index, sample)
+                style = f' s="{cell.style_id}"' if cell.has_style else ""
+                letter = get_column_letter(index + 1)
+                if sort == "none":
+                    # openpyxl writes an empty cell only when it is styled (the borders of the table)
+                    templates[kind, index, sort] = (
+                        (f'<c r="{letter}', f'"{style} t="n"/>', "") if style else ("", "", "")
+                    )
+                elif sort == "text":
+                    templates[kind, index, sort] = (
+                        f'<c r="{letter}',
+                        f'"{style} t="inlineStr"><is><t',
+                        "</t></is></c>",
+                    )
+                else:
+                    templates[kind, index, sort] = (f'<c r="{letter}', f'"{style} t="n"><v>', "</v></c>")
+    return templates
+
+
+def _xml_text(text: str) -> str:
+    """A string as openpyxl writes it inside <t>: escaped, spaces kept when they lead or trail."""
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise ValueError(f"单元格中有不能写入Excel的控制字符：{text!r}")
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if escaped != escaped.strip():
+        return f' xml:space="preserve">{escaped}'
+    return f">{escaped}"
+
+
+def _rows_xml(
+    rows: list[GridRow],
+    first: int,
+    templates: _CellTemplates,
+    progress: Callable[[int, int], None] | None,
+    total: int,
+) -> Iterator[str]:
+    """The <row> elements of ``rows`` numbered from ``first``, in chunks of text."""
+    parts: list[str] = []
+    for number, row in enumerate(rows, start=first):
+        r = str(number)
+        parts.append(f'<row r="{r}">')
+        kind = row.kind
+        for index, value in enumerate(row.cells):
+            if value is None:
+                before, after, _end = templates[kind, index, "none"]
+                if before:
+                    parts.append(f"{before}{r}{after}")
+            elif isinstance(value, str):
+                before, after, end = templates[kind, index, "text"]
+                parts.append(f"{before}{r}{after}{_xml_text(value)}{end}")
+            elif isinstance(value, int) and not isinstance(value, bool):
+                before, after, end = templates[kind, index, "number"]
+                parts.append(f"{before}{r}{after}{value}{end}")
+            else:
+                raise TypeError(f"unexpected cell value {value!r}")
+        parts.append("</row>")
+        if (number - first + 1) % _ROWS_PER_CHUNK == 0:
+            yield "".join(parts)
+            parts.clear()
+            if progress is not None:
+                progress(number, total)
+    yield "".join(parts)
+
+
+def _splice_rows(package: io.BytesIO, path: Path, rows: Iterator[str]) -> None:
+    """Copy the package openpyxl wrote to ``path``, the marker row of the sheet replaced by ``rows``."""
+    with zipfile.ZipFile(package) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename != _SHEET_XML:
+                target.writestr(info, data)
+                continue
+            xml = data.decode("utf-8")
+            marker = xml.find(_MARKER)
+            if marker < 0:  # no rows after the header
+                target.writestr(info, data)
+                continue
+            start = xml.rindex("<row ", 0, marker)
+            end = xml.index("</row>", marker) + len("</row>")
+            with target.open(info.filename, "w") as out:
+                out.write(xml[:start].encode("utf-8"))
+                for chunk in rows:
+                    out.write(chunk.encode("utf-8"))
+                out.write(xml[end:].encode("utf-8"))
 
 
 def _styled(cell: WriteOnlyCell, row: GridRow, content: SheetContent, index: int, value: object) -> WriteOnlyCell:

@@ -270,6 +270,9 @@ def insert_new_people_intentions(
     return [row["id"] for row in intentions]  # type: ignore[misc]
 
 
+_LOAD_CHUNK = 500
+
+
 def transition(
     uow: UnitOfWork,
     intention_ids: Iterable[uuid.UUID],
@@ -281,12 +284,23 @@ def transition(
     """Move every intention that may take the step to ``target``; report the others."""
     day = on or clock_today()
     result = BulkResult(target)
-    for intention_id in intention_ids:
-        intention = uow.session.get(Intention, intention_id)
+    ids = list(intention_ids)
+    # Loaded 500 at a time rather than one query each (a county list seals 50,000 at once); the
+    # dictionaries also keep them in the session's weakly-held identity map until the loop is done.
+    intentions: dict[uuid.UUID, Intention] = {}
+    people: dict[uuid.UUID, Person] = {}
+    for start in range(0, len(ids), _LOAD_CHUNK):
+        chunk = ids[start : start + _LOAD_CHUNK]
+        loaded = list(uow.session.scalars(select(Intention).where(Intention.id.in_(chunk))))
+        intentions.update((i.id, i) for i in loaded)
+        person_ids = list({i.person_id for i in loaded})
+        people.update((p.id, p) for p in uow.session.scalars(select(Person).where(Person.id.in_(person_ids))))
+    for intention_id in ids:
+        intention = intentions.get(intention_id)
         if intention is None:
             result.refused.append(Refusal(intention_id, "（已删除）", "该意愿已不存在"))
             continue
-        person = uow.session.get(Person, intention.person_id)
+        person = people.get(intention.person_id) or uow.session.get(Person, intention.person_id)
         assert person is not None  # foreign key
         refusal = step_refusal(State(intention.state), target, reason)
         for guard in GUARDS:

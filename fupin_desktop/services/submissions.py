@@ -164,7 +164,10 @@ def seal_sheet(
                 select(Intention.id).where(Intention.id.in_(chunk), Intention.state == State.NOTICE_PASSED.value)
             )
         ]
-        result = transition(uow, ready, State.SUBMITTED, on=day)
+        # The guards of this step read objections and 公示 batches only, which the step itself does not
+        # change: no need to flush the pending transitions before each of their queries.
+        with session.no_autoflush:
+            result = transition(uow, ready, State.SUBMITTED, on=day)
         if result.refused:
             raise ServiceError("以下人员不能上报，未封存任何内容：\n" + result.summary())
 
