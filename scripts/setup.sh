@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 qt_libs=(libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0
          libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
-         libxcb-render-util0 libxcb-image0 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2)
+         libxcb-render-util0 libxcb-image0 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libasound2 libcups2)
 missing=()
 for lib in "${qt_libs[@]}"; do
   dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
