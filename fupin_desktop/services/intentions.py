@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -472,7 +472,7 @@ class _Moves:
         }
         for name, value in changes.items():
             set_committed_value(intention, name, value)
-        self._intentions.append({"id": intention.id, **changes})
+        self._intentions.append({"moved_id": intention.id, **changes})
         self._steps.append(
             {"id": uuid.uuid4(), "intention_id": intention.id, "from_state": source.value, "to_state": target.value,
              "at": now, "operator": operator, "reason": self._reason}
@@ -483,7 +483,8 @@ class _Moves:
         if not self._intentions:
             return
         session = self._uow.session
-        session.execute(update(Intention), self._intentions)
+        table = Intention.__table__
+        session.execute(update(table).where(table.c.id == bindparam("moved_id")), self._intentions)
         session.execute(insert(IntentionTransition.__table__), self._steps)
         self._uow.audit_many(self._audit)
 
