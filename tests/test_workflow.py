@@ -32,7 +32,15 @@ from fupin_desktop.services.notices import (
 )
 from fupin_desktop.services.province import active_profile, set_province_profile
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, PublicNotice, SubsidyGrant
+from fupin_desktop.store.models import (
+    AuditEntry,
+    Household,
+    Intention,
+    IntentionTransition,
+    Person,
+    PublicNotice,
+    SubsidyGrant,
+)
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household, person
 
@@ -345,3 +353,59 @@ def test_changing_the_province_profile_never_rewrites_history(database: Database
     with UnitOfWork(database, "管理员") as uow, pytest.raises(ServiceError, match="没有名为“atlantis”"):
         set_province_profile(uow, "atlantis")
     assert notice
+
+
+def test_a_bulk_step_read_in_chunks_refuses_each_person_for_their_own_reason(
+    database: Database, village: uuid.UUID, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the guards need is read a few ids at a time for the whole selection: each person still
+    gets their own answer, and each one moved gets one step and one audit entry."""
+    monkeypatch.setattr("fupin_desktop.services.intentions._LOAD_CHUNK", 2)
+    people = _family(
+        database,
+        village,
+        person("张三丰", "户主", date(1970, 3, 7), 11),
+        person("李秀英", "配偶", date(1972, 5, 1), 22),
+        person("张伟", "之子", date(1996, 5, 1), 33),
+        person("张丽", "之女", date(1998, 6, 1), 44),
+        person("张强", "之子", date(1997, 7, 1), 55),
+    )
+    ids = [_intend(database, p) for p in people]
+    _approved(database, village, ids)
+    notice = _notice(database, village, ids[:4])
+    with UnitOfWork(database, "王经办") as uow:
+        record_objection(
+            uow, notice, ids[1], ObjectionInput("村民王某", "来电", START + timedelta(days=1), "家中经营养殖场")
+        )
+        uow.commit()
+    result = _step(database, ids, State.NOTICE_PASSED, on=START + timedelta(days=5))
+    assert result.moved == [ids[0], ids[2], ids[3]]
+    assert [(r.intention_id, r.person_name, r.reason) for r in result.refused] == [
+        (ids[1], "李秀英", "有尚未处理完毕的异议，处理后才能继续"),
+        (ids[4], "张强", "当前状态为“审核通过”，不能直接“公示期满”"),
+    ]
+    assert [_states(database)[i] for i in ids] == [
+        "NOTICE_PASSED",
+        "IN_NOTICE",
+        "NOTICE_PASSED",
+        "NOTICE_PASSED",
+        "APPROVED",
+    ]
+    with database.session_factory() as session:
+        for intention in result.moved:
+            steps = session.scalars(
+                select(IntentionTransition.operator).where(
+                    IntentionTransition.intention_id == intention, IntentionTransition.to_state == "NOTICE_PASSED"
+                )
+            ).all()
+            assert steps == ["李站长"]
+            audit = session.execute(
+                select(AuditEntry.operator, AuditEntry.old_value, AuditEntry.new_value).where(
+                    AuditEntry.entity_id == intention, AuditEntry.field == "state", AuditEntry.new_value == "公示期满"
+                )
+            ).all()
+            assert [tuple(a) for a in audit] == [("李站长", "公示中", "公示期满")]
+            locked, by = session.execute(
+                select(Intention.locked, Intention.updated_by).where(Intention.id == intention)
+            ).one()
+            assert (locked, by) == (False, "李站长")

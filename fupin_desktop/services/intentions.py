@@ -7,21 +7,25 @@ reason in Chinese, and nobody is half-moved.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from functools import cached_property
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
+from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.store.models import (
+    Household,
     Intention,
     IntentionTransition,
     NoticeEntry,
@@ -66,32 +70,160 @@ class BulkResult:
         return "\n".join(lines)
 
 
-# A guard looks at one intention about to take a step and returns a refusal reason or None.
-Guard = Callable[[UnitOfWork, Intention, Person, State, date], str | None]
+_LOAD_CHUNK = 500
 
 
-def _guard_open_objection(uow: UnitOfWork, intention: Intention, _p: Person, target: State, _on: date) -> str | None:
+def _chunks(ids: Sequence[uuid.UUID]) -> Iterator[Sequence[uuid.UUID]]:
+    for start in range(0, len(ids), _LOAD_CHUNK):
+        yield ids[start : start + _LOAD_CHUNK]
+
+
+class GuardContext:
+    """What the guards of one step need, read for all its intentions at once.
+
+    Each kind of fact (open objections, latest 公示 batch, …) is loaded the first time a guard asks
+    for it, for every intention of the call in IN lists of at most 500 ids, so that a county list of
+    50,000 people costs a few hundred queries rather than two per person. None of these facts is
+    changed by the step itself, so reading them before anyone moves gives the same answers as
+    reading them person by person.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, intentions: Sequence[Intention], people: Mapping[uuid.UUID, Person], day: date
+    ) -> None:
+        self.uow = uow
+        self.day = day
+        self._intentions = intentions
+        self._people = people
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session
+
+    @cached_property
+    def profile(self) -> ProvinceProfile:
+        return active_profile(self.session)
+
+    def has_open_objection(self, intention_id: uuid.UUID) -> bool:
+        return intention_id in self._open_objections
+
+    def has_other_active(self, intention: Intention) -> bool:
+        """Whether the person has another active intention of the same kind."""
+        return bool(self._active_by_person_kind.get((intention.person_id, intention.kind), set()) - {intention.id})
+
+    def household(self, person: Person) -> Household:
+        return self._households.get(person.household_id) or person.household
+
+    def training_grants(self, person_id: uuid.UUID) -> int:
+        """How many training subsidies the person was granted in the year of the step."""
+        return self._training_grants.get(person_id, 0)
+
+    def latest_notice(self, intention_id: uuid.UUID) -> PublicNotice | None:
+        """The most recent 公示 batch that lists the intention (as :func:`latest_notice`)."""
+        return self._latest_notices.get(intention_id)
+
+    @cached_property
+    def _intention_ids(self) -> list[uuid.UUID]:
+        return [i.id for i in self._intentions]
+
+    @cached_property
+    def _person_ids(self) -> list[uuid.UUID]:
+        return list(dict.fromkeys(i.person_id for i in self._intentions))
+
+    @cached_property
+    def _open_objections(self) -> set[uuid.UUID]:
+        found: set[uuid.UUID] = set()
+        for chunk in _chunks(self._intention_ids):
+            found.update(
+                self.session.scalars(
+                    select(Objection.intention_id).where(Objection.intention_id.in_(chunk), Objection.outcome.is_(None))
+                )
+            )
+        return found
+
+    @cached_property
+    def _active_by_person_kind(self) -> dict[tuple[uuid.UUID, str], set[uuid.UUID]]:
+        active = {s.value for s in ACTIVE}
+        found: dict[tuple[uuid.UUID, str], set[uuid.UUID]] = {}
+        for chunk in _chunks(self._person_ids):
+            # The state is compared here: in SQL it would lead SQLite to walk the state index.
+            rows = self.session.execute(
+                select(Intention.id, Intention.person_id, Intention.kind, Intention.state).where(
+                    Intention.person_id.in_(chunk)
+                )
+            )
+            for intention_id, person_id, kind, state in rows:
+                if state in active:
+                    found.setdefault((person_id, kind), set()).add(intention_id)
+        return found
+
+    @cached_property
+    def _households(self) -> dict[uuid.UUID, Household]:
+        # Held here so that the session's weakly-held identity map keeps them for person.household.
+        ids = list({p.household_id for p in self._people.values()})
+        found: dict[uuid.UUID, Household] = {}
+        for chunk in _chunks(ids):
+            found.update((h.id, h) for h in self.session.scalars(select(Household).where(Household.id.in_(chunk))))
+        return found
+
+    @cached_property
+    def _training_grants(self) -> dict[uuid.UUID, int]:
+        year = self.day.year
+        found: dict[uuid.UUID, int] = {}
+        for chunk in _chunks(self._person_ids):
+            rows = self.session.execute(
+                select(SubsidyGrant.person_id, func.count())
+                .where(
+                    SubsidyGrant.person_id.in_(chunk),
+                    SubsidyGrant.kind == "training",
+                    SubsidyGrant.granted_on >= date(year, 1, 1),
+                    SubsidyGrant.granted_on <= date(year, 12, 31),
+                )
+                .group_by(SubsidyGrant.person_id)
+            )
+            found.update((person_id, int(count)) for person_id, count in rows)
+        return found
+
+    @cached_property
+    def _latest_notices(self) -> dict[uuid.UUID, PublicNotice]:
+        # Same order as latest_notice(): the latest start date, then the latest created.
+        best: dict[uuid.UUID, tuple[date, datetime, uuid.UUID]] = {}
+        for chunk in _chunks(self._intention_ids):
+            rows = self.session.execute(
+                select(NoticeEntry.intention_id, PublicNotice.start_date, PublicNotice.created_at, PublicNotice.id)
+                .join(PublicNotice, NoticeEntry.notice_id == PublicNotice.id)
+                .where(NoticeEntry.intention_id.in_(chunk))
+            )
+            for intention_id, start, created, notice_id in rows:
+                current = best.get(intention_id)
+                created = created or datetime.min
+                if current is None or (start, created) > current[:2]:
+                    best[intention_id] = (start, created, notice_id)
+        notice_ids = list({notice_id for _s, _c, notice_id in best.values()})
+        notices: dict[uuid.UUID, PublicNotice] = {}
+        for chunk in _chunks(notice_ids):
+            notices.update(
+                (n.id, n) for n in self.session.scalars(select(PublicNotice).where(PublicNotice.id.in_(chunk)))
+            )
+        return {intention_id: notices[notice_id] for intention_id, (_s, _c, notice_id) in best.items()}
+
+
+# A guard looks at one intention about to take a step and returns a refusal reason or None; it
+# reads what it needs from the call's GuardContext, never with a query of its own.
+Guard = Callable[[GuardContext, Intention, Person, State], str | None]
+
+
+def _guard_open_objection(ctx: GuardContext, intention: Intention, _p: Person, target: State) -> str | None:
     """While an objection is open the person goes nowhere (本人放弃 and 异议成立 stay possible)."""
     if target in (State.WITHDRAWN, State.OBJECTION_UPHELD):
         return None
-    open_objection = uow.session.scalar(
-        select(Objection.id).where(Objection.intention_id == intention.id, Objection.outcome.is_(None))
-    )
-    return "有尚未处理完毕的异议，处理后才能继续" if open_objection is not None else None
+    return "有尚未处理完毕的异议，处理后才能继续" if ctx.has_open_objection(intention.id) else None
 
 
-def _guard_second_active(uow: UnitOfWork, intention: Intention, person: Person, target: State, _on: date) -> str | None:
+def _guard_second_active(ctx: GuardContext, intention: Intention, _p: Person, target: State) -> str | None:
     if target not in (State.REFERRED, State.DRAFT):
         return None
-    other = uow.session.scalar(
-        select(Intention.id).where(
-            Intention.person_id == person.id,
-            Intention.kind == intention.kind,
-            Intention.id != intention.id,
-            Intention.state.in_([s.value for s in ACTIVE]),
-        )
-    )
-    if other is not None:
+    if ctx.has_other_active(intention):
         return f"已有一条进行中的“{KIND_LABELS.get(intention.kind, intention.kind)}”意愿，不能重复"
     return None
 
@@ -100,49 +232,46 @@ def _guard_second_active(uow: UnitOfWork, intention: Intention, person: Person, 
 _ELIGIBILITY_STEPS = (State.REFERRED, State.APPROVED)
 
 
-def _guard_registered_household(uow: UnitOfWork, _i: Intention, person: Person, target: State, _on: date) -> str | None:
+def _guard_registered_household(ctx: GuardContext, _i: Intention, person: Person, target: State) -> str | None:
     if target not in _ELIGIBILITY_STEPS:
         return None
-    household = person.household
+    household = ctx.household(person)
     return household_refusal(household.household_type, household.status)
 
 
-def _guard_age(uow: UnitOfWork, intention: Intention, person: Person, target: State, on: date) -> str | None:
+def _guard_age(ctx: GuardContext, intention: Intention, person: Person, target: State) -> str | None:
     if target not in _ELIGIBILITY_STEPS:
         return None
     return age_refusal(
-        active_profile(uow.session),
+        ctx.profile,
         intention.kind,
         sex=person.sex,
         birth=person.birth_date,
         education=person.education,
         school_status=person.school_status,
-        on=on,
+        on=ctx.day,
     )
 
 
-def _guard_training_subsidy(
-    uow: UnitOfWork, intention: Intention, person: Person, target: State, on: date
-) -> str | None:
+def _guard_training_subsidy(ctx: GuardContext, intention: Intention, person: Person, target: State) -> str | None:
     """A training place comes with a training subsidy: refuse enrolment once the year's are used up."""
     if target != State.ENROLLED or intention.kind != "training":
         return None
-    used = grants_in_year(uow.session, person.id, "training", on.year)
-    return subsidy_refusal(active_profile(uow.session), "training", used, on.year)
+    return subsidy_refusal(ctx.profile, "training", ctx.training_grants(person.id), ctx.day.year)
 
 
-def _guard_notice(uow: UnitOfWork, intention: Intention, _p: Person, target: State, on: date) -> str | None:
+def _guard_notice(ctx: GuardContext, intention: Intention, _p: Person, target: State) -> str | None:
     """公示 steps follow the batch: listed only through a batch, passed only after its end date."""
     if target not in (State.IN_NOTICE, State.NOTICE_PASSED, State.SUBMITTED):
         return None
-    notice = latest_notice(uow.session, intention.id)
+    notice = ctx.latest_notice(intention.id)
     if target == State.IN_NOTICE:
         if notice is None or notice.closed_at is not None:
             return "须通过“公示”页面新建公示批次列入公示"
         return None
     if notice is None:
         return "没有公示记录，不能跳过公示"
-    if on < notice.end_date:
+    if ctx.day < notice.end_date:
         return f"公示期至{chinese_date(notice.end_date)}，尚未期满"
     return None
 
@@ -214,7 +343,8 @@ def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput
     )
     uow.session.add(intention)
     uow.session.flush()
-    refusal = _guard_second_active(uow, intention, person, State.DRAFT, clock_today())
+    context = GuardContext(uow, [intention], {person.id: person}, clock_today())
+    refusal = _guard_second_active(context, intention, person, State.DRAFT)
     if refusal:
         raise ServiceError(f"{person.name}：{refusal}")
     _record(uow, intention, None, State.DRAFT, None)
@@ -270,9 +400,6 @@ def insert_new_people_intentions(
     return [row["id"] for row in intentions]  # type: ignore[misc]
 
 
-_LOAD_CHUNK = 500
-
-
 def transition(
     uow: UnitOfWork,
     intention_ids: Iterable[uuid.UUID],
@@ -289,12 +416,13 @@ def transition(
     # dictionaries also keep them in the session's weakly-held identity map until the loop is done.
     intentions: dict[uuid.UUID, Intention] = {}
     people: dict[uuid.UUID, Person] = {}
-    for start in range(0, len(ids), _LOAD_CHUNK):
-        chunk = ids[start : start + _LOAD_CHUNK]
+    for chunk in _chunks(ids):
         loaded = list(uow.session.scalars(select(Intention).where(Intention.id.in_(chunk))))
         intentions.update((i.id, i) for i in loaded)
         person_ids = list({i.person_id for i in loaded})
         people.update((p.id, p) for p in uow.session.scalars(select(Person).where(Person.id.in_(person_ids))))
+    context = GuardContext(uow, list(intentions.values()), people, day)
+    moves = _Moves(uow, target, reason)
     for intention_id in ids:
         intention = intentions.get(intention_id)
         if intention is None:
@@ -306,14 +434,59 @@ def transition(
         for guard in GUARDS:
             if refusal is not None:
                 break
-            refusal = guard(uow, intention, person, target, day)
+            refusal = guard(context, intention, person, target)
         if refusal is not None:
             result.refused.append(Refusal(intention.id, person.name, refusal))
             continue
-        _record(uow, intention, State(intention.state), target, reason)
+        moves.add(intention)
         result.moved.append(intention.id)
+    moves.write()
     uow.session.flush()
     return result
+
+
+class _Moves:
+    """The steps of one bulk transition, written at the end with one executemany per table
+    (intention, intention_transition, audit_entry) rather than an ORM flush of 50,000 objects.
+
+    The loaded intentions take their new state at once (as committed values, so that the session
+    does not write them a second time): a later step of the same call sees it, as before."""
+
+    def __init__(self, uow: UnitOfWork, target: State, reason: str | None) -> None:
+        self._uow = uow
+        self._target = target
+        self._reason = (reason or "").strip() or None
+        self._now = utc_now()
+        self._intentions: list[dict[str, object]] = []
+        self._steps: list[dict[str, object]] = []
+        self._audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
+
+    def add(self, intention: Intention) -> None:
+        source, target, now, operator = State(intention.state), self._target, self._now, self._uow.operator
+        changes: dict[str, object] = {
+            "state": target.value,
+            "state_changed_at": now,
+            "locked": target in LOCKED,
+            "updated_by": operator,
+            "updated_at": now,
+        }
+        for name, value in changes.items():
+            set_committed_value(intention, name, value)
+        self._intentions.append({"moved_id": intention.id, **changes})
+        self._steps.append(
+            {"id": uuid.uuid4(), "intention_id": intention.id, "from_state": source.value, "to_state": target.value,
+             "at": now, "operator": operator, "reason": self._reason}
+        )  # fmt: skip
+        self._audit.append(("update", "intention", intention.id, "state", STATE_LABELS[source], STATE_LABELS[target]))
+
+    def write(self) -> None:
+        if not self._intentions:
+            return
+        session = self._uow.session
+        table = Intention.__table__
+        session.execute(update(table).where(table.c.id == bindparam("moved_id")), self._intentions)
+        session.execute(insert(IntentionTransition.__table__), self._steps)
+        self._uow.audit_many(self._audit)
 
 
 def _record(uow: UnitOfWork, intention: Intention, source: State | None, target: State, reason: str | None) -> None:

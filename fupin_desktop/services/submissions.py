@@ -157,12 +157,13 @@ def seal_sheet(
     intention_ids = [iid for iid, _pid in built.items]
     person_ids = list(dict.fromkeys(pid for _iid, pid in built.items))
     if form.people:
+        # The state is compared here, not in SQL: with both conditions SQLite walks the state index
+        # (every 公示期满 row of the county, once per chunk) instead of looking up the 500 ids.
         ready = [
             iid
             for chunk in _chunks(intention_ids)
-            for iid in session.scalars(
-                select(Intention.id).where(Intention.id.in_(chunk), Intention.state == State.NOTICE_PASSED.value)
-            )
+            for iid, state in session.execute(select(Intention.id, Intention.state).where(Intention.id.in_(chunk)))
+            if state == State.NOTICE_PASSED.value
         ]
         # The guards of this step read objections and 公示 batches only, which the step itself does not
         # change: no need to flush the pending transitions before each of their queries.
