@@ -51,23 +51,20 @@ def household_facts(household: Household) -> HouseholdFacts:
 
 def normalise_person(facts: PersonFacts) -> PersonFacts:
     """Clean the typed text; fill sex and birth date from a valid ID when they were left empty."""
-    cleaned = {
+    values = {
         name: (value.strip() or None) if isinstance(value, str) else value
         for name, value in ((n, getattr(facts, n)) for n in PERSON_FIELDS)
     }
-    result = PersonFacts(**cleaned)
-    if result.id_number:
+    number = values["id_number"]
+    if number:
         try:
-            parsed = IdNumber.parse(result.id_number)
+            parsed = IdNumber.parse(number)  # type: ignore[arg-type]
         except IdNumberError:
-            return result
-        result = replace(
-            result,
-            id_number=parsed.value,
-            sex=result.sex or parsed.sex,
-            birth_date=result.birth_date or parsed.birth_date,
-        )
-    return result
+            return PersonFacts(**values)  # type: ignore[arg-type]
+        values["id_number"] = parsed.value
+        values["sex"] = values["sex"] or parsed.sex
+        values["birth_date"] = values["birth_date"] or parsed.birth_date
+    return PersonFacts(**values)  # type: ignore[arg-type]
 
 
 def normalise_household(facts: HouseholdFacts) -> HouseholdFacts:
