@@ -52,8 +52,8 @@ def household_facts(household: Household) -> HouseholdFacts:
 def normalise_person(facts: PersonFacts) -> PersonFacts:
     """Clean the typed text; fill sex and birth date from a valid ID when they were left empty."""
     values = {
-        name: (value.strip() or None) if isinstance(value, str) else value
-        for name, value in ((n, getattr(facts, n)) for n in PERSON_FIELDS)
+        name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
+        for name in PERSON_FIELDS
     }
     number = values["id_number"]
     if number:
@@ -69,8 +69,8 @@ def normalise_person(facts: PersonFacts) -> PersonFacts:
 
 def normalise_household(facts: HouseholdFacts) -> HouseholdFacts:
     cleaned = {
-        name: (value.strip() or None) if isinstance(value, str) else value
-        for name, value in ((n, getattr(facts, n)) for n in HOUSEHOLD_FIELDS)
+        name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
+        for name in HOUSEHOLD_FIELDS
     }
     return HouseholdFacts(**cleaned, members=[normalise_person(m) for m in facts.members])
 
