@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
-from fupin_desktop.store.db import open_database
+from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.errors import DatabaseTooNew, NotADatabase
 
 
@@ -119,3 +119,34 @@ def test_a_failing_upgrade_leaves_a_good_copy_and_the_data(tmp_path: Path, monke
     assert _households(path) == 20
     with sqlite3.connect(path) as connection:
         assert connection.execute("select version_num from alembic_version").fetchone()[0] == "0001_initial"
+
+
+def test_bulk_insert_stores_every_value_exactly_as_the_orm_does(database: Database) -> None:
+    import uuid
+    from datetime import datetime
+
+    from sqlalchemy import select
+
+    from fupin_desktop.store.bulk import insert_rows
+    from fupin_desktop.store.models import AuditEntry
+    from fupin_desktop.store.uow import UnitOfWork
+
+    moment = datetime(2024, 5, 6, 7, 8, 9, 123)
+    ids = [uuid.uuid4() for _ in range(4)]
+    entity = uuid.uuid4()
+    columns = ("id", "at", "operator", "action", "entity", "entity_id", "field", "old_value", "new_value")
+    with UnitOfWork(database, "李红梅") as uow:
+        uow.session.add(AuditEntry(id=ids[0], at=moment, operator="李红梅", action="create", entity="person",
+                                   entity_id=entity, field=None, old_value=None, new_value="张三"))  # fmt: skip
+        rows = [(i, moment, "李红梅", "create", "person", entity, None, None, "张三") for i in ids[1:3]]
+        rows.append((ids[3], datetime(2024, 5, 6), "王五", "update", "person", entity, "name", "甲", "乙"))
+        insert_rows(uow.session, AuditEntry.__table__, columns, rows)
+        uow.commit()
+        loaded = {e.id: (e.at, e.operator, e.entity_id, e.field, e.new_value) for e in uow.session.scalars(
+            select(AuditEntry))}  # fmt: skip
+    assert loaded[ids[3]] == (datetime(2024, 5, 6), "王五", entity, "name", "乙")
+    assert loaded[ids[1]] == loaded[ids[0]]
+    with sqlite3.connect(database.path) as raw:
+        stored = {r[0]: r[1:] for r in raw.execute("select id, at, entity_id, typeof(at), typeof(id) from audit_entry")}
+    assert stored[ids[1].hex] == stored[ids[2].hex] == stored[ids[0].hex]  # the ORM's text, byte for byte
+    assert stored[ids[0].hex] == ("2024-05-06 07:08:09.000123", entity.hex, "text", "text")

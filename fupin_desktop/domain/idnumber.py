@@ -103,13 +103,18 @@ class IdNumber:
         if birth > today:
             raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}晚于今天，请核对")
 
-        return cls(
-            value=value,
-            birth_date=birth,
-            sex=_sex_of(value),
-            area_code=value[:6],
-            warnings=_area_warnings(value[:6], birth.year),
-        )
+        # Every part has just been checked: the instance is filled in as the dataclass's own
+        # __init__ would, without __post_init__ checking the same number a second time.
+        number = object.__new__(cls)
+        for name, part in (
+            ("value", value),
+            ("birth_date", birth),
+            ("sex", _sex_of(value)),
+            ("area_code", value[:6]),
+            ("warnings", _area_warnings(value[:6], birth.year)),
+        ):
+            object.__setattr__(number, name, part)
+        return number
 
     def age_on(self, day: date) -> int:
         """Age in full years on ``day`` (the birthday itself counts)."""

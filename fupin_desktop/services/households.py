@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
@@ -26,12 +26,18 @@ from fupin_desktop.domain.validation import (
     validate_household,
 )
 from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFailed
+from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.models import Household, Intention, Person, Region, Visit
 from fupin_desktop.store.uow import UnitOfWork
 
 PERSON_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(PersonFacts))
 HOUSEHOLD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(HouseholdFacts) if f.name != "members")
 HEAD = "户主"
+_TRACKED = ("created_at", "updated_at", "updated_by")
+_HOUSEHOLD_COLUMNS = (*HOUSEHOLD_FIELDS, "id", "village_id", "head_name", "head_pinyin", "member_count", *_TRACKED)
+_PERSON_COLUMNS = (
+    *PERSON_FIELDS, "name_pinyin", "name_initials", "id", "household_id", "sort_order", "locked", *_TRACKED
+)  # fmt: skip
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -45,29 +51,26 @@ def household_facts(household: Household) -> HouseholdFacts:
 
 def normalise_person(facts: PersonFacts) -> PersonFacts:
     """Clean the typed text; fill sex and birth date from a valid ID when they were left empty."""
-    cleaned = {
-        name: (value.strip() or None) if isinstance(value, str) else value
-        for name, value in ((n, getattr(facts, n)) for n in PERSON_FIELDS)
+    values = {
+        name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
+        for name in PERSON_FIELDS
     }
-    result = PersonFacts(**cleaned)
-    if result.id_number:
+    number = values["id_number"]
+    if number:
         try:
-            parsed = IdNumber.parse(result.id_number)
+            parsed = IdNumber.parse(number)  # type: ignore[arg-type]
         except IdNumberError:
-            return result
-        result = replace(
-            result,
-            id_number=parsed.value,
-            sex=result.sex or parsed.sex,
-            birth_date=result.birth_date or parsed.birth_date,
-        )
-    return result
+            return PersonFacts(**values)  # type: ignore[arg-type]
+        values["id_number"] = parsed.value
+        values["sex"] = values["sex"] or parsed.sex
+        values["birth_date"] = values["birth_date"] or parsed.birth_date
+    return PersonFacts(**values)  # type: ignore[arg-type]
 
 
 def normalise_household(facts: HouseholdFacts) -> HouseholdFacts:
     cleaned = {
-        name: (value.strip() or None) if isinstance(value, str) else value
-        for name, value in ((n, getattr(facts, n)) for n in HOUSEHOLD_FIELDS)
+        name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
+        for name in HOUSEHOLD_FIELDS
     }
     return HouseholdFacts(**cleaned, members=[normalise_person(m) for m in facts.members])
 
@@ -217,51 +220,54 @@ def insert_checked_households(
     household's id with its members' ids, in the order given."""
     now = utc_now()
     operator = uow.operator
-    household_rows: list[dict[str, object]] = []
-    person_rows: list[dict[str, object]] = []
+    uuid4 = uuid.uuid4
+    household_rows: list[tuple[object, ...]] = []
+    person_rows: list[tuple[object, ...]] = []
     audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
     result: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
     for facts in households:
-        household_id = uuid.uuid4()
+        household_id = uuid4()
         members = facts.members
-        ids = [uuid.uuid4() for _ in members]
+        ids = [uuid4() for _ in members]
         head = next((m for m in members if m.relation == HEAD), None)  # as refresh_household_summary
-        row: dict[str, object] = {name: getattr(facts, name) for name in HOUSEHOLD_FIELDS}
-        row.update(
-            id=household_id,
-            village_id=village.id,
-            head_name=head.name if head else None,
-            head_pinyin=search_keys(head.name)[0] if head else None,
-            member_count=len(members),
-            created_at=now,
-            updated_at=now,
-            updated_by=operator,
+        household_rows.append(
+            (
+                *[getattr(facts, name) for name in HOUSEHOLD_FIELDS],
+                household_id,
+                village.id,
+                head.name if head else None,
+                search_keys(head.name)[0] if head else None,
+                len(members),
+                now,
+                now,
+                operator,
+            )
         )
-        household_rows.append(row)
         audit.append(("create", "household", household_id, None, None, f"{village.name} {facts.household_no}"))
         order = sorted(range(len(members)), key=lambda i: (members[i].relation != HEAD, i))
         for position, index in enumerate(order):
             member = members[index]
-            person: dict[str, object] = {name: getattr(member, name) for name in PERSON_FIELDS}
-            person["name_pinyin"], person["name_initials"] = search_keys(member.name or "")
-            person.update(
-                id=ids[index],
-                household_id=household_id,
-                sort_order=position,
-                locked=False,
-                created_at=now,
-                updated_at=now,
-                updated_by=operator,
+            person_rows.append(
+                (
+                    *[getattr(member, name) for name in PERSON_FIELDS],
+                    *search_keys(member.name or ""),
+                    ids[index],
+                    household_id,
+                    position,
+                    False,
+                    now,
+                    now,
+                    operator,
+                )
             )
-            person_rows.append(person)
         audit.extend(
             ("create", "person", ids[i], None, None, f"{m.name} {m.id_number or ''}".strip())
             for i, m in enumerate(members)
         )
         result.append((household_id, ids))
     if household_rows:
-        uow.session.execute(insert(Household.__table__), household_rows)
-        uow.session.execute(insert(Person.__table__), person_rows)
+        insert_rows(uow.session, Household.__table__, _HOUSEHOLD_COLUMNS, household_rows)
+        insert_rows(uow.session, Person.__table__, _PERSON_COLUMNS, person_rows)
         uow.audit_many(audit)
     return result
 

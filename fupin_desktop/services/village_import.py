@@ -167,13 +167,20 @@ def _parse(path: Path, grid: Grid, columns: ColumnMatch) -> ParsedSheet:
     current: SheetHousehold | None = None
     start = columns.header_row + 1
     member_keys = [key for key, _position in positions if key in _MEMBER_KEYS]
+    keys = [key for key, _position in positions]
+    wanted = [position for _key, position in positions]
+    needed = max(wanted, default=-1) + 1  # a row at least this wide needs no bounds check
     for index in range(start, len(grid.rows)):
         raw_row = grid.rows[index]
         if is_skippable_row(raw_row, index - start):
             continue
-        width = len(raw_row)
-        raw = {key: (raw_row[pos] if pos < width else None) for key, pos in positions}
-        values = {key: (v if isinstance(v, str) else display_value(v)).strip() for key, v in raw.items()}
+        if len(raw_row) >= needed:
+            cells = [raw_row[pos] for pos in wanted]
+        else:
+            width = len(raw_row)
+            cells = [raw_row[pos] if pos < width else None for pos in wanted]
+        raw = dict(zip(keys, cells, strict=True))
+        values = dict(zip(keys, [(v if isinstance(v, str) else display_value(v)).strip() for v in cells], strict=True))
         if not any(values[key] for key in member_keys):
             continue
         row = index + 1

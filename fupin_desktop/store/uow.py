@@ -6,12 +6,14 @@ import uuid
 from collections.abc import Iterable
 from types import TracebackType
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import AuditEntry
+
+_AUDIT_COLUMNS = ("id", "at", "operator", "action", "entity", "entity_id", "field", "old_value", "new_value")
 
 
 class UnitOfWork:
@@ -78,22 +80,13 @@ class UnitOfWork:
         """Record many changes at once (a bulk import): (action, entity, id, field, old, new) each,
         written straight away in one executemany, with the same columns as :meth:`audit`."""
         now = utc_now()
+        operator = self.operator
+        uuid4 = uuid.uuid4
         rows = [
-            {
-                "id": uuid.uuid4(),
-                "at": now,
-                "operator": self.operator,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "field": field,
-                "old_value": _text(old),
-                "new_value": _text(new),
-            }
+            (uuid4(), now, operator, action, entity, entity_id, field, _text(old), _text(new))
             for action, entity, entity_id, field, old, new in entries
         ]
-        if rows:
-            self.session.execute(insert(AuditEntry.__table__), rows)
+        insert_rows(self.session, AuditEntry.__table__, _AUDIT_COLUMNS, rows)
 
 
 def _text(value: object) -> str | None:

@@ -1,0 +1,49 @@
+"""Many rows into one table with one executemany of a plain positional INSERT (a bulk import).
+
+SQLAlchemy's ``session.execute(insert(table), dicts)`` checks and converts every row and every
+value on its way to the driver; for tens of thousands of rows that costs more than the insert.
+Here the statement is compiled once by the dialect, each column's values go through that column
+type's own bind processor (so a UUID, a time or a flag is stored exactly as the ORM stores it),
+and the driver gets plain tuples. Defaults are not applied: give every column that needs a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.orm import Session
+
+
+def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Insert ``rows`` (values in the order of ``columns``) into ``table`` in the session's transaction."""
+    if not rows:
+        return
+    session.flush()  # anything added through the ORM first, as the ORM would order it
+    connection = session.connection()
+    dialect = connection.dialect
+    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
+    if not compiled.positional or compiled.positiontup is None:  # a named-parameter driver: the ordinary way
+        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    where = {name: index for index, name in enumerate(columns)}
+    if sorted(compiled.positiontup) != sorted(columns):
+        raise ValueError(f"{table.name}: columns {sorted(columns)} do not match {sorted(compiled.positiontup)}")
+    order = [where[name] for name in compiled.positiontup]
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in compiled.positiontup]
+    if order == list(range(len(columns))) and all(processor is None for processor in processors):
+        parameters: Sequence[Sequence[Any]] = rows
+    else:
+        by_column = list(zip(*rows, strict=True))  # column by column: a processor runs once per value
+        values = [_processed(by_column[index], processor) for index, processor in zip(order, processors, strict=True)]
+        parameters = list(zip(*values, strict=True))
+    connection.exec_driver_sql(str(compiled), parameters)
+
+
+def _processed(values: tuple[Any, ...], processor: Callable[[Any], Any] | None) -> Sequence[Any]:
+    if processor is None:
+        return values
+    if values.count(values[0]) == len(values):  # the same time or operator on every row: convert it once
+        return [processor(values[0])] * len(values)
+    return [processor(value) for value in values]
