@@ -158,7 +158,7 @@ def test_bulk_enrolment_then_completion_reports_the_one_refused(
     page.table.selectRow(li_row)
     details = page.followup_label.text()
     assert "录取/参训：县职业培训学校 电工第3期" in details and "结业/毕业：电工 初级职业技能等级证书" in details
-    assert [row.to_label for row in page.history_model.rows][-2:] == ["已录取/已参训", "已结业/已毕业"]
+    assert [row.to_label for row in page.history_model.rows()][-2:] == ["已录取/已参训", "已结业/已毕业"]
 
 
 def test_a_subsidy_over_the_limit_is_refused_and_nothing_is_written(

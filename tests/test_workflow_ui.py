@@ -105,7 +105,7 @@ def test_bulk_referral_review_and_notice_on_a_village(
     qtmodeltester.check(notices.notices)
     qtmodeltester.check(notices.entries)
     assert [notices.entries.index(r, 0).data() for r in range(2)] == ["张三丰", "李秀英"]
-    assert notices.notices.rows[0].status(notices.day) == "剩5天"
+    assert notices.notices.rows()[0].status(notices.day) == "剩5天"
     notices.close_notice(dialog.notice_id)
     assert _states(database)["张三丰"] == "IN_NOTICE"
     assert "期满后才能结束公示" in shown[0]

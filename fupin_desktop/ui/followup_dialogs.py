@@ -33,7 +33,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.followup import Employment, Enrolment, record_subsidy_grant
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.forms import ERROR_STYLE
+from fupin_desktop.ui.forms import ERROR_STYLE, editable_combo
 
 FIELD_WIDTH = 300
 
@@ -44,17 +44,6 @@ def date_edit(day: date | None = None) -> QDateEdit:
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumWidth(130)
     return edit
-
-
-def editable_combo(values: list[str], placeholder: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setEditable(True)
-    combo.addItems(values)
-    combo.setCurrentIndex(-1)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    combo.lineEdit().setPlaceholderText(placeholder)
-    combo.setMinimumWidth(FIELD_WIDTH)
-    return combo
 
 
 def line_edit(placeholder: str) -> QLineEdit:
@@ -110,6 +99,7 @@ class EnrolDialog(StepDialog):
         super().__init__(count, parent)
         profile = load_profile(context.profile.province_profile or "default")
         self.provider = editable_combo([s.name for s in profile.schools], "录取通知书上的院校或培训机构全称")
+        self.provider.setMinimumWidth(FIELD_WIDTH)
         self.class_name = line_edit("如：电工第3期、2026级数控加工1班（可不填）")
         self.start = date_edit()
         self.has_end = QCheckBox("填写结束日期")

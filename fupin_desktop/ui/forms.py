@@ -179,6 +179,18 @@ def change_signal(widget: QWidget) -> Signal:
     raise TypeError(widget)
 
 
+def editable_combo(values: list[str], placeholder: str) -> QComboBox:
+    """A list to pick from that also takes a name not on it (工种, 专业, 院校, 培训机构)."""
+    combo = QComboBox()
+    combo.setEditable(True)
+    combo.addItems(values)
+    combo.setCurrentIndex(-1)
+    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    combo.lineEdit().setPlaceholderText(placeholder)
+    combo.setMaxVisibleItems(20)
+    return combo
+
+
 def months_box() -> QSpinBox:
     """务工时间（月）: 0–12, or empty (shown blank, stored as None)."""
     box = QSpinBox()

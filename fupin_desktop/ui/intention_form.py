@@ -28,21 +28,11 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.intentions import IntentionInput, create_intention
 from fupin_desktop.services.search import search_people
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.forms import editable_combo
 from fupin_desktop.ui.messages import show_error
 
 KIND_CODES = codelist("intention_kind")
 REFERRAL_CODES = codelist("referral_source")
-
-
-def _editable_combo(values: list[str], placeholder: str) -> QComboBox:
-    combo = QComboBox()
-    combo.setEditable(True)
-    combo.addItems(values)
-    combo.setCurrentIndex(-1)
-    combo.lineEdit().setPlaceholderText(placeholder)
-    combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-    combo.setMaxVisibleItems(20)
-    return combo
 
 
 class IntentionForm(QWidget):
@@ -54,10 +44,10 @@ class IntentionForm(QWidget):
         self.kind = QComboBox()
         for item in KIND_CODES:
             self.kind.addItem(item.name, item.code)
-        self.occupation = _editable_combo(codelist("occupation").names(), "选择或输入工种")
-        self.major = _editable_combo(codelist("major").names(), "选择或输入专业")
+        self.occupation = editable_combo(codelist("occupation").names(), "选择或输入工种")
+        self.major = editable_combo(codelist("major").names(), "选择或输入专业")
         schools = [s.name for s in profile.schools]
-        self.school = _editable_combo(schools, "选择或输入技工院校")
+        self.school = editable_combo(schools, "选择或输入技工院校")
         self.training_type = QComboBox()
         self.training_type.addItem("（未定）", None)
         for name in codelist("training_type").names():

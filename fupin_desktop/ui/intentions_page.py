@@ -3,7 +3,6 @@ per-person result in Chinese; and the full history of the selected intention."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from PySide6.QtCore import (
@@ -55,10 +54,9 @@ from fupin_desktop.ui.followup_dialogs import CompleteDialog, EmployDialog, Enro
 from fupin_desktop.ui.intention_form import NewIntentionDialog
 from fupin_desktop.ui.messages import show_error
 from fupin_desktop.ui.region_combo import RegionCombo
+from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel, local_time
 
-RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
 PAGE_SIZE = 200
-BEIJING = timedelta(hours=8)
 REFERRAL_LABELS = {item.code: item.name for item in codelist("referral_source")}
 
 # The steps offered for a selection, in the order of the procedure.
@@ -74,11 +72,6 @@ REASON_PRESETS = {
     ),
     State.WITHDRAWN: ("已外出务工，本人放弃", "家中有人需要照顾，本人申请放弃", "已被其他学校录取，本人放弃"),
 }
-
-
-def local_time(moment: datetime) -> str:
-    """Stored UTC shown as Beijing time."""
-    return (moment + BEIJING).strftime("%Y-%m-%d %H:%M")
 
 
 class IntentionTableModel(QAbstractTableModel):
@@ -181,36 +174,18 @@ class IntentionTableModel(QAbstractTableModel):
         return local_time(row.state_changed_at)
 
 
-class HistoryModel(QAbstractTableModel):
+def history_model(parent: QWidget) -> ListTableModel[HistoryRow]:
     """The steps of one intention (a handful of rows): when, from, to, who, why."""
-
-    COLUMNS = ("时间", "由", "至", "操作员", "原因")
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.rows: list[HistoryRow] = []
-
-    def set_rows(self, rows: list[HistoryRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return None
-        row = self.rows[index.row()]
-        return (local_time(row.at), row.from_label, row.to_label, row.operator, row.reason)[index.column()]
+    return ListTableModel[HistoryRow](
+        [
+            Column("时间", lambda r: local_time(r.at)),
+            Column("由", lambda r: r.from_label),
+            Column("至", lambda r: r.to_label),
+            Column("操作员", lambda r: r.operator),
+            Column("原因", lambda r: r.reason),
+        ],
+        parent,
+    )
 
 
 class ReasonDialog(QDialog):
@@ -327,7 +302,7 @@ class IntentionsPage(QWidget):
         self.result = QPlainTextEdit()
         self.result.setReadOnly(True)
         self.result.setPlaceholderText("批量操作的结果（谁已办理、谁未通过及原因）显示在这里。")
-        self.history_model = HistoryModel(self)
+        self.history_model = history_model(self)
         self.history = QTableView()
         self.history.setModel(self.history_model)
         self.history.verticalHeader().hide()

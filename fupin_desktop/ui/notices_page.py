@@ -4,11 +4,11 @@ rules and next reporting deadlines."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Generic, TypeVar
+from typing import TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QDate, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -59,44 +59,9 @@ from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.messages import show_error
 from fupin_desktop.ui.region_combo import RegionCombo
+from fupin_desktop.ui.roster_models import Column, ListTableModel
 
 R = TypeVar("R")
-RECORD_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-class RowsModel(QAbstractTableModel, Generic[R]):
-    """A short list of records (a batch's people, its objections, the batches) shown as columns."""
-
-    def __init__(self, columns: Sequence[tuple[str, Callable[[R], str]]], parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.columns = list(columns)
-        self.rows: list[R] = []
-
-    def set_rows(self, rows: list[R]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.columns[section][0]
-        return None
-
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        row = self.rows[index.row()]
-        if role == RECORD_ROLE:
-            return row
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.columns[index.column()][1](row)
-        return None
 
 
 def _qdate(day: date) -> QDate:
@@ -318,15 +283,15 @@ class NoticesPage(QWidget):
         profile_layout.addWidget(self.deadlines)
         profile_layout.addStretch(1)
 
-        self.notices = RowsModel[NoticeRow](
+        self.notices = ListTableModel[NoticeRow](
             [
-                ("范围", lambda r: r.region),
-                ("开始", lambda r: r.start_date.isoformat()),
-                ("结束", lambda r: r.end_date.isoformat()),
-                ("人数", lambda r: str(r.people)),
-                ("待处理异议", lambda r: str(r.open_objections) if r.open_objections else ""),
-                ("状态", lambda r: r.status(self.day)),
-                ("公示名称", lambda r: r.title),
+                Column("范围", lambda r: r.region),
+                Column("开始", lambda r: r.start_date.isoformat()),
+                Column("结束", lambda r: r.end_date.isoformat()),
+                Column("人数", lambda r: str(r.people)),
+                Column("待处理异议", lambda r: str(r.open_objections) if r.open_objections else ""),
+                Column("状态", lambda r: r.status(self.day)),
+                Column("公示名称", lambda r: r.title),
             ],
             self,
         )
@@ -339,31 +304,31 @@ class NoticesPage(QWidget):
         notice_bar.addWidget(self.close_button)
         notice_bar.addStretch(1)
 
-        self.entries = RowsModel[EntryRow](
+        self.entries = ListTableModel[EntryRow](
             [
-                ("姓名", lambda r: r.name),
-                ("性别", lambda r: r.sex or ""),
-                ("村", lambda r: r.village),
-                ("村民小组", lambda r: r.village_group or ""),
-                ("类别", lambda r: r.kind),
-                ("工种/专业及院校", lambda r: r.what),
-                ("推荐来源", lambda r: r.referral),
-                ("状态", lambda r: r.state),
-                ("异议", lambda r: r.objection),
+                Column("姓名", lambda r: r.name),
+                Column("性别", lambda r: r.sex or ""),
+                Column("村", lambda r: r.village),
+                Column("村民小组", lambda r: r.village_group or ""),
+                Column("类别", lambda r: r.kind),
+                Column("工种/专业及院校", lambda r: r.what),
+                Column("推荐来源", lambda r: r.referral),
+                Column("状态", lambda r: r.state),
+                Column("异议", lambda r: r.objection),
             ],
             self,
         )
         self.entry_table = self._table(self.entries, (64, 40, 72, 64, 64, 0, 84, 76, 80), stretch=5)
         self.entry_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.objections = RowsModel[ObjectionRow](
+        self.objections = ListTableModel[ObjectionRow](
             [
-                ("被反映人", lambda r: r.person_name),
-                ("反映人", lambda r: r.raised_by),
-                ("方式", lambda r: r.method),
-                ("日期", lambda r: r.raised_on.isoformat()),
-                ("内容", lambda r: r.content),
-                ("结果", lambda r: r.outcome or "待处理"),
-                ("处理意见", lambda r: r.resolution or ""),
+                Column("被反映人", lambda r: r.person_name),
+                Column("反映人", lambda r: r.raised_by),
+                Column("方式", lambda r: r.method),
+                Column("日期", lambda r: r.raised_on.isoformat()),
+                Column("内容", lambda r: r.content),
+                Column("结果", lambda r: r.outcome or "待处理"),
+                Column("处理意见", lambda r: r.resolution or ""),
             ],
             self,
         )
@@ -487,7 +452,7 @@ class NoticesPage(QWidget):
         self.select_notice(current.id if current else None)
 
     def select_notice(self, notice_id: uuid.UUID | None) -> None:
-        for row, notice in enumerate(self.notices.rows):
+        for row, notice in enumerate(self.notices.rows()):
             if notice.id == notice_id:
                 self.notice_table.selectRow(row)
                 return
@@ -495,7 +460,7 @@ class NoticesPage(QWidget):
 
     def current_notice(self) -> NoticeRow | None:
         rows = self.notice_table.selectionModel().selectedRows()
-        return self.notices.rows[rows[0].row()] if rows else None
+        return self.notices.record(rows[0].row()) if rows else None
 
     def show_notice(self) -> None:
         notice = self.current_notice()
@@ -522,9 +487,9 @@ class NoticesPage(QWidget):
         self.resolve_button.setEnabled(objection is not None and objection.outcome is None)
 
     @staticmethod
-    def _current(table: QTableView, model: RowsModel[R]) -> R | None:
+    def _current(table: QTableView, model: ListTableModel[R]) -> R | None:
         rows = table.selectionModel().selectedRows()
-        return model.rows[rows[0].row()] if rows else None
+        return model.record(rows[0].row()) if rows else None
 
     def new_notice(self) -> None:
         dialog = NewNoticeDialog(self.context, self._profile(), self)

@@ -145,16 +145,16 @@ class VisitTableModel(ListTableModel[VisitRow]):
         )
 
 
-def local_time(moment: datetime) -> str:
-    """Audit times are stored as naive UTC; show them in the laptop's time zone."""
-    return moment.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+def local_time(moment: datetime, *, seconds: bool = False) -> str:
+    """Times are stored as naive UTC; show them in the laptop's time zone."""
+    return moment.replace(tzinfo=UTC).astimezone().strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
 
 
 class AuditTableModel(ListTableModel[AuditRow]):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(
             [
-                Column("时间", lambda a: local_time(a.at), 140),
+                Column("时间", lambda a: local_time(a.at, seconds=True), 140),
                 Column("操作员", lambda a: a.operator, 70),
                 Column("操作", lambda a: a.action, 50),
                 Column("项目", lambda a: a.field, 100),

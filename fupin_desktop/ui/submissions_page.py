@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from fupin_desktop.services.submissions import (
     unlock_for_correction,
 )
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.roster_models import local_time
 from fupin_desktop.ui.tasks import TaskControl, run_task
 
 RowRole = Qt.ItemDataRole.UserRole + 1
@@ -83,7 +84,7 @@ class SubmissionTableModel(QAbstractTableModel):
                 row.number,
                 row.sheet_title,
                 row.row_count,
-                f"{row.sealed_at.replace(tzinfo=UTC).astimezone():%Y-%m-%d %H:%M}",
+                local_time(row.sealed_at),
                 row.sealed_by,
                 row.replaces or "",
                 row.replaced_by or "",

@@ -8,6 +8,7 @@ each gets a cell in every member's row and saves in the same transaction as the 
 from __future__ import annotations
 
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -49,7 +50,7 @@ from fupin_desktop.ui.intention_form import IntentionForm
 VISIT_MEMBER_FIELDS: tuple[str, ...] = ("employment", "work_place", "work_months", "labour", "school_status")
 
 
-class VisitMemberSection:
+class VisitMemberSection(ABC):
     """One extra cell per member in the visit form, saved with the visit (subclass and register)."""
 
     title: ClassVar[str] = ""
@@ -59,12 +60,12 @@ class VisitMemberSection:
         self.member = member
         self.on_change: Callable[[], None] = lambda: None  # the dialog marks itself unsaved
 
-    def widget(self) -> QWidget:
-        raise NotImplementedError
+    @abstractmethod
+    def widget(self) -> QWidget: ...
 
+    @abstractmethod
     def save(self, uow: UnitOfWork, visit_id: uuid.UUID) -> None:
         """Called inside the visit's unit of work, after the visit is recorded."""
-        raise NotImplementedError
 
 
 class VisitIntentionDialog(QDialog):
