@@ -95,7 +95,7 @@ def test_csv_in_every_encoding_chinese_machines_write(
 def test_a_csv_whose_encoding_cannot_be_told_is_refused(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     path = tmp_path / "北村.csv"
     path.write_bytes("姓名,身份证号\n".encode() + bytes(range(0x80, 0x100)) * 3)
-    with pytest.raises(SpreadsheetError, match="无法确定.*编码.*另存为"):
+    with pytest.raises(SpreadsheetError, match=r"无法确定.*编码.*另存为"):
         run_import(database, path)
     big5 = tmp_path / "繁体.csv"
     big5.write_bytes("姓名,身份證號,與戶主關係\n張三豐,1,戶主\n".encode("big5"))
@@ -189,5 +189,5 @@ def test_one_sheet_per_group_imports_every_sheet_with_its_group(
 
 def test_data_only_on_a_hidden_sheet_is_said_so(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     path = _group_workbook(tmp_path / "北村.xlsx", hidden=True)
-    with pytest.raises(SpreadsheetError, match="隐藏的工作表“一组”、“二组”、“三组”中.*取消隐藏"):
+    with pytest.raises(SpreadsheetError, match=r"隐藏的工作表“一组”、“二组”、“三组”中.*取消隐藏"):
         run_import(database, path)
