@@ -557,6 +557,7 @@ class ImportReport:
     written: bool = False
     dry_run: bool = False
     rejected_file: Path | None = None
+    rejected_error: str | None = None  # why the 退回 file could not be saved
 
     @property
     def errors(self) -> list[CellProblem]:
@@ -805,6 +806,17 @@ def write_rejected_rows(
     return destination
 
 
+def send_back(plan: ImportPlan, report: ImportReport, target: Path | None = None) -> ImportReport:
+    """The 退回 file for what ``report`` refused — after an import, a refusal or a dry run, even when every
+    household has errors. A failure to save it is kept on the report (the import itself stands)."""
+    imported = sum(1 for p in plan.households if not p.rejected) if report.written else 0
+    try:
+        report.rejected_file = write_rejected_rows(plan, report.problems, target, imported=imported)
+    except RejectedFileError as error:
+        report.rejected_error = str(error)
+    return report
+
+
 def _rejected_file_message(destination: Path, error: OSError, imported: int | None) -> str:
     if error.errno == errno.ENOSPC:
         why = "磁盘空间已满"
@@ -844,6 +856,7 @@ __all__ = [
     "read_village_file",
     "rejected_path",
     "resolve_village",
+    "send_back",
     "template_title",
     "write_rejected_rows",
 ]
