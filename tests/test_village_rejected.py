@@ -120,7 +120,8 @@ def test_a_full_disk_leaves_no_broken_file_and_says_what_was_imported(
     send_back(plan, report)
     assert report.rejected_file is None and report.rejected_error is not None
     assert "磁盘空间已满" in report.rejected_error and "无误的1户已经导入数据库" in report.rejected_error
-    assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("test.db")) == ["北村-退回.xlsx", "北村.xlsx"]
+    left = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("test.db"))
+    assert left == ["北村-退回.xlsx", "北村.xlsx"]
     assert target.read_bytes() == b"an older file the village already has"
     with pytest.raises(RejectedFileError, match="没有导入任何数据"):
         write_rejected_rows(plan, report.problems, imported=0)
