@@ -139,7 +139,7 @@ def read_grids(path: Path) -> list[Grid]:
                     f"工作表“{meta.name}”有{sheet.height:,}行，超过本程序一次导入{MAX_ROWS:,}行的上限："
                     "请按村或乡镇拆成几个文件，分别导入"
                 )
-            rows: list[list[CellValue]] = sheet.to_python(skip_empty_area=False)
+            rows: list[list[CellValue]] = [list(row) for row in sheet.to_python(skip_empty_area=False)]
             _fill_merged(rows, sheet.merged_cell_ranges or [])
             hidden = meta.visible != calamine.SheetVisibleEnum.Visible
             grids.append(Grid(meta.name, rows, hidden, formulas.get(meta.name, set())))

@@ -257,7 +257,8 @@ def plan_import(
     known = _known_people(session, sheet_ids)
     locked = _locked_people(session, [k.person_id for k in known.values()])
     active = _active_intentions(session, [k.person_id for k in known.values()])
-    numbers = _new_numbers(village, set(existing) | {h.household_no for h in parsed.households if h.numbered})
+    given: set[str | None] = {h.household_no for h in parsed.households if h.numbered}
+    numbers = _new_numbers(village, given.union(existing))
 
     seen_ids: dict[str, tuple[SheetPerson, SheetHousehold]] = {}
     plans: list[PlannedHousehold] = []
@@ -333,7 +334,8 @@ def _known_people(session: Session, ids: Sequence[str]) -> dict[str, _Known]:
             .where(Person.id_number.in_(list(chunk)))
         )
         for number, pid, name, hid, hno, head, vname in rows:
-            known[number] = _Known(pid, name, hid, hno, head, vname)
+            if number:
+                known[number] = _Known(pid, name, hid, hno, head, vname)
     return known
 
 
@@ -709,9 +711,9 @@ def _apply_household(uow: UnitOfWork, plan: ImportPlan, planned: PlannedHousehol
             household_id = planned.existing_id
             if planned.household_changed and planned.merged is not None:
                 update_household(uow, household_id, planned.merged, on=day)
-            for person_id, facts, member in planned.updates:
+            for person_id, changed, member in planned.updates:
                 current = member
-                update_person(uow, person_id, facts, on=day)
+                update_person(uow, person_id, changed, on=day)
             for member in planned.additions:
                 current = member
                 person_ids[member.where], _warnings = add_person(uow, household_id, member.facts, on=day)

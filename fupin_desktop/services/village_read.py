@@ -268,7 +268,7 @@ def _grouping(grid: Grid, columns: ColumnMatch) -> Grouping:
             continue
         for row in grid.rows[start:]:
             if position < len(row) and row[position] not in (None, "") and not is_skippable_row(row, 3):
-                return key  # type: ignore[return-value]
+                return key
     return "rows"
 
 
