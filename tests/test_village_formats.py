@@ -66,6 +66,9 @@ def test_an_xls_named_xlsx_and_a_wps_et_are_read_by_their_content(
     assert len(read_village_file(lying).households) == 2
     assert len(read_village_file(et).households) == 2
     assert run_import(database, et).people_created == 5
+    zipped = tmp_path / "新版.ett"  # newer WPS can keep an .et/.ett in the xlsx package format: read by content
+    write_sheet(zipped, good_rows())
+    assert len(read_village_file(zipped).households) == 2
 
 
 def test_xlsm_is_read(database: Database, village: uuid.UUID, tmp_path: Path) -> None:

@@ -208,6 +208,17 @@ def read_village_file(path: Path) -> ParsedSheet:
             parsed.problems.append(
                 CellProblem(None, None, "", f"工作表“{grid.sheet_name}”中没有成员信息的表头，未导入该表", "warning")
             )
+    for grid in grids:
+        if grid.hidden and not grid.empty and (match := find_header(grid.header_text())) and not match.missing():
+            parsed.problems.append(
+                CellProblem(
+                    None,
+                    None,
+                    "",
+                    f"工作表“{grid.sheet_name}”是隐藏的，其中的成员未导入：如需导入，请取消隐藏",
+                    "warning",
+                )
+            )
     by_no: dict[str, SheetHousehold] = {}
     by_head_id: dict[str, SheetHousehold] = {}
     for part, (grid, _match) in zip(parts, complete, strict=True):
