@@ -15,6 +15,7 @@ import csv
 import io
 import posixpath
 import re
+import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable
@@ -115,8 +116,13 @@ def read_grids(path: Path) -> list[Grid]:
     kind = _sniff(path)
     if kind == "text":
         return [_read_csv(path)]
+    formulas: dict[str, set[tuple[int, int]]] = {}
+    scan: threading.Thread | None = None
     if kind == "zip":
         _refuse_other_zip(path)
+        # Unzipping the sheet XML for the formula scan runs beside calamine's read (zlib lets go of the GIL).
+        scan = threading.Thread(target=lambda: formulas.update(_uncomputed_formulas(path)), daemon=True)
+        scan.start()
     try:
         with path.open("rb") as handle:  # by content, not by the extension
             workbook = calamine.CalamineWorkbook.from_filelike(handle)
@@ -124,7 +130,6 @@ def read_grids(path: Path) -> list[Grid]:
         raise SpreadsheetError(f"文件“{path.name}”设置了密码，本程序无法读取：请清除密码后另存为.xlsx再导入") from None
     except (calamine.CalamineError, ValueError) as error:
         raise SpreadsheetError(f"文件“{path.name}”已损坏或不是表格，无法读取（{error}）：{SAVE_AS_XLSX}") from None
-    formulas = _uncomputed_formulas(path) if kind == "zip" else {}
     grids: list[Grid] = []
     with workbook:
         for meta in workbook.sheets_metadata:
@@ -142,7 +147,11 @@ def read_grids(path: Path) -> list[Grid]:
             rows: list[list[CellValue]] = [list(row) for row in sheet.to_python(skip_empty_area=False)]
             _fill_merged(rows, sheet.merged_cell_ranges or [])
             hidden = meta.visible != calamine.SheetVisibleEnum.Visible
-            grids.append(Grid(meta.name, rows, hidden, formulas.get(meta.name, set())))
+            grids.append(Grid(meta.name, rows, hidden))
+    if scan is not None:
+        scan.join()
+        for grid in grids:
+            grid.formulas = formulas.get(grid.sheet_name, set())
     return grids
 
 

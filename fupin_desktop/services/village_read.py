@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -63,7 +64,7 @@ GROUPING_LABELS: dict[str, str] = {
 @dataclass
 class SheetPerson:
     row: int  # as Excel numbers it
-    values: dict[str, str]  # as typed, by column key: for the preview and the rejected-rows file
+    cells: dict[str, CellValue]  # as read, by column key
     facts: PersonFacts
     intentions: list[IntentionInput] = field(default_factory=list)
     birth: tuple[int, int, int | None] | None = None
@@ -73,6 +74,15 @@ class SheetPerson:
     @property
     def where(self) -> Where:
         return (self.sheet_index, self.row)
+
+    @cached_property
+    def values(self) -> dict[str, str]:
+        """The cells as the village typed them (display text): for the preview and the rejected-rows file."""
+        return {key: (v if isinstance(v, str) else display_value(v)).strip() for key, v in self.cells.items()}
+
+
+def _filled(value: CellValue) -> bool:
+    return value is not None and value != "" and not (isinstance(value, str) and value.isspace())
 
 
 @dataclass
@@ -314,6 +324,8 @@ def _parse_part(
     keys = [key for key, _position in positions]
     wanted = [position for _key, position in positions]
     member_keys = [key for key in keys if key in _MEMBER_KEYS]
+    household_keys = [key for key in _HOUSEHOLD_KEYS if key in columns.positions]
+    intention_keys = [key for key in _INTENTION_KEYS if key in columns.positions]
     needed = max(wanted, default=-1) + 1  # a row at least this wide needs no bounds check
     formulas = grid.formulas
     current: SheetHousehold | None = None
@@ -332,12 +344,11 @@ def _parse_part(
             width = len(raw_row)
             cells = [raw_row[pos] if pos < width else None for pos in wanted]
         raw = dict(zip(keys, cells, strict=True))
-        values = dict(zip(keys, [(v if isinstance(v, str) else display_value(v)).strip() for v in cells], strict=True))
         uncomputed = [key for key, pos in positions if (index, pos) in formulas] if formulas else []
-        if not uncomputed and not any(values[key] for key in member_keys):
+        if not uncomputed and not any(_filled(raw[key]) for key in member_keys):
             continue
         row = index + 1
-        person = _read_person(parsed, part, row, raw, values)
+        person = _read_person(parsed, part, row, raw, intention_keys)
         for key in uncomputed:
             parsed.problems.append(parsed.problem(person, key, FORMULA_MESSAGE))
         household = _household_of(parsed, part, person, raw, current, by_no, by_head_id)
@@ -345,7 +356,7 @@ def _parse_part(
             parsed.orphans.append(person)
             continue
         current = household
-        _read_household_fields(parsed, household, person, raw, values)
+        _read_household_fields(parsed, household, person, raw, household_keys)
         household.members.append(person)
     if len(parsed.parts) > 1:  # one sheet per 村民小组: the tab names the group when no column does
         for household in parsed.households:
@@ -474,10 +485,10 @@ def _read_household_fields(
     household: SheetHousehold,
     person: SheetPerson,
     raw: dict[str, CellValue],
-    values: dict[str, str],
+    keys: list[str],
 ) -> None:
-    for key in _HOUSEHOLD_KEYS:
-        if not values.get(key):  # not in the sheet, or blank (every member row but the first, often)
+    for key in keys:
+        if not _filled(raw[key]):  # not in the sheet, or blank (every member row but the first, often)
             continue
         column = BY_KEY[key]
         if key in ("card_no", "household_phone"):
@@ -505,10 +516,10 @@ def _read_household_fields(
 
 
 def _read_person(
-    parsed: ParsedSheet, part: SheetPart, row: int, raw: dict[str, CellValue], values: dict[str, str]
+    parsed: ParsedSheet, part: SheetPart, row: int, raw: dict[str, CellValue], intention_keys: list[str]
 ) -> SheetPerson:
     facts = PersonFacts()
-    person = SheetPerson(row, values, facts, sheet=part.label, sheet_index=part.index)
+    person = SheetPerson(row, raw, facts, sheet=part.label, sheet_index=part.index)
     problems = parsed.problems
     facts.name = clean_text(raw.get("name"), drop_spaces=True)
     facts.id_number, lost = clean_id_number(raw.get("id_number"))
@@ -527,7 +538,7 @@ def _read_person(
     if message:
         problems.append(parsed.problem(person, "work_months", message))
     facts.phone = clean_digits(raw.get("phone"))
-    if any(values.get(key) for key in _INTENTION_KEYS):
+    if any(_filled(raw[key]) for key in intention_keys):
         person.intentions = _read_intentions(parsed, person, raw)
     return person
 
