@@ -204,3 +204,18 @@ def test_rejected_rows_of_an_unnumbered_sheet_carry_their_assigned_number(
     texts = [[c.value for c in row] for row in back.iter_rows()]
     numbers = {v for row in texts for v in row if isinstance(v, str) and v.startswith(VILLAGE_CODE) and len(v) == 16}
     assert numbers == {f"{VILLAGE_CODE}0002"}
+
+
+def test_the_template_with_its_household_number_column_left_empty_imports_by_heads(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    from tests.sheets import HEADER, good_rows, write_sheet
+
+    rows = good_rows()
+    for row in rows:
+        row[HEADER.index("户编号")] = None
+    report = run_import(database, write_sheet(tmp_path / "北村.xlsx", rows))
+    assert report.written and not report.errors, [str(p) for p in report.errors]
+    assert (report.households_created, report.people_created, report.intentions_created) == (2, 5, 1)
+    with database.session_factory() as session:
+        assert sorted(session.scalars(select(Household.household_no))) == [f"{VILLAGE_CODE}0001", f"{VILLAGE_CODE}0002"]
