@@ -27,7 +27,7 @@ def count(database: Database, model: type) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
 
-@pytest.mark.parametrize("seed", range(24))
+@pytest.mark.parametrize("seed", range(40))
 def test_every_generated_sheet_forms_exactly_its_households(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     shape = SHAPES[seed % len(SHAPES)]
@@ -40,7 +40,8 @@ def test_every_generated_sheet_forms_exactly_its_households(tmp_path: Path, seed
     for household, made in zip(parsed.households, sheet.households, strict=True):
         assert household.facts.address == made.address  # blank or merged under the head: carried down
         assert household.head_name == made.head.name
-        assert household.numbered == (shape == "household_no")
+        unkeyed = sheet.options.unkeyed and sheet.households.index(made) % 3 == 2
+        assert household.numbered == (shape == "household_no" and not unkeyed)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -219,3 +220,15 @@ def test_the_template_with_its_household_number_column_left_empty_imports_by_hea
     assert (report.households_created, report.people_created, report.intentions_created) == (2, 5, 1)
     with database.session_factory() as session:
         assert sorted(session.scalars(select(Household.household_no))) == [f"{VILLAGE_CODE}0001", f"{VILLAGE_CODE}0002"]
+
+
+def test_a_head_row_without_a_number_starts_its_own_household_in_a_numbered_sheet(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    sheet = generate(12, Options("household_no", unkeyed=True), households=3)
+    report = run_import(database, write_generated(tmp_path / "北村.xlsx", sheet))
+    assert report.written and not report.errors, [str(p) for p in report.errors]
+    with database.session_factory() as session:
+        numbers = sorted(session.scalars(select(Household.household_no)))
+    given = [h.number for h in sheet.households[:2]]  # the third gave none: the next number of the village
+    assert numbers == [*given, f"{VILLAGE_CODE}0003"]

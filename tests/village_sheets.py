@@ -63,6 +63,7 @@ class Options:
     full_width_ids: bool = False
     lower_x: bool = False
     head_not_first: bool = False  # the head's row somewhere inside the household (not for the "rows" shape)
+    unkeyed: bool = False  # every third household leaves the grouping column blank (its head row first)
 
 
 @dataclass
@@ -99,11 +100,17 @@ class Families:
         head_born = date(rng.randrange(1955, 1985), rng.randrange(1, 13), 1)
         members = [Member(head_name, self._id(head_born, True), "户主")]
         if rng.random() < 0.8:
-            members.append(Member(self._name(), self._id(head_born + timedelta(days=700), False), "配偶"))
+            spouse = self._name()
+            while spouse == head_name:
+                spouse = self._name()
+            members.append(Member(spouse, self._id(head_born + timedelta(days=700), False), "配偶"))
         for _ in range(rng.choice((0, 1, 1, 2, 3))):
             male = rng.random() < 0.5
             born = head_born + timedelta(days=365 * rng.randrange(20, 32))
-            members.append(Member(self._name(surname), self._id(born, male), "之子" if male else "之女"))
+            name = self._name(surname)
+            while name in (m.name for m in members):  # a child named like a parent is its own test
+                name = self._name(surname)
+            members.append(Member(name, self._id(born, male), "之子" if male else "之女"))
         return GeneratedHousehold(
             f"{VILLAGE_CODE}{number:04d}", members, f"北村{rng.choice('一二三')}组{number}号", "一组"
         )
@@ -138,9 +145,10 @@ def write_generated(path: Path, sheet: GeneratedSheet) -> Path:
     column = {label: index for index, label in enumerate(header)}
     count = 0
     merges: list[tuple[int, int, int]] = []  # (column, first row, last row)
-    for household in sheet.households:
+    for number, household in enumerate(sheet.households):
         members = list(household.members)
-        if options.head_not_first and options.shape != "rows" and len(members) > 1:
+        unkeyed = options.unkeyed and number % 3 == 2
+        if options.head_not_first and options.shape != "rows" and len(members) > 1 and not unkeyed:
             members = [*members[1:2], members[0], *members[2:]]
         first = len(lines) + 1
         for position, member in enumerate(members):
@@ -153,7 +161,7 @@ def write_generated(path: Path, sheet: GeneratedSheet) -> Path:
                 "head_id_number": _shown_id(household.head.id_number, options),
                 "head_name": household.head.name,
             }.get(options.shape)
-            if group_label and (options.group_cells == "every" or position == 0):
+            if group_label and not unkeyed and (options.group_cells == "every" or position == 0):
                 row[column[group_label]] = key
             row[column["姓名"]] = member.name
             row[column["身份证号码"]] = _shown_id(member.id_number, options)
@@ -167,7 +175,7 @@ def write_generated(path: Path, sheet: GeneratedSheet) -> Path:
         if last > first:
             if options.household_cells == "merged":
                 merges += [(column["家庭住址"], first, last), (column["村民小组"], first, last)]
-            if group_label and options.group_cells == "merged":
+            if group_label and options.group_cells == "merged" and not unkeyed:
                 merges.append((column[group_label], first, last))
         if options.blank_rows:
             lines.append([])
@@ -202,6 +210,7 @@ def random_options(rng: random.Random, shape: str) -> Options:
         full_width_ids=rng.random() < 0.3,
         lower_x=rng.random() < 0.5,
         head_not_first=rng.random() < 0.4,
+        unkeyed=rng.random() < 0.3,
     )
 
 

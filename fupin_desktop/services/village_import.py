@@ -165,7 +165,7 @@ class ImportPlan:
             rows.append(
                 PreviewRow(
                     p.row,
-                    p.values.get("household_no") or (home.household_no if home is not None else None) or "",
+                    (home.household_no if home is not None else None) or p.values.get("household_no", ""),
                     p.values.get("name", ""),
                     p.values.get("id_number", ""),
                     p.values.get("relation", ""),

@@ -387,22 +387,30 @@ def _household_of(
     """The household this row belongs to, by the sheet's grouping; None (with a problem) for an orphan row."""
     grouping = part.grouping
     is_head = person.facts.relation == HEAD
+    # A 户主 row whose grouping cell is blank starts a household of its own (numbered by the program)
+    # rather than becoming a second head of the household above it.
+    starts = is_head and (current is None or any(m.facts.relation == HEAD for m in current.members))
     if grouping == "household_no":
         number = clean_digits(raw.get("household_no"))
         if number is None:
+            if starts:
+                return _new_household(parsed, part, person, None, person.facts.name or "")
             if current is None:
                 parsed.problems.append(
                     parsed.problem(person, "household_no", "户编号不能为空：每名成员都要填写所属户的户编号")
                 )
             return current
-        household = by_no.get(number)
-        if household is None:
-            household = by_no[number] = _new_household(parsed, part, person, number)
-        return household
+        numbered = by_no.get(number)
+        if numbered is None:
+            numbered = by_no[number] = _new_household(parsed, part, person, number)
+        return numbered
+    household: SheetHousehold | None
     if grouping == "head_id_number":
         typed, _lost = clean_id_number(raw.get("head_id_number"))
         key = id_key(typed)
-        if key is None:
+        if key is None and starts:
+            household = _new_household(parsed, part, person, None, id_key(person.facts.id_number) or "")
+        elif key is None:
             if current is None:
                 parsed.problems.append(
                     parsed.problem(person, "head_id_number", "户主身份证号不能为空：请填写本人所在户户主的身份证号")
@@ -432,7 +440,9 @@ def _household_of(
         return household
     if grouping == "head_name":
         name = clean_text(raw.get("head_name"), drop_spaces=True)
-        if name is None:
+        if name is None and starts:
+            household = _new_household(parsed, part, person, None, person.facts.name or "")
+        elif name is None:
             if current is None:
                 parsed.problems.append(
                     parsed.problem(person, "head_name", "户主姓名不能为空：请填写本人所在户的户主姓名")
