@@ -194,3 +194,24 @@ def test_data_only_on_a_hidden_sheet_is_said_so(database: Database, village: uui
     path = _group_workbook(tmp_path / "北村.xlsx", hidden=True)
     with pytest.raises(SpreadsheetError, match=r"隐藏的工作表“一组”、“二组”、“三组”中.*取消隐藏"):
         run_import(database, path)
+
+
+def test_a_second_sheet_of_people_without_a_required_column_refuses_with_its_name(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    path = write_sheet(tmp_path / "北村.xlsx", good_rows())
+    workbook = load_workbook(path)
+    extra = workbook.create_sheet("二组")
+    extra.append(["姓名", "身份证号", "民族"])
+    extra.append(["孙玉梅", LI, "汉族"])
+    workbook.create_sheet("汇总").append(["村", "户数", "人数"])
+    workbook["汇总"].append(["北村", 2, 5])
+    workbook.save(path)
+    report = run_import(database, path)
+    assert not report.written
+    assert [str(p) for p in report.errors] == [
+        "工作表“二组”第1行的表头缺少必需的列：与户主关系，该表的成员没有导入：请补上这一列后重新导入"
+    ]
+    assert "提示：工作表“汇总”中没有成员信息的表头，未导入该表" in [str(p) for p in report.problems]
+    valid = run_import(database, path, valid_only=True)
+    assert valid.written and valid.households_created == 2  # the first sheet's households are all sound

@@ -180,9 +180,6 @@ class ParsedSheet:
         part = self.parts[index]
         return CellProblem(row, self.column_of(key, index), label, message, severity, part.label)
 
-    def sheet_label(self, index: int) -> str | None:
-        return self.parts[index].label
-
     @property
     def row_count(self) -> int:
         return len(self.orphans) + sum(len(h.members) for h in self.households)
@@ -209,9 +206,9 @@ def read_village_file(path: Path) -> ParsedSheet:
         if match is not None and {"name", "id_number"} <= set(match.positions):
             parsed.problems.append(
                 CellProblem(
-                    match.header_row + 1, None, "",
-                    f"工作表“{grid.sheet_name}”的表头缺少必需的列：{'、'.join(match.missing())}，该表的成员没有导入："
-                    "请补上这一列后重新导入",
+                    None, None, "",
+                    f"工作表“{grid.sheet_name}”第{match.header_row + 1}行的表头缺少必需的列："
+                    f"{'、'.join(match.missing())}，该表的成员没有导入：请补上这一列后重新导入",
                 )
             )  # fmt: skip
         else:
