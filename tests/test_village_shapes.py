@@ -91,6 +91,7 @@ def test_the_report_and_preview_say_which_rows_formed_which_household(
     preview = plan.preview()
     assert preview[0].household == f"{first.head.name}（{len(first.members)}人）"
     assert preview[0].household_no == f"{VILLAGE_CODE}0001"
+    assert preview[0].household_rows == lines[0]
 
 
 def _people_sheet(path: Path, header: list[str], rows: list[list[object]]) -> Path:

@@ -106,6 +106,7 @@ class PreviewRow:
     problems: list[CellProblem]
     sheet: str | None = None  # the worksheet, when the file has several
     household: str = ""  # the household the row was put in: 王建国（3人）
+    household_rows: str = ""  # which rows formed it: 第5–7行 → 户：王建国（3人）
 
 
 @dataclass
@@ -173,6 +174,7 @@ class ImportPlan:
                     by_row.get(p.where, []),
                     p.sheet,
                     f"{home.head_name}（{len(home.members)}人）" if home is not None else "",
+                    home.describe() if home is not None else "",
                 )
             )
         return rows

@@ -100,6 +100,8 @@ class PreviewModel(QAbstractTableModel):
             return self._text(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.PROBLEMS:
             return self._text(row, self.PROBLEMS) or None
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.HOME:
+            return row.household_rows or None
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.outcome == "退回":
                 return QBrush(_REJECTED)
