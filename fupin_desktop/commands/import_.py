@@ -14,8 +14,10 @@ from fupin_desktop.commands import guarded, opened
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("import", help="导入村级采集表（xlsx）：逐行检查，有错误则整表不导入")
-    parser.add_argument("file", type=Path, metavar="FILE.xlsx", help="村里填好的表格")
+    parser = subparsers.add_parser(
+        "import", help="导入村级采集表（xlsx、xlsm、xls、ods、WPS et或csv）：逐行检查，有错误则整表不导入"
+    )
+    parser.add_argument("file", type=Path, metavar="FILE", help="村里填好的表格（可以没有户编号：按户主识别各户）")
     parser.add_argument("--village", metavar="CODE", help="村的12位区划代码（不填则按表头中的村名或代码）")
     parser.add_argument("--dry-run", action="store_true", help="只检查并报告，不写入数据库")
     parser.add_argument(
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
                 uow.commit()
     for problem in report.problems:
         print(problem)
+    for line in plan.household_lines(unnumbered_only=True):  # a sheet without 户编号: which rows formed which 户
+        print(line)
     errors = [p for p in report.problems if p.is_error]
     if args.dry_run:
         print(report.summary())
@@ -66,13 +70,12 @@ def _refused(count: int, mode: str) -> int:
 
 
 def _write_rejected(plan: object, report: object) -> None:
-    from fupin_desktop.services.village_import import ImportPlan, ImportReport, write_rejected_rows
+    from fupin_desktop.services.village_import import ImportPlan, ImportReport, send_back
 
     assert isinstance(plan, ImportPlan) and isinstance(report, ImportReport)
-    try:
-        report.rejected_file = write_rejected_rows(plan, report.problems)
-    except PermissionError:
-        print("错误：无法写入退回表：同名文件可能正在Excel中打开，请关闭后再试", file=sys.stderr)
+    send_back(plan, report)
+    if report.rejected_error is not None:
+        print(f"错误：{report.rejected_error}", file=sys.stderr)
         return
     if report.rejected_file is not None:
         print(f"有错误的行已另存为：{report.rejected_file}（“退回原因”列写明了每一处问题，改正后可再次导入）")

@@ -22,6 +22,7 @@ from fupin_desktop.domain.validation import FIELD_LABELS, MULTI_SEPARATOR
 
 __all__ = [
     "COLUMNS",
+    "GROUPING_KEYS",
     "GROUPS",
     "MAX_ROWS",
     "REQUIRED_KEYS",
@@ -43,6 +44,7 @@ __all__ = [
     "header_key",
     "is_skippable_row",
     "match_columns",
+    "row_span",
 ]
 
 CellValue = str | float | int | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
@@ -144,10 +146,17 @@ EXTRA_COLUMNS: Final[tuple[SheetColumn, ...]] = (
     _col("sex", "person", PERSON_GROUP, width=6),
     _col("birth_date", "person", PERSON_GROUP, aliases=("出生年月", "出生年月日"), width=12),
     _col("seq", "ignored", "", label="序号", aliases=("序",), width=6),
-)
+    # Village-made sheets name the household by its head instead of numbering it.
+    _col("head_id_number", "household", HOUSEHOLD_GROUP, label="户主身份证号",
+         aliases=("户主身份证号码", "户主公民身份号码", "户主证件号码", "户主身份证"), width=22, text_format=True),
+    _col("head_name", "household", HOUSEHOLD_GROUP, label="户主姓名", aliases=("户主",), width=10),
+)  # fmt: skip
 ALL_COLUMNS: Final = COLUMNS + EXTRA_COLUMNS
 BY_KEY: Final = {column.key: column for column in ALL_COLUMNS}
-REQUIRED_KEYS: Final = ("household_no", "name", "id_number", "relation")
+REQUIRED_KEYS: Final = ("name", "id_number", "relation")
+GROUPING_KEYS: Final = ("household_no", "head_id_number", "head_name")
+"""How a sheet says which rows form a household, in order of preference; without any of them, the rows
+themselves do (a 户主 row starts a household, the rows under it with other relations belong to it)."""
 
 # Which label a column of the template gets when the sheet has only one header row.
 _AMBIGUOUS: Final = frozenset({"是否", FIELD_LABELS["phone"]})
@@ -334,6 +343,21 @@ def _canonical(list_name: str) -> dict[str, str]:
 _CANONICAL_CACHE: dict[str, dict[str, str]] = {}
 
 
+_RELATION_ALIASES: Final = {
+    "本人": "户主", "户主本人": "户主", "家长": "户主",
+    "妻": "配偶", "妻子": "配偶", "夫": "配偶", "丈夫": "配偶", "夫妻": "配偶", "之妻": "配偶", "之夫": "配偶",
+    "子": "之子", "儿子": "之子", "长子": "之子", "次子": "之子", "三子": "之子", "四子": "之子",
+    "女": "之女", "女儿": "之女", "长女": "之女", "次女": "之女", "三女": "之女", "四女": "之女",
+    "儿媳": "之儿媳", "媳": "之儿媳", "儿媳妇": "之儿媳", "女婿": "之女婿",
+    "孙子": "之孙子", "孙女": "之孙女", "外孙": "之外孙子", "外孙子": "之外孙子", "外孙女": "之外孙女",
+    "父": "之父", "父亲": "之父", "母": "之母", "母亲": "之母",
+    "祖父": "之祖父", "爷爷": "之祖父", "祖母": "之祖母", "奶奶": "之祖母",
+    "兄弟姐妹": "之兄弟姐妹", "兄": "之兄弟姐妹", "弟": "之兄弟姐妹", "姐": "之兄弟姐妹", "妹": "之兄弟姐妹",
+    "哥哥": "之兄弟姐妹", "弟弟": "之兄弟姐妹", "姐姐": "之兄弟姐妹", "妹妹": "之兄弟姐妹",
+}  # fmt: skip
+"""The words villages write in 与户主关系 for the 建档立卡 names (本人 for 户主, 妻子 for 配偶, 长子 for 之子)."""
+
+
 def clean_code(raw: CellValue, list_name: str) -> str | None:
     """A code-list value with 全角/半角 and spaces forgiven; anything else is returned as typed."""
     if isinstance(raw, str):  # a column holds a handful of different values: each is cleaned once
@@ -353,6 +377,8 @@ def _clean_code(raw: CellValue, list_name: str) -> str | None:
     table = _CANONICAL_CACHE.get(list_name)
     if table is None:
         table = _CANONICAL_CACHE[list_name] = _canonical(list_name)
+        if list_name == "relation":
+            table.update({header_key(word): name for word, name in _RELATION_ALIASES.items()})
     return table.get(header_key(text), text)
 
 
@@ -495,6 +521,7 @@ _FOOTER_PREFIXES: Final = (
     "填表单位",
     "填表时间",
     "填表日期",
+    "联系电话",
     "制表",
     "注:",
     "说明",
@@ -533,6 +560,21 @@ def _key_starts(text: str, prefixes: tuple[str, ...]) -> bool:
     return not text.isascii() and header_key(text).startswith(prefixes)
 
 
+def row_span(rows: Sequence[int]) -> str:
+    """第5–7行, 第5、9行 or 第5–7、9行: the rows a household was formed from, as a clerk reads them."""
+    ordered = sorted(set(rows))
+    parts: list[str] = []
+    start = previous = ordered[0] if ordered else 0
+    for row in [*ordered[1:], None]:
+        if row is not None and row == previous + 1:
+            previous = row
+            continue
+        parts.append(str(start) if start == previous else f"{start}–{previous}")
+        if row is not None:
+            start = previous = row
+    return f"第{'、'.join(parts)}行" if ordered else ""
+
+
 def column_letter(index: int) -> str:
     """0 → A, 25 → Z, 26 → AA."""
     letters = ""
@@ -552,6 +594,7 @@ class CellProblem:
     column_label: str
     message: str
     severity: Literal["error", "warning"] = "error"
+    sheet: str | None = None  # the worksheet, named when the workbook has several data sheets
 
     @property
     def is_error(self) -> bool:
@@ -559,6 +602,8 @@ class CellProblem:
 
     def __str__(self) -> str:
         prefix = f"第{self.row}行" if self.row is not None else ""
+        if self.sheet is not None:
+            prefix = f"工作表“{self.sheet}” {prefix}"
         if self.column is not None:
             prefix += f" 第{self.column}列（{self.column_label}）"
         elif self.column_label:

@@ -11,6 +11,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fupin_desktop.export.cells import put
+
 if TYPE_CHECKING:
     from fupin_desktop.services.roster_compare import Comparison
 
@@ -77,7 +79,7 @@ def write_comparison(comparison: Comparison, out: Path) -> Path:
 def _sheet(
     sheet: Worksheet, title: str, header: list[str], rows: Sequence[Sequence[object]], widths: list[float]
 ) -> None:
-    sheet["A1"] = title
+    put(sheet, 1, 1, title)
     sheet["A1"].font = Font(name=_FONT, size=14, bold=True)
     sheet.row_dimensions[1].height = 26
     for column, label in enumerate(header, start=1):
@@ -92,7 +94,7 @@ def _sheet(
     for offset, values in enumerate(rows):
         row = 3 + offset
         for column, value in enumerate([offset + 1, *values], start=1):
-            cell = sheet.cell(row=row, column=column, value=value if value != "" else None)
+            cell = put(sheet, row, column, value if value != "" else None)
             cell.font = body
             cell.border = _BORDER
             cell.number_format = "@" if column > 1 else "0"

@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.village_sheet import COLUMNS, GROUPS, REFERRAL_LABEL, SheetColumn
+from fupin_desktop.export.cells import put
 
 DATA_SHEET = "农户成员信息"
 HELP_SHEET = "填表说明"
@@ -67,9 +68,19 @@ class VillageTitle:
 
 
 def write_village_sheet(
-    path: Path, title: VillageTitle = VillageTitle(), rows: Sequence[SheetRowOut] = (), *, with_reason: bool = False
+    path: Path,
+    title: VillageTitle = VillageTitle(),
+    rows: Sequence[SheetRowOut] = (),
+    *,
+    with_reason: bool = False,
+    original_title: Sequence[Sequence[str]] = (),
+    footer: Sequence[Sequence[str]] = (),
 ) -> Path:
-    """Write the sheet to ``path``; with rows (and a 退回原因 column) for rejected rows."""
+    """Write the sheet to ``path``; with rows (and a 退回原因 column) for rejected rows.
+
+    ``original_title`` (the rows above the village's own header) replaces the template's title rows,
+    and ``footer`` (its 填表人 / 联系电话 / 填表日期 lines) follows the rows, so that the village gets
+    its own sheet back."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -78,13 +89,19 @@ def write_village_sheet(
     ranges = _write_code_sheet(codes)
     columns = list(COLUMNS)
     width = len(columns) + (1 if with_reason else 0)
-    _write_title(sheet, title, width, with_reason)
-    _write_headers(sheet, columns, with_reason)
-    _write_rows(sheet, columns, rows, with_reason)
-    _add_validations(sheet, columns, ranges)
+    if original_title:
+        top = _write_original_title(sheet, title, original_title, width)
+    else:
+        _write_title(sheet, title, width, with_reason)
+        top = 2
+    _write_headers(sheet, columns, with_reason, top)
+    first = top + 3
+    _write_rows(sheet, columns, rows, with_reason, first)
+    _write_footer(sheet, footer, first + len(rows) + 1)
+    _add_validations(sheet, columns, ranges, first)
     _set_columns(sheet, columns, with_reason)
     _protect(sheet)
-    _page_setup(sheet)
+    _page_setup(sheet, top)
     help_sheet = workbook.create_sheet(HELP_SHEET, 1)
     _write_help(help_sheet, with_reason)
     workbook.active = 0
@@ -98,7 +115,7 @@ def _write_title(sheet: Worksheet, title: VillageTitle, width: int, with_reason:
     if with_reason:
         heading += "（退回修改）"
     # Not merged across all 28 columns: the print spans two pages and would cut the title in half.
-    sheet["A1"] = heading
+    put(sheet, 1, 1, heading)
     sheet["A1"].font = Font(name=_FONT, size=16, bold=True)
     sheet["A1"].alignment = Alignment(horizontal="left", vertical="center")
     sheet.row_dimensions[1].height = 32
@@ -111,7 +128,7 @@ def _write_title(sheet: Worksheet, title: VillageTitle, width: int, with_reason:
         label_cell.font = Font(name=_FONT, size=11, bold=True)
         label_cell.alignment = Alignment(horizontal="right", vertical="center")
         label_cell.protection = _LOCKED
-        value_cell = sheet.cell(row=2, column=column + 1, value=value or None)
+        value_cell = put(sheet, 2, column + 1, value or None)
         value_cell.number_format = "@"
         value_cell.protection = _UNLOCKED
         value_cell.font = Font(name=_FONT, size=11, underline="single")
@@ -125,37 +142,68 @@ def _write_title(sheet: Worksheet, title: VillageTitle, width: int, with_reason:
     sheet.row_dimensions[2].height = 24
 
 
-def _write_headers(sheet: Worksheet, columns: list[SheetColumn], with_reason: bool) -> None:
+def _write_original_title(sheet: Worksheet, title: VillageTitle, lines: Sequence[Sequence[str]], width: int) -> int:
+    """The village's own title rows, as shown in its file; a 村名/区划代码 line when they lack the code."""
+    row = 0
+    for row, line in enumerate(lines, start=1):
+        for column, text in enumerate(line[:width], start=1):
+            if text:
+                cell = put(sheet, row, column, text)
+                cell.font = Font(name=_FONT, size=16 if row == 1 else 11, bold=row == 1)
+                cell.alignment = Alignment(horizontal="left", vertical="center")
+                cell.protection = _UNLOCKED
+    if title.code and title.code not in " ".join(text for line in lines for text in line):
+        row += 1
+        for column, text in enumerate(("村名：", title.name, "区划代码（12位）：", title.code), start=1):
+            cell = put(sheet, row, column, text)
+            cell.font = Font(name=_FONT, size=11, bold=column % 2 == 1)
+            cell.number_format = "@"
+    for r in range(1, row + 1):
+        sheet.row_dimensions[r].height = 32 if r == 1 else 24
+    return row
+
+
+def _write_footer(sheet: Worksheet, lines: Sequence[Sequence[str]], first: int) -> None:
+    for offset, line in enumerate(lines):
+        for column, text in enumerate(line, start=1):
+            if text:
+                cell = put(sheet, first + offset, column, text)
+                cell.font = Font(name=_FONT, size=11)
+                cell.protection = _UNLOCKED
+
+
+def _write_headers(sheet: Worksheet, columns: list[SheetColumn], with_reason: bool, top: int = 2) -> None:
+    group_row, label_row = top + 1, top + 2
     for group in GROUPS:
         indices = [i + 1 for i, column in enumerate(columns) if column.group == group]
         if not indices:
             continue
         first, last = indices[0], indices[-1]
-        sheet.cell(row=3, column=first, value=group)
+        sheet.cell(row=group_row, column=first, value=group)
         if group == REFERRAL_LABEL:
-            sheet.merge_cells(start_row=3, start_column=first, end_row=4, end_column=last)
+            sheet.merge_cells(start_row=group_row, start_column=first, end_row=label_row, end_column=last)
         elif last > first:
-            sheet.merge_cells(start_row=3, start_column=first, end_row=3, end_column=last)
+            sheet.merge_cells(start_row=group_row, start_column=first, end_row=group_row, end_column=last)
         fill = PatternFill("solid", fgColor=_GROUP_FILLS[group])
         for col in range(first, last + 1):
-            for row in (3, 4):
+            for row in (group_row, label_row):
                 _style_header(sheet.cell(row=row, column=col), fill)
     for index, column in enumerate(columns, start=1):
         if column.group == REFERRAL_LABEL:
             continue
-        cell = sheet.cell(row=4, column=index, value=column.label)
+        cell = sheet.cell(row=label_row, column=index, value=column.label)
         _style_header(cell, _HEADER_FILL)
         if column.note:
             cell.comment = Comment(column.note, "fupin-desktop", width=220, height=60)
     if with_reason:
         col = len(columns) + 1
-        sheet.cell(row=3, column=col, value=REASON_LABEL)
-        sheet.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-        for row in (3, 4):
+        sheet.cell(row=group_row, column=col, value=REASON_LABEL)
+        sheet.merge_cells(start_row=group_row, start_column=col, end_row=label_row, end_column=col)
+        for row in (group_row, label_row):
             _style_header(sheet.cell(row=row, column=col), PatternFill("solid", fgColor="FF9999"))
-    sheet.row_dimensions[3].height = 22
-    sheet.row_dimensions[4].height = 36
-    sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=1)
+    sheet.row_dimensions[group_row].height = 22
+    sheet.row_dimensions[label_row].height = 36
+    sheet.freeze_panes = sheet.cell(row=label_row + 1, column=1)
 
 
 def _style_header(cell: Cell | MergedCell, fill: PatternFill) -> None:
@@ -166,13 +214,15 @@ def _style_header(cell: Cell | MergedCell, fill: PatternFill) -> None:
     cell.protection = _LOCKED
 
 
-def _write_rows(sheet: Worksheet, columns: list[SheetColumn], rows: Sequence[SheetRowOut], with_reason: bool) -> None:
+def _write_rows(
+    sheet: Worksheet, columns: list[SheetColumn], rows: Sequence[SheetRowOut], with_reason: bool, first: int
+) -> None:
     body = Font(name=_FONT, size=10)
     wrap = Alignment(vertical="top", wrap_text=True)
     for offset, out in enumerate(rows):
-        row = FIRST_DATA_ROW + offset
+        row = first + offset
         for index, column in enumerate(columns, start=1):
-            cell = sheet.cell(row=row, column=index, value=out.values.get(column.key) or None)
+            cell = put(sheet, row, index, out.values.get(column.key) or None)
             cell.number_format = "@"
             cell.protection = _UNLOCKED
             cell.border = _BORDER
@@ -181,7 +231,7 @@ def _write_rows(sheet: Worksheet, columns: list[SheetColumn], rows: Sequence[She
             if column.key in out.bad_keys:
                 cell.fill = _ERROR_FILL
         if with_reason:
-            cell = sheet.cell(row=row, column=len(columns) + 1, value=out.reason)
+            cell = put(sheet, row, len(columns) + 1, out.reason)
             cell.protection = _UNLOCKED
             cell.fill = _REASON_FILL
             cell.alignment = wrap
@@ -208,11 +258,13 @@ def _write_code_sheet(sheet: Worksheet) -> dict[str, str]:
     return ranges
 
 
-def _add_validations(sheet: Worksheet, columns: list[SheetColumn], ranges: dict[str, str]) -> None:
-    last = FIRST_DATA_ROW + VALIDATED_ROWS - 1
+def _add_validations(
+    sheet: Worksheet, columns: list[SheetColumn], ranges: dict[str, str], first: int = FIRST_DATA_ROW
+) -> None:
+    last = first + VALIDATED_ROWS - 1
     for index, column in enumerate(columns, start=1):
         letter = get_column_letter(index)
-        area = f"{letter}{FIRST_DATA_ROW}:{letter}{last}"
+        area = f"{letter}{first}:{letter}{last}"
         if column.key in ("wants_training", "wants_school"):
             validation = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
             validation.error = "请选择“是”或“否”"
@@ -266,14 +318,14 @@ def _protect(sheet: Worksheet) -> None:
     protection.autoFilter = False
 
 
-def _page_setup(sheet: Worksheet) -> None:
+def _page_setup(sheet: Worksheet, top: int = 2) -> None:
     # 28 columns do not fit one page legibly: A3 landscape, two pages wide, headers on every page.
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A3
     sheet.page_setup.fitToWidth = 2
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    sheet.print_title_rows = "3:4"
+    sheet.print_title_rows = f"{top + 1}:{top + 2}"
     sheet.page_margins.left = sheet.page_margins.right = 0.3
     sheet.page_margins.top = sheet.page_margins.bottom = 0.5
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
@@ -281,7 +333,8 @@ def _page_setup(sheet: Worksheet) -> None:
 
 
 HELP_LINES = (
-    "1. 每名成员填一行；同一户的成员填写相同的“户编号”，户信息（扶贫卡编号、村民小组、家庭住址等）可只在户主一行填写。",
+    "1. 每名成员填一行；同一户的成员填写相同的“户编号”，户信息（扶贫卡编号、村民小组、家庭住址等）可只在户主一行填写。"
+    "没有户编号的，把户主填在本户第一行、其他成员紧接在下面（或填写户主姓名、户主身份证号），程序按户主识别并按本村顺序编号。",
     "2. 第2行填写村名和12位统计用区划代码，导入时据此确定村；也可在导入时指定村。",
     "3. 身份证号须为18位，末位可为X。该列已设为文本格式；请勿改成数字格式，"
     "否则Excel会丢失后几位（显示为3.7E+17），无法还原。",
@@ -292,7 +345,8 @@ HELP_LINES = (
     "8. 表头（第1至4行）已保护，不能修改；数据区可自由填写、插入或删除行。",
     "9. 导入时程序逐行检查；有错误的整户不会导入，程序会生成“…-退回.xlsx”，"
     "在“退回原因”列写明每一处问题，改正后可再次导入。",
-    "10. 重复导入同一张表不会产生重复记录：人按身份证号、户按户编号识别，有变化的内容按修改处理并留有记录。"
+    "10. 重复导入同一张表不会产生重复记录：人按身份证号、户按户编号（没有户编号时按成员的身份证号）识别，"
+    "有变化的内容按修改处理并留有记录。"
     "空白单元格不会清除系统中已有的内容。",
 )
 

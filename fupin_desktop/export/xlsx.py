@@ -8,7 +8,8 @@ openpyxl writes everything down to the header rows, the styles, merges, print se
 sheet. The rows from the first data row on (data, totals, sign-off, notes) are many and all alike, so
 they are written here as the same XML openpyxl would write (inline strings, the style ids openpyxl
 registered for them), straight into the finished package in place of one marker row: building an
-openpyxl cell object per cell costs several times more than the XML itself.
+openpyxl cell object per cell costs several times more than the XML itself. Body strings are inline
+strings, never formulas; the rows written through openpyxl go through the shared text guard.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fupin_desktop.export.cells import as_text
 from fupin_desktop.export.grid import Grid, GridRow, build_grid
 from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, Value, chunks, encode_payload
 
@@ -116,7 +118,7 @@ def _cells(sheet: Worksheet, row: GridRow, content: SheetContent, styles: _Style
             template = _styled(WriteOnlyCell(sheet), row, content, index, value)
             styles[key] = template
         cell._style = copy(template._style)
-        cells.append(cell)
+        cells.append(as_text(cell))
     return cells
 
 
@@ -281,4 +283,4 @@ def _write_payload(workbook: Workbook, content: SheetContent) -> None:
     hidden.protection.sheet = True
     hidden.append(["fupin-desktop sealed sheet; do not edit"])
     for part in chunks(encode_payload(content), PAYLOAD_CHUNK):
-        hidden.append([part])
+        hidden.append([as_text(WriteOnlyCell(hidden, value=part))])

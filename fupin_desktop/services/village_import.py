@@ -2,18 +2,20 @@
 with ``valid_only``, the clean households, sending the rejected rows back as an xlsx.
 
 Three steps, so that the window can show a preview before anything is written:
-``read_village_file`` (the file alone) → ``plan_import`` (against the database, read-only)
-→ ``apply_import`` (the writes, through the household and intention services, each one audited).
-Importing the same sheet twice changes nothing: people are matched by ID number, households by
-户编号 within the village, and differences become ordinary audited edits.
+``read_village_file`` (the file alone, services/village_read.py) → ``plan_import`` (against the
+database, read-only) → ``apply_import`` (the writes, through the household and intention services,
+each one audited). Importing the same sheet twice changes nothing: people are matched by ID number,
+households by 户编号 within the village — or, for a sheet without 户编号, by their members' ID numbers —
+and differences become ordinary audited edits.
 """
 
 from __future__ import annotations
 
+import errno
 import re
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
@@ -25,26 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts, Problem, validate_household
-from fupin_desktop.domain.village_sheet import (
-    BY_KEY,
-    MAX_ROWS,
-    REQUIRED_KEYS,
-    CellProblem,
-    CellValue,
-    ColumnMatch,
-    clean_birth,
-    clean_code,
-    clean_digits,
-    clean_id_number,
-    clean_months,
-    clean_multi,
-    clean_referral,
-    clean_text,
-    clean_yes_no,
-    display_value,
-    find_header,
-    is_skippable_row,
-)
+from fupin_desktop.domain.village_sheet import BY_KEY, CellProblem
 from fupin_desktop.domain.workflow import ACTIVE, STATE_LABELS, State
 from fupin_desktop.export.village_template import SheetRowOut, VillageTitle, write_village_sheet
 from fupin_desktop.services.errors import ServiceError
@@ -67,246 +50,21 @@ from fupin_desktop.services.intentions import (
     insert_new_people_intentions,
     refuse_incomplete_intention,
 )
-from fupin_desktop.services.spreadsheet import Grid, SpreadsheetError, best_grid
+from fupin_desktop.services.village_read import (
+    ParsedSheet,
+    SheetHousehold,
+    SheetPerson,
+    Where,
+    read_village_file,
+)
+from fupin_desktop.services.village_read import id_key as _id_key
 from fupin_desktop.store.models import Household, Intention, Person, Region
 from fupin_desktop.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
 
-_PERSON_KEYS = ("name", "id_number", "sex", "birth_date", *(k for k in PERSON_FIELDS if k not in ("name", "id_number")))
-_HOUSEHOLD_KEYS = (*(k for k in HOUSEHOLD_FIELDS if k not in ("household_no", "phone")), "household_phone")
-_MEMBER_KEYS = frozenset(k for k, c in BY_KEY.items() if c.level in ("person", "intention"))
-_INTENTION_KEYS = tuple(k for k, c in BY_KEY.items() if c.level == "intention")
 _CODE_RE = re.compile(r"(?<!\d)\d{12}(?!\d)")
 _CHUNK = 900  # SQLite's bound on variables per statement, with room to spare
-
-
-# --- reading -----------------------------------------------------------------------------------
-
-
-@dataclass
-class SheetPerson:
-    row: int  # as Excel numbers it
-    values: dict[str, str]  # as typed, by column key: for the preview and the rejected-rows file
-    facts: PersonFacts
-    intentions: list[IntentionInput] = field(default_factory=list)
-    birth: tuple[int, int, int | None] | None = None
-
-
-@dataclass
-class SheetHousehold:
-    household_no: str
-    first_row: int
-    facts: HouseholdFacts  # household fields as typed (None: left blank); members filled below
-    members: list[SheetPerson] = field(default_factory=list)
-    field_rows: dict[str, int] = field(default_factory=dict)  # key → row where it was given
-
-
-@dataclass
-class ParsedSheet:
-    path: Path
-    sheet_name: str
-    columns: ColumnMatch
-    title_text: str
-    households: list[SheetHousehold]
-    orphans: list[SheetPerson]  # rows that belong to no household (no 户编号 above them)
-    problems: list[CellProblem]
-
-    def column_of(self, key: str) -> int | None:
-        position = self.columns.positions.get(key)
-        return position + 1 if position is not None else None
-
-    def problem(self, row: int | None, key: str, message: str, severity: str = "error") -> CellProblem:
-        label = BY_KEY[key].label if key in BY_KEY else key
-        if key == "household_phone":
-            label = "户联系电话"
-        return CellProblem(row, self.column_of(key), label, message, severity)  # type: ignore[arg-type]
-
-    @property
-    def row_count(self) -> int:
-        return len(self.orphans) + sum(len(h.members) for h in self.households)
-
-
-def read_village_file(path: Path) -> ParsedSheet:
-    """Read the sheet and turn each row into facts; problems that need no database are listed."""
-    path = Path(path)
-    grid, columns = best_grid(path, lambda g: find_header(g.header_text()), lambda m: m.count)
-    if columns is None:
-        expected = "、".join(BY_KEY[key].label for key in REQUIRED_KEYS)
-        raise SpreadsheetError(
-            f"文件“{path.name}”的工作表“{grid.sheet_name}”中找不到表头：没有任何预期的列，"
-            f"缺少：{expected}等。请使用本程序生成的空白模板，或把表头改成模板中的列名"
-        )
-    missing = columns.missing()
-    if missing:
-        raise SpreadsheetError(
-            f"文件“{path.name}”第{columns.header_row + 1}行的表头缺少必需的列：{'、'.join(missing)}"
-            f"（已识别的列：{'、'.join(columns.headers.values())}）"
-        )
-    data_rows = len(grid.rows) - columns.header_row - 1
-    if data_rows > MAX_ROWS:
-        raise SpreadsheetError(
-            f"文件“{path.name}”有{data_rows:,}行数据，超过一次导入{MAX_ROWS:,}行的上限：请拆分后分别导入"
-        )
-    parsed = _parse(path, grid, columns)
-    if not parsed.row_count:
-        raise SpreadsheetError(
-            f"文件“{path.name}”第{columns.header_row + 1}行是表头，但下面没有任何成员数据：请填写后再导入"
-        )
-    return parsed
-
-
-def _title_text(grid: Grid, header_row: int) -> str:
-    return " ".join(display_value(v) for row in grid.rows[:header_row] for v in row if v not in (None, ""))
-
-
-def _parse(path: Path, grid: Grid, columns: ColumnMatch) -> ParsedSheet:
-    parsed = ParsedSheet(path, grid.sheet_name, columns, _title_text(grid, columns.header_row), [], [], [])
-    positions = list(columns.positions.items())
-    by_no: dict[str, SheetHousehold] = {}
-    current: SheetHousehold | None = None
-    start = columns.header_row + 1
-    member_keys = [key for key, _position in positions if key in _MEMBER_KEYS]
-    keys = [key for key, _position in positions]
-    wanted = [position for _key, position in positions]
-    needed = max(wanted, default=-1) + 1  # a row at least this wide needs no bounds check
-    for index in range(start, len(grid.rows)):
-        raw_row = grid.rows[index]
-        if is_skippable_row(raw_row, index - start):
-            continue
-        if len(raw_row) >= needed:
-            cells = [raw_row[pos] for pos in wanted]
-        else:
-            width = len(raw_row)
-            cells = [raw_row[pos] if pos < width else None for pos in wanted]
-        raw = dict(zip(keys, cells, strict=True))
-        values = dict(zip(keys, [(v if isinstance(v, str) else display_value(v)).strip() for v in cells], strict=True))
-        if not any(values[key] for key in member_keys):
-            continue
-        row = index + 1
-        person = _read_person(parsed, row, raw, values)
-        number = clean_digits(raw.get("household_no"))
-        if number is None:
-            if current is None:
-                parsed.problems.append(
-                    parsed.problem(row, "household_no", "户编号不能为空：每名成员都要填写所属户的户编号")
-                )
-                parsed.orphans.append(person)
-                continue
-        else:
-            current = by_no.get(number)
-            if current is None:
-                current = SheetHousehold(number, row, HouseholdFacts(household_no=number))
-                by_no[number] = current
-                parsed.households.append(current)
-        _read_household_fields(parsed, current, row, raw, values)
-        current.members.append(person)
-    for household in parsed.households:
-        household.facts.members = [m.facts for m in household.members]
-    return parsed
-
-
-def _read_household_fields(
-    parsed: ParsedSheet, household: SheetHousehold, row: int, raw: dict[str, CellValue], values: dict[str, str]
-) -> None:
-    for key in _HOUSEHOLD_KEYS:
-        if not values.get(key):  # not in the sheet, or blank (every member row but the first, often)
-            continue
-        column = BY_KEY[key]
-        if key in ("card_no", "household_phone"):
-            value = clean_digits(raw[key])
-        elif column.multi and column.codelist:
-            value = clean_multi(raw[key], column.codelist)
-        elif column.codelist:
-            value = clean_code(raw[key], column.codelist)
-        else:
-            value = clean_text(raw[key])
-        if value is None:
-            continue
-        attribute = "phone" if key == "household_phone" else key
-        given = getattr(household.facts, attribute)
-        if given is None:
-            setattr(household.facts, attribute, value)
-            household.field_rows[key] = row
-        elif given != value:
-            first = household.field_rows[key]
-            parsed.problems.append(
-                parsed.problem(
-                    row,
-                    key,
-                    f"同一户（户编号{household.household_no}）第{first}行填的是“{given}”，本行是“{value}”，请统一",
-                )
-            )
-
-
-def _read_person(parsed: ParsedSheet, row: int, raw: dict[str, CellValue], values: dict[str, str]) -> SheetPerson:
-    problems = parsed.problems
-    facts = PersonFacts()
-    facts.name = clean_text(raw.get("name"), drop_spaces=True)
-    facts.id_number, lost = clean_id_number(raw.get("id_number"))
-    if lost:
-        problems.append(parsed.problem(row, "id_number", lost))
-    sex = clean_text(raw.get("sex"), drop_spaces=True)
-    facts.sex = {"男性": "男", "女性": "女"}.get(sex or "", sex)
-    birth, message = clean_birth(raw.get("birth_date"))
-    if message:
-        problems.append(parsed.problem(row, "birth_date", message))
-    for key in ("ethnicity", "relation", "education", "school_status", "labour", "employment"):
-        setattr(facts, key, clean_code(raw.get(key), BY_KEY[key].codelist or key))
-    facts.health = clean_multi(raw.get("health"), "health")
-    facts.work_place = clean_text(raw.get("work_place"))
-    facts.work_months, message = clean_months(raw.get("work_months"))
-    if message:
-        problems.append(parsed.problem(row, "work_months", message))
-    facts.phone = clean_digits(raw.get("phone"))
-    person = SheetPerson(row, values, facts, birth=birth)
-    if any(values.get(key) for key in _INTENTION_KEYS):
-        person.intentions = _read_intentions(parsed, row, raw)
-    return person
-
-
-def _read_intentions(parsed: ParsedSheet, row: int, raw: dict[str, CellValue]) -> list[IntentionInput]:
-    problems = parsed.problems
-    referral, message = clean_referral(raw.get("referral_source"))
-    if message:
-        problems.append(parsed.problem(row, "referral_source", message))
-    result: list[IntentionInput] = []
-
-    wants, message = clean_yes_no(raw.get("wants_training"))
-    if message:
-        problems.append(parsed.problem(row, "wants_training", f"培训意愿{message}"))
-    occupation = clean_code(raw.get("occupation"), "occupation")
-    training_type = clean_code(raw.get("training_type"), "training_type")
-    if wants is False and (occupation or training_type):
-        problems.append(parsed.problem(row, "wants_training", "培训意愿填了“否”，却填写了培训工种或培训类型，请核对"))
-    elif wants or (wants is None and (occupation or training_type)):
-        if not occupation:
-            problems.append(parsed.problem(row, "occupation", "愿意参加培训的，须填写培训工种"))
-        if training_type and training_type not in set(_names("training_type")):
-            problems.append(
-                parsed.problem(row, "training_type", f"培训类型“{training_type}”不在代码表中，请从列表中选择")
-            )
-        result.append(IntentionInput("training", occupation=occupation, training_type=training_type,
-                                     referral_source=referral))  # fmt: skip
-
-    wants, message = clean_yes_no(raw.get("wants_school"))
-    if message:
-        problems.append(parsed.problem(row, "wants_school", f"技工院校意愿{message}"))
-    major = clean_code(raw.get("major"), "major")
-    school = clean_text(raw.get("school"))
-    if wants is False and (major or school):
-        problems.append(parsed.problem(row, "wants_school", "技工院校意愿填了“否”，却填写了专业或院校，请核对"))
-    elif wants or (wants is None and (major or school)):
-        if not (major or school):
-            problems.append(parsed.problem(row, "major", "愿意就读技工院校的，须填写专业或院校"))
-        result.append(IntentionInput("school", major=major, school=school, referral_source=referral))
-    return result
-
-
-def _names(list_name: str) -> list[str]:
-    from fupin_desktop.domain.codelists import codelist
-
-    return codelist(list_name).names()
 
 
 # --- planning against the database -------------------------------------------------------------
@@ -326,7 +84,7 @@ class PlannedHousehold:
     household_changed: bool = False
     merged: HouseholdFacts | None = None  # the household's own fields after the import
     new_facts: HouseholdFacts | None = None  # a new household, normalised and checked: as it will be written
-    person_ids: dict[int, uuid.UUID] = field(default_factory=dict)  # sheet row → person already stored
+    person_ids: dict[Where, uuid.UUID] = field(default_factory=dict)  # sheet row → person already stored
     updates: list[tuple[uuid.UUID, PersonFacts, SheetPerson]] = field(default_factory=list)
     unchanged: list[SheetPerson] = field(default_factory=list)
     additions: list[SheetPerson] = field(default_factory=list)
@@ -346,6 +104,9 @@ class PreviewRow:
     relation: str
     outcome: str  # 新增 / 更新 / 无变化 / 退回
     problems: list[CellProblem]
+    sheet: str | None = None  # the worksheet, when the file has several
+    household: str = ""  # the household the row was put in: 王建国（3人）
+    household_rows: str = ""  # which rows formed it: 第5–7行 → 户：王建国（3人）
 
 
 @dataclass
@@ -372,33 +133,51 @@ class ImportPlan:
         for planned in self.households:
             if planned.rejected:
                 rows.extend(planned.sheet.members)
-        return sorted(rows, key=lambda p: p.row)
+        return sorted(rows, key=lambda p: p.where)
+
+    def problems_by_row(self, problems: Sequence[CellProblem] | None = None) -> dict[Where | None, list[CellProblem]]:
+        sheets = {part.label: part.index for part in self.parsed.parts}
+        by_row: dict[Where | None, list[CellProblem]] = {}
+        for problem in self.problems if problems is None else problems:
+            where = (sheets.get(problem.sheet, 0), problem.row) if problem.row is not None else None
+            by_row.setdefault(where, []).append(problem)
+        return by_row
+
+    def household_lines(self, *, unnumbered_only: bool = False) -> list[str]:
+        """Which rows formed which household: “第5–7行 → 户：王建国（3人），户编号…”."""
+        return [p.sheet.describe() for p in self.households if not (unnumbered_only and p.sheet.numbered)]
 
     def preview(self) -> list[PreviewRow]:
-        by_row: dict[int | None, list[CellProblem]] = {}
-        for problem in self.problems:
-            by_row.setdefault(problem.row, []).append(problem)
-        outcome: dict[int, str] = {p.row: "退回" for p in self.parsed.orphans}
+        by_row = self.problems_by_row()
+        outcome: dict[Where, str] = {p.where: "退回" for p in self.parsed.orphans}
+        household: dict[Where, SheetHousehold] = {}
         for planned in self.households:
+            household.update({m.where: planned.sheet for m in planned.sheet.members})
             if planned.rejected:
-                outcome.update({m.row: "退回" for m in planned.sheet.members})
+                outcome.update({m.where: "退回" for m in planned.sheet.members})
                 continue
-            outcome.update({m.row: "新增" for m in planned.additions})
-            outcome.update({m.row: "更新" for _i, _f, m in planned.updates})
-            outcome.update({m.row: "无变化" for m in planned.unchanged})
+            outcome.update({m.where: "新增" for m in planned.additions})
+            outcome.update({m.where: "更新" for _i, _f, m in planned.updates})
+            outcome.update({m.where: "无变化" for m in planned.unchanged})
         people = [*self.parsed.orphans, *(m for h in self.households for m in h.sheet.members)]
-        return [
-            PreviewRow(
-                p.row,
-                p.values.get("household_no", ""),
-                p.values.get("name", ""),
-                p.values.get("id_number", ""),
-                p.values.get("relation", ""),
-                outcome.get(p.row, "无变化"),
-                by_row.get(p.row, []),
+        rows = []
+        for p in sorted(people, key=lambda p: p.where):
+            home = household.get(p.where)
+            rows.append(
+                PreviewRow(
+                    p.row,
+                    (home.household_no if home is not None else None) or p.values.get("household_no", ""),
+                    p.values.get("name", ""),
+                    p.values.get("id_number", ""),
+                    p.values.get("relation", ""),
+                    outcome.get(p.where, "无变化"),
+                    by_row.get(p.where, []),
+                    p.sheet,
+                    f"{home.head_name}（{len(home.members)}人）" if home is not None else "",
+                    home.describe() if home is not None else "",
+                )
             )
-            for p in sorted(people, key=lambda p: p.row)
-        ]
+        return rows
 
 
 def resolve_village(session: Session, title_text: str, code: str | None) -> VillageRef:
@@ -451,12 +230,6 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]
         yield items[start : start + size]
 
 
-def _id_key(text: str | None) -> str | None:
-    if not text:
-        return None
-    return "".join(unicodedata.normalize("NFKC", text).split()).upper() or None
-
-
 @dataclass(frozen=True)
 class _Known:
     person_id: uuid.UUID
@@ -475,21 +248,29 @@ def plan_import(
     village = resolve_village(session, parsed.title_text, village_code)
     problems = list(parsed.problems)
 
-    existing = {
-        h.household_no: h
-        for h in session.scalars(
+    in_village = list(
+        session.scalars(
             select(Household).where(Household.village_id == village.id).options(selectinload(Household.members))
         )
-    }
+    )
+    existing = {h.household_no: h for h in in_village}
+    by_id = {h.id: h for h in in_village}
     sheet_ids = sorted({k for h in parsed.households for m in h.members if (k := _id_key(m.facts.id_number))})
     known = _known_people(session, sheet_ids)
     locked = _locked_people(session, [k.person_id for k in known.values()])
     active = _active_intentions(session, [k.person_id for k in known.values()])
+    given: set[str | None] = {h.household_no for h in parsed.households if h.numbered}
+    numbers = _new_numbers(village, given.union(existing))
 
-    seen_ids: dict[str, tuple[int, str]] = {}
+    seen_ids: dict[str, tuple[SheetPerson, SheetHousehold]] = {}
     plans: list[PlannedHousehold] = []
     for sheet in parsed.households:
-        household = existing.get(sheet.household_no)
+        if sheet.numbered:
+            household = existing.get(sheet.household_no or "")
+        else:  # matched by its people's ID numbers, or given the village's next number
+            household = _stored_household_of(sheet, known, by_id)
+            sheet.household_no = household.household_no if household is not None else next(numbers)
+            sheet.facts.household_no = sheet.household_no
         planned = PlannedHousehold(sheet, household.id if household is not None else None)
         problems.extend(_cross_household_ids(parsed, sheet, seen_ids))
         problems.extend(_birth_checks(parsed, sheet, day))
@@ -497,14 +278,44 @@ def plan_import(
         problems.extend(_plan_intentions(parsed, planned, known, active))
         plans.append(planned)
     # A cell already refused while reading (an ID stored as a number) needs no second message.
-    read_cells = {(p.row, p.column) for p in parsed.problems if p.is_error}
+    read_cells = {(p.sheet, p.row, p.column) for p in parsed.problems if p.is_error}
     first = len(parsed.problems)
-    problems[first:] = [p for p in problems[first:] if not (p.is_error and (p.row, p.column) in read_cells)]
-    problems.sort(key=lambda p: (p.row or 0, p.column or 0))
-    bad_rows = {p.row for p in problems if p.is_error}
+    problems[first:] = [p for p in problems[first:] if not (p.is_error and (p.sheet, p.row, p.column) in read_cells)]
+    order = {part.label: part.index for part in parsed.parts}
+    problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row or 0, p.column or 0))
+    bad_rows = {(order.get(p.sheet, 0), p.row) for p in problems if p.is_error}
     for planned in plans:
-        planned.rejected = any(m.row in bad_rows for m in planned.sheet.members)
+        planned.rejected = any(m.where in bad_rows for m in planned.sheet.members)
     return ImportPlan(parsed, village, plans, problems)
+
+
+def _stored_household_of(
+    sheet: SheetHousehold, known: dict[str, _Known], households: dict[uuid.UUID, Household]
+) -> Household | None:
+    """The village's household that holds the head (else the first member) of an unnumbered household."""
+    ordered = sorted(sheet.members, key=lambda m: m.facts.relation != "户主")
+    for member in ordered:
+        key = _id_key(member.facts.id_number)
+        match = known.get(key) if key else None
+        if match is not None and match.household_id in households:
+            return households[match.household_id]
+    return None
+
+
+def _new_numbers(village: VillageRef, used: set[str | None]) -> Iterator[str]:
+    """The village's next household numbers in the template's form: the 12-digit village code and 4 digits."""
+    prefix = village.code if village.code and len(village.code) == 12 else ""
+    taken = {n for n in used if n}
+    last = max(
+        (int(n[len(prefix) :]) for n in taken if n.startswith(prefix) and n[len(prefix) :].isdigit()
+         and len(n) == len(prefix) + 4),
+        default=0,
+    )  # fmt: skip
+    while True:
+        last += 1
+        number = f"{prefix}{last:04d}"
+        if number not in taken:
+            yield number
 
 
 def _known_people(session: Session, ids: Sequence[str]) -> dict[str, _Known]:
@@ -525,7 +336,8 @@ def _known_people(session: Session, ids: Sequence[str]) -> dict[str, _Known]:
             .where(Person.id_number.in_(list(chunk)))
         )
         for number, pid, name, hid, hno, head, vname in rows:
-            known[number] = _Known(pid, name, hid, hno, head, vname)
+            if number:
+                known[number] = _Known(pid, name, hid, hno, head, vname)
     return known
 
 
@@ -550,7 +362,7 @@ def _active_intentions(session: Session, person_ids: Sequence[uuid.UUID]) -> dic
 
 
 def _cross_household_ids(
-    parsed: ParsedSheet, sheet: SheetHousehold, seen: dict[str, tuple[int, str]]
+    parsed: ParsedSheet, sheet: SheetHousehold, seen: dict[str, tuple[SheetPerson, SheetHousehold]]
 ) -> Iterable[CellProblem]:
     for member in sheet.members:
         key = _id_key(member.facts.id_number)
@@ -558,10 +370,13 @@ def _cross_household_ids(
             continue
         first = seen.get(key)
         if first is None:
-            seen[key] = (member.row, sheet.household_no)
-        elif first[1] != sheet.household_no:
+            seen[key] = (member, sheet)
+        elif first[1] is not sheet:
+            where = f"工作表“{first[0].sheet}”" if first[0].sheet else ""
             yield parsed.problem(
-                member.row, "id_number", f"身份证号与第{first[0]}行（户编号{first[1]}）重复：同一人不能在两户中登记"
+                member,
+                "id_number",
+                f"身份证号与{where}第{first[0].row}行（{first[1].label}）重复：同一人不能在两户中登记",
             )
 
 
@@ -577,7 +392,7 @@ def _birth_checks(parsed: ParsedSheet, sheet: SheetHousehold, day: date) -> Iter
         if (year, month) != (born.year, born.month) or (dom is not None and dom != born.day):
             typed = f"{year}年{month}月" + (f"{dom}日" if dom else "")
             yield parsed.problem(
-                member.row,
+                member,
                 "birth_date",
                 f"出生日期与身份证号不符：身份证号表示{born.year}年{born.month}月{born.day}日，填写为{typed}",
             )
@@ -625,14 +440,14 @@ def _plan_household(
             match = known.get(key) if key else None
             if match is not None and match.person_id in own:
                 index = own[match.person_id]
-                planned.person_ids[member.row] = match.person_id
+                planned.person_ids[member.where] = match.person_id
                 merged = normalise_person(PersonFacts(**_merge(before.members[index], member.facts, PERSON_FIELDS)))  # type: ignore[arg-type]
                 after.members[index] = merged
                 row_of[index] = member
                 if merged != before.members[index]:
                     if match.person_id in locked:
                         problems.append(
-                            parsed.problem(member.row, "name", f"成员{match.name}已列入封存的上报表，不能通过导入修改")
+                            parsed.problem(member, "name", f"成员{match.name}已列入封存的上报表，不能通过导入修改")
                         )
                     planned.updates.append((match.person_id, merged, member))
                 else:
@@ -648,7 +463,7 @@ def _plan_household(
         if match is not None and match.household_id != planned.existing_id:
             problems.append(
                 parsed.problem(
-                    member.row,
+                    member,
                     "id_number",
                     f"身份证号{key}已登记在{match.village_name}{match.household_no}户"
                     f"（户主{match.head_name or '未填'}）"
@@ -668,13 +483,13 @@ def _plan_household(
                 problems.append(
                     _cell(
                         parsed,
-                        sheet.first_row,
+                        sheet,
                         problem,
                         f"（系统中已有的成员{after.members[problem.member_index].name}）",
                     )
                 )
             continue
-        problems.append(_cell(parsed, target.row if target else sheet.first_row, problem, ""))
+        problems.append(_cell(parsed, target if target else sheet, problem, ""))
     return problems
 
 
@@ -682,11 +497,11 @@ def _key(problem: Problem, ids: list[uuid.UUID | None]) -> tuple[object, str, st
     return (ids[problem.member_index] if problem.member_index is not None else None, problem.field, problem.message)
 
 
-def _cell(parsed: ParsedSheet, row: int, problem: Problem, prefix: str) -> CellProblem:
+def _cell(parsed: ParsedSheet, at: SheetPerson | SheetHousehold, problem: Problem, prefix: str) -> CellProblem:
     key = problem.field
     if key == "phone" and problem.member_index is None:
         key = "household_phone"
-    cell = parsed.problem(row, key, prefix + problem.message, problem.severity)
+    cell = parsed.problem(at, key, prefix + problem.message, problem.severity)
     return cell if key in BY_KEY else replace(cell, column_label=problem.label)
 
 
@@ -709,7 +524,7 @@ def _plan_intentions(
                 column = "wants_training" if wish.kind == "training" else "wants_school"
                 problems.append(
                     parsed.problem(
-                        member.row,
+                        member,
                         column,
                         f"已有一条进行中的{KIND_LABELS[wish.kind]}意愿（{what}，{STATE_LABELS[State(other.state)]}），"
                         "表中的意愿未导入；如需更改，请在意愿页面办理",
@@ -746,6 +561,7 @@ class ImportReport:
     written: bool = False
     dry_run: bool = False
     rejected_file: Path | None = None
+    rejected_error: str | None = None  # why the 退回 file could not be saved
 
     @property
     def errors(self) -> list[CellProblem]:
@@ -834,7 +650,8 @@ def apply_import(
             uow.session.rollback()
             refused.planned.rejected = True
             report.problems.extend(refused.problems)
-            report.problems.sort(key=lambda p: (p.row or 0, p.column or 0))
+            order = {part.label: part.index for part in plan.parsed.parts}
+            report.problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row or 0, p.column or 0))
             if not valid_only:
                 _count(plan, report, [])
                 return report
@@ -864,14 +681,14 @@ def _insert_new_households(
         wishes: list[tuple[uuid.UUID, str, IntentionInput]] = []
         for planned, (_household_id, person_ids) in zip(batch, created, strict=True):
             assert planned.new_facts is not None
-            position = {m.row: i for i, m in enumerate(planned.sheet.members)}
+            position = {m.where: i for i, m in enumerate(planned.sheet.members)}
             for member, wish in planned.intentions:
-                index = position[member.row]
+                index = position[member.where]
                 name = planned.new_facts.members[index].name or ""
                 try:
                     refuse_incomplete_intention(name, wish)
                 except ServiceError as error:
-                    raise _HouseholdRefused(planned, [CellProblem(member.row, None, "", str(error))]) from error
+                    raise _HouseholdRefused(planned, [plan.parsed.problem(member, "", str(error))]) from error
                 wishes.append((person_ids[index], name, wish))
         insert_new_people_intentions(uow, wishes)
 
@@ -880,7 +697,7 @@ def _apply_household(uow: UnitOfWork, plan: ImportPlan, planned: PlannedHousehol
     parsed = plan.parsed
     sheet = planned.sheet
     person_ids = dict(planned.person_ids)
-    current_row = sheet.first_row
+    current: SheetPerson | SheetHousehold = sheet
     try:
         if planned.existing_id is None:
             facts = normalise_household(sheet.facts)
@@ -891,26 +708,26 @@ def _apply_household(uow: UnitOfWork, plan: ImportPlan, planned: PlannedHousehol
                 ).all()
             )
             for member in sheet.members:
-                person_ids[member.row] = stored[_id_key(member.facts.id_number)]
+                person_ids[member.where] = stored[_id_key(member.facts.id_number)]
         else:
             household_id = planned.existing_id
             if planned.household_changed and planned.merged is not None:
                 update_household(uow, household_id, planned.merged, on=day)
-            for person_id, facts, member in planned.updates:
-                current_row = member.row
-                update_person(uow, person_id, facts, on=day)
+            for person_id, changed, member in planned.updates:
+                current = member
+                update_person(uow, person_id, changed, on=day)
             for member in planned.additions:
-                current_row = member.row
-                person_ids[member.row], _warnings = add_person(uow, household_id, member.facts, on=day)
+                current = member
+                person_ids[member.where], _warnings = add_person(uow, household_id, member.facts, on=day)
         for member, wish in planned.intentions:
-            current_row = member.row
-            create_intention(uow, person_ids[member.row], wish)
+            current = member
+            create_intention(uow, person_ids[member.where], wish)
     except ServiceError as error:
         problems = getattr(error, "problems", None)
         if problems:
-            cells = [_cell(parsed, current_row, p, "") for p in problems if p.is_error]
+            cells = [_cell(parsed, current, p, "") for p in problems if p.is_error]
         else:
-            cells = [CellProblem(current_row, None, "", str(error))]
+            cells = [parsed.problem(current, "", str(error))]
         raise _HouseholdRefused(planned, cells) from error
 
 
@@ -942,38 +759,89 @@ def rejected_path(source: Path) -> Path:
     return source.with_name(f"{source.stem}-退回.xlsx")
 
 
-def write_rejected_rows(plan: ImportPlan, problems: Sequence[CellProblem], target: Path | None = None) -> Path | None:
-    """The rejected rows in the template layout, each with its 退回原因; None when nothing was rejected."""
+class RejectedFileError(ServiceError):
+    """The 退回 file could not be saved (full disk, open in Excel); nothing half-written is left behind."""
+
+
+def write_rejected_rows(
+    plan: ImportPlan,
+    problems: Sequence[CellProblem],
+    target: Path | None = None,
+    *,
+    imported: int | None = None,
+) -> Path | None:
+    """The rejected rows in the template layout, each with its 退回原因; None when nothing was rejected.
+
+    The village's own title rows and 填表人 / 联系电话 / 填表日期 lines are kept. The file is written under
+    a temporary name and renamed only when complete; a failure raises RejectedFileError saying whether
+    ``imported`` households (None: not asked) went into the database all the same."""
     rows = plan.rejected_rows()
     if not rows:
         return None
-    by_row: dict[int | None, list[CellProblem]] = {}
-    for problem in problems:
-        by_row.setdefault(problem.row, []).append(problem)
-    numbers = {m.row: h.sheet.household_no for h in plan.households for m in h.sheet.members}
+    by_row = plan.problems_by_row(problems)
+    home = {m.where: h.sheet for h in plan.households for m in h.sheet.members}
     out: list[SheetRowOut] = []
     for person in rows:
-        own = [p for p in by_row.get(person.row, []) if p.is_error]
-        reason = "\n".join(f"原第{person.row}行 {_where(p)}{p.message}" for p in own)
+        own = [p for p in by_row.get(person.where, []) if p.is_error]
+        place = f"工作表“{person.sheet}”" if person.sheet else ""
+        reason = "\n".join(f"原{place}第{person.row}行 {_where(p)}{p.message}" for p in own)
         if not reason:
             reason = "同户其他成员有错误，整户退回"
-        keys = {_key_of(plan.parsed, p) for p in own}
+        keys = {_key_of(plan.parsed, p, person.sheet_index) for p in own}
         values = dict(person.values)
-        if person.row in numbers:
-            values["household_no"] = numbers[person.row]
+        household = home.get(person.where)
+        if household is not None:
+            values["household_no"] = household.household_no or values.get("household_no", "")
+            if not values.get("village_group") and household.facts.village_group:
+                values["village_group"] = household.facts.village_group
         out.append(SheetRowOut(values, reason, {k for k in keys if k}, person.row))
     title = VillageTitle(plan.village.name, plan.village.code or "", plan.village.name)
-    return write_village_sheet(target or rejected_path(plan.parsed.path), title, out, with_reason=True)
+    parts = plan.parsed.parts
+    original = next((part.title_rows for part in parts if part.title_rows), [])
+    footer = next((part.footer_rows for part in parts if part.footer_rows), [])
+    destination = Path(target or rejected_path(plan.parsed.path))
+    partial = destination.with_name(f"~{destination.stem}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        write_village_sheet(partial, title, out, with_reason=True, original_title=original, footer=footer)
+        partial.replace(destination)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        raise RejectedFileError(_rejected_file_message(destination, error, imported)) from None
+    return destination
+
+
+def send_back(plan: ImportPlan, report: ImportReport, target: Path | None = None) -> ImportReport:
+    """The 退回 file for what ``report`` refused — after an import, a refusal or a dry run, even when every
+    household has errors. A failure to save it is kept on the report (the import itself stands)."""
+    imported = sum(1 for p in plan.households if not p.rejected) if report.written else 0
+    try:
+        report.rejected_file = write_rejected_rows(plan, report.problems, target, imported=imported)
+    except RejectedFileError as error:
+        report.rejected_error = str(error)
+    return report
+
+
+def _rejected_file_message(destination: Path, error: OSError, imported: int | None) -> str:
+    if error.errno == errno.ENOSPC:
+        why = "磁盘空间已满"
+    elif isinstance(error, PermissionError):
+        why = "没有写入权限，或同名文件正在Excel/WPS中打开（请关闭后再试）"
+    else:
+        why = error.strerror or str(error)
+    text = f"退回表“{destination.name}”没有保存：{why}。没有留下不完整的文件"
+    if imported is not None:
+        text += f"；无误的{imported}户已经导入数据库" if imported else "；没有导入任何数据"
+    return text + "。请腾出空间或换一个文件夹后，重新生成退回表。"
 
 
 def _where(problem: CellProblem) -> str:
     return f"【{problem.column_label}】" if problem.column_label else ""
 
 
-def _key_of(parsed: ParsedSheet, problem: CellProblem) -> str | None:
+def _key_of(parsed: ParsedSheet, problem: CellProblem, sheet_index: int) -> str | None:
     if problem.column is None:
         return None
-    for key, position in parsed.columns.positions.items():
+    for key, position in parsed.parts[sheet_index].columns.positions.items():
         if position + 1 == problem.column:
             return key
     return None
@@ -984,6 +852,7 @@ __all__ = [
     "ImportReport",
     "ParsedSheet",
     "PreviewRow",
+    "RejectedFileError",
     "VillageRef",
     "apply_import",
     "import_village_file",
@@ -991,6 +860,7 @@ __all__ = [
     "read_village_file",
     "rejected_path",
     "resolve_village",
+    "send_back",
     "template_title",
     "write_rejected_rows",
 ]

@@ -34,8 +34,8 @@ from fupin_desktop.services.village_import import (
     apply_import,
     plan_import,
     read_village_file,
+    send_back,
     template_title,
-    write_rejected_rows,
 )
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe, show_error
@@ -44,14 +44,15 @@ from fupin_desktop.ui.tasks import TaskCancelled, TaskControl, run_task
 Index = QModelIndex | QPersistentModelIndex
 _BATCH = 500
 _REJECTED = QColor("#fde2e2")
+SHEET_PATTERNS = "*.xlsx *.xlsm *.xls *.et *.ett *.ods *.csv"
 _WARNED = QColor("#fff6d5")
 
 
 class PreviewModel(QAbstractTableModel):
     """The sheet's rows with their outcome and problems; rows appear in batches as the view scrolls."""
 
-    HEADERS = ("行号", "户编号", "姓名", "身份证号", "与户主关系", "结果", "问题")
-    ROW, HOUSEHOLD, NAME, ID_NUMBER, RELATION, OUTCOME, PROBLEMS = range(7)
+    HEADERS = ("行号", "户编号", "所在户", "姓名", "身份证号", "与户主关系", "结果", "问题")
+    ROW, HOUSEHOLD, HOME, NAME, ID_NUMBER, RELATION, OUTCOME, PROBLEMS = range(8)
     RecordRole = Qt.ItemDataRole.UserRole + 1
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -99,6 +100,8 @@ class PreviewModel(QAbstractTableModel):
             return self._text(row, index.column())
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.PROBLEMS:
             return self._text(row, self.PROBLEMS) or None
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.HOME:
+            return row.household_rows or None
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.outcome == "退回":
                 return QBrush(_REJECTED)
@@ -108,14 +111,14 @@ class PreviewModel(QAbstractTableModel):
 
     def _text(self, row: PreviewRow, column: int) -> str:
         if column == self.ROW:
-            return str(row.row)
+            return f"{row.sheet} {row.row}" if row.sheet else str(row.row)
         if column == self.PROBLEMS:
             ordered = sorted(row.problems, key=lambda p: not p.is_error)  # errors first
             text = "；".join(("" if p.is_error else "提示：") + p.message for p in ordered)
             if row.outcome == "退回" and not any(p.is_error for p in row.problems):
                 return "；".join(filter(None, ["同户其他成员有错误，整户退回", text]))
             return text
-        return (row.household_no, row.name, row.id_number, row.relation, row.outcome)[column - 1]
+        return (row.household_no, row.household, row.name, row.id_number, row.relation, row.outcome)[column - 1]
 
 
 class ImportDialog(QDialog):
@@ -141,19 +144,23 @@ class ImportDialog(QDialog):
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((50, 150, 80, 170, 80, 60)):
+        for column, width in enumerate((60, 150, 110, 80, 170, 80, 60)):
             self.view.setColumnWidth(column, width)
         self.import_button = QPushButton("导入")
         self.valid_only_button = QPushButton("仅导入无误的户，其余退回")
+        self.rejected_button = QPushButton("生成退回表")
+        self.rejected_button.setToolTip("把有错误的户另存为“…-退回.xlsx”交村里修改（不导入任何数据）")
         self.close_button = QPushButton("关闭")
         self.import_button.setEnabled(False)
         self.valid_only_button.setEnabled(False)
+        self.rejected_button.setEnabled(False)
         self.import_button.clicked.connect(lambda: self.start_import(valid_only=False))
         self.valid_only_button.clicked.connect(lambda: self.start_import(valid_only=True))
+        self.rejected_button.clicked.connect(lambda: self.write_rejected())
         self.close_button.clicked.connect(self.accept)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for button in (self.valid_only_button, self.import_button, self.close_button):
+        for button in (self.rejected_button, self.valid_only_button, self.import_button, self.close_button):
             button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 32)
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
@@ -189,9 +196,13 @@ class ImportDialog(QDialog):
             text += "没有错误，可以导入。"
         if warnings:
             text += f"另有{warnings}条提示（黄色行），不影响导入。"
+        unnumbered = [h for h in plan.households if not h.sheet.numbered]
+        if unnumbered:
+            text += f"表中{len(unnumbered)}户没有户编号：已按户主识别（见“所在户”列），户编号由程序按本村顺序编排。"
         self.summary.setText(text)
         self.import_button.setEnabled(not errors)
         self.valid_only_button.setEnabled(bool(errors) and good > 0)
+        self.rejected_button.setEnabled(bool(plan.rejected_rows()))
 
     def start_import(self, valid_only: bool) -> None:
         if self.plan is None:
@@ -213,7 +224,7 @@ class ImportDialog(QDialog):
                 if report.written:
                     uow.commit()
             if report.written and (valid_only and plan.rejected_rows()):
-                report.rejected_file = write_rejected_rows(plan, report.problems)
+                send_back(plan, report)
             return plan, report
 
         run_task(self, "正在导入", work, self.show_report, self._failed)
@@ -226,12 +237,37 @@ class ImportDialog(QDialog):
         text = report.summary()
         if report.rejected_file is not None:
             text += f"\n有错误的行已另存为：{report.rejected_file}"
+        if report.rejected_error is not None:
+            text += f"\n{report.rejected_error}"
         if not report.written and report.errors:
             text += f"\n有{len(report.errors)}处错误，未写入任何数据。"
             self.import_button.setEnabled(False)
         self.summary.setText(text)
         if self.plan is not None:
             self.model.set_rows(self.plan.preview())
+
+    def write_rejected(self) -> None:
+        """The 退回 file of the checked sheet without importing anything: usable when every household is wrong."""
+        plan = self.plan
+        if plan is None:
+            return
+        report = self.report or ImportReport(plan.village, problems=list(plan.problems))
+
+        def work(control: TaskControl) -> ImportReport:
+            control.report(0, 0, "正在生成退回表……")
+            return send_back(plan, report)
+
+        def done(result: ImportReport) -> None:
+            self.report = result
+            if result.rejected_error is not None:
+                self.summary.setText(result.rejected_error)
+                QMessageBox.warning(self, "退回表没有保存", result.rejected_error)
+            elif result.rejected_file is not None:
+                self.summary.setText(
+                    f"{self.summary.text()}\n退回表已保存：{result.rejected_file}（“退回原因”列写明了每一处问题）"
+                )
+
+        run_task(self, "生成退回表", work, done, self._failed)
 
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, TaskCancelled):
@@ -411,7 +447,9 @@ class ImportPage(QWidget):
 
     def open_import(self, path: Path | None = None) -> ImportDialog | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "选择村级采集表", "", "Excel工作簿 (*.xlsx);;所有文件 (*)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "选择村级采集表", "", f"表格文件 ({SHEET_PATTERNS});;所有文件 (*)"
+            )
             if not chosen:
                 return None
             path = Path(chosen)
