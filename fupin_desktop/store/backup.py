@@ -56,10 +56,15 @@ class FileCheck:
         if self.sound:
             return f"数据库文件“{self.path.name}”完好（结构版本 {self.revision or '无'}）。"
         parts = []
-        if self.integrity_problems:
-            shown = "；".join(self.integrity_problems[:3])
-            more = f"等{len(self.integrity_problems)}处" if len(self.integrity_problems) > 3 else ""
-            parts.append(f"文件结构损坏（{shown}{more}）")
+        lines = [
+            line.strip()
+            for problem in self.integrity_problems
+            for line in problem.splitlines()
+            if line.strip() and not line.startswith("*** in database")
+        ]
+        if lines:
+            more = f"等共{len(lines)}处" if len(lines) > 2 else ""
+            parts.append(f"文件结构损坏（{'；'.join(lines[:2])}{more}）")
         if self.foreign_key_problems:
             parts.append(f"{self.foreign_key_problems}条记录指向不存在的记录")
         return f"数据库文件“{self.path.name}”已损坏：" + "，".join(parts) + "。"
@@ -398,8 +403,8 @@ def damage_message(check: FileCheck) -> str:
         offer = "没有找到可用的备份。请不要再写入此文件，把它复制一份后联系技术人员。"
     else:
         offer = (
-            f"最新的完好备份是“{backup.path}”（{backup.made_at:%Y-%m-%d %H:%M}）。"
-            f"可在程序的“备份与恢复”中恢复，或运行：fupin-desktop --db \"{path}\" restore \"{backup.path}\""
+            f"最新的完好备份是“{backup.path.absolute()}”（{backup.made_at:%Y-%m-%d %H:%M}）。"
+            f"可在程序的“备份与恢复”中恢复，或运行：fupin-desktop --db \"{path}\" restore \"{backup.path.absolute()}\""
         )
     return f"{check.describe()}为防止损坏扩大，不能再写入此文件。{offer}"
 
