@@ -16,7 +16,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "保留规则：最近12天每天一个、10周每周一个、9个月每月一个；只删除本程序备份文件名格式的文件。",
     )
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="备份文件夹（默认为“本站设置”中的备份文件夹，未设置时为数据库旁的“备份”文件夹）"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="备份文件夹（默认为“备份与恢复”中设置的文件夹，未设置时为数据库旁的“备份”文件夹）",
     )
     parser.set_defaults(run=run)
 

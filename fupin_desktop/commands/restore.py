@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "restore",
         help="用备份恢复数据库：先检查备份，原文件另存为“…恢复前-时间.db”，再整体替换",
-        description="退出码：0 已恢复；1 未恢复（备份已损坏，或数据库正在程序窗口中打开）；2 找不到备份文件或不是数据库。",
+        description="退出码：0 已恢复；1 未恢复（备份已损坏，或数据库正在程序窗口中打开）；"
+        "2 找不到备份文件或不是数据库。",
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="备份文件（.db）")
     parser.set_defaults(run=run)
@@ -34,7 +35,9 @@ def run(args: argparse.Namespace) -> int:
     lock = QLockFile(str(target.with_name(target.name + ".lock")))
     lock.setStaleLockTime(0)
     if not lock.tryLock(0):
-        return fail(f"错误：数据库文件“{target}”正在程序窗口中打开，请先关闭窗口再恢复（或在窗口的“备份与恢复”中恢复）。")
+        return fail(
+            f"错误：数据库文件“{target}”正在程序窗口中打开，请先关闭窗口再恢复（或在窗口的“备份与恢复”中恢复）。"
+        )
     try:
         result = restore_backup(target=target, backup=args.file, actor=os.environ.get("FUPIN_USER") or "命令行")
     except NotADatabase as error:

@@ -404,7 +404,7 @@ def damage_message(check: FileCheck) -> str:
     else:
         offer = (
             f"最新的完好备份是“{backup.path.absolute()}”（{backup.made_at:%Y-%m-%d %H:%M}）。"
-            f"可在程序的“备份与恢复”中恢复，或运行：fupin-desktop --db \"{path}\" restore \"{backup.path.absolute()}\""
+            f'可在程序的“备份与恢复”中恢复，或运行：fupin-desktop --db "{path}" restore "{backup.path.absolute()}"'
         )
     return f"{check.describe()}为防止损坏扩大，不能再写入此文件。{offer}"
 
