@@ -17,7 +17,7 @@ from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
 from fupin_desktop.startup_clock import seconds_since_process_start
 from fupin_desktop.store.db import Database, default_database_path, open_database
-from fupin_desktop.store.errors import DatabaseLocked, StoreError
+from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, StoreError
 from fupin_desktop.ui.messages import describe
 
 APP_NAME = "fupin-desktop"  # folders, QSettings, the .desktop file
@@ -161,13 +161,28 @@ def lock_database(path: Path) -> QLockFile:
     raise DatabaseLocked(f"无法在“{path.parent}”中建立锁文件，请检查该文件夹是否可写。")
 
 
-def open_for_window(db_path: Path | None) -> tuple[Database, QLockFile]:
+def open_for_window(db_path: Path | None, *, check_on_open: bool = True) -> tuple[Database, QLockFile]:
     """Lock, then open the database; the lock is released if opening fails."""
     path = Path(db_path) if db_path is not None else default_database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
-        return open_database(path), lock
+        return open_database(path, check_on_open=check_on_open), lock
+    except BaseException:
+        lock.unlock()
+        raise
+
+
+def open_damaged_for_window(path: Path, error: DatabaseDamaged) -> tuple[Database, QLockFile] | None:
+    """A damaged file: offer its newest sound backup or a read-only look; None when the user quits."""
+    from fupin_desktop.ui.window_host import open_damaged, recover_damaged
+
+    choice = recover_damaged(path, error)
+    if choice is None:
+        return None
+    lock = lock_database(path)
+    try:
+        return open_damaged(path, restore=choice), lock
     except BaseException:
         lock.unlock()
         raise
@@ -189,21 +204,33 @@ def ask_station_profile(database: Database) -> bool:
 def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
+    from fupin_desktop.ui.window_host import WindowHost, check_before_open, schedule_after_first_paint
 
     log_path = bootstrap()
     app = make_application()
     reporter = install_excepthook(log_path)
+    path = Path(db_path) if db_path is not None else default_database_path()
+    checked = check_before_open(path)
     try:
-        database, lock = open_for_window(db_path)
+        try:
+            database, lock = open_for_window(path, check_on_open=checked)
+        except DatabaseDamaged as error:
+            log.warning("数据库文件已损坏")
+            opened = open_damaged_for_window(path, error)
+            if opened is None:
+                return 1
+            database, lock = opened
+            checked = True
     except (StoreError, OSError) as error:
         log.warning("无法打开数据库：%s", error)
         QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
         return 1
+    host = WindowHost(database, lock, log_path, auto_backup=not measure_startup, checked=checked)
     try:
-        if not measure_startup and not ask_station_profile(database):
+        if not measure_startup and not database.read_only and not ask_station_profile(database):
             return 0
         try:
-            window = create_main_window(database, log_path)
+            window = host.open_window()
         except Exception:
             # A bug before the window exists: show the crash dialog alone, quit when it closes.
             reporter.report(*sys.exc_info())  # type: ignore[arg-type]
@@ -215,8 +242,9 @@ def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
             probe = FirstPaintProbe(window)
             probe.painted.connect(lambda seconds: print(f"从进程启动到主窗口首次绘制：{seconds:.2f} 秒", flush=True))
             probe.painted.connect(lambda _seconds: QTimer.singleShot(0, app.quit))
+        else:
+            FirstPaintProbe(window).painted.connect(lambda _seconds: schedule_after_first_paint(host))
         window.show()
         return app.exec()
     finally:
-        database.dispose()
-        lock.unlock()
+        host.close()
