@@ -60,7 +60,10 @@ class RestoreResult:
 
 
 def backup_folder(database: Database) -> Path:
-    """Where this database's backups go: the station setting, or 备份 beside the file."""
+    """Where this database's backups go: the station setting, or 备份 beside the file (for a backup
+    opened directly: the folder it is in, with its siblings)."""
+    if database.is_backup:
+        return database.path.parent
     with database.session_factory() as session:
         setting = session.get(Setting, store.BACKUP_FOLDER_SETTING)
     return Path(setting.value) if setting is not None and setting.value else store.default_backup_folder(database.path)

@@ -192,7 +192,11 @@ def open_database(
     elif not db_path.is_file():
         raise StoreError(f"找不到数据库文件“{db_path}”。")
     _check_is_sqlite(db_path)
-    reason = "这是一个备份文件，只能查看；要使用其中的数据，请在“备份与恢复”中恢复它。" if is_backup else None
+    reason = (
+        "这是一个备份文件，只能查看。要用它恢复数据，请打开原数据库，在“设置 → 备份与恢复”中选择它恢复。"
+        if is_backup
+        else None
+    )
     if check_on_open and db_path.exists() and db_path.stat().st_size > 0:
         check = backups.check_database_file(db_path, quick=True)
         if not check.sound:
