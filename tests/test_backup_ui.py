@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from fupin_desktop.services.backups import back_up
 from fupin_desktop.store.backup import list_backups
 from fupin_desktop.store.db import open_database
-from fupin_desktop.store.errors import DatabaseLocked
+from fupin_desktop.store.errors import DatabaseLocked, DatabaseReadOnly
 from fupin_desktop.store.models import Intention
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
@@ -151,6 +151,8 @@ def test_a_big_file_checked_after_first_paint_blocks_writes_when_damaged(tmp_pat
         assert "已损坏" in window.windowTitle()
         assert host.notice is not None and "最新的完好备份" in host.notice.text()
         assert not window.backup_timer.isActive()
+        with pytest.raises(DatabaseReadOnly), UnitOfWork(database, "测试员") as uow:
+            uow.session.execute(delete(Intention))
         window.close()
     finally:
         host.close()

@@ -226,3 +226,25 @@ def test_a_backup_opened_directly_is_read_only_and_unchanged(database: Database)
         backup.dispose()
     assert digest(made.path) == before
     assert sorted(p.name for p in made.path.parent.iterdir()) == [made.path.name]
+
+
+def test_logs_of_backup_restore_and_damage_hold_no_personal_data(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    fill(database, 150)
+    with database.session_factory() as session:
+        people = session.execute(select(Person.name, Person.id_number, Person.phone)).all()
+    caplog.set_level("DEBUG")
+    made = back_up(database, now=NOW)
+    path = database.path
+    database.dispose()
+    restore_backup(target=path, backup=made.path, actor="测试员", now=NOW)
+    damage(path)
+    with pytest.raises(DatabaseDamaged):
+        open_database(path)
+    text = caplog.text
+    assert "已备份" in text and "已从备份" in text
+    for name, id_number, phone in people:
+        assert id_number not in text
+        assert len(name) < 2 or name not in text
+        assert not phone or phone not in text
