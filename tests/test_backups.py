@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -140,12 +142,18 @@ def test_thinning_keeps_anki_scheme_and_touches_only_our_files(tmp_path: Path) -
     ]
     for name in strangers:
         (folder / name).write_bytes(b"keep me")
+    cut_off = folder / f".fupin-备份中-{'a' * 32}.tmp"  # a backup cut off by a power loss, two days ago
+    cut_off.write_bytes(b"half")
+    os.utime(cut_off, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    running = folder / f".fupin-备份中-{'b' * 32}.tmp"  # one being written right now
+    running.write_bytes(b"half")
 
     removed = thin_backups(folder, "fupin")
 
     kept = list_backups(folder, "fupin")
     assert len(kept) == 12 + 10 + 9
-    assert len(removed) == 400 * 8 - len(kept)
+    assert len(removed) == 400 * 8 - len(kept) + 1
+    assert not cut_off.exists() and running.exists()
     newest = start + timedelta(hours=3 * (400 * 8 - 1))
     assert kept[0].made_at == newest
     assert len({b.made_at.date() for b in kept[:12]}) == 12  # one per day for the last 12 days

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sqlite3
+import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from fupin_desktop.store.errors import BackupFailed, DatabaseDamaged, DatabaseTo
 BACKUP_FOLDER_NAME = "备份"
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _BACKUP_NAME = re.compile(r"^(?P<stem>.+)-备份-(?P<stamp>\d{8}-\d{6})\.db$")
+_TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)-备份中-[0-9a-f]{32}\.tmp$")
+_STALE_TEMPORARY_SECONDS = 24 * 3600
 _SQLITE_HEADER = b"SQLite format 3\x00"
 # Anki's scheme: the newest backup of each of the last 12 days with one, then of 10 weeks, then of 9 months.
 KEEP_DAILY = 12
@@ -296,8 +299,10 @@ def backups_to_keep(
     return keep
 
 
-def thin_backups(folder: Path, stem: str) -> list[Path]:
-    """Delete the backups of ``stem`` that the scheme does not keep; returns what was deleted."""
+def thin_backups(folder: Path, stem: str, *, now: float | None = None) -> list[Path]:
+    """Delete the backups of ``stem`` that the scheme does not keep, and our own temporary files
+    left a day ago by a backup that was cut off (power loss); returns what was deleted."""
+    removed_temporaries = _remove_stale_temporaries(folder, stem, time.time() if now is None else now)
     backups = list_backups(folder, stem)
     keep = backups_to_keep(backups)
     removed = []
@@ -305,6 +310,18 @@ def thin_backups(folder: Path, stem: str) -> list[Path]:
         if backup.path not in keep:
             backup.path.unlink(missing_ok=True)
             removed.append(backup.path)
+    return removed_temporaries + removed
+
+
+def _remove_stale_temporaries(folder: Path, stem: str, now: float) -> list[Path]:
+    removed = []
+    for path in folder.iterdir() if folder.is_dir() else ():
+        match = _TEMPORARY_NAME.match(path.name)
+        if match is None or match["stem"] != stem or not path.is_file():
+            continue
+        if now - path.stat().st_mtime > _STALE_TEMPORARY_SECONDS:
+            path.unlink(missing_ok=True)
+            removed.append(path)
     return removed
 
 
