@@ -8,17 +8,19 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import delete
 
 from fupin_desktop.services.backups import back_up
 from fupin_desktop.store.backup import list_backups
 from fupin_desktop.store.db import open_database
-from fupin_desktop.store.errors import DatabaseLocked, DatabaseReadOnly
+from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly
 from fupin_desktop.store.models import Intention
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
-from fupin_desktop.ui.app import lock_database, open_for_window
+from fupin_desktop.ui.app import lock_database, open_damaged_for_window, open_for_window
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.window_host import WindowHost, open_damaged
@@ -177,3 +179,33 @@ def test_a_damaged_file_opened_for_the_window_can_be_restored_from_its_newest_ba
         assert looking.read_only and "已损坏" in (looking.read_only_reason or "")
     finally:
         looking.dispose()
+
+
+def test_opening_a_damaged_file_offers_its_newest_backup(tmp_path: Path, qtbot: QtBot) -> None:
+    path = tmp_path / "station.db"
+    database = open_database(path)
+    fill(database, 150)
+    before = counts(database)
+    made = back_up(database, now=NOW)
+    database.dispose()
+    damage(path)
+    with pytest.raises(DatabaseDamaged) as refused:
+        open_for_window(path)
+    shown: list[str] = []
+
+    def choose_restore() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        shown.append(box.text())
+        next(b for b in box.buttons() if b.text() == "恢复最新的完好备份").click()
+
+    QTimer.singleShot(200, choose_restore)
+    opened = open_damaged_for_window(path, refused.value)
+    assert opened is not None
+    restored, lock = opened
+    try:
+        assert shown and str(made.path) in shown[0]
+        assert not restored.read_only and counts(restored) == before
+    finally:
+        restored.dispose()
+        lock.unlock()
