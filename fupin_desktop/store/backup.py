@@ -417,13 +417,14 @@ def damage_message(check: FileCheck) -> str:
     path = check.path
     backup = newest_sound_backup(configured_backup_folder(path), path.stem)
     if backup is None:
-        offer = "没有找到可用的备份。请不要再写入此文件，把它复制一份后联系技术人员。"
+        offer = "没有找到可用的备份。请把此文件复制一份保存好，再联系技术人员。"
     else:
         offer = (
-            f"最新的完好备份是“{backup.path.absolute()}”（{backup.made_at:%Y-%m-%d %H:%M}）。"
-            f'可在程序的“备份与恢复”中恢复，或运行：fupin-desktop --db "{path}" restore "{backup.path.absolute()}"'
+            f"最新的完好备份是“{backup.path.absolute()}”（{backup.made_at:%Y-%m-%d %H:%M}）。\n"
+            f"可在程序的“备份与恢复”中恢复，或运行：\n"
+            f'fupin-desktop --db "{path}" restore "{backup.path.absolute()}"'
         )
-    return f"{check.describe()}为防止损坏扩大，不能再写入此文件。{offer}"
+    return f"{check.describe()}\n为防止损坏扩大，不能再写入此文件。\n{offer}"
 
 
 def table_counts(path: Path, tables: Iterable[str]) -> dict[str, int]:

@@ -149,6 +149,7 @@ def recover_damaged(path: Path, error: DatabaseDamaged, parent: QWidget | None =
     newest = backups.newest_sound_backup(path)
     box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, str(error), QMessageBox.StandardButton.NoButton)
     box.setParent(parent)
+    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 560px; }")
     restore = box.addButton("恢复最新的完好备份", QMessageBox.ButtonRole.AcceptRole) if newest is not None else None
     look = box.addButton("只读打开", QMessageBox.ButtonRole.ActionRole)
     quit_button = box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
