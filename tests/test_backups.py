@@ -21,6 +21,7 @@ from fupin_desktop.services.backups import (
     set_backup_folder,
 )
 from fupin_desktop.services.demo import generate_demo
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.backup import (
     BackupFile,
     backup_name,
@@ -31,7 +32,7 @@ from fupin_desktop.store.backup import (
     write_backup,
 )
 from fupin_desktop.store.db import Database, open_database
-from fupin_desktop.store.errors import DatabaseDamaged, DatabaseReadOnly
+from fupin_desktop.store.errors import BackupFailed, DatabaseDamaged, DatabaseReadOnly
 from fupin_desktop.store.models import Household, Intention, Person, Setting, Visit
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY
@@ -112,6 +113,7 @@ def test_restore_round_trip_brings_back_the_counts_and_keeps_the_current_file_as
 def test_a_configured_folder_is_used_and_listed_with_counts(database: Database, tmp_path: Path) -> None:
     fill(database, 30)
     usb = tmp_path / "U盘" / "扶贫备份"
+    usb.parent.mkdir()
     assert set_backup_folder(database, actor="测试员", folder=usb) == usb
     assert backup_folder(database) == usb
     back_up(database, now=NOW)
@@ -256,3 +258,24 @@ def test_logs_of_backup_restore_and_damage_hold_no_personal_data(
         assert id_number not in text
         assert len(name) < 2 or name not in text
         assert not phone or phone not in text
+
+
+def test_a_missing_usb_stick_is_a_clear_refusal_and_no_folder_is_made(database: Database, tmp_path: Path) -> None:
+    fill(database, 10)
+    unplugged = tmp_path / "media" / "U盘" / "扶贫备份"
+    set_backup_folder(database, actor="测试员", folder=unplugged)
+    with pytest.raises(BackupFailed) as refused:
+        back_up(database, now=NOW)
+    assert "U盘" in str(refused.value)
+    assert not (tmp_path / "media").exists()
+
+
+def test_a_folder_that_cannot_be_written_is_a_clear_refusal(database: Database, tmp_path: Path) -> None:
+    fill(database, 10)
+    not_a_folder = tmp_path / "备份.txt"
+    not_a_folder.write_text("a file where the folder should be", encoding="utf-8")
+    with pytest.raises(BackupFailed) as refused:
+        back_up(database, folder=not_a_folder, now=NOW)
+    assert "无法创建备份文件夹" in str(refused.value)
+    with pytest.raises(ServiceError):
+        set_backup_folder(database, actor="测试员", folder=not_a_folder)

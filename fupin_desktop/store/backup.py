@@ -211,10 +211,11 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
     ``VACUUM INTO``, and the copy is made again (up to three times) unless they agree.
     """
     _require_sqlite(source)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
+    try:  # only the folder itself: a USB stick that is not plugged in must not become a local folder
+        folder.mkdir(exist_ok=True)
     except OSError as error:
-        raise BackupFailed(f"无法创建备份文件夹“{folder}”：{error.strerror or error}") from error
+        why = f"“{folder.parent}”不存在" if isinstance(error, FileNotFoundError) else str(error.strerror or error)
+        raise BackupFailed(f"无法创建备份文件夹“{folder}”：{why}。若备份文件夹在U盘上，请检查U盘是否插好。") from error
     temporary = folder / f".{source.stem}-备份中-{uuid.uuid4().hex}.tmp"
     try:
         expected, revision = _vacuum_into(source, temporary)
@@ -248,10 +249,24 @@ def _vacuum_into(source: Path, temporary: Path) -> tuple[dict[str, int], str | N
             if before == after:
                 return after, _revision(connection)
         raise BackupFailed("备份期间数据库一直在被写入，三次都未能得到一致的副本，请稍后再试。")
-    except sqlite3.DatabaseError as error:
-        raise DatabaseDamaged(f"数据库文件“{source.name}”无法完整读出，备份未完成：{error}") from error
+    except sqlite3.Error as error:
+        raise _vacuum_error(source, temporary, error) from error
     finally:
         connection.close()
+
+
+def _vacuum_error(source: Path, temporary: Path, error: sqlite3.Error) -> StoreError:
+    """The source's damage, or the backup folder's trouble (full, not writable): two different messages."""
+    name = getattr(error, "sqlite_errorname", "")
+    if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
+        return DatabaseDamaged(f"数据库文件“{source.name}”无法完整读出，备份未完成：{error}")
+    if name == "SQLITE_FULL":
+        return BackupFailed(f"备份文件夹“{temporary.parent}”所在的磁盘已满，备份未完成。")
+    if name in ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_PERM", "SQLITE_IOERR"):
+        return BackupFailed(
+            f"无法写入备份文件夹“{temporary.parent}”（{error}），备份未完成。请检查U盘是否插好、是否可写。"
+        )
+    return BackupFailed(f"备份未完成：{error}")
 
 
 def list_backups(folder: Path, stem: str | None = None) -> list[BackupFile]:
