@@ -3,6 +3,8 @@ directly, the automatic backup, and the check of a big file after the first pain
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -14,8 +16,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import delete
 
 from fupin_desktop.services.backups import back_up
-from fupin_desktop.store.backup import list_backups
-from fupin_desktop.store.db import open_database
+from fupin_desktop.store.backup import check_database_file, list_backups
+from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly
 from fupin_desktop.store.models import Intention
 from fupin_desktop.store.uow import UnitOfWork
@@ -24,7 +26,7 @@ from fupin_desktop.ui.app import lock_database, open_damaged_for_window, open_fo
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.window_host import WindowHost, open_damaged
-from tests.test_backups import NOW, counts, damage, fill
+from tests.test_backups import NOW, counts, damage, fill, lose_visits
 
 
 @pytest.fixture
@@ -39,6 +41,14 @@ def host(tmp_path: Path, qtbot: QtBot) -> Iterator[WindowHost]:
     if window_host.window is not None:
         window_host.window.close()
     window_host.close()
+
+
+def settle(database: Database) -> None:
+    """Date the file's last change ten seconds back, as if it had been written a while before."""
+    past = time.time() - 10
+    for path in (database.path, database.path.with_name(database.path.name + "-wal")):
+        if path.exists():
+            os.utime(path, (past, past))
 
 
 def open_dialog(window: MainWindow, qtbot: QtBot) -> BackupDialog:
@@ -83,9 +93,7 @@ def test_restore_from_the_dialog_reopens_the_restored_file(
 ) -> None:
     before = counts(host.database)
     back_up(host.database, now=NOW)
-    with UnitOfWork(host.database, "测试员") as uow:
-        uow.session.execute(delete(Intention))
-        uow.commit()
+    lose_visits(host.database)
     old_window = host.open_window()
     old_window.show()
     dialog = open_dialog(old_window, qtbot)
@@ -122,6 +130,7 @@ def test_a_backup_opened_directly_is_marked_and_cannot_be_written(host: WindowHo
 
 
 def test_automatic_backups_in_the_background_and_on_close(host: WindowHost, qtbot: QtBot) -> None:
+    settle(host.database)
     window = MainWindow(host.database, auto_backup=True)
     qtbot.addWidget(window)
     assert window.backup_timer.isActive() and window.backup_timer.interval() == 3 * 3600 * 1000
@@ -131,9 +140,25 @@ def test_automatic_backups_in_the_background_and_on_close(host: WindowHost, qtbo
     first = list_backups(folder, "station")
     assert len(first) == 1
     qtbot.wait(1100)  # the next backup gets the next second in its name
+    window.back_up_in_background()  # nothing changed since: no new backup
+    assert window.backup_task is None
+    lose_visits(host.database)
     window.close()
     assert len(list(folder.glob("station-备份-*.db"))) == 1  # same day: thinned to the newest
-    assert list_backups(folder, "station")[0].made_at > first[0].made_at
+    [newest] = list_backups(folder, "station")
+    assert newest.made_at > first[0].made_at
+    assert check_database_file(newest.path).count("visit") == 0
+
+
+def test_closing_without_a_change_makes_no_new_backup(host: WindowHost, qtbot: QtBot) -> None:
+    settle(host.database)
+    made = back_up(host.database)
+    window = MainWindow(host.database, auto_backup=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.wait(1100)
+    window.close()
+    assert [b.path for b in list_backups(made.path.parent, "station")] == [made.path]
 
 
 def test_a_big_file_checked_after_first_paint_blocks_writes_when_damaged(tmp_path: Path, qtbot: QtBot) -> None:

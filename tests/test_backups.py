@@ -33,7 +33,7 @@ from fupin_desktop.store.backup import (
 )
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.errors import BackupFailed, DatabaseDamaged, DatabaseReadOnly
-from fupin_desktop.store.models import Household, Intention, Person, Setting, Visit
+from fupin_desktop.store.models import Household, Intention, Person, Setting, Visit, VisitChange
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY
 
@@ -51,6 +51,15 @@ def counts(database: Database) -> dict[str, int]:
             model.__tablename__: int(session.scalar(select(func.count()).select_from(model)) or 0)
             for model in (Household, Person, Visit, Intention)
         }
+
+
+def lose_visits(database: Database) -> None:
+    """A mistake after the backup: every visit deleted (and committed)."""
+    with UnitOfWork(database, "测试员") as uow:
+        uow.session.execute(delete(VisitChange))
+        uow.session.execute(delete(Visit))
+        uow.commit()
+    assert counts(database)["visit"] == 0
 
 
 def damage(path: Path, pages: int = 8) -> None:
@@ -86,11 +95,9 @@ def test_backup_is_checked_and_named_and_leaves_nothing_else(database: Database)
 def test_restore_round_trip_brings_back_the_counts_and_keeps_the_current_file_aside(database: Database) -> None:
     fill(database)
     before = counts(database)
+    assert before["visit"] > 0
     made = back_up(database, now=NOW)
-    with UnitOfWork(database, "测试员") as uow:  # a mistake after the backup: every intention deleted
-        uow.session.execute(delete(Intention))
-        uow.commit()
-    assert counts(database)["intention"] == 0
+    lose_visits(database)
     target = database.path
     database.dispose()
 
@@ -104,7 +111,7 @@ def test_restore_round_trip_brings_back_the_counts_and_keeps_the_current_file_as
     assert result.kept_aside == target.with_name("test.恢复前-20261122-183000.db")
     aside = open_database(result.kept_aside)
     try:
-        assert counts(aside)["intention"] == 0 and counts(aside)["person"] == before["person"]
+        assert counts(aside)["visit"] == 0 and counts(aside)["person"] == before["person"]
     finally:
         aside.dispose()
     assert check_database_file(made.path).sound  # the backup itself is untouched

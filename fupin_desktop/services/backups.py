@@ -99,6 +99,18 @@ def back_up(database: Database, *, folder: Path | None = None, now: datetime | N
     return BackupResult(made.path, made.size, check.count("household"), check.count("person"), seconds, removed)
 
 
+def backup_is_current(database: Database, folder: Path | None = None) -> bool:
+    """Whether the newest backup was made after the file last changed: the automatic backups skip
+    then (opening the window and only looking writes nothing). Seconds in the name are rounded down,
+    so a change in the same second as the backup counts as newer."""
+    newest = store.list_backups(folder if folder is not None else backup_folder(database), database.path.stem)
+    if not newest:
+        return False
+    files = [database.path, database.path.with_name(database.path.name + "-wal")]
+    changed = max(path.stat().st_mtime for path in files if path.exists())
+    return newest[0].made_at.timestamp() > changed
+
+
 def list_backup_entries(database: Database, folder: Path | None = None) -> list[BackupEntry]:
     """This database's backups in the folder, newest first, with their record counts."""
     target = folder if folder is not None else backup_folder(database)

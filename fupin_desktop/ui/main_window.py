@@ -102,7 +102,7 @@ class MainWindow(QMainWindow):
     def back_up_in_background(self) -> None:
         """The timer's backup: no dialog; the status bar says how it went."""
         database = self.context.database
-        if database.read_only or self.backup_task is not None:
+        if database.read_only or self.backup_task is not None or backups.backup_is_current(database):
             return
 
         def work(_control: TaskControl) -> backups.BackupResult:
@@ -125,11 +125,12 @@ class MainWindow(QMainWindow):
         self.backup_timer.stop()
         if self.backup_task is not None:
             self.backup_task.wait()
-        if self.auto_backup and not self.context.database.read_only:
+        database = self.context.database
+        if self.auto_backup and not database.read_only and not backups.backup_is_current(database):
             self.statusBar().showMessage("正在备份……")
             QApplication.processEvents()
             try:
-                backups.back_up(self.context.database)
+                backups.back_up(database)
             except messages.EXPECTED_ERRORS as error:
                 log.warning("关闭时的备份未完成：%s", error)
                 messages.show_error(self, error, "关闭时的备份未完成")
