@@ -74,3 +74,18 @@ def test_exit_codes_for_missing_foreign_and_damaged_files(tmp_path: Path) -> Non
     assert "已损坏" in damaged.stderr and "最新的完好备份" in damaged.stderr
     assert "Traceback" not in damaged.stderr
     assert len(list_backups(tmp_path / "备份", "station")) == 1
+
+
+def test_restore_onto_a_new_laptop_creates_the_database(tmp_path: Path) -> None:
+    """The disk died; the USB stick's backup becomes the database of a fresh data folder."""
+    db = tmp_path / "old" / "station.db"
+    db.parent.mkdir()
+    make_demo(db, 40)
+    usb = tmp_path / "usb"
+    assert run_cli("--db", str(db), "backup", "--out", str(usb)).returncode == 0
+    [backup] = list_backups(usb, "station")
+    fresh = tmp_path / "new-laptop" / "data" / "fupin.db"
+    restored = run_cli("--db", str(fresh), "restore", str(backup.path))
+    assert restored.returncode == 0, restored.stderr
+    assert "另存为" not in restored.stdout  # nothing was there to keep aside
+    assert check_database_file(fresh).counts["household"] == 40

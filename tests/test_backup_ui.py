@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import delete
 
@@ -59,12 +60,15 @@ def open_dialog(window: MainWindow, qtbot: QtBot) -> BackupDialog:
     return dialog
 
 
-def test_the_dialog_lists_backups_with_counts_and_backs_up_now(host: WindowHost, qtbot: QtBot) -> None:
+def test_the_dialog_lists_backups_with_counts_and_backs_up_now(
+    host: WindowHost, qtbot: QtBot, qtmodeltester: ModelTester
+) -> None:
     back_up(host.database, now=NOW - timedelta(days=1))
     window = host.open_window()
     qtbot.addWidget(window)
     dialog = open_dialog(window, qtbot)
     assert dialog.model.rowCount() == 1
+    qtmodeltester.check(dialog.model)
     assert dialog.model.record(0).households == 60
     assert "备份文件夹" in dialog.folder_label.text() and "备份" in dialog.folder_label.text()
 

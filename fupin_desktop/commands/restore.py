@@ -31,10 +31,16 @@ def run(args: argparse.Namespace) -> int:
     target = Path(args.db if args.db is not None else default_database_path())
     if not args.file.is_file():
         return fail(f"错误：找不到备份文件“{args.file}”。", 2)
+    try:  # a new laptop after a dead disk: the data folder may not exist yet
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return fail(f"错误：无法创建文件夹“{target.parent}”：{error.strerror or error}", 2)
     # The window's lock file: a database open in a window is never replaced under it.
     lock = QLockFile(str(target.with_name(target.name + ".lock")))
     lock.setStaleLockTime(0)
     if not lock.tryLock(0):
+        if lock.error() != QLockFile.LockError.LockFailedError:
+            return fail(f"错误：无法在“{target.parent}”中建立锁文件，请检查该文件夹是否可写。", 2)
         return fail(
             f"错误：数据库文件“{target}”正在程序窗口中打开，请先关闭窗口再恢复（或在窗口的“备份与恢复”中恢复）。"
         )
