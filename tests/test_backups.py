@@ -79,8 +79,9 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def test_backup_is_checked_and_named_and_leaves_nothing_else(database: Database) -> None:
+def test_backup_is_checked_and_named_and_leaves_nothing_else(database: Database, tmp_path: Path) -> None:
     fill(database)
+    set_backup_folder(database, actor="测试员", folder=tmp_path / "备份")  # an audit entry to end on
     result = back_up(database, now=NOW)
     folder = database.path.parent / "备份"
     assert result.path == folder / backup_name("test", NOW)
@@ -90,6 +91,7 @@ def test_backup_is_checked_and_named_and_leaves_nothing_else(database: Database)
     assert check.sound and check.revision == "0001_initial"
     source = check_database_file(database.path)
     assert check.counts == source.counts
+    assert check.audit_head is not None and check.audit_head == source.audit_head
 
 
 def test_restore_round_trip_brings_back_the_counts_and_keeps_the_current_file_aside(database: Database) -> None:

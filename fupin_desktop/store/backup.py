@@ -46,6 +46,8 @@ class FileCheck:
     revision: str | None
     counts: dict[str, int] = field(default_factory=dict)
     quick: bool = False
+    # The newest audit entry (by insertion): a backup must end its history where the source did.
+    audit_head: str | None = None
 
     @property
     def sound(self) -> bool:
@@ -145,6 +147,13 @@ def _counts(connection: sqlite3.Connection) -> dict[str, int]:
     }
 
 
+def _audit_head(connection: sqlite3.Connection) -> str | None:
+    if "audit_entry" not in _tables(connection):
+        return None
+    row = connection.execute("SELECT id FROM audit_entry ORDER BY rowid DESC LIMIT 1").fetchone()
+    return None if row is None else (row[0].hex() if isinstance(row[0], bytes) else str(row[0]))
+
+
 def _revision(connection: sqlite3.Connection) -> str | None:
     if "alembic_version" not in _tables(connection):
         return None
@@ -174,9 +183,10 @@ def check_database_file(path: Path, *, quick: bool = False) -> FileCheck:
             foreign_keys = len(connection.execute("PRAGMA foreign_key_check").fetchall())
             revision = _revision(connection)
             counts = {} if quick else _counts(connection)
+            head = None if quick else _audit_head(connection)
         except sqlite3.DatabaseError as error:
             return FileCheck(path, (str(error),), 0, None, {}, quick)
-        return FileCheck(path, (), foreign_keys, revision, counts, quick)
+        return FileCheck(path, (), foreign_keys, revision, counts, quick, head)
     finally:
         connection.close()
 
@@ -218,7 +228,7 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
         raise BackupFailed(f"无法创建备份文件夹“{folder}”：{why}。若备份文件夹在U盘上，请检查U盘是否插好。") from error
     temporary = folder / f".{source.stem}-备份中-{uuid.uuid4().hex}.tmp"
     try:
-        expected, revision = _vacuum_into(source, temporary)
+        expected, head, revision = _vacuum_into(source, temporary)
         check = check_database_file(temporary)
         if not check.sound:
             raise BackupFailed(f"备份未通过检查，已删除：{check.describe()}")
@@ -227,6 +237,8 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
         if check.counts != expected:
             differing = sorted(t for t in expected.keys() | check.counts.keys() if expected.get(t) != check.count(t))
             raise BackupFailed(f"备份的记录数与原文件不一致（{'、'.join(differing)}），已删除。")
+        if check.audit_head != head:
+            raise BackupFailed("备份的修改记录与原文件结束于不同的一条，已删除。")
         _fsync(temporary)
         target = folder / backup_name(source.stem, made_at)
         os.replace(temporary, target)
@@ -235,19 +247,22 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
         raise BackupFailed(f"无法写入备份文件夹“{folder}”：{error.strerror or error}") from error
     finally:
         temporary.unlink(missing_ok=True)
-    return BackupFile(target, source.stem, made_at), FileCheck(target, (), 0, check.revision, check.counts)
+    return BackupFile(target, source.stem, made_at), FileCheck(
+        target, (), 0, check.revision, check.counts, False, check.audit_head
+    )
 
 
-def _vacuum_into(source: Path, temporary: Path) -> tuple[dict[str, int], str | None]:
+def _vacuum_into(source: Path, temporary: Path) -> tuple[dict[str, int], str | None, str | None]:
+    """The copy, and the source's counts and audit head as they were when it was taken."""
     connection = _read_only(source)
     try:
         for _attempt in range(3):
             temporary.unlink(missing_ok=True)
-            before = _counts(connection)
+            before = (_counts(connection), _audit_head(connection))
             connection.execute("VACUUM INTO ?", (str(temporary),))
-            after = _counts(connection)
+            after = (_counts(connection), _audit_head(connection))
             if before == after:
-                return after, _revision(connection)
+                return after[0], after[1], _revision(connection)
         raise BackupFailed("备份期间数据库一直在被写入，三次都未能得到一致的副本，请稍后再试。")
     except sqlite3.Error as error:
         raise _vacuum_error(source, temporary, error) from error
