@@ -238,3 +238,21 @@ def test_opening_a_damaged_file_offers_its_newest_backup(tmp_path: Path, qtbot: 
     finally:
         restored.dispose()
         lock.unlock()
+
+
+def test_a_failed_restore_reopens_the_current_file_untouched(host: WindowHost, qtbot: QtBot) -> None:
+    settle(host.database)
+    made = back_up(host.database, now=NOW)
+    before = counts(host.database)
+    old_window = host.open_window()
+    old_window.show()
+    damage(made.path, pages=2)
+
+    host.restore(made.path)
+
+    assert host.window is not None and host.window is not old_window
+    qtbot.addWidget(host.window)
+    assert not host.database.read_only and counts(host.database) == before
+    assert host.notice is not None and "恢复未完成" in host.notice.windowTitle()
+    assert "已损坏" in host.notice.text()
+    assert list(host.database.path.parent.glob("station.恢复前-*")) == []
