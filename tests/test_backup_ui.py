@@ -165,7 +165,9 @@ def test_closing_without_a_change_makes_no_new_backup(host: WindowHost, qtbot: Q
     assert [b.path for b in list_backups(made.path.parent, "station")] == [made.path]
 
 
-def test_a_big_file_checked_after_first_paint_blocks_writes_when_damaged(tmp_path: Path, qtbot: QtBot) -> None:
+def test_a_big_file_checked_after_first_paint_blocks_writes_when_damaged(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "county.db"
     database = open_database(path)
     fill(database, 150)
@@ -184,8 +186,18 @@ def test_a_big_file_checked_after_first_paint_blocks_writes_when_damaged(tmp_pat
         assert not window.backup_timer.isActive()
         with pytest.raises(DatabaseReadOnly), UnitOfWork(database, "测试员") as uow:
             uow.session.execute(delete(Intention))
-        window.close()
+        dialog = open_dialog(window, qtbot)  # the way out: its newest backup
+        assert not dialog.backup_button.isEnabled() and dialog.restore_button.isEnabled()
+        monkeypatch.setattr(messages, "confirm", lambda *_args: True)
+        dialog.restore_button.click()
+        qtbot.waitUntil(lambda: host.window is not window, timeout=20_000)
+        assert host.window is not None
+        qtbot.addWidget(host.window)
+        assert not host.database.read_only and "已损坏" not in host.window.windowTitle()
+        assert counts(host.database)["household"] == 150
     finally:
+        if host.window is not None:
+            host.window.close()
         host.close()
 
 

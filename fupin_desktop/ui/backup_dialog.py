@@ -96,9 +96,9 @@ class BackupDialog(QDialog):
         self.restore_button.clicked.connect(lambda: self.restore_selected())
         close = QPushButton("关闭")
         close.clicked.connect(self.reject)
+        # A damaged file may still be replaced by a backup; a backup opened directly may not.
         if database.read_only:
             self.backup_button.setEnabled(False)
-            self.restore_button.setEnabled(False)
             change.setEnabled(False)
             default.setEnabled(False)
             self.status.setText(database.read_only_reason or "")
@@ -130,7 +130,7 @@ class BackupDialog(QDialog):
             self.table.selectRow(0)
         elif not self.context.database.read_only:
             self.status.setText("还没有备份。")
-        self.restore_button.setEnabled(bool(entries) and not self.context.database.read_only)
+        self.restore_button.setEnabled(bool(entries) and not self.context.database.is_backup)
 
     def change_folder(self, folder: Path | None = None, *, reset: bool = False) -> None:
         if not reset and folder is None:
@@ -182,7 +182,7 @@ class BackupDialog(QDialog):
 
     def restore_selected(self) -> None:
         entry = self.selected()
-        if entry is None or self.context.database.read_only:
+        if entry is None or self.context.database.is_backup:
             return
         question = (
             f"用 {entry.made_at:%Y-%m-%d %H:%M} 的备份（{_count(entry.households)}户、{_count(entry.people)}人）"
