@@ -162,22 +162,27 @@ def test_thinning_keeps_anki_scheme_and_touches_only_our_files(tmp_path: Path) -
     removed = thin_backups(folder, "fupin")
 
     kept = list_backups(folder, "fupin")
-    assert len(kept) == 12 + 10 + 9
+    assert len(kept) == 8 + 12 + 10 + 9
     assert len(removed) == 400 * 8 - len(kept) + 1
     assert not cut_off.exists() and running.exists()
     newest = start + timedelta(hours=3 * (400 * 8 - 1))
-    assert kept[0].made_at == newest
-    assert len({b.made_at.date() for b in kept[:12]}) == 12  # one per day for the last 12 days
+    assert [b.made_at for b in kept[:8]] == [newest - timedelta(hours=3 * i) for i in range(8)]  # the last day
+    daily = kept[8:20]
+    assert len({b.made_at.date() for b in daily}) == 12  # then one per day for 12 days
+    assert all(b.made_at.date() < kept[7].made_at.date() for b in daily)
     assert (newest - kept[-1].made_at).days > 250  # months reach far back
     for name in strangers:
         assert (folder / name).read_bytes() == b"keep me"
 
 
-def test_thinning_a_fresh_history_keeps_the_newest_of_each_day() -> None:
-    backups = [BackupFile(Path(f"{h}.db"), "fupin", NOW - timedelta(hours=h)) for h in range(0, 48, 3)]
+def test_thinning_a_fresh_history_keeps_the_last_day_and_then_one_a_day() -> None:
+    backups = [BackupFile(Path(f"{h}.db"), "fupin", NOW - timedelta(hours=h)) for h in range(0, 72, 3)]
     keep = backups_to_keep(backups)
-    assert Path("0.db") in keep
-    assert len(keep) == len({b.made_at.date() for b in backups})
+    assert {Path(f"{h}.db") for h in range(0, 24, 3)} <= keep  # everything of the last day
+    older = [b for b in backups if b.path not in keep]
+    kept_older = [b for b in backups if b.path in keep and NOW - b.made_at >= timedelta(days=1)]
+    assert older  # the same day twice is not kept twice
+    assert len({b.made_at.date() for b in kept_older}) == len(kept_older)
 
 
 def test_a_damaged_file_is_refused_for_writing_with_the_newest_sound_backup(database: Database) -> None:

@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "backup",
         help="备份数据库：写入临时文件、检查完好后才改为备份文件名，并按保留规则删除旧备份",
         description="退出码：0 已备份；1 未备份（数据库已损坏、是备份文件或备份未通过检查）；2 找不到数据库文件。"
-        "保留规则：最近12天每天一个、10周每周一个、9个月每月一个；只删除本程序备份文件名格式的文件。",
+        "保留规则：最近一天内最新的8个，此前12天每天一个、10周每周一个、9个月每月一个；"
+        "只删除本程序备份文件名格式的文件。",
     )
     parser.add_argument(
         "--out",

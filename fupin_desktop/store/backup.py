@@ -15,7 +15,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -30,7 +30,10 @@ _BACKUP_NAME = re.compile(r"^(?P<stem>.+)-备份-(?P<stamp>\d{8}-\d{6})\.db$")
 _TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)-备份中-[0-9a-f]{32}\.tmp$")
 _STALE_TEMPORARY_SECONDS = 24 * 3600
 _SQLITE_HEADER = b"SQLite format 3\x00"
-# Anki's scheme: the newest backup of each of the last 12 days with one, then of 10 weeks, then of 9 months.
+# Anki's scheme: the newest backup of each of the last 12 days with one, then of 10 weeks, then of 9 months;
+# before those, the 8 newest made within a day of the newest, so that this morning's state survives a
+# mistake made in the afternoon and backed up in the evening.
+KEEP_RECENT = 8
 KEEP_DAILY = 12
 KEEP_WEEKLY = 10
 KEEP_MONTHLY = 9
@@ -299,22 +302,28 @@ def list_backups(folder: Path, stem: str | None = None) -> list[BackupFile]:
 def backups_to_keep(
     backups: Iterable[BackupFile],
     *,
+    recent: int = KEEP_RECENT,
     daily: int = KEEP_DAILY,
     weekly: int = KEEP_WEEKLY,
     monthly: int = KEEP_MONTHLY,
 ) -> set[Path]:
-    """Anki's thinning: walking from the newest, keep a backup if it is the first of a day not yet
-    kept (for ``daily`` days), else the first of a week not yet kept (``weekly``), else of a month."""
+    """Walking from the newest: keep it if it is one of the ``recent`` newest made within a day of
+    the newest backup; else (Anki's thinning) if it is the first of a day not yet kept (for ``daily``
+    days), else the first of a week not yet kept (``weekly``), else of a month (``monthly``)."""
     days: set[date] = set()
     weeks: set[tuple[int, int]] = set()
     months: set[tuple[int, int]] = set()
-    left = {"daily": daily, "weekly": weekly, "monthly": monthly}
+    left = {"recent": recent, "daily": daily, "weekly": weekly, "monthly": monthly}
     keep: set[Path] = set()
-    for backup in sorted(backups, key=lambda b: b.made_at, reverse=True):
+    ordered = sorted(backups, key=lambda b: b.made_at, reverse=True)
+    a_day_before_newest = ordered[0].made_at - timedelta(days=1) if ordered else datetime.min
+    for backup in ordered:
         day = backup.made_at.date()
         year, week_number, _weekday = day.isocalendar()
         week, month = (year, week_number), (day.year, day.month)
-        if day not in days and left["daily"] > 0:
+        if backup.made_at > a_day_before_newest and left["recent"] > 0:
+            left["recent"] -= 1
+        elif day not in days and left["daily"] > 0:
             left["daily"] -= 1
         elif week not in weeks and left["weekly"] > 0:
             left["weekly"] -= 1

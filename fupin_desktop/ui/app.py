@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
 from fupin_desktop import __version__
 from fupin_desktop.assets import icon_path, resource_path
@@ -201,6 +202,17 @@ def ask_station_profile(database: Database) -> bool:
     return dialog.exec() == ProfileDialog.DialogCode.Accepted
 
 
+def damaged_on_first_screen(database: Database, error: BaseException) -> DatabaseDamaged | None:
+    """Why the window could not read its first screen, if the reason is damage to the file."""
+    from fupin_desktop.store.backup import check_database_file, damage_message
+
+    if not isinstance(error, SQLAlchemyDatabaseError) or database.is_backup:
+        return None
+    log.warning("读取数据库出错（%s），检查文件", type(error.orig).__name__)
+    check = check_database_file(database.path, quick=True)
+    return None if check.sound else DatabaseDamaged(damage_message(check))
+
+
 def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
@@ -231,13 +243,26 @@ def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
             return 0
         try:
             window = host.open_window()
-        except Exception:
-            # A bug before the window exists: show the crash dialog alone, quit when it closes.
-            reporter.report(*sys.exc_info())  # type: ignore[arg-type]
-            if reporter.dialog is not None:
-                reporter.dialog.finished.connect(app.quit)
-                app.exec()
-            return 1
+        except Exception as error:
+            damaged = damaged_on_first_screen(host.database, error)
+            if damaged is None:
+                # A bug before the window exists: show the crash dialog alone, quit when it closes.
+                reporter.report(*sys.exc_info())  # type: ignore[arg-type]
+                if reporter.dialog is not None:
+                    reporter.dialog.finished.connect(app.quit)
+                    app.exec()
+                return 1
+            # A big file, not checked yet, whose first screen met its damage: the same offer as on opening.
+            host.close()
+            opened = open_damaged_for_window(path, damaged)
+            if opened is None:
+                return 1
+            host = WindowHost(*opened, log_path, auto_backup=not measure_startup, checked=True)
+            try:
+                window = host.open_window()
+            except SQLAlchemyDatabaseError:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, f"数据库文件损坏严重，无法打开查看。\n\n{damaged}")
+                return 1
         if measure_startup:
             probe = FirstPaintProbe(window)
             probe.painted.connect(lambda seconds: print(f"从进程启动到主窗口首次绘制：{seconds:.2f} 秒", flush=True))

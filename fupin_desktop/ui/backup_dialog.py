@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from fupin_desktop.services import backups
 from fupin_desktop.services.backups import BackupEntry, BackupResult
-from fupin_desktop.store.backup import KEEP_DAILY, KEEP_MONTHLY, KEEP_WEEKLY
+from fupin_desktop.store.backup import KEEP_DAILY, KEEP_MONTHLY, KEEP_RECENT, KEEP_WEEKLY
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.roster_models import Column, ListTableModel
@@ -72,7 +72,7 @@ class BackupDialog(QDialog):
             folder_row.addWidget(button)
         rules = QLabel(
             f"关闭窗口时和使用中每{backups.AUTOMATIC_INTERVAL_HOURS}小时自动备份一次。每个备份都先写入临时文件，"
-            "检查完好、记录数与数据库一致后才改为备份文件名。保留最近"
+            f"检查完好、记录数与数据库一致后才改为备份文件名。保留最近一天内最新的{KEEP_RECENT}个，此前"
             f"{KEEP_DAILY}天每天一个、{KEEP_WEEKLY}周每周一个、{KEEP_MONTHLY}个月每月一个，"
             "只删除本程序备份文件名格式的文件。可把备份文件夹设在U盘上。"
         )
