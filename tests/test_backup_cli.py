@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile
@@ -66,6 +67,16 @@ def test_exit_codes_for_missing_foreign_and_damaged_files(tmp_path: Path) -> Non
     foreign.write_bytes(b"PK\x03\x04 not a database")
     not_db = run_cli("--db", str(db), "restore", str(foreign))
     assert not_db.returncode == 2 and "不是本程序的数据库文件" in not_db.stderr
+
+    other = tmp_path / "其他程序.db"  # a SQLite file, but not one of ours
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE t (x)")
+    connection.commit()
+    connection.close()
+    before = digest(db)
+    not_ours = run_cli("--db", str(db), "restore", str(other))
+    assert not_ours.returncode == 2 and "不是本程序的数据库" in not_ours.stderr
+    assert digest(db) == before
 
     assert run_cli("--db", str(db), "backup").returncode == 0
     damage(db)

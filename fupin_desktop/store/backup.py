@@ -370,6 +370,8 @@ def restore_file(backup: Path, target: Path, *, at: datetime) -> RestoreOutcome:
     check = check_database_file(backup)
     if not check.sound:
         raise DatabaseDamaged(f"备份不能用于恢复：{check.describe()}")
+    if check.revision is None:
+        raise NotADatabase(f"文件“{backup.name}”是SQLite数据库，但不是本程序的数据库或其备份，不能用于恢复。")
     if not known_revision(check.revision):
         raise DatabaseTooNew(f"备份由更新版本的程序写入（结构版本 {check.revision}），请先升级程序再恢复。")
     temporary = target.with_name(f".{target.name}.恢复中-{uuid.uuid4().hex}")
