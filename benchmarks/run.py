@@ -204,7 +204,13 @@ def bench_import(db: Path) -> list[Measure]:
     return run_import(db)
 
 
-EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window, bench_import, bench_seal]
+def bench_backup(db: Path) -> list[Measure]:
+    from bench_backup import bench_backup as run_backup  # benchmarks/bench_backup.py
+
+    return run_backup(db)
+
+
+EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window, bench_import, bench_seal, bench_backup]
 
 
 def machine() -> dict[str, object]:

@@ -168,6 +168,25 @@ def seal_and_verify(test: SelfTest) -> str:
     return f"封存“{sheet}”，{len(files)}个文件校验一致"
 
 
+def back_up_and_check(test: SelfTest) -> str:
+    """``backup --out DIR`` through the command line, then the backup checked on its own."""
+    from fupin_desktop.cli import main
+    from fupin_desktop.store.backup import check_database_file, list_backups
+
+    assert test.database is not None
+    folder = test.work_dir / "备份"
+    code = main(["--db", str(test.database.path), "backup", "--out", str(folder)])
+    if code != 0:
+        raise AssertionError(f"备份失败，退出码 {code}")
+    made = list_backups(folder, test.database.path.stem)
+    if len(made) != 1:
+        raise AssertionError(f"备份文件夹中应有一个备份，实际：{[b.path.name for b in made]}")
+    check = check_database_file(made[0].path)
+    if not check.sound or check.count("household") != DEMO_HOUSEHOLDS:
+        raise AssertionError(f"备份未通过检查：{check.describe()}")
+    return f"{made[0].path.name}，{check.count('household')}户，完好"
+
+
 def check_log_written(test: SelfTest) -> str:
     log.info("自检：日志可写")
     for handler in logging.getLogger().handlers:
@@ -186,6 +205,7 @@ STEPS: list[Step] = [
     Step("打开主窗口并等待首次绘制", open_main_window),
     Step("关于对话框", open_about_dialog),
     Step("封存一张小表并校验", seal_and_verify),
+    Step("备份并检查备份", back_up_and_check),
     Step("日志写入", check_log_written),
 ]
 

@@ -33,6 +33,7 @@ def test_cancel_stops_the_work_and_reports_no_result(qtbot: QtBot) -> None:
         return 1
 
     task = run_task(None, "测试", work, results.append, errors.append)
+    assert task.dialog is not None
     button = task.dialog.findChild(QPushButton)
     assert button is not None and button.text() == "取消"
     button.click()

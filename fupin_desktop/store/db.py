@@ -9,6 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
@@ -17,10 +18,18 @@ from alembic.script import ScriptDirectory
 from platformdirs import user_data_path
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from fupin_desktop.assets import migrations_path
-from fupin_desktop.store.errors import DatabaseLocked, DatabaseTooNew, NotADatabase, StoreError
+from fupin_desktop.store import backup as backups
+from fupin_desktop.store.errors import (
+    DatabaseDamaged,
+    DatabaseLocked,
+    DatabaseReadOnly,
+    DatabaseTooNew,
+    NotADatabase,
+    StoreError,
+)
 
 APP_NAME = "fupin-desktop"
 MIGRATIONS_DIR = migrations_path()
@@ -33,24 +42,60 @@ def default_database_path() -> Path:
 
 @dataclass
 class Database:
-    """An open database file: its engine and a session factory."""
+    """An open database file: its engine and a session factory.
+
+    ``read_only_reason`` says why nothing may be written (a backup opened directly, a damaged file);
+    while it is set every ORM write is refused with it as a DatabaseReadOnly error.
+    """
 
     path: Path
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_only_reason: str | None = None
+    is_backup: bool = False
 
     def dispose(self) -> None:
         self.engine.dispose()
 
+    @property
+    def read_only(self) -> bool:
+        return self.read_only_reason is not None
 
-def _sqlite_engine(path: Path) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", future=True)
+    def block_writes(self, reason: str) -> None:
+        """From now on refuse every write (the quick check in the background found damage)."""
+        self.read_only_reason = reason
+
+    def refuse_writes(self) -> None:
+        if self.read_only_reason is not None:
+            raise DatabaseReadOnly(self.read_only_reason)
+
+
+def _guard_writes(database: Database) -> None:
+    def before_flush(_session: Session, _context: object, _instances: object) -> None:
+        database.refuse_writes()
+
+    def do_orm_execute(state: ORMExecuteState) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            database.refuse_writes()
+
+    event.listen(database.session_factory, "before_flush", before_flush)
+    event.listen(database.session_factory, "do_orm_execute", do_orm_execute)
+
+
+def _sqlite_engine(path: Path, read_only: bool = False) -> Engine:
+    if read_only:  # mode=ro: not even the journal mode of a backup file changes
+        engine = create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true", future=True)
+    else:
+        engine = create_engine(f"sqlite:///{path}", future=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA busy_timeout = 5000")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
         # 32 MB of page cache (the default is 2 MB): a village import touches every index of the
@@ -123,19 +168,66 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
     return backup
 
 
-def open_database(path: Path | str | None = None, *, apply_migrations: bool = True) -> Database:
-    """Open (creating if needed) the database file and bring its schema up to date."""
+def open_database(
+    path: Path | str | None = None,
+    *,
+    apply_migrations: bool = True,
+    read_only: bool | None = None,
+    check_on_open: bool = True,
+) -> Database:
+    """Open (creating if needed) the database file and bring its schema up to date.
+
+    ``check_on_open`` runs SQLite's quick check first: a damaged file is refused (DatabaseDamaged,
+    naming the newest sound backup), or, opened ``read_only``, comes with its writes blocked.
+    A backup (our backup name, or a file in a 备份 folder) is opened read-only unless told otherwise.
+    """
     db_path = Path(path) if path is not None else default_database_path()
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise StoreError(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from error
+    is_backup = backups.looks_like_backup(db_path)
+    read_only = is_backup if read_only is None else read_only
+    if not read_only:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from error
+    elif not db_path.is_file():
+        raise StoreError(f"找不到数据库文件“{db_path}”。")
     _check_is_sqlite(db_path)
-    engine = _sqlite_engine(db_path)
+    reason = (
+        "这是一个备份文件，只能查看。要用它恢复数据，请打开原数据库，在“设置 → 备份与恢复”中选择它恢复。"
+        if is_backup
+        else None
+    )
+    if check_on_open and db_path.exists() and db_path.stat().st_size > 0:
+        check = backups.check_database_file(db_path, quick=True)
+        if not check.sound:
+            if not read_only:
+                raise DatabaseDamaged(backups.damage_message(check))
+            reason = backups.damage_message(check)
+    elif read_only:
+        reason = reason or "数据库以只读方式打开。"
+    engine = _sqlite_engine(db_path, read_only)
     try:
-        if apply_migrations:
+        if read_only:
+            _refuse_outdated(engine)
+        elif apply_migrations:
             migrate(engine, db_path)
     except BaseException:
         engine.dispose()
         raise
-    return Database(db_path, engine, sessionmaker(engine, expire_on_commit=False))
+    database = Database(db_path, engine, sessionmaker(engine, expire_on_commit=False), reason, is_backup)
+    _guard_writes(database)
+    return database
+
+
+def _refuse_outdated(engine: Engine) -> None:
+    """A read-only file cannot be migrated: it must already be at this program's revision."""
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except DatabaseError as error:
+        raise NotADatabase(f"数据库文件已损坏或不是本程序的数据库：{error.orig}") from error
+    if current != head:
+        raise DatabaseReadOnly(
+            f"此文件的结构版本（{current or '空'}）与本程序（{head}）不同，只读打开时无法升级；请先恢复它，再打开。"
+        )

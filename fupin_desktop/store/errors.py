@@ -15,3 +15,15 @@ class DatabaseLocked(StoreError):
 
 class NotADatabase(StoreError):
     """The file is not a SQLite database of ours."""
+
+
+class DatabaseDamaged(StoreError):
+    """The file's integrity check failed: it must not be written to."""
+
+
+class DatabaseReadOnly(StoreError):
+    """The file is open for reading only (a backup opened directly, or a damaged file)."""
+
+
+class BackupFailed(StoreError):
+    """A backup could not be written or did not check out; nothing of our backup name was left behind."""

@@ -11,13 +11,14 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
+from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
 from fupin_desktop import __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
 from fupin_desktop.startup_clock import seconds_since_process_start
 from fupin_desktop.store.db import Database, default_database_path, open_database
-from fupin_desktop.store.errors import DatabaseLocked, StoreError
+from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, StoreError
 from fupin_desktop.ui.messages import describe
 
 APP_NAME = "fupin-desktop"  # folders, QSettings, the .desktop file
@@ -161,13 +162,28 @@ def lock_database(path: Path) -> QLockFile:
     raise DatabaseLocked(f"无法在“{path.parent}”中建立锁文件，请检查该文件夹是否可写。")
 
 
-def open_for_window(db_path: Path | None) -> tuple[Database, QLockFile]:
+def open_for_window(db_path: Path | None, *, check_on_open: bool = True) -> tuple[Database, QLockFile]:
     """Lock, then open the database; the lock is released if opening fails."""
     path = Path(db_path) if db_path is not None else default_database_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
-        return open_database(path), lock
+        return open_database(path, check_on_open=check_on_open), lock
+    except BaseException:
+        lock.unlock()
+        raise
+
+
+def open_damaged_for_window(path: Path, error: DatabaseDamaged) -> tuple[Database, QLockFile] | None:
+    """A damaged file: offer its newest sound backup or a read-only look; None when the user quits."""
+    from fupin_desktop.ui.window_host import open_damaged, recover_damaged
+
+    choice = recover_damaged(path, error)
+    if choice is None:
+        return None
+    lock = lock_database(path)
+    try:
+        return open_damaged(path, restore=choice), lock
     except BaseException:
         lock.unlock()
         raise
@@ -186,37 +202,74 @@ def ask_station_profile(database: Database) -> bool:
     return dialog.exec() == ProfileDialog.DialogCode.Accepted
 
 
+def damaged_on_first_screen(database: Database, error: BaseException) -> DatabaseDamaged | None:
+    """Why the window could not read its first screen, if the reason is damage to the file."""
+    from fupin_desktop.store.backup import check_database_file, damage_message
+
+    if not isinstance(error, SQLAlchemyDatabaseError) or database.is_backup:
+        return None
+    log.warning("读取数据库出错（%s），检查文件", type(error.orig).__name__)
+    check = check_database_file(database.path, quick=True)
+    return None if check.sound else DatabaseDamaged(damage_message(check))
+
+
 def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
+    from fupin_desktop.ui.window_host import WindowHost, check_before_open, schedule_after_first_paint
 
     log_path = bootstrap()
     app = make_application()
     reporter = install_excepthook(log_path)
+    path = Path(db_path) if db_path is not None else default_database_path()
+    checked = check_before_open(path)
     try:
-        database, lock = open_for_window(db_path)
+        try:
+            database, lock = open_for_window(path, check_on_open=checked)
+        except DatabaseDamaged as error:
+            log.warning("数据库文件已损坏")
+            opened = open_damaged_for_window(path, error)
+            if opened is None:
+                return 1
+            database, lock = opened
+            checked = True
     except (StoreError, OSError) as error:
         log.warning("无法打开数据库：%s", error)
         QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
         return 1
+    host = WindowHost(database, lock, log_path, auto_backup=not measure_startup, checked=checked)
     try:
-        if not measure_startup and not ask_station_profile(database):
+        if not measure_startup and not database.read_only and not ask_station_profile(database):
             return 0
         try:
-            window = create_main_window(database, log_path)
-        except Exception:
-            # A bug before the window exists: show the crash dialog alone, quit when it closes.
-            reporter.report(*sys.exc_info())  # type: ignore[arg-type]
-            if reporter.dialog is not None:
-                reporter.dialog.finished.connect(app.quit)
-                app.exec()
-            return 1
+            window = host.open_window()
+        except Exception as error:
+            damaged = damaged_on_first_screen(host.database, error)
+            if damaged is None:
+                # A bug before the window exists: show the crash dialog alone, quit when it closes.
+                reporter.report(*sys.exc_info())  # type: ignore[arg-type]
+                if reporter.dialog is not None:
+                    reporter.dialog.finished.connect(app.quit)
+                    app.exec()
+                return 1
+            # A big file, not checked yet, whose first screen met its damage: the same offer as on opening.
+            host.close()
+            opened = open_damaged_for_window(path, damaged)
+            if opened is None:
+                return 1
+            host = WindowHost(*opened, log_path, auto_backup=not measure_startup, checked=True)
+            try:
+                window = host.open_window()
+            except SQLAlchemyDatabaseError:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, f"数据库文件损坏严重，无法打开查看。\n\n{damaged}")
+                return 1
         if measure_startup:
             probe = FirstPaintProbe(window)
             probe.painted.connect(lambda seconds: print(f"从进程启动到主窗口首次绘制：{seconds:.2f} 秒", flush=True))
             probe.painted.connect(lambda _seconds: QTimer.singleShot(0, app.quit))
+        else:
+            FirstPaintProbe(window).painted.connect(lambda _seconds: schedule_after_first_paint(host))
         window.show()
         return app.exec()
     finally:
-        database.dispose()
-        lock.unlock()
+        host.close()

@@ -1,22 +1,46 @@
-"""The main window: one tab per page (ui/pages.py), the status bar with operator, file and counts."""
+"""The main window: one tab per page (ui/pages.py), the status bar with operator, file and counts;
+备份与恢复 in the 设置 menu, with an automatic backup on close and every few hours."""
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
+import logging
+from pathlib import Path
 
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
+
+from fupin_desktop.services import backups
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
+from fupin_desktop.ui import messages
+from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.pages import PAGES
 from fupin_desktop.ui.profile_dialog import ProfileDialog
+from fupin_desktop.ui.tasks import Task, TaskControl, run_task
+
+log = logging.getLogger(__name__)
+
+
+def window_title(database: Database) -> str:
+    if database.is_backup:
+        mark = " [备份 · 只读]"
+    elif database.read_only:
+        mark = " [已损坏 · 只读]"
+    else:
+        mark = ""
+    return f"扶贫就业信息采集 — {database.path.name}{mark}"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, database: Database) -> None:
+    # The user chose a backup to restore: the window host closes this window and restores it.
+    restore_requested = Signal(Path)
+
+    def __init__(self, database: Database, *, auto_backup: bool = False) -> None:
         super().__init__()
         self.context = AppContext(database, self)
-        self.setWindowTitle(f"扶贫就业信息采集 — {database.path.name}")
+        self.refresh_title()
         self.resize(1280, 800)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -27,7 +51,19 @@ class MainWindow(QMainWindow):
         self.profile_action = QAction("本站信息…", self)
         self.profile_action.triggered.connect(self.edit_profile)
         settings_menu.addAction(self.profile_action)
+        self.backup_action = QAction("备份与恢复(&B)…", self)
+        self.backup_action.triggered.connect(self.open_backups)
+        settings_menu.addAction(self.backup_action)
         self.profile_dialog: ProfileDialog | None = None
+        self.backup_dialog: BackupDialog | None = None
+        # Automatic backups (the program's own window only; tests switch them on where they test them).
+        self.auto_backup = auto_backup
+        self.backup_task: Task[backups.BackupResult] | None = None
+        self.backup_timer = QTimer(self)
+        self.backup_timer.setInterval(backups.AUTOMATIC_INTERVAL_HOURS * 3600 * 1000)
+        self.backup_timer.timeout.connect(self.back_up_in_background)
+        if auto_backup:
+            self.backup_timer.start()
         self.operator_label = QLabel()
         self.file_label = QLabel()
         self.counts_label = QLabel()
@@ -37,6 +73,9 @@ class MainWindow(QMainWindow):
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
         self.refresh_status()
+
+    def refresh_title(self) -> None:
+        self.setWindowTitle(window_title(self.context.database))
 
     def refresh_status(self) -> None:
         with self.context.database.session_factory() as session:
@@ -52,3 +91,47 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: dialog.saved and self.context.set_profile(dialog.saved))
         self.profile_dialog = dialog
         dialog.open()
+
+    def open_backups(self) -> BackupDialog:
+        dialog = BackupDialog(self.context, self)
+        dialog.restore_requested.connect(self.restore_requested)
+        self.backup_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def back_up_in_background(self) -> None:
+        """The timer's backup: no dialog; the status bar says how it went."""
+        database = self.context.database
+        if database.read_only or self.backup_task is not None or backups.backup_is_current(database):
+            return
+
+        def work(_control: TaskControl) -> backups.BackupResult:
+            return backups.back_up(database)
+
+        def done(result: backups.BackupResult) -> None:
+            self.backup_task = None
+            self.statusBar().showMessage(f"已自动备份：{result.path.name}", 10_000)
+
+        def failed(error: BaseException) -> None:
+            self.backup_task = None
+            if not isinstance(error, messages.EXPECTED_ERRORS):
+                raise error
+            log.warning("自动备份未完成：%s", error)
+            self.statusBar().showMessage(f"自动备份未完成：{messages.describe(error)}", 60_000)
+
+        self.backup_task = run_task(self, "自动备份", work, done, failed, cancellable=False, quiet=True)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.backup_timer.stop()
+        if self.backup_task is not None:
+            self.backup_task.wait()
+        database = self.context.database
+        if self.auto_backup and not database.read_only and not backups.backup_is_current(database):
+            self.statusBar().showMessage("正在备份……")
+            QApplication.processEvents()
+            try:
+                backups.back_up(database)
+            except messages.EXPECTED_ERRORS as error:
+                log.warning("关闭时的备份未完成：%s", error)
+                messages.show_error(self, error, "关闭时的备份未完成")
+        super().closeEvent(event)

@@ -82,6 +82,7 @@ class Task(QObject, Generic[T]):
         on_success: Callable[[T], None],
         on_error: Callable[[BaseException], None] | None = None,
         cancellable: bool = True,
+        quiet: bool = False,
     ) -> None:
         super().__init__(parent)
         self._parent = parent
@@ -89,16 +90,18 @@ class Task(QObject, Generic[T]):
         self._on_error = on_error
         self._relay = _Relay()
         self._worker = _Worker(work, self._relay)
-        self.dialog = QProgressDialog(title, "取消" if cancellable else "", 0, 0, parent)
-        self.dialog.setWindowTitle(title)
-        self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog.setMinimumDuration(300)
-        self.dialog.setAutoClose(False)
-        self.dialog.setAutoReset(False)
-        if not cancellable:
-            self.dialog.setCancelButton(None)
-        self.dialog.canceled.connect(self._cancel)
-        self._relay.progress.connect(self._show_progress)
+        # A quiet task (the automatic backup, the check after first paint) shows no dialog at all.
+        self.dialog = QProgressDialog(title, "取消" if cancellable else "", 0, 0, parent) if not quiet else None
+        if self.dialog is not None:
+            self.dialog.setWindowTitle(title)
+            self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
+            self.dialog.setMinimumDuration(300)
+            self.dialog.setAutoClose(False)
+            self.dialog.setAutoReset(False)
+            if not cancellable:
+                self.dialog.setCancelButton(None)
+            self.dialog.canceled.connect(self._cancel)
+            self._relay.progress.connect(self._show_progress)
         self._relay.finished.connect(self._finish)
         self._relay.failed.connect(self._fail)
         self.result: T | None = None
@@ -112,10 +115,13 @@ class Task(QObject, Generic[T]):
         return self._worker.wait(msecs)
 
     def _cancel(self) -> None:
-        self.dialog.setLabelText("正在取消……")
+        if self.dialog is not None:
+            self.dialog.setLabelText("正在取消……")
         self._worker.control.cancel()
 
     def _show_progress(self, done: int, total: int, text: str) -> None:
+        if self.dialog is None:
+            return
         self.dialog.setMaximum(max(total, 0))
         self.dialog.setValue(min(done, total) if total else 0)
         if text:
@@ -147,8 +153,9 @@ class Task(QObject, Generic[T]):
 
     def _close(self) -> None:
         self._worker.wait()
-        self.dialog.reset()
-        self.dialog.hide()
+        if self.dialog is not None:
+            self.dialog.reset()
+            self.dialog.hide()
 
 
 _running: set[Task[Any]] = set()
@@ -161,9 +168,11 @@ def run_task(
     on_success: Callable[[T], None],
     on_error: Callable[[BaseException], None] | None = None,
     cancellable: bool = True,
+    quiet: bool = False,
 ) -> Task[T]:
-    """Start ``work`` on a worker thread; ``on_success``/``on_error`` run on the UI thread."""
-    task: Task[T] = Task(parent, title, work, on_success, on_error, cancellable)
+    """Start ``work`` on a worker thread; ``on_success``/``on_error`` run on the UI thread.
+    ``quiet`` work shows no progress dialog (it runs while the user goes on working)."""
+    task: Task[T] = Task(parent, title, work, on_success, on_error, cancellable, quiet)
     _running.add(task)
     task.done.connect(lambda: _running.discard(task))
     task.start()

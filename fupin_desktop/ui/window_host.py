@@ -1,0 +1,177 @@
+"""What holds the open database, its lock file and the main window for the whole run: so that a
+restore can close the window, release the engine, replace the file and open it again; and so that
+a damaged file is met with the offer of its newest sound backup."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from fupin_desktop.services import backups
+from fupin_desktop.store import backup as store_backup
+from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.errors import DatabaseDamaged
+from fupin_desktop.ui import messages
+from fupin_desktop.ui.main_window import MainWindow
+from fupin_desktop.ui.tasks import TaskControl, run_task
+
+log = logging.getLogger(__name__)
+
+APP_DISPLAY_NAME = "扶贫就业信息采集"
+# Below this size the quick check runs before the window opens (about 1.5 ms per MB); a bigger file
+# (a county) is checked in the background after the first paint, and its writes blocked if it fails.
+CHECK_BEFORE_OPEN_BYTES = 32 * 1024 * 1024
+
+
+def check_before_open(path: Path) -> bool:
+    return not path.exists() or path.stat().st_size <= CHECK_BEFORE_OPEN_BYTES
+
+
+class WindowHost(QObject):
+    def __init__(
+        self,
+        database: Database,
+        lock: QLockFile,
+        log_path: Path | None,
+        *,
+        auto_backup: bool = True,
+        checked: bool = True,
+    ) -> None:
+        super().__init__()
+        self.database = database
+        self.lock = lock
+        self.log_path = log_path
+        self.auto_backup = auto_backup
+        self.checked = checked
+        self.window: MainWindow | None = None
+        self.notice: QMessageBox | None = None
+
+    def open_window(self) -> MainWindow:
+        from fupin_desktop.ui.app import add_help_menu
+
+        window = MainWindow(self.database, auto_backup=self.auto_backup and not self.database.read_only)
+        add_help_menu(window, self.database.path, self.log_path)
+        # Queued: the window (and the dialog that asked) is torn down only after the click has returned.
+        window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
+        self.window = window
+        return window
+
+    def after_first_paint(self) -> None:
+        """The quick check that was left for later on a big file: run it off the UI thread."""
+        if self.checked:
+            return
+        self.checked = True
+        path = self.database.path
+
+        def work(_control: TaskControl) -> str | None:
+            check = store_backup.check_database_file(path, quick=True)
+            return None if check.sound else store_backup.damage_message(check)
+
+        run_task(self.window, "检查数据库文件", work, self._checked, cancellable=False, quiet=True)
+
+    def _checked(self, damage: str | None) -> None:
+        if damage is None:
+            return
+        log.error("数据库文件检查未通过，已禁止写入")
+        self.database.block_writes(damage)
+        if self.window is not None:
+            self.window.auto_backup = False
+            self.window.backup_timer.stop()
+            self.window.refresh_title()
+            self._tell(QMessageBox.Icon.Critical, "数据库文件已损坏", damage)
+
+    def restore(self, backup: Path) -> None:
+        """Close the window, release the engine (the lock stays ours), restore, reopen."""
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        try:
+            operator = self.window.context.operator if self.window is not None else "未登录"
+            self._close_window()
+            path = self.database.path
+            self.database.dispose()
+            error: BaseException | None = None
+            result: backups.RestoreResult | None = None
+            try:
+                result = backups.restore_backup(target=path, backup=backup, actor=operator)
+            except messages.EXPECTED_ERRORS as failure:
+                error = failure
+            try:
+                self.database = open_database(path)
+            except messages.EXPECTED_ERRORS as failure:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
+                app.quit()
+                return
+            window = self.open_window()
+            window.show()
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        if error is not None:
+            self._tell(QMessageBox.Icon.Warning, "恢复未完成", f"数据库未被替换。{messages.describe(error)}")
+        elif result is not None:
+            aside = f"\n原来的文件另存为“{result.kept_aside}”。" if result.kept_aside is not None else ""
+            self._tell(
+                QMessageBox.Icon.Information,
+                "已恢复",
+                f"已从备份“{backup.name}”恢复（{result.households}户、{result.people}人）。{aside}",
+            )
+
+    def _close_window(self) -> None:
+        window = self.window
+        if window is None:
+            return
+        window.auto_backup = False  # the file about to be replaced is kept aside instead
+        window.close()
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()  # sessions of the old pages go now, before the engine is disposed
+        self.window = None
+
+    def _tell(self, icon: QMessageBox.Icon, title: str, text: str) -> None:
+        """A message over the window that does not block (tests read ``notice``)."""
+        box = QMessageBox(icon, title, text, QMessageBox.StandardButton.Ok, self.window)
+        self.notice = box
+        box.open()
+
+    def close(self) -> None:
+        self.database.dispose()
+        self.lock.unlock()
+
+
+def recover_damaged(path: Path, error: DatabaseDamaged, parent: QWidget | None = None) -> bool | None:
+    """The damaged file met on opening: True to restore the newest sound backup, False to open it
+    read-only to look, None to quit."""
+    newest = backups.newest_sound_backup(path)
+    box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, str(error), QMessageBox.StandardButton.NoButton)
+    box.setParent(parent)
+    box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 560px; }")
+    restore = box.addButton("恢复最新的完好备份", QMessageBox.ButtonRole.AcceptRole) if newest is not None else None
+    look = box.addButton("只读打开", QMessageBox.ButtonRole.ActionRole)
+    quit_button = box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(quit_button)
+    box.exec()
+    clicked = box.clickedButton()
+    if restore is not None and clicked is restore:
+        return True
+    if clicked is look:
+        return False
+    return None
+
+
+def open_damaged(path: Path, *, restore: bool, actor: str = "未登录") -> Database:
+    """After ``recover_damaged``: restore the newest sound backup and open it, or open read-only."""
+    if restore:
+        newest = backups.newest_sound_backup(path)
+        if newest is not None:
+            backups.restore_backup(target=path, backup=newest, actor=actor)
+            return open_database(path)
+    return open_database(path, read_only=True)
+
+
+def schedule_after_first_paint(host: WindowHost) -> None:
+    QTimer.singleShot(0, host.after_first_paint)
