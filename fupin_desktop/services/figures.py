@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -168,7 +169,7 @@ def _place(kind: str, provider: str | None, school: str | None) -> str:
 def courses(session: Session, villages: list[uuid.UUID] | None, kinds: Iterable[str]) -> list[Course]:
     """Every intention of ``kinds`` in the area (None = everywhere) that was ever admitted or started."""
 
-    def first(state: State) -> object:
+    def first(state: State) -> Any:
         return func.min(case((IntentionTransition.to_state == state.value, IntentionTransition.at)))
 
     query = (

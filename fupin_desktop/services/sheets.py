@@ -216,7 +216,7 @@ def _age(birth: date | None, on: date) -> int | None:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[Any]:
+def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[*tuple[Any, ...]]:
     village = Region.__table__.alias("village")
     query = (
         select(
