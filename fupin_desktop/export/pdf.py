@@ -42,8 +42,9 @@ PAD_X = 2.5
 PAD_Y = 3.0
 MARGIN_X = 12 * mm
 MARGIN_TOP = 12 * mm
-FOOT_ZONE = 22 * mm
-QR_SIZE = 17 * mm
+FOOT_ZONE = 28 * mm
+# At least 20 mm so that a 100 dpi scan still gives every module a pixel and a half.
+QR_SIZE = 22 * mm
 
 
 class TextOp(NamedTuple):
@@ -260,8 +261,17 @@ class PdfLayout:
             y = self.page_height - MARGIN_TOP - self.header_height
         y -= totals_height
         if y - sign_off_height < usable_bottom:
-            pages.append(PageSpan(first, len(content.rows), content.totals is not None, False))
-            pages.append(PageSpan(len(content.rows), len(content.rows), False, True))
+            # The sign-off never stands alone on the last page: the last rows go over with it.
+            end = len(content.rows)
+            if end - first < 2 and pages:
+                first = pages.pop().first_row
+            if end - first < 2:
+                pages.append(PageSpan(first, end, content.totals is not None, False))
+                pages.append(PageSpan(end, end, False, True))
+            else:
+                cut = max(first + 1, end - 3)
+                pages.append(PageSpan(first, cut, False, False))
+                pages.append(PageSpan(cut, end, content.totals is not None, True))
         else:
             pages.append(PageSpan(first, len(content.rows), content.totals is not None, True))
         return pages
@@ -446,7 +456,8 @@ def _binary_streams() -> Iterator[None]:
 
 
 def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:
-    value = f"FUPIN|{content.number}|ROWS={len(content.rows)}|SHA256={digest}"
+    unit = content.sign_off.unit_name.replace("|", "｜")
+    value = f"FUPIN|{content.number}|UNIT={unit}|ROWS={len(content.rows)}|SHA256={digest}"
     widget = QrCodeWidget(value, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x2 - x1), 0, 0, QR_SIZE / (y2 - y1), 0, 0])
