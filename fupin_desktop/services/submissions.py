@@ -152,7 +152,10 @@ def seal_sheet(
     built = build_sheet(session, request, profile, day)
     content = built.content
     if form.people and not built.items:
-        raise ServiceError(f"没有可以上报的人员：{form.title}只收录“公示期满”且无未处理异议的人员。")
+        raise ServiceError(
+            f"没有可以上报的人员：{form.title}只收录“公示期满”且无未处理异议的人员，"
+            "以及已在其他表上报、尚未列入本表的人员。"
+        )
 
     intention_ids = [iid for iid, _pid in built.items]
     person_ids = list(dict.fromkeys(pid for _iid, pid in built.items))
