@@ -39,6 +39,7 @@ __all__ = [
     "default_period",
     "main_sheet",
     "profile_forms",
+    "province_of",
     "resolve_scope",
     "sheet_form",
 ]
@@ -74,7 +75,7 @@ class SheetForm:
     description: str = ""
 
 
-def _province(profile: StationProfile) -> ProvinceProfile:
+def province_of(profile: StationProfile) -> ProvinceProfile:
     try:
         return load_profile(profile.province_profile or "default")
     except ProfileError:
@@ -415,7 +416,7 @@ def build_school_list(session: Session, request: SheetRequest, profile: StationP
 
 
 def _period(request: SheetRequest, profile: StationProfile, today: date) -> Period:
-    start, end = default_period(today, _province(profile))
+    start, end = default_period(today, province_of(profile))
     period = Period(request.start or start, min(request.end or end, today))
     if period.end < period.start:
         raise ServiceError(
@@ -445,7 +446,7 @@ def build_progress_school(session: Session, request: SheetRequest, profile: Stat
     scope = resolve_scope(session, request.region_id, profile)
     items = figures.courses(session, scope.villages, ("school", "training"))
     count = partial(figures.count_by_place, items, period)
-    province = _province(profile)
+    province = province_of(profile)
     series = [
         figures.liang_hou_sheng_by_school(figures.candidates(session, scope.villages), province, period),
         count(figures.school_admitted),
@@ -698,7 +699,7 @@ def profile_forms(province: ProvinceProfile) -> list[SheetForm]:
 
 def main_sheet(profile: StationProfile) -> str:
     """The code of the active province's main sheet (the first its profile lists)."""
-    return profile_forms(_province(profile))[0].code
+    return profile_forms(province_of(profile))[0].code
 
 
 def sheet_form(code: str) -> SheetForm:
