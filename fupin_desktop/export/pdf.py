@@ -73,7 +73,8 @@ class PageSpan:
     sign_off: bool
 
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
+# A short bracketed unit ("(人)", "(%)", "（工种）") is kept whole, so that a heading never breaks inside it.
+_WORD = re.compile(r"[(（][^()（）\s]{1,6}[)）]|[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
 # Chinese typesetting keeps these off the start of a line: they hang at the end of the line before.
 _NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
 _ascii_em: dict[str, float] = {}

@@ -67,9 +67,18 @@ class VillageTitle:
 
 
 def write_village_sheet(
-    path: Path, title: VillageTitle = VillageTitle(), rows: Sequence[SheetRowOut] = (), *, with_reason: bool = False
+    path: Path,
+    title: VillageTitle = VillageTitle(),
+    rows: Sequence[SheetRowOut] = (),
+    *,
+    with_reason: bool = False,
+    schools: Sequence[str] = (),
+    paired_note: str = "",
 ) -> Path:
-    """Write the sheet to ``path``; with rows (and a 退回原因 column) for rejected rows."""
+    """Write the sheet to ``path``; with rows (and a 退回原因 column) for rejected rows.
+
+    ``schools`` (the county's paired schools first) become the drop-down of the 院校 column; a name
+    not on it is still accepted."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -82,6 +91,8 @@ def write_village_sheet(
     _write_headers(sheet, columns, with_reason)
     _write_rows(sheet, columns, rows, with_reason)
     _add_validations(sheet, columns, ranges)
+    if schools:
+        _add_school_list(sheet, codes, columns, schools, paired_note)
     _set_columns(sheet, columns, with_reason)
     _protect(sheet)
     _page_setup(sheet)
@@ -206,6 +217,28 @@ def _write_code_sheet(sheet: Worksheet) -> dict[str, str]:
     sheet.sheet_state = "hidden"
     sheet.protection.sheet = True
     return ranges
+
+
+def _add_school_list(
+    sheet: Worksheet, codes: Worksheet, columns: list[SheetColumn], schools: Sequence[str], note: str
+) -> None:
+    index = codes.max_column + 1
+    letter = get_column_letter(index)
+    codes.cell(row=1, column=index, value="技工院校").font = Font(name=_FONT, bold=True)
+    for offset, name in enumerate(schools, start=2):
+        codes.cell(row=offset, column=index, value=name)
+    codes.column_dimensions[letter].width = 22
+    position = next(i for i, column in enumerate(columns, start=1) if column.key == "school")
+    target = get_column_letter(position)
+    validation = DataValidation(
+        type="list", formula1=f"'{CODE_SHEET}'!${letter}$2:${letter}${len(schools) + 1}", allow_blank=True
+    )
+    validation.showErrorMessage = False  # another school may be written in
+    validation.promptTitle = "院校"
+    validation.prompt = (note or "可从列表中选择，也可填写其他院校")[:255]
+    validation.showInputMessage = True
+    validation.add(f"{target}{FIRST_DATA_ROW}:{target}{FIRST_DATA_ROW + VALIDATED_ROWS - 1}")
+    sheet.add_data_validation(validation)
 
 
 def _add_validations(sheet: Worksheet, columns: list[SheetColumn], ranges: dict[str, str]) -> None:

@@ -39,6 +39,7 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError, ValidationFailed
 from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput
 from fupin_desktop.services.notices import intention_subject
+from fupin_desktop.services.pairing import school_choices
 from fupin_desktop.services.printouts import PrintResult, print_visit_form
 from fupin_desktop.services.roster import MemberRow, household_members
 from fupin_desktop.services.visits import VisitInput, record_visit, record_visit_intention
@@ -80,7 +81,9 @@ class VisitIntentionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"登记意愿 — {member.facts.name}")
-        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"))
+        with context.database.session_factory() as session:
+            choices = school_choices(session, person_id=member.id)
+        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         if current is not None:
             self._load(current)
         self.message = QLabel()
