@@ -122,7 +122,7 @@ def test_the_region_option_of_the_commands_and_the_unit_in_the_qr(
     assert main(["--db", db, "seal", "training_list", "--region", "371321001002", "--out", str(tmp_path)]) == 0
     (pdf,) = tmp_path.glob("*.pdf")
     assert pdf.name.startswith("界湖街道南村拟参加培训人员名单")
-    assert encoded and f"UNIT={UNIT}" in encoded[-1]
+    assert encoded and f"|{UNIT}|" in encoded[-1]
 
 
 def test_the_active_province_decides_the_sheets_and_the_main_one(
