@@ -178,3 +178,15 @@ def test_every_sheet_of_the_active_profile_seals_on_one_database(
     # Sealed once per sheet: a second seal of the same list has nobody left.
     with UnitOfWork(database, "王经办") as uow, pytest.raises(ServiceError, match="没有可以上报的人员"):
         seal_sheet(uow, SheetRequest("school_list"), tmp_path, today=TODAY)
+
+
+def test_the_help_says_which_provinces_submit_each_sheet() -> None:
+    from fupin_desktop.commands._sheets import PROVINCES, SHEETS
+    from fupin_desktop.domain.profiles import available_profiles
+
+    short = {"shandong": "山东", "jinan": "济南", "heilongjiang": "黑龙江", "henan": "河南", "shanxi_linfen": "临汾"}
+    short["default"] = "通用"
+    assert set(PROVINCES) == set(SHEETS) == set(FORMS)
+    for code in FORMS:
+        expected = {short[p.code] for p in available_profiles() if code in p.sheets}
+        assert set(PROVINCES[code].split("、")) == expected, code

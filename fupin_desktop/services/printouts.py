@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,6 +32,7 @@ from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Intention, NoticeEntry, Person, PublicNotice, Region, Visit
 
+T = TypeVar("T")
 KIND_WORDS = {"training": "技能培训", "school": "就读技工院校", "employment": "就业帮扶", "business": "创业扶持"}
 
 
@@ -152,17 +155,18 @@ def _member_rows(session: Session, members: list[Person]) -> list[list[str]]:
     return rows
 
 
-def _household_part(session: Session, household: Household) -> dict[str, object]:
+def _household_part(session: Session, household: Household) -> VisitSheet:
+    """The household and its members as they are now; the visit itself left blank."""
     village = session.scalar(select(Region.name).where(Region.id == household.village_id)) or ""
-    return {
-        "village": village,
-        "household_no": household.household_no,
-        "head_name": household.head_name or "",
-        "address": household.address or "",
-        "phone": household.phone or "",
-        "household_type": household.household_type or "",
-        "members": _member_rows(session, list(household.members)),
-    }
+    return VisitSheet(
+        village=village,
+        household_no=household.household_no,
+        head_name=household.head_name or "",
+        address=household.address or "",
+        phone=household.phone or "",
+        household_type=household.household_type or "",
+        members=_member_rows(session, list(household.members)),
+    )
 
 
 def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
@@ -173,8 +177,8 @@ def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
     household = session.get(Household, visit.household_id)
     if household is None:
         raise NotFound("该走访记录的农户已不存在。")
-    return VisitSheet(
-        **_household_part(session, household),  # type: ignore[arg-type]
+    return replace(
+        _household_part(session, household),
         visit_date=chinese_date(visit.visit_date),
         method=visit.method,
         visitors=visit.visitors,
@@ -191,7 +195,7 @@ def household_visit_sheet(session: Session, household_id: uuid.UUID) -> VisitShe
     household = session.get(Household, household_id)
     if household is None:
         raise NotFound("该农户已不存在，请刷新列表。")
-    return VisitSheet(**_household_part(session, household))  # type: ignore[arg-type]
+    return _household_part(session, household)
 
 
 # --- the use cases: write the PDF -------------------------------------------------------------------
@@ -208,7 +212,7 @@ def _safe(text: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text)
 
 
-def _write(out_dir: Path, name: str, writer: object, sheet: object) -> Path:
+def _write(out_dir: Path, name: str, writer: Callable[[T, Path], None], sheet: T) -> Path:
     """Write under a temporary name and rename, so that a failure leaves no half-written PDF."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -217,7 +221,7 @@ def _write(out_dir: Path, name: str, writer: object, sheet: object) -> Path:
     final = out_dir / f"{_safe(name)}.pdf"
     temporary = out_dir / f".{_safe(name)}.{os.getpid()}.tmp.pdf"
     try:
-        writer(sheet, temporary)  # type: ignore[operator]
+        writer(sheet, temporary)
         os.replace(temporary, final)
     except OSError as error:
         temporary.unlink(missing_ok=True)
