@@ -217,6 +217,19 @@ def _age(birth: date | None, on: date) -> int | None:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
+def _on_live_sheets(sheet_code: str | None) -> Select[uuid.UUID | None]:
+    """The intentions held by a sealed sheet still in force (not replaced by a correction), of one form
+    or (None) of any."""
+    live = select(Submission.id).where(
+        Submission.id.not_in(select(Submission.replaces_id).where(Submission.replaces_id.is_not(None)))
+    )
+    if sheet_code is not None:
+        live = live.where(Submission.sheet_code == sheet_code)
+    return select(SubmissionItem.intention_id).where(
+        SubmissionItem.submission_id.in_(live), SubmissionItem.intention_id.is_not(None)
+    )
+
+
 def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[*tuple[Any, ...]]:
     village = Region.__table__.alias("village")
     query = (
@@ -248,17 +261,10 @@ def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | 
     )
     # 已上报 is per sheet: a person sealed on another sheet (state 已上报) is still due on this one,
     # until a sheet of this form that is still in force holds them.
-    on_this_sheet = select(SubmissionItem.intention_id).where(
-        SubmissionItem.submission_id.in_(
-            select(Submission.id).where(
-                Submission.sheet_code == request.sheet,
-                Submission.id.not_in(select(Submission.replaces_id).where(Submission.replaces_id.is_not(None))),
-            )
-        ),
-        SubmissionItem.intention_id.is_not(None),
-    )
     ready = (Intention.state == State.NOTICE_PASSED.value) | (
-        (Intention.state == State.SUBMITTED.value) & Intention.id.not_in(on_this_sheet)
+        (Intention.state == State.SUBMITTED.value)
+        & Intention.id.in_(_on_live_sheets(None))
+        & Intention.id.not_in(_on_live_sheets(request.sheet))
     )
     if request.carried_intentions:
         carried = and_(
