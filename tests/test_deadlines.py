@@ -130,3 +130,14 @@ def test_the_submissions_page_offers_the_province_sheets_and_shows_the_deadline(
     page.region.select(village)
     request = page.request()
     assert request.region_id == village and request.sheet == "progress_henan"
+
+
+def test_the_first_half_year_sheet_does_not_clear_the_december_reminder(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    _province(database, "shandong")  # both of its periods start on 1 January
+    with UnitOfWork(database, "王经办") as uow:
+        seal_sheet(uow, SheetRequest("progress_shandong"), tmp_path, today=date(2026, 6, 10))
+    with database.session_factory() as session:
+        assert next_reminder(session, date(2026, 6, 10)) is None
+        assert next_reminder(session, date(2026, 12, 1)) is not None

@@ -47,11 +47,13 @@ def _due_codes(province: ProvinceProfile) -> list[tuple[str, str]]:
     return [(f.code, f.title) for f in profile_forms(province) if not f.people]
 
 
-def _sealed_for(session: Session, code: str, start: date) -> bool:
+def _sealed_for(session: Session, code: str, start: date, since: date) -> bool:
+    """Whether a sheet of ``code`` was sealed for the period starting ``start`` and ending on or after
+    ``since`` (so that June's half-year sheet, also starting 1 January, does not clear December's)."""
     snapshots = session.scalars(select(Submission.snapshot).where(Submission.sheet_code == code))
     for snapshot in snapshots:
         params = json.loads(snapshot).get("params", {})
-        if params.get("start") == start.isoformat():
+        if params.get("start") == start.isoformat() and params.get("end", "") >= since.isoformat():
             return True
     return False
 
@@ -67,8 +69,10 @@ def next_reminder(session: Session, today: date) -> Reminder | None:
     if days_left > REMIND_DAYS:
         return None
     start, end = default_period(min(today, deadline), province)
+    yearly = len(province.report_deadlines) == 1
+    since = date(deadline.year, 1 if yearly or deadline.month <= 6 else 7, 1)
     due = _due_codes(province)
-    open_titles = tuple(title for code, title in due if not _sealed_for(session, code, start))
+    open_titles = tuple(title for code, title in due if not _sealed_for(session, code, start, since))
     if due and not open_titles:
         return None
     return Reminder(deadline, days_left, what, open_titles or (what,), start, min(end, deadline))
