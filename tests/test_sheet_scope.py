@@ -190,3 +190,22 @@ def test_the_help_says_which_provinces_submit_each_sheet() -> None:
     for code in FORMS:
         expected = {short[p.code] for p in available_profiles() if code in p.sheets}
         assert set(PROVINCES[code].split("、")) == expected, code
+
+
+def test_unlocking_one_sheet_keeps_locked_who_is_on_another(
+    database: Database, area: dict[str, uuid.UUID], tmp_path: Path
+) -> None:
+    from fupin_desktop.services.submissions import unlock_for_correction
+
+    school = fx.intentions(database, _people(database, area["north"], 2, start=40), "school", fx.PATH_TO_PASSED)
+    with UnitOfWork(database, "王经办") as uow:
+        city = seal_sheet(uow, SheetRequest("register_summary"), tmp_path, today=TODAY)
+    with UnitOfWork(database, "王经办") as uow:
+        seal_sheet(uow, SheetRequest("school_list"), tmp_path, today=TODAY)
+    with UnitOfWork(database, "王经办") as uow:
+        assert unlock_for_correction(uow, city.submission_id) == 0
+        uow.commit()
+    with database.session_factory() as session:
+        assert set(session.scalars(select(Intention.locked).where(Intention.id.in_(school)))) == {True}
+        people = select(Intention.person_id).where(Intention.id.in_(school))
+        assert set(session.scalars(select(Person.locked).where(Person.id.in_(people)))) == {True}

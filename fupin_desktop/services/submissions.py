@@ -260,7 +260,8 @@ def _snapshot(submission: Submission) -> dict[str, object]:
 def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
     """Let the people of a sealed sheet be edited again before its correction is sealed.
 
-    People who are also in another sheet still in force stay locked. Returns how many were unlocked.
+    People and intentions also on another sheet still in force stay locked. Returns how many people
+    were unlocked.
     """
     session = uow.session
     submission = session.get(Submission, submission_id)
@@ -279,8 +280,10 @@ def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
         )
     ).all()
     blocked = set(session.scalars(elsewhere))
+    # An intention may be on several sheets (per-sheet 已上报): it too stays locked while another holds it.
+    held = set(session.scalars(elsewhere.with_only_columns(SubmissionItem.intention_id)))
     people = [p for p, _i in items if p is not None and p not in blocked]
-    intentions = [i for _p, i in items if i is not None]
+    intentions = [i for _p, i in items if i is not None and i not in held]
     for chunk in _chunks(people):
         session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=False))
     for chunk in _chunks(intentions):
