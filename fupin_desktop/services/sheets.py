@@ -1,8 +1,9 @@
 """The summary sheets of the seeds: one definition each (columns, header tree, how rows are read).
 
 A definition builds a ``SheetContent`` that both writers draw. Person lists read the intentions
-ready for submission (公示期满) with one joined query of plain columns; period totals are counted
-with set-based queries over the workflow transitions of a date range.
+due on that sheet (公示期满, or 已上报 on another sheet only) with one joined query of plain columns;
+period totals group and add up the figures of ``services/figures.py`` (docs/figures.md). Every sheet
+covers one area (``resolve_scope``) and one real period (``default_period``).
 """
 
 from __future__ import annotations
