@@ -221,3 +221,28 @@ def test_print_notice_and_visit_form_commands(
     assert "没有户编号或扶贫卡编号为“999”的农户" in capsys.readouterr().err
     assert main(["--db", db, "print"]) == 1
     assert "notice（公示通知）" in capsys.readouterr().err
+
+
+def test_the_issuing_unit_and_date_never_stand_alone_on_the_last_page(tmp_path: Path) -> None:
+    from fupin_desktop.export.printouts import NoticeLine, NoticeSheet
+
+    for count in range(8, 40):
+        lines = [NoticeLine("一组", f"王{n:02d}", "男", "培训：电工", "村委会") for n in range(count)]
+        sheet = NoticeSheet(
+            "北村技能脱贫培训对象公示",
+            "北村",
+            "2026年11月16日",
+            "2026年11月21日",
+            "北村村务公开栏",
+            "0539-3221234",
+            "界湖街道人力资源和社会保障所",
+            "2026年11月16日",
+            lines,
+            "技能培训",
+        )
+        write_notice_pdf(sheet, tmp_path / "n.pdf")
+        pages = [p.extract_text() for p in PdfReader(tmp_path / "n.pdf").pages]
+        last = pages[-1]
+        assert "2026年11月16日" in last
+        assert len(pages) == 1 or any(f"王{n:02d}" in last for n in range(count)), count
+        assert all(any(f"王{n:02d}" in page for page in pages) for n in range(count))

@@ -153,30 +153,67 @@ def _table(
     size: float = TABLE_SIZE,
     leading: float = TABLE_LEADING,
     min_height: float = 0.0,
+    keep_with_last: float = 0.0,
 ) -> None:
+    """A table whose header repeats on each page; ``keep_with_last`` is the room that what follows
+    needs on the page of the last rows (the issuing unit and date never stand alone on a page)."""
     canvas = flow.canvas
     pad = 3.0
 
-    def draw_row(cells: list[str], font: str) -> None:
-        lines = [wrap(c, font, size, w - 2 * pad) for c, w in zip(cells, widths, strict=True)]
-        height = max(max(len(cell) for cell in lines) * leading + 2 * pad, min_height)
+    def cell_lines(cells: list[str], font: str) -> list[list[str]]:
+        return [wrap(c, font, size, w - 2 * pad) for c, w in zip(cells, widths, strict=True)]
+
+    def height_of(lines: list[list[str]]) -> float:
+        return max(max(len(cell) for cell in lines) * leading + 2 * pad, min_height)
+
+    def new_page_before() -> None:
+        flow.need(flow.y - flow.bottom + 1)
+
+    def draw_row(lines: list[list[str]], font: str) -> None:
+        height = height_of(lines)
         if flow.need(height) and font != SANS_BOLD:
-            draw_row(header, SANS_BOLD)
+            draw_row(head, SANS_BOLD)
         top = flow.y
         cx = x
         canvas.setLineWidth(0.6)
-        for cell_lines, width in zip(lines, widths, strict=True):
+        for one_cell, width in zip(lines, widths, strict=True):
             canvas.rect(cx, top - height, width, height, stroke=1, fill=0)
-            line_y = top - (height - len(cell_lines) * leading) / 2 - leading + size * 0.25
-            for line in cell_lines:
+            line_y = top - (height - len(one_cell) * leading) / 2 - leading + size * 0.25
+            for line in one_cell:
                 _text(canvas, cx + width / 2, line_y, line, font, size, "centre")
                 line_y -= leading
             cx += width
         flow.y -= height
 
-    draw_row(header, SANS_BOLD)
-    for row in rows:
-        draw_row(row, SANS)
+    head = cell_lines(header, SANS_BOLD)
+    body = [cell_lines(row, SANS) for row in rows]
+    break_at = _break_for_last(flow, height_of(head), [height_of(b) for b in body], keep_with_last)
+    if break_at == 0:
+        new_page_before()
+    draw_row(head, SANS_BOLD)
+    for index, lines in enumerate(body):
+        if index == break_at and index > 0:
+            new_page_before()
+            draw_row(head, SANS_BOLD)
+        draw_row(lines, SANS)
+
+
+def _break_for_last(flow: _Flow, header: float, rows: list[float], keep: float) -> int | None:
+    """Where to start a new page so that the last two rows and ``keep`` share one; None if they do."""
+    if keep <= 0 or not rows:
+        return None
+    page_top = flow.top
+    y = flow.y
+    if y - header < flow.bottom:
+        y = page_top
+    y -= header
+    for height in rows:
+        if y - height < flow.bottom:
+            y = page_top - header
+        y -= height
+    if y - keep >= flow.bottom:
+        return None
+    return max(0, len(rows) - 2)
 
 
 _NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
@@ -278,9 +315,10 @@ def write_notice_pdf(sheet: NoticeSheet, path: Path) -> None:
     widths = [BLOCK_WIDTH * r for r in ratios]
     header = ["序号", "村民小组", "姓名", "性别", "推荐事项（培训工种／技工院校及专业／就业／创业）", "推荐来源"]
     rows = [[str(i), x.group, x.name, x.sex, x.target, x.source] for i, x in enumerate(sheet.lines, start=1)]
-    _table(flow, NOTICE_LEFT, widths, header, rows)
+    block = BODY_LEADING * 5
+    _table(flow, NOTICE_LEFT, widths, header, rows, keep_with_last=block)
     # Issuing unit and date, right-aligned four characters in, with three lines of room for the stamp.
-    flow.need(BODY_LEADING * 5)
+    flow.need(block)
     flow.y -= BODY_LEADING * 3
     right = NOTICE_LEFT + BLOCK_WIDTH - 4 * BODY_SIZE
     _text(canvas, right, flow.y, sheet.issuing_unit, SERIF, BODY_SIZE, "right")
