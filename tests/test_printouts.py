@@ -143,12 +143,18 @@ def test_the_notice_body_keeps_28_characters_a_line_and_no_punctuation_starts_on
     lines = grid_lines(body)
     assert "".join(lines) == body
     assert all(_em(line) <= 28 + 1e-6 for line in lines)
-    assert sum(1 for line in lines[:-1] if _em(line) > 27) >= len(lines) - 2  # full lines, not 27 and a stub
+    prose = grid_lines(
+        "　　根据技能脱贫工作安排，经本人申请或村委会、驻村工作队推荐，界湖街道人力资源和社会保障所会同扶贫部门审核。"
+    )
+    assert [round(_em(line)) for line in prose[:-1]] == [28] * (len(prose) - 1)  # full lines, not 27
     assert not any(line[0] in "，。、；：？！）》”" for line in lines[1:])
     assert not any(line[-1] in "（《“" for line in lines)
     # A colon that would start a line takes the character before it along (推出), never hangs outside.
     pushed = grid_lines("一" * 27 + "话：12")
     assert pushed == ["一" * 27, "话：12"]
+    # A telephone number goes down whole.
+    phone = grid_lines("一" * 22 + "电话：0539-3221234。")
+    assert phone[1].startswith("0539-3221234") and all(_em(line) <= 28 + 1e-6 for line in phone)
 
     fx.station(database)
     made = fx.intentions(database, fx.people(database, village, 2), "training", fx.PATH_TO_PASSED[:2])

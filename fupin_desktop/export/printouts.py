@@ -221,10 +221,15 @@ _TITLE_BREAKS = set("省市县区乡镇街道村年于的和及")
 _NO_LINE_END = set("（《「『“‘([")
 
 
+def _is_word(ch: str) -> bool:
+    return ch.isascii() and (ch.isalnum() or ch in "-.@/:")
+
+
 def grid_lines(text: str, chars: int = CHARS_PER_LINE, font: str = SERIF) -> list[str]:
     """Body text on the document grid: ``chars`` full-width cells a line (Latin letters and digits
-    take their own width in ems). Closing punctuation never starts a line and opening never ends one: the last
-    character of the line is pushed down with it (推出), so no line is longer than the grid."""
+    take their own width in ems). Closing punctuation never starts a line and opening never ends one:
+    the last character of the line is pushed down with it (推出), so no line is longer than the grid.
+    A number (telephone, date) is not split: it goes down whole."""
     register_fonts()
 
     def em(ch: str) -> float:
@@ -241,6 +246,12 @@ def grid_lines(text: str, chars: int = CHARS_PER_LINE, font: str = SERIF) -> lis
                 carried.insert(0, line.pop())
                 if not (carried[0] in _NO_LINE_START or (line and line[-1] in _NO_LINE_END)):
                     break
+            if _is_word(ch) and not carried:
+                tail = len(line)
+                while tail and _is_word(line[tail - 1]):
+                    tail -= 1
+                if tail > 0 and len(line) - tail < 16:
+                    carried, line = line[tail:], line[:tail]
             lines.append("".join(line))
             line = carried
             used = sum(map(em, line))
@@ -315,11 +326,12 @@ def write_notice_pdf(sheet: NoticeSheet, path: Path) -> None:
     widths = [BLOCK_WIDTH * r for r in ratios]
     header = ["序号", "村民小组", "姓名", "性别", "推荐事项（培训工种／技工院校及专业／就业／创业）", "推荐来源"]
     rows = [[str(i), x.group, x.name, x.sex, x.target, x.source] for i, x in enumerate(sheet.lines, start=1)]
-    block = BODY_LEADING * 5
+    # Issuing unit and date, right-aligned four characters in, two lines below the table: the stamp
+    # (about 42 mm) is placed over them, reaching up into that room.
+    block = BODY_LEADING * 4
     _table(flow, NOTICE_LEFT, widths, header, rows, keep_with_last=block)
-    # Issuing unit and date, right-aligned four characters in, with three lines of room for the stamp.
     flow.need(block)
-    flow.y -= BODY_LEADING * 3
+    flow.y -= BODY_LEADING * 2.5
     right = NOTICE_LEFT + BLOCK_WIDTH - 4 * BODY_SIZE
     _text(canvas, right, flow.y, sheet.issuing_unit, SERIF, BODY_SIZE, "right")
     flow.y -= BODY_LEADING
