@@ -222,6 +222,10 @@ def prepare_training_list(db: Path, today: date) -> int:
         """,
         (OPERATOR, OPERATOR),
     )
+    # The whole county's list is sealed by the county office: its 所在地 is the county (sheets.resolve_scope).
+    (county,) = con.execute("select name from region where level = 'county' order by code limit 1").fetchone()
+    for key, value in (("station.township", county), ("station.unit_name", f"{county}人力资源和社会保障局")):
+        con.execute("insert or replace into setting (key, value) values (?, ?)", (key, value))
     con.commit()
     (rows,) = con.execute(
         "select count(*) from intention i where i.kind = ? and i.state = 'NOTICE_PASSED' "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select, update
 
@@ -13,10 +13,11 @@ from fupin_desktop.services.intentions import IntentionInput, create_intention, 
 from fupin_desktop.services.notices import NoticeInput, close_notice, create_notice
 from fupin_desktop.services.settings import StationProfile, save_station_profile
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Intention, Person, Region
+from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, Region
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household, person
 
+PINNED = datetime(2026, 11, 1, 2, 0)
 PATH_TO_PASSED = [State.REFERRED, State.APPROVED, State.IN_NOTICE, State.NOTICE_PASSED]
 NAMES = ["王小明", "李秀兰", "张建国", "刘芳", "陈志强", "杨丽", "赵伟", "黄敏", "周杰", "吴静", "欧阳䶮", "孙浩"]
 
@@ -107,7 +108,22 @@ def intentions(
                 result = transition(uow, made, step)
             assert not result.refused, result.summary()
             uow.commit()
+    _pin_history(database, made)
     return made
+
+
+def _pin_history(database: Database, made: list[uuid.UUID]) -> None:
+    """Date the steps just taken on 1 November 2026, in their order, so that the period sheets sealed
+    on TODAY count them whatever the machine's clock says."""
+    with UnitOfWork(database, "王经办") as uow:
+        steps = uow.session.scalars(
+            select(IntentionTransition)
+            .where(IntentionTransition.intention_id.in_(made))
+            .order_by(IntentionTransition.at, IntentionTransition.id)
+        )
+        for n, step in enumerate(steps):
+            step.at = PINNED + timedelta(seconds=n)
+        uow.commit()
 
 
 NOTICE = NoticeInput(

@@ -24,6 +24,7 @@ SHEETS = {
     "progress_school",
     "progress_training",
     "progress_shandong",
+    "progress_henan",
     "notice",
     "visit_record",
 }

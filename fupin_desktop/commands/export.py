@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def sheet_request(session: Session, args: argparse.Namespace) -> SheetRequest:
     from fupin_desktop.services.errors import ServiceError
     from fupin_desktop.services.regions import find_region_by_code
-    from fupin_desktop.services.sheets import SheetRequest
+    from fupin_desktop.services.settings import load_station_profile
+    from fupin_desktop.services.sheets import SheetRequest, main_sheet
 
     region_id = None
     if args.region:
@@ -32,7 +33,8 @@ def sheet_request(session: Session, args: argparse.Namespace) -> SheetRequest:
         if region is None:
             raise ServiceError(f"没有代码为“{args.region}”的区划。")
         region_id = region.id
-    return SheetRequest(args.sheet, region_id, parse_day(args.start, "开始日期"), parse_day(args.end, "结束日期"))
+    sheet = args.sheet or main_sheet(load_station_profile(session))
+    return SheetRequest(sheet, region_id, parse_day(args.start, "开始日期"), parse_day(args.end, "结束日期"))
 
 
 @guarded

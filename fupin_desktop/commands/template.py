@@ -24,12 +24,17 @@ def run(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.suffix.lower() != ".xlsx":
         out = out.with_name(out.name + ".xlsx")
+    from fupin_desktop.services.pairing import template_schools
+
     title = VillageTitle()
+    schools: list[str] = []
+    note = ""
     if args.village:
         with opened(args.db) as database, database.session_factory() as session:
             title = template_title(session, args.village)
+            schools, note = template_schools(session, args.village)
     try:
-        write_village_sheet(out, title)
+        write_village_sheet(out, title, schools=schools, paired_note=note)
     except PermissionError:
         print(f"错误：无法写入“{out}”：文件可能正在Excel中打开，请关闭后再试", file=sys.stderr)
         return 1

@@ -42,8 +42,10 @@ PAD_X = 2.5
 PAD_Y = 3.0
 MARGIN_X = 12 * mm
 MARGIN_TOP = 12 * mm
-FOOT_ZONE = 22 * mm
-QR_SIZE = 17 * mm
+FOOT_ZONE = 32 * mm
+# 26 mm (2-module quiet zone included) gives each of the ≈53 modules about 1.9 pixels in a 100 dpi
+# scan: read back skewed by 3° and slightly out of focus (tests/test_print_details.py); 20 mm is not.
+QR_SIZE = 26 * mm
 
 
 class TextOp(NamedTuple):
@@ -72,7 +74,8 @@ class PageSpan:
     sign_off: bool
 
 
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
+# A short bracketed unit ("(人)", "(%)", "（工种）") is kept whole, so that a heading never breaks inside it.
+_WORD = re.compile(r"[(（][^()（）\s]{1,6}[)）]|[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
 # Chinese typesetting keeps these off the start of a line: they hang at the end of the line before.
 _NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
 _ascii_em: dict[str, float] = {}
@@ -254,16 +257,22 @@ class PdfLayout:
                 y = self.page_height - MARGIN_TOP - self.header_height
             y -= height
         totals_height = self._row_height(self._cell_lines(content.totals, SANS_BOLD)) if content.totals else 0.0
-        if content.totals is not None and y - totals_height < usable_bottom and content.rows:
-            pages.append(PageSpan(first, len(content.rows), False, False))
-            first = len(content.rows)
-            y = self.page_height - MARGIN_TOP - self.header_height
-        y -= totals_height
-        if y - sign_off_height < usable_bottom:
-            pages.append(PageSpan(first, len(content.rows), content.totals is not None, False))
-            pages.append(PageSpan(len(content.rows), len(content.rows), False, True))
+        end = len(content.rows)
+        has_totals = content.totals is not None
+        if y - totals_height - sign_off_height >= usable_bottom:
+            pages.append(PageSpan(first, end, has_totals, True))
+            return pages
+        # Totals and sign-off do not fit under the last rows: they never stand alone on the last page,
+        # the last (up to three) rows go over with them.
+        if end - first < 2 and pages:
+            first = pages.pop().first_row
+        if end - first < 2:
+            pages.append(PageSpan(first, end, False, False))
+            pages.append(PageSpan(end, end, has_totals, True))
         else:
-            pages.append(PageSpan(first, len(content.rows), content.totals is not None, True))
+            cut = max(first + 1, end - 3)
+            pages.append(PageSpan(first, cut, False, False))
+            pages.append(PageSpan(cut, end, has_totals, True))
         return pages
 
     # --- drawing ---------------------------------------------------------------------------------
@@ -445,9 +454,16 @@ def _binary_streams() -> Iterator[None]:
             rl_config.useA85 = before
 
 
+def qr_value(content: SheetContent, digest: str) -> str:
+    """What the QR says: the number, the unit that sealed it, the row count and the digest, kept short
+    (every character adds modules and makes each one smaller on the page)."""
+    unit = content.sign_off.unit_name.replace("|", "｜")
+    return f"FUPIN|{content.number}|{unit}|{len(content.rows)}|{digest}"
+
+
 def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:
-    value = f"FUPIN|{content.number}|ROWS={len(content.rows)}|SHA256={digest}"
-    widget = QrCodeWidget(value, barLevel="M")
+    value = qr_value(content, digest)
+    widget = QrCodeWidget(value, barLevel="M", barBorder=2)
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x2 - x1), 0, 0, QR_SIZE / (y2 - y1), 0, 0])
     drawing.add(widget)

@@ -75,12 +75,15 @@ def write_village_sheet(
     with_reason: bool = False,
     original_title: Sequence[Sequence[str]] = (),
     footer: Sequence[Sequence[str]] = (),
+    schools: Sequence[str] = (),
+    paired_note: str = "",
 ) -> Path:
     """Write the sheet to ``path``; with rows (and a 退回原因 column) for rejected rows.
 
     ``original_title`` (the rows above the village's own header) replaces the template's title rows,
     and ``footer`` (its 填表人 / 联系电话 / 填表日期 lines) follows the rows, so that the village gets
-    its own sheet back."""
+    its own sheet back. ``schools`` (the county's paired schools first) become the drop-down of the 院校
+    column; a name not on it is still accepted."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
@@ -99,6 +102,8 @@ def write_village_sheet(
     _write_rows(sheet, columns, rows, with_reason, first)
     _write_footer(sheet, footer, first + len(rows) + 1)
     _add_validations(sheet, columns, ranges, first)
+    if schools:
+        _add_school_list(sheet, codes, columns, schools, paired_note, first)
     _set_columns(sheet, columns, with_reason)
     _protect(sheet)
     _page_setup(sheet, top)
@@ -256,6 +261,33 @@ def _write_code_sheet(sheet: Worksheet) -> dict[str, str]:
     sheet.sheet_state = "hidden"
     sheet.protection.sheet = True
     return ranges
+
+
+def _add_school_list(
+    sheet: Worksheet,
+    codes: Worksheet,
+    columns: list[SheetColumn],
+    schools: Sequence[str],
+    note: str,
+    first: int = FIRST_DATA_ROW,
+) -> None:
+    index = codes.max_column + 1
+    letter = get_column_letter(index)
+    codes.cell(row=1, column=index, value="技工院校").font = Font(name=_FONT, bold=True)
+    for offset, name in enumerate(schools, start=2):
+        codes.cell(row=offset, column=index, value=name)
+    codes.column_dimensions[letter].width = 22
+    position = next(i for i, column in enumerate(columns, start=1) if column.key == "school")
+    target = get_column_letter(position)
+    validation = DataValidation(
+        type="list", formula1=f"'{CODE_SHEET}'!${letter}$2:${letter}${len(schools) + 1}", allow_blank=True
+    )
+    validation.showErrorMessage = False  # another school may be written in
+    validation.promptTitle = "院校"
+    validation.prompt = (note or "可从列表中选择，也可填写其他院校")[:255]
+    validation.showInputMessage = True
+    validation.add(f"{target}{first}:{target}{first + VALIDATED_ROWS - 1}")
+    sheet.add_data_validation(validation)
 
 
 def _add_validations(

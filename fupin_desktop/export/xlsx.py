@@ -15,6 +15,7 @@ strings, never formulas; the rows written through openpyxl go through the shared
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from collections.abc import Callable, Iterator
 from copy import copy
@@ -86,9 +87,12 @@ def write_xlsx(
         sheet.merged_cells.add(CellRange(min_row=merge[0], min_col=merge[1], max_row=merge[2], max_col=merge[3]))
     styles: _StyleCache = {}
     head = grid.header_last  # rows 1..head through openpyxl, the rest as XML
+    heights = row_heights(content, grid)
     for number, row in enumerate(grid.rows[:head], start=1):
         if row.kind == "title":
             sheet.row_dimensions[number].height = 30
+        elif number in heights:
+            sheet.row_dimensions[number].height = heights[number]
         sheet.append(_cells(sheet, row, content, styles))
     body = grid.rows[head:]
     templates = _body_templates(sheet, body, content)
@@ -101,7 +105,7 @@ def write_xlsx(
     workbook.properties.keywords = content.number or DRAFT_MARK
     package = io.BytesIO()
     workbook.save(package)
-    _splice_rows(package, path, _rows_xml(body, head + 1, templates, progress, len(grid.rows)))
+    _splice_rows(package, path, _rows_xml(body, head + 1, templates, progress, len(grid.rows), heights))
 
 
 _StyleCache = dict[tuple[object, ...], WriteOnlyCell]
@@ -178,12 +182,15 @@ def _rows_xml(
     templates: _CellTemplates,
     progress: Callable[[int, int], None] | None,
     total: int,
+    heights: dict[int, float] | None = None,
 ) -> Iterator[str]:
     """The <row> elements of ``rows`` numbered from ``first``, in chunks of text."""
     parts: list[str] = []
+    heights = heights or {}
     for number, row in enumerate(rows, start=first):
         r = str(number)
-        parts.append(f'<row r="{r}">')
+        height = heights.get(number)
+        parts.append(f'<row r="{r}" ht="{height:g}" customHeight="1">' if height else f'<row r="{r}">')
         kind = row.kind
         for index, value in enumerate(row.cells):
             if value is None:
@@ -205,6 +212,41 @@ def _rows_xml(
             if progress is not None:
                 progress(number, total)
     yield "".join(parts)
+
+
+# Excel's column unit is the width of a digit; a CJK character of the 10 pt body takes about two.
+_LINE_PT = 13.5
+_PAD_PT = 5.0
+
+
+def _text_units(text: str) -> float:
+    return sum(1.0 if ch.isascii() else 2.0 for ch in text)
+
+
+def column_units(content: SheetContent) -> list[float]:
+    return [column.width * 1.9 + 1.5 for column in content.columns]
+
+
+def row_heights(content: SheetContent, grid: Grid) -> dict[int, float]:
+    """Heights (pt) for the header rows and the notes, so that LibreOffice and Excel show their
+    wrapped text whole instead of letting it spill into the next row; other rows keep the default."""
+    units = column_units(content)
+    spans: dict[tuple[int, int], tuple[float, int]] = {}  # (row, col) → (width, rows merged)
+    for r1, c1, r2, c2 in grid.merges:
+        spans[r1, c1] = (sum(units[c1 - 1 : c2]), r2 - r1 + 1)
+    heights: dict[int, float] = {}
+    for number, row in enumerate(grid.rows, start=1):
+        if row.kind not in ("header", "note"):
+            continue
+        lines = 1.0
+        for column, value in enumerate(row.cells, start=1):
+            if not isinstance(value, str) or not value:
+                continue
+            width, rows = spans.get((number, column), (units[column - 1], 1))
+            needed = sum(max(1, math.ceil(_text_units(part) / max(width - 1.5, 1.0))) for part in value.split("\n"))
+            lines = max(lines, needed / rows)
+        heights[number] = math.ceil(lines) * _LINE_PT + _PAD_PT
+    return heights
 
 
 def _splice_rows(package: io.BytesIO, path: Path, rows: Iterator[str]) -> None:

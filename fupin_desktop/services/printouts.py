@@ -1,4 +1,5 @@
-"""What the 公示 notice and the 入户走访记录表 print, read from the database as plain records.
+"""What the 公示 notice and the 入户走访记录表 print, read from the database as plain records, and the
+use cases that write them (the 公示 page, the household page, the visit dialog and ``print``).
 
 The notice shows only what a village board may show (DESIGN.md "Public-notice rules"): no ID,
 phone, bank or health data ever leaves this module for it.
@@ -6,17 +7,47 @@ phone, bank or health data ever leaves this module for it.
 
 from __future__ import annotations
 
+import os
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS
-from fupin_desktop.export.printouts import MEMBER_FIELDS, NoticeLine, NoticeSheet, VisitSheet
-from fupin_desktop.services.errors import NotFound
-from fupin_desktop.services.sheets import chinese_date
+from fupin_desktop.domain.workflow import ACTIVE, LOCKED, chinese_date
+from fupin_desktop.export.printouts import (
+    NoticeLine,
+    NoticeSheet,
+    VisitSheet,
+    mask_id,
+    write_notice_pdf,
+    write_visit_pdf,
+)
+from fupin_desktop.services.errors import NotFound, ServiceError
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Intention, NoticeEntry, Person, PublicNotice, Region, Visit
+
+T = TypeVar("T")
+KIND_WORDS = {"training": "技能培训", "school": "就读技工院校", "employment": "就业帮扶", "business": "创业扶持"}
+
+
+def notice_target(kind: str, occupation: str | None, school: str | None, major: str | None) -> str:
+    """What a person is put forward for, in the notice's words; never a label with nothing after it."""
+    if kind == "training":
+        return f"培训：{occupation}" if occupation else "技能培训"
+    if kind == "school":
+        chosen = "　".join(x for x in (school, major) if x)
+        return f"技工院校：{chosen}" if chosen else "就读技工院校"
+    if kind == "employment":
+        return f"就业：{occupation}" if occupation else "就业帮扶"
+    if kind == "business":
+        return f"创业：{occupation}" if occupation else "创业扶持"
+    return kind
 
 
 def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticeSheet:
@@ -44,12 +75,14 @@ def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticeSheet:
         .order_by(NoticeEntry.sort_order, Household.village_group, Person.name)
     )
     lines = []
+    kinds: list[str] = []
     for group, name, sex, kind, occupation, school, major, referral in rows:
-        if kind == "training":
-            target = f"培训：{occupation or ''}"
-        else:
-            target = f"技工院校：{'　'.join(x for x in (school, major) if x)}"
+        if kind not in kinds:
+            kinds.append(kind)
+        target = notice_target(kind, occupation, school, major)
         lines.append(NoticeLine(group or "", name, sex or "", target, source.name_of(referral or "") or referral or ""))
+    order = list(KIND_WORDS)
+    what = "或".join(KIND_WORDS.get(k, k) for k in sorted(kinds, key=lambda k: order.index(k) if k in order else 9))
     return NoticeSheet(
         title=notice.title,
         region_name=region_name,
@@ -60,23 +93,71 @@ def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticeSheet:
         issuing_unit=notice.issuing_unit,
         issued_on=chinese_date(notice.start_date),
         lines=lines,
+        what=what or "技能培训或就读技工院校",
     )
 
 
-def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
-    visit = session.get(Visit, visit_id)
-    if visit is None:
-        raise NotFound("该走访记录已不存在，请刷新列表。")
-    household = session.get(Household, visit.household_id)
-    assert household is not None
+def _wishes(session: Session, person_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[str, str]]:
+    """Each member's current wish of each kind (an active or followed-up intention), for the form."""
+    training_type = codelist("training_type")
+    wanted = {s.value for s in ACTIVE | LOCKED}
+    found: dict[uuid.UUID, dict[str, str]] = {}
+    rows = session.execute(
+        select(
+            Intention.person_id,
+            Intention.kind,
+            Intention.occupation,
+            Intention.training_type,
+            Intention.school,
+            Intention.major,
+            Intention.state,
+        )
+        .where(Intention.person_id.in_(person_ids))
+        .order_by(Intention.created_at)
+    )
+    for pid, kind, occupation, ttype, school, major, state in rows:
+        if state not in wanted:
+            continue
+        if kind == "training":
+            text = "／".join(x for x in (occupation, training_type.name_of(ttype or "") if ttype else None) if x)
+            found.setdefault(pid, {})["training"] = text or "有"
+        elif kind == "school":
+            found.setdefault(pid, {})["school"] = "／".join(x for x in (school, major) if x) or "有"
+        else:
+            word = "创业" if kind == "business" else "就业"
+            found.setdefault(pid, {})["employment"] = f"{word}：{occupation}" if occupation else word
+    return found
+
+
+def _member_rows(session: Session, members: list[Person]) -> list[list[str]]:
+    wishes = _wishes(session, [m.id for m in members])
+    rows = []
+    for m in members:
+        work = "／".join(x for x in (m.work_place, f"{m.work_months}个月" if m.work_months else None) if x)
+        wish = wishes.get(m.id, {})
+        rows.append(
+            [
+                m.name,
+                m.relation or "",
+                m.sex or "",
+                mask_id(m.id_number),
+                m.education or "",
+                m.school_status or "",
+                m.health or "",
+                m.labour or "",
+                m.employment or "",
+                work,
+                wish.get("training", ""),
+                wish.get("school", ""),
+                wish.get("employment", ""),
+            ]
+        )
+    return rows
+
+
+def _household_part(session: Session, household: Household) -> VisitSheet:
+    """The household and its members as they are now; the visit itself left blank."""
     village = session.scalar(select(Region.name).where(Region.id == household.village_id)) or ""
-    members = []
-    for member in household.members:
-        row = []
-        for name in MEMBER_FIELDS:
-            value = getattr(member, name)
-            row.append("" if value is None else chinese_date(value) if name == "birth_date" else str(value))
-        members.append(row)
     return VisitSheet(
         village=village,
         household_no=household.household_no,
@@ -84,13 +165,140 @@ def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
         address=household.address or "",
         phone=household.phone or "",
         household_type=household.household_type or "",
+        members=_member_rows(session, list(household.members)),
+    )
+
+
+def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
+    """The form of one recorded visit: the household as it is now, the visit and what it changed."""
+    visit = session.get(Visit, visit_id)
+    if visit is None:
+        raise NotFound("该走访记录已不存在，请刷新列表。")
+    household = session.get(Household, visit.household_id)
+    if household is None:
+        raise NotFound("该走访记录的农户已不存在。")
+    return replace(
+        _household_part(session, household),
         visit_date=chinese_date(visit.visit_date),
         method=visit.method,
         visitors=visit.visitors,
         notes=visit.notes or "",
-        members=members,
         changes=[
             (c.person_name, FIELD_LABELS.get(c.field, c.field), c.old_value or "", c.new_value or "")
             for c in visit.changes
         ],
     )
+
+
+def household_visit_sheet(session: Session, household_id: uuid.UUID) -> VisitSheet:
+    """The form to take on the next visit: the household and its members filled in, the visit blank."""
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFound("该农户已不存在，请刷新列表。")
+    return _household_part(session, household)
+
+
+# --- the use cases: write the PDF -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrintResult:
+    path: Path
+    title: str
+    count: int  # people on the notice, members on the visit form
+
+
+def _safe(text: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text)
+
+
+def _write(out_dir: Path, name: str, writer: Callable[[T, Path], None], sheet: T) -> Path:
+    """Write under a temporary name and rename, so that a failure leaves no half-written PDF."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ServiceError(f"无法创建文件夹“{out_dir}”：{error.strerror}") from error
+    final = out_dir / f"{_safe(name)}.pdf"
+    temporary = out_dir / f".{_safe(name)}.{os.getpid()}.tmp.pdf"
+    try:
+        writer(sheet, temporary)
+        os.replace(temporary, final)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise ServiceError(f"无法写入“{final}”：{error.strerror}") from error
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return final
+
+
+def newest_notice_id(session: Session) -> uuid.UUID:
+    found = session.scalar(
+        select(PublicNotice.id).order_by(PublicNotice.start_date.desc(), PublicNotice.created_at.desc()).limit(1)
+    )
+    if found is None:
+        raise ServiceError("还没有公示批次：请先在“公示”页新建公示。")
+    return found
+
+
+def print_notice(database: Database, *, out_dir: Path, notice_id: uuid.UUID | None = None) -> PrintResult:
+    """The 公示 notice of a batch (the newest when none is named) as PDF in ``out_dir``."""
+    with database.session_factory() as session:
+        chosen = notice_id or newest_notice_id(session)
+        sheet = notice_sheet(session, chosen)
+    if not sheet.lines:
+        raise ServiceError(f"公示批次“{sheet.title}”中没有人员，无法打印公示。")
+    path = _write(out_dir, f"{sheet.title}（{sheet.start}）", write_notice_pdf, sheet)
+    return PrintResult(path, sheet.title, len(sheet.lines))
+
+
+def find_notice(session: Session, text: str) -> uuid.UUID:
+    """A batch named on the command line: its id, or the exact title, or the only title containing it."""
+    try:
+        by_id = session.get(PublicNotice, uuid.UUID(text))
+    except ValueError:
+        by_id = None
+    if by_id is not None:
+        return by_id.id
+    rows = session.execute(select(PublicNotice.id, PublicNotice.title).where(PublicNotice.title.contains(text))).all()
+    exact = [r for r in rows if r[1] == text]
+    if len(exact) == 1 or len(rows) == 1:
+        return (exact or rows)[0][0]
+    if not rows:
+        raise ServiceError(f"没有名为“{text}”的公示批次。")
+    raise ServiceError(f"有{len(rows)}个公示批次的名称含“{text}”，请写出完整名称。")
+
+
+def print_visit_form(
+    database: Database,
+    *,
+    out_dir: Path,
+    household_id: uuid.UUID | None = None,
+    visit_id: uuid.UUID | None = None,
+) -> PrintResult:
+    """入户走访记录表: for a recorded visit, for a household's next visit, or blank for paper."""
+    with database.session_factory() as session:
+        if visit_id is not None:
+            sheet = visit_sheet(session, visit_id)
+        elif household_id is not None:
+            sheet = household_visit_sheet(session, household_id)
+        else:
+            sheet = VisitSheet()
+    if not sheet.household_no:
+        name = "入户走访记录表（空白）"
+    else:
+        when = f"，{sheet.visit_date}" if sheet.visit_date else ""
+        name = f"入户走访记录表（{sheet.village}{sheet.head_name}户{when}）"
+    return PrintResult(_write(out_dir, name, write_visit_pdf, sheet), name, len(sheet.members))
+
+
+def find_household(session: Session, number: str) -> uuid.UUID:
+    """A household by its 户编号 (or 扶贫卡编号), as typed on the command line."""
+    rows = session.scalars(
+        select(Household.id).where((Household.household_no == number) | (Household.card_no == number))
+    ).all()
+    if not rows:
+        raise ServiceError(f"没有户编号或扶贫卡编号为“{number}”的农户。")
+    if len(rows) > 1:
+        raise ServiceError(f"有{len(rows)}户的编号为“{number}”，请改用户编号。")
+    return rows[0]

@@ -1,8 +1,9 @@
 """The summary sheets of the seeds: one definition each (columns, header tree, how rows are read).
 
 A definition builds a ``SheetContent`` that both writers draw. Person lists read the intentions
-ready for submission (公示期满) with one joined query of plain columns; period totals are counted
-with set-based queries over the workflow transitions of a date range.
+due on that sheet (公示期满, or 已上报 on another sheet only) with one joined query of plain columns;
+period totals group and add up the figures of ``services/figures.py`` (docs/figures.md). Every sheet
+covers one area (``resolve_scope``) and one real period (``default_period``).
 """
 
 from __future__ import annotations
@@ -10,27 +11,45 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.codelists import codelist
-from fupin_desktop.domain.workflow import State
+from fupin_desktop.domain.profiles import ProfileError, ProvinceProfile, load_profile
+from fupin_desktop.domain.workflow import State, chinese_date
 from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff, Value
+from fupin_desktop.services import figures
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.figures import Period
 from fupin_desktop.services.settings import StationProfile
-from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, Region
+from fupin_desktop.store.models import Household, Intention, Person, Region, Submission, SubmissionItem
 
-# Transitions are stored in UTC; a day in a report is a day in China (UTC+8).
-CHINA_OFFSET = timedelta(hours=8)
+__all__ = [
+    "FORMS",
+    "BuiltSheet",
+    "Period",
+    "Scope",
+    "SheetForm",
+    "SheetRequest",
+    "build_sheet",
+    "chinese_date",
+    "default_period",
+    "main_sheet",
+    "profile_forms",
+    "province_of",
+    "resolve_scope",
+    "sheet_form",
+]
 
 
 @dataclass(frozen=True)
 class SheetRequest:
-    """What a sheet covers: a region (township or village; None = the whole database) and,
-    for period totals, the first and last day."""
+    """What a sheet covers: a region (township or village; None = the station's own township) and,
+    for period totals, the first and last day (None = the default period)."""
 
     sheet: str
     region_id: uuid.UUID | None = None
@@ -54,22 +73,119 @@ class SheetForm:
     seed: str
     people: bool  # a person list (moves people to 已上报 when sealed) or period totals
     build: Callable[[Session, SheetRequest, StationProfile, date], BuiltSheet]
+    description: str = ""
 
 
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
+def province_of(profile: StationProfile) -> ProvinceProfile:
+    try:
+        return load_profile(profile.province_profile or "default")
+    except ProfileError:
+        return load_profile("default")
 
 
-def default_period(today: date) -> tuple[date, date]:
-    """The half-year containing ``today`` (the seeds report by half-year)."""
-    if today.month <= 6:
-        return date(today.year, 1, 1), date(today.year, 6, 30)
-    return date(today.year, 7, 1), date(today.year, 12, 31)
+def default_period(today: date, province: ProvinceProfile | None = None) -> tuple[date, date]:
+    """The reporting period a sheet sealed ``today`` covers by default.
+
+    The half-year containing today (the whole year when the profile reports once a year, or when
+    its deadline for this half-year asks for the 全年 figures), ending at today or at the profile's
+    deadline within it, whichever comes first: never in the future."""
+    first_half = today.month <= 6
+    start = date(today.year, 1, 1) if first_half else date(today.year, 7, 1)
+    last = date(today.year, 6, 30) if first_half else date(today.year, 12, 31)
+    deadlines = list(province.report_deadlines) if province else []
+    if len(deadlines) == 1:
+        start, last = date(today.year, 1, 1), date(today.year, 12, 31)
+    end = today
+    for deadline in deadlines:
+        when = deadline.on(today.year)
+        if start <= when <= last:
+            end = min(end, when)
+            if "全年" in deadline.title:
+                start = date(today.year, 1, 1)
+    return start, end
 
 
-def sign_off(profile: StationProfile, today: date) -> SignOff:
+# --- scope: which area a sheet covers, and in whose name -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The area of one sheet: its villages (None = the whole database), the place named in the title,
+    and the unit that fills and stamps it. Title, 填表单位 and rows always describe the same area."""
+
+    region_id: uuid.UUID | None
+    villages: list[uuid.UUID] | None
+    place: str
+    unit_name: str
+
+
+def resolve_scope(session: Session, region_id: uuid.UUID | None, profile: StationProfile) -> Scope:
+    """The area a sheet covers: the chosen region, or by default the station's own township.
+
+    A station signs only for its own area: a region outside it is refused, and so is a sheet over
+    several townships unless the station itself is a county's (its 所在地 names the county)."""
+    rows = session.execute(select(Region.id, Region.parent_id, Region.level, Region.name, Region.code)).all()
+    parent = {r[0]: r[1] for r in rows}
+    level = {r[0]: r[2] for r in rows}
+    name = {r[0]: r[3] for r in rows}
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for r in rows:
+        children.setdefault(r[1], []).append(r[0])
+    home_name = profile.township.strip()
+    homes = sorted(
+        (r for r in rows if home_name and r[3] == home_name and r[2] in ("township", "county")),
+        key=lambda r: (r[2] != "township", r[4] or ""),
+    )
+    home = homes[0][0] if homes else None
+    if region_id is not None and region_id not in level:
+        raise ServiceError("所选区划已不存在，请刷新后重试。")
+    target = region_id if region_id is not None else home
+
+    def below(region: uuid.UUID | None) -> list[uuid.UUID]:
+        found, stack = [], list(children.get(region, [])) if region is None else [region]
+        while stack:
+            current = stack.pop()
+            if level[current] == "village":
+                found.append(current)
+            stack.extend(children.get(current, []))
+        return found
+
+    def ancestors(region: uuid.UUID) -> list[uuid.UUID]:
+        chain: list[uuid.UUID] = []
+        current: uuid.UUID | None = region
+        while current is not None:
+            chain.append(current)
+            current = parent.get(current)
+        return chain
+
+    def township_of(village: uuid.UUID) -> uuid.UUID | None:
+        return next((r for r in ancestors(village) if level[r] == "township"), None)
+
+    villages = below(target)
+    townships = {t for t in map(township_of, villages) if t is not None}
+    if target is not None and home is not None and home not in ancestors(target):
+        raise ServiceError(
+            f"“{name[target]}”不在本所（{name[home]}）辖区内，本所不能为其填表上报；请选择本所辖区内的乡镇或村。"
+        )
+    if len(townships) > 1 and (home is None or level[home] != "county"):
+        where = name[target] if target is not None else "本数据库"
+        raise ServiceError(
+            f"{where}含{len(townships)}个乡镇，而本所是乡镇人社所：一张表只能为一个乡镇填报，"
+            "请选择一个乡镇或村（--region 代码）；县级汇总请由县人社局（“设置”中所在地填县名）封存。"
+        )
+    if target is None:
+        place = name[next(iter(townships))] if len(townships) == 1 else home_name
+    elif level[target] == "village":
+        township = township_of(target)
+        place = f"{name[township]}{name[target]}" if township is not None else name[target]
+    else:
+        place = name[target]
+    return Scope(target, villages if target is not None else None, place, profile.unit_name)
+
+
+def sign_off(profile: StationProfile, today: date, scope: Scope | None = None) -> SignOff:
     return SignOff(
-        unit_name=profile.unit_name,
+        unit_name=scope.unit_name if scope else profile.unit_name,
         filled_on=chinese_date(today),
         operator=profile.operator_name,
         phone=profile.contact_phone,
@@ -80,36 +196,6 @@ def sign_off(profile: StationProfile, today: date) -> SignOff:
 
 def _flat(columns: list[Column]) -> list[HeaderGroup]:
     return [HeaderGroup(None, 1) for _ in columns]
-
-
-def _villages(session: Session, region_id: uuid.UUID | None) -> list[uuid.UUID] | None:
-    """The village ids under a region (None when the sheet covers the whole database)."""
-    if region_id is None:
-        return None
-    rows = session.execute(select(Region.id, Region.parent_id, Region.level)).all()
-    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
-    level = {}
-    for rid, parent, lvl in rows:
-        children.setdefault(parent, []).append(rid)
-        level[rid] = lvl
-    if region_id not in level:
-        raise ServiceError("所选区划已不存在，请刷新后重试。")
-    found: list[uuid.UUID] = []
-    stack = [region_id]
-    while stack:
-        current = stack.pop()
-        if level[current] == "village":
-            found.append(current)
-        stack.extend(children.get(current, []))
-    return found
-
-
-def _place_name(session: Session, region_id: uuid.UUID | None, profile: StationProfile) -> str:
-    if region_id is not None:
-        name = session.scalar(select(Region.name).where(Region.id == region_id))
-        if name:
-            return name
-    return profile.township
 
 
 # --- person lists -----------------------------------------------------------------------------------
@@ -132,7 +218,20 @@ def _age(birth: date | None, on: date) -> int | None:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[Any]:
+def _on_live_sheets(sheet_code: str | None) -> Select[uuid.UUID | None]:
+    """The intentions held by a sealed sheet still in force (not replaced by a correction), of one form
+    or (None) of any."""
+    live = select(Submission.id).where(
+        Submission.id.not_in(select(Submission.replaces_id).where(Submission.replaces_id.is_not(None)))
+    )
+    if sheet_code is not None:
+        live = live.where(Submission.sheet_code == sheet_code)
+    return select(SubmissionItem.intention_id).where(
+        SubmissionItem.submission_id.in_(live), SubmissionItem.intention_id.is_not(None)
+    )
+
+
+def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[*tuple[Any, ...]]:
     village = Region.__table__.alias("village")
     query = (
         select(
@@ -161,7 +260,13 @@ def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | 
         .where(Intention.kind == kind)
         .order_by(village.c.code, village.c.name, Household.household_no, Person.sort_order, Person.name)
     )
-    ready = Intention.state == State.NOTICE_PASSED.value
+    # 已上报 is per sheet: a person sealed on another sheet (state 已上报) is still due on this one,
+    # until a sheet of this form that is still in force holds them.
+    ready = (Intention.state == State.NOTICE_PASSED.value) | (
+        (Intention.state == State.SUBMITTED.value)
+        & Intention.id.in_(_on_live_sheets(None))
+        & Intention.id.not_in(_on_live_sheets(request.sheet))
+    )
     if request.carried_intentions:
         carried = and_(
             Intention.id.in_(request.carried_intentions),
@@ -203,20 +308,21 @@ def build_register_summary(session: Session, request: SheetRequest, profile: Sta
     ]
     rows: list[list[Value]] = []
     items = []
-    result = session.execute(_people_query("school", request, _villages(session, request.region_id)))
+    scope = resolve_scope(session, request.region_id, profile)
+    result = session.execute(_people_query("school", request, scope.villages))
     for iid, pid, name, sex, eth, _b, idn, _e, phone, card, hphone, addr, vname, _o, major, school, _t, _r in result:
         items.append((iid, pid))
         target = school or (f"（专业：{major}）" if major else "")
         rows.append([len(rows) + 1, name, sex, eth, card, idn, phone or hphone, _address(vname, addr), target])
-    place = _place_name(session, request.region_id, profile)
     content = SheetContent(
         sheet="register_summary",
-        title=f"{place}精准扶贫对象登记汇总表",
+        title=f"{scope.place}精准扶贫对象登记汇总表",
         columns=columns,
         groups=_flat(columns),
         rows=rows,
         totals=_people_totals(columns, len(rows)),
-        sign_off=sign_off(profile, today),
+        sign_off=sign_off(profile, today, scope),
+        params=_params(scope),
         landscape=True,
     )
     return BuiltSheet(content, items)
@@ -250,7 +356,8 @@ def _list_sheet(
     ]
     rows: list[list[Value]] = []
     items = []
-    for record in session.execute(_people_query(kind, request, _villages(session, request.region_id))):
+    scope = resolve_scope(session, request.region_id, profile)
+    for record in session.execute(_people_query(kind, request, scope.villages)):
         (iid, pid, name, sex, _eth, birth, idn, edu, phone, _card, hphone, _addr, vname, *_rest) = record
         items.append((iid, pid))
         rows.append(
@@ -269,12 +376,13 @@ def _list_sheet(
         )
     content = SheetContent(
         sheet=code,
-        title=title,
+        title=f"{scope.place}{title}",
         columns=columns,
         groups=_flat(columns),
         rows=rows,
         totals=_people_totals(columns, len(rows), label_column=2),
-        sign_off=sign_off(profile, today),
+        sign_off=sign_off(profile, today, scope),
+        params=_params(scope),
         landscape=True,
     )
     return BuiltSheet(content, items)
@@ -314,124 +422,48 @@ def build_school_list(session: Session, request: SheetRequest, profile: StationP
 # --- period totals -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Period:
-    start: date
-    end: date
-
-    @property
-    def utc_from(self) -> datetime:
-        return datetime.combine(self.start, time()) - CHINA_OFFSET
-
-    @property
-    def utc_to(self) -> datetime:  # exclusive
-        return datetime.combine(self.end + timedelta(days=1), time()) - CHINA_OFFSET
-
-    @property
-    def label(self) -> str:
-        return f"{chinese_date(self.start)}至{chinese_date(self.end)}"
-
-
-def _period(request: SheetRequest, today: date) -> Period:
-    start, end = default_period(today)
-    period = Period(request.start or start, request.end or end)
+def _period(request: SheetRequest, profile: StationProfile, today: date) -> Period:
+    start, end = default_period(today, province_of(profile))
+    period = Period(request.start or start, min(request.end or end, today))
     if period.end < period.start:
-        raise ServiceError(f"统计期间的结束日期{chinese_date(period.end)}早于开始日期{chinese_date(period.start)}。")
+        raise ServiceError(
+            f"统计期间的结束日期{chinese_date(period.end)}早于开始日期{chinese_date(period.start)}"
+            "（结束日期不能晚于今天）。"
+        )
     return period
-
-
-class _Counter:
-    """Set-based counts of intentions per school or training provider for one period and area."""
-
-    def __init__(self, session: Session, request: SheetRequest, period: Period) -> None:
-        self.session = session
-        self.period = period
-        self.villages = _villages(session, request.region_id)
-
-    def _scope(self, query: Select[Any], kind: str) -> Select[Any]:
-        query = query.where(Intention.kind == kind)
-        if self.villages is not None:
-            query = (
-                query.join(Person, Person.id == Intention.person_id)
-                .join(Household, Household.id == Person.household_id)
-                .where(Household.village_id.in_(self.villages))
-            )
-        return query
-
-    @staticmethod
-    def place(kind: str) -> Any:
-        if kind == "school":
-            return func.coalesce(func.nullif(Intention.provider, ""), func.nullif(Intention.school, ""), "（未填院校）")
-        return func.coalesce(func.nullif(Intention.provider, ""), "（未填培训机构）")
-
-    def moved(self, kind: str, target: State) -> dict[str, int]:
-        """How many intentions took the step to ``target`` within the period, per place."""
-        place = self.place(kind)
-        query = (
-            select(place, func.count(func.distinct(Intention.id)))
-            .select_from(IntentionTransition)
-            .join(Intention, Intention.id == IntentionTransition.intention_id)
-            .where(
-                IntentionTransition.to_state == target.value,
-                IntentionTransition.at >= self.period.utc_from,
-                IntentionTransition.at < self.period.utc_to,
-            )
-            .group_by(place)
-        )
-        return {name: count for name, count in self.session.execute(self._scope(query, kind))}
-
-    def held_at_end(self, kind: str, state: State) -> dict[str, int]:
-        """How many intentions were in ``state`` at the end of the period, per place."""
-        latest = (
-            select(IntentionTransition.intention_id, func.max(IntentionTransition.at).label("at"))
-            .where(IntentionTransition.at < self.period.utc_to)
-            .group_by(IntentionTransition.intention_id)
-            .subquery()
-        )
-        place = self.place(kind)
-        query = (
-            select(place, func.count(func.distinct(Intention.id)))
-            .select_from(latest)
-            .join(
-                IntentionTransition,
-                and_(IntentionTransition.intention_id == latest.c.intention_id, IntentionTransition.at == latest.c.at),
-            )
-            .join(Intention, Intention.id == latest.c.intention_id)
-            .where(IntentionTransition.to_state == state.value)
-            .group_by(place)
-        )
-        return {name: count for name, count in self.session.execute(self._scope(query, kind))}
 
 
 def _table(names: Iterable[str], series: list[dict[str, int]]) -> tuple[list[list[Value]], list[int]]:
     rows: list[list[Value]] = []
     totals = [0] * len(series)
-    for name in sorted(set(names)):
+    for name in sorted(set(names), key=lambda n: (n.startswith("（"), n)):
         counts = [s.get(name, 0) for s in series]
         rows.append([len(rows) + 1, name, *counts])
         totals = [a + b for a, b in zip(totals, counts, strict=True)]
     return rows, totals
 
 
-def _numbers(labels: list[str]) -> list[Column]:
-    return [Column(f"n{i}", label, 7, "int") for i, label in enumerate(labels, start=1)]
+def _numbers(labels: list[str], width: float = 7) -> list[Column]:
+    return [Column(f"n{i}", label, width, "int") for i, label in enumerate(labels, start=1)]
 
 
 def build_progress_school(session: Session, request: SheetRequest, profile: StationProfile, today: date) -> BuiltSheet:
-    """技工院校技能脱贫攻坚进展情况表 (黑人社发〔2019〕10号 附件2), per 技工院校."""
-    period = _period(request, today)
-    count = _Counter(session, request, period)
+    """技工院校技能脱贫攻坚进展情况表 (黑人社发〔2019〕10号 附件2), per 技工院校; docs/figures.md."""
+    period = _period(request, profile, today)
+    scope = resolve_scope(session, request.region_id, profile)
+    items = figures.courses(session, scope.villages, ("school", "training"))
+    count = partial(figures.count_by_place, items, period)
+    province = province_of(profile)
     series = [
-        count.moved("school", State.DRAFT),  # 两后生 registered with a school wish in the period
-        count.moved("school", State.ENROLLED),
-        count.held_at_end("school", State.ENROLLED),
-        count.moved("school", State.COMPLETED),
-        count.moved("school", State.EMPLOYED),
-        count.moved("training", State.ENROLLED),
-        count.moved("training", State.EMPLOYED),
+        figures.liang_hou_sheng_by_school(figures.candidates(session, scope.villages), province, period),
+        count(figures.school_admitted),
+        count(figures.school_at_school),
+        count(figures.school_graduated),
+        count(figures.school_graduate_employed),
+        count(figures.training_trained),
+        count(figures.training_employed),
     ]
-    schools = [s.name for s in _profile_schools(profile)]
-    names = set(schools)
+    names = {s.name for s in province.schools}
     for s in series:
         names.update(s)
     rows, totals = _table(names, series)
@@ -452,7 +484,7 @@ def build_progress_school(session: Session, request: SheetRequest, profile: Stat
     ]
     content = SheetContent(
         sheet="progress_school",
-        title="技工院校技能脱贫攻坚进展情况表",
+        title=f"{scope.place}技工院校技能脱贫攻坚进展情况表",
         columns=columns,
         groups=[
             HeaderGroup(None, 1),
@@ -462,10 +494,14 @@ def build_progress_school(session: Session, request: SheetRequest, profile: Stat
         ],
         rows=rows,
         totals=["总计", None, *totals],
-        sign_off=sign_off(profile, today),
+        sign_off=sign_off(profile, today, scope),
         landscape=True,
         period=period.label,
-        params=_params(request, period),
+        notes=[
+            "注：两后生按登记的家庭成员统计（建档立卡户中初中、高中文化、未升学的应往届毕业生，年龄在期末符合技工院校招收条件），"
+            "计入其最近一次选报的院校；毕业生就业人数是本期毕业生中期末前已就业的人数；培训后就业创业人数是本期参训人员中期末前已就业创业的人数。"
+        ],
+        params=_params(scope, period),
     )
     return BuiltSheet(content)
 
@@ -475,13 +511,10 @@ def build_progress_training(
 ) -> BuiltSheet:
     """技能培训技能脱贫攻坚进展情况表 (黑人社发〔2019〕10号 附件3, named there without a table):
     the columns follow the 职业培训情况 part of 附件2, per training provider, with 结业 added."""
-    period = _period(request, today)
-    count = _Counter(session, request, period)
-    series = [
-        count.moved("training", State.ENROLLED),
-        count.moved("training", State.COMPLETED),
-        count.moved("training", State.EMPLOYED),
-    ]
+    period = _period(request, profile, today)
+    scope = resolve_scope(session, request.region_id, profile)
+    count = partial(figures.count_by_place, figures.courses(session, scope.villages, ("training",)), period)
+    series = [count(figures.training_trained), count(figures.training_completed), count(figures.training_employed)]
     names: set[str] = set()
     for s in series:
         names.update(s)
@@ -493,30 +526,25 @@ def build_progress_training(
             [
                 "当(半)年面向建档立卡贫困家庭劳动者开展职业培训人数(人)",
                 "其中：培训结业人数(人)",
-                "培训后就业创业人数(人)",
-            ]
+                "其中：培训后就业创业人数(人)",
+            ],
+            width=10,
         ),
     ]
-    columns = [*columns[:2], *(Column(c.key, c.label, 10, c.kind) for c in columns[2:])]
     content = SheetContent(
         sheet="progress_training",
-        title="技能培训技能脱贫攻坚进展情况表",
+        title=f"{scope.place}技能培训技能脱贫攻坚进展情况表",
         columns=columns,
         groups=[HeaderGroup(None, 1), HeaderGroup(None, 1), HeaderGroup("职业培训情况", 3)],
         rows=rows,
         totals=["总计", None, *totals],
-        sign_off=sign_off(profile, today),
+        sign_off=sign_off(profile, today, scope),
         landscape=False,
         period=period.label,
-        params=_params(request, period),
+        notes=["注：结业、就业创业人数均为本期参训人员中期末前已结业、已就业创业的人数。"],
+        params=_params(scope, period),
     )
     return BuiltSheet(content)
-
-
-def _rate(employed: int, graduated: int) -> str | None:
-    if not graduated:
-        return None
-    return f"{employed * 100 / graduated:.1f}"
 
 
 def build_progress_shandong(
@@ -526,17 +554,18 @@ def build_progress_shandong(
 
     The station holds only 建档立卡 families' children, so the whole-school columns (在校生情况,
     毕业生情况) are left for the school to fill, as the note under the table says."""
-    period = _period(request, today)
-    count = _Counter(session, request, period)
-    enrolled = count.held_at_end("school", State.ENROLLED)
-    graduated = count.moved("school", State.COMPLETED)
-    employed = count.moved("school", State.EMPLOYED)
-    names = sorted(set(enrolled) | set(graduated) | set(employed))
+    period = _period(request, profile, today)
+    scope = resolve_scope(session, request.region_id, profile)
+    count = partial(figures.count_by_place, figures.courses(session, scope.villages, ("school",)), period)
+    enrolled = count(figures.school_at_school)
+    graduated = count(figures.school_graduated)
+    employed = count(figures.school_graduate_employed)
+    names = sorted(set(enrolled) | set(graduated) | set(employed), key=lambda n: (n.startswith("（"), n))
     rows: list[list[Value]] = []
     sums = [0, 0, 0]
     for name in names:
         e, g, w = enrolled.get(name, 0), graduated.get(name, 0), employed.get(name, 0)
-        rows.append([len(rows) + 1, name, e, g, None, None, None, None, w, _rate(w, g)])
+        rows.append([len(rows) + 1, name, e, g, None, None, None, None, w, figures.rate(w, g)])
         sums = [sums[0] + e, sums[1] + g, sums[2] + w]
     columns = [
         Column("no", "序号", 3, "int"),
@@ -552,7 +581,7 @@ def build_progress_shandong(
     ]
     content = SheetContent(
         sheet="progress_shandong",
-        title="全省技工院校服务脱贫攻坚工作进展情况表",
+        title=f"全省技工院校服务脱贫攻坚工作进展情况表（{scope.place}）",
         columns=columns,
         groups=[
             HeaderGroup(None, 1),
@@ -563,33 +592,85 @@ def build_progress_shandong(
             HeaderGroup("就业情况", 2),
         ],
         rows=rows,
-        totals=["总计", None, sums[0], sums[1], None, None, None, None, sums[2], _rate(sums[2], sums[1])],
-        sign_off=sign_off(profile, today),
+        totals=["总计", None, sums[0], sums[1], None, None, None, None, sums[2], figures.rate(sums[2], sums[1])],
+        sign_off=sign_off(profile, today, scope),
         landscape=True,
         period=period.label,
         notes=[
             "注：“建档立卡贫困家庭子女就读情况”“就业情况”按本单位登记的意愿及其录取、毕业、就业记录统计；"
-            "“在校生情况”“毕业生情况”为学校全体学生数，由学校填写。就业率＝就业数÷毕业数。"
+            "“在校生情况”“毕业生情况”为学校全体学生数，由学校填写。就业数是本期毕业生中期末前已就业的人数，"
+            "就业率＝就业数÷毕业数。"
         ],
-        params=_params(request, period),
+        params=_params(scope, period),
     )
     return BuiltSheet(content)
 
 
-def _params(request: SheetRequest, period: Period) -> dict[str, str]:
-    params = {"start": period.start.isoformat(), "end": period.end.isoformat()}
-    if request.region_id is not None:
-        params["region_id"] = str(request.region_id)
+def build_progress_henan(session: Session, request: SheetRequest, profile: StationProfile, today: date) -> BuiltSheet:
+    """技能脱贫千校行动进展情况表 (豫人社〔2017〕57号 names it, due by the end of November, without its
+    columns): built from the progress columns that 黑龙江 附件2 and 山东 附件1 define, per 技工院校."""
+    period = _period(request, profile, today)
+    scope = resolve_scope(session, request.region_id, profile)
+    items = figures.courses(session, scope.villages, ("school", "training"))
+    count = partial(figures.count_by_place, items, period)
+    series = [
+        count(figures.school_admitted),
+        count(figures.school_at_school),
+        count(figures.school_graduated),
+        count(figures.school_graduate_employed),
+        count(figures.training_trained),
+        count(figures.training_employed),
+    ]
+    names: set[str] = set()
+    for s in series:
+        names.update(s)
+    rows, totals = _table(names, series)
+    columns = [
+        Column("no", "序号", 3, "int"),
+        Column("school", "技工院校（培训机构）名称", 14),
+        *_numbers(
+            [
+                "当年招收建档立卡贫困家庭子女人数(人)",
+                "建档立卡贫困家庭子女在校生人数(人)",
+                "建档立卡贫困家庭子女毕业生人数(人)",
+                "其中：毕业生就业人数(人)",
+                "面向建档立卡贫困家庭劳动者开展职业培训人数(人)",
+                "其中：培训后就业创业人数(人)",
+            ]
+        ),
+    ]
+    content = SheetContent(
+        sheet="progress_henan",
+        title=f"{scope.place}技能脱贫千校行动进展情况表",
+        columns=columns,
+        groups=[
+            HeaderGroup(None, 1),
+            HeaderGroup(None, 1),
+            HeaderGroup("技工教育情况", 4),
+            HeaderGroup("职业培训情况", 2),
+        ],
+        rows=rows,
+        totals=["总计", None, *totals],
+        sign_off=sign_off(profile, today, scope),
+        landscape=True,
+        period=period.label,
+        notes=[
+            "注：豫人社〔2017〕57号要求填报本表但未附列目，本表列目取自黑龙江附件2与山东附件1的进展统计口径"
+            "（见 docs/figures.md）。"
+        ],
+        params=_params(scope, period),
+    )
+    return BuiltSheet(content)
+
+
+def _params(scope: Scope, period: Period | None = None) -> dict[str, str]:
+    """What the sheet was built from, frozen with it: the unit, the area and the period."""
+    params = {"unit": scope.unit_name, "area": scope.place}
+    if period is not None:
+        params.update(start=period.start.isoformat(), end=period.end.isoformat())
+    if scope.region_id is not None:
+        params["region_id"] = str(scope.region_id)
     return params
-
-
-def _profile_schools(profile: StationProfile) -> list[Any]:
-    from fupin_desktop.domain.profiles import ProfileError, load_profile
-
-    try:
-        return list(load_profile(profile.province_profile or "default").schools)
-    except ProfileError:
-        return []
 
 
 FORMS: dict[str, SheetForm] = {
@@ -605,8 +686,27 @@ FORMS: dict[str, SheetForm] = {
         SheetForm(
             "progress_shandong", "全省技工院校服务脱贫攻坚工作进展情况表", "山东 附件1", False, build_progress_shandong
         ),
+        SheetForm(
+            "progress_henan",
+            "技能脱贫千校行动进展情况表",
+            "河南 附件",
+            False,
+            build_progress_henan,
+            "豫人社〔2017〕57号要求每年11月底前报送，但未附列目：列目取自黑龙江附件2与山东附件1的进展统计口径。",
+        ),
     )
 }
+
+
+def profile_forms(province: ProvinceProfile) -> list[SheetForm]:
+    """The sheets the active province submits, its main sheet first; every form when it names none."""
+    listed = [FORMS[code] for code in province.sheets if code in FORMS]
+    return listed or list(FORMS.values())
+
+
+def main_sheet(profile: StationProfile) -> str:
+    """The code of the active province's main sheet (the first its profile lists)."""
+    return profile_forms(province_of(profile))[0].code
 
 
 def sheet_form(code: str) -> SheetForm:
@@ -618,7 +718,4 @@ def sheet_form(code: str) -> SheetForm:
 
 
 def build_sheet(session: Session, request: SheetRequest, profile: StationProfile, today: date) -> BuiltSheet:
-    built = sheet_form(request.sheet).build(session, request, profile, today)
-    if request.region_id is not None:
-        built.content.params.setdefault("region_id", str(request.region_id))
-    return built
+    return sheet_form(request.sheet).build(session, request, profile, today)

@@ -152,7 +152,10 @@ def seal_sheet(
     built = build_sheet(session, request, profile, day)
     content = built.content
     if form.people and not built.items:
-        raise ServiceError(f"没有可以上报的人员：{form.title}只收录“公示期满”且无未处理异议的人员。")
+        raise ServiceError(
+            f"没有可以上报的人员：{form.title}只收录“公示期满”且无未处理异议的人员，"
+            "以及已在其他表上报、尚未列入本表的人员。"
+        )
 
     intention_ids = [iid for iid, _pid in built.items]
     person_ids = list(dict.fromkeys(pid for _iid, pid in built.items))
@@ -257,7 +260,8 @@ def _snapshot(submission: Submission) -> dict[str, object]:
 def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
     """Let the people of a sealed sheet be edited again before its correction is sealed.
 
-    People who are also in another sheet still in force stay locked. Returns how many were unlocked.
+    People and intentions also on another sheet still in force stay locked. Returns how many people
+    were unlocked.
     """
     session = uow.session
     submission = session.get(Submission, submission_id)
@@ -276,8 +280,10 @@ def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
         )
     ).all()
     blocked = set(session.scalars(elsewhere))
+    # An intention may be on several sheets (per-sheet 已上报): it too stays locked while another holds it.
+    held = set(session.scalars(elsewhere.with_only_columns(SubmissionItem.intention_id)))
     people = [p for p, _i in items if p is not None and p not in blocked]
-    intentions = [i for _p, i in items if i is not None]
+    intentions = [i for _p, i in items if i is not None and i not in held]
     for chunk in _chunks(people):
         session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=False))
     for chunk in _chunks(intentions):

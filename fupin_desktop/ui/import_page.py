@@ -438,9 +438,12 @@ class ImportPage(QWidget):
                 return None
             target = Path(chosen)
         try:
+            from fupin_desktop.services.pairing import template_schools
+
             with self.context.database.session_factory() as session:
                 title = template_title(session, self.selected_code())
-            return write_village_sheet(target, title)
+                schools, note = template_schools(session, self.selected_code())
+            return write_village_sheet(target, title, schools=schools, paired_note=note)
         except EXPECTED_ERRORS as error:
             show_error(self, error)
             return None

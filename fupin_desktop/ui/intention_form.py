@@ -26,6 +26,7 @@ from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.profiles import ProvinceProfile, load_profile
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.intentions import IntentionInput, create_intention
+from fupin_desktop.services.pairing import SchoolChoices, choices_for_county, school_choices
 from fupin_desktop.services.search import search_people
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import editable_combo
@@ -38,16 +39,28 @@ REFERRAL_CODES = codelist("referral_source")
 class IntentionForm(QWidget):
     """意愿类别, 工种 or 专业, 意向院校, 培训类型, 推荐来源 — the fields change with the kind."""
 
-    def __init__(self, profile: ProvinceProfile | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        profile: ProvinceProfile | None = None,
+        parent: QWidget | None = None,
+        *,
+        choices: SchoolChoices | None = None,
+    ) -> None:
         super().__init__(parent)
         profile = profile or load_profile("default")
+        choices = choices or choices_for_county(profile, None)
         self.kind = QComboBox()
         for item in KIND_CODES:
             self.kind.addItem(item.name, item.code)
         self.occupation = editable_combo(codelist("occupation").names(), "选择或输入工种")
         self.major = editable_combo(codelist("major").names(), "选择或输入专业")
-        schools = [s.name for s in profile.schools]
-        self.school = editable_combo(schools, "选择或输入技工院校")
+        # The county's paired schools (黑龙江 附件1) come first, then the profile's others.
+        self.school = editable_combo(choices.ordered, "选择或输入技工院校")
+        self.paired_label = QLabel(
+            f"{choices.county}结对院校：{'、'.join(choices.paired)}（列在最前）" if choices.paired else ""
+        )
+        self.paired_label.setWordWrap(True)
+        self.paired_label.setVisible(bool(choices.paired))
         self.training_type = QComboBox()
         self.training_type.addItem("（未定）", None)
         for name in codelist("training_type").names():
@@ -61,6 +74,7 @@ class IntentionForm(QWidget):
         self.layout_.addRow("培训工种", self.occupation)
         self.layout_.addRow("就读专业", self.major)
         self.layout_.addRow("意向院校", self.school)
+        self.layout_.addRow("", self.paired_label)
         self.layout_.addRow("培训类型", self.training_type)
         self.layout_.addRow("推荐来源", self.referral)
         self.kind.currentIndexChanged.connect(self._kind_changed)
@@ -72,6 +86,7 @@ class IntentionForm(QWidget):
             (self.occupation, not school),
             (self.major, school),
             (self.school, school),
+            (self.paired_label, school and bool(self.paired_label.text())),
             (self.training_type, not school),
         ):
             self.layout_.setRowVisible(widget, visible)
@@ -118,7 +133,9 @@ class IntentionDialog(QDialog):
         self.person_id = person_id
         self.intention_id: uuid.UUID | None = None
         self.setWindowTitle(f"登记意愿 — {person_name}")
-        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"))
+        with context.database.session_factory() as session:
+            choices = school_choices(session, person_id=person_id)
+        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")

@@ -10,7 +10,9 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
 
+from fupin_desktop.domain.clock import today
 from fupin_desktop.services import backups
+from fupin_desktop.services.deadlines import next_reminder
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
@@ -67,8 +69,11 @@ class MainWindow(QMainWindow):
         self.operator_label = QLabel()
         self.file_label = QLabel()
         self.counts_label = QLabel()
+        self.deadline_label = QLabel()
+        self.deadline_label.setStyleSheet("color: #a33;")
         self.statusBar().addWidget(self.operator_label)
         self.statusBar().addWidget(self.file_label, 1)
+        self.statusBar().addPermanentWidget(self.deadline_label)
         self.statusBar().addPermanentWidget(self.counts_label)
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
@@ -80,6 +85,9 @@ class MainWindow(QMainWindow):
     def refresh_status(self) -> None:
         with self.context.database.session_factory() as session:
             counts = count_records(session)
+            reminder = next_reminder(session, today())
+        self.deadline_label.setText(reminder.text if reminder else "")
+        self.deadline_label.setVisible(reminder is not None)
         self.counts_label.setText(
             f"{counts.households}户 · {counts.people}人 · {counts.visits}次走访 · {counts.intentions}条意愿"
         )

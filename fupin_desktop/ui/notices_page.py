@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QDate, Qt
@@ -54,12 +55,15 @@ from fupin_desktop.services.notices import (
     record_objection,
     resolve_objection,
 )
+from fupin_desktop.services.printouts import PrintResult, print_notice
 from fupin_desktop.services.province import set_province_profile
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.messages import show_error
+from fupin_desktop.ui.printing import make_printout
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import Column, ListTableModel
+from fupin_desktop.ui.tasks import Task
 
 R = TypeVar("R")
 
@@ -299,9 +303,16 @@ class NoticesPage(QWidget):
         self.notice_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.new_button = QPushButton("新建公示…")
         self.close_button = QPushButton("结束公示")
+        self.print_button = QPushButton("打印公示…")
+        self.export_button = QPushButton("导出PDF…")
+        self.print_button.setToolTip("生成张贴用的公示通知（不含身份证号、电话和健康信息），预览后打印")
+        self.print_button.clicked.connect(lambda: self.print_notice(export=False))
+        self.export_button.clicked.connect(lambda: self.print_notice(export=True))
         notice_bar = QHBoxLayout()
         notice_bar.addWidget(self.new_button)
         notice_bar.addWidget(self.close_button)
+        notice_bar.addWidget(self.print_button)
+        notice_bar.addWidget(self.export_button)
         notice_bar.addStretch(1)
 
         self.entries = ListTableModel[EntryRow](
@@ -482,6 +493,8 @@ class NoticesPage(QWidget):
         notice = self.current_notice()
         running = notice is not None and not notice.closed
         self.close_button.setEnabled(running)
+        self.print_button.setEnabled(notice is not None)
+        self.export_button.setEnabled(notice is not None)
         self.record_button.setEnabled(bool(self.entry_table.selectionModel().selectedRows()))
         objection = self._current(self.objection_table, self.objections)
         self.resolve_button.setEnabled(objection is not None and objection.outcome is None)
@@ -490,6 +503,21 @@ class NoticesPage(QWidget):
     def _current(table: QTableView, model: ListTableModel[R]) -> R | None:
         rows = table.selectionModel().selectedRows()
         return model.record(rows[0].row()) if rows else None
+
+    def print_notice(self, *, export: bool) -> Task[PrintResult] | None:
+        """The selected batch's 公示 notice: previewed to print, or saved as PDF in a chosen folder."""
+        notice = self.current_notice()
+        if notice is None:
+            return None
+        database = self.context.database
+
+        def write(folder: Path) -> PrintResult:
+            return print_notice(database, out_dir=folder, notice_id=notice.id)
+
+        def done(result: PrintResult) -> None:
+            self.result.setText(f"已生成公示通知（{result.count}人）：{result.path}")
+
+        return make_printout(self, "正在生成公示通知", write, export=export, done=done)
 
     def new_notice(self) -> None:
         dialog = NewNoticeDialog(self.context, self._profile(), self)

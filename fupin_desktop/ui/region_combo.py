@@ -51,11 +51,14 @@ class RegionCombo(QComboBox):
                 add(node.id)
 
         add(None)
-        index = self.findData(current)
-        self.setCurrentIndex(max(index, 0))
+        self.setCurrentIndex(max(self.index_of(current), 0))
         self.blockSignals(False)
 
+    def index_of(self, region_id: uuid.UUID | None) -> int:
+        """The row holding ``region_id`` (findData compares the Python wrappers, not the ids), or -1."""
+        return next((i for i in range(self.count()) if self.itemData(i) == region_id), -1)
+
     def select(self, region_id: uuid.UUID | None) -> None:
-        index = self.findData(region_id)
+        index = self.index_of(region_id)
         if index >= 0:
             self.setCurrentIndex(index)

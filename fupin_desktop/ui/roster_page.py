@@ -4,6 +4,7 @@ and visit history, and the buttons that open the entry forms."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
@@ -30,6 +31,7 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.followup import households_with_employed_member
 from fupin_desktop.services.households import delete_household, delete_person
+from fupin_desktop.services.printouts import PrintResult, print_visit_form
 from fupin_desktop.services.regions import region_nodes
 from fupin_desktop.services.roster import household_members, load_household, visit_history
 from fupin_desktop.services.search import HouseholdFilter
@@ -38,6 +40,7 @@ from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.move_member_dialog import MoveMemberDialog
 from fupin_desktop.ui.person_form import PersonDialog
+from fupin_desktop.ui.printing import make_printout
 from fupin_desktop.ui.region_dialog import AddVillageDialog
 from fupin_desktop.ui.roster_models import (
     CODE_ROLE,
@@ -50,6 +53,7 @@ from fupin_desktop.ui.roster_models import (
     VisitTableModel,
     build_region_model,
 )
+from fupin_desktop.ui.tasks import Task
 from fupin_desktop.ui.visit_dialog import VisitDialog
 
 # Search waits for this pause in typing, so that a fast typist or a paste runs one query, not one per
@@ -120,6 +124,23 @@ class RosterPage(QWidget):
         self.edit_button = QPushButton("修改户信息")
         self.visit_button = QPushButton("登记走访")
         self.delete_button = QPushButton("删除农户")
+        self.print_button = QPushButton("打印走访记录表")
+        self.print_button.setToolTip(
+            "入户走访记录表：本户（已填成员，供下次走访）、选中的走访记录，或空白表（纸质备用）"
+        )
+        self.print_menu = QMenu(self.print_button)
+        self.print_household_action = self.print_menu.addAction(
+            "本户（已填成员）…", lambda: self.print_visit_form("household")
+        )
+        self.print_visit_action = self.print_menu.addAction("选中的走访记录…", lambda: self.print_visit_form("visit"))
+        self.print_menu.addAction("空白表…", lambda: self.print_visit_form("blank"))
+        self.print_menu.addSeparator()
+        self.export_household_action = self.print_menu.addAction(
+            "本户导出PDF…", lambda: self.print_visit_form("household", export=True)
+        )
+        self.print_menu.addAction("空白表导出PDF…", lambda: self.print_visit_form("blank", export=True))
+        self.print_menu.aboutToShow.connect(self._update_print_menu)
+        self.print_button.setMenu(self.print_menu)
         self.add_button.setToolTip("Ctrl+N")
         self.visit_button.setToolTip("Ctrl+R")
         self.add_button.clicked.connect(self.add_household)
@@ -140,7 +161,7 @@ class RosterPage(QWidget):
         filters.addWidget(self.open_filter)
         actions = QHBoxLayout()
         actions.addWidget(self.count_label, 1)
-        for button in (self.add_button, self.edit_button, self.visit_button, self.delete_button):
+        for button in (self.add_button, self.edit_button, self.visit_button, self.print_button, self.delete_button):
             actions.addWidget(button)
 
         centre = QWidget()
@@ -462,6 +483,28 @@ class RosterPage(QWidget):
         dialog = VisitDialog(self.context, self._current, self.household_title.text(), self)
         self.details.setCurrentIndex(1)
         self._open(dialog)
+
+    def _update_print_menu(self) -> None:
+        self.print_household_action.setEnabled(self._current is not None)
+        self.export_household_action.setEnabled(self._current is not None)
+        self.print_visit_action.setEnabled(self._selected_visit() is not None)
+
+    def _selected_visit(self) -> uuid.UUID | None:
+        rows = self.visit_table.selectionModel().selectedRows()
+        return self.visits.record(rows[0].row()).id if rows else None
+
+    def print_visit_form(self, which: str, *, export: bool = False) -> Task[PrintResult] | None:
+        """入户走访记录表 of this household, of the selected visit, or blank: previewed to print, or saved."""
+        household = self._current if which == "household" else None
+        visit = self._selected_visit() if which == "visit" else None
+        if (which == "household" and household is None) or (which == "visit" and visit is None):
+            return None
+        database = self.context.database
+
+        def write(folder: Path) -> PrintResult:
+            return print_visit_form(database, out_dir=folder, household_id=household, visit_id=visit)
+
+        return make_printout(self, "正在生成入户走访记录表", write, export=export)
 
     # --- plumbing -----------------------------------------------------------------------------
 

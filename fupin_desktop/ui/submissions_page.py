@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 
 from fupin_desktop.domain.clock import today
 from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
-from fupin_desktop.services.sheets import FORMS, SheetRequest, default_period
+from fupin_desktop.services.deadlines import next_reminder
+from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.services.sheets import FORMS, SheetRequest, default_period, profile_forms, province_of
 from fupin_desktop.services.submissions import (
     SealResult,
     SubmissionRow,
@@ -41,6 +43,7 @@ from fupin_desktop.services.submissions import (
     unlock_for_correction,
 )
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import local_time
 from fupin_desktop.ui.tasks import TaskControl, run_task
 
@@ -105,14 +108,22 @@ class SubmissionsPage(QWidget):
         self.last_folder = Path.home() / "扶贫上报表"
 
         self.sheet = QComboBox()
-        for form in FORMS.values():
-            self.sheet.addItem(f"{form.title}（{form.seed}）", form.code)
-        start, end = default_period(today())
-        self.start = QDateEdit(QDate(start.year, start.month, start.day))
-        self.end = QDateEdit(QDate(end.year, end.month, end.day))
+        self.sheet.currentIndexChanged.connect(self._sheet_changed)
+        self.region = RegionCombo(
+            context.database, all_label="本所辖区（默认）", levels=("county", "township", "village")
+        )
+        self.region.setToolTip("表头、填表单位和表中人员都按所选区划；默认为本所所在乡镇")
+        self.start = QDateEdit()
+        self.end = QDateEdit()
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy年M月d日")
+        self.end.setMaximumDate(QDate(today()))
+        self.description = QLabel()
+        self.description.setWordWrap(True)
+        self.deadline = QLabel()
+        self.deadline.setStyleSheet("color: #a33; font-weight: bold;")
+        self.deadline.setWordWrap(True)
         self.folder = QLineEdit(str(self.last_folder))
         choose = QPushButton("选择…")
         choose.clicked.connect(self._choose_folder)
@@ -120,6 +131,8 @@ class SubmissionsPage(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("表："))
         top.addWidget(self.sheet, 2)
+        top.addWidget(QLabel("区划："))
+        top.addWidget(self.region, 1)
         top.addWidget(QLabel("统计期间："))
         top.addWidget(self.start)
         top.addWidget(QLabel("至"))
@@ -166,20 +179,61 @@ class SubmissionsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.deadline)
         layout.addLayout(top)
+        layout.addWidget(self.description)
         layout.addLayout(folder_row)
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)
         self.status = QLabel()
         layout.addWidget(self.status)
-        context.data_changed.connect(lambda _kind: self.refresh())
+        context.data_changed.connect(self._data_changed)
+        context.profile_changed.connect(self.reload_sheets)
+        self.reload_sheets()
         self.refresh()
 
     # --- state -----------------------------------------------------------------------------------
 
+    def _data_changed(self, kind: str) -> None:
+        if kind in ("settings", "profile"):
+            self.reload_sheets()
+        elif kind in ("region", "demo", "import"):
+            self.region.reload()
+        self.refresh()
+
+    def reload_sheets(self) -> None:
+        """The active province's sheets, its main sheet first, and its default period."""
+        with self.context.database.session_factory() as session:
+            province = province_of(load_station_profile(session))
+        current = self.sheet.currentData()
+        self.sheet.blockSignals(True)
+        self.sheet.clear()
+        for form in profile_forms(province):
+            self.sheet.addItem(f"{form.title}（{form.seed}）", form.code)
+        self.sheet.setCurrentIndex(max(self.sheet.findData(current), 0))
+        self.sheet.blockSignals(False)
+        start, end = default_period(today(), province)
+        self.start.setDate(QDate(start.year, start.month, start.day))
+        self.end.setDate(QDate(end.year, end.month, end.day))
+        self._sheet_changed()
+
+    def _sheet_changed(self) -> None:
+        form = FORMS.get(self.sheet.currentData())
+        if form is None:
+            return
+        for edit in (self.start, self.end):
+            edit.setEnabled(not form.people)
+        what = (
+            "人员名单：收录公示期满的人员" if form.people else "期间合计：按所选统计期间计数（口径见 docs/figures.md）"
+        )
+        self.description.setText(f"{form.seed}。{what}。{form.description}")
+
     def refresh(self) -> None:
         with self.context.database.session_factory() as session:
             self.model.set_rows(list_submissions(session))
+            reminder = next_reminder(session, today())
+        self.deadline.setText(reminder.text if reminder else "")
+        self.deadline.setVisible(reminder is not None)
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._update_buttons()
@@ -200,7 +254,10 @@ class SubmissionsPage(QWidget):
             value = edit.date()
             return date(value.year(), value.month(), value.day())
 
-        return SheetRequest(self.sheet.currentData(), start=day(self.start), end=day(self.end))
+        form = FORMS[self.sheet.currentData()]
+        if form.people:
+            return SheetRequest(form.code, self.region.currentData())
+        return SheetRequest(form.code, self.region.currentData(), start=day(self.start), end=day(self.end))
 
     def out_dir(self) -> Path:
         return Path(self.folder.text().strip() or str(self.last_folder))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from pathlib import Path
 from typing import ClassVar
 
 from PySide6.QtCore import QDate
@@ -38,6 +39,8 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError, ValidationFailed
 from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput
 from fupin_desktop.services.notices import intention_subject
+from fupin_desktop.services.pairing import school_choices
+from fupin_desktop.services.printouts import PrintResult, print_visit_form
 from fupin_desktop.services.roster import MemberRow, household_members
 from fupin_desktop.services.visits import VisitInput, record_visit, record_visit_intention
 from fupin_desktop.store.uow import UnitOfWork
@@ -45,6 +48,8 @@ from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
 from fupin_desktop.ui.intention_form import IntentionForm
+from fupin_desktop.ui.printing import make_printout
+from fupin_desktop.ui.tasks import Task
 
 # The member fields a visit updates, in column order.
 VISIT_MEMBER_FIELDS: tuple[str, ...] = ("employment", "work_place", "work_months", "labour", "school_status")
@@ -76,7 +81,9 @@ class VisitIntentionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"登记意愿 — {member.facts.name}")
-        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"))
+        with context.database.session_factory() as session:
+            choices = school_choices(session, person_id=member.id)
+        self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         if current is not None:
             self._load(current)
         self.message = QLabel()
@@ -252,7 +259,12 @@ class VisitDialog(FormDialog):
             button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)
+        self.print_button = QPushButton("打印走访记录表…")
+        self.print_button.setAutoDefault(False)
+        self.print_button.setToolTip("本户的入户走访记录表（已填成员情况），带到户里填写后再录入")
+        self.print_button.clicked.connect(self.print_form)
         buttons = QHBoxLayout()
+        buttons.addWidget(self.print_button)
         buttons.addStretch(1)
         buttons.addWidget(self.save_button)
         buttons.addWidget(cancel)
@@ -266,6 +278,14 @@ class VisitDialog(FormDialog):
         self.watch(watched)
         self.notes.textChanged.connect(self._changed)
         self.resize(1060, 300 + 40 * max(len(self.members), 3))
+
+    def print_form(self) -> Task[PrintResult] | None:
+        database, household = self.context.database, self.household_id
+
+        def write(folder: Path) -> PrintResult:
+            return print_visit_form(database, out_dir=folder, household_id=household)
+
+        return make_printout(self, "正在生成入户走访记录表", write, export=False)
 
     def visit_input(self) -> VisitInput:
         updates: dict[uuid.UUID, dict[str, object]] = {}
