@@ -41,7 +41,7 @@ def test_sealing_from_the_page_lists_the_sheet_and_verify_screen_says_intact(
     assert row == "〔2026〕第1号" or row.startswith("〔")
     assert "已封存" in page.status.text()
 
-    dialog = VerifyDialog(page)
+    dialog = VerifyDialog(database, page)
     qtbot.addWidget(dialog)
     pdf = next(tmp_path.glob("*.pdf"))
     dialog.path.setText(str(pdf))

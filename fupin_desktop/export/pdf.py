@@ -29,7 +29,15 @@ from reportlab.pdfgen.canvas import Canvas
 
 from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF_BOLD, face_for, register_fonts
 from fupin_desktop.export.grid import sign_off_cells
-from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, chunks, display, encode_payload, seal_line
+from fupin_desktop.export.sheet import (
+    DRAFT_MARK,
+    SheetContent,
+    Signature,
+    chunks,
+    display,
+    encode_payload,
+    seal_line,
+)
 
 PAYLOAD_KEY = "FupinSealed"
 Align = Literal["left", "centre", "right"]
@@ -396,6 +404,7 @@ def write_pdf(
     path: Path,
     *,
     embedded: SheetContent | None = None,
+    signature: Signature | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Draw ``content``; a sealed sheet embeds ``embedded`` (normally the same content) for verify."""
@@ -408,7 +417,7 @@ def write_pdf(
     canvas.setSubject(content.number or DRAFT_MARK)
     if content.sealed:
         payload_source = embedded or content
-        info = _SealedInfo(chunks(encode_payload(payload_source), 30_000))
+        info = _SealedInfo(chunks(encode_payload(payload_source, signature), 30_000))
         info.title, info.author, info.creator, info.subject = (
             content.title,
             content.sign_off.unit_name,
@@ -447,6 +456,8 @@ def _binary_streams() -> Iterator[None]:
 
 def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:
     value = f"FUPIN|{content.number}|ROWS={len(content.rows)}|SHA256={digest}"
+    if content.stamp is not None:
+        value += f"|KEY={content.stamp.fingerprint}"
     widget = QrCodeWidget(value, barLevel="M")
     x1, y1, x2, y2 = widget.getBounds()
     drawing = Drawing(QR_SIZE, QR_SIZE, transform=[QR_SIZE / (x2 - x1), 0, 0, QR_SIZE / (y2 - y1), 0, 0])

@@ -1,8 +1,11 @@
-"""Checking that a file is exactly the sheet that was sealed, with nothing but the file itself.
+"""Checking that a file is exactly the sheet that was sealed, and who sealed it.
 
 The file carries its canonical content (a very hidden sheet in the xlsx, the document information
 of the PDF). The content must still hash to its digest, and what the file shows must be what that
-content draws: the spreadsheet's cells (named 第R行 列名) or the text of every PDF page.
+content draws: the spreadsheet's cells (named 第R行 列名) or the text of every PDF page. Then the
+station's signature over the digest must check with the key it names, and that key must be one the
+reader knows (a county's key folder, or the keys a station's database holds): anyone can compute a
+digest, only the station holds its key.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ from typing import Any
 
 from fupin_desktop.export.grid import Grid, build_grid
 from fupin_desktop.export.sheet import Payload, SheetContent, decode_payload, display
+from fupin_desktop.export.signing import SCHEMES, PublicKey, fingerprint, is_known, signed_message
 
 MAX_REPORTED = 50
+# Written while a seal is under way and renamed once it is committed: never a sealed sheet.
+UNFINISHED_NAME = re.compile(r"^\.sealing-[0-9a-f]{32}-\d+\.(xlsx|pdf)$")
 
 
 class Verdict(IntEnum):
     INTACT = 0
     ALTERED = 1
     NOT_SEALED = 2
+    NOT_SIGNED_BY_KNOWN = 3
 
 
 @dataclass
@@ -36,6 +43,9 @@ class VerifyResult:
     number: str | None = None
     digest: str | None = None
     row_count: int | None = None
+    unit_name: str | None = None  # as the sheet states it
+    fingerprint: str | None = None  # of the key that signed it, when the signature checks
+    station: str | None = None  # the known key's unit, when the key is known
 
     def report(self) -> str:
         lines = [self.message]
@@ -46,19 +56,77 @@ class VerifyResult:
         return "\n".join(lines)
 
 
-def verify_file(path: Path) -> VerifyResult:
+def verify_file(path: Path, known: Sequence[PublicKey] = ()) -> VerifyResult:
+    """0 intact and signed by a key in ``known``; 1 altered; 2 not a sealed sheet; 3 intact, not so signed."""
     if not path.is_file():
         return VerifyResult(Verdict.NOT_SEALED, f"找不到文件“{path}”。")
+    if UNFINISHED_NAME.match(path.name):
+        return VerifyResult(
+            Verdict.NOT_SEALED,
+            f"“{path.name}”是封存中断时留下的临时文件，不是封存的上报表（下次启动程序时会被清理）。",
+        )
     with path.open("rb") as handle:
         head = handle.read(5)
     if head.startswith(b"%PDF"):
-        return _verify_pdf(path)
-    if head.startswith(b"PK"):
-        return _verify_xlsx(path)
-    return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”既不是xlsx也不是PDF文件，不是封存的上报表。")
+        result = _verify_pdf(path)
+    elif head.startswith(b"PK"):
+        result = _verify_xlsx(path)
+    else:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”既不是xlsx也不是PDF文件，不是封存的上报表。")
+    return result if isinstance(result, VerifyResult) else _signed_result(result, known)
 
 
-def _sealed_result(payload: Payload, differences: list[str], what: str) -> VerifyResult:
+def _signed_result(payload: Payload, known: Sequence[PublicKey]) -> VerifyResult:
+    """The verdict on an intact file: whose signature it carries, and whether that key is known."""
+    content = payload.content
+    base = dict(
+        number=content.number,
+        digest=payload.stated_digest,
+        row_count=len(content.rows),
+        unit_name=content.sign_off.unit_name,
+    )
+    what = f"{content.title} {content.number}，{len(content.rows)}行，校验码 {payload.stated_digest}"
+    signature = payload.signature
+    if signature is None or content.stamp is None:
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            f"内容与校验码一致，但文件没有站点签名，无法确认是哪个站点封存的：{what}。",
+            **base,  # type: ignore[arg-type]
+        )
+    scheme = SCHEMES.get(signature.algorithm)
+    signer = fingerprint(signature.algorithm, signature.public_key) if scheme is not None else None
+    if scheme is None or signer != content.stamp.fingerprint:
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            f"文件上印的站点密钥指纹（{content.stamp.fingerprint}）与签名所用的密钥不符：不是该站点封存的原件。",
+            **base,  # type: ignore[arg-type]
+        )
+    if not scheme.verify(signature.public_key, signed_message(payload.stated_digest), signature.value):
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            "站点签名与内容不符（内容或校验码在签名之后被重新生成）：不是封存时的原件。",
+            **base,  # type: ignore[arg-type]
+        )
+    match = is_known(signature.algorithm, signature.public_key, known)
+    if match is None:
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            f"内容完整，但签名的站点密钥（指纹 {signer}，表上单位“{content.sign_off.unit_name}”）"
+            f"不在已知的站点密钥中：{what}。请向该站点索取密钥文件核对。",
+            fingerprint=signer,
+            **base,  # type: ignore[arg-type]
+        )
+    return VerifyResult(
+        Verdict.INTACT,
+        f"与封存时完全一致，由“{match.unit_name}”的站点密钥（指纹 {signer}）签名：{what}。",
+        fingerprint=signer,
+        station=match.unit_name,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _sealed_result(payload: Payload, differences: list[str], what: str) -> VerifyResult | Payload:
+    """ALTERED with where, or the payload itself when the file is exactly what it embeds."""
     content = payload.content
     base = dict(number=content.number, digest=payload.stated_digest, row_count=len(content.rows))
     if not payload.intact:
@@ -75,17 +143,13 @@ def _sealed_result(payload: Payload, differences: list[str], what: str) -> Verif
             differences,
             **base,  # type: ignore[arg-type]
         )
-    return VerifyResult(
-        Verdict.INTACT,
-        f"与封存时完全一致：{content.title} {content.number}，{len(content.rows)}行，校验码 {payload.stated_digest}。",
-        **base,  # type: ignore[arg-type]
-    )
+    return payload
 
 
 # --- xlsx ------------------------------------------------------------------------------------------
 
 
-def _verify_xlsx(path: Path) -> VerifyResult:
+def _verify_xlsx(path: Path) -> VerifyResult | Payload:
     from openpyxl import load_workbook
 
     from fupin_desktop.export.xlsx import PAYLOAD_SHEET
@@ -113,6 +177,8 @@ def _verify_xlsx(path: Path) -> VerifyResult:
     footer = _xlsx_footer(path)
     if content.number and (footer is None or content.number not in footer or payload.stated_digest not in footer):
         differences.append("页脚中的封存编号或校验码被改动或删除")
+    elif content.stamp is not None and footer is not None and content.stamp.fingerprint not in footer:
+        differences.append("页脚中的站点密钥指纹被改动或删除")
     return _sealed_result(payload, differences, "该Excel文件")
 
 
@@ -205,7 +271,7 @@ def _row_label(grid: Grid, names: list[str], index: int, values: Sequence[str]) 
 # --- PDF -------------------------------------------------------------------------------------------
 
 
-def _verify_pdf(path: Path) -> VerifyResult:
+def _verify_pdf(path: Path) -> VerifyResult | Payload:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
