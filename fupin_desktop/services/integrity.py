@@ -36,9 +36,13 @@ def check_database(database: Database) -> IntegrityReport:
                 found = [str(error.orig)]
             if found != ["ok"]:
                 problems.append("数据库文件已损坏：" + "；".join(str(f) for f in found[:5]))
-        sealed = session.execute(select(Submission.year, Submission.number, Submission.chain_head)).all()
-        wanted = frozenset(head for _y, _n, head in sealed if head)
-        report = verify_chain(session, wanted)
+        try:
+            sealed = session.execute(select(Submission.year, Submission.number, Submission.chain_head)).all()
+            wanted = frozenset(head for _y, _n, head in sealed if head)
+            report = verify_chain(session, wanted)
+        except DatabaseError as error:
+            problems.append(f"无法读完审计记录，文件已损坏：{error.orig}")
+            return IntegrityReport(0, "", 0, problems)
     if report.problem is not None:
         problems.append(f"审计记录链断开：{report.problem}")
     else:

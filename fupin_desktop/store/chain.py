@@ -104,6 +104,7 @@ def rechain_all(connection: Connection) -> None:
         updates.append({"row_id": row[0], "seq": seq, "prev_hash": head, "hash": own})
         head = own
     if updates:
+        connection.execute(update(entry).values(seq=None))
         connection.execute(
             update(entry)
             .where(entry.c.id == bindparam("row_id"))
@@ -138,7 +139,7 @@ def _rows(session: Session) -> Iterator[Sequence[object]]:
     entry = _ENTRY
     statement = select(*(entry.c[name] for name in _COLUMNS)).where(entry.c.seq.is_not(None)).order_by(entry.c.seq)
     result = session.execute(statement.execution_options(yield_per=5000))
-    yield from result.tuples()
+    yield from result
 
 
 def verify_chain(session: Session, wanted: frozenset[str] = frozenset()) -> ChainReport:
