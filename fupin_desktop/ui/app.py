@@ -167,10 +167,21 @@ def open_for_window(db_path: Path | None) -> tuple[Database, QLockFile]:
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
-        return open_database(path), lock
+        database = open_database(path)
     except BaseException:
         lock.unlock()
         raise
+    tidy_interrupted_seals(database)
+    return database, lock
+
+
+def tidy_interrupted_seals(database: Database) -> None:
+    """What a seal interrupted by a crash left: renamed when its seal was committed, removed otherwise."""
+    from fupin_desktop.services.submissions import tidy_after_crash
+
+    result = tidy_after_crash(database)
+    if result.completed or result.removed:
+        log.info("封存中断后的临时文件：完成改名%d个，删除%d个", len(result.completed), len(result.removed))
 
 
 def ask_station_profile(database: Database) -> bool:
