@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
@@ -401,7 +401,7 @@ class PdfLayout:
 
 def write_pdf(
     content: SheetContent,
-    path: Path,
+    path: Path | BinaryIO,
     *,
     embedded: SheetContent | None = None,
     signature: Signature | None = None,
@@ -410,7 +410,8 @@ def write_pdf(
     """Draw ``content``; a sealed sheet embeds ``embedded`` (normally the same content) for verify."""
     digest = (embedded or content).digest() if content.sealed else None
     layout = PdfLayout(content, digest)
-    canvas = Canvas(str(path), pagesize=(layout.page_width, layout.page_height), pageCompression=1)
+    target = str(path) if isinstance(path, Path) else path
+    canvas = Canvas(target, pagesize=(layout.page_width, layout.page_height), pageCompression=1)
     canvas.setTitle(content.title)
     canvas.setAuthor(content.sign_off.unit_name)
     canvas.setCreator("fupin-desktop")

@@ -272,10 +272,13 @@ def _row_label(grid: Grid, names: list[str], index: int, values: Sequence[str]) 
 
 
 def _verify_pdf(path: Path) -> VerifyResult | Payload:
+    import io
+
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp
+    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp, write_pdf
+    from fupin_desktop.export.pdf_compare import compare_pdfs
 
     try:
         reader = PdfReader(str(path))
@@ -285,23 +288,62 @@ def _verify_pdf(path: Path) -> VerifyResult | Payload:
     except (PyPdfError, OSError, ValueError):
         return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是可读取的PDF文件，不是封存的上报表。")
     if parts is None:
-        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
+        return _reprint_or_other(path, reader)
     try:
         payload = decode_payload("".join(str(p) for p in parts.get_object()))
     except (ValueError, TypeError, AttributeError):
         return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
     content = payload.content
-    layout = PdfLayout(content, payload.stated_digest)
+    expected_file = io.BytesIO()
+    write_pdf(content, expected_file, signature=payload.signature)
+    expected_file.seek(0)
+    try:
+        found = compare_pdfs(reader, PdfReader(expected_file))
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+        return VerifyResult(Verdict.ALTERED, f"“{path.name}”的页面结构已损坏或被改动，无法核对。")
+    differences = list(found.document)
+    layout: PdfLayout | None = None
     names = column_names(content)
-    differences: list[str] = []
-    if len(reader.pages) != len(layout.pages):
-        differences.append(f"页数不符：封存时{len(layout.pages)}页，现为{len(reader.pages)}页")
-    for number in range(min(len(reader.pages), len(layout.pages))):
+    for number in sorted(set(found.pages) | set(found.changed_text_pages)):
+        differences += [f"第{number + 1}页 {problem}" for problem in found.pages.get(number, [])]
+        if number not in found.changed_text_pages:
+            continue
+        layout = layout or PdfLayout(content, payload.stated_digest)
         ops: list[TextOp] = layout.expected_text(number)
         text = reader.pages[number].extract_text()
         if _squash(text) != "".join(_squash(op.text) for op in ops):
             differences += _page_changes(number, ops, text, content, names)
+        else:
+            differences.append(f"第{number + 1}页 页面内容与封存时不同：文字未变，但图形、颜色、位置或遮盖被改动")
     return _sealed_result(payload, differences, "该PDF文件")
+
+
+_REPRINT_DIGEST = re.compile(r"SHA-256\W{0,3}([0-9a-f]{64})")
+_REPRINT_NUMBER = re.compile(r"〔\d{4}〕第\d+号")
+
+
+def _reprint_or_other(path: Path, reader: Any) -> VerifyResult:
+    """A PDF without the embedded data: a reprint of a sealed sheet (a PDF printer drops it), or any PDF.
+    A reprint keeps the digest in its footer (digits survive even where the Chinese text loses its
+    character map), so it is recognised and sent to the paper check."""
+    try:
+        first = reader.pages[0].extract_text() if len(reader.pages) else ""
+    except Exception:  # pypdf raises many kinds on a page it cannot read
+        first = ""
+    squashed = re.sub(r"\s+", "", first)
+    digest = _REPRINT_DIGEST.search(squashed)
+    if digest is None:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
+    number = _REPRINT_NUMBER.search(squashed)
+    which = f"编号 {number.group(0)}、" if number else "页脚所印编号与"
+    return VerifyResult(
+        Verdict.NOT_SEALED,
+        f"“{path.name}”是封存上报表的重新打印件（例如经PDF打印机另存），内嵌的封存数据和签名已丢失，无法逐项核验。"
+        f"纸质件和重印件请按{which}校验码 {digest.group(1)} 向封存单位核对（或扫描页脚的二维码），"
+        "以封存单位的原件为准。",
+        number=number.group(0) if number else None,
+        digest=digest.group(1),
+    )
 
 
 def _squash(text: str) -> str:
