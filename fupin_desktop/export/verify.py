@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -22,6 +21,7 @@ from typing import Any
 from fupin_desktop.export.grid import Grid, build_grid
 from fupin_desktop.export.sheet import Payload, SheetContent, decode_payload, display
 from fupin_desktop.export.signing import SCHEMES, PublicKey, fingerprint, is_known, signed_message
+from fupin_desktop.export.xlsx_read import SheetRead
 
 MAX_REPORTED = 50
 # Written while a seal is under way and renamed once it is committed: never a sealed sheet.
@@ -150,31 +150,26 @@ def _sealed_result(payload: Payload, differences: list[str], what: str) -> Verif
 
 
 def _verify_xlsx(path: Path) -> VerifyResult | Payload:
-    from openpyxl import load_workbook
-
     from fupin_desktop.export.xlsx import PAYLOAD_SHEET
+    from fupin_desktop.export.xlsx_read import NotAWorkbook, read_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        book = read_workbook(str(path), PAYLOAD_SHEET)
+    except NotAWorkbook:
         return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是可读取的xlsx文件，不是封存的上报表。")
+    if book.payload_text is None or len(book.sheet_names) < 2:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
     try:
-        if PAYLOAD_SHEET not in workbook.sheetnames or len(workbook.sheetnames) < 2:
-            return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
-        hidden = workbook[PAYLOAD_SHEET]
-        text = "".join(str(row[0] or "") for row in hidden.iter_rows(min_row=2, max_col=1, values_only=True))
-        try:
-            payload = decode_payload(text)
-        except ValueError:
-            return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
-        visible = workbook.worksheets[0]
-        actual = [[_cell_text(v) for v in row] for row in visible.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        payload = decode_payload(book.payload_text)
+    except ValueError:
+        return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
     content = payload.content
     grid = build_grid(content, payload.stated_digest)
-    differences = _compare_grid(grid, content, actual)
-    footer = _xlsx_footer(path)
+    sheet = book.first
+    differences = list(book.problems) + list(sheet.problems)
+    differences += _compare_grid(grid, content, sheet.rows)
+    differences += _rendering_changes(grid, content, sheet)
+    footer = sheet.footer
     if content.number and (footer is None or content.number not in footer or payload.stated_digest not in footer):
         differences.append("页脚中的封存编号或校验码被改动或删除")
     elif content.stamp is not None and footer is not None and content.stamp.fingerprint not in footer:
@@ -182,30 +177,41 @@ def _verify_xlsx(path: Path) -> VerifyResult | Payload:
     return _sealed_result(payload, differences, "该Excel文件")
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _rendering_changes(grid: Grid, content: SheetContent, sheet: SheetRead) -> list[str]:
+    """What hides or disguises cells of the table: formats, colours, hidden rows and columns, merges."""
+    names = column_names(content)
+    width, height = grid.width, len(grid.rows)
+
+    def where(row: int, column: int) -> str:
+        kind = grid.rows[row - 1].kind if row <= height else "other"
+        if kind in ("data", "total", "header") and column <= width:
+            return f"第{row}行 {names[column - 1]}"
+        return f"第{row}行 第{column}列"
+
+    changes = [f"{where(row, column)}：{what}" for row, column, what in sheet.cell_problems]
+    for row in sheet.hidden_rows:
+        if row <= height:
+            changes.append(f"第{row}行 被隐藏或行高为0，读者看不到这一行（{_row_summary(grid, row)}）")
+    for column in dict.fromkeys(sheet.hidden_columns):
+        if column <= width:
+            changes.append(f"第{column}列（{names[column - 1]}）被隐藏或列宽为0，读者看不到这一列")
+    expected = set(grid.merges)
+    for merge in sorted(sheet.merges - expected):
+        changes.append(f"合并单元格 {_range_text(merge)} 是封存时没有的（合并会遮住其中的单元格）")
+    for merge in sorted(expected - sheet.merges):
+        changes.append(f"合并单元格 {_range_text(merge)} 被取消")
+    return changes
 
 
-def _xlsx_footer(path: Path) -> str | None:
-    """The odd-page footer of the first worksheet, read from its XML (read-only mode skips it)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            name = "xl/worksheets/sheet1.xml"
-            if name not in archive.namelist():
-                return None
-            with archive.open(name) as handle:
-                handle.seek(0, 2)
-                size = handle.tell()
-                handle.seek(max(0, size - 200_000))
-                tail = handle.read().decode("utf-8", "replace")
-    except (zipfile.BadZipFile, OSError):
-        return None
-    found = re.search(r"<oddFooter>(.*?)</oddFooter>", tail, re.S)
-    return found.group(1) if found else None
+def _row_summary(grid: Grid, row: int) -> str:
+    return "，".join(display(v) for v in grid.rows[row - 1].cells if display(v))[:60]
+
+
+def _range_text(merge: tuple[int, int, int, int]) -> str:
+    from openpyxl.utils import get_column_letter
+
+    r1, c1, r2, c2 = merge
+    return f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
 
 
 def column_names(content: SheetContent) -> list[str]:
