@@ -178,15 +178,11 @@ def _style_problems(archive: zipfile.ZipFile) -> list[str | None]:
     formats = dict(_BUILTIN_FORMATS)
     for numfmt in root.iter(f"{_NS}numFmt"):
         formats[int(numfmt.get("numFmtId", "0"))] = numfmt.get("formatCode", "")
-    fonts = []
+    fonts: list[tuple[str, float]] = []
     for font in _children(root, "fonts", "font"):
-        size = font.find(f"{_NS}sz")
-        fonts.append(
-            (
-                colours.resolve(font.find(f"{_NS}color"), "000000"),
-                float(size.get("val", "11")) if size is not None else 11.0,
-            )
-        )
+        size_element = font.find(f"{_NS}sz")
+        points = float(size_element.get("val", "11")) if size_element is not None else 11.0
+        fonts.append((colours.resolve(font.find(f"{_NS}color"), "000000"), points))
     fills = []
     for fill in _children(root, "fills", "fill"):
         pattern = fill.find(f"{_NS}patternFill")
