@@ -152,3 +152,50 @@ def test_chaining_a_bulk_import_keeps_its_speed(database: Database) -> None:
     report = check_database(database)
     assert report.sound and report.entries == 50_000
     assert time.perf_counter() - started < 6.0
+
+
+def test_the_migration_chains_existing_entries_continues_the_numbers_and_creates_the_key(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from fupin_desktop.services.station_keys import known_keys_of
+    from fupin_desktop.store.db import _alembic_config
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001_initial")
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        for index in range(5):
+            raw.execute(
+                "insert into audit_entry (id, at, operator, action, entity, entity_id, new_value)"
+                " values (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uuid.uuid4().hex,
+                    f"2026-11-0{index + 1} 08:00:00.000000",
+                    "王经办",
+                    "create",
+                    "person",
+                    uuid.uuid4().hex,
+                    "张三",
+                ),
+            )
+        raw.execute(
+            "insert into submission (id, sheet_code, unit_name, year, number, sealed_at, sealed_by, row_count,"
+            " digest, snapshot) values (?, 'training_list', '某所', 2026, 4, '2026-11-05 08:00:00.000000', '王', 1, 'x', '{}')",
+            (uuid.uuid4().hex,),
+        )
+    database = open_database(path)
+    try:
+        report = check_database(database)
+        assert report.sound and report.entries == 5
+        assert len(known_keys_of(database)) == 1
+        with database.session_factory() as session:
+            from fupin_desktop.services.submissions import _reserve_number
+
+            assert _reserve_number(session, "某所", 2026) == 5
+    finally:
+        database.dispose()

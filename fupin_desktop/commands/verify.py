@@ -36,13 +36,17 @@ def run(args: argparse.Namespace) -> int:
     else:
         from fupin_desktop.commands import opened
         from fupin_desktop.services.station_keys import known_keys_of
+        from fupin_desktop.store.db import default_database_path
         from fupin_desktop.store.errors import StoreError
 
-        try:
-            with opened(args.db) as database:
-                keys = known_keys_of(database)
-        except StoreError as error:
-            return fail(f"错误：{error}（可用 --keys 指定密钥文件夹，不打开数据库）", 2)
+        if args.db is None and not default_database_path().exists():
+            keys = []  # no station database on this machine: no key is known (a county uses --keys)
+        else:
+            try:
+                with opened(args.db) as database:
+                    keys = known_keys_of(database)
+            except StoreError as error:
+                return fail(f"错误：{error}（可用 --keys 指定密钥文件夹，不打开数据库）", 2)
     result = verify_file(args.file, keys)
     stream = sys.stdout if result.verdict == Verdict.INTACT else sys.stderr
     print(result.report(), file=stream)
