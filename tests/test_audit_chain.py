@@ -185,7 +185,8 @@ def test_the_migration_chains_existing_entries_continues_the_numbers_and_creates
             )
         raw.execute(
             "insert into submission (id, sheet_code, unit_name, year, number, sealed_at, sealed_by, row_count,"
-            " digest, snapshot) values (?, 'training_list', '某所', 2026, 4, '2026-11-05 08:00:00.000000', '王', 1, 'x', '{}')",
+            " digest, snapshot)"
+            " values (?, 'training_list', '某所', 2026, 4, '2026-11-05 08:00:00.000000', '王', 1, 'x', '{}')",
             (uuid.uuid4().hex,),
         )
     database = open_database(path)
