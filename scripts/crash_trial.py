@@ -64,7 +64,7 @@ def run_trial(work: Path, seals: int, seed: int) -> list[str]:
             finished += process.returncode == 0
     database = open_database(db)
     try:
-        tidied = tidy_after_crash(database, [out])  # what the next start does
+        tidied = tidy_after_crash(database, extra=[out])  # what the next start does
         keys = known_keys_of(database)
         with database.session_factory() as session:
             recorded = {(s.year, s.number): s.digest for s in session.query(Submission)}

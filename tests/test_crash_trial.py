@@ -15,7 +15,7 @@ from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station_keys import known_keys_of
 from fupin_desktop.services.submissions import seal_sheet, tidy_after_crash, unfinished_name
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Submission
+from fupin_desktop.store.models import Submission, SubmissionCounter
 from fupin_desktop.store.uow import UnitOfWork
 from tests import sheet_fixtures as fx
 from tests.conftest import TODAY
@@ -78,3 +78,15 @@ def test_the_counter_row_gives_the_next_number_even_after_a_number_was_deleted(
     with UnitOfWork(database, "王经办") as uow:
         numbers.append(seal_sheet(uow, SheetRequest("progress_school"), tmp_path, today=TODAY).number)
     assert numbers == ["〔2026〕第1号", "〔2026〕第2号", "〔2026〕第3号", "〔2026〕第4号"]
+
+
+def test_a_counter_behind_the_register_never_reissues_a_number(database: Database, tmp_path: Path) -> None:
+    fx.station(database)
+    for _ in range(2):
+        with UnitOfWork(database, "王经办") as uow:
+            seal_sheet(uow, SheetRequest("progress_school"), tmp_path, today=TODAY)
+    with UnitOfWork(database, "王经办") as uow:  # the counter set back, as by a file restored in part
+        uow.session.execute(SubmissionCounter.__table__.update().values(last_number=0))
+        uow.commit()
+    with UnitOfWork(database, "王经办") as uow:
+        assert seal_sheet(uow, SheetRequest("progress_school"), tmp_path, today=TODAY).number == "〔2026〕第3号"

@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.store.uow import UnitOfWork
 
     with opened(args.db) as database:
-        tidy_after_crash(database, [Path(args.out)])
+        tidy_after_crash(database, extra=[Path(args.out)])
         with database.session_factory() as session:
             operator = operator_name(session, "命令行")
         with UnitOfWork(database, operator) as uow:

@@ -150,13 +150,16 @@ def _reserve_number(session: Session, unit_name: str, year: int) -> int:
     table = cast(Table, SubmissionCounter.__table__)
     where = (table.c.unit_name == unit_name) & (table.c.year == year)
     touched = session.execute(update(table).where(where).values(last_number=table.c.last_number + 1))
+    issued = session.scalar(
+        select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
+    )
     if touched.rowcount == 0:  # type: ignore[attr-defined]
-        issued = session.scalar(
-            select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
-        )
         session.execute(insert(table).values(unit_name=unit_name, year=year, last_number=(issued or 0) + 1))
     number = session.scalar(select(table.c.last_number).where(where))
     assert number is not None
+    if issued is not None and number <= issued:  # a counter behind the register (a file restored in part)
+        number = issued + 1
+        session.execute(update(table).where(where).values(last_number=number))
     return int(number)
 
 
@@ -344,7 +347,7 @@ def tidy_unfinished_seals(session: Session, folders: list[Path]) -> TidyResult:
     return result
 
 
-def tidy_after_crash(database: Database, extra: list[Path] | None = None) -> TidyResult:
+def tidy_after_crash(database: Database, *, extra: list[Path] | None = None) -> TidyResult:
     """At start: the folders of every sealed sheet (and ``extra``) tidied of interrupted seals."""
     with database.session_factory() as session:
         paths = session.scalars(select(Submission.pdf_path).where(Submission.pdf_path.is_not(None)))
