@@ -92,6 +92,15 @@ def _same_as_fill(sheet: Worksheet) -> None:
     cell.font = Font(name="宋体", size=10, color="FFD2D2")
 
 
+def _white_run(sheet: Worksheet) -> None:
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    cell = sheet.cell(DATA_ROW, 3)
+    name = str(cell.value)
+    cell.value = CellRichText([name[0], TextBlock(InlineFont(color="FFFFFF"), name[1:])])  # the value is unchanged
+
+
 def _tiny_font(sheet: Worksheet) -> None:
     sheet.cell(DATA_ROW, 3).font = Font(name="宋体", size=1)
 
@@ -132,6 +141,7 @@ def _print_area(sheet: Worksheet) -> None:
         (_white_text, f"第{DATA_ROW}行 姓名：字体颜色"),
         (_same_as_fill, f"第{DATA_ROW}行 姓名：字体颜色"),
         (_tiny_font, f"第{DATA_ROW}行 姓名：字号过小"),
+        (_white_run, f"第{DATA_ROW}行 姓名：文字"),
         (_extra_sheet, "多出了可见的工作表“补充人员”"),
         (_merge, f"合并单元格 C{DATA_ROW}:D{DATA_ROW}"),
         (_conditional, "条件格式"),

@@ -168,11 +168,10 @@ def _theme(archive: zipfile.ZipFile) -> list[str]:
 # --- styles: one verdict per cell format -------------------------------------------------------
 
 
-def _style_problems(archive: zipfile.ZipFile) -> list[str | None]:
+def _style_problems(archive: zipfile.ZipFile, colours: _Colours) -> list[str | None]:
     """For each cell format (the ``s`` of a cell): None, or what it does to a non-empty cell."""
     if "xl/styles.xml" not in archive.namelist():
         return []
-    colours = _Colours(_theme(archive))
     with archive.open("xl/styles.xml") as handle:
         root = _parse(handle)
     formats = dict(_BUILTIN_FORMATS)
@@ -226,29 +225,54 @@ def _parse(handle: IO[bytes]) -> Element:
 # --- cells -------------------------------------------------------------------------------------
 
 
-def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
+@dataclass
+class _Strings:
+    texts: list[str] = field(default_factory=list)
+    problems: dict[int, str] = field(default_factory=dict)  # index → how a run of it is disguised
+
+
+def _shared_strings(archive: zipfile.ZipFile, colours: _Colours) -> _Strings:
+    strings = _Strings()
     name = "xl/sharedStrings.xml"
     if name not in archive.namelist():
-        return []
-    strings: list[str] = []
+        return strings
     with archive.open(name) as handle:
         for _event, element in iterparse(handle):
             if element.tag == f"{_NS}si":
-                strings.append(_rich_text(element))
+                text, problem = _rich_text(element, colours)
+                if problem is not None:
+                    strings.problems[len(strings.texts)] = problem
+                strings.texts.append(text)
                 element.clear()
     return strings
 
 
-def _rich_text(element: Element) -> str:
-    """The text of an <si> or <is>: its <t>, or the <t> of each run; phonetic runs are not shown."""
+def _rich_text(element: Element, colours: _Colours) -> tuple[str, str | None]:
+    """The text of an <si> or <is>: its <t>, or the <t> of each run (phonetic runs are not shown),
+    and what a run's own font does to it (white or tiny characters inside a string)."""
     parts = []
+    problem = None
     for child in element:
         if child.tag == f"{_NS}t":
             parts.append(child.text or "")
         elif child.tag == f"{_NS}r":
             text = child.find(f"{_NS}t")
-            parts.append(text.text or "" if text is not None else "")
-    return "".join(parts)
+            shown = text.text or "" if text is not None else ""
+            parts.append(shown)
+            properties = child.find(f"{_NS}rPr")
+            if properties is not None and shown.strip() and problem is None:
+                problem = _run_problem(properties, colours, shown)
+    return "".join(parts), problem
+
+
+def _run_problem(properties: Element, colours: _Colours, shown: str) -> str | None:
+    colour = colours.resolve(properties.find(f"{_NS}color"), "000000")
+    if contrast(colour, "FFFFFF") < _MIN_CONTRAST:
+        return f"文字“{shown[:20]}”的颜色（#{colour}）与底色相同或几乎相同，看不见"
+    size = properties.find(f"{_NS}sz")
+    if size is not None and float(size.get("val", "11")) < _MIN_FONT_SIZE:
+        return f"文字“{shown[:20]}”字号过小，几乎看不见"
+    return None
 
 
 def _number_text(raw: str) -> str:
@@ -261,22 +285,27 @@ def _number_text(raw: str) -> str:
     return repr(value)
 
 
-def _cell_text(cell: Element, kind: str | None, strings: list[str]) -> str:
+def _cell_text(cell: Element, kind: str | None, strings: _Strings, colours: _Colours) -> tuple[str, str | None]:
+    """The text a cell shows (before its number format), and how a run of it is disguised."""
     if kind == "inlineStr":
         inline = cell.find(f"{_NS}is")
-        return _rich_text(inline) if inline is not None else ""
+        return _rich_text(inline, colours) if inline is not None else ("", None)
     value = cell.find(f"{_NS}v")
     raw = value.text if value is not None and value.text is not None else ""
     if kind == "s":
-        return strings[int(raw)] if raw.isdigit() and int(raw) < len(strings) else ""
+        if raw.isdigit() and int(raw) < len(strings.texts):
+            return strings.texts[int(raw)], strings.problems.get(int(raw))
+        return "", None
     if kind == "b":
-        return "TRUE" if raw in _TRUE else "FALSE"
+        return ("TRUE" if raw in _TRUE else "FALSE"), None
     if kind in ("str", "e"):
-        return raw
-    return _number_text(raw) if raw else ""
+        return raw, None
+    return (_number_text(raw) if raw else ""), None
 
 
-def _read_sheet(handle: IO[bytes], strings: list[str], styles: list[str | None], *, full: bool) -> SheetRead:
+def _read_sheet(
+    handle: IO[bytes], strings: _Strings, styles: list[str | None], colours: _Colours, *, full: bool
+) -> SheetRead:
     read = SheetRead(rows=[])
     rows = read.rows
     cell_tag, row_tag, formula_tag = f"{_NS}c", f"{_NS}row", f"{_NS}f"
@@ -291,7 +320,7 @@ def _read_sheet(handle: IO[bytes], strings: list[str], styles: list[str | None],
                 column, row_number = column + 1, last_row + 1
             while len(rows) < row_number:
                 rows.append([])
-            text = _cell_text(element, element.get("t"), strings)
+            text, disguised = _cell_text(element, element.get("t"), strings, colours)
             if text:
                 row = rows[row_number - 1]
                 if len(row) < column:
@@ -302,6 +331,8 @@ def _read_sheet(handle: IO[bytes], strings: list[str], styles: list[str | None],
                     verdict = styles[style] if style < len(styles) else "单元格格式不存在"
                     if verdict is not None and len(read.cell_problems) < _MAX_CELL_PROBLEMS:
                         read.cell_problems.append((row_number, column, verdict))
+                    if disguised is not None and len(read.cell_problems) < _MAX_CELL_PROBLEMS:
+                        read.cell_problems.append((row_number, column, disguised))
                     if element.find(formula_tag) is not None and len(read.cell_problems) < _MAX_CELL_PROBLEMS:
                         read.cell_problems.append((row_number, column, "单元格是公式，重新计算后显示的值可能不同"))
             element.clear()
@@ -396,16 +427,17 @@ def read_workbook(path: str, payload_sheet: str) -> WorkbookRead:
             sheets = _sheets(archive)
             if not sheets:
                 raise NotAWorkbook("no sheets")
-            strings = _shared_strings(archive)
-            styles = _style_problems(archive)
+            colours = _Colours(_theme(archive))
+            strings = _shared_strings(archive, colours)
+            styles = _style_problems(archive, colours)
             first_name, first_state, first_part = sheets[0]
             with archive.open(first_part) as handle:
-                first = _read_sheet(handle, strings, styles, full=True)
+                first = _read_sheet(handle, strings, styles, colours, full=True)
             payload_text = None
             for name, _state, part in sheets[1:]:
                 if name == payload_sheet:
                     with archive.open(part) as handle:
-                        payload = _read_sheet(handle, strings, styles, full=False)
+                        payload = _read_sheet(handle, strings, styles, colours, full=False)
                     payload_text = "".join(row[0] if row else "" for row in payload.rows[1:])
         except (KeyError, ValueError, SyntaxError, IndexError) as error:
             if isinstance(error, NotAWorkbook):
