@@ -200,3 +200,8 @@ def test_the_migration_chains_existing_entries_continues_the_numbers_and_creates
             assert _reserve_number(session, "某所", 2026) == 5
     finally:
         database.dispose()
+
+
+def test_check_of_a_missing_file_cannot_run_and_creates_nothing(tmp_path: Path) -> None:
+    assert main(["--db", str(tmp_path / "none.db"), "check"]) == 2
+    assert not (tmp_path / "none.db").exists()

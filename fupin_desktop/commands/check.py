@@ -19,8 +19,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.integrity import check_database
+    from fupin_desktop.store.db import default_database_path
 
-    with opened(args.db) as database:
+    path = args.db if args.db is not None else default_database_path()
+    if not path.is_file():
+        return fail(f"错误：找不到数据库文件“{path}”。", 2)
+    with opened(path) as database:
         report = check_database(database)
     if not report.sound:
         return fail("数据库检查未通过：\n" + "\n".join(f"  {p}" for p in report.problems))
