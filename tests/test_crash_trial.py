@@ -90,3 +90,33 @@ def test_a_counter_behind_the_register_never_reissues_a_number(database: Databas
         uow.commit()
     with UnitOfWork(database, "王经办") as uow:
         assert seal_sheet(uow, SheetRequest("progress_school"), tmp_path, today=TODAY).number == "〔2026〕第3号"
+
+
+def test_two_programs_sealing_at_once_never_share_a_number(database: Database, tmp_path: Path) -> None:
+    import threading
+
+    from fupin_desktop.store.db import open_database
+
+    fx.station(database)
+    numbers: list[str] = []
+    errors: list[BaseException] = []
+
+    def seal_three(db: Database) -> None:
+        try:
+            for _ in range(3):
+                with UnitOfWork(db, "王经办") as uow:
+                    numbers.append(seal_sheet(uow, SheetRequest("progress_school"), tmp_path, today=TODAY).number)
+        except BaseException as error:  # collected for the assertion below
+            errors.append(error)
+
+    second = open_database(database.path)
+    threads = [threading.Thread(target=seal_three, args=(db,)) for db in (database, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    second.dispose()
+    assert not errors
+    assert sorted(numbers) == sorted(f"〔2026〕第{n}号" for n in range(1, 7))
+    keys = known_keys_of(database)
+    assert all(verify_file(path, keys).verdict == Verdict.INTACT for path in tmp_path.glob("*第*号.*"))
