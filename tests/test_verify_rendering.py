@@ -110,6 +110,10 @@ def _extra_sheet(sheet: Worksheet) -> None:
     extra["A1"], extra["B1"] = 7, "冒名顶替"
 
 
+def _outside(sheet: Worksheet) -> None:
+    sheet.cell(DATA_ROW, 14).value = "另加一人：冒名顶替"
+
+
 def _merge(sheet: Worksheet) -> None:
     sheet.merge_cells(f"C{DATA_ROW}:D{DATA_ROW}")  # 性别 disappears under 姓名
 
@@ -144,6 +148,7 @@ def _print_area(sheet: Worksheet) -> None:
         (_white_run, f"第{DATA_ROW}行 姓名：文字"),
         (_extra_sheet, "多出了可见的工作表“补充人员”"),
         (_merge, f"合并单元格 C{DATA_ROW}:D{DATA_ROW}"),
+        (_outside, f"第{DATA_ROW}行 第14列：原为空，现为“另加一人：冒名顶替”"),
         (_conditional, "条件格式"),
         (_comment, "批注或形状"),
         (_formula, f"第{DATA_ROW}行 年龄："),
