@@ -3,6 +3,7 @@ with sqlite3 behind its back are found and named; the chain head is on every sea
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 import threading
 import time
@@ -186,8 +187,8 @@ def test_the_migration_chains_existing_entries_continues_the_numbers_and_creates
         raw.execute(
             "insert into submission (id, sheet_code, unit_name, year, number, sealed_at, sealed_by, row_count,"
             " digest, snapshot)"
-            " values (?, 'training_list', '某所', 2026, 4, '2026-11-05 08:00:00.000000', '王', 1, 'x', '{}')",
-            (uuid.uuid4().hex,),
+            " values (?, 'training_list', '某所', 2026, 4, '2026-11-05 08:00:00.000000', '王', 1, ?, '{}')",
+            (uuid.uuid4().hex, hashlib.sha256(b"{}").hexdigest()),
         )
     database = open_database(path)
     try:
@@ -205,3 +206,22 @@ def test_the_migration_chains_existing_entries_continues_the_numbers_and_creates
 def test_check_of_a_missing_file_cannot_run_and_creates_nothing(tmp_path: Path) -> None:
     assert main(["--db", str(tmp_path / "none.db"), "check"]) == 2
     assert not (tmp_path / "none.db").exists()
+
+
+def test_a_sealed_snapshot_edited_behind_the_programs_back_fails_the_check(
+    database: Database, village: uuid.UUID, tmp_path: Path
+) -> None:
+    fx.station(database)
+    fx.intentions(database, fx.people(database, village, 2), "training", fx.PATH_TO_PASSED)
+    with UnitOfWork(database, "王经办") as uow:
+        seal_sheet(uow, SheetRequest("training_list"), tmp_path, today=TODAY)
+    assert check_database(database).sound
+    _raw(database, "update submission set snapshot = replace(snapshot, '培训', '冒名')")
+    report = check_database(database)
+    assert not report.sound and "〔2026〕第1号在数据库中的封存内容与其校验码不符" in report.problems[0]
+    _raw(database, "update submission set digest = 'x', signature = 'AAAA'")
+    with sqlite3.connect(database.path) as raw:
+        snapshot = raw.execute("select snapshot from submission").fetchone()[0]
+    _raw(database, f"update submission set digest = '{hashlib.sha256(snapshot.encode()).hexdigest()}'")
+    report = check_database(database)
+    assert not report.sound and "站点签名与其校验码不符" in report.problems[0]
