@@ -192,6 +192,7 @@ def _cosmetic(sheet: Worksheet) -> None:
     sheet.cell(DATA_ROW, 5).fill = PatternFill("solid", fgColor="FFFF99")
     sheet.cell(DATA_ROW + 1, 3).font = Font(name="宋体", size=10, color="1F3A93")
     sheet.column_dimensions["C"].width = 20
+    sheet.cell(DATA_ROW, 5).number_format = "G/通用格式"  # General, as Chinese Excel and WPS write it
 
 
 def test_bold_a_fill_a_readable_colour_and_an_unchanged_resave_still_give_0(

@@ -24,8 +24,9 @@ _DRAWING_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 _TRUE = {"1", "true", "on"}
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
 
-# Number formats that show a cell's value as it is: General, text, and whole numbers as digits.
-_PLAIN_FORMATS = {"general", "@", "0"}
+# Number formats that show a cell's value as it is: General (also as Chinese Excel and WPS name it),
+# text, and whole numbers as digits (with the padding WPS adds).
+_PLAIN_FORMATS = {"general", "g/通用格式", "@", "0", "0_ ", "0_)"}
 _BUILTIN_FORMATS = {0: "General", 1: "0", 49: "@"}
 # Top-level parts of a worksheet that lay something over the cells or restyle them.
 _OVERLAYS = {
@@ -193,7 +194,7 @@ def _style_problems(archive: zipfile.ZipFile, colours: _Colours) -> list[str | N
     for xf in _children(root, "cellXfs", "xf"):
         problems = []
         number_format = formats.get(int(xf.get("numFmtId", "0")), "?")
-        if number_format.strip().lower() not in _PLAIN_FORMATS:
+        if number_format.lower() not in _PLAIN_FORMATS and number_format.strip().lower() not in _PLAIN_FORMATS:
             problems.append(f"数字格式被设为“{number_format}”，显示的内容可能与单元格的值不同")
         font_colour, size = fonts[int(xf.get("fontId", "0"))] if fonts else ("000000", 11.0)
         fill_colour = fills[int(xf.get("fillId", "0"))] if fills else "FFFFFF"
