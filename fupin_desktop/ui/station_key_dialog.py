@@ -78,6 +78,7 @@ class StationKeyDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(QLabel("已登记的其他站点密钥："))
         layout.addWidget(self.registered)
+        layout.addStretch(1)
         layout.addWidget(buttons)
         self.refresh()
 
