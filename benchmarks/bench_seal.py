@@ -23,7 +23,8 @@ Timed:
     - our xlsx writer (``write_xlsx``) on the sealed content, against openpyxl write-only writing the
       same cells (every cell of ``build_grid``: title, header, data, totals, sign-off; same values,
       no styles, no merges, no print settings, no embedded payload);
-    - our PDF writer (``write_pdf``) on the same content, against a bare reportlab table.
+    - our PDF writer (``write_pdf``) on the same content, against a bare reportlab table;
+    - ``verify`` of the sealed xlsx and PDF with the station's keys (target: a few seconds each).
 
 The bare reportlab table: a reportlab ``Canvas`` (same A4 landscape page, same page compression)
 with the same bundled Noto Sans SC TrueType face registered (registration not timed, as ours is
@@ -67,7 +68,9 @@ def bench_seal(db: Path) -> list[Measure]:
 
     from fupin_desktop.export.fonts import register_fonts
     from fupin_desktop.export.pdf import write_pdf
+    from fupin_desktop.export.verify import Verdict, verify_file
     from fupin_desktop.export.xlsx import write_xlsx
+    from fupin_desktop.services.station_keys import known_keys_of
     from fupin_desktop.services.sheets import SheetRequest
     from fupin_desktop.services.submissions import seal_sheet, submission_content
     from fupin_desktop.store.db import open_database
@@ -87,7 +90,12 @@ def bench_seal(db: Path) -> list[Measure]:
         whole = time.perf_counter() - started
         with database.session_factory() as session:
             content = submission_content(session, sealed.submission_id)
+        keys = known_keys_of(database)
         database.dispose()
+        verdicts = []
+        verify_xlsx = _timed(lambda: verdicts.append(verify_file(sealed.xlsx_path, keys).verdict))
+        verify_pdf = _timed(lambda: verdicts.append(verify_file(sealed.pdf_path, keys).verdict))
+        assert verdicts == [Verdict.INTACT, Verdict.INTACT], verdicts
         assert len(content.rows) == rows == sealed.row_count, (len(content.rows), rows, sealed.row_count)
 
         ours_xlsx = _timed(lambda: write_xlsx(content, work / "ours.xlsx"))
@@ -110,6 +118,20 @@ def bench_seal(db: Path) -> list[Measure]:
             _ms(raw_pdf),
             "bare reportlab canvas table, same strings and font",
             "≤ 1.5×",
+        ),
+        Measure(
+            f"verify sealed county list xlsx ({n} rows: shown text, formats, signature)",
+            _ms(verify_xlsx),
+            None,
+            "",
+            "a few seconds",
+        ),
+        Measure(
+            f"verify sealed county list PDF ({n} rows: written again, compared object by object)",
+            _ms(verify_pdf),
+            None,
+            "",
+            "a few seconds",
         ),
         Measure(
             f"seal county list, whole ({n} rows: query, transitions, xlsx, PDF, DB)",

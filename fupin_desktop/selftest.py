@@ -162,7 +162,7 @@ def seal_and_verify(test: SelfTest) -> str:
     if len(files) != 2:
         raise AssertionError(f"封存“{sheet}”应写出xlsx和PDF各一份，实际：{[p.name for p in files]}")
     for path in files:
-        code = main(["verify", str(path)])
+        code = main(["--db", str(test.database.path), "verify", str(path)])
         if code != 0:
             raise AssertionError(f"校验 {path.name} 失败，退出码 {code}")
     return f"封存“{sheet}”，{len(files)}个文件校验一致"

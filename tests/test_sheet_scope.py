@@ -203,7 +203,7 @@ def test_unlocking_one_sheet_keeps_locked_who_is_on_another(
     with UnitOfWork(database, "王经办") as uow:
         seal_sheet(uow, SheetRequest("school_list"), tmp_path, today=TODAY)
     with UnitOfWork(database, "王经办") as uow:
-        assert unlock_for_correction(uow, city.submission_id) == 0
+        assert unlock_for_correction(uow, city.submission_id, reason="张三的身份证号录错") == 0
         uow.commit()
     with database.session_factory() as session:
         assert set(session.scalars(select(Intention.locked).where(Intention.id.in_(school)))) == {True}

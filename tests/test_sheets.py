@@ -23,6 +23,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import person_facts, update_person
 from fupin_desktop.services.settings import load_station_profile, save_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest
+from fupin_desktop.services.station_keys import known_keys_of
 from fupin_desktop.services.submissions import (
     export_draft,
     list_submissions,
@@ -96,8 +97,9 @@ def test_every_form_round_trips_through_xlsx_and_pdf(
         pdf_text = "".join(p.extract_text() for p in PdfReader(result.pdf_path).pages)  # type: ignore[attr-defined]
         for row in content.rows:
             assert str(row[1]) in pdf_text or str(row[2]) in pdf_text
-        assert verify_file(result.xlsx_path).verdict == Verdict.INTACT  # type: ignore[attr-defined]
-        assert verify_file(result.pdf_path).verdict == Verdict.INTACT  # type: ignore[attr-defined]
+        keys = known_keys_of(database)
+        assert verify_file(result.xlsx_path, keys).verdict == Verdict.INTACT  # type: ignore[attr-defined]
+        assert verify_file(result.pdf_path, keys).verdict == Verdict.INTACT  # type: ignore[attr-defined]
         if code == "register_summary":
             names = {r[1]: r[5] for r in read_back}
             assert names == expected  # ID numbers came back as text, digit for digit
@@ -143,7 +145,7 @@ def test_a_correction_names_the_sheet_it_replaces_and_both_stay_listed(
 ) -> None:
     original = _seal(database, "register_summary", tmp_path)
     with UnitOfWork(database, "王经办") as uow:
-        assert unlock_for_correction(uow, original.submission_id) == 12  # type: ignore[attr-defined]
+        assert unlock_for_correction(uow, original.submission_id, reason="联系电话录错") == 12  # type: ignore[attr-defined]
         uow.commit()
     with database.session_factory() as session:
         person = session.scalars(
@@ -159,6 +161,7 @@ def test_a_correction_names_the_sheet_it_replaces_and_both_stay_listed(
         listed = {row.number: row for row in list_submissions(session)}
         assert session.get(Person, person_id).locked  # type: ignore[union-attr]
     assert content.replaces == "〔2026〕第1号" and len(content.rows) == 12
+    assert "更正说明：本表更正〔2026〕第1号，更正原因：联系电话录错。" in content.notes
     assert "13912345678" in [row[6] for row in content.rows]
     assert listed["〔2026〕第2号"].replaces == "〔2026〕第1号"
     assert listed["〔2026〕第1号"].replaced_by == "〔2026〕第2号"
@@ -292,8 +295,10 @@ def test_verify_says_2_for_ordinary_files(tmp_path: Path) -> None:
         assert verify_file(tmp_path / name).verdict == Verdict.NOT_SEALED
 
 
-def test_verify_command_exit_codes(sealed: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["verify", str(sealed.pdf_path)]) == 0  # type: ignore[attr-defined]
+def test_verify_command_exit_codes(
+    sealed: object, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", str(database.path), "verify", str(sealed.pdf_path)]) == 0  # type: ignore[attr-defined]
     assert "与封存时完全一致" in capsys.readouterr().out
     (tmp_path / "x.txt").write_text("x")
     assert main(["verify", str(tmp_path / "x.txt")]) == 2
@@ -338,7 +343,7 @@ def test_a_5000_row_sheet_repeats_its_header_on_every_page(tmp_path: Path) -> No
             assert "身份证号" in text
         assert f"第 {number} 页 共 {len(pages)} 页" in text
         assert content.digest() in text.replace("\n", "")
-    assert verify_file(tmp_path / "big.pdf").verdict == Verdict.INTACT
+    assert verify_file(tmp_path / "big.pdf").verdict == Verdict.NOT_SIGNED_BY_KNOWN  # intact, no station signed it
 
 
 def test_export_modules_do_not_import_qt() -> None:
@@ -396,7 +401,7 @@ def test_the_xlsx_body_keeps_its_borders_text_ids_and_odd_characters(tmp_path: P
     sign_off = first + 4
     assert sheet[f"A{sign_off}"].value == "填表人：王经办"
     assert any(str(r).startswith(f"A{sign_off}:") for r in sheet.merged_cells.ranges)
-    assert verify_file(tmp_path / "list.xlsx").verdict == Verdict.INTACT
+    assert verify_file(tmp_path / "list.xlsx").verdict == Verdict.NOT_SIGNED_BY_KNOWN  # intact, no station signed it
 
 
 def test_a_long_name_wraps_inside_its_cell_on_the_pdf(tmp_path: Path) -> None:
@@ -419,4 +424,4 @@ def test_a_long_name_wraps_inside_its_cell_on_the_pdf(tmp_path: Path) -> None:
     assert len(others) == 1  # a short name stays on one line
     lines = PdfReader(tmp_path / "list.pdf").pages[0].extract_text().splitlines()
     assert [line for line in lines if line.strip() in {op.text for op in name_lines}]
-    assert verify_file(tmp_path / "list.pdf").verdict == Verdict.INTACT
+    assert verify_file(tmp_path / "list.pdf").verdict == Verdict.NOT_SIGNED_BY_KNOWN  # intact, no station signed it

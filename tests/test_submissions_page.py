@@ -41,7 +41,7 @@ def test_sealing_from_the_page_lists_the_sheet_and_verify_screen_says_intact(
     assert row == "〔2026〕第1号" or row.startswith("〔")
     assert "已封存" in page.status.text()
 
-    dialog = VerifyDialog(page)
+    dialog = VerifyDialog(database, page)
     qtbot.addWidget(dialog)
     pdf = next(tmp_path.glob("*.pdf"))
     dialog.path.setText(str(pdf))
@@ -49,3 +49,75 @@ def test_sealing_from_the_page_lists_the_sheet_and_verify_screen_says_intact(
     _wait_tasks(qtbot)
     assert dialog.result is not None and dialog.result.verdict == Verdict.INTACT
     assert "完全一致" in dialog.details.toPlainText()
+
+
+def test_the_station_key_dialog_shows_the_fingerprint_and_qr_exports_and_registers_keys(
+    qtbot: QtBot, database: Database, tmp_path: Path, monkeypatch: object
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from fupin_desktop.export.signing import read_key_file
+    from fupin_desktop.services.station_keys import known_keys_of
+    from fupin_desktop.store.db import open_database
+    from fupin_desktop.ui.station_key_dialog import StationKeyDialog
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "information", lambda _p, _t, text: shown.append(text))  # type: ignore[attr-defined]
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: shown.append(text))  # type: ignore[attr-defined]
+    fx.station(database)
+    dialog = StationKeyDialog(database, "王经办")
+    qtbot.addWidget(dialog)
+    own = known_keys_of(database)[0]
+    assert own.fingerprint in dialog.summary.text()
+    pixmap = dialog.qr.pixmap()
+    assert not pixmap.isNull() and pixmap.width() >= 100
+    dialog.export_to(tmp_path / "own.fupinkey")
+    assert read_key_file(tmp_path / "own.fupinkey") == own
+
+    other = open_database(tmp_path / "other.db")
+    fx.station(other, "另一个乡人社所")
+    StationKeyDialog(other, "外站").export_to(tmp_path / "other.fupinkey")
+    other.dispose()
+    dialog.register(tmp_path / "other.fupinkey")
+    assert "另一个乡人社所" in dialog.registered.toPlainText()
+    dialog.register(tmp_path / "own.fupinkey")
+    assert "本站自己的密钥" in shown[-1]
+
+
+def test_unlocking_asks_for_a_reason_and_the_verify_screen_names_the_station(
+    qtbot: QtBot, database: Database, village: uuid.UUID, tmp_path: Path, monkeypatch: object
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from fupin_desktop.store.models import Submission
+
+    fx.station(database)
+    fx.intentions(database, fx.people(database, village, 3), "training", fx.PATH_TO_PASSED)
+    context = AppContext(database)
+    page = SubmissionsPage(context)
+    qtbot.addWidget(page)
+    page.folder.setText(str(tmp_path))
+    page.sheet.setCurrentIndex(page.sheet.findData("training_list"))
+    monkeypatch.setattr(page, "_confirm", lambda _text: True)  # type: ignore[attr-defined]
+    monkeypatch.setattr(page, "show_pdf", lambda _path: None)  # type: ignore[attr-defined]
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))  # type: ignore[attr-defined]
+    page.seal()
+    _wait_tasks(qtbot)
+    page.table.selectRow(0)
+    monkeypatch.setattr(page, "_ask_reason", lambda _number: " ")  # type: ignore[attr-defined]
+    page.unlock()
+    assert "须写明原因" in warnings[-1]
+    monkeypatch.setattr(page, "_ask_reason", lambda _number: "王某的身份证号录错")  # type: ignore[attr-defined]
+    page.unlock()
+    assert "已解锁3人" in page.status.text()
+    with database.session_factory() as session:
+        assert session.query(Submission).one().unlock_reason == "王某的身份证号录错"
+
+    dialog = VerifyDialog(database, page)
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(next(tmp_path.glob("*.xlsx"))))
+    dialog.check()
+    _wait_tasks(qtbot)
+    text = dialog.verdict.text()
+    assert "由已知站点签名" in text and "沂南县界湖街道人力资源和社会保障所" in text and "指纹" in text

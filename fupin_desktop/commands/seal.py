@@ -19,10 +19,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.commands.export import sheet_request
     from fupin_desktop.services.settings import operator_name
-    from fupin_desktop.services.submissions import seal_sheet
+    from fupin_desktop.services.submissions import seal_sheet, tidy_after_crash
     from fupin_desktop.store.uow import UnitOfWork
 
     with opened(args.db) as database:
+        tidy_after_crash(database, extra=[Path(args.out)])
         with database.session_factory() as session:
             operator = operator_name(session, "命令行")
         with UnitOfWork(database, operator) as uow:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import Any, BinaryIO, Literal, NamedTuple
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
@@ -29,7 +29,15 @@ from reportlab.pdfgen.canvas import Canvas
 
 from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF_BOLD, face_for, register_fonts
 from fupin_desktop.export.grid import sign_off_cells
-from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, chunks, display, encode_payload, seal_line
+from fupin_desktop.export.sheet import (
+    DRAFT_MARK,
+    SheetContent,
+    Signature,
+    chunks,
+    display,
+    encode_payload,
+    seal_line,
+)
 
 PAYLOAD_KEY = "FupinSealed"
 Align = Literal["left", "centre", "right"]
@@ -402,22 +410,24 @@ class PdfLayout:
 
 def write_pdf(
     content: SheetContent,
-    path: Path,
+    path: Path | BinaryIO,
     *,
     embedded: SheetContent | None = None,
+    signature: Signature | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     """Draw ``content``; a sealed sheet embeds ``embedded`` (normally the same content) for verify."""
     digest = (embedded or content).digest() if content.sealed else None
     layout = PdfLayout(content, digest)
-    canvas = Canvas(str(path), pagesize=(layout.page_width, layout.page_height), pageCompression=1)
+    target = str(path) if isinstance(path, Path) else path
+    canvas = Canvas(target, pagesize=(layout.page_width, layout.page_height), pageCompression=1)
     canvas.setTitle(content.title)
     canvas.setAuthor(content.sign_off.unit_name)
     canvas.setCreator("fupin-desktop")
     canvas.setSubject(content.number or DRAFT_MARK)
     if content.sealed:
         payload_source = embedded or content
-        info = _SealedInfo(chunks(encode_payload(payload_source), 30_000))
+        info = _SealedInfo(chunks(encode_payload(payload_source, signature), 30_000))
         info.title, info.author, info.creator, info.subject = (
             content.title,
             content.sign_off.unit_name,
@@ -458,7 +468,10 @@ def qr_value(content: SheetContent, digest: str) -> str:
     """What the QR says: the number, the unit that sealed it, the row count and the digest, kept short
     (every character adds modules and makes each one smaller on the page)."""
     unit = content.sign_off.unit_name.replace("|", "｜")
-    return f"FUPIN|{content.number}|{unit}|{len(content.rows)}|{digest}"
+    value = f"FUPIN|{content.number}|{unit}|{len(content.rows)}|{digest}"
+    if content.stamp is not None:
+        value += f"|{content.stamp.fingerprint}"
+    return value
 
 
 def _define_qr(canvas: Canvas, content: SheetContent, digest: str) -> None:

@@ -57,6 +57,17 @@ class SignOff:
     head: str  # 负责人
 
 
+@dataclass(frozen=True)
+class SealStamp:
+    """Who sealed it and when, covered by the digest: the sealing time (UTC, microseconds), the
+    fingerprint of the station key that signs it, and the audit chain head at that moment."""
+
+    sealed_at: str  # "2026-11-22T03:04:05.123456Z"
+    fingerprint: str  # "3F2A-91C0-5B7E-0D44"
+    chain_head: str  # the first 16 hex digits of the newest audit entry's hash
+    replaces_reason: str | None = None  # why the sheet it corrects was unlocked
+
+
 @dataclass
 class SheetContent:
     sheet: str  # the form's code, e.g. "register_summary"
@@ -72,6 +83,7 @@ class SheetContent:
     number: str | None = None  # "〔2026〕第3号" once sealed
     replaces: str | None = None  # the number this sheet corrects
     params: dict[str, str] = field(default_factory=dict)  # what it was built from (region, dates)
+    stamp: SealStamp | None = None  # set when sealed by a station with a key
 
     @property
     def header_depth(self) -> int:
@@ -82,6 +94,17 @@ class SheetContent:
         return self.number is not None
 
     def canonical(self) -> dict[str, Any]:
+        data = self._canonical()
+        if self.stamp is not None:  # absent from sheets sealed before stations had keys
+            data["stamp"] = {
+                "sealed_at": self.stamp.sealed_at,
+                "fingerprint": self.stamp.fingerprint,
+                "chain_head": self.stamp.chain_head,
+                "replaces_reason": self.stamp.replaces_reason,
+            }
+        return data
+
+    def _canonical(self) -> dict[str, Any]:
         return {
             "format": PAYLOAD_FORMAT,
             "sheet": self.sheet,
@@ -131,6 +154,7 @@ class SheetContent:
             number=data["number"],
             replaces=data["replaces"],
             params=dict(data["params"]),
+            stamp=SealStamp(**data["stamp"]) if data.get("stamp") is not None else None,
         )
 
 
@@ -150,12 +174,50 @@ def seal_line(content: SheetContent, digest: str | None) -> str:
     if not content.sealed:
         return DRAFT_MARK
     replaces = f"（更正{content.replaces}）" if content.replaces else ""
-    return f"编号：{content.number}{replaces}　校验码（SHA-256）：{digest}"
+    line = f"编号：{content.number}{replaces}　校验码（SHA-256）：{digest}"
+    if content.stamp is not None:
+        line += f"　站点密钥：{content.stamp.fingerprint}　审计链：{content.stamp.chain_head}"
+    return line
 
 
-def encode_payload(content: SheetContent) -> str:
-    """The canonical content plus its digest, compressed, as ASCII for embedding in a file."""
-    body = canonical_json({"digest": content.digest(), "content": content.canonical()})
+def correction_note(content: SheetContent) -> str | None:
+    """The line a correction prints: which sheet it replaces and why that one was unlocked."""
+    if not content.replaces:
+        return None
+    reason = content.stamp.replaces_reason if content.stamp is not None else None
+    return f"更正说明：本表更正{content.replaces}" + (f"，更正原因：{reason}" if reason else "") + "。"
+
+
+@dataclass(frozen=True)
+class Signature:
+    """The station's signature over the digest, with the public key that checks it."""
+
+    algorithm: str
+    public_key: bytes
+    value: bytes
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "algorithm": self.algorithm,
+            "public_key": base64.b64encode(self.public_key).decode("ascii"),
+            "value": base64.b64encode(self.value).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Signature:
+        return cls(
+            str(data["algorithm"]),
+            base64.b64decode(data["public_key"], validate=True),
+            base64.b64decode(data["value"], validate=True),
+        )
+
+
+def encode_payload(content: SheetContent, signature: Signature | None = None) -> str:
+    """The canonical content plus its digest (and signature), compressed, as ASCII for embedding."""
+    data: dict[str, Any] = {"digest": content.digest(), "content": content.canonical()}
+    if signature is not None:
+        data["signature"] = signature.as_json()
+    body = canonical_json(data)
     return base64.b64encode(zlib.compress(body, 6)).decode("ascii")
 
 
@@ -163,6 +225,7 @@ def encode_payload(content: SheetContent) -> str:
 class Payload:
     content: SheetContent
     stated_digest: str  # what the file says the digest is
+    signature: Signature | None = None
 
     @property
     def intact(self) -> bool:
@@ -174,8 +237,9 @@ def decode_payload(text: str) -> Payload:
     """Raises ValueError when the text is not a payload this program wrote."""
     try:
         data = json.loads(zlib.decompress(base64.b64decode(text.encode("ascii"), validate=True)))
-        return Payload(SheetContent.from_canonical(data["content"]), str(data["digest"]))
-    except (ValueError, KeyError, TypeError, zlib.error) as error:
+        signature = Signature.from_json(data["signature"]) if data.get("signature") is not None else None
+        return Payload(SheetContent.from_canonical(data["content"]), str(data["digest"]), signature)
+    except (ValueError, KeyError, TypeError, AttributeError, zlib.error) as error:
         raise ValueError("not a sealed-sheet payload") from error
 
 

@@ -1,15 +1,17 @@
-"""Checking that a file is exactly the sheet that was sealed, with nothing but the file itself.
+"""Checking that a file is exactly the sheet that was sealed, and who sealed it.
 
 The file carries its canonical content (a very hidden sheet in the xlsx, the document information
 of the PDF). The content must still hash to its digest, and what the file shows must be what that
-content draws: the spreadsheet's cells (named 第R行 列名) or the text of every PDF page.
+content draws: the spreadsheet's cells (named 第R行 列名) or the text of every PDF page. Then the
+station's signature over the digest must check with the key it names, and that key must be one the
+reader knows (a county's key folder, or the keys a station's database holds): anyone can compute a
+digest, only the station holds its key.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
@@ -18,14 +20,20 @@ from typing import Any
 
 from fupin_desktop.export.grid import Grid, build_grid
 from fupin_desktop.export.sheet import Payload, SheetContent, decode_payload, display
+from fupin_desktop.export.signing import SCHEMES, PublicKey, fingerprint, is_known, signed_message
+from fupin_desktop.export.xlsx_read import SheetRead
 
 MAX_REPORTED = 50
+_TEXT_PAGES = 20  # changed PDF pages whose text is read to say which rows and columns differ
+# Written while a seal is under way and renamed once it is committed: never a sealed sheet.
+UNFINISHED_NAME = re.compile(r"^\.sealing-[0-9a-f]{32}-\d+\.(xlsx|pdf)$")
 
 
 class Verdict(IntEnum):
     INTACT = 0
     ALTERED = 1
     NOT_SEALED = 2
+    NOT_SIGNED_BY_KNOWN = 3
 
 
 @dataclass
@@ -36,6 +44,9 @@ class VerifyResult:
     number: str | None = None
     digest: str | None = None
     row_count: int | None = None
+    unit_name: str | None = None  # as the sheet states it
+    fingerprint: str | None = None  # of the key that signed it, when the signature checks
+    station: str | None = None  # the known key's unit, when the key is known
 
     def report(self) -> str:
         lines = [self.message]
@@ -46,19 +57,77 @@ class VerifyResult:
         return "\n".join(lines)
 
 
-def verify_file(path: Path) -> VerifyResult:
+def verify_file(path: Path, known: Sequence[PublicKey] = ()) -> VerifyResult:
+    """0 intact and signed by a key in ``known``; 1 altered; 2 not a sealed sheet; 3 intact, not so signed."""
     if not path.is_file():
         return VerifyResult(Verdict.NOT_SEALED, f"找不到文件“{path}”。")
+    if UNFINISHED_NAME.match(path.name):
+        return VerifyResult(
+            Verdict.NOT_SEALED,
+            f"“{path.name}”是封存中断时留下的临时文件，不是封存的上报表（下次启动程序时会被清理）。",
+        )
     with path.open("rb") as handle:
         head = handle.read(5)
     if head.startswith(b"%PDF"):
-        return _verify_pdf(path)
-    if head.startswith(b"PK"):
-        return _verify_xlsx(path)
-    return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”既不是xlsx也不是PDF文件，不是封存的上报表。")
+        result = _verify_pdf(path)
+    elif head.startswith(b"PK"):
+        result = _verify_xlsx(path)
+    else:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”既不是xlsx也不是PDF文件，不是封存的上报表。")
+    return result if isinstance(result, VerifyResult) else _signed_result(result, known)
 
 
-def _sealed_result(payload: Payload, differences: list[str], what: str) -> VerifyResult:
+def _signed_result(payload: Payload, known: Sequence[PublicKey]) -> VerifyResult:
+    """The verdict on an intact file: whose signature it carries, and whether that key is known."""
+    content = payload.content
+    base = dict(
+        number=content.number,
+        digest=payload.stated_digest,
+        row_count=len(content.rows),
+        unit_name=content.sign_off.unit_name,
+    )
+    what = f"{content.title} {content.number}，{len(content.rows)}行，校验码 {payload.stated_digest}"
+    signature = payload.signature
+    if signature is None or content.stamp is None:
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            f"内容与校验码一致，但文件没有站点签名，无法确认是哪个站点封存的：{what}。",
+            **base,  # type: ignore[arg-type]
+        )
+    scheme = SCHEMES.get(signature.algorithm)
+    signer = fingerprint(signature.algorithm, signature.public_key) if scheme is not None else None
+    if scheme is None or signer != content.stamp.fingerprint:
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            f"文件上印的站点密钥指纹（{content.stamp.fingerprint}）与签名所用的密钥不符：不是该站点封存的原件。",
+            **base,  # type: ignore[arg-type]
+        )
+    if not scheme.verify(signature.public_key, signed_message(payload.stated_digest), signature.value):
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            "站点签名与内容不符（内容或校验码在签名之后被重新生成）：不是封存时的原件。",
+            **base,  # type: ignore[arg-type]
+        )
+    match = is_known(signature.algorithm, signature.public_key, known)
+    if match is None:
+        return VerifyResult(
+            Verdict.NOT_SIGNED_BY_KNOWN,
+            f"内容完整，但签名的站点密钥（指纹 {signer}，表上单位“{content.sign_off.unit_name}”）"
+            f"不在已知的站点密钥中：{what}。请向该站点索取密钥文件核对。",
+            fingerprint=signer,
+            **base,  # type: ignore[arg-type]
+        )
+    return VerifyResult(
+        Verdict.INTACT,
+        f"与封存时完全一致，由“{match.unit_name}”的站点密钥（指纹 {signer}）签名：{what}。",
+        fingerprint=signer,
+        station=match.unit_name,
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def _sealed_result(payload: Payload, differences: list[str], what: str) -> VerifyResult | Payload:
+    """ALTERED with where, or the payload itself when the file is exactly what it embeds."""
     content = payload.content
     base = dict(number=content.number, digest=payload.stated_digest, row_count=len(content.rows))
     if not payload.intact:
@@ -75,71 +144,75 @@ def _sealed_result(payload: Payload, differences: list[str], what: str) -> Verif
             differences,
             **base,  # type: ignore[arg-type]
         )
-    return VerifyResult(
-        Verdict.INTACT,
-        f"与封存时完全一致：{content.title} {content.number}，{len(content.rows)}行，校验码 {payload.stated_digest}。",
-        **base,  # type: ignore[arg-type]
-    )
+    return payload
 
 
 # --- xlsx ------------------------------------------------------------------------------------------
 
 
-def _verify_xlsx(path: Path) -> VerifyResult:
-    from openpyxl import load_workbook
-
+def _verify_xlsx(path: Path) -> VerifyResult | Payload:
     from fupin_desktop.export.xlsx import PAYLOAD_SHEET
+    from fupin_desktop.export.xlsx_read import NotAWorkbook, read_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        book = read_workbook(str(path), PAYLOAD_SHEET)
+    except NotAWorkbook:
         return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是可读取的xlsx文件，不是封存的上报表。")
+    if book.payload_text is None or len(book.sheet_names) < 2:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
     try:
-        if PAYLOAD_SHEET not in workbook.sheetnames or len(workbook.sheetnames) < 2:
-            return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
-        hidden = workbook[PAYLOAD_SHEET]
-        text = "".join(str(row[0] or "") for row in hidden.iter_rows(min_row=2, max_col=1, values_only=True))
-        try:
-            payload = decode_payload(text)
-        except ValueError:
-            return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
-        visible = workbook.worksheets[0]
-        actual = [[_cell_text(v) for v in row] for row in visible.iter_rows(values_only=True)]
-    finally:
-        workbook.close()
+        payload = decode_payload(book.payload_text)
+    except ValueError:
+        return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
     content = payload.content
     grid = build_grid(content, payload.stated_digest)
-    differences = _compare_grid(grid, content, actual)
-    footer = _xlsx_footer(path)
+    sheet = book.first
+    differences = list(book.problems) + list(sheet.problems)
+    differences += _compare_grid(grid, content, sheet.rows)
+    differences += _rendering_changes(grid, content, sheet)
+    footer = sheet.footer
     if content.number and (footer is None or content.number not in footer or payload.stated_digest not in footer):
         differences.append("页脚中的封存编号或校验码被改动或删除")
+    elif content.stamp is not None and footer is not None and content.stamp.fingerprint not in footer:
+        differences.append("页脚中的站点密钥指纹被改动或删除")
     return _sealed_result(payload, differences, "该Excel文件")
 
 
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+def _rendering_changes(grid: Grid, content: SheetContent, sheet: SheetRead) -> list[str]:
+    """What hides or disguises cells of the table: formats, colours, hidden rows and columns, merges."""
+    names = column_names(content)
+    width, height = grid.width, len(grid.rows)
+
+    def where(row: int, column: int) -> str:
+        kind = grid.rows[row - 1].kind if row <= height else "other"
+        if kind in ("data", "total", "header") and column <= width:
+            return f"第{row}行 {names[column - 1]}"
+        return f"第{row}行 第{column}列"
+
+    changes = [f"{where(row, column)}：{what}" for row, column, what in sheet.cell_problems]
+    for row in sheet.hidden_rows:
+        if row <= height:
+            changes.append(f"第{row}行 被隐藏或行高为0，读者看不到这一行（{_row_summary(grid, row)}）")
+    for column in dict.fromkeys(sheet.hidden_columns):
+        if column <= width:
+            changes.append(f"第{column}列（{names[column - 1]}）被隐藏或列宽为0，读者看不到这一列")
+    expected = set(grid.merges)
+    for merge in sorted(sheet.merges - expected):
+        changes.append(f"合并单元格 {_range_text(merge)} 是封存时没有的（合并会遮住其中的单元格）")
+    for merge in sorted(expected - sheet.merges):
+        changes.append(f"合并单元格 {_range_text(merge)} 被取消")
+    return changes
 
 
-def _xlsx_footer(path: Path) -> str | None:
-    """The odd-page footer of the first worksheet, read from its XML (read-only mode skips it)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            name = "xl/worksheets/sheet1.xml"
-            if name not in archive.namelist():
-                return None
-            with archive.open(name) as handle:
-                handle.seek(0, 2)
-                size = handle.tell()
-                handle.seek(max(0, size - 200_000))
-                tail = handle.read().decode("utf-8", "replace")
-    except (zipfile.BadZipFile, OSError):
-        return None
-    found = re.search(r"<oddFooter>(.*?)</oddFooter>", tail, re.S)
-    return found.group(1) if found else None
+def _row_summary(grid: Grid, row: int) -> str:
+    return "，".join(display(v) for v in grid.rows[row - 1].cells if display(v))[:60]
+
+
+def _range_text(merge: tuple[int, int, int, int]) -> str:
+    from openpyxl.utils import get_column_letter
+
+    r1, c1, r2, c2 = merge
+    return f"{get_column_letter(c1)}{r1}:{get_column_letter(c2)}{r2}"
 
 
 def column_names(content: SheetContent) -> list[str]:
@@ -205,11 +278,14 @@ def _row_label(grid: Grid, names: list[str], index: int, values: Sequence[str]) 
 # --- PDF -------------------------------------------------------------------------------------------
 
 
-def _verify_pdf(path: Path) -> VerifyResult:
+def _verify_pdf(path: Path) -> VerifyResult | Payload:
+    import io
+
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp
+    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp, write_pdf
+    from fupin_desktop.export.pdf_compare import compare_pdfs
 
     try:
         reader = PdfReader(str(path))
@@ -219,23 +295,67 @@ def _verify_pdf(path: Path) -> VerifyResult:
     except (PyPdfError, OSError, ValueError):
         return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是可读取的PDF文件，不是封存的上报表。")
     if parts is None:
-        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
+        return _reprint_or_other(path, reader)
     try:
         payload = decode_payload("".join(str(p) for p in parts.get_object()))
     except (ValueError, TypeError, AttributeError):
         return VerifyResult(Verdict.ALTERED, "内嵌的封存数据已损坏或被改动，无法核对。")
     content = payload.content
-    layout = PdfLayout(content, payload.stated_digest)
+    expected_file = io.BytesIO()
+    write_pdf(content, expected_file, signature=payload.signature)
+    expected_file.seek(0)
+    try:
+        found = compare_pdfs(reader, PdfReader(expected_file))
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+        return VerifyResult(Verdict.ALTERED, f"“{path.name}”的页面结构已损坏或被改动，无法核对。")
+    differences = list(found.document)
+    layout: PdfLayout | None = None
     names = column_names(content)
-    differences: list[str] = []
-    if len(reader.pages) != len(layout.pages):
-        differences.append(f"页数不符：封存时{len(layout.pages)}页，现为{len(reader.pages)}页")
-    for number in range(min(len(reader.pages), len(layout.pages))):
+    compared = 0
+    for number in sorted(set(found.pages) | set(found.changed_text_pages)):
+        differences += [f"第{number + 1}页 {problem}" for problem in found.pages.get(number, [])]
+        if number not in found.changed_text_pages:
+            continue
+        compared += 1
+        if compared > _TEXT_PAGES:  # reading a page's text is slow: name the rest by page only
+            differences.append(f"第{number + 1}页 页面内容与封存时不同")
+            continue
+        layout = layout or PdfLayout(content, payload.stated_digest)
         ops: list[TextOp] = layout.expected_text(number)
         text = reader.pages[number].extract_text()
         if _squash(text) != "".join(_squash(op.text) for op in ops):
             differences += _page_changes(number, ops, text, content, names)
+        else:
+            differences.append(f"第{number + 1}页 页面内容与封存时不同：文字未变，但图形、颜色、位置或遮盖被改动")
     return _sealed_result(payload, differences, "该PDF文件")
+
+
+_REPRINT_DIGEST = re.compile(r"SHA-256\W{0,3}([0-9a-f]{64})")
+_REPRINT_NUMBER = re.compile(r"〔\d{4}〕第\d+号")
+
+
+def _reprint_or_other(path: Path, reader: Any) -> VerifyResult:
+    """A PDF without the embedded data: a reprint of a sealed sheet (a PDF printer drops it), or any PDF.
+    A reprint keeps the digest in its footer (digits survive even where the Chinese text loses its
+    character map), so it is recognised and sent to the paper check."""
+    try:
+        first = reader.pages[0].extract_text() if len(reader.pages) else ""
+    except Exception:  # pypdf raises many kinds on a page it cannot read
+        first = ""
+    squashed = re.sub(r"\s+", "", first)
+    digest = _REPRINT_DIGEST.search(squashed)
+    if digest is None:
+        return VerifyResult(Verdict.NOT_SEALED, f"“{path.name}”不是本程序封存的上报表（没有封存数据）。")
+    number = _REPRINT_NUMBER.search(squashed)
+    which = f"编号 {number.group(0)}、" if number else "页脚所印编号与"
+    return VerifyResult(
+        Verdict.NOT_SEALED,
+        f"“{path.name}”是封存上报表的重新打印件（例如经PDF打印机另存），内嵌的封存数据和签名已丢失，无法逐项核验。"
+        f"纸质件和重印件请按{which}校验码 {digest.group(1)} 向封存单位核对（或扫描页脚的二维码），"
+        "以封存单位的原件为准。",
+        number=number.group(0) if number else None,
+        digest=digest.group(1),
+    )
 
 
 def _squash(text: str) -> str:

@@ -32,7 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin_desktop.export.cells import as_text
 from fupin_desktop.export.grid import Grid, GridRow, build_grid
-from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, Value, chunks, encode_payload
+from fupin_desktop.export.sheet import DRAFT_MARK, SheetContent, Signature, Value, chunks, encode_payload
 
 PAYLOAD_SHEET = "封存数据"
 PAYLOAD_CHUNK = 32_000  # below Excel's 32,767 characters per cell
@@ -74,6 +74,7 @@ def write_xlsx(
     content: SheetContent,
     path: Path,
     *,
+    signature: Signature | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> None:
     digest = content.digest() if content.sealed else None
@@ -99,7 +100,7 @@ def write_xlsx(
     if body:
         sheet.append([_MARKER])
     if content.sealed:
-        _write_payload(workbook, content)
+        _write_payload(workbook, content, signature)
     workbook.properties.title = content.title
     workbook.properties.creator = "fupin-desktop"
     workbook.properties.keywords = content.number or DRAFT_MARK
@@ -310,7 +311,8 @@ def _setup_page(sheet: Worksheet, content: SheetContent, grid: Grid, digest: str
     footer.right.text = "第 &P 页 共 &N 页"
     footer.right.size = 9
     if content.sealed:
-        footer.left.text = f"{content.number}  校验码 {digest}"
+        key = f"  密钥 {content.stamp.fingerprint}" if content.stamp is not None else ""
+        footer.left.text = f"{content.number}  校验码 {digest}{key}"
         footer.left.size = 7
     else:
         sheet.oddHeader.center.text = DRAFT_MARK
@@ -319,10 +321,10 @@ def _setup_page(sheet: Worksheet, content: SheetContent, grid: Grid, digest: str
         footer.left.size = 8
 
 
-def _write_payload(workbook: Workbook, content: SheetContent) -> None:
+def _write_payload(workbook: Workbook, content: SheetContent, signature: Signature | None) -> None:
     hidden = workbook.create_sheet(PAYLOAD_SHEET)
     hidden.sheet_state = "veryHidden"
     hidden.protection.sheet = True
     hidden.append(["fupin-desktop sealed sheet; do not edit"])
-    for part in chunks(encode_payload(content), PAYLOAD_CHUNK):
+    for part in chunks(encode_payload(content, signature), PAYLOAD_CHUNK):
         hidden.append([as_text(WriteOnlyCell(hidden, value=part))])

@@ -1,30 +1,42 @@
 """Sealing (封存) summary sheets for upward submission, corrections (更正), and draft exports.
 
-Sealing is one transaction: the rows are frozen as canonical JSON, the next number of the unit and
-year is taken, the people move to 已上报 and are locked, and both files are written under temporary
-names and renamed only once everything else has succeeded. A failure leaves no record and no file.
+Sealing is one transaction: the people move to 已上报 and are locked, the next number of the unit
+and year is taken from its counter row, the rows are frozen as canonical JSON stamped with the
+sealing time, the station key's fingerprint and the audit chain head, and the digest is signed.
+Both files are written under temporary names (``.sealing-<id>-<pid>``, which ``verify`` refuses)
+before the commit and renamed only after it. A crash before the commit leaves no record and only
+temporary files, which the next start removes; a crash after it leaves a record whose temporary
+files the next start renames. A number is therefore never on two files that verify.
 """
 
 from __future__ import annotations
 
+import base64
 import os
+import re
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import cast
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.workflow import State
-from fupin_desktop.export.sheet import SheetContent
+from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, correction_note
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import transition
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest, build_sheet, sheet_form
-from fupin_desktop.store.models import Intention, Person, Submission, SubmissionItem
+from fupin_desktop.services.station_keys import own_public_key, sign_digest
+from fupin_desktop.store import chain
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.models import Intention, Person, Submission, SubmissionCounter, SubmissionItem
 from fupin_desktop.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
@@ -67,32 +79,52 @@ def _safe_name(text: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text)
 
 
-def _write_both(content: SheetContent, out_dir: Path, stem: str, progress: Progress | None) -> tuple[Path, Path]:
-    """Write xlsx and PDF under temporary names, then rename both; on failure remove what was written."""
+def unfinished_name(submission_id: uuid.UUID, suffix: str) -> str:
+    """The temporary name a sealed file has until its seal is committed (``verify`` refuses it)."""
+    return f".sealing-{submission_id.hex}-{os.getpid()}{suffix}"
+
+
+def _write_files(
+    content: SheetContent,
+    tmp_xlsx: Path,
+    tmp_pdf: Path,
+    progress: Progress | None,
+    signature: Signature | None = None,
+) -> None:
+    """Write xlsx and PDF; on failure remove what was written."""
     from fupin_desktop.export.pdf import write_pdf
     from fupin_desktop.export.xlsx import write_xlsx
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    final_xlsx = out_dir / f"{stem}.xlsx"
-    final_pdf = out_dir / f"{stem}.pdf"
-    tmp_xlsx = out_dir / f".{stem}.{os.getpid()}.tmp.xlsx"
-    tmp_pdf = out_dir / f".{stem}.{os.getpid()}.tmp.pdf"
+    tmp_xlsx.parent.mkdir(parents=True, exist_ok=True)
     rows = len(content.rows)
     try:
         write_xlsx(
-            content, tmp_xlsx, progress=(lambda d, t: progress(d, t * 2, "正在写入Excel文件……")) if progress else None
+            content,
+            tmp_xlsx,
+            signature=signature,
+            progress=(lambda d, t: progress(d, t * 2, "正在写入Excel文件……")) if progress else None,
         )
         if progress:
             progress(rows, rows * 2 or 1, "正在写入PDF文件……")
         write_pdf(
-            content, tmp_pdf, progress=(lambda d, t: progress(t + d, t * 2, "正在写入PDF文件……")) if progress else None
+            content,
+            tmp_pdf,
+            signature=signature,
+            progress=(lambda d, t: progress(t + d, t * 2, "正在写入PDF文件……")) if progress else None,
         )
-        os.replace(tmp_xlsx, final_xlsx)
-        os.replace(tmp_pdf, final_pdf)
     except BaseException:
         for path in (tmp_xlsx, tmp_pdf):
             path.unlink(missing_ok=True)
         raise
+
+
+def _write_both(content: SheetContent, out_dir: Path, stem: str, progress: Progress | None) -> tuple[Path, Path]:
+    """A draft: written under temporary names, then renamed."""
+    final_xlsx, final_pdf = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.pdf"
+    tmp_xlsx, tmp_pdf = out_dir / f".{stem}.{os.getpid()}.tmp.xlsx", out_dir / f".{stem}.{os.getpid()}.tmp.pdf"
+    _write_files(content, tmp_xlsx, tmp_pdf, progress)
+    os.replace(tmp_xlsx, final_xlsx)
+    os.replace(tmp_pdf, final_pdf)
     return final_xlsx, final_pdf
 
 
@@ -110,11 +142,25 @@ def export_draft(
     return _write_both(built.content, out_dir, _safe_name(f"{built.content.title}（草稿）"), progress)
 
 
-def _next_number(session: Session, unit_name: str, year: int) -> int:
-    current = session.scalar(
+def _reserve_number(session: Session, unit_name: str, year: int) -> int:
+    """Take the next number of the unit and year from its counter row, in the sealing transaction.
+
+    The UPDATE takes the database's write lock (SQLite) or the row's lock (PostgreSQL) before the
+    number is read: a second seal at the same moment waits, then takes the number after it."""
+    table = cast(Table, SubmissionCounter.__table__)
+    where = (table.c.unit_name == unit_name) & (table.c.year == year)
+    touched = session.execute(update(table).where(where).values(last_number=table.c.last_number + 1))
+    issued = session.scalar(
         select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
     )
-    return (current or 0) + 1
+    if touched.rowcount == 0:  # type: ignore[attr-defined]
+        session.execute(insert(table).values(unit_name=unit_name, year=year, last_number=(issued or 0) + 1))
+    number = session.scalar(select(table.c.last_number).where(where))
+    assert number is not None
+    if issued is not None and number <= issued:  # a counter behind the register (a file restored in part)
+        number = issued + 1
+        session.execute(update(table).where(where).values(last_number=number))
+    return int(number)
 
 
 def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
@@ -138,6 +184,7 @@ def seal_sheet(
     if not profile.unit_name.strip():
         raise ServiceError("请先在“设置”中填写填表单位（单位全称），再封存上报表。")
     form = sheet_form(request.sheet)
+    tidy_unfinished_seals(session, [out_dir])
     replaced: Submission | None = None
     if replaces_id is not None:
         replaced = session.get(Submission, replaces_id)
@@ -176,21 +223,38 @@ def seal_sheet(
             raise ServiceError("以下人员不能上报，未封存任何内容：\n" + result.summary())
 
     year = day.year
-    number = _next_number(session, profile.unit_name, year)
+    number = _reserve_number(session, profile.unit_name, year)
     content.number = number_text(year, number)
     content.replaces = number_text(replaced.year, replaced.number) if replaced else None
+    head = uow.chain_head()  # the 已上报 steps are in the chain before it is printed
+    sealed_at = utc_now()
+    content.stamp = SealStamp(
+        sealed_at=chain.time_text(sealed_at),
+        fingerprint=own_public_key(session).fingerprint,
+        chain_head=chain.short(head),
+        replaces_reason=replaced.unlock_reason if replaced else None,
+    )
+    note = correction_note(content)
+    if note is not None:
+        content.notes = [*content.notes, note]
     digest = content.digest()
+    signature = sign_digest(session, digest)
     submission = Submission(
+        id=uuid.uuid4(),
         sheet_code=form.code,
         unit_name=profile.unit_name,
         year=year,
         number=number,
         replaces_id=replaced.id if replaced else None,
         region_id=request.region_id,
+        sealed_at=sealed_at,
         sealed_by=uow.operator,
         row_count=len(content.rows),
         digest=digest,
         snapshot=content.canonical_bytes().decode("utf-8"),
+        key_fingerprint=content.stamp.fingerprint,
+        signature=base64.b64encode(signature.value).decode("ascii"),
+        chain_head=head,
     )
     session.add(submission)
     session.flush()
@@ -209,16 +273,89 @@ def seal_sheet(
     uow.audit("create", "submission", submission.id, "number", None, f"{content.number} {content.title}")
 
     stem = _safe_name(f"{content.title}{content.number}")
-    xlsx_path, pdf_path = _write_both(content, out_dir, stem, progress)
+    xlsx_path, pdf_path = out_dir / f"{stem}.xlsx", out_dir / f"{stem}.pdf"
+    tmp_xlsx = out_dir / unfinished_name(submission.id, ".xlsx")
+    tmp_pdf = out_dir / unfinished_name(submission.id, ".pdf")
+    _write_files(content, tmp_xlsx, tmp_pdf, progress, signature)
     try:
         submission.xlsx_path = str(xlsx_path)
         submission.pdf_path = str(pdf_path)
         uow.commit()
     except BaseException:
-        xlsx_path.unlink(missing_ok=True)
-        pdf_path.unlink(missing_ok=True)
+        tmp_xlsx.unlink(missing_ok=True)
+        tmp_pdf.unlink(missing_ok=True)
         raise
+    try:
+        os.replace(tmp_xlsx, xlsx_path)
+        os.replace(tmp_pdf, pdf_path)
+    except OSError as error:
+        raise ServiceError(
+            f"{content.number}已封存，但文件未能改为正式文件名（{error.strerror}）；下次启动程序时会自动完成。"
+        ) from error
     return SealResult(submission.id, content.number, digest, len(content.rows), xlsx_path, pdf_path)
+
+
+@dataclass(frozen=True)
+class TidyResult:
+    completed: list[Path]  # renamed: their seal had been committed
+    removed: list[Path]  # deleted: their seal never was
+
+
+_UNFINISHED = re.compile(r"^\.sealing-(?P<id>[0-9a-f]{32})-(?P<pid>\d+)(?P<suffix>\.xlsx|\.pdf)$")
+_STALE_AFTER = 3600.0  # seconds: where a process cannot be asked whether it still runs (Windows)
+
+
+def _still_sealing(pid: int, path: Path) -> bool:
+    """Whether the process that wrote ``path`` may still be sealing (then its files are left alone)."""
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":
+        return time.time() - path.stat().st_mtime < _STALE_AFTER
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def tidy_unfinished_seals(session: Session, folders: list[Path]) -> TidyResult:
+    """Finish or remove what interrupted seals left in ``folders``: a file whose seal was committed
+    gets its final name, any other is deleted."""
+    result = TidyResult([], [])
+    for folder in dict.fromkeys(folders):
+        try:
+            candidates = [p for p in folder.iterdir() if _UNFINISHED.match(p.name)]
+        except OSError:
+            continue
+        for path in candidates:
+            found = _UNFINISHED.match(path.name)
+            assert found is not None
+            try:
+                if _still_sealing(int(found["pid"]), path):
+                    continue
+                submission = session.get(Submission, uuid.UUID(found["id"]))
+                final = None
+                if submission is not None:
+                    final = submission.xlsx_path if found["suffix"] == ".xlsx" else submission.pdf_path
+                if final and not Path(final).exists():
+                    os.replace(path, final)
+                    result.completed.append(Path(final))
+                else:
+                    path.unlink()
+                    result.removed.append(path)
+            except OSError:
+                continue
+    return result
+
+
+def tidy_after_crash(database: Database, *, extra: list[Path] | None = None) -> TidyResult:
+    """At start: the folders of every sealed sheet (and ``extra``) tidied of interrupted seals."""
+    with database.session_factory() as session:
+        paths = session.scalars(select(Submission.pdf_path).where(Submission.pdf_path.is_not(None)))
+        folders = [Path(p).parent for p in paths if p] + list(extra or [])
+        return tidy_unfinished_seals(session, folders)
 
 
 def _refuse_replaced(session: Session, submission: Submission) -> None:
@@ -257,12 +394,17 @@ def _snapshot(submission: Submission) -> dict[str, object]:
     return data
 
 
-def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
+def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID, *, reason: str) -> int:
     """Let the people of a sealed sheet be edited again before its correction is sealed.
 
-    People and intentions also on another sheet still in force stay locked. Returns how many people
-    were unlocked.
+    The reason is required; it is kept with the sheet and printed on its correction. People and
+    intentions also on another sheet still in force stay locked. Returns how many people were unlocked.
     """
+    reason = " ".join(reason.split())
+    if len(reason) < 2:
+        raise ServiceError("解锁更正须写明原因（例如“张三的身份证号录错”），原因将印在更正版上。")
+    if len(reason) > 200:
+        raise ServiceError("更正原因请不超过200字。")
     session = uow.session
     submission = session.get(Submission, submission_id)
     if submission is None:
@@ -288,7 +430,10 @@ def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID) -> int:
         session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=False))
     for chunk in _chunks(intentions):
         session.execute(update(Intention).where(Intention.id.in_(chunk)).values(locked=False))
+    previous = submission.unlock_reason
+    submission.unlock_reason = reason
     uow.audit("update", "submission", submission.id, "locked", "封存", "更正中（已解锁）")
+    uow.audit("update", "submission", submission.id, "unlock_reason", previous, reason)
     return len(people)
 
 

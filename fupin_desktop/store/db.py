@@ -219,9 +219,14 @@ def open_database(
     return database
 
 
+def head_revision() -> str | None:
+    """The schema revision this program writes (the newest migration)."""
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
 def _refuse_outdated(engine: Engine) -> None:
     """A read-only file cannot be migrated: it must already be at this program's revision."""
-    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    head = head_revision()
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()

@@ -164,10 +164,17 @@ class VisitChange(Base):
 
 
 class AuditEntry(Base):
-    """审计: who changed which field of which record, when, from what to what."""
+    """审计: who changed which field of which record, when, from what to what.
+
+    The entries form a hash chain (``store/chain.py``): ``seq`` orders them, each holds the hash of
+    the one before and its own hash over its canonical content, so an entry edited, deleted or
+    slipped in behind the program's back breaks the chain where it happened."""
 
     __tablename__ = "audit_entry"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(DateTime, default=utc_now, index=True)
     operator: Mapped[str] = mapped_column(String(40))
     action: Mapped[str] = mapped_column(String(10))  # create / update / delete / move
@@ -178,6 +185,35 @@ class AuditEntry(Base):
     new_value: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_audit_entry_entity", "entity", "entity_id"),)
+
+
+class AuditChainHead(Base):
+    """The newest entry of the audit chain (one row). Appending updates it first, which takes the
+    database's write lock before the head is read: two writers can never both extend one head
+    (on PostgreSQL the same row is read ``FOR UPDATE``)."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class StationKey(Base):
+    """A station's signing key: this station's own (with its private half) or one registered from
+    a key file (public half only), whose signatures ``verify`` then accepts.
+
+    The private half is kept in the database for now; once sign-in exists it is encrypted with a
+    key that the station head's account opens."""
+
+    __tablename__ = "station_key"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    algorithm: Mapped[str] = mapped_column(String(20))
+    public_key: Mapped[str] = mapped_column(Text)  # base64
+    private_key: Mapped[str | None] = mapped_column(Text)  # base64, only for the station's own key
+    fingerprint: Mapped[str] = mapped_column(String(40), unique=True)
+    unit_name: Mapped[str] = mapped_column(String(80))
+    own: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class Intention(Tracked, Base):
@@ -304,8 +340,21 @@ class Submission(Base):
     snapshot: Mapped[str] = mapped_column(Text)  # canonical JSON of header, rows and sign-off block
     xlsx_path: Mapped[str | None] = mapped_column(Text)
     pdf_path: Mapped[str | None] = mapped_column(Text)
+    key_fingerprint: Mapped[str | None] = mapped_column(String(40))
+    signature: Mapped[str | None] = mapped_column(Text)  # base64 of the station's signature
+    chain_head: Mapped[str | None] = mapped_column(String(64))  # the audit chain head when sealed
+    unlock_reason: Mapped[str | None] = mapped_column(Text)  # why it was unlocked for correction
 
     __table_args__ = (UniqueConstraint("unit_name", "year", "number"),)
+
+
+class SubmissionCounter(Base):
+    """The last number issued per unit and year, taken in the transaction that commits the seal."""
+
+    __tablename__ = "submission_counter"
+    unit_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)
 
 
 class SubmissionItem(Base):

@@ -1,4 +1,8 @@
-"""The unit of work: one use case, one transaction, rolled back unless ``commit()`` is called."""
+"""The unit of work: one use case, one transaction, rolled back unless ``commit()`` is called.
+
+Its audit entries are gathered as it goes and chained onto the audit trail (``store/chain.py``) in
+one batch just before the commit, or earlier when a use case asks for the chain head.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,8 @@ from types import TracebackType
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import utc_now
-from fupin_desktop.store.bulk import insert_rows
+from fupin_desktop.store import chain
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import AuditEntry
-
-_AUDIT_COLUMNS = ("id", "at", "operator", "action", "entity", "entity_id", "field", "old_value", "new_value")
 
 
 class UnitOfWork:
@@ -24,6 +25,7 @@ class UnitOfWork:
         self.operator = operator
         self._session: Session | None = None
         self._committed = False
+        self._pending: list[chain.PendingEntry] = []
 
     @property
     def session(self) -> Session:
@@ -34,6 +36,7 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self._session = self._database.session_factory()
         self._committed = False
+        self._pending = []
         return self
 
     def __exit__(
@@ -49,10 +52,18 @@ class UnitOfWork:
         finally:
             session.close()
             self._session = None
+            self._pending = []
 
     def commit(self) -> None:
+        if self._pending:
+            self.chain_head()
         self.session.commit()
         self._committed = True
+
+    def chain_head(self) -> str:
+        """Chain the audit entries recorded so far and return the head hash (in this transaction)."""
+        pending, self._pending = self._pending, []
+        return chain.append(self.session, pending)
 
     def audit(
         self,
@@ -64,29 +75,21 @@ class UnitOfWork:
         new: object = None,
     ) -> None:
         """Record who changed what; values are stored as display text."""
-        self.session.add(
-            AuditEntry(
-                operator=self.operator,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                field=field,
-                old_value=_text(old),
-                new_value=_text(new),
-            )
+        self._pending.append(
+            (uuid.uuid4(), utc_now(), self.operator, action, entity, entity_id, field, _text(old), _text(new))
         )
 
     def audit_many(self, entries: Iterable[tuple[str, str, uuid.UUID, str | None, object, object]]) -> None:
         """Record many changes at once (a bulk import): (action, entity, id, field, old, new) each,
-        written straight away in one executemany, with the same columns as :meth:`audit`."""
+        chained and written straight away in one executemany, with the same columns as :meth:`audit`."""
         now = utc_now()
         operator = self.operator
         uuid4 = uuid.uuid4
-        rows = [
+        self._pending.extend(
             (uuid4(), now, operator, action, entity, entity_id, field, _text(old), _text(new))
             for action, entity, entity_id, field, old, new in entries
-        ]
-        insert_rows(self.session, AuditEntry.__table__, _AUDIT_COLUMNS, rows)
+        )
+        self.chain_head()
 
 
 def _text(value: object) -> str | None:

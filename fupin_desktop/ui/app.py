@@ -168,10 +168,13 @@ def open_for_window(db_path: Path | None, *, check_on_open: bool = True) -> tupl
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
-        return open_database(path, check_on_open=check_on_open), lock
+        database = open_database(path, check_on_open=check_on_open)
     except BaseException:
         lock.unlock()
         raise
+    if not database.read_only:
+        tidy_interrupted_seals(database)
+    return database, lock
 
 
 def open_damaged_for_window(path: Path, error: DatabaseDamaged) -> tuple[Database, QLockFile] | None:
@@ -187,6 +190,15 @@ def open_damaged_for_window(path: Path, error: DatabaseDamaged) -> tuple[Databas
     except BaseException:
         lock.unlock()
         raise
+
+
+def tidy_interrupted_seals(database: Database) -> None:
+    """What a seal interrupted by a crash left: renamed when its seal was committed, removed otherwise."""
+    from fupin_desktop.services.submissions import tidy_after_crash
+
+    result = tidy_after_crash(database)
+    if result.completed or result.removed:
+        log.info("封存中断后的临时文件：完成改名%d个，删除%d个", len(result.completed), len(result.removed))
 
 
 def ask_station_profile(database: Database) -> bool:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -32,8 +33,10 @@ from PySide6.QtWidgets import (
 from fupin_desktop.domain.clock import today
 from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
 from fupin_desktop.services.deadlines import next_reminder
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest, default_period, profile_forms, province_of
+from fupin_desktop.services.station_keys import known_keys_of
 from fupin_desktop.services.submissions import (
     SealResult,
     SubmissionRow,
@@ -42,6 +45,7 @@ from fupin_desktop.services.submissions import (
     seal_sheet,
     unlock_for_correction,
 )
+from fupin_desktop.store.db import Database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import local_time
@@ -149,6 +153,8 @@ class SubmissionsPage(QWidget):
         self.verify_button = QPushButton("核验文件…")
         self.preview_button = QPushButton("打印预览")
         self.open_button = QPushButton("打开文件夹")
+        self.key_button = QPushButton("本站密钥…")
+        self.key_button.clicked.connect(self.open_station_key)
         self.export_button.clicked.connect(self.export_draft)
         self.seal_button.clicked.connect(self.seal)
         self.unlock_button.clicked.connect(self.unlock)
@@ -165,6 +171,7 @@ class SubmissionsPage(QWidget):
             self.verify_button,
             self.preview_button,
             self.open_button,
+            self.key_button,
         ):
             actions.addWidget(button)
         actions.addStretch(1)
@@ -314,18 +321,37 @@ class SubmissionsPage(QWidget):
 
     def unlock(self) -> None:
         row = self.selected()
-        if row is None or not self._confirm(
-            f"解锁{row.number}中的人员以便修改？修改后请点“封存更正版”，更正版将替代原表上报。"
-        ):
+        if row is None:
             return
-        with self.context.unit_of_work() as uow:
-            count = unlock_for_correction(uow, row.id)
-            uow.commit()
-        self.status.setText(f"已解锁{count}人，可修改后封存更正版。")
+        reason = self._ask_reason(row.number)
+        if reason is None:
+            return
+        try:
+            with self.context.unit_of_work() as uow:
+                count = unlock_for_correction(uow, row.id, reason=reason)
+                uow.commit()
+        except ServiceError as error:
+            QMessageBox.warning(self, "未解锁", str(error))
+            return
+        self.status.setText(f"已解锁{count}人，可修改后封存更正版；更正原因将印在更正版上。")
         self.context.data_changed.emit("person")
 
+    def _ask_reason(self, number: str) -> str | None:
+        text, accepted = QInputDialog.getText(
+            self,
+            "解锁以便更正",
+            f"解锁{number}中的人员以便修改。修改后请点“封存更正版”，更正版将替代原表上报。\n"
+            "请写明更正原因（将印在更正版上）：",
+        )
+        return text if accepted else None
+
     def open_verify(self) -> None:
-        VerifyDialog(self).exec()
+        VerifyDialog(self.context.database, self).exec()
+
+    def open_station_key(self) -> None:
+        from fupin_desktop.ui.station_key_dialog import StationKeyDialog
+
+        StationKeyDialog(self.context.database, self.context.operator, self).exec()
 
     def preview(self) -> None:
         row = self.selected()
@@ -393,10 +419,12 @@ class PdfPreviewDialog(QDialog):
 
 
 class VerifyDialog(QDialog):
-    """核验: choose an xlsx or PDF; says whether it is exactly what was sealed, and where it is not."""
+    """核验: choose an xlsx or PDF; says whether it is exactly what was sealed, and where it is not,
+    and which station signed it — checked against the keys this database knows."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, database: Database, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.database = database
         self.setWindowTitle("核验上报表文件")
         self.resize(760, 480)
         self.path = QLineEdit()
@@ -409,7 +437,7 @@ class VerifyDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(choose)
         row.addWidget(check)
-        self.verdict = QLabel("不需要原数据库：文件中内嵌了封存时的内容和校验码。")
+        self.verdict = QLabel("文件中内嵌了封存时的内容、校验码和站点签名；站点密钥与本站已知的密钥核对。")
         self.verdict.setWordWrap(True)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
@@ -432,16 +460,30 @@ class VerifyDialog(QDialog):
         text = self.path.text().strip()
         if not text:
             return
-        path = Path(text)
-        run_task(self, "正在核验", lambda _control: verify_file(path), self.show_result)
+        path, database = Path(text), self.database
+
+        def work(_control: TaskControl) -> VerifyResult:
+            return verify_file(path, known_keys_of(database))
+
+        run_task(self, "正在核验", work, self.show_result)
 
     def show_result(self, result: VerifyResult) -> None:
         self.result = result
-        colour = {Verdict.INTACT: "#1b7f3b", Verdict.ALTERED: "#b3261e", Verdict.NOT_SEALED: "#8a6d00"}[result.verdict]
+        colour = {
+            Verdict.INTACT: "#1b7f3b",
+            Verdict.ALTERED: "#b3261e",
+            Verdict.NOT_SEALED: "#8a6d00",
+            Verdict.NOT_SIGNED_BY_KNOWN: "#b3261e",
+        }[result.verdict]
         heading = {
-            Verdict.INTACT: "✔ 与封存时完全一致",
+            Verdict.INTACT: "✔ 与封存时完全一致，由已知站点签名",
             Verdict.ALTERED: "✘ 已被改动",
             Verdict.NOT_SEALED: "不是封存的上报表",
+            Verdict.NOT_SIGNED_BY_KNOWN: "✘ 内容完整，但不是由已知站点签名",
         }
-        self.verdict.setText(f"<b style='color:{colour}'>{heading[result.verdict]}</b>")
+        station = ""
+        if result.verdict in (Verdict.INTACT, Verdict.NOT_SIGNED_BY_KNOWN) and result.unit_name:
+            known = f"已知站点“{result.station}”" if result.station else "未知站点（密钥未登记）"
+            station = f"<br>表上单位：{result.unit_name}　站点密钥指纹：{result.fingerprint or '无有效签名'}　{known}"
+        self.verdict.setText(f"<b style='color:{colour}'>{heading[result.verdict]}</b>{station}")
         self.details.setPlainText(result.report())

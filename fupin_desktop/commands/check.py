@@ -1,0 +1,35 @@
+"""``fupin-desktop check``: the database file's integrity and the audit chain; exit 0 sound, 1 damaged."""
+
+from __future__ import annotations
+
+import argparse
+
+from fupin_desktop.commands import fail, guarded, opened
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "check",
+        help="检查数据库文件是否完好、审计记录链是否完整（未在程序之外被改动）",
+        description="退出码：0 完好；1 已损坏或被改动（指出第一处问题）。",
+    )
+    parser.set_defaults(run=run)
+
+
+@guarded
+def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.integrity import check_database
+    from fupin_desktop.store.db import default_database_path
+
+    path = args.db if args.db is not None else default_database_path()
+    if not path.is_file():
+        return fail(f"错误：找不到数据库文件“{path}”。", 2)
+    with opened(path) as database:
+        report = check_database(database)
+    if not report.sound:
+        return fail("数据库检查未通过：\n" + "\n".join(f"  {p}" for p in report.problems))
+    print(
+        f"数据库完好：文件完整性检查通过；审计记录链完整（{report.entries}条，链头 {report.head}）；"
+        f"{report.submissions}张上报表的链头均在链中。"
+    )
+    return 0
