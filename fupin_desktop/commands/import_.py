@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.village_import import import_village_file
     from fupin_desktop.store.uow import UnitOfWork
 
-    with opened(args.db) as database:
+    with opened(args.db, writing=not args.dry_run) as database:
         with database.session_factory() as session:
             operator = operator_name(session, "命令行导入")
         with UnitOfWork(database, operator) as uow:

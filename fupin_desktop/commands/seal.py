@@ -22,7 +22,7 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.submissions import seal_sheet
     from fupin_desktop.store.uow import UnitOfWork
 
-    with opened(args.db) as database:
+    with opened(args.db, writing=True) as database:
         with database.session_factory() as session:
             operator = operator_name(session, "命令行")
         with UnitOfWork(database, operator) as uow:

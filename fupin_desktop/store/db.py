@@ -1,6 +1,7 @@
 """Opening the database file: engine settings, Alembic migrations with a copy first, clear refusals.
 
-Everything SQLite-specific (pragmas, the file copy, the lock check) stays in this module.
+Everything SQLite-specific (pragmas, the file copy, the lock check, the driver's errors) stays in this
+module and its neighbours in ``store/``; ``open_database`` is the single way in.
 """
 
 from __future__ import annotations
@@ -14,16 +15,26 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from platformdirs import user_data_path
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from fupin_desktop import APP_NAME
 from fupin_desktop.assets import migrations_path
-from fupin_desktop.store.errors import DatabaseLocked, DatabaseTooNew, NotADatabase, StoreError
+from fupin_desktop.store.errors import (
+    CannotOpen,
+    DatabaseDamaged,
+    DatabaseTooNew,
+    NotADatabase,
+    StoreError,
+    translate,
+)
 
-APP_NAME = "fupin-desktop"
 MIGRATIONS_DIR = migrations_path()
+DEFAULT_BUSY_TIMEOUT = 5.0  # seconds SQLite waits for another writer before "locked"
 
 
 def default_database_path() -> Path:
@@ -43,13 +54,30 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_engine(path: Path) -> Engine:
+def raise_translated(error: BaseException, path: Path | None) -> None:
+    """Raise the ``StoreError`` for a driver error that is the environment's fault; return for a bug.
+
+    The new error names only the driver's own short text as its cause, never the SQL statement or its
+    parameters, so that neither a traceback nor a log record can carry a person's data."""
+    translated = translate(error, path)
+    if translated is None:
+        return
+    original = getattr(error, "orig", error)
+    translated.__cause__ = original if isinstance(original, BaseException) else None
+    translated.__suppress_context__ = True
+    if isinstance(original, BaseException):
+        original.__traceback__ = None
+        original.__context__ = None
+    raise translated
+
+
+def _sqlite_engine(path: Path, busy_timeout: float) -> Engine:
     engine = create_engine(f"sqlite:///{path}", future=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute("PRAGMA synchronous = NORMAL")
@@ -57,6 +85,11 @@ def _sqlite_engine(path: Path) -> Engine:
         # person and audit tables; a cache changes nothing about what is written or when it is safe.
         cursor.execute("PRAGMA cache_size = -32768")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # Connect, execute (an ORM flush) and commit all pass here: the one place errors are classified.
+        raise_translated(context.original_exception, path)
 
     return engine
 
@@ -70,8 +103,12 @@ def _alembic_config() -> Config:
 def _check_is_sqlite(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as handle:
-        header = handle.read(16)
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as error:
+        raise_translated(error, path)
+        raise CannotOpen(f"无法读取数据库文件“{path}”：{error.strerror}") from None
     if header != b"SQLite format 3\x00":
         raise NotADatabase(f"文件“{path}”不是本程序的数据库文件（也不是SQLite数据库），未作任何改动。")
 
@@ -80,15 +117,19 @@ def _backup(path: Path, revision: str | None) -> Path:
     """Copy the file through SQLite's backup API (consistent even with a WAL file beside it)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.备份-{revision or 'empty'}-{stamp}{path.suffix}")
-    source = sqlite3.connect(path)
     try:
-        destination = sqlite3.connect(target)
+        source = sqlite3.connect(path)
         try:
-            source.backup(destination)
+            destination = sqlite3.connect(target)
+            try:
+                source.backup(destination)
+            finally:
+                destination.close()
         finally:
-            destination.close()
-    finally:
-        source.close()
+            source.close()
+    except (sqlite3.Error, OSError) as error:
+        raise_translated(error, target)
+        raise
     return target
 
 
@@ -101,18 +142,16 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             has_tables = bool(inspect(connection).get_table_names())
-    except OperationalError as error:
-        if "locked" in str(error).lower():
-            raise DatabaseLocked("数据库文件正被另一个程序写入，请关闭其他窗口后再试。") from error
-        raise
-    except DatabaseError as error:
-        raise NotADatabase(f"数据库文件已损坏或不是本程序的数据库：{error.orig}") from error
+    except DBAPIError as error:  # not classified by the engine: a SQLite file that is not ours
+        raise DatabaseDamaged(
+            f"数据库文件{_where(path)}已损坏或不是本程序的数据库，无法读取。", detail=str(error.orig)
+        ) from None
     if current == head:
         return None
     if current is not None:
         try:
             script.get_revision(current)
-        except Exception as error:  # alembic raises several kinds for an unknown revision
+        except CommandError as error:  # a revision this program does not know: written by a newer one
             raise DatabaseTooNew(
                 f"数据库文件由更新版本的程序写入（结构版本 {current}），本程序无法安全打开，请升级程序。"
             ) from error
@@ -123,15 +162,40 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
     return backup
 
 
-def open_database(path: Path | str | None = None, *, apply_migrations: bool = True) -> Database:
-    """Open (creating if needed) the database file and bring its schema up to date."""
-    db_path = Path(path) if path is not None else default_database_path()
+def _where(path: Path | None) -> str:
+    return f"“{path}”" if path is not None else ""
+
+
+def database_path(url_or_path: Path | str | None) -> Path:
+    """The file behind ``--db``: a path, a ``sqlite:///`` URL, or None for the default file."""
+    if url_or_path is None:
+        return default_database_path()
+    if isinstance(url_or_path, Path):
+        return url_or_path
+    if url_or_path.startswith("sqlite:///"):
+        return Path(url_or_path.removeprefix("sqlite:///"))
+    scheme, separator, _rest = url_or_path.partition("://")
+    if separator and scheme.isascii() and scheme.replace("+", "").isalnum() and len(scheme) > 1:
+        raise CannotOpen(f"不支持的数据库地址“{scheme}://…”：本版本只能打开SQLite数据库文件。")
+    return Path(url_or_path)
+
+
+def open_database(
+    url_or_path: Path | str | None = None,
+    *,
+    apply_migrations: bool = True,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+) -> Database:
+    """The single way to open a database: a file path or a ``sqlite:///`` URL (None: the default file),
+    created if needed, its schema brought up to date. Every failure is a ``StoreError``."""
+    db_path = database_path(url_or_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise StoreError(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from error
+        raise_translated(error, db_path)
+        raise CannotOpen(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from None
     _check_is_sqlite(db_path)
-    engine = _sqlite_engine(db_path)
+    engine = _sqlite_engine(db_path, busy_timeout)
     try:
         if apply_migrations:
             migrate(engine, db_path)
@@ -139,3 +203,6 @@ def open_database(path: Path | str | None = None, *, apply_migrations: bool = Tr
         engine.dispose()
         raise
     return Database(db_path, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+__all__ = ["Database", "StoreError", "database_path", "default_database_path", "migrate", "open_database"]

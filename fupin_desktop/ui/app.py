@@ -12,15 +12,15 @@ from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
-from fupin_desktop import __version__
+from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
 from fupin_desktop.startup_clock import seconds_since_process_start
-from fupin_desktop.store.db import Database, default_database_path, open_database
-from fupin_desktop.store.errors import DatabaseLocked, StoreError
+from fupin_desktop.store.db import Database, database_path, open_database
+from fupin_desktop.store.errors import DatabaseLocked, DatabaseReadOnly, StoreError
+from fupin_desktop.store.lockfile import lock_file_path
 from fupin_desktop.ui.messages import describe
 
-APP_NAME = "fupin-desktop"  # folders, QSettings, the .desktop file
 APP_DISPLAY_NAME = "扶贫就业信息采集"
 ORGANIZATION_NAME = "fupin"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -147,7 +147,7 @@ def lock_database(path: Path) -> QLockFile:
     A lock left by a program that crashed (its process is gone) is taken over; a lock held by a
     running program is refused with a message that says what to do.
     """
-    lock = QLockFile(str(path.with_name(path.name + ".lock")))
+    lock = QLockFile(str(lock_file_path(path)))
     lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
     if lock.tryLock(0):
         return lock
@@ -158,12 +158,14 @@ def lock_database(path: Path) -> QLockFile:
             f"数据库文件“{path}”已在另一个程序窗口中打开{who}。\n"
             "同一个数据库文件同时只能由一个窗口使用，请切换到已打开的窗口，或先将其关闭。"
         )
-    raise DatabaseLocked(f"无法在“{path.parent}”中建立锁文件，请检查该文件夹是否可写。")
+    raise DatabaseReadOnly(
+        f"无法在“{path.parent}”中建立锁文件：该文件夹是只读的。请把数据库文件复制到可写的文件夹后再打开。"
+    )
 
 
-def open_for_window(db_path: Path | None) -> tuple[Database, QLockFile]:
+def open_for_window(db_path: Path | str | None) -> tuple[Database, QLockFile]:
     """Lock, then open the database; the lock is released if opening fails."""
-    path = Path(db_path) if db_path is not None else default_database_path()
+    path = database_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
@@ -186,7 +188,7 @@ def ask_station_profile(database: Database) -> bool:
     return dialog.exec() == ProfileDialog.DialogCode.Accepted
 
 
-def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
+def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
 

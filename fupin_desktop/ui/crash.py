@@ -11,7 +11,6 @@ import logging
 import platform
 import sys
 import threading
-import traceback
 from pathlib import Path
 from types import TracebackType
 
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop import __version__
+from fupin_desktop.logging_setup import format_exception
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def describe_crash(exc_type: type[BaseException], exc_value: BaseException | Non
         f"扶贫就业信息采集 {__version__}；Python {platform.python_version()}；"
         f"{platform.platform()}；{'安装包' if getattr(sys, 'frozen', False) else '源代码'}\n"
     )
-    return header + "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+    return header + format_exception(exc_type, exc_value, exc_tb)
 
 
 class CrashReporter(QObject):
