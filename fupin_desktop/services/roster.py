@@ -112,3 +112,24 @@ def next_household_no(session: Session, village_id: uuid.UUID) -> str:
 def village_name_of(session: Session, region_id: uuid.UUID) -> str:
     region = session.get(Region, region_id)
     return region.name if region is not None else ""
+
+
+@dataclass(frozen=True)
+class HouseholdFormStart:
+    """What the 农户 form opens with: the saved household (or None for a new one), the village's name
+    and, for a new one, the suggested household number."""
+
+    record: HouseholdRecord | None
+    village_name: str
+    suggested_no: str
+
+
+def household_form_start(
+    session: Session, *, household_id: uuid.UUID | None, village_id: uuid.UUID | None
+) -> HouseholdFormStart:
+    if household_id is not None:
+        record = load_household(session, household_id)
+        return HouseholdFormStart(record, record.village_name, "")
+    if village_id is None:
+        raise NotFound("请先在左侧选择一个村，再登记农户。")
+    return HouseholdFormStart(None, village_name_of(session, village_id), next_household_no(session, village_id))

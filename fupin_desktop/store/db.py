@@ -7,9 +7,11 @@ module and its neighbours in ``store/``; ``open_database`` is the single way in.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -33,6 +35,9 @@ from fupin_desktop.store.errors import (
     translate,
 )
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
 MIGRATIONS_DIR = migrations_path()
 DEFAULT_BUSY_TIMEOUT = 5.0  # seconds SQLite waits for another writer before "locked"
 
@@ -52,6 +57,11 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    def read(self, query: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a read-only service query in a session of its own (the UI never holds a session)."""
+        with self.session_factory() as session:
+            return query(session, *args, **kwargs)
 
 
 def raise_translated(error: BaseException, path: Path | None) -> None:

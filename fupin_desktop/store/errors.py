@@ -71,6 +71,7 @@ _SQLITE_CORRUPT = 11
 _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
+_NEARLY_FULL_BYTES = 1 << 20
 
 
 
@@ -102,7 +103,8 @@ def translate(error: BaseException, path: Path | None = None) -> StoreError | No
     where = _where(path)
     if primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in text or "is busy" in text:
         return DatabaseLocked(locked_message(path), detail=detail)
-    if primary == _SQLITE_FULL or "disk is full" in text:
+    is_io_error = primary == _SQLITE_IOERR or "disk i/o error" in text
+    if primary == _SQLITE_FULL or "disk is full" in text or (is_io_error and _disk_is_full(path)):
         return DiskFull(
             f"磁盘空间已满，数据库文件{where}无法写入，本次操作未作任何改动。请删除不需要的文件、腾出空间后再试。",
             detail=detail,
@@ -118,12 +120,24 @@ def translate(error: BaseException, path: Path | None = None) -> StoreError | No
         if path is not None and path.exists():
             return DatabaseReadOnly(_read_only_message(path), detail=detail)
         return CannotOpen(f"无法打开数据库文件{where}：文件夹不存在或没有访问权限。", detail=detail)
-    if primary == _SQLITE_IOERR or "disk i/o error" in text:
+    if is_io_error:
         return StoreError(
             f"读写数据库文件{where}时磁盘出错，本次操作未作任何改动。请检查磁盘或U盘是否已拔出，然后再试。",
             detail=detail,
         )
     return None
+
+
+def _disk_is_full(path: Path | None) -> bool:
+    """SQLite reports a full disk as an I/O error when even its shared-memory file cannot grow."""
+    import shutil
+
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
 
 
 def _read_only_message(path: Path | None) -> str:
