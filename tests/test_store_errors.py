@@ -447,3 +447,17 @@ def test_the_window_on_a_read_only_file_system_says_so_and_writes_nothing(small_
     with pytest.raises(DatabaseReadOnly, match="只读"):
         open_for_window(small_disk.path / "ro.db")
     assert not (small_disk.path / "ro.db.lock").exists()
+
+
+def test_a_store_error_no_page_caught_gets_a_message_box_not_the_crash_dialog(
+    qtbot: object, boxes: list[tuple[str, str]], log_file: Path
+) -> None:
+    from fupin_desktop.ui.crash import CrashReporter
+
+    reporter = CrashReporter(log_file)
+    error = DatabaseLocked("数据库文件正被另一个程序写入。", detail="SQLITE_BUSY: database is locked")
+    reporter.report(DatabaseLocked, error, None)
+    qtbot.waitUntil(lambda: bool(boxes))  # type: ignore[attr-defined]
+    assert reporter.dialog is None
+    assert boxes == [("无法访问数据库", str(error))]
+    assert "SQLITE_BUSY" in log_file.read_text(encoding="utf-8")
