@@ -180,8 +180,7 @@ def ask_station_profile(database: Database) -> bool:
     from fupin_desktop.services.settings import load_station_profile
     from fupin_desktop.ui.profile_dialog import ProfileDialog
 
-    with database.session_factory() as session:
-        profile = load_station_profile(session)
+    profile = database.read(load_station_profile)
     if profile.is_complete:
         return True
     dialog = ProfileDialog(database, profile, first_start=True)

@@ -39,8 +39,7 @@ class MainWindow(QMainWindow):
         self.refresh_status()
 
     def refresh_status(self) -> None:
-        with self.context.database.session_factory() as session:
-            counts = count_records(session)
+        counts = self.context.database.read(count_records)
         self.counts_label.setText(
             f"{counts.households}户 · {counts.people}人 · {counts.visits}次走访 · {counts.intentions}条意愿"
         )

@@ -41,11 +41,12 @@ class Operation(Generic[T]):
     def __init__(
         self,
         parent: QWidget | None,
-        context: AppContext,
+        context: AppContext | None,
         work: Callable[[], T],
         *,
         changes: str | None = None,
     ) -> None:
+        """``context`` None only before the window exists (the first start's 站点信息)."""
         self._parent = parent
         self._context = context
         self._work = work
@@ -87,7 +88,7 @@ class Operation(Generic[T]):
         return run_task(self._parent, title, work, self._succeed, self._fail_in_task, cancellable)
 
     def _succeed(self, result: T) -> None:
-        if self._changes is not None:
+        if self._changes is not None and self._context is not None:
             self._context.data_changed.emit(self._changes)
         if self._on_success is not None:
             self._on_success(result)
