@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +38,11 @@ from fupin_desktop.services.submissions import (
     SubmissionRow,
     export_draft,
     list_submissions,
-    seal_sheet,
-    unlock_for_correction,
+    seal_submission,
+    unlock_submission,
 )
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.roster_models import local_time
 from fupin_desktop.ui.tasks import TaskControl, run_task
 
@@ -178,8 +180,7 @@ class SubmissionsPage(QWidget):
     # --- state -----------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        with self.context.database.session_factory() as session:
-            self.model.set_rows(list_submissions(session))
+        self.model.set_rows(self.context.database.read(list_submissions))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self._update_buttons()
@@ -216,14 +217,13 @@ class SubmissionsPage(QWidget):
         request, out_dir, database = self.request(), self.out_dir(), self.context.database
 
         def work(control: TaskControl) -> tuple[Path, Path]:
-            with database.session_factory() as session:
-                return export_draft(session, request, out_dir, progress=control.report)
+            return database.read(export_draft, request, out_dir, progress=control.report)
 
         def done(paths: tuple[Path, Path]) -> None:
             self.status.setText(f"已导出草稿：{paths[0].name}、{paths[1].name}（{out_dir}）")
             self.show_pdf(paths[1])
 
-        run_task(self, "正在导出草稿", work, done)
+        Operation[tuple[Path, Path]](self, self.context).success(done).run_task("正在导出草稿", work)
 
     def seal(self) -> None:
         form = FORMS[self.sheet.currentData()]
@@ -242,18 +242,20 @@ class SubmissionsPage(QWidget):
 
     def _run_seal(self, request: SheetRequest, replaces: uuid.UUID | None) -> None:
         out_dir, context = self.out_dir(), self.context
+        database, actor = context.database, context.operator
 
         def work(control: TaskControl) -> SealResult:
-            with context.unit_of_work() as uow:
-                return seal_sheet(uow, request, out_dir, replaces_id=replaces, progress=control.report)
+            return seal_submission(
+                database, actor=actor, request=request, out_dir=out_dir, replaces_id=replaces, progress=control.report
+            )
 
         def done(result: SealResult) -> None:
             self.status.setText(f"已封存 {result.number}：{result.row_count}行，校验码 {result.digest}")
-            context.data_changed.emit("submission")
             context.data_changed.emit("intention")
             self.show_pdf(result.pdf_path)
 
-        run_task(self, "正在封存上报表", work, done, cancellable=False)
+        operation = Operation[SealResult](self, context, changes="submission").success(done)
+        operation.run_task("正在封存上报表", work, cancellable=False)
 
     def unlock(self) -> None:
         row = self.selected()
@@ -261,11 +263,9 @@ class SubmissionsPage(QWidget):
             f"解锁{row.number}中的人员以便修改？修改后请点“封存更正版”，更正版将替代原表上报。"
         ):
             return
-        with self.context.unit_of_work() as uow:
-            count = unlock_for_correction(uow, row.id)
-            uow.commit()
-        self.status.setText(f"已解锁{count}人，可修改后封存更正版。")
-        self.context.data_changed.emit("person")
+        work = partial(unlock_submission, self.context.database, actor=self.context.operator, submission_id=row.id)
+        operation = Operation(self, self.context, work, changes="person")
+        operation.success(lambda count: self.status.setText(f"已解锁{count}人，可修改后封存更正版。")).run()
 
     def open_verify(self) -> None:
         VerifyDialog(self).exec()

@@ -42,11 +42,12 @@ class Operation(Generic[T]):
         self,
         parent: QWidget | None,
         context: AppContext | None,
-        work: Callable[[], T],
+        work: Callable[[], T] | None = None,
         *,
         changes: str | None = None,
     ) -> None:
-        """``context`` None only before the window exists (the first start's 站点信息)."""
+        """``context`` None only before the window exists (the first start's 站点信息); ``work`` None when
+        the work reports progress itself and is given to ``run_task``."""
         self._parent = parent
         self._context = context
         self._work = work
@@ -71,6 +72,7 @@ class Operation(Generic[T]):
 
     def run(self) -> bool:
         """Perform it now, on the UI thread (for work that takes well under a tenth of a second)."""
+        assert self._work is not None, "run() needs the work given to the constructor"
         try:
             result = self._work()
         except (ServiceError, StoreError) as error:
@@ -81,7 +83,9 @@ class Operation(Generic[T]):
 
     def run_in_background(self, title: str, *, cancellable: bool = False) -> Task[T]:
         """Perform it on a worker thread behind a progress dialog; callbacks run on the UI thread."""
-        return self.run_task(title, lambda _control: self._work(), cancellable=cancellable)
+        work = self._work
+        assert work is not None, "run_in_background() needs the work given to the constructor"
+        return self.run_task(title, lambda _control: work(), cancellable=cancellable)
 
     def run_task(self, title: str, work: Callable[[TaskControl], T], *, cancellable: bool = True) -> Task[T]:
         """Like ``run_in_background`` for work that reports progress and checks for 取消 itself."""
