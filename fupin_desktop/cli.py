@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from types import TracebackType
 
 from fupin_desktop import __version__
 
@@ -22,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fupin-desktop",
         description="扶贫就业信息采集：农户走访、培训与技工院校意愿、审核公示与上报（离线单机）。不带命令时打开程序窗口。",
     )
-    parser.add_argument("--db", type=Path, metavar="PATH", help="数据库文件（默认在用户数据文件夹中）")
+    parser.add_argument("--db", metavar="PATH", help="数据库文件（默认在用户数据文件夹中）")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--self-test",
@@ -38,9 +40,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _start_process_logging() -> None:
+    """A command run by a user logs to the same scrubbed file as the window, and a bug's traceback on
+    stderr is scrubbed too (a database error would otherwise print the values of its statement)."""
+    from fupin_desktop.logging_setup import format_exception, setup_logging
+
+    with contextlib.suppress(OSError):  # a read-only profile folder: the command still runs
+        setup_logging()
+
+    def scrubbed_hook(
+        exc_type: type[BaseException], exc_value: BaseException, exc_tb: TracebackType | None
+    ) -> None:
+        logging.getLogger("fupin_desktop").critical("未处理的错误（程序缺陷）", exc_info=(exc_type, exc_value, exc_tb))
+        print(format_exception(exc_type, exc_value, exc_tb), file=sys.stderr, end="")
+
+    sys.excepthook = scrubbed_hook
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if argv is None and args.command is not None:
+        _start_process_logging()
     if args.self_test:
         from fupin_desktop.selftest import run_self_test
 

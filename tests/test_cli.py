@@ -59,6 +59,6 @@ def test_a_file_that_is_not_a_database_gets_a_chinese_message(tmp_path: Path) ->
     bogus = tmp_path / "x.db"
     bogus.write_bytes(b"PK\x03\x04 not sqlite")
     result = run_cli("--db", str(bogus), "demo", "--households", "5")
-    assert result.returncode == 1
+    assert result.returncode == 2  # DESIGN.md: 2 cannot run (not a database of ours)
     assert "不是本程序的数据库文件" in result.stderr
     assert bogus.read_bytes() == b"PK\x03\x04 not sqlite"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import StoreError
+from fupin_desktop.store.lockfile import refuse_if_open_in_window
+
+log = logging.getLogger(__name__)
 
 
 def fail(message: str, code: int = 1) -> int:
@@ -18,8 +22,11 @@ def fail(message: str, code: int = 1) -> int:
 
 
 @contextmanager
-def opened(db_path: Path | None) -> Iterator[Database]:
-    database = open_database(db_path)
+def opened(db: Path | str | None, *, writing: bool = False) -> Iterator[Database]:
+    """The database of ``--db``; a writing command is refused while a window has the file open."""
+    if writing:
+        refuse_if_open_in_window(database_path(db))
+    database = open_database(db)
     try:
         yield database
     finally:
@@ -27,12 +34,17 @@ def opened(db_path: Path | None) -> Iterator[Database]:
 
 
 def guarded(run: Callable[..., int]) -> Callable[..., int]:
-    """Expected failures become a Chinese message on stderr and exit code 1; bugs still raise."""
+    """Expected failures become one Chinese line on stderr and exit code 1 (refused) or 2 (cannot run,
+    for a file that is damaged, read-only or not ours); bugs still raise."""
 
     def wrapper(*args: object, **kwargs: object) -> int:
         try:
             return run(*args, **kwargs)
-        except (StoreError, ServiceError) as error:
+        except StoreError as error:
+            log.warning("命令未完成：%s（%s）", type(error).__name__, error.detail or "-")
+            return fail(f"错误：{error}", error.exit_code)
+        except ServiceError as error:
+            log.info("命令被拒绝：%s", type(error).__name__)
             return fail(f"错误：{error}")
         except KeyboardInterrupt:
             return fail("已取消，数据库未作改动。", 130)

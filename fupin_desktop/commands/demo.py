@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.demo_workflow import generate_demo_workflow
 
     started = time.perf_counter()
-    with opened(args.db) as database, database.engine.begin() as connection:
+    with opened(args.db, writing=True) as database, database.engine.begin() as connection:
         try:
             summary = generate_demo(connection, args.households, args.seed, today=today())
             workflow = generate_demo_workflow(connection, args.seed, today())

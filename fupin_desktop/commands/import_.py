@@ -30,19 +30,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @guarded
 def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.imports import import_village
     from fupin_desktop.services.settings import operator_name
-    from fupin_desktop.services.village_import import import_village_file
-    from fupin_desktop.store.uow import UnitOfWork
 
-    with opened(args.db) as database:
-        with database.session_factory() as session:
-            operator = operator_name(session, "命令行导入")
-        with UnitOfWork(database, operator) as uow:
-            plan, report = import_village_file(
-                uow, args.file, village_code=args.village, dry_run=args.dry_run, valid_only=args.valid_only
-            )
-            if report.written:
-                uow.commit()
+    with opened(args.db, writing=not args.dry_run) as database:
+        operator = database.read(operator_name, "命令行导入")
+        outcome = import_village(
+            database,
+            actor=operator,
+            path=args.file,
+            village_code=args.village,
+            dry_run=args.dry_run,
+            valid_only=args.valid_only,
+        )
+    plan, report = outcome.plan, outcome.report
     for problem in report.problems:
         print(problem)
     for line in plan.household_lines(unnumbered_only=True):  # a sheet without 户编号: which rows formed which 户

@@ -19,16 +19,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.commands.export import sheet_request
     from fupin_desktop.services.settings import operator_name
-    from fupin_desktop.services.submissions import seal_sheet, tidy_after_crash
-    from fupin_desktop.store.uow import UnitOfWork
+    from fupin_desktop.services.submissions import seal_submission, tidy_after_crash
 
-    with opened(args.db) as database:
+    with opened(args.db, writing=True) as database:
         tidy_after_crash(database, extra=[Path(args.out)])
-        with database.session_factory() as session:
-            operator = operator_name(session, "命令行")
-        with UnitOfWork(database, operator) as uow:
-            request = sheet_request(uow.session, args)
-            result = seal_sheet(uow, request, Path(args.out))
+        operator = database.read(operator_name, "命令行")
+        request = database.read(sheet_request, args)
+        result = seal_submission(database, actor=operator, request=request, out_dir=Path(args.out))
     print(
         f"已封存 {result.number}：{result.row_count}行，校验码 {result.digest}\n"
         f"  {result.xlsx_path}\n  {result.pdf_path}"

@@ -7,7 +7,7 @@ fills the intention's follow-up columns for the people who moved; the others are
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,6 +21,8 @@ from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import BulkResult, Refusal, grants_in_year, transition
 from fupin_desktop.services.province import active_profile
+from fupin_desktop.services.results import Saved
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Intention, Person, SubsidyGrant
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -298,3 +300,54 @@ def followup_details(session: Session, intention_id: uuid.UUID) -> FollowupDetai
         monthly_income=intention.monthly_income,
         grants=[GrantRow(*row) for row in grants],
     )
+
+
+# --- use cases: each opens, audits and commits its own unit of work --------------------------------
+
+
+def record_enrolment(
+    database: Database,
+    *,
+    actor: str,
+    intention_ids: Sequence[uuid.UUID],
+    enrolment: Enrolment,
+    on: date | None = None,
+) -> BulkResult:
+    with UnitOfWork(database, actor) as uow:
+        result = enrol(uow, intention_ids, enrolment, on=on)
+        uow.commit()
+    return result
+
+
+def record_completion(
+    database: Database,
+    *,
+    actor: str,
+    intention_ids: Sequence[uuid.UUID],
+    certificate: str,
+    end_date: date,
+    on: date | None = None,
+) -> BulkResult:
+    with UnitOfWork(database, actor) as uow:
+        result = complete(uow, intention_ids, certificate=certificate, end_date=end_date, on=on)
+        uow.commit()
+    return result
+
+
+def record_employment(
+    database: Database, *, actor: str, intention_ids: Sequence[uuid.UUID], job: Employment, on: date | None = None
+) -> BulkResult:
+    with UnitOfWork(database, actor) as uow:
+        result = employ(uow, intention_ids, job, on=on)
+        uow.commit()
+    return result
+
+
+def grant_subsidy(
+    database: Database, *, actor: str, intention_id: uuid.UUID, kind: str, amount_yuan: int, on: date | None = None
+) -> Saved:
+    """补贴发放 for one intention, within the yearly limits."""
+    with UnitOfWork(database, actor) as uow:
+        grant_id = record_subsidy_grant(uow, intention_id, kind, amount_yuan, on=on)
+        uow.commit()
+    return Saved(grant_id)

@@ -26,7 +26,9 @@ from fupin_desktop.domain.validation import (
     validate_household,
 )
 from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFailed
+from fupin_desktop.services.results import Removed, Saved
 from fupin_desktop.store.bulk import insert_rows
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Intention, Person, Region, Visit
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -402,3 +404,74 @@ def _refuse_active_intentions(uow: UnitOfWork, people: list[Person]) -> None:
 
 def _person_label(person: Person) -> str:
     return f"{person.name} {person.id_number or ''}".strip()
+
+
+# --- use cases: each opens, audits and commits its own unit of work --------------------------------
+
+
+def register_household(
+    database: Database, *, actor: str, village_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
+) -> Saved:
+    """登记农户 with its members, in one transaction."""
+    with UnitOfWork(database, actor) as uow:
+        household_id, warnings = create_household(uow, village_id, facts, on=on)
+        uow.commit()
+    return Saved(household_id, tuple(warnings))
+
+
+def edit_household(
+    database: Database, *, actor: str, household_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
+) -> Saved:
+    """The household's own fields (members are edited one by one)."""
+    with UnitOfWork(database, actor) as uow:
+        warnings = update_household(uow, household_id, facts, on=on)
+        uow.commit()
+    return Saved(household_id, tuple(warnings))
+
+
+def register_person(
+    database: Database, *, actor: str, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
+) -> Saved:
+    with UnitOfWork(database, actor) as uow:
+        person_id, warnings = add_person(uow, household_id, facts, on=on)
+        uow.commit()
+    return Saved(person_id, tuple(warnings))
+
+
+def edit_person(
+    database: Database, *, actor: str, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
+) -> Saved:
+    with UnitOfWork(database, actor) as uow:
+        warnings = update_person(uow, person_id, facts, on=on)
+        uow.commit()
+    return Saved(person_id, tuple(warnings))
+
+
+def remove_person(database: Database, *, actor: str, person_id: uuid.UUID) -> Removed:
+    with UnitOfWork(database, actor) as uow:
+        delete_person(uow, person_id)
+        uow.commit()
+    return Removed(person_id, "person")
+
+
+def remove_household(database: Database, *, actor: str, household_id: uuid.UUID) -> Removed:
+    with UnitOfWork(database, actor) as uow:
+        delete_household(uow, household_id)
+        uow.commit()
+    return Removed(household_id, "household")
+
+
+def relocate_person(
+    database: Database,
+    *,
+    actor: str,
+    person_id: uuid.UUID,
+    target_household_id: uuid.UUID,
+    relation: str,
+    on: date | None = None,
+) -> Saved:
+    """Move a member to another household (marriage, 分户) with the relation to its head."""
+    with UnitOfWork(database, actor) as uow:
+        warnings = move_person(uow, person_id, target_household_id, relation, on=on)
+        uow.commit()
+    return Saved(person_id, tuple(warnings))

@@ -24,6 +24,8 @@ from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
+from fupin_desktop.services.results import Saved
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import (
     Household,
     Intention,
@@ -507,3 +509,30 @@ def _record(uow: UnitOfWork, intention: Intention, source: State | None, target:
     )
     if source is not None:
         uow.audit("update", "intention", intention.id, "state", STATE_LABELS[source], STATE_LABELS[target])
+
+
+# --- use cases: each opens, audits and commits its own unit of work --------------------------------
+
+
+def register_intention(database: Database, *, actor: str, person_id: uuid.UUID, data: IntentionInput) -> Saved:
+    """登记意愿 for one person."""
+    with UnitOfWork(database, actor) as uow:
+        intention_id = create_intention(uow, person_id, data)
+        uow.commit()
+    return Saved(intention_id)
+
+
+def take_step(
+    database: Database,
+    *,
+    actor: str,
+    intention_ids: Sequence[uuid.UUID],
+    target: State,
+    reason: str | None = None,
+    on: date | None = None,
+) -> BulkResult:
+    """One workflow step for the chosen intentions: those that may take it move, the others are reported."""
+    with UnitOfWork(database, actor) as uow:
+        result = transition(uow, intention_ids, target, reason=reason, on=on)
+        uow.commit()
+    return result

@@ -9,7 +9,7 @@ Listing moves people to 公示中; closing moves everyone without an open or uph
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -23,7 +23,9 @@ from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, Refusal, latest_notice, transition
 from fupin_desktop.services.province import active_profile
+from fupin_desktop.services.results import Saved
 from fupin_desktop.services.search import village_ids_under
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import (
     Household,
     Intention,
@@ -465,3 +467,50 @@ def notice_details(session: Session, notice_id: uuid.UUID) -> PublicNotice:
     if notice is None:
         raise NotFound("该公示批次已不存在，请刷新。")
     return notice
+
+
+# --- use cases: each opens, audits and commits its own unit of work --------------------------------
+
+
+def start_notice(
+    database: Database, *, actor: str, region_id: uuid.UUID, intention_ids: Sequence[uuid.UUID], data: NoticeInput
+) -> NoticeCreated:
+    """公示: a new batch for the chosen approved people of a region."""
+    with UnitOfWork(database, actor) as uow:
+        created = create_notice(uow, region_id, intention_ids, data)
+        uow.commit()
+    return created
+
+
+def end_notice(database: Database, *, actor: str, notice_id: uuid.UUID, on: date | None = None) -> BulkResult:
+    """结束公示: people without an open objection pass."""
+    with UnitOfWork(database, actor) as uow:
+        result = close_notice(uow, notice_id, on=on)
+        uow.commit()
+    return result
+
+
+def add_objection(
+    database: Database, *, actor: str, notice_id: uuid.UUID, intention_id: uuid.UUID, data: ObjectionInput
+) -> Saved:
+    """异议 against one listed person; until resolved the person cannot go further."""
+    with UnitOfWork(database, actor) as uow:
+        objection_id = record_objection(uow, notice_id, intention_id, data)
+        uow.commit()
+    return Saved(objection_id)
+
+
+def settle_objection(
+    database: Database,
+    *,
+    actor: str,
+    objection_id: uuid.UUID,
+    outcome: str,
+    resolution: str,
+    on: date | None = None,
+) -> BulkResult | None:
+    """处理异议 as 维持, 撤销 or 更正; returns the step it caused, if any."""
+    with UnitOfWork(database, actor) as uow:
+        step = resolve_objection(uow, objection_id, outcome, resolution, on=on)
+        uow.commit()
+    return step

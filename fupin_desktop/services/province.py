@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.profiles import ProfileError, ProvinceProfile, available_profiles, load_profile
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.settings import load_station_profile, save_station_profile
+from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.uow import UnitOfWork
 
 _CACHE_KEY = "fupin.province_profile"
@@ -41,3 +42,11 @@ def set_province_profile(uow: UnitOfWork, code: str) -> ProvinceProfile:
     save_station_profile(uow, replace(current, province_profile=code))
     uow.session.info.pop(_CACHE_KEY, None)
     return known[code]
+
+
+def choose_province_profile(database: Database, *, actor: str, code: str) -> StationProfile:
+    """Switch the station to another province's rules; returns the station profile as saved."""
+    with UnitOfWork(database, actor) as uow:
+        set_province_profile(uow, code)
+        uow.commit()
+        return load_station_profile(uow.session)

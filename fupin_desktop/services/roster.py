@@ -112,3 +112,56 @@ def next_household_no(session: Session, village_id: uuid.UUID) -> str:
 def village_name_of(session: Session, region_id: uuid.UUID) -> str:
     region = session.get(Region, region_id)
     return region.name if region is not None else ""
+
+
+@dataclass(frozen=True)
+class HouseholdFormStart:
+    """What the 农户 form opens with: the saved household (or None for a new one), the village's name
+    and, for a new one, the suggested household number."""
+
+    record: HouseholdRecord | None
+    village_name: str
+    suggested_no: str
+
+
+def household_form_start(
+    session: Session, *, household_id: uuid.UUID | None, village_id: uuid.UUID | None
+) -> HouseholdFormStart:
+    if household_id is not None:
+        record = load_household(session, household_id)
+        return HouseholdFormStart(record, record.village_name, "")
+    if village_id is None:
+        raise NotFound("请先在左侧选择一个村，再登记农户。")
+    return HouseholdFormStart(None, village_name_of(session, village_id), next_household_no(session, village_id))
+
+
+@dataclass(frozen=True)
+class HouseholdPanel:
+    """The roster page's lower half for one household: title, members, visits, 有就业劳动力."""
+
+    record: HouseholdRecord
+    members: list[MemberRow]
+    visits: list[VisitRow]
+    employed: bool
+
+    @property
+    def head_name(self) -> str:
+        return next((m.facts.name for m in self.members if m.facts.relation == "户主"), "")
+
+
+def household_panel(session: Session, household_id: uuid.UUID, on: date) -> HouseholdPanel | None:
+    """None when the household no longer exists (deleted in another window, say)."""
+    from fupin_desktop.services.followup import households_with_employed_member
+
+    try:
+        record = load_household(session, household_id)
+    except NotFound:
+        return None
+    members = household_members(session, household_id)
+    visits = visit_history(session, household_id)
+    employed = household_id in households_with_employed_member(session, [household_id], on)
+    return HouseholdPanel(record, members, visits, employed)
+
+
+def village_of_household(session: Session, household_id: uuid.UUID) -> uuid.UUID:
+    return load_household(session, household_id).village_id

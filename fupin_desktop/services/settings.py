@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy.orm import Session
 
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Setting
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -50,3 +51,11 @@ def save_station_profile(uow: UnitOfWork, profile: StationProfile) -> None:
 
 def operator_name(session: Session, fallback: str = "未登录") -> str:
     return load_station_profile(session).operator_name or fallback
+
+
+def store_station_profile(database: Database, *, actor: str, profile: StationProfile) -> StationProfile:
+    """站点信息 saved in one transaction (on first start, ``actor`` is the operator being entered)."""
+    with UnitOfWork(database, actor) as uow:
+        save_station_profile(uow, profile)
+        uow.commit()
+    return profile

@@ -480,3 +480,29 @@ def submission_content(session: Session, submission_id: uuid.UUID) -> SheetConte
     if submission is None:
         raise NotFound("该上报表已不存在，请刷新列表。")
     return SheetContent.from_canonical(_snapshot(submission))
+
+
+# --- use cases: each opens its own unit of work --------------------------------------------------------
+
+
+def seal_submission(
+    database: Database,
+    *,
+    actor: str,
+    request: SheetRequest,
+    out_dir: Path,
+    replaces_id: uuid.UUID | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> SealResult:
+    """封存: number, freeze and write one sheet (``seal_sheet`` commits only when every file is written)."""
+    with UnitOfWork(database, actor) as uow:
+        return seal_sheet(uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress)
+
+
+def unlock_submission(database: Database, *, actor: str, submission_id: uuid.UUID, reason: str) -> int:
+    """解锁更正: the people of a sealed sheet may be edited again; returns how many were unlocked."""
+    with UnitOfWork(database, actor) as uow:
+        count = unlock_for_correction(uow, submission_id, reason=reason)
+        uow.commit()
+    return count

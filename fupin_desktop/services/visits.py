@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -12,6 +13,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import PERSON_FIELDS, person_facts, update_person
 from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput, create_intention
 from fupin_desktop.services.notices import intention_subject
+from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Person, Visit, VisitChange
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -105,3 +107,31 @@ def record_visit_intention(
 
 def _text(value: object) -> str | None:
     return None if value is None or value == "" else str(value)
+
+
+@dataclass(frozen=True)
+class VisitRecorded:
+    """A saved visit: its id, the warnings to show, and how many intentions were told during it."""
+
+    id: uuid.UUID
+    warnings: tuple[Problem, ...] = ()
+    intentions: int = 0
+
+
+def save_visit(
+    database: Database,
+    *,
+    actor: str,
+    household_id: uuid.UUID,
+    visit: VisitInput,
+    intentions: Mapping[uuid.UUID, IntentionInput] | None = None,
+) -> VisitRecorded:
+    """登记走访: the visit, its member updates and the intentions told (person id → intention), in
+    one transaction."""
+    told = dict(intentions or {})
+    with UnitOfWork(database, actor) as uow:
+        visit_id, warnings = record_visit(uow, household_id, visit)
+        for person_id, data in told.items():
+            record_visit_intention(uow, visit_id, person_id, data)
+        uow.commit()
+    return VisitRecorded(visit_id, tuple(warnings), len(told))

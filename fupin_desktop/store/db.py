@@ -1,38 +1,48 @@
 """Opening the database file: engine settings, Alembic migrations with a copy first, clear refusals.
 
-Everything SQLite-specific (pragmas, the file copy, the lock check) stays in this module.
+Everything SQLite-specific (pragmas, the file copy, the lock check, the driver's errors) stays in this
+module and its neighbours in ``store/``; ``open_database`` is the single way in.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from platformdirs import user_data_path
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
+from fupin_desktop import APP_NAME
 from fupin_desktop.assets import migrations_path
 from fupin_desktop.store import backup as backups
 from fupin_desktop.store.errors import (
+    CannotOpen,
     DatabaseDamaged,
-    DatabaseLocked,
     DatabaseReadOnly,
     DatabaseTooNew,
     NotADatabase,
     StoreError,
+    translate,
 )
 
-APP_NAME = "fupin-desktop"
+P = ParamSpec("P")
+R = TypeVar("R")
+
 MIGRATIONS_DIR = migrations_path()
+DEFAULT_BUSY_TIMEOUT = 5.0  # seconds SQLite waits for another writer before "locked"
 
 
 def default_database_path() -> Path:
@@ -69,6 +79,11 @@ class Database:
         if self.read_only_reason is not None:
             raise DatabaseReadOnly(self.read_only_reason)
 
+    def read(self, query: Callable[Concatenate[Session, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run a read-only service query in a session of its own (the UI never holds a session)."""
+        with self.session_factory() as session:
+            return query(session, *args, **kwargs)
+
 
 def _guard_writes(database: Database) -> None:
     def before_flush(_session: Session, _context: object, _instances: object) -> None:
@@ -82,7 +97,24 @@ def _guard_writes(database: Database) -> None:
     event.listen(database.session_factory, "do_orm_execute", do_orm_execute)
 
 
-def _sqlite_engine(path: Path, read_only: bool = False) -> Engine:
+def raise_translated(error: BaseException, path: Path | None) -> None:
+    """Raise the ``StoreError`` for a driver error that is the environment's fault; return for a bug.
+
+    The new error names only the driver's own short text as its cause, never the SQL statement or its
+    parameters, so that neither a traceback nor a log record can carry a person's data."""
+    translated = translate(error, path)
+    if translated is None:
+        return
+    original = getattr(error, "orig", error)
+    translated.__cause__ = original if isinstance(original, BaseException) else None
+    translated.__suppress_context__ = True
+    if isinstance(original, BaseException):
+        original.__traceback__ = None
+        original.__context__ = None
+    raise translated
+
+
+def _sqlite_engine(path: Path, read_only: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
     if read_only:  # mode=ro: not even the journal mode of a backup file changes
         engine = create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true", future=True)
     else:
@@ -91,7 +123,7 @@ def _sqlite_engine(path: Path, read_only: bool = False) -> Engine:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout = 5000")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
         if read_only:
             cursor.execute("PRAGMA query_only = ON")
         else:
@@ -102,6 +134,11 @@ def _sqlite_engine(path: Path, read_only: bool = False) -> Engine:
         # person and audit tables; a cache changes nothing about what is written or when it is safe.
         cursor.execute("PRAGMA cache_size = -32768")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(context: ExceptionContext) -> None:
+        # Connect, execute (an ORM flush) and commit all pass here: the one place errors are classified.
+        raise_translated(context.original_exception, path)
 
     return engine
 
@@ -115,8 +152,12 @@ def _alembic_config() -> Config:
 def _check_is_sqlite(path: Path) -> None:
     if not path.exists() or path.stat().st_size == 0:
         return
-    with path.open("rb") as handle:
-        header = handle.read(16)
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(16)
+    except OSError as error:
+        raise_translated(error, path)
+        raise CannotOpen(f"无法读取数据库文件“{path}”：{error.strerror}") from None
     if header != b"SQLite format 3\x00":
         raise NotADatabase(f"文件“{path}”不是本程序的数据库文件（也不是SQLite数据库），未作任何改动。")
 
@@ -125,15 +166,19 @@ def _backup(path: Path, revision: str | None) -> Path:
     """Copy the file through SQLite's backup API (consistent even with a WAL file beside it)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.备份-{revision or 'empty'}-{stamp}{path.suffix}")
-    source = sqlite3.connect(path)
     try:
-        destination = sqlite3.connect(target)
+        source = sqlite3.connect(path)
         try:
-            source.backup(destination)
+            destination = sqlite3.connect(target)
+            try:
+                source.backup(destination)
+            finally:
+                destination.close()
         finally:
-            destination.close()
-    finally:
-        source.close()
+            source.close()
+    except (sqlite3.Error, OSError) as error:
+        raise_translated(error, target)
+        raise
     return target
 
 
@@ -146,18 +191,16 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
             has_tables = bool(inspect(connection).get_table_names())
-    except OperationalError as error:
-        if "locked" in str(error).lower():
-            raise DatabaseLocked("数据库文件正被另一个程序写入，请关闭其他窗口后再试。") from error
-        raise
-    except DatabaseError as error:
-        raise NotADatabase(f"数据库文件已损坏或不是本程序的数据库：{error.orig}") from error
+    except DBAPIError as error:  # not classified by the engine: a SQLite file that is not ours
+        raise DatabaseDamaged(
+            f"数据库文件{_where(path)}已损坏或不是本程序的数据库，无法读取。", detail=str(error.orig)
+        ) from None
     if current == head:
         return None
     if current is not None:
         try:
             script.get_revision(current)
-        except Exception as error:  # alembic raises several kinds for an unknown revision
+        except CommandError as error:  # a revision this program does not know: written by a newer one
             raise DatabaseTooNew(
                 f"数据库文件由更新版本的程序写入（结构版本 {current}），本程序无法安全打开，请升级程序。"
             ) from error
@@ -168,29 +211,50 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
     return backup
 
 
+def _where(path: Path | None) -> str:
+    return f"“{path}”" if path is not None else ""
+
+
+def database_path(url_or_path: Path | str | None) -> Path:
+    """The file behind ``--db``: a path, a ``sqlite:///`` URL, or None for the default file."""
+    if url_or_path is None:
+        return default_database_path()
+    if isinstance(url_or_path, Path):
+        return url_or_path
+    if url_or_path.startswith("sqlite:///"):
+        return Path(url_or_path.removeprefix("sqlite:///"))
+    scheme, separator, _rest = url_or_path.partition("://")
+    if separator and scheme.isascii() and scheme.replace("+", "").isalnum() and len(scheme) > 1:
+        raise CannotOpen(f"不支持的数据库地址“{scheme}://…”：本版本只能打开SQLite数据库文件。")
+    return Path(url_or_path)
+
+
 def open_database(
-    path: Path | str | None = None,
+    url_or_path: Path | str | None = None,
     *,
     apply_migrations: bool = True,
     read_only: bool | None = None,
     check_on_open: bool = True,
+    busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
 ) -> Database:
-    """Open (creating if needed) the database file and bring its schema up to date.
+    """The single way to open a database: a file path or a ``sqlite:///`` URL (None: the default file),
+    created if needed, its schema brought up to date. Every failure is a ``StoreError``.
 
     ``check_on_open`` runs SQLite's quick check first: a damaged file is refused (DatabaseDamaged,
     naming the newest sound backup), or, opened ``read_only``, comes with its writes blocked.
     A backup (our backup name, or a file in a 备份 folder) is opened read-only unless told otherwise.
     """
-    db_path = Path(path) if path is not None else default_database_path()
+    db_path = database_path(url_or_path)
     is_backup = backups.looks_like_backup(db_path)
     read_only = is_backup if read_only is None else read_only
     if not read_only:
         try:
             db_path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from error
+            raise_translated(error, db_path)
+            raise CannotOpen(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from None
     elif not db_path.is_file():
-        raise StoreError(f"找不到数据库文件“{db_path}”。")
+        raise CannotOpen(f"找不到数据库文件“{db_path}”。")
     _check_is_sqlite(db_path)
     reason = (
         "这是一个备份文件，只能查看。要用它恢复数据，请打开原数据库，在“设置 → 备份与恢复”中选择它恢复。"
@@ -205,7 +269,7 @@ def open_database(
             reason = backups.damage_message(check)
     elif read_only:
         reason = reason or "数据库以只读方式打开。"
-    engine = _sqlite_engine(db_path, read_only)
+    engine = _sqlite_engine(db_path, read_only, busy_timeout)
     try:
         if read_only:
             _refuse_outdated(engine)
@@ -230,9 +294,20 @@ def _refuse_outdated(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             current = MigrationContext.configure(connection).get_current_revision()
-    except DatabaseError as error:
-        raise NotADatabase(f"数据库文件已损坏或不是本程序的数据库：{error.orig}") from error
+    except DBAPIError as error:
+        raise NotADatabase("数据库文件已损坏或不是本程序的数据库。", detail=str(error.orig)) from None
     if current != head:
         raise DatabaseReadOnly(
             f"此文件的结构版本（{current or '空'}）与本程序（{head}）不同，只读打开时无法升级；请先恢复它，再打开。"
         )
+
+
+__all__ = [
+    "Database",
+    "StoreError",
+    "database_path",
+    "default_database_path",
+    "head_revision",
+    "migrate",
+    "open_database",
+]

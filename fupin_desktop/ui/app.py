@@ -13,15 +13,15 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
-from fupin_desktop import __version__
+from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
 from fupin_desktop.startup_clock import seconds_since_process_start
-from fupin_desktop.store.db import Database, default_database_path, open_database
-from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, StoreError
+from fupin_desktop.store.db import Database, database_path, open_database
+from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly, StoreError
+from fupin_desktop.store.lockfile import lock_file_path
 from fupin_desktop.ui.messages import describe
 
-APP_NAME = "fupin-desktop"  # folders, QSettings, the .desktop file
 APP_DISPLAY_NAME = "扶贫就业信息采集"
 ORGANIZATION_NAME = "fupin"
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
@@ -148,7 +148,7 @@ def lock_database(path: Path) -> QLockFile:
     A lock left by a program that crashed (its process is gone) is taken over; a lock held by a
     running program is refused with a message that says what to do.
     """
-    lock = QLockFile(str(path.with_name(path.name + ".lock")))
+    lock = QLockFile(str(lock_file_path(path)))
     lock.setStaleLockTime(0)  # only a dead owner makes a lock stale, never its age
     if lock.tryLock(0):
         return lock
@@ -159,12 +159,14 @@ def lock_database(path: Path) -> QLockFile:
             f"数据库文件“{path}”已在另一个程序窗口中打开{who}。\n"
             "同一个数据库文件同时只能由一个窗口使用，请切换到已打开的窗口，或先将其关闭。"
         )
-    raise DatabaseLocked(f"无法在“{path.parent}”中建立锁文件，请检查该文件夹是否可写。")
+    raise DatabaseReadOnly(
+        f"无法在“{path.parent}”中建立锁文件：该文件夹是只读的。请把数据库文件复制到可写的文件夹后再打开。"
+    )
 
 
-def open_for_window(db_path: Path | None, *, check_on_open: bool = True) -> tuple[Database, QLockFile]:
+def open_for_window(db_path: Path | str | None, *, check_on_open: bool = True) -> tuple[Database, QLockFile]:
     """Lock, then open the database; the lock is released if opening fails."""
-    path = Path(db_path) if db_path is not None else default_database_path()
+    path = database_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
@@ -206,8 +208,7 @@ def ask_station_profile(database: Database) -> bool:
     from fupin_desktop.services.settings import load_station_profile
     from fupin_desktop.ui.profile_dialog import ProfileDialog
 
-    with database.session_factory() as session:
-        profile = load_station_profile(session)
+    profile = database.read(load_station_profile)
     if profile.is_complete:
         return True
     dialog = ProfileDialog(database, profile, first_start=True)
@@ -218,14 +219,14 @@ def damaged_on_first_screen(database: Database, error: BaseException) -> Databas
     """Why the window could not read its first screen, if the reason is damage to the file."""
     from fupin_desktop.store.backup import check_database_file, damage_message
 
-    if not isinstance(error, SQLAlchemyDatabaseError) or database.is_backup:
+    if not isinstance(error, (SQLAlchemyDatabaseError, DatabaseDamaged)) or database.is_backup:
         return None
     log.warning("读取数据库出错（%s），检查文件", type(error.orig).__name__)
     check = check_database_file(database.path, quick=True)
     return None if check.sound else DatabaseDamaged(damage_message(check))
 
 
-def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
+def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
     from fupin_desktop.ui.window_host import WindowHost, check_before_open, schedule_after_first_paint
@@ -233,7 +234,7 @@ def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     log_path = bootstrap()
     app = make_application()
     reporter = install_excepthook(log_path)
-    path = Path(db_path) if db_path is not None else default_database_path()
+    path = database_path(db_path)
     checked = check_before_open(path)
     try:
         try:

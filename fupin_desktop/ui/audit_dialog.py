@@ -18,8 +18,7 @@ class AuditDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(f"修改记录 — {title}")
         self.resize(900, 420)
-        with context.database.session_factory() as session:
-            rows = audit_history(session, entity, entity_ids)
+        rows = context.database.read(audit_history, entity, entity_ids)
         self.model = AuditTableModel(self)
         self.model.set_rows(rows)
         self.table = QTableView()

@@ -6,7 +6,6 @@ from PySide6.QtCore import QObject, Signal
 
 from fupin_desktop.services.settings import StationProfile, load_station_profile
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.uow import UnitOfWork
 
 
 class AppContext(QObject):
@@ -19,15 +18,11 @@ class AppContext(QObject):
     def __init__(self, database: Database, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.database = database
-        with database.session_factory() as session:
-            self.profile: StationProfile = load_station_profile(session)
+        self.profile: StationProfile = database.read(load_station_profile)
 
     @property
     def operator(self) -> str:
         return self.profile.operator_name or "未登录"
-
-    def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.database, self.operator)
 
     def set_profile(self, profile: StationProfile) -> None:
         self.profile = profile

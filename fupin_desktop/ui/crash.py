@@ -11,7 +11,6 @@ import logging
 import platform
 import sys
 import threading
-import traceback
 from pathlib import Path
 from types import TracebackType
 
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QStyle,
@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop import __version__
+from fupin_desktop.logging_setup import format_exception
+from fupin_desktop.store.errors import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -111,13 +113,14 @@ def describe_crash(exc_type: type[BaseException], exc_value: BaseException | Non
         f"扶贫就业信息采集 {__version__}；Python {platform.python_version()}；"
         f"{platform.platform()}；{'安装包' if getattr(sys, 'frozen', False) else '源代码'}\n"
     )
-    return header + "".join(traceback.format_exception(exc_type, exc_value, exc_tb))
+    return header + format_exception(exc_type, exc_value, exc_tb)
 
 
 class CrashReporter(QObject):
     """Created on the UI thread; ``report`` may be called from any thread."""
 
     _crashed = Signal(str)
+    _expected = Signal(str)
 
     def __init__(self, log_path: Path | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -125,6 +128,7 @@ class CrashReporter(QObject):
         self.dialog: CrashDialog | None = None
         # Emitted from a worker thread, the signal is queued to this object's (the UI) thread.
         self._crashed.connect(self._show)
+        self._expected.connect(self._show_expected)
 
     def report(
         self, exc_type: type[BaseException], exc_value: BaseException | None, exc_tb: TracebackType | None
@@ -132,10 +136,19 @@ class CrashReporter(QObject):
         if issubclass(exc_type, KeyboardInterrupt):
             sys.__excepthook__(exc_type, exc_value or exc_type(), exc_tb)
             return
+        if isinstance(exc_value, StoreError):
+            # The environment's fault (locked, full, read-only), not a bug, even where no page caught it.
+            log.warning("数据库操作未完成：%s（%s）", exc_type.__name__, exc_value.detail or "-")
+            self._expected.emit(str(exc_value))
+            return
         log.critical("未处理的错误（程序缺陷）", exc_info=(exc_type, exc_value, exc_tb))
         details = describe_crash(exc_type, exc_value, exc_tb)
         print(details, file=sys.stderr)
         self._crashed.emit(details)
+
+    def _show_expected(self, text: str) -> None:
+        if QApplication.instance() is not None:
+            QMessageBox.warning(QApplication.activeWindow(), "无法访问数据库", text)
 
     def _show(self, details: str) -> None:
         if QApplication.instance() is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
@@ -29,11 +30,12 @@ from PySide6.QtWidgets import (
 from fupin_desktop.domain import clock
 from fupin_desktop.domain.eligibility import SUBSIDY_LABELS, subsidy_rules
 from fupin_desktop.domain.profiles import load_profile
-from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.followup import Employment, Enrolment, record_subsidy_grant
+from fupin_desktop.services.followup import Employment, Enrolment, grant_subsidy
+from fupin_desktop.services.results import Saved
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE, editable_combo
+from fupin_desktop.ui.operations import Operation
 
 FIELD_WIDTH = 300
 
@@ -236,16 +238,20 @@ class SubsidyDialog(QDialog):
         if self.amount.value() <= 0:
             self._show("请填写发放金额。")
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                self.grant_id = record_subsidy_grant(
-                    uow, self.intention_id, self.kind.currentData(), self.amount.value(), on=self.day.date().toPython()
-                )
-                uow.commit()
-        except ServiceError as error:
-            self._show(messages.describe(error))
-            return
-        self.context.data_changed.emit("intention")
+        work = partial(
+            grant_subsidy,
+            self.context.database,
+            actor=self.context.operator,
+            intention_id=self.intention_id,
+            kind=self.kind.currentData(),
+            amount_yuan=self.amount.value(),
+            on=self.day.date().toPython(),
+        )
+        operation = Operation(self, self.context, work, changes="intention")
+        operation.refused(lambda error: self._show(messages.describe(error))).success(self._saved).run()
+
+    def _saved(self, saved: Saved) -> None:
+        self.grant_id = saved.id
         self.accept()
 
     def _show(self, text: str) -> None:

@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from fupin_desktop.domain import clock
 from fupin_desktop.domain.validation import FIELD_LABELS, HouseholdFacts, PersonFacts, Problem, validate_household
 from fupin_desktop.services.errors import ServiceError, ValidationFailed
-from fupin_desktop.services.households import create_household, update_household
-from fupin_desktop.services.roster import load_household, next_household_no, village_name_of
+from fupin_desktop.services.households import edit_household, register_household
+from fupin_desktop.services.results import Saved
+from fupin_desktop.services.roster import household_form_start
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.audit_dialog import AuditDialog
 from fupin_desktop.ui.context import AppContext
@@ -41,6 +42,7 @@ from fupin_desktop.ui.forms import (
     set_value_of,
     value_of,
 )
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.roster_models import MemberTableModel
 
@@ -97,16 +99,10 @@ class HouseholdDialog(FormDialog):
         self._tried = False
         self._touched: set[str] = set()
 
-        record = None
-        with context.database.session_factory() as session:
-            if household_id is not None:
-                record = load_household(session, household_id)
-                self.village_id = record.village_id
-                village_name = record.village_name
-            else:
-                assert village_id is not None
-                suggestion = next_household_no(session, village_id)
-                village_name = village_name_of(session, village_id)
+        start = context.database.read(household_form_start, household_id=household_id, village_id=village_id)
+        record, village_name, suggestion = start.record, start.village_name, start.suggested_no
+        if record is not None:
+            self.village_id = record.village_id
         self.setWindowTitle(f"编辑农户 — {village_name}" if record else f"新增农户 — {village_name}")
 
         grid_layout = QGridLayout()
@@ -295,25 +291,28 @@ class HouseholdDialog(FormDialog):
             self._focus_first_error()
             return
         facts = self.facts()
-        try:
-            with self.context.unit_of_work() as uow:
-                if self.household_id is None:
-                    assert self.village_id is not None
-                    self.saved_id, _warnings = create_household(uow, self.village_id, facts)
-                else:
-                    update_household(uow, self.household_id, replace(facts, members=[]))
-                    self.saved_id = self.household_id
-                uow.commit()
-        except ValidationFailed as error:
+        database, actor = self.context.database, self.context.operator
+
+        def work() -> Saved:
+            if self.household_id is None:
+                assert self.village_id is not None
+                return register_household(database, actor=actor, village_id=self.village_id, facts=facts)
+            own_fields = replace(facts, members=[])
+            return edit_household(database, actor=actor, household_id=self.household_id, facts=own_fields)
+
+        Operation(self, self.context, work, changes="household").refused(self._show_refusal).success(self._saved).run()
+
+    def _saved(self, saved: Saved) -> None:
+        self.saved_id = saved.id
+        self.accept_saved()
+
+    def _show_refusal(self, error: ServiceError) -> None:
+        if isinstance(error, ValidationFailed):
             self._show([*self._problems, *error.problems])
             self._focus_first_error(error.problems)
             return
-        except ServiceError as error:
-            self.general.setText(messages.describe(error))
-            self.general.setVisible(True)
-            return
-        self.context.data_changed.emit("household")
-        self.accept_saved()
+        self.general.setText(messages.describe(error))
+        self.general.setVisible(True)
 
     def _focus_first_error(self, problems: list[Problem] | None = None) -> None:
         widget = self.grid.first_error_field([p for p in problems or self._problems if p.member_index is None])

@@ -25,13 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.services.imports import import_village
 from fupin_desktop.services.regions import region_nodes
 from fupin_desktop.services.roster_compare import Comparison, compare_roster, export_comparison
 from fupin_desktop.services.village_import import (
     ImportPlan,
     ImportReport,
     PreviewRow,
-    apply_import,
     plan_import,
     read_village_file,
     send_back,
@@ -176,8 +176,7 @@ class ImportDialog(QDialog):
             parsed = read_village_file(path)
             control.check()
             control.report(0, 0, f"正在检查{parsed.row_count}行……")
-            with database.session_factory() as session:
-                return plan_import(session, parsed, village_code=code)
+            return database.read(plan_import, parsed, village_code=code)
 
         run_task(self, "检查表格", work, self.show_plan, self._failed)
 
@@ -207,22 +206,20 @@ class ImportDialog(QDialog):
     def start_import(self, valid_only: bool) -> None:
         if self.plan is None:
             return
-        context, path, code = self.context, self.path, self.village_code
+        database, actor, path, code = self.context.database, self.context.operator, self.path, self.village_code
         self.import_button.setEnabled(False)
         self.valid_only_button.setEnabled(False)
 
         def work(control: TaskControl) -> tuple[ImportPlan, ImportReport]:
-            with context.unit_of_work() as uow:
-                parsed = read_village_file(path)  # again: the database may have changed since the preview
-                plan = plan_import(uow.session, parsed, village_code=code)
+            def progress(done: int, total: int, text: str) -> None:
+                control.check()
+                control.report(done, total, text)
 
-                def progress(done: int, total: int, text: str) -> None:
-                    control.check()
-                    control.report(done, total, text)
-
-                report = apply_import(uow, plan, valid_only=valid_only, progress=progress)
-                if report.written:
-                    uow.commit()
+            # The file is read and checked again: the database may have changed since the preview.
+            outcome = import_village(
+                database, actor=actor, path=path, village_code=code, valid_only=valid_only, progress=progress
+            )
+            plan, report = outcome.plan, outcome.report
             if report.written and (valid_only and plan.rejected_rows()):
                 send_back(plan, report)
             return plan, report
@@ -420,10 +417,9 @@ class ImportPage(QWidget):
     def reload_villages(self) -> None:
         self.village.clear()
         self.village.addItem("按表格标题中的村名或区划代码识别", None)
-        with self.context.database.session_factory() as session:
-            for node in region_nodes(session):
-                if node.level == "village" and node.code:
-                    self.village.addItem(f"{node.name}（{node.code}）", node.code)
+        for node in self.context.database.read(region_nodes):
+            if node.level == "village" and node.code:
+                self.village.addItem(f"{node.name}（{node.code}）", node.code)
 
     def selected_code(self) -> str | None:
         code = self.village.currentData()
@@ -440,9 +436,8 @@ class ImportPage(QWidget):
         try:
             from fupin_desktop.services.pairing import template_schools
 
-            with self.context.database.session_factory() as session:
-                title = template_title(session, self.selected_code())
-                schools, note = template_schools(session, self.selected_code())
+            title = self.context.database.read(template_title, self.selected_code())
+            schools, note = self.context.database.read(template_schools, self.selected_code())
             return write_village_sheet(target, title, schools=schools, paired_note=note)
         except EXPECTED_ERRORS as error:
             show_error(self, error)
@@ -474,8 +469,7 @@ class ImportPage(QWidget):
 
         def work(control: TaskControl) -> Comparison:
             control.report(0, 0, "正在比对……")
-            with database.session_factory() as session:
-                return compare_roster(session, path, region_code=code)
+            return database.read(compare_roster, path, region_code=code)
 
         def show(comparison: Comparison) -> None:
             dialog = CompareDialog(comparison, self)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -25,12 +26,14 @@ from PySide6.QtWidgets import (
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.profiles import ProvinceProfile, load_profile
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.intentions import IntentionInput, create_intention
+from fupin_desktop.services.intentions import IntentionInput, register_intention
 from fupin_desktop.services.pairing import SchoolChoices, choices_for_county, school_choices
+from fupin_desktop.services.results import Saved
 from fupin_desktop.services.search import search_people
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import editable_combo
 from fupin_desktop.ui.messages import show_error
+from fupin_desktop.ui.operations import Operation
 
 KIND_CODES = codelist("intention_kind")
 REFERRAL_CODES = codelist("referral_source")
@@ -133,8 +136,7 @@ class IntentionDialog(QDialog):
         self.person_id = person_id
         self.intention_id: uuid.UUID | None = None
         self.setWindowTitle(f"登记意愿 — {person_name}")
-        with context.database.session_factory() as session:
-            choices = school_choices(session, person_id=person_id)
+        choices = context.database.read(school_choices, person_id=person_id)
         self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
@@ -152,14 +154,12 @@ class IntentionDialog(QDialog):
         if problem:
             show_error(self, ServiceError(problem))
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                self.intention_id = create_intention(uow, self.person_id, self.form.value())
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
-            return
-        self.context.data_changed.emit("intention")
+        database, actor = self.context.database, self.context.operator
+        work = partial(register_intention, database, actor=actor, person_id=self.person_id, data=self.form.value())
+        Operation(self, self.context, work, changes="intention").success(self._saved).run()
+
+    def _saved(self, saved: Saved) -> None:
+        self.intention_id = saved.id
         self.accept()
 
 
@@ -187,8 +187,7 @@ class NewIntentionDialog(IntentionDialog):
 
     def find(self, text: str) -> None:
         self.results.clear()
-        with self.context.database.session_factory() as session:
-            rows = search_people(session, text, self.region_id, limit=50)
+        rows = self.context.database.read(search_people, text, self.region_id, limit=50)
         for person_id, name, sex, id_number, _household, household_no, village in rows:
             masked = f"{id_number[:6]}********{id_number[-4:]}" if id_number else "无身份证号"
             item = QListWidgetItem(f"{name}　{sex or ''}　{masked}　{village}　户号{household_no}")

@@ -3,6 +3,8 @@ per-person result in Chinese; and the full history of the selected intention."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import (
@@ -37,8 +39,13 @@ from fupin_desktop.domain.clock import today
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_on
 from fupin_desktop.domain.workflow import ACTION_LABELS, ALLOWED, REASON_REQUIRED, STATE_LABELS, State
-from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.followup import GRANT_STATES, complete, employ, enrol, followup_details
+from fupin_desktop.services.followup import (
+    GRANT_STATES,
+    followup_details,
+    record_completion,
+    record_employment,
+    record_enrolment,
+)
 from fupin_desktop.services.intention_list import (
     HistoryRow,
     IntentionFilter,
@@ -47,12 +54,12 @@ from fupin_desktop.services.intention_list import (
     fetch_intentions,
     intention_history,
 )
-from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, transition
+from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, take_step
 from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.followup_dialogs import CompleteDialog, EmployDialog, EnrolDialog, SubsidyDialog
 from fupin_desktop.ui.intention_form import NewIntentionDialog
-from fupin_desktop.ui.messages import show_error
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel, local_time
 
@@ -106,9 +113,8 @@ class IntentionTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        with self.context.database.session_factory() as session:
-            self.total = count_intentions(session, self.filter)
-            self.rows = fetch_intentions(session, self.filter, 0, PAGE_SIZE)
+        self.total = self.context.database.read(count_intentions, self.filter)
+        self.rows = self.context.database.read(fetch_intentions, self.filter, 0, PAGE_SIZE)
         self.today = today()
         self.endResetModel()
 
@@ -124,8 +130,7 @@ class IntentionTableModel(QAbstractTableModel):
     def fetchMore(self, parent: QModelIndex | QPersistentModelIndex) -> None:
         if parent.isValid():
             return
-        with self.context.database.session_factory() as session:
-            more = fetch_intentions(session, self.filter, len(self.rows), PAGE_SIZE)
+        more = self.context.database.read(fetch_intentions, self.filter, len(self.rows), PAGE_SIZE)
         if not more:
             self.total = len(self.rows)
             return
@@ -413,9 +418,8 @@ class IntentionsPage(QWidget):
             self.history_title.setText("办理记录：请在上方选择一人" if not rows else "办理记录：选中多人时不显示")
 
     def show_history(self, row: IntentionRow) -> None:
-        with self.context.database.session_factory() as session:
-            self.history_model.set_rows(intention_history(session, row.id))
-            lines = followup_details(session, row.id).lines()
+        self.history_model.set_rows(self.context.database.read(intention_history, row.id))
+        lines = self.context.database.read(followup_details, row.id).lines()
         self.followup_label.setText("\n".join(lines))
         self.followup_label.setVisible(bool(lines))
         subject = intention_subject(row.kind, row.occupation, row.major, row.school)
@@ -444,13 +448,19 @@ class IntentionsPage(QWidget):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return None
             reason = dialog.reason()
-        try:
-            with self.context.unit_of_work() as uow:
-                result = transition(uow, [r.id for r in rows], target, reason=reason, on=today())
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
+        ids = [r.id for r in rows]
+        database, actor = self.context.database, self.context.operator
+        return self._bulk(
+            lambda: take_step(database, actor=actor, intention_ids=ids, target=target, reason=reason, on=today())
+        )
+
+    def _bulk(self, work: Callable[[], BulkResult]) -> BulkResult | None:
+        """Run one bulk step and show who moved and who was refused, and why."""
+        done: list[BulkResult] = []
+        Operation(self, self.context, work).success(done.append).run()
+        if not done:
             return None
+        result = done[0]
         self.result.setPlainText(result.summary())
         if result.moved:
             self.context.data_changed.emit("intention")
@@ -468,22 +478,20 @@ class IntentionsPage(QWidget):
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        try:
-            with self.context.unit_of_work() as uow:
-                if isinstance(dialog, EnrolDialog):
-                    result = enrol(uow, ids, dialog.value(), on=today())
-                elif isinstance(dialog, CompleteDialog):
-                    result = complete(uow, ids, certificate=dialog.certificate.text(), end_date=dialog.end_date())
-                else:
-                    result = employ(uow, ids, dialog.value())
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
-            return None
-        self.result.setPlainText(result.summary())
-        if result.moved:
-            self.context.data_changed.emit("intention")
-        return result
+        database, actor = self.context.database, self.context.operator
+        work: Callable[[], BulkResult]
+        if isinstance(dialog, EnrolDialog):
+            work = partial(
+                record_enrolment, database, actor=actor, intention_ids=ids, enrolment=dialog.value(), on=today()
+            )
+        elif isinstance(dialog, CompleteDialog):
+            certificate, end = dialog.certificate.text(), dialog.end_date()
+            work = partial(
+                record_completion, database, actor=actor, intention_ids=ids, certificate=certificate, end_date=end
+            )
+        else:
+            work = partial(record_employment, database, actor=actor, intention_ids=ids, job=dialog.value())
+        return self._bulk(work)
 
     def record_subsidy(self) -> str | None:
         """补贴发放 for the one selected person; returns the grant id's text once saved."""
@@ -491,8 +499,7 @@ class IntentionsPage(QWidget):
         if len(rows) != 1 or rows[0].state not in GRANT_STATES:
             return None
         row = rows[0]
-        with self.context.database.session_factory() as session:
-            grants = followup_details(session, row.id).grant_lines()
+        grants = self.context.database.read(followup_details, row.id).grant_lines()
         dialog = SubsidyDialog(self.context, row.id, row.name, grants, self)
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.grant_id is None:

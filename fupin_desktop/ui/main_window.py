@@ -83,9 +83,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(window_title(self.context.database))
 
     def refresh_status(self) -> None:
-        with self.context.database.session_factory() as session:
-            counts = count_records(session)
-            reminder = next_reminder(session, today())
+        counts = self.context.database.read(count_records)
+        reminder = self.context.database.read(next_reminder, today())
         self.deadline_label.setText(reminder.text if reminder else "")
         self.deadline_label.setVisible(reminder is not None)
         self.counts_label.setText(

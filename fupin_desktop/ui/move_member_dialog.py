@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.households import move_person
+from fupin_desktop.services.households import relocate_person
+from fupin_desktop.services.results import Saved
 from fupin_desktop.services.search import HouseholdFilter, fetch_households
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.roster_models import Column, ListTableModel
 
 # At most this many matches are shown; more typing narrows them.
@@ -127,8 +129,7 @@ class MoveMemberDialog(QDialog):
         text = self.search.text().strip()
         rows: list[HouseholdMatch] = []
         if text:
-            with self.context.database.session_factory() as session:
-                found = fetch_households(session, HouseholdFilter(text=text), 0, MAX_MATCHES + 1)
+            found = self.context.database.read(fetch_households, HouseholdFilter(text=text), 0, MAX_MATCHES + 1)
             rows = [r for r in found if r[0] != self.source_household]
         self.matches.set_rows(rows[:MAX_MATCHES])
         if not text:
@@ -162,15 +163,20 @@ class MoveMemberDialog(QDialog):
         question = f"把{self.person_name}移到{where}，与户主关系为“{relation}”？\n\n移动会记入修改记录。"
         if not messages.confirm(self, "移动成员", question, "移动", "不移动"):
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                problems = move_person(uow, self.person_id, target_id, relation)
-                uow.commit()
-        except ServiceError as error:
-            self.message.setText(messages.describe(error))
-            self.message.setVisible(True)
-            return
-        self.moved_to = target_id
-        self.warnings = [p.message for p in problems]
-        self.context.data_changed.emit("household")
-        self.accept()
+        database, actor = self.context.database, self.context.operator
+
+        def work() -> Saved:
+            return relocate_person(
+                database, actor=actor, person_id=self.person_id, target_household_id=target_id, relation=relation
+            )
+
+        def moved(saved: Saved) -> None:
+            self.moved_to = target_id
+            self.warnings = [p.message for p in saved.warnings]
+            self.accept()
+
+        Operation(self, self.context, work, changes="household").refused(self._show_refusal).success(moved).run()
+
+    def _show_refusal(self, error: ServiceError) -> None:
+        self.message.setText(messages.describe(error))
+        self.message.setVisible(True)

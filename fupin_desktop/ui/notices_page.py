@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QDate, Qt
 from PySide6.QtWidgets import (
@@ -37,29 +38,31 @@ from fupin_desktop.domain.clock import today
 from fupin_desktop.domain.profiles import ProvinceProfile, available_profiles, load_profile
 from fupin_desktop.domain.workflow import chinese_date
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.intentions import BulkResult
 from fupin_desktop.services.notices import (
     OBJECTION_METHODS,
     OUTCOME_HINTS,
     OUTCOMES,
     EntryRow,
+    NoticeCreated,
     NoticeInput,
     NoticeRow,
     ObjectionInput,
     ObjectionRow,
+    add_objection,
     candidates,
-    close_notice,
-    create_notice,
+    end_notice,
     list_notices,
     notice_entries,
     notice_objections,
-    record_objection,
-    resolve_objection,
+    settle_objection,
+    start_notice,
 )
 from fupin_desktop.services.printouts import PrintResult, print_notice
-from fupin_desktop.services.province import set_province_profile
-from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.services.province import choose_province_profile
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.messages import show_error
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.printing import make_printout
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import Column, ListTableModel
@@ -148,8 +151,7 @@ class NewNoticeDialog(QDialog):
         self.people.clear()
         if region_id is None:
             return
-        with self.context.database.session_factory() as session:
-            rows = candidates(session, region_id)
+        rows = self.context.database.read(candidates, region_id)
         for row in rows:
             item = QListWidgetItem(f"{row.name}　{row.village}　{row.kind}：{row.what}")
             item.setData(Qt.ItemDataRole.UserRole, row.intention_id)
@@ -191,16 +193,20 @@ class NewNoticeDialog(QDialog):
             self.phone.text(),
             self.unit.text(),
         )
-        try:
-            with self.context.unit_of_work() as uow:
-                created = create_notice(uow, self.region.currentData(), ids, data)
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
-            return
+        region_id = self.region.currentData()
+        work = partial(
+            start_notice,
+            self.context.database,
+            actor=self.context.operator,
+            region_id=region_id,
+            intention_ids=ids,
+            data=data,
+        )
+        _operation(self, self.context, work, changes="notice").success(self._created).run()
+
+    def _created(self, created: NoticeCreated) -> None:
         self.notice_id = created.notice_id
         self.summary = created.result.summary()
-        self.context.data_changed.emit("notice")
         self.accept()
 
 
@@ -438,16 +444,9 @@ class NoticesPage(QWidget):
         code = self.profile_combo.currentData()
         if code == self._profile().code:
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                set_province_profile(uow, code)
-                uow.commit()
-                station = load_station_profile(uow.session)
-        except ServiceError as error:
-            show_error(self, error)
-            self.show_profile()
-            return
-        self.context.set_profile(station)
+        work = partial(choose_province_profile, self.context.database, actor=self.context.operator, code=code)
+        operation = _operation(self, self.context, work).success(self.context.set_profile)
+        operation.failure(lambda _error: self.show_profile()).run()
 
     # batches
 
@@ -458,8 +457,7 @@ class NoticesPage(QWidget):
     def reload(self) -> None:
         current = self.current_notice()
         self.day = today()
-        with self.context.database.session_factory() as session:
-            self.notices.set_rows(list_notices(session))
+        self.notices.set_rows(self.context.database.read(list_notices))
         self.select_notice(current.id if current else None)
 
     def select_notice(self, notice_id: uuid.UUID | None) -> None:
@@ -480,9 +478,8 @@ class NoticesPage(QWidget):
             self.objections.set_rows([])
             self.detail_title.setText("请在左侧选择一批公示")
         else:
-            with self.context.database.session_factory() as session:
-                self.entries.set_rows(notice_entries(session, notice.id))
-                self.objections.set_rows(notice_objections(session, notice.id))
+            self.entries.set_rows(self.context.database.read(notice_entries, notice.id))
+            self.objections.set_rows(self.context.database.read(notice_objections, notice.id))
             self.detail_title.setText(
                 f"<b>{notice.title}</b><br>{chinese_date(notice.start_date)}至{chinese_date(notice.end_date)}，"
                 f"{notice.people}人，{notice.status(self.day)}"
@@ -535,15 +532,8 @@ class NoticesPage(QWidget):
         self.close_notice(notice.id)
 
     def close_notice(self, notice_id: uuid.UUID) -> None:
-        try:
-            with self.context.unit_of_work() as uow:
-                result = close_notice(uow, notice_id, on=today())
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
-            return
-        self.context.data_changed.emit("notice")
-        self.result.setText(result.summary())
+        work = partial(end_notice, self.context.database, actor=self.context.operator, notice_id=notice_id, on=today())
+        _operation(self, self.context, work, changes="notice").success(lambda r: self.result.setText(r.summary())).run()
 
     def record(self) -> None:
         notice = self.current_notice()
@@ -553,15 +543,16 @@ class NoticesPage(QWidget):
         dialog = ObjectionDialog(entry.name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                record_objection(uow, notice.id, entry.intention_id, dialog.value())
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
-            return
-        self.context.data_changed.emit("notice")
-        self.result.setText(f"已记录对{entry.name}的异议；处理完毕前，{entry.name}不能进入下一步。")
+        work = partial(
+            add_objection,
+            self.context.database,
+            actor=self.context.operator,
+            notice_id=notice.id,
+            intention_id=entry.intention_id,
+            data=dialog.value(),
+        )
+        if _operation(self, self.context, work, changes="notice").run():
+            self.result.setText(f"已记录对{entry.name}的异议；处理完毕前，{entry.name}不能进入下一步。")
 
     def resolve(self) -> None:
         objection = self._current(self.objection_table, self.objections)
@@ -571,16 +562,24 @@ class NoticesPage(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         outcome = dialog.outcome.currentData()
-        try:
-            with self.context.unit_of_work() as uow:
-                step = resolve_objection(
-                    uow, objection.id, outcome, dialog.resolution.toPlainText(), on=_date(dialog.resolved_on)
-                )
-                uow.commit()
-        except ServiceError as error:
-            show_error(self, error)
-            return
-        self.context.data_changed.emit("notice")
-        self.result.setText(
-            f"对{objection.person_name}的异议已处理为“{outcome}”。" + (f"\n{step.summary()}" if step else "")
+        work = partial(
+            settle_objection,
+            self.context.database,
+            actor=self.context.operator,
+            objection_id=objection.id,
+            outcome=outcome,
+            resolution=dialog.resolution.toPlainText(),
+            on=_date(dialog.resolved_on),
         )
+
+        def settled(step: BulkResult | None) -> None:
+            self.result.setText(
+                f"对{objection.person_name}的异议已处理为“{outcome}”。" + (f"\n{step.summary()}" if step else "")
+            )
+
+        _operation(self, self.context, work, changes="notice").success(settled).run()
+
+
+def _operation(parent: QWidget, context: AppContext, work: Any, *, changes: str | None = None) -> Operation[Any]:
+    """This page shows refusals through its own ``show_error`` (a message box)."""
+    return Operation(parent, context, work, changes=changes).refused(lambda error: show_error(parent, error))

@@ -21,7 +21,8 @@ from fupin_desktop.domain import clock
 from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 from fupin_desktop.domain.validation import FIELD_LABELS, PersonFacts, Problem, validate_person
 from fupin_desktop.services.errors import ServiceError, ValidationFailed
-from fupin_desktop.services.households import add_person, update_person
+from fupin_desktop.services.households import edit_person, register_person
+from fupin_desktop.services.results import Saved
 from fupin_desktop.services.roster import household_members
 from fupin_desktop.ui.audit_dialog import AuditDialog
 from fupin_desktop.ui.context import AppContext
@@ -37,6 +38,7 @@ from fupin_desktop.ui.forms import (
     value_of,
 )
 from fupin_desktop.ui.messages import describe
+from fupin_desktop.ui.operations import Operation
 
 # The editable fields in Tab order; sex and birth date come from the ID number.
 _LAYOUT: tuple[tuple[str, bool], ...] = (
@@ -233,24 +235,26 @@ class PersonDialog(FormDialog):
             self.result_facts = facts
             self.accept_saved()
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                if self.person_id is not None:
-                    update_person(uow, self.person_id, facts)
-                    self.saved_id = self.person_id
-                else:
-                    assert self.household_id is not None
-                    self.saved_id, _warnings = add_person(uow, self.household_id, facts)
-                uow.commit()
-        except ValidationFailed as error:
+        database, actor = self.context.database, self.context.operator
+
+        def work() -> Saved:
+            if self.person_id is not None:
+                return edit_person(database, actor=actor, person_id=self.person_id, facts=facts)
+            assert self.household_id is not None
+            return register_person(database, actor=actor, household_id=self.household_id, facts=facts)
+
+        def saved(result: Saved) -> None:
+            self.saved_id = result.id
+            self.result_facts = facts
+            self.accept_saved()
+
+        Operation(self, self.context, work, changes="household").refused(self._show_refusal).success(saved).run()
+
+    def _show_refusal(self, error: ServiceError) -> None:
+        if isinstance(error, ValidationFailed):
             self.show_service_problems(error.problems)
-            return
-        except ServiceError as error:
+        else:
             self._show_general(describe(error))
-            return
-        self.result_facts = facts
-        self.context.data_changed.emit("household")
-        self.accept_saved()
 
     def show_service_problems(self, problems: list[Problem]) -> None:
         """Problems found by the household-wide check: this member's under their fields, the rest below."""
@@ -279,6 +283,5 @@ class PersonDialog(FormDialog):
 
 def member_index_of(context: AppContext, household_id: uuid.UUID, person_id: uuid.UUID | None) -> int:
     """The position validation problems use for this member (the next free one for a new member)."""
-    with context.database.session_factory() as session:
-        members = household_members(session, household_id)
+    members = context.database.read(household_members, household_id)
     return next((m.index for m in members if m.id == person_id), len(members))

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from fupin_desktop.domain.profiles import available_profiles
 from fupin_desktop.domain.validation import validate_phone
-from fupin_desktop.services.settings import StationProfile, save_station_profile
+from fupin_desktop.services.settings import StationProfile, store_station_profile
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui.forms import ERROR_STYLE, FormDialog
+from fupin_desktop.ui.operations import Operation
 
 LABELS = {
     "unit_name": "填表单位",
@@ -87,8 +89,11 @@ class ProfileDialog(FormDialog):
             self.message.setText("；".join(problems))
             self.message.setVisible(True)
             return
-        with UnitOfWork(self.database, profile.operator_name) as uow:
-            save_station_profile(uow, profile)
-            uow.commit()
-        self.saved = profile
-        self.accept_saved()
+        database = self.database
+
+        def saved(stored: StationProfile) -> None:
+            self.saved = stored
+            self.accept_saved()
+
+        work = partial(store_station_profile, database, actor=profile.operator_name, profile=profile)
+        Operation(self, None, work).success(saved).run()

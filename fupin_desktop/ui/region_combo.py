@@ -37,8 +37,7 @@ class RegionCombo(QComboBox):
         self.clear()
         if self.all_label is not None:
             self.addItem(self.all_label, None)
-        with self.database.session_factory() as session:
-            nodes = region_nodes(session)
+        nodes = self.database.read(region_nodes)
         children: dict[uuid.UUID | None, list[RegionNode]] = {}
         for node in nodes:
             children.setdefault(node.parent_id, []).append(node)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.regions import create_region
+from fupin_desktop.services.regions import add_village
+from fupin_desktop.services.results import Saved
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE, FormDialog
+from fupin_desktop.ui.operations import Operation
 
 
 class AddVillageDialog(FormDialog):
@@ -69,13 +72,14 @@ class AddVillageDialog(FormDialog):
             self.message.setVisible(True)
             self.code.setFocus()
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                self.saved_id = create_region(uow, self.name.text(), "village", self.township_id, code)
-                uow.commit()
-        except ServiceError as error:
-            self.message.setText(messages.describe(error))
-            self.message.setVisible(True)
-            return
-        self.context.data_changed.emit("region")
+        database, actor, name = self.context.database, self.context.operator, self.name.text()
+        work = partial(add_village, database, actor=actor, township_id=self.township_id, name=name, code=code)
+        Operation(self, self.context, work, changes="region").refused(self._refused).success(self._saved).run()
+
+    def _saved(self, saved: Saved) -> None:
+        self.saved_id = saved.id
         self.accept_saved()
+
+    def _refused(self, error: ServiceError) -> None:
+        self.message.setText(messages.describe(error))
+        self.message.setVisible(True)

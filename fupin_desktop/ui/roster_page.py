@@ -29,16 +29,16 @@ from fupin_desktop.domain import clock
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.followup import households_with_employed_member
-from fupin_desktop.services.households import delete_household, delete_person
+from fupin_desktop.services.households import remove_household, remove_person
 from fupin_desktop.services.printouts import PrintResult, print_visit_form
 from fupin_desktop.services.regions import region_nodes
-from fupin_desktop.services.roster import household_members, load_household, visit_history
+from fupin_desktop.services.roster import household_panel, village_of_household
 from fupin_desktop.services.search import HouseholdFilter
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.move_member_dialog import MoveMemberDialog
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.printing import make_printout
 from fupin_desktop.ui.region_dialog import AddVillageDialog
@@ -239,8 +239,7 @@ class RosterPage(QWidget):
     def load_regions(self) -> None:
         """Rebuild the tree (counts change with every household saved), keeping the selection."""
         selected = self.selected_region()
-        with self.context.database.session_factory() as session:
-            nodes = region_nodes(session)
+        nodes = self.context.database.read(region_nodes)
         blocker = QSignalBlocker(self.tree.selectionModel())
         build_region_model(nodes, self.region_model)
         self.tree.expandToDepth(1)
@@ -327,19 +326,11 @@ class RosterPage(QWidget):
     def _show_household(self, household_id: uuid.UUID | None) -> None:
         self._current = household_id
         members, visits, title = [], [], "请在上方列表中选择一户"
-        if household_id is not None:
-            with self.context.database.session_factory() as session:
-                try:
-                    record = load_household(session, household_id)
-                except ServiceError:
-                    record = None
-                if record is not None:
-                    members = household_members(session, household_id)
-                    visits = visit_history(session, household_id)
-                    head = next((m.facts.name for m in members if m.facts.relation == "户主"), "")
-                    employed = household_id in households_with_employed_member(session, [household_id], clock.today())
-                    title = f"{record.village_name} {record.facts.household_no}　户主：{head or '未登记'}"
-                    self.employed_label.setText(f"有就业劳动力：{'是' if employed else '否'}")
+        panel = self.context.database.read(household_panel, household_id, clock.today()) if household_id else None
+        if panel is not None:
+            members, visits, record = panel.members, panel.visits, panel.record
+            title = f"{record.village_name} {record.facts.household_no}　户主：{panel.head_name or '未登记'}"
+            self.employed_label.setText(f"有就业劳动力：{'是' if panel.employed else '否'}")
         self.member_rows = members
         self.members.set_rows([m.facts for m in members])
         self.visits.set_rows(visits)
@@ -368,8 +359,7 @@ class RosterPage(QWidget):
         if index is not None and index.data(LEVEL_ROLE) == "village":
             return index.data(RECORD_ROLE)
         if self._current is not None:
-            with self.context.database.session_factory() as session:
-                return load_household(session, self._current).village_id
+            return self.context.database.read(village_of_household, self._current)
         return None
 
     def add_household(self) -> None:
@@ -394,15 +384,13 @@ class RosterPage(QWidget):
         question = f"删除农户 {title}？\n\n该户的全部成员和走访记录将一并删除（删除会记入修改记录）。"
         if not messages.confirm(self, "删除农户", question, "删除", "不删除"):
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                delete_household(uow, self._current)
-                uow.commit()
-        except ServiceError as error:
-            messages.show_error(self, error, "无法删除")
-            return
-        self._current = None
-        self.context.data_changed.emit("household")
+        household_id, database, actor = self._current, self.context.database, self.context.operator
+        operation = Operation(
+            self, self.context, lambda: remove_household(database, actor=actor, household_id=household_id)
+        )
+        operation.refused(lambda error: messages.show_error(self, error, "无法删除"))
+        if operation.success(lambda _removed: setattr(self, "_current", None)).run():
+            self.context.data_changed.emit("household")
 
     def _select_household(self, household_id: uuid.UUID | None) -> None:
         if household_id is None:
@@ -444,14 +432,10 @@ class RosterPage(QWidget):
         question = f"删除成员{member.facts.name}？（删除会记入修改记录）"
         if not messages.confirm(self, "删除成员", question, "删除", "不删除"):
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                delete_person(uow, member.id)
-                uow.commit()
-        except ServiceError as error:
-            messages.show_error(self, error, "无法删除")
-            return
-        self.context.data_changed.emit("household")
+        database, actor = self.context.database, self.context.operator
+        Operation(
+            self, self.context, lambda: remove_person(database, actor=actor, person_id=member.id), changes="household"
+        ).refused(lambda error: messages.show_error(self, error, "无法删除")).run()
 
     def move_member(self) -> None:
         row = self._selected_member()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,6 @@ from PySide6.QtWidgets import (
 from fupin_desktop.domain.clock import today
 from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
 from fupin_desktop.services.deadlines import next_reminder
-from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest, default_period, profile_forms, province_of
 from fupin_desktop.services.station_keys import known_keys_of
@@ -42,11 +42,12 @@ from fupin_desktop.services.submissions import (
     SubmissionRow,
     export_draft,
     list_submissions,
-    seal_sheet,
-    unlock_for_correction,
+    seal_submission,
+    unlock_submission,
 )
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import local_time
 from fupin_desktop.ui.tasks import TaskControl, run_task
@@ -210,8 +211,7 @@ class SubmissionsPage(QWidget):
 
     def reload_sheets(self) -> None:
         """The active province's sheets, its main sheet first, and its default period."""
-        with self.context.database.session_factory() as session:
-            province = province_of(load_station_profile(session))
+        province = province_of(self.context.database.read(load_station_profile))
         current = self.sheet.currentData()
         self.sheet.blockSignals(True)
         self.sheet.clear()
@@ -236,9 +236,8 @@ class SubmissionsPage(QWidget):
         self.description.setText(f"{form.seed}。{what}。{form.description}")
 
     def refresh(self) -> None:
-        with self.context.database.session_factory() as session:
-            self.model.set_rows(list_submissions(session))
-            reminder = next_reminder(session, today())
+        self.model.set_rows(self.context.database.read(list_submissions))
+        reminder = self.context.database.read(next_reminder, today())
         self.deadline.setText(reminder.text if reminder else "")
         self.deadline.setVisible(reminder is not None)
         self.table.resizeColumnsToContents()
@@ -280,14 +279,13 @@ class SubmissionsPage(QWidget):
         request, out_dir, database = self.request(), self.out_dir(), self.context.database
 
         def work(control: TaskControl) -> tuple[Path, Path]:
-            with database.session_factory() as session:
-                return export_draft(session, request, out_dir, progress=control.report)
+            return database.read(export_draft, request, out_dir, progress=control.report)
 
         def done(paths: tuple[Path, Path]) -> None:
             self.status.setText(f"已导出草稿：{paths[0].name}、{paths[1].name}（{out_dir}）")
             self.show_pdf(paths[1])
 
-        run_task(self, "正在导出草稿", work, done)
+        Operation[tuple[Path, Path]](self, self.context).success(done).run_task("正在导出草稿", work)
 
     def seal(self) -> None:
         form = FORMS[self.sheet.currentData()]
@@ -306,18 +304,20 @@ class SubmissionsPage(QWidget):
 
     def _run_seal(self, request: SheetRequest, replaces: uuid.UUID | None) -> None:
         out_dir, context = self.out_dir(), self.context
+        database, actor = context.database, context.operator
 
         def work(control: TaskControl) -> SealResult:
-            with context.unit_of_work() as uow:
-                return seal_sheet(uow, request, out_dir, replaces_id=replaces, progress=control.report)
+            return seal_submission(
+                database, actor=actor, request=request, out_dir=out_dir, replaces_id=replaces, progress=control.report
+            )
 
         def done(result: SealResult) -> None:
             self.status.setText(f"已封存 {result.number}：{result.row_count}行，校验码 {result.digest}")
-            context.data_changed.emit("submission")
             context.data_changed.emit("intention")
             self.show_pdf(result.pdf_path)
 
-        run_task(self, "正在封存上报表", work, done, cancellable=False)
+        operation = Operation[SealResult](self, context, changes="submission").success(done)
+        operation.run_task("正在封存上报表", work, cancellable=False)
 
     def unlock(self) -> None:
         row = self.selected()
@@ -326,15 +326,14 @@ class SubmissionsPage(QWidget):
         reason = self._ask_reason(row.number)
         if reason is None:
             return
-        try:
-            with self.context.unit_of_work() as uow:
-                count = unlock_for_correction(uow, row.id, reason=reason)
-                uow.commit()
-        except ServiceError as error:
-            QMessageBox.warning(self, "未解锁", str(error))
-            return
-        self.status.setText(f"已解锁{count}人，可修改后封存更正版；更正原因将印在更正版上。")
-        self.context.data_changed.emit("person")
+        work = partial(
+            unlock_submission, self.context.database, actor=self.context.operator, submission_id=row.id, reason=reason
+        )
+        operation = Operation(self, self.context, work, changes="person")
+        operation.refused(lambda error: QMessageBox.warning(self, "未解锁", str(error)))
+        operation.success(
+            lambda count: self.status.setText(f"已解锁{count}人，可修改后封存更正版；更正原因将印在更正版上。")
+        ).run()
 
     def _ask_reason(self, number: str) -> str | None:
         text, accepted = QInputDialog.getText(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
@@ -42,12 +43,12 @@ from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.services.pairing import school_choices
 from fupin_desktop.services.printouts import PrintResult, print_visit_form
 from fupin_desktop.services.roster import MemberRow, household_members
-from fupin_desktop.services.visits import VisitInput, record_visit, record_visit_intention
-from fupin_desktop.store.uow import UnitOfWork
+from fupin_desktop.services.visits import VisitInput, VisitRecorded, save_visit
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
 from fupin_desktop.ui.intention_form import IntentionForm
+from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.printing import make_printout
 from fupin_desktop.ui.tasks import Task
 
@@ -69,8 +70,8 @@ class VisitMemberSection(ABC):
     def widget(self) -> QWidget: ...
 
     @abstractmethod
-    def save(self, uow: UnitOfWork, visit_id: uuid.UUID) -> None:
-        """Called inside the visit's unit of work, after the visit is recorded."""
+    def intention_to_record(self) -> IntentionInput | None:
+        """What this cell adds to the visit when it is saved (in the visit's own transaction)."""
 
 
 class VisitIntentionDialog(QDialog):
@@ -81,8 +82,7 @@ class VisitIntentionDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"登记意愿 — {member.facts.name}")
-        with context.database.session_factory() as session:
-            choices = school_choices(session, person_id=member.id)
+        choices = context.database.read(school_choices, person_id=member.id)
         self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         if current is not None:
             self._load(current)
@@ -167,9 +167,8 @@ class IntentionSection(VisitMemberSection):
             self.on_change()
         self.clear_button.setVisible(data is not None)
 
-    def save(self, uow: UnitOfWork, visit_id: uuid.UUID) -> None:
-        if self.pending is not None:
-            record_visit_intention(uow, visit_id, self.member.id, self.pending)
+    def intention_to_record(self) -> IntentionInput | None:
+        return self.pending
 
 
 VISIT_MEMBER_SECTIONS: list[type[VisitMemberSection]] = [IntentionSection]
@@ -194,8 +193,7 @@ class VisitDialog(FormDialog):
         self.household_id = household_id
         self.saved_id: uuid.UUID | None = None
         self.setWindowTitle(f"登记走访 — {title}")
-        with context.database.session_factory() as session:
-            self.members = household_members(session, household_id)
+        self.members = context.database.read(household_members, household_id)
 
         self.date_edit = QDateEdit(QDate(clock.today()))
         self.date_edit.setCalendarPopup(True)
@@ -307,13 +305,25 @@ class VisitDialog(FormDialog):
 
     def save(self) -> None:
         self.message.setVisible(False)
-        try:
-            with self.context.unit_of_work() as uow:
-                self.saved_id, _warnings = record_visit(uow, self.household_id, self.visit_input())
-                for section in self.sections:
-                    section.save(uow, self.saved_id)
-                uow.commit()
-        except ValidationFailed as error:
+        told = {s.member.id: data for s in self.sections if (data := s.intention_to_record()) is not None}
+        work = partial(
+            save_visit,
+            self.context.database,
+            actor=self.context.operator,
+            household_id=self.household_id,
+            visit=self.visit_input(),
+            intentions=told,
+        )
+        Operation(self, self.context, work, changes="visit").refused(self._refused).success(self._saved).run()
+
+    def _saved(self, recorded: VisitRecorded) -> None:
+        self.saved_id = recorded.id
+        if recorded.intentions:
+            self.context.data_changed.emit("intention")
+        self.accept_saved()
+
+    def _refused(self, error: ServiceError) -> None:
+        if isinstance(error, ValidationFailed):
             names = {m.index: m.facts.name for m in self.members}
             lines = [
                 f"{names.get(p.member_index, '') if p.member_index is not None else ''} {p.label}：{p.message}".strip()
@@ -322,13 +332,7 @@ class VisitDialog(FormDialog):
             ]
             self._show("\n".join(lines))
             return
-        except ServiceError as error:
-            self._show(messages.describe(error))
-            return
-        self.context.data_changed.emit("visit")
-        if any(isinstance(s, IntentionSection) and s.pending is not None for s in self.sections):
-            self.context.data_changed.emit("intention")
-        self.accept_saved()
+        self._show(messages.describe(error))
 
     def _show(self, text: str) -> None:
         self.message.setText(text)

@@ -1,0 +1,46 @@
+"""The village-sheet import as use cases that own their transaction (the stages stay in village_import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fupin_desktop.services.village_import import (
+    ImportPlan,
+    ImportReport,
+    Progress,
+    import_village_file,
+)
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.uow import UnitOfWork
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did: the plan it followed (for the rejected rows) and the report to show."""
+
+    plan: ImportPlan
+    report: ImportReport
+
+
+def import_village(
+    database: Database,
+    *,
+    actor: str,
+    path: Path,
+    village_code: str | None = None,
+    dry_run: bool = False,
+    valid_only: bool = False,
+    on: date | None = None,
+    progress: Progress | None = None,
+) -> ImportOutcome:
+    """Read, check and write a village sheet in one transaction: all of it, or (``valid_only``) the
+    households without errors; nothing at all when the sheet is refused or this is a dry run."""
+    with UnitOfWork(database, actor) as uow:
+        plan, report = import_village_file(
+            uow, path, village_code=village_code, dry_run=dry_run, valid_only=valid_only, on=on, progress=progress
+        )
+        if report.written:
+            uow.commit()
+    return ImportOutcome(plan, report)
