@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.backups import back_up
-    from fupin_desktop.store.db import default_database_path
+    from fupin_desktop.store.db import database_path
 
-    path = args.db if args.db is not None else default_database_path()
+    path = database_path(args.db)
     if not Path(path).is_file():
         return fail(f"错误：找不到数据库文件“{path}”。", 2)
     with opened(path) as database:

@@ -25,10 +25,10 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QLockFile
 
     from fupin_desktop.services.backups import restore_backup
-    from fupin_desktop.store.db import default_database_path
+    from fupin_desktop.store.db import database_path
     from fupin_desktop.store.errors import NotADatabase
 
-    target = Path(args.db if args.db is not None else default_database_path())
+    target = database_path(args.db)
     if not args.file.is_file():
         return fail(f"错误：找不到备份文件“{args.file}”。", 2)
     try:  # a new laptop after a dead disk: the data folder may not exist yet

@@ -22,7 +22,14 @@ from urllib.parse import quote
 from alembic.script import ScriptDirectory
 
 from fupin_desktop.assets import migrations_path
-from fupin_desktop.store.errors import BackupFailed, DatabaseDamaged, DatabaseTooNew, NotADatabase, StoreError
+from fupin_desktop.store.errors import (
+    BackupFailed,
+    DatabaseDamaged,
+    DatabaseTooNew,
+    NotADatabase,
+    StoreError,
+    translate,
+)
 
 BACKUP_FOLDER_NAME = "备份"
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
@@ -179,6 +186,7 @@ def check_database_file(path: Path, *, quick: bool = False) -> FileCheck:
             rows = connection.execute(f"PRAGMA {pragma}").fetchall()
             problems = tuple(str(row[0]) for row in rows if row[0] != "ok")
         except sqlite3.DatabaseError as error:
+            _raise_if_not_damage(error, path)
             return FileCheck(path, (str(error),), 0, None, {}, quick)
         if problems:
             return FileCheck(path, problems, 0, None, {}, quick)
@@ -188,10 +196,19 @@ def check_database_file(path: Path, *, quick: bool = False) -> FileCheck:
             counts = {} if quick else _counts(connection)
             head = None if quick else _audit_head(connection)
         except sqlite3.DatabaseError as error:
+            _raise_if_not_damage(error, path)
             return FileCheck(path, (str(error),), 0, None, {}, quick)
         return FileCheck(path, (), foreign_keys, revision, counts, quick, head)
     finally:
         connection.close()
+
+
+def _raise_if_not_damage(error: sqlite3.DatabaseError, path: Path) -> None:
+    """A file that cannot be read because the disk is full, the file read-only or locked is not damaged:
+    raise that error instead of reporting damage."""
+    translated = translate(error, path)
+    if translated is not None and not isinstance(translated, DatabaseDamaged):
+        raise translated from None
 
 
 def known_revision(revision: str | None) -> bool:

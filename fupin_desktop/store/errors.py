@@ -44,9 +44,7 @@ class DatabaseReadOnly(StoreError):
 
 
 class DatabaseDamaged(StoreError):
-    """SQLite reports the file as malformed."""
-
-    exit_code = 2
+    """SQLite reports the file as malformed (``check`` and a refused write both end with exit code 1)."""
 
 
 class NotADatabase(StoreError):
