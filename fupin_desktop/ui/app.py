@@ -186,6 +186,19 @@ def ask_station_profile(database: Database) -> bool:
     return dialog.exec() == ProfileDialog.DialogCode.Accepted
 
 
+def ask_county(database: Database) -> None:
+    """On a new database, the second first-run step: the county the station serves (may be put off)."""
+    from fupin_desktop.services.regions import station_county
+    from fupin_desktop.services.settings import operator_name
+    from fupin_desktop.ui.region_dialog import CountyDialog
+
+    with database.session_factory() as session:
+        if station_county(session) is not None:
+            return
+        operator = operator_name(session)
+    CountyDialog(database, operator, first_start=True).exec()
+
+
 def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
     """The window; with ``measure_startup`` it prints the time to the first paint and quits."""
     from fupin_desktop.ui.crash import install_excepthook
@@ -200,8 +213,10 @@ def run_gui(db_path: Path | None, *, measure_startup: bool = False) -> int:
         QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
         return 1
     try:
-        if not measure_startup and not ask_station_profile(database):
-            return 0
+        if not measure_startup:
+            if not ask_station_profile(database):
+                return 0
+            ask_county(database)
         try:
             window = create_main_window(database, log_path)
         except Exception:
