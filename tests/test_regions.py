@@ -96,7 +96,7 @@ def test_townships_and_villages_are_added_by_code_under_their_parent(database: D
 def test_the_first_code_added_to_a_new_database_sets_its_county(database: Database) -> None:
     add_region(database, actor="王敏", code="371321001000", name="界湖街道")
     nodes = list_regions(database)
-    assert [(n.code, n.name, n.level) for n in nodes][0] == ("371321000000", "沂南县", "county")
+    assert (nodes[0].code, nodes[0].name, nodes[0].level) == ("371321000000", "沂南县", "county")
 
 
 def test_importing_the_bureaus_table_is_idempotent(database: Database, tmp_path: Path) -> None:

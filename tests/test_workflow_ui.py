@@ -18,6 +18,7 @@ from fupin_desktop.services.settings import StationProfile, save_station_profile
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Intention, IntentionTransition, Person
 from fupin_desktop.store.uow import UnitOfWork
+from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.intention_form import IntentionDialog
 from fupin_desktop.ui.intentions_page import IntentionsPage, ReasonDialog
@@ -109,6 +110,10 @@ def test_bulk_referral_review_and_notice_on_a_village(
     notices.close_notice(dialog.notice_id)
     assert _states(database)["张三丰"] == "IN_NOTICE"
     assert "期满后才能结束公示" in shown[0]
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda *args: asked.append(args[2]) or True)
+    notices.close_selected()  # before the end date: refused at once, with no question first
+    assert asked == [] and "还有5天" in shown[-1]
     # The intentions page heard about the change and shows the new state.
     assert {page.model.index(r, page.model.STATE).data() for r in range(2)} == {"公示中"}
 

@@ -8,7 +8,7 @@ import platform
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QLockFile, QObject, Qt, QTimer, QTranslator, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
@@ -39,6 +39,35 @@ def load_bundled_fonts() -> str | None:
     return family
 
 
+def qt_translations_dir() -> Path:
+    """Where Qt's own .qm files are: PySide6's folder from source; inside the bundle, the copy the
+    spec keeps (installer/fupin-desktop.spec) when Qt's reported path does not hold it."""
+    reported = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if (reported / "qtbase_zh_CN.qm").exists():
+        return reported
+    bundle = Path(getattr(sys, "_MEIPASS", reported))
+    for candidate in (bundle / "PySide6" / "Qt" / "translations", bundle / "PySide6" / "translations"):
+        if (candidate / "qtbase_zh_CN.qm").exists():
+            return candidate
+    return reported
+
+
+def install_qt_translations(app: QApplication) -> list[QTranslator]:
+    """Qt's own dialogs in Chinese: message-box buttons, file, print and page-setup dialogs.
+
+    Returns the installed translators (kept alive by the application as its children)."""
+    installed: list[QTranslator] = []
+    folder = qt_translations_dir()
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, str(folder)) and app.installTranslator(translator):
+            installed.append(translator)
+        else:
+            log.warning("未找到Qt的中文翻译文件%s.qm（%s）", name, folder)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    return installed
+
+
 def app_icon() -> QIcon:
     icon = QIcon()
     for size in ICON_SIZES:
@@ -55,6 +84,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION_NAME)
     app.setDesktopFileName(APP_NAME)  # ties the window to fupin-desktop.desktop (taskbar icon, name)
     app.setWindowIcon(app_icon())
+    if not app.property("fupin_translated"):
+        install_qt_translations(app)
+        app.setProperty("fupin_translated", True)
     family = load_bundled_fonts()
     if family:
         app.setFont(QFont(family, 10))

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -56,6 +55,7 @@ from fupin_desktop.services.notices import (
 )
 from fupin_desktop.services.province import set_province_profile
 from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.messages import show_error
 from fupin_desktop.ui.region_combo import RegionCombo
@@ -501,8 +501,15 @@ class NoticesPage(QWidget):
         notice = self.current_notice()
         if notice is None:
             return
-        answer = QMessageBox.question(self, "结束公示", f"结束“{notice.title}”？无异议的人员将转为“公示期满”。")
-        if answer != QMessageBox.StandardButton.Yes:
+        day = today()
+        if not notice.closed and day < notice.end_date:
+            # Refused at once: asking "are you sure?" first and refusing after would waste a click.
+            days = (notice.end_date - day).days
+            text = f"“{notice.title}”公示期至{chinese_date(notice.end_date)}，还有{days}天，期满后才能结束公示。"
+            show_error(self, ServiceError(text))
+            return
+        question = f"结束“{notice.title}”？无异议的人员将转为“公示期满”。"
+        if not messages.confirm(self, "结束公示", question, "结束公示", "不结束"):
             return
         self.close_notice(notice.id)
 

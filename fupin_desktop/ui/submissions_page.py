@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -40,6 +39,7 @@ from fupin_desktop.services.submissions import (
     seal_sheet,
     unlock_for_correction,
 )
+from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.roster_models import local_time
 from fupin_desktop.ui.tasks import TaskControl, run_task
@@ -291,8 +291,8 @@ class SubmissionsPage(QWidget):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     def _confirm(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "请确认", text)
-        return answer == QMessageBox.StandardButton.Yes
+        """封存 and 解锁更正 cannot be undone: 取消 is the default, so Enter never seals."""
+        return messages.confirm(self, "请确认", text, "确定", "取消")
 
 
 class PdfPreviewDialog(QDialog):
