@@ -8,7 +8,18 @@ import platform
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QLockFile, QObject, Qt, QTimer, QTranslator, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QLockFile,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    QTranslator,
+    Signal,
+)
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
@@ -85,7 +96,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setDesktopFileName(APP_NAME)  # ties the window to fupin-desktop.desktop (taskbar icon, name)
     app.setWindowIcon(app_icon())
     if not app.property("fupin_translated"):
+        from fupin_desktop.ui.screen_fit import install_screen_fitter
+
         install_qt_translations(app)
+        install_screen_fitter(app)
         app.setProperty("fupin_translated", True)
     family = load_bundled_fonts()
     if family:
@@ -150,7 +164,7 @@ def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Pat
 def create_main_window(database: Database, log_path: Path | None) -> QMainWindow:
     from fupin_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(database)
+    window = MainWindow(database, QSettings())
     add_help_menu(window, database.path, log_path)
     return window
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QSettings
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget
 
 from fupin_desktop.services.overview import count_records
@@ -10,14 +11,18 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.pages import PAGES
 from fupin_desktop.ui.profile_dialog import ProfileDialog
+from fupin_desktop.ui.screen_fit import initial_geometry, restore_window, save_window
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, settings: QSettings | None = None) -> None:
+        """``settings`` remembers the window between sessions (the app passes the user's QSettings);
+        without it the window opens at its first size and remembers nothing."""
         super().__init__()
         self.context = AppContext(database, self)
-        self.setWindowTitle(f"扶贫就业信息采集 — {database.path.name}")
-        self.resize(1280, 800)
+        self.settings = settings
+        # The application display name is added by Qt on every platform: the title names only the file.
+        self.setWindowTitle(database.path.name)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for spec in PAGES:
@@ -37,6 +42,15 @@ class MainWindow(QMainWindow):
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
         self.refresh_status()
+        if settings is not None:
+            restore_window(self, settings)
+        else:
+            initial_geometry(self)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.settings is not None:
+            save_window(self, self.settings)
+        super().closeEvent(event)
 
     def refresh_status(self) -> None:
         with self.context.database.session_factory() as session:

@@ -222,11 +222,13 @@ class RosterPage(QWidget):
         self.details.addTab(self.visit_table, "走访记录")
 
         right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("roster_vertical")
         right.addWidget(centre)
         right.addWidget(self.details)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.setObjectName("roster_horizontal")
         splitter.addWidget(region_panel)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
