@@ -54,6 +54,16 @@ def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     assert path.read_text(encoding="utf-8") == "这不是数据库"
 
 
+def _shipped_head() -> str:
+    from alembic.script import ScriptDirectory
+
+    import fupin_desktop.store.db as db_module
+
+    head = ScriptDirectory.from_config(db_module._alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
 def _with_extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
     """The shipped migrations plus one newer revision, as the next program version would bring."""
     import shutil
@@ -62,9 +72,9 @@ def _with_extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: 
 
     scripts = tmp_path / "migrations"
     shutil.copytree(db_module.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_next.py").write_text(
+    (scripts / "versions" / "9999_next.py").write_text(
         "from alembic import op\nimport sqlalchemy as sa\n\n"
-        "revision = '0002_next'\ndown_revision = '0001_initial'\nbranch_labels = None\ndepends_on = None\n\n"
+        f"revision = '0002_next'\ndown_revision = '{_shipped_head()}'\nbranch_labels = None\ndepends_on = None\n\n"
         f"def upgrade() -> None:\n{body}\n",
         encoding="utf-8",
     )
@@ -86,12 +96,13 @@ def test_an_upgrade_copies_the_file_first_and_the_copy_holds_the_old_data(
     with db.engine.begin() as connection:
         generate_demo(connection, 20, seed=1, today=date(2026, 11, 22))
     db.dispose()
+    head = _shipped_head()
     _with_extra_revision(tmp_path, monkeypatch, "    op.add_column('household', sa.Column('note2', sa.Text()))")
 
     upgraded = open_database(path)
     upgraded.dispose()
 
-    backups = list(tmp_path.glob("fupin.备份-0001_initial-*.db"))
+    backups = list(tmp_path.glob(f"fupin.备份-{head}-*.db"))
     assert len(backups) == 1
     assert _households(backups[0]) == _households(path) == 20
     with sqlite3.connect(path) as connection:
@@ -108,17 +119,18 @@ def test_a_failing_upgrade_leaves_a_good_copy_and_the_data(tmp_path: Path, monke
     with db.engine.begin() as connection:
         generate_demo(connection, 20, seed=1, today=date(2026, 11, 22))
     db.dispose()
+    head = _shipped_head()
     _with_extra_revision(tmp_path, monkeypatch, "    raise RuntimeError('迁移中断')")
 
     with pytest.raises(RuntimeError, match="迁移中断"):
         open_database(path)
 
-    backups = list(tmp_path.glob("fupin.备份-0001_initial-*.db"))
+    backups = list(tmp_path.glob(f"fupin.备份-{head}-*.db"))
     assert len(backups) == 1
     assert _households(backups[0]) == 20
     assert _households(path) == 20
     with sqlite3.connect(path) as connection:
-        assert connection.execute("select version_num from alembic_version").fetchone()[0] == "0001_initial"
+        assert connection.execute("select version_num from alembic_version").fetchone()[0] == head
 
 
 def test_bulk_insert_stores_every_value_exactly_as_the_orm_does(database: Database) -> None:

@@ -97,7 +97,7 @@ def counties(city: str) -> list[AreaCode]:
 
 
 def county_full_name(code: str) -> str | None:
-    """"山东省临沂市沂南县" for a county code in use today (6 or 12 digits); None if unknown or retired."""
+    """ "山东省临沂市沂南县" for a county code in use today (6 or 12 digits); None if unknown or retired."""
     entries, names = _table()
     county = entries.get(code[:6])
     if county is None or county.current_name is None:

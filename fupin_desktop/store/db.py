@@ -138,4 +138,8 @@ def open_database(path: Path | str | None = None, *, apply_migrations: bool = Tr
     except BaseException:
         engine.dispose()
         raise
-    return Database(db_path, engine, sessionmaker(engine, expire_on_commit=False))
+    from fupin_desktop.store import id_grams
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    id_grams.install(factory)
+    return Database(db_path, engine, factory)

@@ -132,6 +132,17 @@ class Person(Tracked, Base):
     household: Mapped[Household] = relationship(back_populates="members")
 
 
+class PersonIdGram(Base):
+    """One 4-character run of a person's 身份证号: the index behind finding any part of a number
+    (store/id_grams.py says why a table and not FTS)."""
+
+    __tablename__ = "person_id_gram"
+    gram: Mapped[str] = mapped_column(String(4), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Visit(Tracked, Base):
     """走访: a visit to a household and what it changed."""
 

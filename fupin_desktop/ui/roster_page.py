@@ -445,6 +445,9 @@ class RosterPage(QWidget):
                     head = next((m.facts.name for m in members if m.facts.relation == "户主"), "")
                     employed = household_id in households_with_employed_member(session, [household_id], clock.today())
                     title = f"{record.village_name} {record.facts.household_no}　户主：{head or '未登记'}"
+                    matched = self.households.matched(household_id)
+                    if matched:
+                        title += f"　查找匹配：{matched}"
                     self.employed_label.setText(f"有就业劳动力：{'是' if employed else '否'}")
         self.member_rows = members
         self.members.set_rows([m.facts for m in members])
