@@ -142,3 +142,25 @@ def test_search_on_the_command_line(tmp_path: Path) -> None:
     assert any(number in line and "匹配：身份证号后6位" in line and "户" in line for line in lines)
     empty = run_cli("--db", str(db), "search", " ")
     assert empty.returncode == 1 and "Traceback" not in empty.stderr
+
+
+def test_the_roster_page_shows_who_matched(qtbot: object, database: Database, saved: uuid.UUID) -> None:
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from fupin_desktop.ui.main_window import MainWindow
+    from fupin_desktop.ui.roster_models import MATCH_COLUMN
+    from fupin_desktop.ui.roster_page import RosterPage
+
+    window = MainWindow(database)
+    try:
+        page = window.tabs.widget(0)
+        assert isinstance(page, RosterPage)
+        page.search.setText(LI[-6:])
+        page.apply_filter()
+        assert page.households.rowCount() == 1
+        assert page.households.index(0, MATCH_COLUMN).data() == "李秀英（身份证号后6位）"
+        assert "查找匹配：李秀英（身份证号后6位）" in page.household_title.text()
+    finally:
+        window.close()
+        window.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
