@@ -172,6 +172,11 @@ def household_query(session: Session, flt: HouseholdFilter) -> Select[tuple[obje
     return query.where(*_household_filters(session, flt)).order_by(Household.household_no, Household.id)
 
 
+def household_conditions(session: Session, flt: HouseholdFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the household list for ``flt`` (a roster export uses the same)."""
+    return _household_filters(session, flt)
+
+
 def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if flt.region_id is not None:

@@ -35,9 +35,11 @@ from fupin_desktop.services.followup import households_with_employed_member
 from fupin_desktop.services.households import delete_household, delete_person
 from fupin_desktop.services.regions import RegionImportRefused, import_regions, region_nodes, station_county
 from fupin_desktop.services.roster import household_members, load_household, visit_history
+from fupin_desktop.services.roster_export import RosterExport, area_name, export_roster, roster_file_name
 from fupin_desktop.services.search import HouseholdFilter
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.folders import remember_save_folder, save_folder
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.move_member_dialog import MoveMemberDialog
 from fupin_desktop.ui.person_form import PersonDialog
@@ -53,6 +55,7 @@ from fupin_desktop.ui.roster_models import (
     VisitTableModel,
     build_region_model,
 )
+from fupin_desktop.ui.tasks import TaskControl, run_task
 from fupin_desktop.ui.visit_dialog import VisitDialog
 
 # Search waits for this pause in typing, so that a fast typist or a paste runs one query, not one per
@@ -79,6 +82,7 @@ class RosterPage(QWidget):
         self.context = context
         self.dialog: QWidget | None = None  # the form open now (tests drive it)
         self._current: uuid.UUID | None = None
+        self.exported: RosterExport | None = None  # the last roster written (tests read it)
 
         # left: regions
         self.region_model = QStandardItemModel(self)
@@ -147,6 +151,9 @@ class RosterPage(QWidget):
         self.edit_button = QPushButton("修改户信息")
         self.visit_button = QPushButton("登记走访")
         self.delete_button = QPushButton("删除农户")
+        self.export_button = QPushButton("导出花名册…")
+        self.export_button.setToolTip("把左侧所选区划（或当前查找结果）的农户和成员导出为Excel花名册")
+        self.export_button.clicked.connect(self.choose_roster_file)
         self.add_button.setToolTip("Ctrl+N")
         self.visit_button.setToolTip("Ctrl+R")
         self.add_button.clicked.connect(self.add_household)
@@ -167,7 +174,7 @@ class RosterPage(QWidget):
         filters.addWidget(self.open_filter)
         actions = QHBoxLayout()
         actions.addWidget(self.count_label, 1)
-        for button in (self.add_button, self.edit_button, self.visit_button, self.delete_button):
+        for button in (self.add_button, self.edit_button, self.visit_button, self.delete_button, self.export_button):
             actions.addWidget(button)
 
         centre = QWidget()
@@ -524,6 +531,39 @@ class RosterPage(QWidget):
         if row is not None:
             self.household_table.selectRow(row)
             self.household_table.scrollTo(self.households.index(row, 0))
+
+    def choose_roster_file(self) -> None:
+        flt = self.current_filter()
+        with self.context.database.session_factory() as session:
+            try:
+                area = area_name(session, flt)
+            except ServiceError as error:
+                messages.show_error(self, error, "导出花名册")
+                return
+        suggested = save_folder() / roster_file_name(area, clock.today())
+        path, _filter = QFileDialog.getSaveFileName(self, "导出花名册", str(suggested), "Excel工作簿（*.xlsx）")
+        if path:
+            self.export_roster_to(Path(path))
+
+    def export_roster_to(self, path: Path) -> None:
+        """The households of the current village, township or search, with their members, as xlsx."""
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        flt, database = self.current_filter(), self.context.database
+        remember_save_folder(path.parent)
+
+        def work(control: TaskControl) -> RosterExport:
+            def report(done: int, total: int) -> None:
+                control.check()
+                control.report(done, total, f"已写{done}/{total}行")
+
+            return export_roster(database, flt=flt, out=path, progress=report)
+
+        def done(result: RosterExport) -> None:
+            self.exported = result
+            self.count_label.setText(f"已导出花名册：{result.households}户{result.people}人 → {result.path}")
+
+        run_task(self, "正在导出花名册", work, done, lambda error: messages.show_error(self, error, "导出花名册"))
 
     # --- members and visits -------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ from fupin_desktop.services.submissions import (
 )
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.folders import save_folder
 from fupin_desktop.ui.roster_models import local_time
 from fupin_desktop.ui.tasks import TaskControl, run_task
 
@@ -102,7 +103,7 @@ class SubmissionsPage(QWidget):
         super().__init__()
         self.context = context
         self.model = SubmissionTableModel(self)
-        self.last_folder = Path.home() / "扶贫上报表"
+        self.last_folder = save_folder()
 
         self.sheet = QComboBox()
         for form in FORMS.values():
