@@ -4,12 +4,12 @@ list as filtered on the 农户 page — as one xlsx (export/roster_xlsx.py)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, aliased
 
 from fupin_desktop.domain import clock
@@ -86,7 +86,7 @@ def export_roster(
     return RosterExport(path, households, people)
 
 
-def _rows(session: Session, conditions: list[object]) -> Iterator[list[Value]]:
+def _rows(session: Session, conditions: Sequence[ColumnElement[bool]]) -> Iterator[list[Value]]:
     township = aliased(Region)
     query = (
         select(
@@ -120,7 +120,7 @@ def _rows(session: Session, conditions: list[object]) -> Iterator[list[Value]]:
         .join(Region, Household.village_id == Region.id)
         .outerjoin(township, Region.parent_id == township.id)
         .outerjoin(Person, Person.household_id == Household.id)
-        .where(*conditions)  # type: ignore[arg-type]
+        .where(*conditions)
         .order_by(Region.code, Region.name, Household.household_no, Household.id, Person.sort_order)
         .execution_options(yield_per=2000)
     )
