@@ -20,7 +20,7 @@ from PySide6.QtCore import (
     QTranslator,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 
 from fupin_desktop import __version__
@@ -134,8 +134,22 @@ def show_about(window: QMainWindow, database_path: Path | None, log_path: Path |
     dialog.open()
 
 
+def show_manual(window: QMainWindow) -> None:
+    from fupin_desktop.ui.help_dialog import HelpDialog
+
+    existing = window.findChild(HelpDialog, "help_dialog")
+    if existing is not None:
+        existing.raise_()
+        existing.activateWindow()
+        existing.show()
+        return
+    dialog = HelpDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+
+
 def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
-    """帮助 → 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
+    """帮助 → 使用说明 (F1), 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QDesktopServices
 
@@ -152,6 +166,15 @@ def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Pat
         menu = menu_bar.addMenu("帮助(&H)")
     else:
         menu.addSeparator()
+    manual = QAction("使用说明(&M)", window)
+    manual.setObjectName("manual_action")
+    manual.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))  # F1
+    manual.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    manual.triggered.connect(lambda: show_manual(window))
+    first = menu.actions()[0] if menu.actions() else None
+    menu.insertAction(first, manual)
+    if first is not None:
+        menu.insertSeparator(first)
     about = menu.addAction("关于扶贫就业信息采集(&A)…")
     about.setObjectName("about_action")
     about.triggered.connect(lambda: show_about(window, database_path, log_path))

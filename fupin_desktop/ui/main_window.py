@@ -26,7 +26,17 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for spec in PAGES:
-            self.tabs.addTab(spec.create(self.context), spec.title)
+            page = spec.create(self.context)
+            self.tabs.addTab(page, spec.title)
+            actions = getattr(page, "menu_actions", None)
+            if actions:  # a page's commands in a menu of its own, each shortcut shown beside it
+                menu = self.menuBar().addMenu(getattr(page, "menu_title", spec.title))
+                for action in actions:
+                    if action is None:
+                        menu.addSeparator()
+                    else:
+                        action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
+                        menu.addAction(action)
         self.setCentralWidget(self.tabs)
         settings_menu = self.menuBar().addMenu("设置(&S)")
         self.profile_action = QAction("本站信息…", self)

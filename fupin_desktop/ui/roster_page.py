@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QAction, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -160,9 +160,19 @@ class RosterPage(QWidget):
         self.edit_button.clicked.connect(self.edit_household)
         self.visit_button.clicked.connect(self.record_visit)
         self.delete_button.clicked.connect(self.delete_household)
-        QShortcut(QKeySequence("Ctrl+N"), self, self.add_household)
-        QShortcut(QKeySequence("Ctrl+F"), self, lambda: (self.search.setFocus(), self.search.selectAll()))
-        QShortcut(QKeySequence("Ctrl+R"), self, self.record_visit)
+        # The window shows these in its 农户 menu, each with its shortcut.
+        self.menu_title = "农户(&N)"
+        self.menu_actions: list[QAction | None] = [
+            self._action("新增农户(&N)…", self.add_household, "Ctrl+N"),
+            self._action("查找(&F)", lambda: (self.search.setFocus(), self.search.selectAll()), "Ctrl+F"),
+            self._action("登记走访(&R)…", self.record_visit, "Ctrl+R"),
+            None,
+            self._action("新增乡镇…", self.add_township),
+            self._action("新增村…", self.add_village),
+            self._action("导入区划代码表…", self.choose_regions_file),
+            None,
+            self._action("导出花名册(&E)…", self.choose_roster_file, "Ctrl+E"),
+        ]
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
@@ -248,6 +258,13 @@ class RosterPage(QWidget):
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self.apply_filter())
         self._show_household(None)
         self.apply_filter()  # selects the household when there is just one
+
+    def _action(self, text: str, slot: object, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        return action
 
     # --- regions ------------------------------------------------------------------------------
 
