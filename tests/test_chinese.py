@@ -58,3 +58,18 @@ def test_an_irreversible_question_answers_no_on_enter(qtbot: QtBot) -> None:
     QTimer.singleShot(0, press_default)
     assert messages.confirm(None, "删除农户", "删除？", "删除", "不删除") is False
     assert seen == ["不删除"]
+
+
+def test_open_folder_without_a_file_manager_says_so_and_names_the_folder(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QWidget
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda _url: False))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    assert messages.open_folder(parent, tmp_path) is False
+    box = parent.findChild(QMessageBox)
+    assert isinstance(box, QMessageBox)
+    assert "没有可以打开文件夹的程序" in box.text() and str(tmp_path) in box.text()

@@ -150,8 +150,7 @@ def show_manual(window: QMainWindow) -> None:
 
 def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
     """帮助 → 使用说明 (F1), 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
+    from fupin_desktop.ui import messages
 
     menu_bar = window.menuBar()
     menu = next(
@@ -171,16 +170,13 @@ def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Pat
     manual.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))  # F1
     manual.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
     manual.triggered.connect(lambda: show_manual(window))
-    first = menu.actions()[0] if menu.actions() else None
-    menu.insertAction(first, manual)
-    if first is not None:
-        menu.insertSeparator(first)
+    menu.addAction(manual)
     about = menu.addAction("关于扶贫就业信息采集(&A)…")
     about.setObjectName("about_action")
     about.triggered.connect(lambda: show_about(window, database_path, log_path))
     if log_path is not None:
         open_logs = menu.addAction("打开日志文件夹")
-        open_logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path.parent))))
+        open_logs.triggered.connect(lambda: messages.open_folder(window, log_path.parent))
     return menu
 
 

@@ -289,7 +289,7 @@ class SubmissionsPage(QWidget):
         row = self.selected()
         folder = Path(row.pdf_path).parent if row is not None and row.pdf_path else self.out_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        messages.open_folder(self, folder)
 
     def _confirm(self, text: str) -> bool:
         """封存 and 解锁更正 cannot be undone: 取消 is the default, so Enter never seals."""
