@@ -113,3 +113,25 @@ def test_the_roster_page_exports_the_current_village(
         window.close()
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_the_blank_sheet_is_offered_under_the_village_name_in_the_save_folder(
+    qtbot: QtBot, database: Database, village: uuid.UUID, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.ui import import_page
+    from fupin_desktop.ui.context import AppContext
+
+    offered: list[str] = []
+
+    def cancelled_dialog(*args: object) -> tuple[str, str]:
+        offered.append(str(args[2]))
+        return "", ""
+
+    monkeypatch.setattr(import_page, "save_folder", lambda: tmp_path)
+    monkeypatch.setattr(import_page, "remember_save_folder", lambda _folder: None)
+    monkeypatch.setattr(import_page.QFileDialog, "getSaveFileName", staticmethod(cancelled_dialog))
+    page = import_page.ImportPage(AppContext(database))
+    qtbot.addWidget(page)
+    page.village.setCurrentIndex(page.village.findData("371321001001"))
+    assert page.save_template() is None  # the user cancelled the dialog
+    assert offered == [str(tmp_path / "村级采集表-北村.xlsx")]

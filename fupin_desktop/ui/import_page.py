@@ -38,6 +38,7 @@ from fupin_desktop.services.village_import import (
     write_rejected_rows,
 )
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.folders import remember_save_folder, save_folder
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe, show_error
 from fupin_desktop.ui.tasks import TaskCancelled, TaskControl, run_task
 
@@ -337,6 +338,11 @@ class CompareDialog(QDialog):
         return written
 
 
+def template_file_name(village: str) -> str:
+    """The blank sheet's suggested name: the village's own, so that ten sheets on a desk are told apart."""
+    return f"村级采集表-{village}.xlsx" if village else "村级采集表.xlsx"
+
+
 class ImportPage(QWidget):
     """Buttons for the blank template, importing a village sheet, and 比对 with the roster."""
 
@@ -396,14 +402,20 @@ class ImportPage(QWidget):
     def save_template(self, target: Path | None = None) -> Path | None:
         from fupin_desktop.export.village_template import write_village_sheet
 
-        if target is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "保存空白采集表", "村级采集表.xlsx", "Excel工作簿 (*.xlsx)")
-            if not chosen:
-                return None
-            target = Path(chosen)
         try:
             with self.context.database.session_factory() as session:
                 title = template_title(session, self.selected_code())
+        except EXPECTED_ERRORS as error:
+            show_error(self, error)
+            return None
+        if target is None:
+            suggested = save_folder() / template_file_name(title.name)
+            chosen, _ = QFileDialog.getSaveFileName(self, "保存空白采集表", str(suggested), "Excel工作簿 (*.xlsx)")
+            if not chosen:
+                return None
+            target = Path(chosen)
+            remember_save_folder(target.parent)
+        try:
             return write_village_sheet(target, title)
         except EXPECTED_ERRORS as error:
             show_error(self, error)
@@ -411,7 +423,9 @@ class ImportPage(QWidget):
 
     def open_import(self, path: Path | None = None) -> ImportDialog | None:
         if path is None:
-            chosen, _ = QFileDialog.getOpenFileName(self, "选择村级采集表", "", "Excel工作簿 (*.xlsx);;所有文件 (*)")
+            chosen, _ = QFileDialog.getOpenFileName(
+                self, "选择村级采集表", str(save_folder()), "Excel工作簿 (*.xlsx);;所有文件 (*)"
+            )
             if not chosen:
                 return None
             path = Path(chosen)
@@ -424,7 +438,7 @@ class ImportPage(QWidget):
     def open_compare(self, path: Path | None = None) -> None:
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "选择建档立卡花名册", "", "Excel工作簿 (*.xlsx);;所有文件 (*)"
+                self, "选择建档立卡花名册", str(save_folder()), "Excel工作簿 (*.xlsx);;所有文件 (*)"
             )
             if not chosen:
                 return

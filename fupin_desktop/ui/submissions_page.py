@@ -367,7 +367,9 @@ class VerifyDialog(QDialog):
         self.result: VerifyResult | None = None
 
     def _choose(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择上报表文件", "", "上报表 (*.xlsx *.pdf);;所有文件 (*)")
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "选择上报表文件", str(save_folder()), "上报表 (*.xlsx *.pdf);;所有文件 (*)"
+        )
         if chosen:
             self.path.setText(chosen)
             self.check()
