@@ -46,6 +46,7 @@ from fupin_desktop.services.notices import (
     ObjectionRow,
     candidates,
     close_notice,
+    correct_objection,
     create_notice,
     list_notices,
     notice_entries,
@@ -203,9 +204,10 @@ class NewNoticeDialog(QDialog):
 class ObjectionDialog(QDialog):
     """记录异议: who, how, when, what."""
 
-    def __init__(self, person_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, person_name: str, parent: QWidget | None = None, current: ObjectionRow | None = None) -> None:
+        """With ``current``: 修改异议, the recorded objection to correct."""
         super().__init__(parent)
-        self.setWindowTitle(f"记录异议 — {person_name}")
+        self.setWindowTitle(f"{'修改' if current else '记录'}异议 — {person_name}")
         self.raised_by = QLineEdit()
         self.raised_by.setPlaceholderText("反映人姓名；不愿具名填“匿名”")
         self.method = QComboBox()
@@ -219,11 +221,16 @@ class ObjectionDialog(QDialog):
         form.addRow("反映方式", self.method)
         form.addRow("反映日期", self.raised_on)
         form.addRow("异议内容", self.content)
-        buttons = _buttons("记录")
+        buttons = _buttons("保存修改" if current else "记录")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.setMinimumWidth(440)
+        if current is not None:
+            self.raised_by.setText(current.raised_by)
+            self.method.setCurrentText(current.method)
+            self.raised_on.setDate(_qdate(current.raised_on))
+            self.content.setPlainText(current.content)
 
     def value(self) -> ObjectionInput:
         return ObjectionInput(
@@ -336,6 +343,9 @@ class NoticesPage(QWidget):
         self.objection_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.record_button = QPushButton("记录异议…")
         self.resolve_button = QPushButton("处理异议…")
+        self.correct_button = QPushButton("修改异议…")
+        self.correct_button.setToolTip("处理之前可更正反映人、方式、日期或内容（记入修改记录）")
+        self.correct_button.clicked.connect(self.correct)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -350,6 +360,7 @@ class NoticesPage(QWidget):
         objection_bar = QHBoxLayout()
         objection_bar.addWidget(QLabel("异议："))
         objection_bar.addWidget(self.record_button)
+        objection_bar.addWidget(self.correct_button)
         objection_bar.addWidget(self.resolve_button)
         objection_bar.addStretch(1)
         detail_layout.addLayout(objection_bar)
@@ -541,6 +552,28 @@ class NoticesPage(QWidget):
             return
         self.context.data_changed.emit("notice")
         self.result.setText(f"已记录对{entry.name}的异议；处理完毕前，{entry.name}不能进入下一步。")
+
+    def correct(self) -> None:
+        objection = self._current(self.objection_table, self.objections)
+        if objection is None:
+            return
+        if objection.outcome is not None:
+            text = f"对{objection.person_name}的异议已处理为“{objection.outcome}”，处理后的异议记录不能再修改。"
+            show_error(self, ServiceError(text))
+            return
+        dialog = ObjectionDialog(objection.person_name, self, current=objection)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            result = correct_objection(
+                self.context.database, actor=self.context.operator, objection_id=objection.id, data=dialog.value()
+            )
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.context.data_changed.emit("notice")
+        changed = "、".join(result.changed) if result.changed else "没有改动"
+        self.result.setText(f"已修改对{objection.person_name}的异议：{changed}（已记入修改记录）。")
 
     def resolve(self) -> None:
         objection = self._current(self.objection_table, self.objections)
