@@ -112,7 +112,11 @@ class PreviewModel(QAbstractTableModel):
             return str(row.row)
         if column == self.PROBLEMS:
             ordered = sorted(row.problems, key=lambda p: not p.is_error)  # errors first
-            text = "；".join(("" if p.is_error else "提示：") + p.message for p in ordered)
+            # Every problem of the row, each with the column it is in: 【身份证号】…；【文化程度】提示：…
+            text = "；".join(
+                (f"【{p.column_label}】" if p.column_label else "") + ("" if p.is_error else "提示：") + p.message
+                for p in ordered
+            )
             if row.outcome == "退回" and not any(p.is_error for p in row.problems):
                 return "；".join(filter(None, ["同户其他成员有错误，整户退回", text]))
             return text
