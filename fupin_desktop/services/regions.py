@@ -161,7 +161,7 @@ def station_county(session: Session) -> Region | None:
     return session.scalar(select(Region).where(Region.level == "county").order_by(Region.code).limit(1))
 
 
-def _county_for(session: Session, code: str, operator_audit: UnitOfWork | None = None) -> Region:
+def _county_for(session: Session, code: str, uow: UnitOfWork | None = None) -> Region:
     """The county region for a 12-digit code, created from stdnum's table when the database has none."""
     from fupin_desktop.domain.area_codes import county_full_name
 
@@ -170,9 +170,9 @@ def _county_for(session: Session, code: str, operator_audit: UnitOfWork | None =
         if not county.code or code[:6] != county.code[:6]:
             raise ServiceError(f"区划代码“{code}”不在本县（{county.name}，{county.code or '无代码'}）之内。")
         return county
-    if operator_audit is None or county_full_name(code) is None:
+    if uow is None or county_full_name(code) is None:
         raise ServiceError(f"本站尚未设置所属县（区）：请先选择省、市、县，或核对区划代码“{code}”的前6位。")
-    county_id = create_region(operator_audit, _county_short_name(code), "county", None, code[:6] + "000000")
+    county_id = create_region(uow, _county_short_name(code), "county", None, code[:6] + "000000")
     county = session.get(Region, county_id)
     assert county is not None
     return county
@@ -296,6 +296,7 @@ def merge_villages(database: Database, *, actor: str, source_id: uuid.UUID, targ
             )
         for household in households:
             household.village_id = target.id
+            household.updated_by = actor
         notices = session.scalars(select(PublicNotice).where(PublicNotice.region_id == source.id)).all()
         for notice in notices:
             notice.region_id = target.id

@@ -84,8 +84,6 @@ def _id_fragment(session: Session | None, value: str) -> ColumnElement[bool]:
     if not sparse:
         # Every gram is common: the start of the number through its index, the rest by the check.
         return or_(_prefix(Person.id_number, value), contains)
-    if sizes[sparse[0]] == 0:
-        return false()
     lists = [select(PersonIdGram.person_id).where(PersonIdGram.gram == gram) for gram in sparse[:3]]
     candidates = lists[0] if len(lists) == 1 else intersect(*lists)
     return and_(Person.id.in_(candidates), contains)
