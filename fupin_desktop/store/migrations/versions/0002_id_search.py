@@ -30,17 +30,11 @@ def upgrade() -> None:
         "person_id_gram",
         sa.Column("gram", sa.String(length=4), nullable=False),
         sa.Column("person_id", sa.Uuid(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["person_id"], ["person.id"], name=op.f("fk_person_id_gram_person_id_person"), ondelete="CASCADE"
-        ),
         sa.PrimaryKeyConstraint("gram", "person_id", name=op.f("pk_person_id_gram")),
+        sqlite_with_rowid=False,
     )
-    with op.batch_alter_table("person_id_gram", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_person_id_gram_person_id"), ["person_id"], unique=False)
     op.execute(FILL_SQL)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("person_id_gram", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_person_id_gram_person_id"))
     op.drop_table("person_id_gram")
