@@ -70,8 +70,8 @@ def bench_seal(db: Path) -> list[Measure]:
     from fupin_desktop.export.pdf import write_pdf
     from fupin_desktop.export.verify import Verdict, verify_file
     from fupin_desktop.export.xlsx import write_xlsx
-    from fupin_desktop.services.station_keys import known_keys_of
     from fupin_desktop.services.sheets import SheetRequest
+    from fupin_desktop.services.station_keys import known_keys_of
     from fupin_desktop.services.submissions import seal_sheet, submission_content
     from fupin_desktop.store.db import open_database
     from fupin_desktop.store.uow import UnitOfWork

@@ -112,7 +112,16 @@ def bench_search(db: Path) -> list[Measure]:
         "search: name fragment, 2 characters": [n[:2] for n in names],
         "search: name fragment, 3 characters": [n[:3] if len(n) >= 3 else n for n in names],
         "search: ID prefix (10 digits)": [i[:10] for i in ids],
+        "search: ID birth date (8 digits)": [i[6:14] for i in ids],
+        "search: ID last 4 digits": [i[-4:] for i in ids],
+        "search: ID last 6 digits": [i[-6:] for i in ids],
+        "search: ID run of 5 from the middle": [i[9:14] for i in ids],
     }
+    # Any part of the number, without the gram index: a LIKE that reads every person.
+    contains = (
+        "select h.* from household h where h.id in (select household_id from person "
+        "where id_number like '%' || ? || '%') order by household_no limit 100"
+    )
     raw_sql = {
         "search: pinyin initials": "select h.* from household h where h.id in (select household_id from person "
         "where name_initials >= ? and name_initials < ? || char(65535)) order by household_no limit 100",
@@ -122,6 +131,10 @@ def bench_search(db: Path) -> list[Measure]:
         "person where name like '%' || ? || '%') order by household_no limit 100",
         "search: ID prefix (10 digits)": "select h.* from household h where h.id in (select household_id from person "
         "where id_number >= ? and id_number < ? || char(65535)) order by household_no limit 100",
+        "search: ID birth date (8 digits)": contains,
+        "search: ID last 4 digits": contains,
+        "search: ID last 6 digits": contains,
+        "search: ID run of 5 from the middle": contains,
     }
     results = []
     with database.session_factory() as session:
@@ -129,6 +142,7 @@ def bench_search(db: Path) -> list[Measure]:
             ours: list[float] = []
             base: list[float] = []
             for text in texts:
+                session.info.clear()  # no cached probe from the text before
                 started = time.perf_counter()
                 flt = HouseholdFilter(text=text)
                 count_households(session, flt)
@@ -140,8 +154,11 @@ def bench_search(db: Path) -> list[Measure]:
                 base.append(time.perf_counter() - started)
             p50, p95 = _percentiles(ours)
             b50, b95 = _percentiles(base)
-            results.append(Measure(f"{action} p50", _ms(p50), _ms(b50), "raw sqlite3 query, same rows"))
-            results.append(Measure(f"{action} p95", _ms(p95), _ms(b95), "raw sqlite3 query, same rows", "≤ 50 ms"))
+            baseline = (
+                "raw sqlite3 LIKE '%…%' (no index)" if raw_sql[action] is contains else "raw sqlite3 query, same rows"
+            )
+            results.append(Measure(f"{action} p50", _ms(p50), _ms(b50), baseline))
+            results.append(Measure(f"{action} p95", _ms(p95), _ms(b95), baseline, "≤ 50 ms"))
     raw.close()
     database.dispose()
     return results
@@ -210,7 +227,42 @@ def bench_backup(db: Path) -> list[Measure]:
     return run_backup(db)
 
 
-EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [bench_window, bench_import, bench_seal, bench_backup]
+def bench_roster(db: Path) -> list[Measure]:
+    """The county's roster (every household and member) as xlsx, vs openpyxl write-only appending the same rows."""
+    from openpyxl import Workbook
+
+    from fupin_desktop.services.roster_export import _rows, export_roster
+    from fupin_desktop.services.search import HouseholdFilter
+    from fupin_desktop.store.db import open_database
+
+    database = open_database(db)
+    out = WORK / "roster"
+    started = time.perf_counter()
+    result = export_roster(database, flt=HouseholdFilter(), out=out)
+    ours = time.perf_counter() - started
+    started = time.perf_counter()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("花名册")
+    with database.session_factory() as session:
+        for row in _rows(session, []):
+            sheet.append(row)
+    workbook.save(out / "baseline.xlsx")
+    base = time.perf_counter() - started
+    database.dispose()
+    return [
+        Measure(
+            f"export roster, whole county ({result.people:,} people)",
+            _ms(ours),
+            _ms(base),
+            "openpyxl write_only, same rows",
+            "a few seconds",
+        )
+    ]
+
+
+EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [
+    bench_window, bench_import, bench_seal, bench_backup, bench_roster,
+]
 
 
 def machine() -> dict[str, object]:

@@ -14,8 +14,8 @@ from fupin_desktop import __version__
 
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
-    "demo", "template", "import_", "compare", "export", "seal", "verify", "station_key", "check", "print_",
-    "backup", "restore",
+    "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
+    "station_key", "check", "print_", "backup", "restore",
 )
 
 

@@ -78,7 +78,7 @@ def _with_extra_revision(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: 
 
     scripts = tmp_path / "migrations"
     shutil.copytree(db_module.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_next.py").write_text(
+    (scripts / "versions" / "9999_next.py").write_text(
         "from alembic import op\nimport sqlalchemy as sa\n\n"
         f"revision = '0002_next'\ndown_revision = '{_shipped_head()}'\nbranch_labels = None\ndepends_on = None\n\n"
         f"def upgrade() -> None:\n{body}\n",
@@ -102,6 +102,7 @@ def test_an_upgrade_copies_the_file_first_and_the_copy_holds_the_old_data(
     with db.engine.begin() as connection:
         generate_demo(connection, 20, seed=1, today=date(2026, 11, 22))
     db.dispose()
+    _shipped_head()  # read before the test adds a revision
     _with_extra_revision(tmp_path, monkeypatch, "    op.add_column('household', sa.Column('note2', sa.Text()))")
 
     upgraded = open_database(path)
@@ -124,6 +125,7 @@ def test_a_failing_upgrade_leaves_a_good_copy_and_the_data(tmp_path: Path, monke
     with db.engine.begin() as connection:
         generate_demo(connection, 20, seed=1, today=date(2026, 11, 22))
     db.dispose()
+    _shipped_head()  # read before the test adds a revision
     _with_extra_revision(tmp_path, monkeypatch, "    raise RuntimeError('迁移中断')")
 
     with pytest.raises(RuntimeError, match="迁移中断"):

@@ -162,7 +162,7 @@ def test_a_wrong_check_character_is_shown_in_place_and_nothing_is_saved(
     qtbot.keyClicks(id_edit, wrong[17])
     message = member_form.grid.messages["id_number"]
     assert message.isVisibleTo(member_form)
-    assert f"校验位应为{ZHANG_ID[-1]}" in message.text()
+    assert "校验位不符（最后一位与前17位对不上），请对照户口簿逐位核对" in message.text()
 
     set_value_of(member_form.grid.widgets["name"], "张三丰")
     member_form.save()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
@@ -409,3 +410,34 @@ def test_a_bulk_step_read_in_chunks_refuses_each_person_for_their_own_reason(
                 select(Intention.locked, Intention.updated_by).where(Intention.id == intention)
             ).one()
             assert (locked, by) == (False, "李站长")
+
+
+def test_an_open_objection_can_be_corrected_audited_until_it_is_resolved(
+    database: Database, village: uuid.UUID
+) -> None:
+    from fupin_desktop.services.audit import audit_history
+    from fupin_desktop.services.notices import correct_objection
+
+    (head,) = _family(database, village, person("张三丰", "户主", date(1970, 3, 7), 11))
+    ids = [_intend(database, head)]
+    _approved(database, village, ids)
+    notice = _notice(database, village, ids)
+    with UnitOfWork(database, "王经办") as uow:
+        objection = record_objection(
+            uow, notice, ids[0], ObjectionInput("村民王某", "来电", START + timedelta(days=1), "家中经营养殖厂")
+        )
+        uow.commit()
+    fixed = ObjectionInput("村民王某", "来访", START + timedelta(days=1), "家中经营养殖场")
+    result = correct_objection(database, actor="李站长", objection_id=objection, data=fixed)
+    assert result.changed == ("反映方式", "异议内容")
+    with pytest.raises(ServiceError, match="请填写异议内容"):
+        correct_objection(database, actor="李站长", objection_id=objection, data=replace(fixed, content=" "))
+    with database.session_factory() as session:
+        rows = audit_history(session, "objection", [objection])
+    changes = {(r.field, r.old_value, r.new_value, r.operator) for r in rows if r.action == "修改"}
+    assert ("方式", "来电", "来访", "李站长") in changes
+    with UnitOfWork(database, "李站长") as uow:
+        resolve_objection(uow, objection, "维持", "养殖场为村集体所有", on=START + timedelta(days=3))
+        uow.commit()
+    with pytest.raises(ServiceError, match="处理后的异议记录不能再修改"):
+        correct_objection(database, actor="李站长", objection_id=objection, data=fixed)

@@ -6,7 +6,7 @@ import uuid
 from datetime import date
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from fupin_desktop.services.settings import StationProfile, save_station_profile
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Intention, IntentionTransition, Person
 from fupin_desktop.store.uow import UnitOfWork
+from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.intention_form import IntentionDialog
 from fupin_desktop.ui.intentions_page import IntentionsPage, ReasonDialog
@@ -109,6 +110,37 @@ def test_bulk_referral_review_and_notice_on_a_village(
     notices.close_notice(dialog.notice_id)
     assert _states(database)["张三丰"] == "IN_NOTICE"
     assert "期满后才能结束公示" in shown[0]
+    asked: list[str] = []
+    monkeypatch.setattr(messages, "confirm", lambda *args: asked.append(args[2]) or True)
+    notices.close_selected()  # before the end date: refused at once, with no question first
+    assert asked == [] and "还有5天" in shown[-1]
+
+    # An objection recorded with a slip is corrected from the page while it is open.
+    from fupin_desktop.domain.clock import today
+    from fupin_desktop.services.notices import ObjectionInput, record_objection
+    from fupin_desktop.ui.notices_page import ObjectionDialog
+
+    with context.unit_of_work() as uow:
+        record_objection(
+            uow,
+            dialog.notice_id,
+            notices.entries.record(0).intention_id,
+            ObjectionInput("村民王某", "来电", today(), "家中经营养殖厂"),
+        )
+        uow.commit()
+    context.data_changed.emit("notice")
+    notices.select_notice(dialog.notice_id)
+    notices.objection_table.selectRow(0)
+
+    def corrected(self: ObjectionDialog) -> int:
+        assert self.content.toPlainText() == "家中经营养殖厂"  # the recorded text, to correct
+        self.content.setPlainText("家中经营养殖场")
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ObjectionDialog, "exec", corrected)
+    notices.correct()
+    assert "已修改对张三丰的异议：异议内容" in notices.result.text()
+    assert notices.objections.record(0).content == "家中经营养殖场"
     # The intentions page heard about the change and shows the new state.
     assert {page.model.index(r, page.model.STATE).data() for r in range(2)} == {"公示中"}
 

@@ -15,9 +15,18 @@ if TYPE_CHECKING:
     from fupin_desktop.services.sheets import SheetRequest
 
 
+ROSTER = "roster"
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("export", help="导出上报表草稿（xlsx + PDF，每页标“草稿”，不封存）")
+    parser = subparsers.add_parser(
+        "export", help="导出上报表草稿（xlsx + PDF，每页标“草稿”，不封存）；roster：农户花名册"
+    )
     add_sheet_arguments(parser)
+    for action in parser._actions:  # the roster is not a seed form: exported here, never sealed
+        if action.dest == "sheet" and action.choices is not None:
+            action.choices = [*action.choices, ROSTER]
+    parser.epilog = f"{parser.epilog}\n  {ROSTER:<18} 农户和成员花名册（xlsx，身份证号为文本，不封存）"
     parser.set_defaults(run=run)
 
 
@@ -39,10 +48,24 @@ def sheet_request(session: Session, args: argparse.Namespace) -> SheetRequest:
 
 @guarded
 def run(args: argparse.Namespace) -> int:
+    if args.sheet == ROSTER:
+        return export_roster_file(args)
     from fupin_desktop.services.submissions import export_draft
 
     with opened(args.db) as database, database.session_factory() as session:
         request = sheet_request(session, args)
         xlsx, pdf = export_draft(session, request, Path(args.out))
     print(f"已导出草稿：\n  {xlsx}\n  {pdf}")
+    return 0
+
+
+def export_roster_file(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.roster_export import export_roster
+    from fupin_desktop.services.search import HouseholdFilter
+
+    with opened(args.db) as database:
+        with database.session_factory() as session:
+            region_id = sheet_request(session, args).region_id
+        result = export_roster(database, flt=HouseholdFilter(region_id=region_id), out=Path(args.out))
+    print(f"已导出花名册：{result.households}户{result.people}人\n  {result.path}")
     return 0

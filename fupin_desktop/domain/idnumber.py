@@ -1,24 +1,23 @@
 """居民身份证号 (GB 11643-1999) as a value object.
 
 The check character comes from python-stdnum's ``cn.ric``, and the area codes from its table; its
-area-code check does not. stdnum refuses a number whose area code it does not know, or whose county was created
-after the birth year, yet such numbers are real: people born before a county existed were issued
-cards with the new code, and stdnum's table lags behind the official one. Here those cases are
-warnings that the user can confirm, never errors.
+area-code check does not. stdnum refuses a number whose county was created after the birth year,
+yet such numbers are normal: a number is issued when a person is first registered, often years
+after birth, and a county re-coded in 1997 gives that code to everyone first registered there since.
+The rule here (DESIGN.md): a code that has existed at any time is accepted silently, whatever the
+birth year; only a code never used anywhere is a warning; neither is ever an error.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from typing import Final
 
-from stdnum import numdb
 from stdnum.cn import ric
 
-from fupin_desktop.domain import clock
+from fupin_desktop.domain import area_codes, clock
 
 __all__ = ["IdNumber", "IdNumberError", "make_id_number"]
 
@@ -30,7 +29,6 @@ EARLIEST_BIRTH_YEAR: Final = 1900
 # Full-width digits and X come from Chinese input methods; lower-case x from typing by hand.
 _NORMALISE: Final = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)}, "Ｘ": "X", "ｘ": "X", "x": "X"})
 _ASCII_DIGITS: Final = frozenset("0123456789")
-_RANGED_COUNTY: Final = re.compile(r"^\[(\d*)-(\d*)\](.*)$")
 
 
 class IdNumberError(ValueError):
@@ -94,9 +92,9 @@ class IdNumber:
         except ValueError:
             raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}不存在") from None
 
-        expected = ric.calc_check_digit(value)
-        if value[-1] != expected:
-            raise IdNumberError(f"{LABEL}“{value}”的校验位应为{expected}，现为{value[-1]}，请核对")
+        if value[-1] != ric.calc_check_digit(value):
+            # No "correct" last digit is suggested: the typo is usually among the first 17.
+            raise IdNumberError(f"{LABEL}“{value}”校验位不符（最后一位与前17位对不上），请对照户口簿逐位核对")
 
         if birth.year < EARLIEST_BIRTH_YEAR:
             raise IdNumberError(f"{LABEL}“{value}”中的出生日期{digits}早于1900年，请核对")
@@ -164,34 +162,7 @@ def _sex_of(value: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _area_warnings(area_code: str, birth_year: int) -> tuple[str, ...]:
-    """Doubts about the area code, read from stdnum's table without its strict year rule."""
-    info: dict[str, str] = {}
-    for _prefix, properties in numdb.get("cn/loc").info(area_code):
-        info.update(properties)
-    county = info.get("county")
-    prefix = f"{LABEL}前6位地区码{area_code}"
-    if not county:
-        return (f"{prefix}不在已知区划表中，请核对",)
-
-    province = info.get("province", "")
-    later: list[tuple[int, str]] = []
-    earlier: list[tuple[int, str]] = []
-    for entry in county.split(","):
-        match = _RANGED_COUNTY.match(entry)
-        if match is None:
-            return ()  # in use throughout
-        start, end, name = int(match[1] or 0), int(match[2] or 9999), match[3]
-        if start <= birth_year <= end:
-            return ()
-        if birth_year < start:
-            later.append((start, name))
-        else:
-            earlier.append((end, name))
-    if later:
-        start, name = min(later)
-        return (
-            f"{prefix}（{province}{name}）自{start}年起使用，晚于出生年份{birth_year}年；"
-            "按新区划换发的证件也会如此，请核对",
-        )
-    end, name = max(earlier)
-    return (f"{prefix}（{province}{name}）已于{end}年后停用，早于出生年份{birth_year}年，请核对",)
+    """A warning only for a code that no county has ever had (the birth year does not matter)."""
+    if area_codes.ever_used(area_code):
+        return ()
+    return (f"{LABEL}前6位地区码{area_code}不在已知区划表中，请核对",)

@@ -13,7 +13,14 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.store.models import AuditEntry
 
 ACTION_NAMES = {"create": "新增", "update": "修改", "delete": "删除", "move": "迁移"}
-_EXTRA_LABELS = {"household": "所在户", "intention": "意愿"}
+_EXTRA_LABELS = {
+    "household": "所在户",
+    "intention": "意愿",
+    "raised_by": "反映人",
+    "method": "方式",
+    "raised_on": "反映日期",
+    "content": "内容",
+}
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.idnumber import make_id_number
 from fupin_desktop.domain.pinyin import search_keys
 from fupin_desktop.domain.validation import MULTI_SEPARATOR
+from fupin_desktop.store import id_grams
 from fupin_desktop.store.models import Household, Person, Region, Visit, VisitChange
 
 __all__ = ["MAX_HOUSEHOLDS", "DemoCancelled", "DemoSummary", "generate_demo"]
@@ -867,4 +868,5 @@ def generate_demo(
         visits_total += len(visits)
         if progress:
             progress(done, households)
+    id_grams.rebuild(connection)
     return DemoSummary(regions=len(region_rows), households=done, people=people_total, visits=visits_total)

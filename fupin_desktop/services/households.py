@@ -29,6 +29,7 @@ from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFail
 from fupin_desktop.services.results import Removed, Saved
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import Household, Intention, Person, Region, Visit
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -270,6 +271,8 @@ def insert_checked_households(
     if household_rows:
         insert_rows(uow.session, Household.__table__, _HOUSEHOLD_COLUMNS, household_rows)
         insert_rows(uow.session, Person.__table__, _PERSON_COLUMNS, person_rows)
+        id_column, number_column = _PERSON_COLUMNS.index("id"), _PERSON_COLUMNS.index("id_number")
+        index_people(uow.session, [(row[id_column], row[number_column]) for row in person_rows])
         uow.audit_many(audit)
     return result
 

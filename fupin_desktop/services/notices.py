@@ -257,17 +257,7 @@ def record_objection(uow: UnitOfWork, notice_id: uuid.UUID, intention_id: uuid.U
     if entry is None:
         raise ServiceError("该人员不在本批公示名单中。")
     name = uow.session.scalar(select(Person.name).join(Intention).where(Intention.id == intention_id)) or ""
-    problems = []
-    if not data.raised_by.strip():
-        problems.append("请填写反映人（不愿具名可填“匿名”）")
-    if data.method not in OBJECTION_METHODS:
-        problems.append(f"反映方式应为：{'、'.join(OBJECTION_METHODS)}")
-    if not data.content.strip():
-        problems.append("请填写异议内容")
-    if data.raised_on < notice.start_date:
-        problems.append(f"反映日期{chinese_date(data.raised_on)}早于公示开始日期{chinese_date(notice.start_date)}")
-    if problems:
-        raise ServiceError(f"{name}：" + "；".join(problems) + "。")
+    _check_objection(notice, name, data)
     objection = Objection(
         notice_id=notice_id,
         intention_id=intention_id,
@@ -281,6 +271,61 @@ def record_objection(uow: UnitOfWork, notice_id: uuid.UUID, intention_id: uuid.U
     uow.session.flush()
     uow.audit("create", "objection", objection.id, new=f"{name}：{objection.content}")
     return objection.id
+
+
+def _check_objection(notice: PublicNotice, name: str, data: ObjectionInput) -> None:
+    problems = []
+    if not data.raised_by.strip():
+        problems.append("请填写反映人（不愿具名可填“匿名”）")
+    if data.method not in OBJECTION_METHODS:
+        problems.append(f"反映方式应为：{'、'.join(OBJECTION_METHODS)}")
+    if not data.content.strip():
+        problems.append("请填写异议内容")
+    if data.raised_on < notice.start_date:
+        problems.append(f"反映日期{chinese_date(data.raised_on)}早于公示开始日期{chinese_date(notice.start_date)}")
+    if problems:
+        raise ServiceError(f"{name}：" + "；".join(problems) + "。")
+
+
+@dataclass(frozen=True)
+class ObjectionCorrected:
+    objection_id: uuid.UUID
+    changed: tuple[str, ...]  # the fields that changed, in Chinese
+
+
+_OBJECTION_FIELDS = {"raised_by": "反映人", "method": "反映方式", "raised_on": "反映日期", "content": "异议内容"}
+
+
+def correct_objection(
+    database: Database, *, actor: str, objection_id: uuid.UUID, data: ObjectionInput
+) -> ObjectionCorrected:
+    """更正异议记录: a typo in who, how, when or what, fixed while the objection is still open;
+    every changed field is audited with its old and new value. A resolved objection stays as it was."""
+    with UnitOfWork(database, actor) as uow:
+        objection = uow.session.get(Objection, objection_id)
+        if objection is None:
+            raise ServiceError("该异议已不存在，请刷新。")
+        name = uow.session.scalar(select(Person.name).join(Intention).where(Intention.id == objection.intention_id))
+        if objection.outcome is not None:
+            raise ServiceError(f"对{name or ''}的异议已处理为“{objection.outcome}”，处理后的异议记录不能再修改。")
+        _check_objection(_notice(uow, objection.notice_id), name or "", data)
+        new = {
+            "raised_by": data.raised_by.strip(),
+            "method": data.method,
+            "raised_on": data.raised_on,
+            "content": data.content.strip(),
+        }
+        changed = []
+        for field, value in new.items():
+            old = getattr(objection, field)
+            if old != value:
+                uow.audit("update", "objection", objection.id, field, old, value)
+                setattr(objection, field, value)
+                changed.append(_OBJECTION_FIELDS[field])
+        if changed:
+            objection.updated_by = actor
+        uow.commit()
+    return ObjectionCorrected(objection_id, tuple(changed))
 
 
 def resolve_objection(

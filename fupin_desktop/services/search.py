@@ -1,7 +1,9 @@
-"""Finding households and people: by name, pinyin initials, ID number, 扶贫卡编号 or phone.
+"""Finding households and people: by name, pinyin initials, any part of the ID number, 扶贫卡编号 or phone.
 
 Prefix matches are written as ranges (``col >= 'x' AND col < 'x\\uffff'``) so that they use the
-indexes on SQLite and PostgreSQL alike; only a Chinese name fragment needs a scan.
+indexes on SQLite and PostgreSQL alike; a run of 4 or more digits from anywhere in an ID number
+(a birth date, the last 4 or 6 digits) goes through the 4-gram table (store/id_grams.py); only a
+Chinese name fragment needs a scan.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ import re
 import uuid
 from dataclasses import dataclass, replace
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, intersect, or_, select
 from sqlalchemy.orm import Session
 
-from fupin_desktop.store.models import Household, Intention, Person, Region
+from fupin_desktop.store.id_grams import GRAM, covering_grams
+from fupin_desktop.store.models import Household, Intention, Person, PersonIdGram, Region
 
 # More matching people than this and a text search switches to a correlated EXISTS (see household_condition).
 DENSE_MATCHES = 2000
@@ -46,15 +49,44 @@ def classify(text: str) -> tuple[str, str]:
     return "name", cleaned
 
 
-def person_condition(text: str) -> ColumnElement[bool] | None:
+def person_condition(text: str, session: Session | None = None) -> ColumnElement[bool] | None:
+    """People matching the text. Digits match the start of a phone number, and any part of an ID
+    number from 4 digits on; with a session, that part is looked up in the gram index."""
     kind, value = classify(text)
     if kind == "letters":
         return or_(_prefix(Person.name_initials, value), _prefix(Person.name_pinyin, value))
     if kind == "digits":
-        return or_(_prefix(Person.id_number, value), _prefix(Person.phone, value))
+        if len(value) < GRAM:
+            return or_(_prefix(Person.id_number, value), _prefix(Person.phone, value))
+        # The fragment condition covers a match at the start of the number too.
+        return or_(_prefix(Person.phone, value), _id_fragment(session, value))
     if kind == "name":
         return Person.name.contains(value, autoescape=True)
     return None
+
+
+def _id_fragment(session: Session | None, value: str) -> ColumnElement[bool]:
+    """ID numbers holding ``value`` anywhere: candidates from the sparsest grams that cover it (at
+    most DENSE_MATCHES people each), checked against the number. When every gram is common (an
+    area code: the whole county) the check alone is used, which a limited or correlated query
+    satisfies after its first rows."""
+    contains = Person.id_number.contains(value, autoescape=True)
+    if session is None:
+        return contains
+    cache: dict[str, int] = session.info.setdefault("gram_sizes", {})
+    sizes: dict[str, int] = {}
+    for gram in covering_grams(value):
+        if gram not in cache:
+            bounded = select(PersonIdGram.person_id).where(PersonIdGram.gram == gram).limit(DENSE_MATCHES + 1)
+            cache[gram] = int(session.scalar(select(func.count()).select_from(bounded.subquery())) or 0)
+        sizes[gram] = cache[gram]
+    sparse = sorted((gram for gram, size in sizes.items() if size <= DENSE_MATCHES), key=sizes.__getitem__)
+    if not sparse:
+        # Every gram is common: the start of the number through its index, the rest by the check.
+        return or_(_prefix(Person.id_number, value), contains)
+    lists = [select(PersonIdGram.person_id).where(PersonIdGram.gram == gram) for gram in sparse[:3]]
+    candidates = lists[0] if len(lists) == 1 else intersect(*lists)
+    return and_(Person.id.in_(candidates), contains)
 
 
 def household_condition(text: str, session: Session | None = None) -> ColumnElement[bool] | None:
@@ -65,7 +97,7 @@ def household_condition(text: str, session: Session | None = None) -> ColumnElem
     primary key, and when they are many (one letter, an area code) a correlated EXISTS lets the
     ordered, limited page stop after its first rows instead of collecting every match.
     """
-    member = person_condition(text)
+    member = person_condition(text, session)
     if member is None:
         return None
     kind, value = classify(text)
@@ -138,6 +170,11 @@ def household_query(session: Session, flt: HouseholdFilter) -> Select[tuple[obje
     return query.where(*_household_filters(session, flt)).order_by(Household.household_no, Household.id)
 
 
+def household_conditions(session: Session, flt: HouseholdFilter) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the household list for ``flt`` (a roster export uses the same)."""
+    return _household_filters(session, flt)
+
+
 def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if flt.region_id is not None:
@@ -167,7 +204,7 @@ def count_households(session: Session, flt: HouseholdFilter, cap: int | None = N
     if cap is not None and classify(flt.text)[0] in ("letters", "name"):
         # Driven by the person indexes: stops at the cap'th distinct household instead of testing
         # households one by one (a one-letter search across a county: 2 ms instead of 30 ms).
-        matching = select(Person.household_id).where(person_condition(flt.text))
+        matching = select(Person.household_id).where(person_condition(flt.text, session))
         others = _household_filters(session, replace(flt, text=""))
         if others:
             matching = matching.join(Household, Person.household_id == Household.id).where(*others)
@@ -210,3 +247,102 @@ def search_people(
     if region_id is not None:
         query = query.where(Household.village_id.in_(village_ids_under(session, region_id)))
     return [tuple(row) for row in session.execute(query.order_by(Person.name_pinyin).limit(limit))]
+
+
+@dataclass(frozen=True)
+class PersonMatch:
+    """A person found by a search, where they live, and what of theirs matched."""
+
+    person_id: uuid.UUID
+    name: str
+    sex: str | None
+    id_number: str | None
+    household_no: str
+    village: str
+    township: str
+    matched: str  # e.g. "身份证号第7–14位（出生日期）"
+
+
+def describe_match(text: str, name: str, id_number: str | None, phone: str | None, card_no: str | None) -> str:
+    """Which field of a found person the text matched, in words a clerk reads at a glance."""
+    kind, value = classify(text)
+    if kind == "name":
+        return "姓名"
+    if kind == "letters":
+        return "姓名拼音"
+    if kind != "digits":
+        return ""
+    number = id_number or ""
+    at = number.find(value) if len(value) >= GRAM else (0 if number.startswith(value) else -1)
+    if at >= 0:
+        end = at + len(value)
+        if (at, end) == (6, 14):
+            return "身份证号第7–14位（出生日期）"
+        if end == len(number) and at > 0:
+            return f"身份证号后{len(value)}位"
+        return f"身份证号第{at + 1}–{end}位"
+    if phone and phone.startswith(value):
+        return "联系电话"
+    if card_no and card_no.startswith(value):
+        return "户的扶贫卡编号"
+    return "户编号或户联系电话"
+
+
+def matched_members(session: Session, household_ids: list[uuid.UUID], text: str) -> dict[uuid.UUID, str]:
+    """For each listed household, the members the text matched: "张三丰（身份证号后4位）"."""
+    condition = person_condition(text, session)
+    if condition is None or not household_ids:
+        return {}
+    rows = session.execute(
+        select(Person.household_id, Person.name, Person.id_number, Person.phone)
+        .where(Person.household_id.in_(household_ids), condition)
+        .order_by(Person.household_id, Person.sort_order)
+    ).all()
+    found: dict[uuid.UUID, list[str]] = {}
+    for household_id, name, number, phone in rows:
+        found.setdefault(household_id, []).append(f"{name}（{describe_match(text, name, number, phone, None)}）")
+    return {household_id: "、".join(names) for household_id, names in found.items()}
+
+
+def find_people(session: Session, text: str, limit: int = 200) -> list[PersonMatch]:
+    """People matching the text (name, pinyin initials, any part of the ID, phone, the household's
+    扶贫卡编号), with their household, village and township and what matched."""
+    condition = person_condition(text, session)
+    if condition is None:
+        return []
+    kind, value = classify(text)
+    if kind == "digits":
+        condition = or_(condition, _prefix(Household.card_no, value))
+    township = Region.__table__.alias("township")
+    query = (
+        select(
+            Person.id,
+            Person.name,
+            Person.sex,
+            Person.id_number,
+            Person.phone,
+            Household.card_no,
+            Household.household_no,
+            Region.name,
+            township.c.name,
+        )
+        .join(Household, Person.household_id == Household.id)
+        .join(Region, Household.village_id == Region.id)
+        .outerjoin(township, Region.parent_id == township.c.id)
+        .where(condition)
+        .order_by(Household.household_no, Person.sort_order)
+        .limit(limit)
+    )
+    return [
+        PersonMatch(
+            pid,
+            name,
+            sex,
+            number,
+            household_no,
+            village,
+            township_name or "",
+            describe_match(text, name, number, phone, card_no),
+        )
+        for pid, name, sex, number, phone, card_no, household_no, village, township_name in session.execute(query)
+    ]

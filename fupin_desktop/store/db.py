@@ -278,7 +278,11 @@ def open_database(
     except BaseException:
         engine.dispose()
         raise
-    database = Database(db_path, engine, sessionmaker(engine, expire_on_commit=False), reason, is_backup)
+    from fupin_desktop.store import id_grams
+
+    factory = sessionmaker(engine, expire_on_commit=False)
+    id_grams.install(factory)
+    database = Database(db_path, engine, factory, reason, is_backup)
     _guard_writes(database)
     return database
 

@@ -132,6 +132,17 @@ class Person(Tracked, Base):
     household: Mapped[Household] = relationship(back_populates="members")
 
 
+class PersonIdGram(Base):
+    """One 4-character run of a person's 身份证号: the index behind finding any part of a number
+    (store/id_grams.py says why a table and not FTS, and why it has no foreign key)."""
+
+    __tablename__ = "person_id_gram"
+    gram: Mapped[str] = mapped_column(String(4), primary_key=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # On SQLite the rows are the primary-key B-tree itself (no rowid table beside it); ignored elsewhere.
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class Visit(Tracked, Base):
     """走访: a visit to a household and what it changed."""
 

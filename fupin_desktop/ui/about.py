@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QPixmap
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from fupin_desktop import __version__
 from fupin_desktop.assets import icon_path, resource_path
+from fupin_desktop.ui import messages
 
 FONT_LICENCE = (
     "界面与报表字体 Noto Sans SC / Noto Serif SC（思源黑体、思源宋体），依 SIL Open Font License 1.1 随程序分发。"
@@ -40,7 +41,7 @@ def font_licence_file() -> Path | None:
 def _open_folder_button(path: Path) -> QPushButton:
     button = QPushButton("打开文件夹")
     button.setToolTip(str(path.parent))
-    button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent))))
+    button.clicked.connect(lambda: messages.open_folder(button.window(), path.parent))
     return button
 
 

@@ -8,8 +8,19 @@ import platform
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QLockFile, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtCore import (
+    QEvent,
+    QLibraryInfo,
+    QLocale,
+    QLockFile,
+    QObject,
+    QSettings,
+    Qt,
+    QTimer,
+    QTranslator,
+    Signal,
+)
+from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
 from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
@@ -40,6 +51,35 @@ def load_bundled_fonts() -> str | None:
     return family
 
 
+def qt_translations_dir() -> Path:
+    """Where Qt's own .qm files are: PySide6's folder from source; inside the bundle, the copy the
+    spec keeps (installer/fupin-desktop.spec) when Qt's reported path does not hold it."""
+    reported = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    if (reported / "qtbase_zh_CN.qm").exists():
+        return reported
+    bundle = Path(getattr(sys, "_MEIPASS", reported))
+    for candidate in (bundle / "PySide6" / "Qt" / "translations", bundle / "PySide6" / "translations"):
+        if (candidate / "qtbase_zh_CN.qm").exists():
+            return candidate
+    return reported
+
+
+def install_qt_translations(app: QApplication) -> list[QTranslator]:
+    """Qt's own dialogs in Chinese: message-box buttons, file, print and page-setup dialogs.
+
+    Returns the installed translators (kept alive by the application as its children)."""
+    installed: list[QTranslator] = []
+    folder = qt_translations_dir()
+    for name in ("qtbase_zh_CN", "qt_zh_CN"):
+        translator = QTranslator(app)
+        if translator.load(name, str(folder)) and app.installTranslator(translator):
+            installed.append(translator)
+        else:
+            log.warning("未找到Qt的中文翻译文件%s.qm（%s）", name, folder)
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
+    return installed
+
+
 def app_icon() -> QIcon:
     icon = QIcon()
     for size in ICON_SIZES:
@@ -56,6 +96,12 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName(ORGANIZATION_NAME)
     app.setDesktopFileName(APP_NAME)  # ties the window to fupin-desktop.desktop (taskbar icon, name)
     app.setWindowIcon(app_icon())
+    if not app.property("fupin_translated"):
+        from fupin_desktop.ui.screen_fit import install_screen_fitter
+
+        install_qt_translations(app)
+        install_screen_fitter(app)
+        app.setProperty("fupin_translated", True)
     family = load_bundled_fonts()
     if family:
         app.setFont(QFont(family, 10))
@@ -89,10 +135,23 @@ def show_about(window: QMainWindow, database_path: Path | None, log_path: Path |
     dialog.open()
 
 
+def show_manual(window: QMainWindow) -> None:
+    from fupin_desktop.ui.help_dialog import HelpDialog
+
+    existing = window.findChild(HelpDialog, "help_dialog")
+    if existing is not None:
+        existing.raise_()
+        existing.activateWindow()
+        existing.show()
+        return
+    dialog = HelpDialog(window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.show()
+
+
 def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
-    """帮助 → 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
-    from PySide6.QtCore import QUrl
-    from PySide6.QtGui import QDesktopServices
+    """帮助 → 使用说明 (F1), 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
+    from fupin_desktop.ui import messages
 
     menu_bar = window.menuBar()
     menu = next(
@@ -107,19 +166,25 @@ def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Pat
         menu = menu_bar.addMenu("帮助(&H)")
     else:
         menu.addSeparator()
+    manual = QAction("使用说明(&M)", window)
+    manual.setObjectName("manual_action")
+    manual.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))  # F1
+    manual.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+    manual.triggered.connect(lambda: show_manual(window))
+    menu.addAction(manual)
     about = menu.addAction("关于扶贫就业信息采集(&A)…")
     about.setObjectName("about_action")
     about.triggered.connect(lambda: show_about(window, database_path, log_path))
     if log_path is not None:
         open_logs = menu.addAction("打开日志文件夹")
-        open_logs.triggered.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path.parent))))
+        open_logs.triggered.connect(lambda: messages.open_folder(window, log_path.parent))
     return menu
 
 
 def create_main_window(database: Database, log_path: Path | None) -> QMainWindow:
     from fupin_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(database)
+    window = MainWindow(database, QSettings())
     add_help_menu(window, database.path, log_path)
     return window
 
@@ -215,6 +280,19 @@ def ask_station_profile(database: Database) -> bool:
     return dialog.exec() == ProfileDialog.DialogCode.Accepted
 
 
+def ask_county(database: Database) -> None:
+    """On a new database, the second first-run step: the county the station serves (may be put off)."""
+    from fupin_desktop.services.regions import station_county
+    from fupin_desktop.services.settings import operator_name
+    from fupin_desktop.ui.region_dialog import CountyDialog
+
+    if database.read(station_county) is not None:
+        return
+    operator = database.read(operator_name)
+    CountyDialog(database, operator, first_start=True).exec()
+
+
+
 def damaged_on_first_screen(database: Database, error: BaseException) -> DatabaseDamaged | None:
     """Why the window could not read its first screen, if the reason is damage to the file."""
     from fupin_desktop.store.backup import check_database_file, damage_message
@@ -252,8 +330,10 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
         return 1
     host = WindowHost(database, lock, log_path, auto_backup=not measure_startup, checked=checked)
     try:
-        if not measure_startup and not database.read_only and not ask_station_profile(database):
-            return 0
+        if not measure_startup and not database.read_only:
+            if not ask_station_profile(database):
+                return 0
+            ask_county(database)
         try:
             window = host.open_window()
         except Exception as error:

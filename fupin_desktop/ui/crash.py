@@ -14,8 +14,8 @@ import threading
 from pathlib import Path
 from types import TracebackType
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QFontDatabase, QGuiApplication
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from fupin_desktop import __version__
 from fupin_desktop.logging_setup import format_exception
 from fupin_desktop.store.errors import StoreError
+from fupin_desktop.ui import messages
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +75,7 @@ class CrashDialog(QDialog):
         buttons.addButton(self.copy_button, QDialogButtonBox.ButtonRole.ActionRole)
         if log_path is not None:
             folder_button = QPushButton("打开日志文件夹")
-            folder_button.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_path.parent))))
+            folder_button.clicked.connect(lambda: messages.open_folder(self, log_path.parent))
             buttons.addButton(folder_button, QDialogButtonBox.ButtonRole.ActionRole)
         close_button = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
         close_button.setDefault(True)

@@ -35,8 +35,41 @@ WARNING_STYLE = "color: #8a5a00;"
 INVALID_FIELD = "border: 1px solid #b3261e;"
 
 
+class _AcceptCompletion(QObject):
+    """Enter in the pop-up list takes the highlighted item — or the first, when none is — and moves
+    on to the next field: one Enter, as for any other field."""
+
+    def __init__(self, combo: CodeCombo) -> None:
+        super().__init__(combo)
+        self.combo = combo
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            completer = self.combo.completer()
+            popup = completer.popup()
+            index = popup.currentIndex()
+            if not index.isValid() and completer.completionCount() > 0:
+                index = completer.completionModel().index(0, 0)
+            popup.hide()
+            if index.isValid():
+                self.combo.set_value(str(index.data()))
+            self.combo.finish_typing()
+            self.combo.focusNextChild()
+            return True
+        return False
+
+
 class CodeCombo(QComboBox):
-    """An editable combo box over one code list: type a few characters, the matching items pop up."""
+    """An editable combo box over one code list: type a few characters, the matching items pop up.
+
+    While the user is typing (until Enter, a choice from the list or leaving the field) the field
+    is not checked: "初" on the way to 初中 is not an error yet."""
+
+    committed = Signal()  # typing finished: the value is what the user means
 
     def __init__(self, list_name: str, parent: QWidget | None = None, blank: bool = True) -> None:
         super().__init__(parent)
@@ -52,6 +85,20 @@ class CodeCombo(QComboBox):
         self.setCompleter(completer)
         self.setMinimumContentsLength(6)
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.typing = False
+        completer.popup().installEventFilter(_AcceptCompletion(self))
+        line = self.lineEdit()
+        line.textEdited.connect(self._typed)
+        line.editingFinished.connect(self.finish_typing)
+        self.activated.connect(lambda _index: self.finish_typing())
+
+    def _typed(self, _text: str) -> None:
+        self.typing = True
+
+    def finish_typing(self) -> None:
+        if self.typing:
+            self.typing = False
+            self.committed.emit()
 
     def value(self) -> str | None:
         return self.currentText().strip() or None
@@ -119,11 +166,13 @@ class MultiCodeBox(QWidget):
         self._update_text()
 
     def focus_widget(self) -> QWidget:
+        return self.focus_widgets()[0]
+
+    def focus_widgets(self) -> list[QWidget]:
+        """What takes the keyboard: the menu button, or every check box (Enter moves through them)."""
         if self._button is not None:
-            return self._button
-        first = next(iter(self._checks.values()))
-        assert isinstance(first, QCheckBox)
-        return first
+            return [self._button]
+        return [box for box in self._checks.values() if isinstance(box, QCheckBox)]
 
 
 class EnterMovesOn(QObject):
@@ -253,6 +302,8 @@ class FieldGrid:
                 by_field.setdefault(problem.field, []).append(problem)
         for name, label in self.messages.items():
             found = sorted(by_field.get(name, []), key=lambda p: not p.is_error)
+            if isinstance(self.widgets[name], CodeCombo) and self.widgets[name].typing:  # type: ignore[attr-defined]
+                found = []  # checked once the user has finished typing
             label.setVisible(bool(found))
             label.setText("\n".join(p.message for p in found))
             has_error = any(p.is_error for p in found)
@@ -284,11 +335,14 @@ class FormDialog(QDialog):
             change_signal(widget).connect(self._changed)
             if on_change is not None:
                 change_signal(widget).connect(on_change)
+                if isinstance(widget, CodeCombo):
+                    widget.committed.connect(on_change)
             targets = [widget]
             if isinstance(widget, MultiCodeBox):
-                targets = [widget.focus_widget()]
+                targets = widget.focus_widgets()
             for target in targets:
-                if not isinstance(target, QAbstractButton):
+                # Push buttons keep Enter for clicking; check boxes (健康状况) pass it on like fields.
+                if isinstance(target, QCheckBox) or not isinstance(target, QAbstractButton):
                     target.installEventFilter(self._enter)
 
     def _changed(self, *_args: object) -> None:

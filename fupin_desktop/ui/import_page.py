@@ -38,6 +38,7 @@ from fupin_desktop.services.village_import import (
     template_title,
 )
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.folders import remember_save_folder, save_folder
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe, show_error
 from fupin_desktop.ui.tasks import TaskCancelled, TaskControl, run_task
 
@@ -114,7 +115,11 @@ class PreviewModel(QAbstractTableModel):
             return f"{row.sheet} {row.row}" if row.sheet else str(row.row)
         if column == self.PROBLEMS:
             ordered = sorted(row.problems, key=lambda p: not p.is_error)  # errors first
-            text = "；".join(("" if p.is_error else "提示：") + p.message for p in ordered)
+            # Every problem of the row, each with the column it is in: 【身份证号】…；【文化程度】提示：…
+            text = "；".join(
+                (f"【{p.column_label}】" if p.column_label else "") + ("" if p.is_error else "提示：") + p.message
+                for p in ordered
+            )
             if row.outcome == "退回" and not any(p.is_error for p in row.problems):
                 return "；".join(filter(None, ["同户其他成员有错误，整户退回", text]))
             return text
@@ -370,6 +375,11 @@ class CompareDialog(QDialog):
         return written
 
 
+def template_file_name(village: str) -> str:
+    """The blank sheet's suggested name: the village's own, so that ten sheets on a desk are told apart."""
+    return f"村级采集表-{village}.xlsx" if village else "村级采集表.xlsx"
+
+
 class ImportPage(QWidget):
     """Buttons for the blank template, importing a village sheet, and 比对 with the roster."""
 
@@ -428,16 +438,22 @@ class ImportPage(QWidget):
     def save_template(self, target: Path | None = None) -> Path | None:
         from fupin_desktop.export.village_template import write_village_sheet
 
-        if target is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "保存空白采集表", "村级采集表.xlsx", "Excel工作簿 (*.xlsx)")
-            if not chosen:
-                return None
-            target = Path(chosen)
         try:
             from fupin_desktop.services.pairing import template_schools
 
             title = self.context.database.read(template_title, self.selected_code())
             schools, note = self.context.database.read(template_schools, self.selected_code())
+        except EXPECTED_ERRORS as error:
+            show_error(self, error)
+            return None
+        if target is None:
+            suggested = save_folder() / template_file_name(title.name)
+            chosen, _ = QFileDialog.getSaveFileName(self, "保存空白采集表", str(suggested), "Excel工作簿 (*.xlsx)")
+            if not chosen:
+                return None
+            target = Path(chosen)
+            remember_save_folder(target.parent)
+        try:
             return write_village_sheet(target, title, schools=schools, paired_note=note)
         except EXPECTED_ERRORS as error:
             show_error(self, error)
@@ -446,7 +462,7 @@ class ImportPage(QWidget):
     def open_import(self, path: Path | None = None) -> ImportDialog | None:
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "选择村级采集表", "", f"表格文件 ({SHEET_PATTERNS});;所有文件 (*)"
+                self, "选择村级采集表", str(save_folder()), f"表格文件 ({SHEET_PATTERNS});;所有文件 (*)"
             )
             if not chosen:
                 return None
@@ -460,7 +476,7 @@ class ImportPage(QWidget):
     def open_compare(self, path: Path | None = None) -> None:
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "选择建档立卡花名册", "", "Excel工作簿 (*.xlsx);;所有文件 (*)"
+                self, "选择建档立卡花名册", str(save_folder()), "Excel工作簿 (*.xlsx);;所有文件 (*)"
             )
             if not chosen:
                 return

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
 
@@ -20,6 +20,7 @@ from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.pages import PAGES
 from fupin_desktop.ui.profile_dialog import ProfileDialog
+from fupin_desktop.ui.screen_fit import initial_geometry, restore_window, save_window
 from fupin_desktop.ui.tasks import Task, TaskControl, run_task
 
 log = logging.getLogger(__name__)
@@ -32,22 +33,35 @@ def window_title(database: Database) -> str:
         mark = " [已损坏 · 只读]"
     else:
         mark = ""
-    return f"扶贫就业信息采集 — {database.path.name}{mark}"
+    # The application display name is added by Qt on every platform: the title names only the file.
+    return f"{database.path.name}{mark}"
 
 
 class MainWindow(QMainWindow):
     # The user chose a backup to restore: the window host closes this window and restores it.
     restore_requested = Signal(Path)
 
-    def __init__(self, database: Database, *, auto_backup: bool = False) -> None:
+    def __init__(self, database: Database, settings: QSettings | None = None, *, auto_backup: bool = False) -> None:
+        """``settings`` remembers the window between sessions (the app passes the user's QSettings);
+        without it the window opens at its first size and remembers nothing."""
         super().__init__()
         self.context = AppContext(database, self)
+        self.settings = settings
         self.refresh_title()
-        self.resize(1280, 800)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for spec in PAGES:
-            self.tabs.addTab(spec.create(self.context), spec.title)
+            page = spec.create(self.context)
+            self.tabs.addTab(page, spec.title)
+            actions = getattr(page, "menu_actions", None)
+            if actions:  # a page's commands in a menu of its own, each shortcut shown beside it
+                menu = self.menuBar().addMenu(getattr(page, "menu_title", spec.title))
+                for action in actions:
+                    if action is None:
+                        menu.addSeparator()
+                    else:
+                        action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
+                        menu.addAction(action)
         self.setCentralWidget(self.tabs)
         settings_menu = self.menuBar().addMenu("设置(&S)")
         self.profile_action = QAction("本站信息…", self)
@@ -78,6 +92,10 @@ class MainWindow(QMainWindow):
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
         self.refresh_status()
+        if settings is not None:
+            restore_window(self, settings)
+        else:
+            initial_geometry(self)
 
     def refresh_title(self) -> None:
         self.setWindowTitle(window_title(self.context.database))
@@ -129,6 +147,8 @@ class MainWindow(QMainWindow):
         self.backup_task = run_task(self, "自动备份", work, done, failed, cancellable=False, quiet=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.settings is not None:
+            save_window(self, self.settings)
         self.backup_timer.stop()
         if self.backup_task is not None:
             self.backup_task.wait()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from fupin_desktop.services.errors import ServiceError, ValidationFailed
@@ -34,3 +37,22 @@ def confirm(parent: QWidget | None, title: str, text: str, yes: str = "是", no:
     box.setDefaultButton(no_button)
     box.exec()
     return box.clickedButton() is yes_button
+
+
+def open_folder(parent: QWidget | None, folder: Path) -> bool:
+    """Show the folder in the file manager; where the laptop has none, say so and name the folder."""
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    if QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))):
+        return True
+    box = QMessageBox(
+        QMessageBox.Icon.Information,
+        "无法打开文件夹",
+        f"这台电脑上没有可以打开文件夹的程序（文件管理器）。文件在：\n{folder}",
+        QMessageBox.StandardButton.Ok,
+        parent,
+    )
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.open()
+    return False

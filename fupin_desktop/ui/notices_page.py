@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -51,6 +50,7 @@ from fupin_desktop.services.notices import (
     ObjectionRow,
     add_objection,
     candidates,
+    correct_objection,
     end_notice,
     list_notices,
     notice_entries,
@@ -60,6 +60,7 @@ from fupin_desktop.services.notices import (
 )
 from fupin_desktop.services.printouts import PrintResult, print_notice
 from fupin_desktop.services.province import choose_province_profile
+from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.messages import show_error
 from fupin_desktop.ui.operations import Operation
@@ -213,9 +214,10 @@ class NewNoticeDialog(QDialog):
 class ObjectionDialog(QDialog):
     """记录异议: who, how, when, what."""
 
-    def __init__(self, person_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, person_name: str, parent: QWidget | None = None, current: ObjectionRow | None = None) -> None:
+        """With ``current``: 修改异议, the recorded objection to correct."""
         super().__init__(parent)
-        self.setWindowTitle(f"记录异议 — {person_name}")
+        self.setWindowTitle(f"{'修改' if current else '记录'}异议 — {person_name}")
         self.raised_by = QLineEdit()
         self.raised_by.setPlaceholderText("反映人姓名；不愿具名填“匿名”")
         self.method = QComboBox()
@@ -229,11 +231,16 @@ class ObjectionDialog(QDialog):
         form.addRow("反映方式", self.method)
         form.addRow("反映日期", self.raised_on)
         form.addRow("异议内容", self.content)
-        buttons = _buttons("记录")
+        buttons = _buttons("保存修改" if current else "记录")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.setMinimumWidth(440)
+        if current is not None:
+            self.raised_by.setText(current.raised_by)
+            self.method.setCurrentText(current.method)
+            self.raised_on.setDate(_qdate(current.raised_on))
+            self.content.setPlainText(current.content)
 
     def value(self) -> ObjectionInput:
         return ObjectionInput(
@@ -353,6 +360,9 @@ class NoticesPage(QWidget):
         self.objection_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.record_button = QPushButton("记录异议…")
         self.resolve_button = QPushButton("处理异议…")
+        self.correct_button = QPushButton("修改异议…")
+        self.correct_button.setToolTip("处理之前可更正反映人、方式、日期或内容（记入修改记录）")
+        self.correct_button.clicked.connect(self.correct)
         self.result = QLabel()
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -367,6 +377,7 @@ class NoticesPage(QWidget):
         objection_bar = QHBoxLayout()
         objection_bar.addWidget(QLabel("异议："))
         objection_bar.addWidget(self.record_button)
+        objection_bar.addWidget(self.correct_button)
         objection_bar.addWidget(self.resolve_button)
         objection_bar.addStretch(1)
         detail_layout.addLayout(objection_bar)
@@ -526,8 +537,15 @@ class NoticesPage(QWidget):
         notice = self.current_notice()
         if notice is None:
             return
-        answer = QMessageBox.question(self, "结束公示", f"结束“{notice.title}”？无异议的人员将转为“公示期满”。")
-        if answer != QMessageBox.StandardButton.Yes:
+        day = today()
+        if not notice.closed and day < notice.end_date:
+            # Refused at once: asking "are you sure?" first and refusing after would waste a click.
+            days = (notice.end_date - day).days
+            text = f"“{notice.title}”公示期至{chinese_date(notice.end_date)}，还有{days}天，期满后才能结束公示。"
+            show_error(self, ServiceError(text))
+            return
+        question = f"结束“{notice.title}”？无异议的人员将转为“公示期满”。"
+        if not messages.confirm(self, "结束公示", question, "结束公示", "不结束"):
             return
         self.close_notice(notice.id)
 
@@ -553,6 +571,28 @@ class NoticesPage(QWidget):
         )
         if _operation(self, self.context, work, changes="notice").run():
             self.result.setText(f"已记录对{entry.name}的异议；处理完毕前，{entry.name}不能进入下一步。")
+
+    def correct(self) -> None:
+        objection = self._current(self.objection_table, self.objections)
+        if objection is None:
+            return
+        if objection.outcome is not None:
+            text = f"对{objection.person_name}的异议已处理为“{objection.outcome}”，处理后的异议记录不能再修改。"
+            show_error(self, ServiceError(text))
+            return
+        dialog = ObjectionDialog(objection.person_name, self, current=objection)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            result = correct_objection(
+                self.context.database, actor=self.context.operator, objection_id=objection.id, data=dialog.value()
+            )
+        except ServiceError as error:
+            show_error(self, error)
+            return
+        self.context.data_changed.emit("notice")
+        changed = "、".join(result.changed) if result.changed else "没有改动"
+        self.result.setText(f"已修改对{objection.person_name}的异议：{changed}（已记入修改记录）。")
 
     def resolve(self) -> None:
         objection = self._current(self.objection_table, self.objections)

@@ -19,7 +19,7 @@ from fupin_desktop.services.audit import AuditRow
 from fupin_desktop.services.followup import households_with_employed_member
 from fupin_desktop.services.regions import RegionNode
 from fupin_desktop.services.roster import VisitRow
-from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
+from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households, matched_members
 from fupin_desktop.store.db import Database
 
 if TYPE_CHECKING:
@@ -179,7 +179,9 @@ HOUSEHOLD_COLUMNS: list[tuple[str, int]] = [
     (FIELD_LABELS["card_no"], 160),
     (FIELD_LABELS["phone"], 110),
     (FIELD_LABELS["address"], 200),
+    ("查找匹配", 260),
 ]
+MATCH_COLUMN = len(HOUSEHOLD_COLUMNS) - 1  # which member the search text matched: computed per fetched page
 
 
 class HouseholdTableModel(QAbstractTableModel):
@@ -200,6 +202,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self._filter = HouseholdFilter()
         self._rows: list[tuple[object, ...]] = []
         self._employed: set[uuid.UUID] = set()
+        self._matched: dict[uuid.UUID, str] = {}
         self._exhausted = True
         self.total = 0
         self.total_is_exact = True
@@ -218,10 +221,12 @@ class HouseholdTableModel(QAbstractTableModel):
             # A short first page is the whole answer: no count needed.
             total = len(first) if len(first) < self.PAGE else count_households(session, flt, cap)
             employed = _employed_of(session, first)
+            matched = _matched_of(session, first, flt.text)
         self.beginResetModel()
         self._filter = flt
         self._rows = first
         self._employed = employed
+        self._matched = matched
         self._exhausted = len(first) < self.PAGE
         self.total = total
         self.total_is_exact = cap is None or total < cap
@@ -254,6 +259,7 @@ class HouseholdTableModel(QAbstractTableModel):
         with self._database.session_factory() as session:
             page = fetch_households(session, self._filter, len(self._rows), self.PAGE)
             self._employed |= _employed_of(session, page)
+            self._matched.update(_matched_of(session, page, self._filter.text))
         self._exhausted = len(page) < self.PAGE
         if page:
             self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
@@ -265,7 +271,10 @@ class HouseholdTableModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         column = index.column()
-        if column == EMPLOYED_COLUMN:
+        if column == MATCH_COLUMN:
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+                return self._matched.get(row[0], "")  # type: ignore[call-overload]
+        elif column == EMPLOYED_COLUMN:
             if role == Qt.ItemDataRole.DisplayRole:
                 return "是" if row[0] in self._employed else "否"
             if role == Qt.ItemDataRole.ToolTipRole:
@@ -277,6 +286,10 @@ class HouseholdTableModel(QAbstractTableModel):
         if role == RECORD_ROLE:
             return row[0]
         return None
+
+    def matched(self, household_id: uuid.UUID) -> str:
+        """The members the search text matched in this household, with what matched ("" without a search)."""
+        return self._matched.get(household_id, "")
 
     def has_employed_member(self, row: int) -> bool:
         return self._rows[row][0] in self._employed
@@ -293,6 +306,12 @@ class HouseholdTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return HOUSEHOLD_COLUMNS[section][0] if 0 <= section < len(HOUSEHOLD_COLUMNS) else None
         return str(section + 1)
+
+
+def _matched_of(session: Session, rows: list[tuple[object, ...]], text: str) -> dict[uuid.UUID, str]:
+    if not text.strip():
+        return {}
+    return matched_members(session, [r[0] for r in rows if isinstance(r[0], uuid.UUID)], text)
 
 
 def _employed_of(session: Session, rows: list[tuple[object, ...]]) -> set[uuid.UUID]:

@@ -7,10 +7,11 @@ import uuid
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, QPoint, QSignalBlocker, Qt, QTimer
-from PySide6.QtGui import QKeySequence, QShortcut, QStandardItemModel
+from PySide6.QtGui import QAction, QKeySequence, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTableView,
     QTabWidget,
+    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
@@ -31,17 +33,19 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import remove_household, remove_person
 from fupin_desktop.services.printouts import PrintResult, print_visit_form
-from fupin_desktop.services.regions import region_nodes
+from fupin_desktop.services.regions import RegionImportRefused, import_regions, region_nodes, station_county
 from fupin_desktop.services.roster import household_panel, village_of_household
+from fupin_desktop.services.roster_export import RosterExport, area_name, export_roster, roster_file_name
 from fupin_desktop.services.search import HouseholdFilter
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.folders import remember_save_folder, save_folder
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.move_member_dialog import MoveMemberDialog
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.printing import make_printout
-from fupin_desktop.ui.region_dialog import AddVillageDialog
+from fupin_desktop.ui.region_dialog import AddRegionDialog, CountyDialog, MergeVillageDialog, RenameRegionDialog
 from fupin_desktop.ui.roster_models import (
     CODE_ROLE,
     HOUSEHOLD_COLUMNS,
@@ -53,7 +57,7 @@ from fupin_desktop.ui.roster_models import (
     VisitTableModel,
     build_region_model,
 )
-from fupin_desktop.ui.tasks import Task
+from fupin_desktop.ui.tasks import Task, TaskControl, run_task
 from fupin_desktop.ui.visit_dialog import VisitDialog
 
 # Search waits for this pause in typing, so that a fast typist or a paste runs one query, not one per
@@ -80,6 +84,7 @@ class RosterPage(QWidget):
         self.context = context
         self.dialog: QWidget | None = None  # the form open now (tests drive it)
         self._current: uuid.UUID | None = None
+        self.exported: RosterExport | None = None  # the last roster written (tests read it)
 
         # left: regions
         self.region_model = QStandardItemModel(self)
@@ -89,6 +94,30 @@ class RosterPage(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.customContextMenuRequested.connect(self._region_menu)
         self.tree.setMinimumWidth(200)
+        self.add_township_button = QPushButton("新增乡镇")
+        self.add_village_button = QPushButton("新增村")
+        self.add_township_button.clicked.connect(self.add_township)
+        self.add_village_button.clicked.connect(self.add_village)
+        self.region_menu_button = QToolButton()
+        self.region_menu_button.setText("区划")
+        self.region_menu_button.setMinimumWidth(64)
+        self.region_menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        region_menu = QMenu(self.region_menu_button)
+        region_menu.addAction("设置本站所属县…", self.choose_county)
+        region_menu.addAction("导入区划代码表…", self.choose_regions_file)
+        region_menu.addSeparator()
+        self.rename_action = region_menu.addAction("改名…", self.rename_region)
+        self.merge_action = region_menu.addAction("撤并到另一个村…", self.merge_village)
+        self.region_menu_button.setMenu(region_menu)
+        region_buttons = QHBoxLayout()
+        region_buttons.setContentsMargins(0, 0, 0, 0)
+        for widget in (self.add_township_button, self.add_village_button, self.region_menu_button):
+            region_buttons.addWidget(widget)
+        region_panel = QWidget()
+        region_layout = QVBoxLayout(region_panel)
+        region_layout.setContentsMargins(0, 0, 0, 0)
+        region_layout.addWidget(self.tree, 1)
+        region_layout.addLayout(region_buttons)
 
         # centre: search, filters, households
         self.search = QLineEdit()
@@ -141,15 +170,28 @@ class RosterPage(QWidget):
         self.print_menu.addAction("空白表导出PDF…", lambda: self.print_visit_form("blank", export=True))
         self.print_menu.aboutToShow.connect(self._update_print_menu)
         self.print_button.setMenu(self.print_menu)
+        self.export_button = QPushButton("导出花名册…")
+        self.export_button.setToolTip("把左侧所选区划（或当前查找结果）的农户和成员导出为Excel花名册")
+        self.export_button.clicked.connect(self.choose_roster_file)
         self.add_button.setToolTip("Ctrl+N")
         self.visit_button.setToolTip("Ctrl+R")
         self.add_button.clicked.connect(self.add_household)
         self.edit_button.clicked.connect(self.edit_household)
         self.visit_button.clicked.connect(self.record_visit)
         self.delete_button.clicked.connect(self.delete_household)
-        QShortcut(QKeySequence("Ctrl+N"), self, self.add_household)
-        QShortcut(QKeySequence("Ctrl+F"), self, lambda: (self.search.setFocus(), self.search.selectAll()))
-        QShortcut(QKeySequence("Ctrl+R"), self, self.record_visit)
+        # The window shows these in its 农户 menu, each with its shortcut.
+        self.menu_title = "农户(&N)"
+        self.menu_actions: list[QAction | None] = [
+            self._action("新增农户(&N)…", self.add_household, "Ctrl+N"),
+            self._action("查找(&F)", lambda: (self.search.setFocus(), self.search.selectAll()), "Ctrl+F"),
+            self._action("登记走访(&R)…", self.record_visit, "Ctrl+R"),
+            None,
+            self._action("新增乡镇…", self.add_township),
+            self._action("新增村…", self.add_village),
+            self._action("导入区划代码表…", self.choose_regions_file),
+            None,
+            self._action("导出花名册(&E)…", self.choose_roster_file, "Ctrl+E"),
+        ]
 
         filters = QHBoxLayout()
         filters.addWidget(self.search, 3)
@@ -161,7 +203,14 @@ class RosterPage(QWidget):
         filters.addWidget(self.open_filter)
         actions = QHBoxLayout()
         actions.addWidget(self.count_label, 1)
-        for button in (self.add_button, self.edit_button, self.visit_button, self.print_button, self.delete_button):
+        for button in (
+            self.add_button,
+            self.edit_button,
+            self.visit_button,
+            self.print_button,
+            self.delete_button,
+            self.export_button,
+        ):
             actions.addWidget(button)
 
         centre = QWidget()
@@ -216,12 +265,14 @@ class RosterPage(QWidget):
         self.details.addTab(self.visit_table, "走访记录")
 
         right = QSplitter(Qt.Orientation.Vertical)
+        right.setObjectName("roster_vertical")
         right.addWidget(centre)
         right.addWidget(self.details)
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.tree)
+        splitter.setObjectName("roster_horizontal")
+        splitter.addWidget(region_panel)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([230, 1050])
@@ -233,6 +284,13 @@ class RosterPage(QWidget):
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self.apply_filter())
         self._show_household(None)
         self.apply_filter()  # selects the household when there is just one
+
+    def _action(self, text: str, slot: object, shortcut: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)  # type: ignore[arg-type]
+        return action
 
     # --- regions ------------------------------------------------------------------------------
 
@@ -274,22 +332,118 @@ class RosterPage(QWidget):
         self.tree.setCurrentIndex(index)
         menu = QMenu(self)
         level = index.data(LEVEL_ROLE)
+        if level == "county":
+            menu.addAction("新增乡镇…", self.add_township)
         if level == "township":
             menu.addAction("新增村…", self.add_village)
         if level == "village":
             menu.addAction("在本村新增农户…", self.add_household)
+            menu.addAction("撤并到另一个村…", self.merge_village)
+        if level in ("township", "village"):
+            menu.addAction("改名…", self.rename_region)
         if not menu.isEmpty():
             menu.exec(self.tree.viewport().mapToGlobal(point))
 
-    def add_village(self) -> None:
-        index = self._selected_region_index()
-        if index is None or index.data(LEVEL_ROLE) != "township":
+    def _county(self) -> tuple[str, str | None] | None:
+        county = self.context.database.read(station_county)
+        return (county.name, county.code) if county is not None else None
+
+    def choose_county(self) -> None:
+        dialog = CountyDialog(self.context.database, self.context.operator, parent=self)
+        county = self._county()
+        if county is not None and county[1]:
+            dialog.choose(county[1])
+        dialog.accepted.connect(lambda: self.context.data_changed.emit("region"))
+        self._open(dialog)
+
+    def add_township(self) -> None:
+        county = self._county()
+        if county is None:
+            messages.show_error(self, ServiceError("请先选择本站所属的县（区），再新增乡镇。"), "新增乡镇")
+            self.choose_county()
             return
-        dialog = AddVillageDialog(
-            self.context, index.data(RECORD_ROLE), index.data(NAME_ROLE), index.data(CODE_ROLE), self
-        )
+        dialog = AddRegionDialog(self.context, "township", county[0], county[1], self)
         dialog.accepted.connect(lambda: dialog.saved_id and self.select_region(dialog.saved_id))
         self._open(dialog)
+
+    def _township_index(self) -> QModelIndex | None:
+        """The selected township, the township of the selected village, or the only township."""
+        index = self._selected_region_index()
+        if index is not None and index.data(LEVEL_ROLE) == "village":
+            index = index.parent()
+        if index is not None and index.data(LEVEL_ROLE) == "township":
+            return index
+        townships = [
+            self.region_model.indexFromItem(item) for item in self._items() if item.data(LEVEL_ROLE) == "township"
+        ]
+        return townships[0] if len(townships) == 1 else None
+
+    def _items(self) -> list[QStandardItem]:
+        found: list[QStandardItem] = []
+        stack = [self.region_model.invisibleRootItem()]
+        while stack:
+            item = stack.pop()
+            for row in range(item.rowCount()):
+                found.append(item.child(row))
+                stack.append(item.child(row))
+        return found
+
+    def add_village(self) -> None:
+        index = self._township_index()
+        if index is None:
+            has_townships = any(item.data(LEVEL_ROLE) == "township" for item in self._items())
+            text = "请先在左侧选择村所属的乡镇，再新增村。" if has_townships else "请先新增乡镇，再在乡镇下新增村。"
+            messages.show_error(self, ServiceError(text), "新增村")
+            return
+        dialog = AddRegionDialog(self.context, "village", index.data(NAME_ROLE), index.data(CODE_ROLE), self)
+        dialog.accepted.connect(lambda: dialog.saved_id and self.select_region(dialog.saved_id))
+        self._open(dialog)
+
+    def rename_region(self) -> None:
+        index = self._selected_region_index()
+        if index is None or index.data(LEVEL_ROLE) not in ("township", "village"):
+            messages.show_error(self, ServiceError("请先在左侧选择要改名的乡镇或村。"), "改名")
+            return
+        self._open(RenameRegionDialog(self.context, index.data(RECORD_ROLE), index.data(NAME_ROLE), self))
+
+    def merge_village(self) -> None:
+        index = self._selected_region_index()
+        if index is None or index.data(LEVEL_ROLE) != "village":
+            messages.show_error(self, ServiceError("请先在左侧选择要撤并的村。"), "撤并")
+            return
+        nodes = self.context.database.read(region_nodes)
+        source = next(node for node in nodes if node.id == index.data(RECORD_ROLE))
+        villages = [node for node in nodes if node.level == "village"]
+        dialog = MergeVillageDialog(self.context, source, villages, self)
+        dialog.accepted.connect(lambda: dialog.merged_into and self.select_region(dialog.merged_into))
+        self._open(dialog)
+
+    def choose_regions_file(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, "导入统计用区划代码表", "", "区划代码表（*.xlsx *.csv）;;所有文件（*）"
+        )
+        if path:
+            self.import_regions_file(Path(path))
+
+    def import_regions_file(self, path: Path) -> None:
+        """本县的统计用区划代码 rows from xlsx or csv; a refused table is shown row by row."""
+        try:
+            result = import_regions(self.context.database, actor=self.context.operator, path=path)
+        except RegionImportRefused as refused:
+            messages.show_error(self, refused, "区划代码表未导入")
+            return
+        except messages.EXPECTED_ERRORS as error:
+            messages.show_error(self, error, "无法导入区划代码表")
+            return
+        self.context.data_changed.emit("region")
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "已导入区划代码",
+            f"新增{result.added}个，改名{result.renamed}个，未变{result.unchanged}个。",
+            QMessageBox.StandardButton.Ok,
+            self,
+        )
+        self._open(box)
 
     # --- households ---------------------------------------------------------------------------
 
@@ -331,6 +485,9 @@ class RosterPage(QWidget):
             members, visits, record = panel.members, panel.visits, panel.record
             title = f"{record.village_name} {record.facts.household_no}　户主：{panel.head_name or '未登记'}"
             self.employed_label.setText(f"有就业劳动力：{'是' if panel.employed else '否'}")
+            matched = self.households.matched(household_id)
+            if matched:
+                title += f"　查找匹配：{matched}"
         self.member_rows = members
         self.members.set_rows([m.facts for m in members])
         self.visits.set_rows(visits)
@@ -365,7 +522,9 @@ class RosterPage(QWidget):
     def add_household(self) -> None:
         village = self._village_for_new_household()
         if village is None:
-            messages.show_error(self, ServiceError("请先在左侧选择一个村，再新增农户。"), "新增农户")
+            empty = not any(item.data(LEVEL_ROLE) == "village" for item in self._items())
+            text = "还没有村：请先用左下方的“新增乡镇”“新增村”（或“区划 → 导入区划代码表”）建立本县的村。"
+            messages.show_error(self, ServiceError(text if empty else "请先在左侧选择一个村，再新增农户。"), "新增农户")
             return
         dialog = HouseholdDialog(self.context, village_id=village, parent=self)
         dialog.accepted.connect(lambda: self._select_household(dialog.saved_id))
@@ -401,6 +560,38 @@ class RosterPage(QWidget):
         if row is not None:
             self.household_table.selectRow(row)
             self.household_table.scrollTo(self.households.index(row, 0))
+
+    def choose_roster_file(self) -> None:
+        flt = self.current_filter()
+        try:
+            area = self.context.database.read(area_name, flt)
+        except messages.EXPECTED_ERRORS as error:
+            messages.show_error(self, error, "导出花名册")
+            return
+        suggested = save_folder() / roster_file_name(area, clock.today())
+        path, _filter = QFileDialog.getSaveFileName(self, "导出花名册", str(suggested), "Excel工作簿（*.xlsx）")
+        if path:
+            self.export_roster_to(Path(path))
+
+    def export_roster_to(self, path: Path) -> None:
+        """The households of the current village, township or search, with their members, as xlsx."""
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_name(path.name + ".xlsx")
+        flt, database = self.current_filter(), self.context.database
+        remember_save_folder(path.parent)
+
+        def work(control: TaskControl) -> RosterExport:
+            def report(done: int, total: int) -> None:
+                control.check()
+                control.report(done, total, f"已写{done}/{total}行")
+
+            return export_roster(database, flt=flt, out=path, progress=report)
+
+        def done(result: RosterExport) -> None:
+            self.exported = result
+            self.count_label.setText(f"已导出花名册：{result.households}户{result.people}人 → {result.path}")
+
+        run_task(self, "正在导出花名册", work, done, lambda error: messages.show_error(self, error, "导出花名册"))
 
     # --- members and visits -------------------------------------------------------------------
 

@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -46,7 +45,9 @@ from fupin_desktop.services.submissions import (
     unlock_submission,
 )
 from fupin_desktop.store.db import Database
+from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.folders import save_folder
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import local_time
@@ -110,7 +111,7 @@ class SubmissionsPage(QWidget):
         super().__init__()
         self.context = context
         self.model = SubmissionTableModel(self)
-        self.last_folder = Path.home() / "扶贫上报表"
+        self.last_folder = save_folder()
 
         self.sheet = QComboBox()
         self.sheet.currentIndexChanged.connect(self._sheet_changed)
@@ -330,7 +331,7 @@ class SubmissionsPage(QWidget):
             unlock_submission, self.context.database, actor=self.context.operator, submission_id=row.id, reason=reason
         )
         operation = Operation(self, self.context, work, changes="person")
-        operation.refused(lambda error: QMessageBox.warning(self, "未解锁", str(error)))
+        operation.refused(lambda error: messages.show_error(self, error, "未解锁"))
         operation.success(
             lambda count: self.status.setText(f"已解锁{count}人，可修改后封存更正版；更正原因将印在更正版上。")
         ).run()
@@ -370,11 +371,11 @@ class SubmissionsPage(QWidget):
         row = self.selected()
         folder = Path(row.pdf_path).parent if row is not None and row.pdf_path else self.out_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        messages.open_folder(self, folder)
 
     def _confirm(self, text: str) -> bool:
-        answer = QMessageBox.question(self, "请确认", text)
-        return answer == QMessageBox.StandardButton.Yes
+        """封存 and 解锁更正 cannot be undone: 取消 is the default, so Enter never seals."""
+        return messages.confirm(self, "请确认", text, "确定", "取消")
 
 
 class PdfPreviewDialog(QDialog):
@@ -450,7 +451,9 @@ class VerifyDialog(QDialog):
         self.result: VerifyResult | None = None
 
     def _choose(self) -> None:
-        chosen, _ = QFileDialog.getOpenFileName(self, "选择上报表文件", "", "上报表 (*.xlsx *.pdf);;所有文件 (*)")
+        chosen, _ = QFileDialog.getOpenFileName(
+            self, "选择上报表文件", str(save_folder()), "上报表 (*.xlsx *.pdf);;所有文件 (*)"
+        )
         if chosen:
             self.path.setText(chosen)
             self.check()

@@ -8,7 +8,7 @@ import gc
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fupin_desktop.services import backups
@@ -53,7 +53,7 @@ class WindowHost(QObject):
     def open_window(self) -> MainWindow:
         from fupin_desktop.ui.app import add_help_menu
 
-        window = MainWindow(self.database, auto_backup=self.auto_backup and not self.database.read_only)
+        window = MainWindow(self.database, QSettings(), auto_backup=self.auto_backup and not self.database.read_only)
         add_help_menu(window, self.database.path, self.log_path)
         # Queued: the window (and the dialog that asked) is torn down only after the click has returned.
         window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
