@@ -117,17 +117,16 @@ def test_bulk_referral_review_and_notice_on_a_village(
 
     # An objection recorded with a slip is corrected from the page while it is open.
     from fupin_desktop.domain.clock import today
-    from fupin_desktop.services.notices import ObjectionInput, record_objection
+    from fupin_desktop.services.notices import ObjectionInput, add_objection
     from fupin_desktop.ui.notices_page import ObjectionDialog
 
-    with context.unit_of_work() as uow:
-        record_objection(
-            uow,
-            dialog.notice_id,
-            notices.entries.record(0).intention_id,
-            ObjectionInput("村民王某", "来电", today(), "家中经营养殖厂"),
-        )
-        uow.commit()
+    add_objection(
+        context.database,
+        actor=context.operator,
+        notice_id=dialog.notice_id,
+        intention_id=notices.entries.record(0).intention_id,
+        data=ObjectionInput("村民王某", "来电", today(), "家中经营养殖厂"),
+    )
     context.data_changed.emit("notice")
     notices.select_notice(dialog.notice_id)
     notices.objection_table.selectRow(0)

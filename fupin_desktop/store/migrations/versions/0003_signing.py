@@ -1,7 +1,7 @@
 """signing: station keys, signed submissions, the number counter and the hash-chained audit trail
 
 Revision ID: 0003_signing
-Revises: 0001_initial
+Revises: 0002_id_search
 Create Date: 2026-12-01 09:00:00
 
 The station's own signing key is created here, so that every station database has one from the
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003_signing"
-down_revision = "0001_initial"
+down_revision = "0002_id_search"
 branch_labels = None
 depends_on = None
 
