@@ -1,7 +1,8 @@
-"""Opening the database file: engine settings, Alembic migrations with a copy first, clear refusals.
+"""Opening the database: engine settings, Alembic migrations with a copy first, clear refusals.
 
 Everything SQLite-specific (pragmas, the file copy, the lock check, the driver's errors) stays in this
-module and its neighbours in ``store/``; ``open_database`` is the single way in.
+module and its neighbours in ``store/``, everything PostgreSQL-specific in ``store/postgres.py``;
+``open_database`` is the single way in, for a file and for a county server alike.
 """
 
 from __future__ import annotations
@@ -34,12 +35,20 @@ from fupin_desktop.store.errors import (
     StoreError,
     translate,
 )
+from fupin_desktop.store.postgres import (
+    DEFAULT_LOCK_TIMEOUT,
+    file_only,
+    is_server_address,
+    redacted,
+    server_engine,
+    server_url,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 MIGRATIONS_DIR = migrations_path()
-DEFAULT_BUSY_TIMEOUT = 5.0  # seconds SQLite waits for another writer before "locked"
+DEFAULT_BUSY_TIMEOUT = DEFAULT_LOCK_TIMEOUT  # seconds to wait for another writer before "locked"
 
 
 def default_database_path() -> Path:
@@ -49,11 +58,29 @@ def default_database_path() -> Path:
 
 @dataclass
 class Database:
-    """An open database file: its engine and a session factory."""
+    """An open database: a SQLite file (``path``) or a PostgreSQL server (``url``), its engine and a
+    session factory."""
 
-    path: Path
+    path: Path | None
     engine: Engine
     session_factory: sessionmaker[Session]
+    url: str = ""  # a server database's address, its password hidden; "" for a file
+
+    @property
+    def is_server(self) -> bool:
+        return self.path is None
+
+    @property
+    def location(self) -> str:
+        """Where it is, for a person: the file's path or the server's address."""
+        return self.url if self.path is None else str(self.path)
+
+    def file(self, feature: str, instead: str) -> Path:
+        """The file behind the database, for a feature that only a file has (a file backup, the lock
+        file); on a server, one clear refusal saying what to use instead."""
+        if self.path is None:
+            raise file_only(feature, instead)
+        return self.path
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -153,6 +180,8 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
             current = MigrationContext.configure(connection).get_current_revision()
             has_tables = bool(inspect(connection).get_table_names())
     except DBAPIError as error:  # not classified by the engine: a SQLite file that is not ours
+        if engine.dialect.name != "sqlite":
+            raise
         raise DatabaseDamaged(
             f"数据库文件{_where(path)}已损坏或不是本程序的数据库，无法读取。", detail=str(error.orig)
         ) from None
@@ -184,9 +213,13 @@ def database_path(url_or_path: Path | str | None) -> Path:
         return url_or_path
     if url_or_path.startswith("sqlite:///"):
         return Path(url_or_path.removeprefix("sqlite:///"))
+    if is_server_address(url_or_path):
+        raise file_only("数据库文件", f"“{redacted(url_or_path)}”是数据库服务器的地址，不是文件。")
     scheme, separator, _rest = url_or_path.partition("://")
     if separator and scheme.isascii() and scheme.replace("+", "").isalnum() and len(scheme) > 1:
-        raise CannotOpen(f"不支持的数据库地址“{scheme}://…”：本版本只能打开SQLite数据库文件。")
+        raise CannotOpen(
+            f"不支持的数据库地址“{scheme}://…”：只能打开SQLite数据库文件或 postgresql:// 数据库服务器。"
+        )
     return Path(url_or_path)
 
 
@@ -197,7 +230,11 @@ def open_database(
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
 ) -> Database:
     """The single way to open a database: a file path or a ``sqlite:///`` URL (None: the default file),
-    created if needed, its schema brought up to date. Every failure is a ``StoreError``."""
+    created if needed, or a ``postgresql://`` server database (which must exist); its schema brought up
+    to date. Every failure is a ``StoreError``."""
+    if is_server_address(url_or_path):
+        assert isinstance(url_or_path, str)
+        return _open_server(url_or_path, apply_migrations=apply_migrations, lock_timeout=busy_timeout)
     db_path = database_path(url_or_path)
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -213,6 +250,19 @@ def open_database(
         engine.dispose()
         raise
     return Database(db_path, engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def _open_server(address: str, *, apply_migrations: bool, lock_timeout: float) -> Database:
+    """A PostgreSQL database: no file checks, no copy before a migration (it runs in one transaction)."""
+    url = server_url(address)
+    engine = server_engine(url, lock_timeout)
+    try:
+        if apply_migrations:
+            migrate(engine, None)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(None, engine, sessionmaker(engine, expire_on_commit=False), url=redacted(address))
 
 
 __all__ = ["Database", "StoreError", "database_path", "default_database_path", "migrate", "open_database"]
