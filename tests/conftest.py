@@ -67,7 +67,7 @@ class PostgresServer:
         with self._admin() as connection:
             if migrated and not self._made_template:
                 connection.execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
-                connection.execute(f'CREATE DATABASE "{_TEMPLATE}" TEMPLATE template0 ENCODING \'UTF8\'')
+                connection.execute(f"CREATE DATABASE \"{_TEMPLATE}\" TEMPLATE template0 ENCODING 'UTF8'")
                 open_database(self.url_of(_TEMPLATE)).dispose()
                 self._made_template = True
             template = _TEMPLATE if migrated else "template0"

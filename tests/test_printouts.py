@@ -6,6 +6,7 @@ import uuid
 from datetime import date
 from pathlib import Path
 
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -17,6 +18,8 @@ from fupin_desktop.store.models import Household, NoticeEntry, Person, PublicNot
 from fupin_desktop.store.uow import UnitOfWork
 from tests import sheet_fixtures as fx
 from tests.conftest import TODAY
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_the_notice_lists_every_name_and_no_id_or_phone(database: Database, village: uuid.UUID, tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from fupin_desktop.store.errors import (
     StoreError,
     translate,
 )
+from fupin_desktop.store.limits import install_length_check
 from fupin_desktop.store.postgres import (
     DEFAULT_LOCK_TIMEOUT,
     file_only,
@@ -217,9 +218,7 @@ def database_path(url_or_path: Path | str | None) -> Path:
         raise file_only("数据库文件", f"“{redacted(url_or_path)}”是数据库服务器的地址，不是文件。")
     scheme, separator, _rest = url_or_path.partition("://")
     if separator and scheme.isascii() and scheme.replace("+", "").isalnum() and len(scheme) > 1:
-        raise CannotOpen(
-            f"不支持的数据库地址“{scheme}://…”：只能打开SQLite数据库文件或 postgresql:// 数据库服务器。"
-        )
+        raise CannotOpen(f"不支持的数据库地址“{scheme}://…”：只能打开SQLite数据库文件或 postgresql:// 数据库服务器。")
     return Path(url_or_path)
 
 
@@ -249,7 +248,7 @@ def open_database(
     except BaseException:
         engine.dispose()
         raise
-    return Database(db_path, engine, sessionmaker(engine, expire_on_commit=False))
+    return Database(db_path, engine, _session_factory(engine))
 
 
 def _open_server(address: str, *, apply_migrations: bool, lock_timeout: float) -> Database:
@@ -262,7 +261,13 @@ def _open_server(address: str, *, apply_migrations: bool, lock_timeout: float) -
     except BaseException:
         engine.dispose()
         raise
-    return Database(None, engine, sessionmaker(engine, expire_on_commit=False), url=redacted(address))
+    return Database(None, engine, _session_factory(engine), url=redacted(address))
+
+
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
+    factory = sessionmaker(engine, expire_on_commit=False)
+    install_length_check(factory)
+    return factory
 
 
 __all__ = ["Database", "StoreError", "database_path", "default_database_path", "migrate", "open_database"]

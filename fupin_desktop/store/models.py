@@ -42,7 +42,7 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-def Key(length: int) -> TypeEngine[str]:  # noqa: N802 - used like String(n)
+def Key(length: int) -> TypeEngine[str]:
     """A text that lists are sorted and prefix-searched by: compared code point by code point on both
     engines (SQLite's BINARY; PostgreSQL's "C" collation, whatever the server's locale), so that the same
     search returns the same people in the same order on a file and on a county server."""

@@ -38,7 +38,9 @@ def server_url(address: str) -> URL:
     try:
         url = make_url(address.replace("postgres://", "postgresql://", 1))
     except ArgumentError:
-        raise CannotOpen(f"数据库服务器地址“{redacted(address)}”的格式不对，应为 postgresql://用户@主机/数据库名。") from None
+        raise CannotOpen(
+            f"数据库服务器地址“{redacted(address)}”的格式不对，应为 postgresql://用户@主机/数据库名。"
+        ) from None
     if url.get_backend_name() != "postgresql":
         raise CannotOpen(f"不支持的数据库地址“{redacted(address)}”。")
     if not url.database:
@@ -109,7 +111,9 @@ def translate_server_error(error: BaseException, where: str) -> StoreError | Non
     if isinstance(original, errors.DiskFull | errors.OutOfMemory):
         return DiskFull(f"{where}的磁盘空间已满，本次操作未作任何改动。请联系服务器管理员。", detail=detail)
     if isinstance(original, errors.ReadOnlySqlTransaction):
-        return DatabaseReadOnly(f"{where}只允许读取（只读副本或只读事务），无法保存，本次操作未作任何改动。", detail=detail)
+        return DatabaseReadOnly(
+            f"{where}只允许读取（只读副本或只读事务），无法保存，本次操作未作任何改动。", detail=detail
+        )
     if isinstance(original, errors.InsufficientPrivilege):
         return DatabaseReadOnly(
             f"当前的数据库账号没有权限修改{where}，本次操作未作任何改动。请让服务器管理员授予权限。", detail=detail
@@ -124,9 +128,7 @@ def translate_server_error(error: BaseException, where: str) -> StoreError | Non
             return CannotOpen(f"无法登录{where}：数据库账号或密码不对。", detail=detail)
         if "database" in text and "does not exist" in text:
             return CannotOpen(f"{where}不存在：请服务器管理员先建立它（createdb）。", detail=detail)
-        return CannotOpen(
-            f"无法连接{where}：服务器未运行、地址不对或网络不通，本次操作未作任何改动。", detail=detail
-        )
+        return CannotOpen(f"无法连接{where}：服务器未运行、地址不对或网络不通，本次操作未作任何改动。", detail=detail)
     return None
 
 
