@@ -61,8 +61,9 @@ class PostgresServer:
 
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
-    def create(self, *, migrated: bool = True) -> str:
-        """A new database (migrated to the newest revision, or empty); returns its address."""
+    def create(self, *, migrated: bool = True, collation: str | None = None) -> str:
+        """A new database (migrated to the newest revision, or empty), with the server's default order or
+        an ICU collation (e.g. "zh-CN"); returns its address."""
         name = f"fupin_test_{uuid.uuid4().hex[:12]}"
         with self._admin() as connection:
             if migrated and not self._made_template:
@@ -71,7 +72,8 @@ class PostgresServer:
                 open_database(self.url_of(_TEMPLATE)).dispose()
                 self._made_template = True
             template = _TEMPLATE if migrated else "template0"
-            connection.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" ENCODING \'UTF8\'')
+            icu = f" LOCALE_PROVIDER icu ICU_LOCALE '{collation}'" if collation else ""
+            connection.execute(f"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\" ENCODING 'UTF8'{icu}")
         return self.url_of(name)
 
     def drop(self, url: str) -> None:
