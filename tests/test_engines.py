@@ -22,7 +22,7 @@ from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import CannotOpen, DatabaseTooNew
 from fupin_desktop.store.limits import ValueTooLong
 from fupin_desktop.store.models import AuditEntry, Base, Household, Person, Visit
-from fupin_desktop.store.postgres import redacted
+from fupin_desktop.store.postgres import BACKUP_INSTEAD, redacted
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, PostgresServer, household, person
 
@@ -225,8 +225,8 @@ def test_a_server_has_no_file_and_says_so_once(postgres_server: PostgresServer) 
     database = open_database(url)
     try:
         assert database.is_server
-        with pytest.raises(CannotOpen, match="数据库在服务器上，文件备份不适用：请用 pg_dump"):
-            database.file("文件备份", "请用 pg_dump 备份服务器上的数据库。")
+        with pytest.raises(CannotOpen, match="数据库在服务器上，文件备份不适用：请由服务器管理员用 pg_dump 备份"):
+            database.file("文件备份", BACKUP_INSTEAD)
     finally:
         database.dispose()
         postgres_server.drop(url)
@@ -261,3 +261,33 @@ def test_an_address_shown_to_people_never_carries_the_password() -> None:
     shown = redacted("postgresql://clerk:s3cret@county-server/fupin")
     assert "s3cret" not in shown
     assert shown == "postgresql://clerk:***@county-server/fupin"
+
+
+# --- the throw-away server of scripts/test.sh ------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.skipif(not Path("/usr/lib/postgresql/15/bin/initdb").exists(), reason="PostgreSQL 15 未安装")
+def test_the_test_server_listens_on_its_socket_only_and_is_gone_after_stop() -> None:
+    import os
+    import re
+    import subprocess
+
+    import psycopg
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("FUPIN_TEST_PG_")}
+    started = subprocess.run(
+        ["bash", "scripts/pg.sh", "start"], cwd=ROOT, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    found = re.fullmatch(r"export FUPIN_TEST_PG_DIR='([^']+)' FUPIN_TEST_PG_URL='([^']+)'", started.stdout.strip())
+    assert found, started.stdout + started.stderr
+    folder, url = Path(found.group(1)), found.group(2)
+    try:
+        with psycopg.connect(url) as connection:
+            assert connection.execute("show listen_addresses").fetchone() == ("",)
+            assert connection.execute("show unix_socket_directories").fetchone() == (str(folder),)
+            assert connection.execute("show server_version").fetchone()[0].startswith("15.")  # type: ignore[index]
+    finally:
+        subprocess.run(["bash", "scripts/pg.sh", "stop", str(folder)], cwd=ROOT, env=env, check=True, timeout=120)
+    assert not folder.exists()

@@ -132,13 +132,21 @@ def translate_server_error(error: BaseException, where: str) -> StoreError | Non
     return None
 
 
+#: What a server database uses instead of the program's file backup and restore.
+BACKUP_INSTEAD = "请由服务器管理员用 pg_dump 备份、pg_restore 恢复服务器上的数据库（见README）。"
+#: What a server database uses instead of the window's lock file.
+LOCK_INSTEAD = "多个用户可以同时使用服务器上的数据库，由服务器的行锁保证各自的修改互不覆盖。"
+
+
 def file_only(feature: str, instead: str) -> StoreError:
     """The one refusal for a file-only feature asked of a server database."""
     return CannotOpen(f"数据库在服务器上，{feature}不适用：{instead}")
 
 
 __all__ = [
+    "BACKUP_INSTEAD",
     "DEFAULT_LOCK_TIMEOUT",
+    "LOCK_INSTEAD",
     "describe",
     "file_only",
     "is_server_address",
