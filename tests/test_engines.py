@@ -220,6 +220,38 @@ def test_a_newer_schema_on_the_server_is_refused_and_left_as_it_was(postgres_ser
         postgres_server.drop(url)
 
 
+def test_two_clients_opening_a_new_server_database_at_once_both_get_it_migrated(
+    postgres_server: PostgresServer,
+) -> None:
+    import threading
+
+    url = postgres_server.create(migrated=False)
+    start = threading.Barrier(3)
+    outcomes: list[object] = []
+
+    def client() -> None:
+        start.wait()
+        try:
+            open_database(url).dispose()
+            outcomes.append("opened")
+        except Exception as error:  # the test reports what a client saw
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=client) for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert outcomes == ["opened"] * 3
+        database = open_database(url)
+        with database.engine.connect() as connection:
+            assert connection.execute(text("select count(*) from alembic_version")).scalar() == 1
+        database.dispose()
+    finally:
+        postgres_server.drop(url)
+
+
 def test_a_server_has_no_file_and_says_so_once(postgres_server: PostgresServer) -> None:
     url = postgres_server.create()
     database = open_database(url)

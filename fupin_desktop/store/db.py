@@ -20,7 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from platformdirs import user_data_path
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,6 +49,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 MIGRATIONS_DIR = migrations_path()
+MIGRATION_LOCK_KEY = 0x66757069_6E  # any fixed number: the advisory lock that serialises migrations on a server
 DEFAULT_BUSY_TIMEOUT = DEFAULT_LOCK_TIMEOUT  # seconds to wait for another writer before "locked"
 
 
@@ -197,6 +198,9 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
             ) from error
     backup = _backup(path, current) if path is not None and has_tables else None
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two clients opening a new county database at once: the second waits, then finds it migrated.
+            connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return backup
