@@ -295,6 +295,19 @@ def test_an_address_shown_to_people_never_carries_the_password() -> None:
     assert shown == "postgresql://clerk:***@county-server/fupin"
 
 
+@pytest.mark.parametrize(
+    ("address", "complaint"),
+    [
+        ("postgresql://clerk:s3cret@county-server:port/fupin", "格式不对"),
+        ("postgresql://clerk:s3cret@county-server/", "没有写数据库名"),
+    ],
+)
+def test_a_malformed_server_address_is_refused_without_its_password(address: str, complaint: str) -> None:
+    with pytest.raises(CannotOpen, match=complaint) as refused:
+        open_database(address)
+    assert "s3cret" not in str(refused.value)
+
+
 # --- the throw-away server of scripts/test.sh ------------------------------------------------------------
 
 ROOT = Path(__file__).resolve().parent.parent

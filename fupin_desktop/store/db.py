@@ -236,7 +236,6 @@ def open_database(
     created if needed, or a ``postgresql://`` server database (which must exist); its schema brought up
     to date. Every failure is a ``StoreError``."""
     if is_server_address(url_or_path):
-        assert isinstance(url_or_path, str)
         return _open_server(url_or_path, apply_migrations=apply_migrations, lock_timeout=busy_timeout)
     db_path = database_path(url_or_path)
     try:

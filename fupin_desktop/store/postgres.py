@@ -8,6 +8,9 @@ was; backups are the server's own ``pg_dump``, access control its roles and TLS 
 
 from __future__ import annotations
 
+import re
+from typing import TypeGuard
+
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
@@ -25,7 +28,7 @@ SERVER_SCHEMES = ("postgresql", "postgres")
 DEFAULT_LOCK_TIMEOUT = 5.0
 
 
-def is_server_address(url_or_path: object) -> bool:
+def is_server_address(url_or_path: object) -> TypeGuard[str]:
     """True for ``postgresql://…`` (also ``postgres://`` and ``postgresql+psycopg://``)."""
     if not isinstance(url_or_path, str):
         return False
@@ -37,7 +40,7 @@ def server_url(address: str) -> URL:
     """The SQLAlchemy URL for psycopg 3, whatever driver the address names."""
     try:
         url = make_url(address.replace("postgres://", "postgresql://", 1))
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise CannotOpen(
             f"数据库服务器地址“{redacted(address)}”的格式不对，应为 postgresql://用户@主机/数据库名。"
         ) from None
@@ -51,11 +54,9 @@ def server_url(address: str) -> URL:
 def redacted(address: str) -> str:
     """The address with any password replaced by ***, for messages and the window's title."""
     try:
-        url = make_url(address)
-    except ArgumentError:
-        head, at, tail = address.rpartition("@")
-        return f"{head.partition(':')[0]}:***@{tail}" if at and ":" in head.partition("://")[2] else address
-    return url.render_as_string(hide_password=True)
+        return make_url(address).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy reads: hide whatever stands between "user:" and "@"
+        return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", address)
 
 
 def describe(url: URL) -> str:
