@@ -163,6 +163,38 @@ def test_search_returns_the_same_people_in_the_same_order_on_both_engines(both: 
     assert [row[0] for row in on_server["liming"]] == ["李明", "黎明"]
 
 
+def test_the_demo_county_gives_the_same_answers_on_both_engines(
+    tmp_path: Path, postgres_server: PostgresServer
+) -> None:
+    from fupin_desktop.services.demo import generate_demo
+
+    url = postgres_server.create(migrated=False, collation="zh-CN")
+    databases = [open_database(tmp_path / "demo.db"), open_database(url)]
+    try:
+        for database in databases:
+            with database.engine.begin() as connection:
+                generate_demo(connection, 150, 3, today=TODAY)
+        with databases[0].session_factory() as session:
+            people = session.execute(select(Person.name, Person.name_initials, Person.id_number)).all()[::37]
+        searches = {text for name, initials, number in people for text in (name[:1], name[1:], initials, number[:8])}
+        answers = []
+        for database in databases:
+            with database.session_factory() as session:
+                answers.append(
+                    {
+                        query: [row[1:4] + row[5:] for row in search_people(session, query, limit=500)]
+                        for query in sorted(searches)
+                    }
+                )
+        on_file, on_server = answers
+        assert on_file == on_server
+        assert sum(len(rows) for rows in on_file.values()) > 100
+    finally:
+        for database in databases:
+            database.dispose()
+        postgres_server.drop(url)
+
+
 def test_the_schema_is_the_same_on_both_engines(both: tuple[Database, Database]) -> None:
     uuids = {(t.name, c.name) for t in Base.metadata.tables.values() for c in t.columns if isinstance(c.type, Uuid)}
 
