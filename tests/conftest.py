@@ -13,13 +13,17 @@ import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from fupin_desktop.domain.idnumber import make_id_number
 from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.postgres import server_url
 from fupin_desktop.store.uow import UnitOfWork
 
 TODAY = date(2026, 11, 22)
@@ -48,17 +52,11 @@ class PostgresServer:
         self.admin_url = admin_url
         self._made_template = False
 
-    def _admin(self):  # type: ignore[no-untyped-def]
-        import psycopg
-
-        from fupin_desktop.store.postgres import server_url
-
+    def _admin(self) -> psycopg.Connection[tuple[Any, ...]]:
         url = server_url(self.admin_url)
         return psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
 
     def url_of(self, name: str) -> str:
-        from sqlalchemy.engine import make_url
-
         return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
 
     def create(self, *, migrated: bool = True, collation: str | None = None) -> str:
@@ -77,8 +75,6 @@ class PostgresServer:
         return self.url_of(name)
 
     def drop(self, url: str) -> None:
-        from sqlalchemy.engine import make_url
-
         with self._admin() as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
