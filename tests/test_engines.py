@@ -19,9 +19,9 @@ from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.search import HouseholdFilter, fetch_households, search_people
 from fupin_desktop.services.visits import VisitInput, record_visit
 from fupin_desktop.store.db import Database, database_path, open_database
-from fupin_desktop.store.errors import CannotOpen, DatabaseTooNew
+from fupin_desktop.store.errors import CannotOpen, DatabaseLocked, DatabaseReadOnly, DatabaseTooNew
 from fupin_desktop.store.limits import ValueTooLong
-from fupin_desktop.store.models import AuditEntry, Base, Household, Person, Visit
+from fupin_desktop.store.models import AuditEntry, Base, Household, Person, Region, Visit
 from fupin_desktop.store.postgres import BACKUP_INSTEAD, redacted
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, PostgresServer, household, person
@@ -281,6 +281,51 @@ def test_two_clients_opening_a_new_server_database_at_once_both_get_it_migrated(
             assert connection.execute(text("select count(*) from alembic_version")).scalar() == 1
         database.dispose()
     finally:
+        postgres_server.drop(url)
+
+
+def test_a_row_another_client_holds_is_a_locked_refusal_not_a_wait_forever(
+    postgres_server: PostgresServer,
+) -> None:
+    url = postgres_server.create()
+    first, second = open_database(url), open_database(url, busy_timeout=0.3)
+    try:
+        with UnitOfWork(first, "测试员") as uow:
+            county = create_region(uow, "沂南县", "county", None, "371321000000")
+            uow.commit()
+        with first.engine.connect() as holder:
+            holder.execute(text("select * from region for update"))  # a clerk's open transaction
+            with UnitOfWork(second, "另一位") as uow, pytest.raises(DatabaseLocked, match="正被另一位用户修改"):
+                region = uow.session.get(Region, county)
+                assert region is not None
+                region.name = "沂南"
+                uow.commit()
+            holder.rollback()
+        with first.session_factory() as session:
+            assert session.get(Region, county).name == "沂南县"  # type: ignore[union-attr]
+    finally:
+        first.dispose()
+        second.dispose()
+        postgres_server.drop(url)
+
+
+def test_a_read_only_server_database_refuses_a_change_with_a_message(postgres_server: PostgresServer) -> None:
+    url = postgres_server.create()
+    admin = open_database(url)
+    try:
+        with admin.engine.connect() as connection:
+            name = connection.execute(text("select current_database()")).scalar()
+            connection.execute(text(f'alter database "{name}" set default_transaction_read_only = on'))
+            connection.commit()
+    finally:
+        admin.dispose()
+    database = open_database(url, apply_migrations=False)
+    try:
+        with UnitOfWork(database, "测试员") as uow, pytest.raises(DatabaseReadOnly, match="只允许读取"):
+            create_region(uow, "沂南县", "county", None, "371321000000")
+            uow.commit()
+    finally:
+        database.dispose()
         postgres_server.drop(url)
 
 
