@@ -1,10 +1,12 @@
 """County-scale benchmark: what a user does, each beside its raw-library baseline in the same run.
 
-    .venv/bin/python benchmarks/run.py [--households 30000] [--quick]
+    .venv/bin/python benchmarks/run.py [--households 30000] [--quick] [--db postgresql://user@host/dbname]
 
 Builds a county with ``demo`` in benchmarks/work/, prints a table (action, ours, baseline, ratio)
 and writes it to benchmarks/results/latest.json with the machine it ran on. Not a test: nothing
-here asserts a time.
+here asserts a time. With ``--db postgresql://…`` (an empty database, or one the runner filled before)
+the county is built on that server and search is timed there beside a raw psycopg query of the same
+rows (results/postgresql.json); the window and file benchmarks are the file's.
 """
 
 from __future__ import annotations
@@ -164,6 +166,84 @@ def bench_search(db: Path) -> list[Measure]:
     return results
 
 
+def bench_demo_server(url: str, households: int) -> Measure | None:
+    """The county on the server: made by ``demo`` when the database is empty, else used as it is."""
+    from sqlalchemy import func, select
+
+    from fupin_desktop.store.db import open_database
+    from fupin_desktop.store.models import Household
+
+    database = open_database(url)
+    with database.session_factory() as session:
+        existing = session.scalar(select(func.count()).select_from(Household)) or 0
+    database.dispose()
+    if existing:
+        print(f"using the {existing} households already on the server")
+        return None
+    started = time.perf_counter()
+    _cli("--db", url, "demo", "--households", str(households), "--seed", "1")
+    elapsed = time.perf_counter() - started
+    database = open_database(url)
+    with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE")  # what autovacuum does soon after a bulk load, done now
+    database.dispose()
+    return Measure(f"demo --households {households} (PostgreSQL)", _ms(elapsed), None, "—")
+
+
+def bench_search_server(url: str) -> list[Measure]:
+    """Search on the server as the household list does it, vs one raw psycopg query of the same rows."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
+    from fupin_desktop.store.db import open_database
+    from fupin_desktop.store.postgres import server_url
+
+    database = open_database(url)
+    raw = psycopg.connect(make_url(server_url(url)).set(drivername="postgresql").render_as_string(hide_password=False))
+    sample = "select {} from person order by random() limit 40"
+    names = [n for (n,) in raw.execute(sample.format("name"))]
+    ids = [i for (i,) in raw.execute(sample.format("id_number"))]
+    initials = [i for (i,) in raw.execute(sample.format("name_initials"))]
+    cases: dict[str, list[str]] = {
+        "search: pinyin initials": initials,
+        "search: name fragment, 2 characters": [n[:2] for n in names],
+        "search: name fragment, 3 characters": [n[:3] if len(n) >= 3 else n for n in names],
+        "search: ID prefix (10 digits)": [i[:10] for i in ids],
+    }
+    prefix = "select h.* from household h where h.id in (select household_id from person where {0} >= %s and {0} < %s)"
+    like = "select h.* from household h where h.id in (select household_id from person where name like %s)"
+    raw_sql = {
+        "search: pinyin initials": prefix.format("name_initials") + " order by household_no limit 100",
+        "search: name fragment, 2 characters": like + " order by household_no limit 100",
+        "search: name fragment, 3 characters": like + " order by household_no limit 100",
+        "search: ID prefix (10 digits)": prefix.format("id_number") + " order by household_no limit 100",
+    }
+    results = []
+    with database.session_factory() as session:
+        for action, texts in cases.items():
+            ours: list[float] = []
+            base: list[float] = []
+            for text in texts:
+                started = time.perf_counter()
+                flt = HouseholdFilter(text=text)
+                count_households(session, flt)
+                fetch_households(session, flt, 0, 100)
+                ours.append(time.perf_counter() - started)
+                params = (text, text + "\uffff") if "%s and" in raw_sql[action] else (f"%{text}%",)
+                started = time.perf_counter()
+                raw.execute(raw_sql[action], params).fetchall()
+                base.append(time.perf_counter() - started)
+            p50, p95 = _percentiles(ours)
+            b50, b95 = _percentiles(base)
+            what = "raw psycopg query, same rows"
+            results.append(Measure(f"{action} p50 (PostgreSQL)", _ms(p50), _ms(b50), what))
+            results.append(Measure(f"{action} p95 (PostgreSQL)", _ms(p95), _ms(b95), what, "≤ 50 ms"))
+    raw.close()
+    database.dispose()
+    return results
+
+
 BARE_WINDOW = """
 import sys
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -283,14 +363,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=30000)
     parser.add_argument("--quick", action="store_true", help="2,000 households, one repeat: to try the runner")
+    parser.add_argument("--db", metavar="URL", help="a PostgreSQL database (postgresql://…): search timed there")
     args = parser.parse_args()
     households = 2000 if args.quick else args.households
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    db, demo = bench_demo(households)
-    measures = [demo, *bench_search(db), *bench_first_paint(db, 1 if args.quick else 5)]
-    for bench in EXTRA_BENCHES:
-        measures.extend(bench(db))
+    if args.db:
+        demo_on_server = bench_demo_server(args.db, households)
+        measures = [*([demo_on_server] if demo_on_server else []), *bench_search_server(args.db)]
+    else:
+        db, demo = bench_demo(households)
+        measures = [demo, *bench_search(db), *bench_first_paint(db, 1 if args.quick else 5)]
+        for bench in EXTRA_BENCHES:
+            measures.extend(bench(db))
     print(f"{'action':58} {'ours':>10} {'baseline':>10} {'ratio':>7}  target / baseline")
     for m in measures:
         ratio = f"{m.ratio:.2f}" if m.ratio is not None else "—"
@@ -303,7 +388,8 @@ def main() -> int:
         "unit": "milliseconds unless the action says otherwise",
         "results": [{**asdict(m), "ratio": m.ratio} for m in measures],
     }
-    out = RESULTS / ("quick.json" if args.quick else "latest.json")
+    name = "postgresql" if args.db else "latest"
+    out = RESULTS / (f"{name}-quick.json" if args.quick and args.db else "quick.json" if args.quick else f"{name}.json")
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"written: {out}")
     return 0

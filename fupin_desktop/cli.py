@@ -24,7 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fupin-desktop",
         description="扶贫就业信息采集：农户走访、培训与技工院校意愿、审核公示与上报（离线单机）。不带命令时打开程序窗口。",
     )
-    parser.add_argument("--db", metavar="PATH", help="数据库文件（默认在用户数据文件夹中）")
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        help="数据库文件（默认在用户数据文件夹中），或县级数据库服务器 postgresql://用户@主机/数据库名",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--self-test",

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Set up everything on a fresh Debian machine with Python 3.11: Qt's system libraries when missing,
-# a virtual environment in .venv, and the package with its test tools. Safe to run again.
+# Set up everything on a fresh Debian machine with Python 3.11: Qt's system libraries and PostgreSQL 15 (for
+# the tests) when missing, a virtual environment in .venv, and the package with its test tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,8 +11,12 @@ missing=()
 for lib in "${qt_libs[@]}"; do
   dpkg -s "$lib" >/dev/null 2>&1 || missing+=("$lib")
 done
+# The tests also run on a real PostgreSQL 15 server (scripts/pg.sh): Debian 12's `postgresql` package.
+if [ ! -x /usr/lib/postgresql/15/bin/initdb ] && [ -z "${FUPIN_TEST_PG_URL:-}" ]; then
+  missing+=(postgresql)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "安装Qt所需的系统库：${missing[*]}"
+  echo "安装所需的系统软件包：${missing[*]}"
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq

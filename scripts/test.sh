@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 # Run the whole test suite (sets everything up first). Extra arguments go to pytest.
+# A throw-away PostgreSQL 15 server is started for the tests that run on both engines and stopped at the
+# end, even when a test fails (scripts/pg.sh); FUPIN_TEST_PG_URL set beforehand uses that server instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/python -m ruff check fupin_desktop tests
-exec .venv/bin/python -m pytest "$@"
+# shellcheck source=scripts/pg.sh
+source scripts/pg.sh
+trap pg_test_stop EXIT
+trap 'exit 130' INT TERM
+pg_test_start
+.venv/bin/python -m pytest "$@"

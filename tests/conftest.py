@@ -1,27 +1,119 @@
-"""Shared fixtures: a fresh database file per test, and small builders for valid households."""
+"""Shared fixtures: a fresh database per test, and small builders for valid households.
+
+A test module marked ``pytestmark = pytest.mark.both_engines`` runs each test that uses ``database`` twice:
+on a SQLite file and on a fresh database of a real PostgreSQL server (``FUPIN_TEST_PG_URL``, started by
+``scripts/test.sh`` through ``scripts/pg.sh``). Without a reachable server the PostgreSQL half is skipped,
+saying why.
+"""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from fupin_desktop.domain.idnumber import make_id_number
 from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.postgres import server_url
 from fupin_desktop.store.uow import UnitOfWork
 
 TODAY = date(2026, 11, 22)
 AREA = "371321"
 
 
+ENGINES = ("sqlite", "postgresql")
+_TEMPLATE = "fupin_test_template"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "engine_name" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_engines"):
+        metafunc.parametrize("engine_name", ENGINES)
+
+
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = open_database(tmp_path / "test.db")
+def engine_name() -> str:
+    """The engine a test's database is on: "sqlite" unless its module is marked ``both_engines``."""
+    return "sqlite"
+
+
+class PostgresServer:
+    """The test server: one migrated template database, copied into a fresh database for each test."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self._made_template = False
+
+    def _admin(self) -> psycopg.Connection[tuple[Any, ...]]:
+        url = server_url(self.admin_url)
+        return psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)
+
+    def url_of(self, name: str) -> str:
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def create(self, *, migrated: bool = True, collation: str | None = None) -> str:
+        """A new database (migrated to the newest revision, or empty), with the server's default order or
+        an ICU collation (e.g. "zh-CN"); returns its address."""
+        name = f"fupin_test_{uuid.uuid4().hex[:12]}"
+        with self._admin() as connection:
+            if migrated and not self._made_template:
+                connection.execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+                connection.execute(f"CREATE DATABASE \"{_TEMPLATE}\" TEMPLATE template0 ENCODING 'UTF8'")
+                open_database(self.url_of(_TEMPLATE)).dispose()
+                self._made_template = True
+            template = _TEMPLATE if migrated else "template0"
+            icu = f" LOCALE_PROVIDER icu ICU_LOCALE '{collation}'" if collation else ""
+            connection.execute(f"CREATE DATABASE \"{name}\" TEMPLATE \"{template}\" ENCODING 'UTF8'{icu}")
+        return self.url_of(name)
+
+    def drop(self, url: str) -> None:
+        with self._admin() as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+    def close(self) -> None:
+        if self._made_template:
+            with self._admin() as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """The PostgreSQL server for the tests, or a skip that says why there is none."""
+    url = os.environ.get("FUPIN_TEST_PG_URL")
+    if not url:
+        pytest.skip("没有PostgreSQL测试服务器：用 bash scripts/test.sh 运行（自动启动），或设置 FUPIN_TEST_PG_URL")
+    server = PostgresServer(url)
+    try:
+        server._admin().close()
+    except Exception as error:  # any failure to connect: the half is skipped, with the reason
+        pytest.skip(f"PostgreSQL测试服务器连接不上（FUPIN_TEST_PG_URL）：{type(error).__name__}: {error}")
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def database_url(engine_name: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """Where this test's fresh, migrated database is: a file path or a server database's address."""
+    if engine_name == "sqlite":
+        yield str(tmp_path / "test.db")
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.create()
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = open_database(database_url)
     yield db
     db.dispose()
 

@@ -26,6 +26,8 @@ from fupin_desktop.store.models import (
     PublicNotice,
 )
 
+pytestmark = pytest.mark.both_engines
+
 TODAY = date(2026, 11, 22)
 
 

@@ -23,6 +23,8 @@ from fupin_desktop.store.models import Intention, Person, Visit
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household, person
 
+pytestmark = pytest.mark.both_engines
+
 
 def _household(database: Database, village: uuid.UUID) -> tuple[uuid.UUID, list[uuid.UUID]]:
     with UnitOfWork(database, "王经办") as uow:

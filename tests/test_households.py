@@ -25,6 +25,8 @@ from fupin_desktop.store.models import AuditEntry, Household, Person, Visit
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household, person
 
+pytestmark = pytest.mark.both_engines
+
 
 def _count(database: Database, model: type) -> int:
     with database.session_factory() as session:

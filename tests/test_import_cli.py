@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -12,6 +13,8 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Person
 from tests.sheets import HEADER, LI, VILLAGE_CODE, good_rows, write_sheet
 from tests.test_cli import run_cli
+
+pytestmark = pytest.mark.both_engines
 
 
 def people(database: Database) -> int:
@@ -33,7 +36,7 @@ def test_import_rejects_a_bad_sheet_with_every_problem_located(
     rows[1][HEADER.index("身份证号")] = 3.71321197205e17
     rows[3][HEADER.index("务工时间（月）")] = 15
     path = write_sheet(tmp_path / "北村.xlsx", rows)
-    result = run_cli("--db", str(database.path), "import", str(path))
+    result = run_cli("--db", database.location, "import", str(path))
     assert result.returncode == 1
     id_col, months_col = HEADER.index("身份证号") + 1, HEADER.index("务工时间（月）") + 1
     assert f"第5行 第{id_col}列（身份证号）：身份证号被Excel存成了数字" in result.stdout
@@ -44,13 +47,13 @@ def test_import_rejects_a_bad_sheet_with_every_problem_located(
 
 def test_import_dry_run_then_import_then_again(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     path = write_sheet(tmp_path / "北村.xlsx", good_rows())
-    dry = run_cli("--db", str(database.path), "import", str(path), "--dry-run", "--village", VILLAGE_CODE)
+    dry = run_cli("--db", database.location, "import", str(path), "--dry-run", "--village", VILLAGE_CODE)
     assert dry.returncode == 0, dry.stderr
     assert "试导入" in dry.stdout and people(database) == 0
-    done = run_cli("--db", str(database.path), "import", str(path))
+    done = run_cli("--db", database.location, "import", str(path))
     assert done.returncode == 0, done.stderr
     assert "新增2户" in done.stdout and "新增5人" in done.stdout
-    again = run_cli("--db", str(database.path), "import", str(path))
+    again = run_cli("--db", database.location, "import", str(path))
     assert again.returncode == 0 and "5人无变化" in again.stdout
     assert people(database) == 5
 
@@ -59,7 +62,7 @@ def test_import_valid_only_writes_the_returned_rows(database: Database, village:
     rows = good_rows()
     rows[0][HEADER.index("民族")] = "火星族"
     path = write_sheet(tmp_path / "北村.xlsx", rows)
-    result = run_cli("--db", str(database.path), "import", str(path), "--valid-only")
+    result = run_cli("--db", database.location, "import", str(path), "--valid-only")
     assert result.returncode == 0, result.stderr
     assert "新增1户" in result.stdout and "北村-退回.xlsx" in result.stdout
     assert (tmp_path / "北村-退回.xlsx").exists()
@@ -69,16 +72,16 @@ def test_import_valid_only_writes_the_returned_rows(database: Database, village:
 def test_broken_files_get_a_message_not_a_traceback(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     fake = tmp_path / "名单.xlsx"
     fake.write_text("这不是表格", encoding="utf-8")
-    result = run_cli("--db", str(database.path), "import", str(fake))
+    result = run_cli("--db", database.location, "import", str(fake))
     assert result.returncode == 1
     assert "不是Excel工作簿" in result.stderr and "Traceback" not in result.stderr
-    missing = run_cli("--db", str(database.path), "import", str(tmp_path / "没有.xlsx"))
+    missing = run_cli("--db", database.location, "import", str(tmp_path / "没有.xlsx"))
     assert missing.returncode == 1 and "找不到文件" in missing.stderr
 
 
 def test_compare_command_exports_three_sheets(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     assert (
-        run_cli("--db", str(database.path), "import", str(write_sheet(tmp_path / "北村.xlsx", good_rows()))).returncode
+        run_cli("--db", database.location, "import", str(write_sheet(tmp_path / "北村.xlsx", good_rows()))).returncode
         == 0
     )
     roster = write_sheet(
@@ -88,7 +91,7 @@ def test_compare_command_exports_three_sheets(database: Database, village: uuid.
         title=(("建档立卡贫困人口花名册",),),
     )
     out = tmp_path / "比对.xlsx"
-    result = run_cli("--db", str(database.path), "compare", str(roster), "--out", str(out))
+    result = run_cli("--db", database.location, "compare", str(roster), "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "本地有、花名册无4人" in result.stdout and "信息不一致1人" in result.stdout
     assert load_workbook(out).sheetnames == ["本地有花名册无", "花名册有本地无", "信息不一致"]

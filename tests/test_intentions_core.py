@@ -16,6 +16,8 @@ from fupin_desktop.store.models import Intention, IntentionTransition, Person
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household
 
+pytestmark = pytest.mark.both_engines
+
 
 def _people(database: Database, village: uuid.UUID) -> list[uuid.UUID]:
     with UnitOfWork(database, "王经办") as uow:

@@ -22,6 +22,8 @@ from fupin_desktop.store.uow import UnitOfWork
 from tests import sheet_fixtures as fx
 from tests.conftest import TODAY
 
+pytestmark = pytest.mark.both_engines
+
 
 def test_the_notice_lists_every_name_and_no_id_or_phone(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     fx.station(database)

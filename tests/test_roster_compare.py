@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 
 from fupin_desktop.services.roster_compare import compare_roster, export_comparison
@@ -13,6 +14,8 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY
 from tests.sheets import LI, WANG, WANG_WIFE, ZHANG, ZHANG_SON, good_rows, ident, write_sheet
+
+pytestmark = pytest.mark.both_engines
 
 
 def test_the_roster_comparison_finds_the_three_kinds_of_difference(

@@ -37,6 +37,8 @@ from fupin_desktop.store.uow import UnitOfWork
 from tests import sheet_fixtures as fx
 from tests.conftest import TODAY
 
+pytestmark = pytest.mark.both_engines
+
 
 @pytest.fixture
 def ready(database: Database, village: uuid.UUID) -> dict[str, list[uuid.UUID]]:
@@ -307,7 +309,7 @@ def test_verify_command_exit_codes(
 def test_seal_and_export_commands(
     database: Database, ready: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(database.path)
+    db = database.location
     assert main(["--db", db, "export", "training_list", "--out", str(tmp_path / "d")]) == 0
     assert main(["--db", db, "seal", "training_list", "--out", str(tmp_path / "s")]) == 0
     assert "〔" in capsys.readouterr().out

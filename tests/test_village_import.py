@@ -31,6 +31,8 @@ from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household
 from tests.sheets import HEADER, LI, VILLAGE_CODE, WANG, ZHANG, ZHANG_SON, good_rows, ident, member, write_sheet
 
+pytestmark = pytest.mark.both_engines
+
 
 def run_import(database: Database, path: Path, **options: object) -> ImportReport:
     with UnitOfWork(database, "测试员") as uow:
@@ -51,7 +53,7 @@ def test_template_has_labels_dropdowns_text_ids_protection_and_the_village(
     database: Database, village: uuid.UUID, tmp_path: Path
 ) -> None:
     out = tmp_path / "模板.xlsx"
-    assert main(["--db", str(database.path), "template", str(out), "--village", VILLAGE_CODE]) == 0
+    assert main(["--db", database.location, "template", str(out), "--village", VILLAGE_CODE]) == 0
     workbook = load_workbook(out)
     assert workbook.sheetnames[:2] == ["农户成员信息", "填表说明"]
     assert workbook["代码表"].sheet_state == "hidden"
@@ -80,7 +82,7 @@ def test_template_has_labels_dropdowns_text_ids_protection_and_the_village(
 
 def test_the_filled_template_imports(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
     out = tmp_path / "模板.xlsx"
-    assert main(["--db", str(database.path), "template", str(out), "--village", VILLAGE_CODE]) == 0
+    assert main(["--db", database.location, "template", str(out), "--village", VILLAGE_CODE]) == 0
     workbook = load_workbook(out)
     sheet = workbook["农户成员信息"]
     labels = [c.value for c in sheet[4]]

@@ -45,6 +45,8 @@ from fupin_desktop.store.models import (
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household, person
 
+pytestmark = pytest.mark.both_engines
+
 START = date(2026, 11, 2)
 MAIN_LINE = ["DRAFT", "REFERRED", "APPROVED", "IN_NOTICE", "NOTICE_PASSED"]
 MAIN_LINE += ["SUBMITTED", "ENROLLED", "COMPLETED", "EMPLOYED"]

@@ -12,6 +12,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import StoreError
 from fupin_desktop.store.lockfile import refuse_if_open_in_window
+from fupin_desktop.store.postgres import is_server_address
 
 log = logging.getLogger(__name__)
 
@@ -23,8 +24,9 @@ def fail(message: str, code: int = 1) -> int:
 
 @contextmanager
 def opened(db: Path | str | None, *, writing: bool = False) -> Iterator[Database]:
-    """The database of ``--db``; a writing command is refused while a window has the file open."""
-    if writing:
+    """The database of ``--db``; a writing command is refused while a window has the file open (a server
+    has no lock file: several clients at once is what it is for, its row locks keep them apart)."""
+    if writing and not is_server_address(db):
         refuse_if_open_in_window(database_path(db))
     database = open_database(db)
     try:

@@ -27,20 +27,21 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.demo_workflow import generate_demo_workflow
 
     started = time.perf_counter()
-    with opened(args.db, writing=True) as database, database.engine.begin() as connection:
-        try:
-            summary = generate_demo(connection, args.households, args.seed, today=today())
-            workflow = generate_demo_workflow(connection, args.seed, today())
-        except ValueError as error:
-            print(f"错误：{error}", file=sys.stderr)
-            return 1
-    fill_demo_station_profile(database)
+    with opened(args.db, writing=True) as database:
+        with database.engine.begin() as connection:
+            try:
+                summary = generate_demo(connection, args.households, args.seed, today=today())
+                workflow = generate_demo_workflow(connection, args.seed, today())
+            except ValueError as error:
+                print(f"错误：{error}", file=sys.stderr)
+                return 1
+        fill_demo_station_profile(database)  # before the engine is disposed: no connection left behind
     elapsed = time.perf_counter() - started
     print(
         f"已生成演示数据：{summary.regions}个区划，{summary.households}户，{summary.people}人，"
         f"{summary.visits}次走访，{workflow.intentions}条意愿（{workflow.transitions}步流转记录、"
         f"{workflow.notices}批公示、{workflow.objections}条异议、{workflow.grants}笔补贴），"
-        f"用时{elapsed:.1f}秒。数据库：{database.path}"
+        f"用时{elapsed:.1f}秒。数据库：{database.location}"
     )
     return 0
 

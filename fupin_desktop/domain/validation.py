@@ -18,11 +18,13 @@ from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 
 __all__ = [
     "FIELD_LABELS",
+    "FIELD_LENGTHS",
     "MULTI_SEPARATOR",
     "HouseholdFacts",
     "PersonFacts",
     "Problem",
     "Severity",
+    "too_long",
     "validate_household",
     "validate_person",
     "validate_phone",
@@ -60,6 +62,32 @@ FIELD_LABELS: Final[dict[str, str]] = {
     "other_causes": "其他致贫原因",
 }
 """The one Chinese term for each attribute, used in every message, column and form label."""
+
+FIELD_LENGTHS: Final[dict[str, int]] = {
+    # PersonFacts (the name and the ID number have rules of their own, stricter than their columns)
+    "ethnicity": 20,
+    "relation": 20,
+    "education": 20,
+    "school_status": 20,
+    "health": 40,
+    "labour": 20,
+    "employment": 20,
+    "work_place": 60,
+    "phone": 20,
+    # HouseholdFacts
+    "household_no": 30,
+    "card_no": 30,
+    "village_group": 30,
+    "address": 120,
+    "household_type": 20,
+    "status": 30,
+    "main_cause": 20,
+    "other_causes": 60,
+}
+"""The most characters each typed attribute may have: its column's length (a test keeps them equal).
+
+Checked here, before any database, because SQLite stores a longer text silently while PostgreSQL
+refuses it: the same typed value must get the same answer on a laptop and on a county server."""
 
 # Which shipped code list each coded attribute draws its values from.
 _PERSON_CODE_LISTS: Final = {
@@ -176,10 +204,18 @@ def validate_phone(text: str | None) -> str | None:
     return f"{label}“{text}”不是有效号码：手机号应为以1开头的11位数字，固定电话应带区号，如0531-88886666"
 
 
+def too_long(label: str, limit: int, text: str) -> str | None:
+    """None if ``text`` fits in ``limit`` characters, else the message naming the field and the limit."""
+    if len(text) <= limit:
+        return None
+    return f"{label}最多{limit}个字，现为{len(text)}个字"
+
+
 def validate_person(p: PersonFacts, today: date) -> list[Problem]:
     """Every problem with one member; ``today`` fixes the age used by the age rules."""
     problems: list[Problem] = []
     problems.extend(_check_name(p.name))
+    problems.extend(_check_lengths(p))
 
     id_number: IdNumber | None = None
     try:
@@ -222,6 +258,7 @@ def validate_household(h: HouseholdFacts, today: date) -> list[Problem]:
     problems: list[Problem] = []
     if _blank(h.household_no):
         problems.append(_error("household_no", "户编号不能为空"))
+    problems.extend(_check_lengths(h))
     problems.extend(_check_code_lists(h, _HOUSEHOLD_CODE_LISTS))
     problems.extend(_check_other_causes(h))
     message = validate_phone(h.phone)
@@ -300,6 +337,16 @@ def _check_name(name: str | None) -> Iterator[Problem]:
         yield _error("name", f"姓名应为{low}至{high}个字，现为{len(text)}个字")
     elif not _NAME.fullmatch(text):
         yield _error("name", f"姓名“{text}”只能由汉字组成，少数民族姓名的各部分之间用“·”分隔")
+
+
+def _check_lengths(facts: PersonFacts | HouseholdFacts) -> Iterator[Problem]:
+    for field in dataclasses.fields(facts):
+        limit = FIELD_LENGTHS.get(field.name)
+        value = getattr(facts, field.name)
+        if limit is not None and isinstance(value, str):
+            message = too_long(FIELD_LABELS[field.name], limit, value.strip())
+            if message is not None:
+                yield _error(field.name, message)
 
 
 def _check_code_lists(facts: object, lists: dict[str, str]) -> Iterator[Problem]:

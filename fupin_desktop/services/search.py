@@ -246,7 +246,10 @@ def search_people(
     )
     if region_id is not None:
         query = query.where(Household.village_id.in_(village_ids_under(session, region_id)))
-    return [tuple(row) for row in session.execute(query.order_by(Person.name_pinyin).limit(limit))]
+    # The stored pinyin key first (never the server's collation: ICU and pypinyin read some surnames
+    # differently), then keys that settle ties the same way on every engine.
+    order = (Person.name_pinyin, Person.name, Person.id_number, Person.id)
+    return [tuple(row) for row in session.execute(query.order_by(*order).limit(limit))]
 
 
 @dataclass(frozen=True)

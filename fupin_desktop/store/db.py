@@ -1,7 +1,8 @@
-"""Opening the database file: engine settings, Alembic migrations with a copy first, clear refusals.
+"""Opening the database: engine settings, Alembic migrations with a copy first, clear refusals.
 
 Everything SQLite-specific (pragmas, the file copy, the lock check, the driver's errors) stays in this
-module and its neighbours in ``store/``; ``open_database`` is the single way in.
+module and its neighbours in ``store/``, everything PostgreSQL-specific in ``store/postgres.py``;
+``open_database`` is the single way in, for a file and for a county server alike.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from platformdirs import user_data_path
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
@@ -37,12 +38,22 @@ from fupin_desktop.store.errors import (
     StoreError,
     translate,
 )
+from fupin_desktop.store.limits import install_length_check
+from fupin_desktop.store.postgres import (
+    DEFAULT_LOCK_TIMEOUT,
+    file_only,
+    is_server_address,
+    redacted,
+    server_engine,
+    server_url,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 MIGRATIONS_DIR = migrations_path()
-DEFAULT_BUSY_TIMEOUT = 5.0  # seconds SQLite waits for another writer before "locked"
+MIGRATION_LOCK_KEY = 0x66757069_6E  # any fixed number: the advisory lock that serialises migrations on a server
+DEFAULT_BUSY_TIMEOUT = DEFAULT_LOCK_TIMEOUT  # seconds to wait for another writer before "locked"
 
 
 def default_database_path() -> Path:
@@ -52,17 +63,35 @@ def default_database_path() -> Path:
 
 @dataclass
 class Database:
-    """An open database file: its engine and a session factory.
+    """An open database: a SQLite file (``path``) or a PostgreSQL server (``url``), its engine and a
+    session factory.
 
     ``read_only_reason`` says why nothing may be written (a backup opened directly, a damaged file);
     while it is set every ORM write is refused with it as a DatabaseReadOnly error.
     """
 
-    path: Path
+    path: Path | None
     engine: Engine
     session_factory: sessionmaker[Session]
     read_only_reason: str | None = None
     is_backup: bool = False
+    url: str = ""  # a server database's address, its password hidden; "" for a file
+
+    @property
+    def is_server(self) -> bool:
+        return self.path is None
+
+    @property
+    def location(self) -> str:
+        """Where it is, for a person: the file's path or the server's address."""
+        return self.url if self.path is None else str(self.path)
+
+    def file(self, feature: str, instead: str) -> Path:
+        """The file behind the database, for a feature that only a file has (a file backup, the lock
+        file); on a server, one clear refusal saying what to use instead."""
+        if self.path is None:
+            raise file_only(feature, instead)
+        return self.path
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -192,6 +221,8 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
             current = MigrationContext.configure(connection).get_current_revision()
             has_tables = bool(inspect(connection).get_table_names())
     except DBAPIError as error:  # not classified by the engine: a SQLite file that is not ours
+        if engine.dialect.name != "sqlite":
+            raise
         raise DatabaseDamaged(
             f"数据库文件{_where(path)}已损坏或不是本程序的数据库，无法读取。", detail=str(error.orig)
         ) from None
@@ -206,6 +237,9 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
             ) from error
     backup = _backup(path, current) if path is not None and has_tables else None
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Two clients opening a new county database at once: the second waits, then finds it migrated.
+            connection.execute(text("select pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return backup
@@ -223,9 +257,11 @@ def database_path(url_or_path: Path | str | None) -> Path:
         return url_or_path
     if url_or_path.startswith("sqlite:///"):
         return Path(url_or_path.removeprefix("sqlite:///"))
+    if is_server_address(url_or_path):
+        raise file_only("数据库文件", f"“{redacted(url_or_path)}”是数据库服务器的地址，不是文件。")
     scheme, separator, _rest = url_or_path.partition("://")
     if separator and scheme.isascii() and scheme.replace("+", "").isalnum() and len(scheme) > 1:
-        raise CannotOpen(f"不支持的数据库地址“{scheme}://…”：本版本只能打开SQLite数据库文件。")
+        raise CannotOpen(f"不支持的数据库地址“{scheme}://…”：只能打开SQLite数据库文件或 postgresql:// 数据库服务器。")
     return Path(url_or_path)
 
 
@@ -238,12 +274,15 @@ def open_database(
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
 ) -> Database:
     """The single way to open a database: a file path or a ``sqlite:///`` URL (None: the default file),
-    created if needed, its schema brought up to date. Every failure is a ``StoreError``.
+    created if needed, or a ``postgresql://`` server database (which must exist); its schema brought up
+    to date. Every failure is a ``StoreError``.
 
     ``check_on_open`` runs SQLite's quick check first: a damaged file is refused (DatabaseDamaged,
     naming the newest sound backup), or, opened ``read_only``, comes with its writes blocked.
     A backup (our backup name, or a file in a 备份 folder) is opened read-only unless told otherwise.
     """
+    if is_server_address(url_or_path):
+        return _open_server(url_or_path, apply_migrations=apply_migrations, lock_timeout=busy_timeout)
     db_path = database_path(url_or_path)
     is_backup = backups.looks_like_backup(db_path)
     read_only = is_backup if read_only is None else read_only
@@ -278,13 +317,31 @@ def open_database(
     except BaseException:
         engine.dispose()
         raise
+    database = Database(db_path, engine, _session_factory(engine), reason, is_backup)
+    _guard_writes(database)
+    return database
+
+
+def _open_server(address: str, *, apply_migrations: bool, lock_timeout: float) -> Database:
+    """A PostgreSQL database: no file checks, no copy before a migration (it runs in one transaction)."""
+    url = server_url(address)
+    engine = server_engine(url, lock_timeout)
+    try:
+        if apply_migrations:
+            migrate(engine, None)
+    except BaseException:
+        engine.dispose()
+        raise
+    return Database(None, engine, _session_factory(engine), url=redacted(address))
+
+
+def _session_factory(engine: Engine) -> sessionmaker[Session]:
     from fupin_desktop.store import id_grams
 
     factory = sessionmaker(engine, expire_on_commit=False)
+    install_length_check(factory)
     id_grams.install(factory)
-    database = Database(db_path, engine, factory, reason, is_backup)
-    _guard_writes(database)
-    return database
+    return factory
 
 
 def head_revision() -> str | None:

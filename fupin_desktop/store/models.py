@@ -23,7 +23,9 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeEngine
 
 from fupin_desktop.domain.clock import utc_now
 
@@ -38,6 +40,13 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def Key(length: int) -> TypeEngine[str]:
+    """A text that lists are sorted and prefix-searched by: compared code point by code point on both
+    engines (SQLite's BINARY; PostgreSQL's "C" collation, whatever the server's locale), so that the same
+    search returns the same people in the same order on a file and on a county server."""
+    return String(length).with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")
 
 
 def new_id() -> uuid.UUID:
@@ -75,8 +84,8 @@ class Region(Tracked, Base):
 
     __tablename__ = "region"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    code: Mapped[str | None] = mapped_column(String(12), unique=True)
-    name: Mapped[str] = mapped_column(String(60))
+    code: Mapped[str | None] = mapped_column(Key(12), unique=True)
+    name: Mapped[str] = mapped_column(Key(60))
     level: Mapped[str] = mapped_column(String(10))  # province / city / county / township / village
     parent_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("region.id"), index=True)
 
@@ -87,18 +96,18 @@ class Household(Tracked, Base):
     __tablename__ = "household"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     village_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("region.id"), index=True)
-    household_no: Mapped[str] = mapped_column(String(30), index=True)
-    card_no: Mapped[str | None] = mapped_column(String(30), index=True)  # 扶贫卡编号
-    village_group: Mapped[str | None] = mapped_column(String(30))  # 村民小组
+    household_no: Mapped[str] = mapped_column(Key(30), index=True)
+    card_no: Mapped[str | None] = mapped_column(Key(30), index=True)  # 扶贫卡编号
+    village_group: Mapped[str | None] = mapped_column(Key(30))  # 村民小组
     address: Mapped[str | None] = mapped_column(String(120))
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone: Mapped[str | None] = mapped_column(Key(20), index=True)
     household_type: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str | None] = mapped_column(String(30))
     main_cause: Mapped[str | None] = mapped_column(String(20))
     other_causes: Mapped[str | None] = mapped_column(String(60))
     # Kept by the services so that lists at county scale need no join to show the head.
-    head_name: Mapped[str | None] = mapped_column(String(40))
-    head_pinyin: Mapped[str | None] = mapped_column(String(120))
+    head_name: Mapped[str | None] = mapped_column(Key(40))
+    head_pinyin: Mapped[str | None] = mapped_column(Key(120))
     member_count: Mapped[int] = mapped_column(Integer, default=0)
 
     members: Mapped[list[Person]] = relationship(back_populates="household", order_by="Person.sort_order")
@@ -111,10 +120,10 @@ class Person(Tracked, Base):
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("household.id"), index=True)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
-    name: Mapped[str] = mapped_column(String(40), index=True)
-    name_pinyin: Mapped[str] = mapped_column(String(120), index=True)  # "zhangsanfeng"
-    name_initials: Mapped[str] = mapped_column(String(40), index=True)  # "zsf"
-    id_number: Mapped[str | None] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(Key(40), index=True)
+    name_pinyin: Mapped[str] = mapped_column(Key(120), index=True)  # "zhangsanfeng"
+    name_initials: Mapped[str] = mapped_column(Key(40), index=True)  # "zsf"
+    id_number: Mapped[str | None] = mapped_column(Key(18), unique=True)
     sex: Mapped[str | None] = mapped_column(String(2))
     birth_date: Mapped[date | None] = mapped_column(Date)
     ethnicity: Mapped[str | None] = mapped_column(String(20))
@@ -126,7 +135,7 @@ class Person(Tracked, Base):
     employment: Mapped[str | None] = mapped_column(String(20))
     work_place: Mapped[str | None] = mapped_column(String(60))
     work_months: Mapped[int | None] = mapped_column(Integer)
-    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone: Mapped[str | None] = mapped_column(Key(20), index=True)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)  # in a sealed submission
 
     household: Mapped[Household] = relationship(back_populates="members")

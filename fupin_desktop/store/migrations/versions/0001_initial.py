@@ -7,11 +7,17 @@ Create Date: 2026-11-22 03:06:13.250855
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0001_initial"
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+def _key(length: int) -> sa.types.TypeEngine[str]:
+    """VARCHAR(n) on SQLite (unchanged); on PostgreSQL compared byte by byte ("C"), as models.Key."""
+    return sa.String(length=length).with_variant(postgresql.VARCHAR(length, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
@@ -43,8 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "region",
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("code", sa.String(length=12), nullable=True),
-        sa.Column("name", sa.String(length=60), nullable=False),
+        sa.Column("code", _key(12), nullable=True),
+        sa.Column("name", _key(60), nullable=False),
         sa.Column("level", sa.String(length=10), nullable=False),
         sa.Column("parent_id", sa.Uuid(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
@@ -67,17 +73,17 @@ def upgrade() -> None:
         "household",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("village_id", sa.Uuid(), nullable=False),
-        sa.Column("household_no", sa.String(length=30), nullable=False),
-        sa.Column("card_no", sa.String(length=30), nullable=True),
-        sa.Column("village_group", sa.String(length=30), nullable=True),
+        sa.Column("household_no", _key(30), nullable=False),
+        sa.Column("card_no", _key(30), nullable=True),
+        sa.Column("village_group", _key(30), nullable=True),
         sa.Column("address", sa.String(length=120), nullable=True),
-        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("phone", _key(20), nullable=True),
         sa.Column("household_type", sa.String(length=20), nullable=True),
         sa.Column("status", sa.String(length=30), nullable=True),
         sa.Column("main_cause", sa.String(length=20), nullable=True),
         sa.Column("other_causes", sa.String(length=60), nullable=True),
-        sa.Column("head_name", sa.String(length=40), nullable=True),
-        sa.Column("head_pinyin", sa.String(length=120), nullable=True),
+        sa.Column("head_name", _key(40), nullable=True),
+        sa.Column("head_pinyin", _key(120), nullable=True),
         sa.Column("member_count", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -141,10 +147,10 @@ def upgrade() -> None:
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("household_id", sa.Uuid(), nullable=False),
         sa.Column("sort_order", sa.Integer(), nullable=False),
-        sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("name_pinyin", sa.String(length=120), nullable=False),
-        sa.Column("name_initials", sa.String(length=40), nullable=False),
-        sa.Column("id_number", sa.String(length=18), nullable=True),
+        sa.Column("name", _key(40), nullable=False),
+        sa.Column("name_pinyin", _key(120), nullable=False),
+        sa.Column("name_initials", _key(40), nullable=False),
+        sa.Column("id_number", _key(18), nullable=True),
         sa.Column("sex", sa.String(length=2), nullable=True),
         sa.Column("birth_date", sa.Date(), nullable=True),
         sa.Column("ethnicity", sa.String(length=20), nullable=True),
@@ -156,7 +162,7 @@ def upgrade() -> None:
         sa.Column("employment", sa.String(length=20), nullable=True),
         sa.Column("work_place", sa.String(length=60), nullable=True),
         sa.Column("work_months", sa.Integer(), nullable=True),
-        sa.Column("phone", sa.String(length=20), nullable=True),
+        sa.Column("phone", _key(20), nullable=True),
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
