@@ -199,7 +199,7 @@ def test_the_visit_form_has_the_columns_of_a_survey_and_room_to_write(
 def test_print_notice_and_visit_form_commands(
     database: Database, village: uuid.UUID, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = str(database.path)
+    db = database.location
     assert main(["--db", db, "print", "notice", "--out", str(tmp_path)]) == 1
     assert "还没有公示批次" in capsys.readouterr().err
     fx.station(database)

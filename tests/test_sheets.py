@@ -300,7 +300,7 @@ def test_verify_says_2_for_ordinary_files(tmp_path: Path) -> None:
 def test_verify_command_exit_codes(
     sealed: object, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--db", str(database.path), "verify", str(sealed.pdf_path)]) == 0  # type: ignore[attr-defined]
+    assert main(["--db", database.location, "verify", str(sealed.pdf_path)]) == 0  # type: ignore[attr-defined]
     assert "与封存时完全一致" in capsys.readouterr().out
     (tmp_path / "x.txt").write_text("x")
     assert main(["verify", str(tmp_path / "x.txt")]) == 2
