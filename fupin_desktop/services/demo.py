@@ -20,13 +20,15 @@ from typing import Any, Final, Generic, TypeVar
 import sqlalchemy
 from sqlalchemy import func, insert, select
 
+from fupin_desktop.domain.clock import age_on
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.idnumber import make_id_number
 from fupin_desktop.domain.pinyin import search_keys
 from fupin_desktop.domain.validation import MULTI_SEPARATOR
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.models import Household, Person, Region, Visit, VisitChange
 
-__all__ = ["MAX_HOUSEHOLDS", "DemoCancelled", "DemoSummary", "generate_demo"]
+__all__ = ["MAX_HOUSEHOLDS", "DemoCancelled", "DemoRefused", "DemoSummary", "generate_demo"]
 
 MAX_HOUSEHOLDS: Final = 200_000
 _CHUNK: Final = 2_000  # households per round of inserts (and per progress report)
@@ -35,6 +37,11 @@ _VILLAGES_PER_TOWNSHIP: Final = (12, 20)
 
 T = TypeVar("T")
 Row = dict[str, Any]
+
+
+class DemoRefused(ServiceError, ValueError):
+    """Demo data only goes into an empty database, and only in a sensible size (also a ValueError, as
+    callers of the first version caught)."""
 
 
 class DemoCancelled(Exception):
@@ -744,7 +751,7 @@ class _Generator:
             for r in members
             if r["school_status"] == "非在校生"
             and r["education"] in ("初中", "高中")
-            and 15 <= _age(r["birth_date"], self.today) <= 20
+            and 15 <= age_on(r["birth_date"], self.today) <= 20
         ]
         if school_leavers and rng.random() < 0.6:
             name = rng.choice(school_leavers)["name"]
@@ -801,8 +808,6 @@ _HOME_NOTES: Final = (
 )
 
 
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - int((today.month, today.day) < (birth.month, birth.day))
 
 
 def _luhn(digits: str) -> str:
@@ -825,20 +830,20 @@ def generate_demo(
 ) -> DemoSummary:
     """Fill an empty database with one county's townships, villages, households, members and visits.
 
-    Raises ``ValueError`` (Chinese message) for a database that already has households or a
+    Raises ``DemoRefused`` (Chinese message) for a database that already has households or a
     household count out of range, and :class:`DemoCancelled` when ``cancelled()`` turns true;
     the caller commits or rolls back.
     """
     if not 1 <= households <= MAX_HOUSEHOLDS:
-        raise ValueError(f"演示数据的户数应在1到{MAX_HOUSEHOLDS}之间，现为{households}。")
+        raise DemoRefused(f"演示数据的户数应在1到{MAX_HOUSEHOLDS}之间，现为{households}。")
     existing = connection.execute(select(func.count()).select_from(Household.__table__)).scalar_one()
     if existing:
-        raise ValueError(f"数据库中已有{existing}户数据，演示数据只能写入空数据库，请换一个新的数据库文件。")
+        raise DemoRefused(f"数据库中已有{existing}户数据，演示数据只能写入空数据库，请换一个新的数据库文件。")
     clash = connection.execute(
         select(func.count()).select_from(Region.__table__).where(Region.__table__.c.code.like(f"{_COUNTY.code[:6]}%"))
     ).scalar_one()
     if clash:
-        raise ValueError(f"数据库中已有{_COUNTY.name}的区划，演示数据只能写入空数据库，请换一个新的数据库文件。")
+        raise DemoRefused(f"数据库中已有{_COUNTY.name}的区划，演示数据只能写入空数据库，请换一个新的数据库文件。")
 
     generator = _Generator(random.Random(seed), today, operator)
     region_rows, villages = generator.regions(households)

@@ -11,11 +11,11 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.clock import chinese_date
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.export.printouts import MEMBER_FIELDS, NoticeLine, NoticeSheet, VisitSheet
 from fupin_desktop.services.errors import NotFound
-from fupin_desktop.services.sheets import chinese_date
 from fupin_desktop.store.models import Household, Intention, NoticeEntry, Person, PublicNotice, Region, Visit
 
 

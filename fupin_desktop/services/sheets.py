@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.clock import age_on, chinese_date
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff, Value
@@ -54,10 +55,6 @@ class SheetForm:
     seed: str
     people: bool  # a person list (moves people to 已上报 when sealed) or period totals
     build: Callable[[Session, SheetRequest, StationProfile, date], BuiltSheet]
-
-
-def chinese_date(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def default_period(today: date) -> tuple[date, date]:
@@ -127,9 +124,7 @@ def _names(list_name: str) -> Callable[[str | None], str]:
 
 
 def _age(birth: date | None, on: date) -> int | None:
-    if birth is None:
-        return None
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return None if birth is None else age_on(birth, on)
 
 
 def _people_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[Any]:

@@ -89,8 +89,7 @@ def _text(value: object) -> str:
 def age_of(birth: date | None, on: date | None = None) -> str:
     if birth is None:
         return ""
-    day = on or clock.today()
-    return str(day.year - birth.year - int((day.month, day.day) < (birth.month, birth.day)))
+    return str(clock.age_on(birth, on or clock.today()))
 
 
 def _label(name: str) -> str:
