@@ -11,11 +11,11 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final, Generic, TypeVar
+from uuid import UUID
 
 import sqlalchemy
 from sqlalchemy import func, insert, select
@@ -225,7 +225,7 @@ def _split(rng: random.Random, total: int, parts: int, low: int, high: int) -> l
 
 @dataclass
 class _Village:
-    id: uuid.UUID
+    id: UUID
     code: str
     name: str
     township: str
@@ -238,8 +238,10 @@ class _Village:
 # --- people ------------------------------------------------------------------------------------
 
 _HOUSEHOLD_SIZE: Final = _Pick({1: 14, 2: 26, 3: 19, 4: 18, 5: 12, 6: 8, 7: 3})
-_HEAD_AGE: Final = _Pick({(25, 34): 5, (35, 44): 14, (45, 54): 23, (55, 64): 26, (65, 74): 22, (75, 88): 10})
-_SINGLE_HEAD_AGE: Final = _Pick({(30, 44): 8, (45, 59): 20, (60, 74): 40, (75, 92): 32})
+_HEAD_AGE: Final = _Pick[tuple[int, int]](
+    {(25, 34): 5, (35, 44): 14, (45, 54): 23, (55, 64): 26, (65, 74): 22, (75, 88): 10}
+)
+_SINGLE_HEAD_AGE: Final = _Pick[tuple[int, int]]({(30, 44): 8, (45, 59): 20, (60, 74): 40, (75, 92): 32})
 _MINORITY: Final = _Pick({"回族": 60, "满族": 18, "蒙古族": 8, "壮族": 4, "苗族": 4, "土家族": 3, "朝鲜族": 3})
 _ADULT_EDUCATION: Final = {
     "old": _Pick({"文盲或半文盲": 32, "小学": 45, "初中": 18, "高中": 4, "中专/中职/技工学校": 1}),
@@ -374,8 +376,8 @@ class _Generator:
         self.first_visit_day = today - timedelta(days=730)
         self.status = _STATUS_BY_ERA["before" if today.year < 2020 else "2020" if today.year == 2020 else "after"]
 
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
 
     def moment(self, day: date) -> datetime:
         """A time in office hours (08–17 Beijing time) on ``day``, as naive UTC."""
@@ -422,7 +424,7 @@ class _Generator:
                 villages.append(_Village(village_id, code, name, town_name, staff, next(sizes), groups, [1] * groups))
         return rows, villages
 
-    def _region(self, region_id: uuid.UUID, code: str, name: str, level: str, parent: uuid.UUID | None) -> Row:
+    def _region(self, region_id: UUID, code: str, name: str, level: str, parent: UUID | None) -> Row:
         return {
             "id": region_id,
             "code": code,
@@ -524,7 +526,7 @@ class _Generator:
             cause = _Pick(weights)(self.rng)
             weights[cause] = 0.0
             others.append(cause)
-        others.sort(key=codelist("poverty_cause").code_of)
+        others.sort(key=lambda cause: codelist("poverty_cause").code_of(cause) or "")
         return main, MULTI_SEPARATOR.join(others) or None
 
     # people
@@ -549,7 +551,7 @@ class _Generator:
     def person(
         self,
         member: _Member,
-        household_id: uuid.UUID,
+        household_id: UUID,
         order: int,
         taken: list[str],
         village: _Village,
@@ -643,7 +645,7 @@ class _Generator:
         second = _ILLNESS["old"](rng)
         if second in ("健康", first):
             return first
-        return MULTI_SEPARATOR.join(sorted((first, second), key=codelist("health").code_of))
+        return MULTI_SEPARATOR.join(sorted((first, second), key=lambda value: codelist("health").code_of(value) or ""))
 
     def _labour(self, age: int, health: str, student: bool) -> str:
         rng = self.rng
@@ -701,7 +703,7 @@ class _Generator:
     # visits
 
     def visits(
-        self, household_id: uuid.UUID, members: list[Row], village: _Village, visits: list[Row], changes: list[Row]
+        self, household_id: UUID, members: list[Row], village: _Village, visits: list[Row], changes: list[Row]
     ) -> datetime:
         """1–3 visits in the last two years; some record a change of work. Returns the last visit time."""
         rng = self.rng
@@ -759,7 +761,7 @@ class _Generator:
         text = rng.choice(_HOME_NOTES)
         return text.format(head=head)
 
-    def _work_change(self, visit_id: uuid.UUID, person: Row, village: _Village) -> list[Row]:
+    def _work_change(self, visit_id: UUID, person: Row, village: _Village) -> list[Row]:
         """Old → new values of a work change; the member's current values are the new ones."""
         rng = self.rng
         employment, place, months = person["employment"], person["work_place"], person["work_months"]

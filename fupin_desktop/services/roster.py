@@ -147,7 +147,7 @@ class HouseholdPanel:
 
     @property
     def head_name(self) -> str:
-        return next((m.facts.name for m in self.members if m.facts.relation == "户主"), "")
+        return next((m.facts.name or "" for m in self.members if m.facts.relation == "户主"), "")
 
 
 def household_panel(session: Session, household_id: uuid.UUID, on: date) -> HouseholdPanel | None:
