@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 from types import TracebackType
 
-from fupin_desktop import __version__
+from fupin_desktop import APP_NAME, __version__
 
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
@@ -21,7 +21,7 @@ COMMAND_MODULES = (
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="fupin-desktop",
+        prog=APP_NAME,
         description="扶贫就业信息采集：农户走访、培训与技工院校意愿、审核公示与上报（离线单机）。不带命令时打开程序窗口。",
     )
     parser.add_argument(

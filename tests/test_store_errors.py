@@ -461,3 +461,23 @@ def test_a_store_error_no_page_caught_gets_a_message_box_not_the_crash_dialog(
     assert reporter.dialog is None
     assert boxes == [("无法访问数据库", str(error))]
     assert "SQLITE_BUSY" in log_file.read_text(encoding="utf-8")
+
+
+def test_the_crash_dialog_of_a_database_bug_shows_no_personal_data(
+    qtbot: object, database: Database, log_file: Path
+) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from fupin_desktop.ui.crash import CrashReporter
+
+    with pytest.raises(IntegrityError) as caught, UnitOfWork(database, "王敏") as uow:
+        uow.session.add(Person(name="张三丰", id_number=ZHANG, phone="13805391234", household_id=uuid.uuid4()))
+        uow.session.flush()
+    reporter = CrashReporter(log_file)
+    reporter.report(IntegrityError, caught.value, caught.value.__traceback__)
+    qtbot.waitUntil(lambda: reporter.dialog is not None)  # type: ignore[attr-defined]
+    assert reporter.dialog is not None
+    details = reporter.dialog.details
+    assert "IntegrityError" in details and "已略去" in details
+    assert_nothing_personal(details + log_file.read_text(encoding="utf-8"))
+    reporter.dialog.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 
 from sqlalchemy import select
@@ -29,12 +28,8 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with opened(args.db, writing=True) as database:
         with database.engine.begin() as connection:
-            try:
-                summary = generate_demo(connection, args.households, args.seed, today=today())
-                workflow = generate_demo_workflow(connection, args.seed, today())
-            except ValueError as error:
-                print(f"错误：{error}", file=sys.stderr)
-                return 1
+            summary = generate_demo(connection, args.households, args.seed, today=today())
+            workflow = generate_demo_workflow(connection, args.seed, today())
         fill_demo_station_profile(database)  # before the engine is disposed: no connection left behind
     elapsed = time.perf_counter() - started
     print(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
+from fupin_desktop.domain.clock import age_on as age_on
 from fupin_desktop.domain.profiles import ProvinceProfile
 
 # 户状态 values of households that are (or were) 建档立卡: 边缘易致贫户 and 突发严重困难户 are
@@ -23,11 +24,6 @@ LIANG_HOU_SHENG_EDUCATION: Final = frozenset({"初中", "高中"})
 LIANG_HOU_SHENG_SCHOOL_STATUS: Final = frozenset({"非在校生", "九年级", "高中三年级"})
 
 SUBSIDY_LABELS: Final = {"training": "培训补贴", "living": "生活费补贴", "travel": "交通补助"}
-
-
-def age_on(birth: date, day: date) -> int:
-    """Whole years of age on ``day``."""
-    return day.year - birth.year - int((day.month, day.day) < (birth.month, birth.day))
 
 
 def household_refusal(household_type: str | None, status: str | None) -> str | None:

@@ -116,8 +116,7 @@ class IdNumber:
 
     def age_on(self, day: date) -> int:
         """Age in full years on ``day`` (the birthday itself counts)."""
-        before_birthday = (day.month, day.day) < (self.birth_date.month, self.birth_date.day)
-        return day.year - self.birth_date.year - int(before_birthday)
+        return clock.age_on(self.birth_date, day)
 
     def masked(self) -> str:
         """First 6 and last 4 characters, for internal sheets that must not show the whole number."""

@@ -37,4 +37,4 @@ def search_keys(name: str) -> tuple[str, str]:
 @lru_cache(maxsize=16384)
 def _word_syllables(word: str) -> tuple[str, ...]:
     # A list holding one word is converted as that word, not cut again (pypinyin's list input).
-    return tuple(_PINYIN.lazy_pinyin([word], style=Style.NORMAL, errors=_keep))
+    return tuple(_PINYIN.lazy_pinyin([word], style=Style.NORMAL, errors=_keep))  # type: ignore[arg-type]  # a list is allowed

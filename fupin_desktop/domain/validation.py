@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Final, Literal
 
+from fupin_desktop.domain.clock import age_on
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 
@@ -243,7 +244,7 @@ def validate_person(p: PersonFacts, today: date) -> list[Problem]:
     problems.extend(_check_health(p.health))
 
     birth = id_number.birth_date if id_number is not None else p.birth_date
-    age = _age(birth, today) if birth is not None else None
+    age = age_on(birth, today) if birth is not None else None
     problems.extend(_check_age_rules(p, age))
     problems.extend(_check_work(p))
 
@@ -297,11 +298,6 @@ def _clean(text: str | None) -> str:
 def _values(text: str | None) -> list[str]:
     """The values of a multi-valued field, in order, without empty pieces."""
     return [piece.strip() for piece in _clean(text).split(MULTI_SEPARATOR) if piece.strip()]
-
-
-def _age(birth: date, today: date) -> int:
-    before_birthday = (today.month, today.day) < (birth.month, birth.day)
-    return today.year - birth.year - int(before_birthday)
 
 
 def _chinese_date(day: date) -> str:

@@ -6,9 +6,10 @@ intentions service, which asks this module first whether the step exists at all.
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Final
+
+from fupin_desktop.domain.clock import chinese_date as chinese_date
 
 
 class State(StrEnum):
@@ -103,8 +104,3 @@ def step_refusal(current: State, target: State, reason: str | None) -> str | Non
     if target in REASON_REQUIRED and not (reason and reason.strip()):
         return f"“{ACTION_LABELS[target]}”须填写原因"
     return None
-
-
-def chinese_date(day: date) -> str:
-    """2026年11月22日 (Arabic numerals, no leading zeros, as on official documents)."""
-    return f"{day.year}年{day.month}月{day.day}日"

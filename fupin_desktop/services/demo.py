@@ -11,23 +11,25 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Final, Generic, TypeVar
+from uuid import UUID
 
 import sqlalchemy
 from sqlalchemy import func, insert, select
 
+from fupin_desktop.domain.clock import age_on
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.idnumber import make_id_number
 from fupin_desktop.domain.pinyin import search_keys
 from fupin_desktop.domain.validation import MULTI_SEPARATOR
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store import id_grams
 from fupin_desktop.store.models import Household, Person, Region, Visit, VisitChange
 
-__all__ = ["MAX_HOUSEHOLDS", "DemoCancelled", "DemoSummary", "generate_demo"]
+__all__ = ["MAX_HOUSEHOLDS", "DemoCancelled", "DemoRefused", "DemoSummary", "generate_demo"]
 
 MAX_HOUSEHOLDS: Final = 200_000
 _CHUNK: Final = 2_000  # households per round of inserts (and per progress report)
@@ -36,6 +38,11 @@ _VILLAGES_PER_TOWNSHIP: Final = (12, 20)
 
 T = TypeVar("T")
 Row = dict[str, Any]
+
+
+class DemoRefused(ServiceError, ValueError):
+    """Demo data only goes into an empty database, and only in a sensible size (also a ValueError, as
+    callers of the first version caught)."""
 
 
 class DemoCancelled(Exception):
@@ -219,7 +226,7 @@ def _split(rng: random.Random, total: int, parts: int, low: int, high: int) -> l
 
 @dataclass
 class _Village:
-    id: uuid.UUID
+    id: UUID
     code: str
     name: str
     township: str
@@ -232,8 +239,10 @@ class _Village:
 # --- people ------------------------------------------------------------------------------------
 
 _HOUSEHOLD_SIZE: Final = _Pick({1: 14, 2: 26, 3: 19, 4: 18, 5: 12, 6: 8, 7: 3})
-_HEAD_AGE: Final = _Pick({(25, 34): 5, (35, 44): 14, (45, 54): 23, (55, 64): 26, (65, 74): 22, (75, 88): 10})
-_SINGLE_HEAD_AGE: Final = _Pick({(30, 44): 8, (45, 59): 20, (60, 74): 40, (75, 92): 32})
+_HEAD_AGE: Final = _Pick[tuple[int, int]](
+    {(25, 34): 5, (35, 44): 14, (45, 54): 23, (55, 64): 26, (65, 74): 22, (75, 88): 10}
+)
+_SINGLE_HEAD_AGE: Final = _Pick[tuple[int, int]]({(30, 44): 8, (45, 59): 20, (60, 74): 40, (75, 92): 32})
 _MINORITY: Final = _Pick({"回族": 60, "满族": 18, "蒙古族": 8, "壮族": 4, "苗族": 4, "土家族": 3, "朝鲜族": 3})
 _ADULT_EDUCATION: Final = {
     "old": _Pick({"文盲或半文盲": 32, "小学": 45, "初中": 18, "高中": 4, "中专/中职/技工学校": 1}),
@@ -368,8 +377,8 @@ class _Generator:
         self.first_visit_day = today - timedelta(days=730)
         self.status = _STATUS_BY_ERA["before" if today.year < 2020 else "2020" if today.year == 2020 else "after"]
 
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
 
     def moment(self, day: date) -> datetime:
         """A time in office hours (08–17 Beijing time) on ``day``, as naive UTC."""
@@ -416,7 +425,7 @@ class _Generator:
                 villages.append(_Village(village_id, code, name, town_name, staff, next(sizes), groups, [1] * groups))
         return rows, villages
 
-    def _region(self, region_id: uuid.UUID, code: str, name: str, level: str, parent: uuid.UUID | None) -> Row:
+    def _region(self, region_id: UUID, code: str, name: str, level: str, parent: UUID | None) -> Row:
         return {
             "id": region_id,
             "code": code,
@@ -518,7 +527,7 @@ class _Generator:
             cause = _Pick(weights)(self.rng)
             weights[cause] = 0.0
             others.append(cause)
-        others.sort(key=codelist("poverty_cause").code_of)
+        others.sort(key=lambda cause: codelist("poverty_cause").code_of(cause) or "")
         return main, MULTI_SEPARATOR.join(others) or None
 
     # people
@@ -543,7 +552,7 @@ class _Generator:
     def person(
         self,
         member: _Member,
-        household_id: uuid.UUID,
+        household_id: UUID,
         order: int,
         taken: list[str],
         village: _Village,
@@ -637,7 +646,7 @@ class _Generator:
         second = _ILLNESS["old"](rng)
         if second in ("健康", first):
             return first
-        return MULTI_SEPARATOR.join(sorted((first, second), key=codelist("health").code_of))
+        return MULTI_SEPARATOR.join(sorted((first, second), key=lambda value: codelist("health").code_of(value) or ""))
 
     def _labour(self, age: int, health: str, student: bool) -> str:
         rng = self.rng
@@ -695,7 +704,7 @@ class _Generator:
     # visits
 
     def visits(
-        self, household_id: uuid.UUID, members: list[Row], village: _Village, visits: list[Row], changes: list[Row]
+        self, household_id: UUID, members: list[Row], village: _Village, visits: list[Row], changes: list[Row]
     ) -> datetime:
         """1–3 visits in the last two years; some record a change of work. Returns the last visit time."""
         rng = self.rng
@@ -745,7 +754,7 @@ class _Generator:
             for r in members
             if r["school_status"] == "非在校生"
             and r["education"] in ("初中", "高中")
-            and 15 <= _age(r["birth_date"], self.today) <= 20
+            and 15 <= age_on(r["birth_date"], self.today) <= 20
         ]
         if school_leavers and rng.random() < 0.6:
             name = rng.choice(school_leavers)["name"]
@@ -753,7 +762,7 @@ class _Generator:
         text = rng.choice(_HOME_NOTES)
         return text.format(head=head)
 
-    def _work_change(self, visit_id: uuid.UUID, person: Row, village: _Village) -> list[Row]:
+    def _work_change(self, visit_id: UUID, person: Row, village: _Village) -> list[Row]:
         """Old → new values of a work change; the member's current values are the new ones."""
         rng = self.rng
         employment, place, months = person["employment"], person["work_place"], person["work_months"]
@@ -802,8 +811,6 @@ _HOME_NOTES: Final = (
 )
 
 
-def _age(birth: date, today: date) -> int:
-    return today.year - birth.year - int((today.month, today.day) < (birth.month, birth.day))
 
 
 def _luhn(digits: str) -> str:
@@ -826,20 +833,20 @@ def generate_demo(
 ) -> DemoSummary:
     """Fill an empty database with one county's townships, villages, households, members and visits.
 
-    Raises ``ValueError`` (Chinese message) for a database that already has households or a
+    Raises ``DemoRefused`` (Chinese message) for a database that already has households or a
     household count out of range, and :class:`DemoCancelled` when ``cancelled()`` turns true;
     the caller commits or rolls back.
     """
     if not 1 <= households <= MAX_HOUSEHOLDS:
-        raise ValueError(f"演示数据的户数应在1到{MAX_HOUSEHOLDS}之间，现为{households}。")
+        raise DemoRefused(f"演示数据的户数应在1到{MAX_HOUSEHOLDS}之间，现为{households}。")
     existing = connection.execute(select(func.count()).select_from(Household.__table__)).scalar_one()
     if existing:
-        raise ValueError(f"数据库中已有{existing}户数据，演示数据只能写入空数据库，请换一个新的数据库文件。")
+        raise DemoRefused(f"数据库中已有{existing}户数据，演示数据只能写入空数据库，请换一个新的数据库文件。")
     clash = connection.execute(
         select(func.count()).select_from(Region.__table__).where(Region.__table__.c.code.like(f"{_COUNTY.code[:6]}%"))
     ).scalar_one()
     if clash:
-        raise ValueError(f"数据库中已有{_COUNTY.name}的区划，演示数据只能写入空数据库，请换一个新的数据库文件。")
+        raise DemoRefused(f"数据库中已有{_COUNTY.name}的区划，演示数据只能写入空数据库，请换一个新的数据库文件。")
 
     generator = _Generator(random.Random(seed), today, operator)
     region_rows, villages = generator.regions(households)

@@ -9,11 +9,11 @@ writes with bulk Core inserts. The stories obey the same eligibility rules as th
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Final
+from uuid import UUID
 
 import sqlalchemy
 from sqlalchemy import insert, select
@@ -112,7 +112,7 @@ _GIVEN: Final = ("建国", "海燕", "志强", "丽娟", "文斌", "晓东", "�
 @dataclass
 class _Story:
     person: Row
-    intention_id: uuid.UUID
+    intention_id: UUID
     kind: str
     ending: State
     steps: list[tuple[State | None, State, datetime, str, str | None]] = field(default_factory=list)
@@ -126,10 +126,10 @@ class _Builder:
         self.occupations = codelist("occupation").names()
         self.majors = codelist("major").names()
         self.training_types = codelist("training_type").names()
-        self.staff: dict[uuid.UUID, tuple[str, str, str]] = {}
+        self.staff: dict[UUID, tuple[str, str, str]] = {}
 
-    def uuid(self) -> uuid.UUID:
-        return uuid.UUID(int=self.rng.getrandbits(128), version=4)
+    def uuid(self) -> UUID:
+        return UUID(int=self.rng.getrandbits(128), version=4)
 
     def moment(self, day: date) -> datetime:
         """Office hours (08–17 Beijing time) on ``day``, as naive UTC."""
@@ -138,7 +138,7 @@ class _Builder:
     def name(self) -> str:
         return self.rng.choice(_SURNAMES) + self.rng.choice(_GIVEN)
 
-    def people_of(self, village: uuid.UUID, township: uuid.UUID) -> tuple[str, str, str]:
+    def people_of(self, village: UUID, township: UUID) -> tuple[str, str, str]:
         """(village clerk, township clerk, reviewer) of a village."""
         if township not in self.staff:
             self.staff[township] = (self.name(), self.name(), self.name())
@@ -250,7 +250,7 @@ def generate_demo_workflow(
     entries: list[Row] = []
     objections: list[Row] = []
     grants: list[Row] = []
-    by_village: dict[uuid.UUID, list[_Story]] = {}
+    by_village: dict[UUID, list[_Story]] = {}
     for person in people:
         if cancelled and cancelled():
             break

@@ -61,7 +61,7 @@ def normalise_person(facts: PersonFacts) -> PersonFacts:
     number = values["id_number"]
     if number:
         try:
-            parsed = IdNumber.parse(number)  # type: ignore[arg-type]
+            parsed = IdNumber.parse(number)
         except IdNumberError:
             return PersonFacts(**values)  # type: ignore[arg-type]
         values["id_number"] = parsed.value
@@ -128,6 +128,7 @@ def _duplicate_ids_elsewhere(
         query = query.where(Person.id.not_in(own_ids))
     problems = []
     for number, name, household_no, head_name, village in uow.session.execute(query):
+        assert number is not None  # matched on it
         problems.append(
             Problem(
                 field="id_number",

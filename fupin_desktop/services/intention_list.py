@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
@@ -65,7 +66,7 @@ def _conditions(session: Session, flt: IntentionFilter) -> list[ColumnElement[bo
     return conditions
 
 
-def _query(session: Session, flt: IntentionFilter) -> Select[tuple[object, ...]]:
+def _query(session: Session, flt: IntentionFilter) -> Select[*tuple[Any, ...]]:
     return (
         select(
             Intention.id,

@@ -17,9 +17,10 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.clock import chinese_date
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS
-from fupin_desktop.domain.workflow import ACTIVE, LOCKED, chinese_date
+from fupin_desktop.domain.workflow import ACTIVE, LOCKED
 from fupin_desktop.export.printouts import (
     NoticeLine,
     NoticeSheet,

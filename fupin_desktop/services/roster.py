@@ -16,6 +16,7 @@ from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts
 from fupin_desktop.services.audit import field_label
 from fupin_desktop.services.errors import NotFound
 from fupin_desktop.services.households import household_facts, person_facts
+from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households, matched_members
 from fupin_desktop.services.visits import INTENTION_CHANGE
 from fupin_desktop.store.models import Household, Person, Region, Visit, VisitChange
 
@@ -146,7 +147,7 @@ class HouseholdPanel:
 
     @property
     def head_name(self) -> str:
-        return next((m.facts.name for m in self.members if m.facts.relation == "户主"), "")
+        return next((m.facts.name or "" for m in self.members if m.facts.relation == "户主"), "")
 
 
 def household_panel(session: Session, household_id: uuid.UUID, on: date) -> HouseholdPanel | None:
@@ -165,3 +166,29 @@ def household_panel(session: Session, household_id: uuid.UUID, on: date) -> Hous
 
 def village_of_household(session: Session, household_id: uuid.UUID) -> uuid.UUID:
     return load_household(session, household_id).village_id
+
+
+@dataclass(frozen=True)
+class HouseholdPage:
+    """One page of the household list: its rows, which of them have an employed member, and (for the
+    first page) how many households match in all, counting at most up to the cap."""
+
+    rows: list[tuple[object, ...]]
+    employed: set[uuid.UUID]
+    total: int
+    matched: dict[uuid.UUID, str]  # for a search: which members matched, "张三（身份证号后4位）"
+
+
+def household_page(
+    session: Session, flt: HouseholdFilter, offset: int, limit: int, *, on: date, count_cap: int | None = None
+) -> HouseholdPage:
+    """``total`` is counted for the first page only (later pages report ``offset + len(rows)``)."""
+    from fupin_desktop.services.followup import households_with_employed_member
+
+    rows = fetch_households(session, flt, offset, limit)
+    # A short page is the whole answer: no count needed.
+    counted = offset == 0 and len(rows) == limit
+    total = count_households(session, flt, count_cap) if counted else offset + len(rows)
+    ids = [r[0] for r in rows if isinstance(r[0], uuid.UUID)]
+    matched = matched_members(session, ids, flt.text) if flt.text.strip() else {}
+    return HouseholdPage(rows, households_with_employed_member(session, ids, on), total, matched)

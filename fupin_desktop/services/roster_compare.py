@@ -7,6 +7,7 @@ and who is on both with a different name, household number or status. Reads only
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def read_roster(path: Path) -> tuple[list[RosterEntry], list[CellProblem], dict[
         if is_skippable_row(cells, index - header - 1):
             continue
 
-        def value(key: str, row: list[object] = raw_row) -> object:
+        def value(key: str, row: Sequence[object] = raw_row) -> object:
             position = positions.get(key)
             return row[position] if position is not None and position < len(row) else None
 
@@ -160,7 +161,9 @@ def _local_people(session: Session, region_code: str | None) -> tuple[list[Local
 
 
 def _same_status(ours: str, theirs: str) -> bool:
-    fold = lambda text: unicodedata.normalize("NFKC", text).replace(" ", "")  # noqa: E731
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).replace(" ", "")
+
     return not theirs or fold(ours) == fold(theirs)
 
 

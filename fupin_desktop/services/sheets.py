@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.clock import age_on, chinese_date
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.profiles import ProfileError, ProvinceProfile, load_profile
-from fupin_desktop.domain.workflow import State, chinese_date
+from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff, Value
 from fupin_desktop.services import figures
 from fupin_desktop.services.errors import ServiceError
@@ -213,9 +214,7 @@ def _names(list_name: str) -> Callable[[str | None], str]:
 
 
 def _age(birth: date | None, on: date) -> int | None:
-    if birth is None:
-        return None
-    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return None if birth is None else age_on(birth, on)
 
 
 def _on_live_sheets(sheet_code: str | None) -> Select[uuid.UUID | None]:

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from fupin_desktop import APP_NAME
 from fupin_desktop.store.errors import DatabaseLocked
 
 
@@ -42,7 +43,7 @@ def window_holding(database_path: Path) -> LockHolder | None:
         return None
     except PermissionError:
         # Qt on Windows opens its lock file without sharing: unreadable means a live owner.
-        return LockHolder(0, "fupin-desktop", socket.gethostname())
+        return LockHolder(0, APP_NAME, socket.gethostname())
     except OSError:
         return None
     try:

@@ -1,5 +1,9 @@
 """The main window: one tab per page (ui/pages.py), the status bar with operator, file and counts;
-备份与恢复 in the 设置 menu, with an automatic backup on close and every few hours."""
+备份与恢复 in the 设置 menu, with an automatic backup on close and every few hours.
+
+Only the page shown first is built with the window; every other page is built the first time its tab
+is chosen (it then reads the database as it is at that moment, so it is never stale).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from fupin_desktop.domain.clock import today
 from fupin_desktop.services import backups
@@ -18,7 +22,7 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.pages import PAGES
+from fupin_desktop.ui.pages import PAGES, PageSpec
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.screen_fit import initial_geometry, restore_window, save_window
 from fupin_desktop.ui.tasks import Task, TaskControl, run_task
@@ -50,18 +54,16 @@ class MainWindow(QMainWindow):
         self.refresh_title()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        for spec in PAGES:
-            page = spec.create(self.context)
-            self.tabs.addTab(page, spec.title)
-            actions = getattr(page, "menu_actions", None)
-            if actions:  # a page's commands in a menu of its own, each shortcut shown beside it
-                menu = self.menuBar().addMenu(getattr(page, "menu_title", spec.title))
-                for action in actions:
-                    if action is None:
-                        menu.addSeparator()
-                    else:
-                        action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
-                        menu.addAction(action)
+        self._unbuilt: dict[int, PageSpec] = {}
+        for index, spec in enumerate(PAGES):
+            if index == 0:
+                page = spec.create(self.context)
+                self.tabs.addTab(page, spec.title)
+                self._add_page_menu(page, spec)
+            else:
+                self.tabs.addTab(_PageSlot(), spec.title)
+                self._unbuilt[index] = spec
+        self.tabs.currentChanged.connect(self.build_page)
         self.setCentralWidget(self.tabs)
         settings_menu = self.menuBar().addMenu("设置(&S)")
         self.profile_action = QAction("本站信息…", self)
@@ -99,6 +101,23 @@ class MainWindow(QMainWindow):
 
     def refresh_title(self) -> None:
         self.setWindowTitle(window_title(self.context.database))
+
+    def build_page(self, index: int) -> QWidget:
+        """The page of tab ``index``, built now if it has not been shown before."""
+        slot = self.tabs.widget(index)
+        spec = self._unbuilt.pop(index, None)
+        if spec is None or not isinstance(slot, _PageSlot):
+            return slot
+        page = spec.create(self.context)
+        slot.layout().addWidget(page)
+        slot.page = page
+        page.show()
+        return page
+
+    def page(self, index: int) -> QWidget:
+        """The page itself (built if needed), not the slot that holds its place in the tab bar."""
+        widget = self.build_page(index)
+        return widget.page if isinstance(widget, _PageSlot) and widget.page is not None else widget
 
     def refresh_status(self) -> None:
         counts = self.context.database.read(count_records)
@@ -162,3 +181,26 @@ class MainWindow(QMainWindow):
                 log.warning("关闭时的备份未完成：%s", error)
                 messages.show_error(self, error, "关闭时的备份未完成")
         super().closeEvent(event)
+
+    def _add_page_menu(self, page: QWidget, spec: PageSpec) -> None:
+        """A page's commands in a menu of its own, each shortcut shown beside it."""
+        actions = getattr(page, "menu_actions", None)
+        if not actions:
+            return
+        menu = self.menuBar().addMenu(getattr(page, "menu_title", spec.title))
+        for action in actions:
+            if action is None:
+                menu.addSeparator()
+            else:
+                action.triggered.connect(lambda _checked=False, p=page: self.tabs.setCurrentWidget(p))
+                menu.addAction(action)
+
+
+class _PageSlot(QWidget):
+    """Holds a tab's place until its page is built (an empty widget costs nothing to show)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.page: QWidget | None = None

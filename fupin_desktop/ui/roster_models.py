@@ -16,14 +16,13 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from fupin_desktop.domain import clock
 from fupin_desktop.domain.validation import FIELD_LABELS, PersonFacts
 from fupin_desktop.services.audit import AuditRow
-from fupin_desktop.services.followup import households_with_employed_member
 from fupin_desktop.services.regions import RegionNode
-from fupin_desktop.services.roster import VisitRow
-from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households, matched_members
+from fupin_desktop.services.roster import VisitRow, household_page
+from fupin_desktop.services.search import HouseholdFilter
 from fupin_desktop.store.db import Database
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    pass
 
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's record (household id, MemberRow, …)
 LEVEL_ROLE = Qt.ItemDataRole.UserRole + 2  # a region's level in the tree
@@ -90,8 +89,7 @@ def _text(value: object) -> str:
 def age_of(birth: date | None, on: date | None = None) -> str:
     if birth is None:
         return ""
-    day = on or clock.today()
-    return str(day.year - birth.year - int((day.month, day.day) < (birth.month, birth.day)))
+    return str(clock.age_on(birth, on or clock.today()))
 
 
 def _label(name: str) -> str:
@@ -216,12 +214,8 @@ class HouseholdTableModel(QAbstractTableModel):
         """Count the matches and load the first page (one short session)."""
         started = time.perf_counter()
         cap = self.COUNT_CAP if flt.text.strip() else None
-        with self._database.session_factory() as session:
-            first = fetch_households(session, flt, 0, self.PAGE)
-            # A short first page is the whole answer: no count needed.
-            total = len(first) if len(first) < self.PAGE else count_households(session, flt, cap)
-            employed = _employed_of(session, first)
-            matched = _matched_of(session, first, flt.text)
+        page = self._database.read(household_page, flt, 0, self.PAGE, on=clock.today(), count_cap=cap)
+        first, total, employed, matched = page.rows, page.total, page.employed, page.matched
         self.beginResetModel()
         self._filter = flt
         self._rows = first
@@ -256,14 +250,13 @@ class HouseholdTableModel(QAbstractTableModel):
     def fetchMore(self, parent: AnyIndex) -> None:
         if parent.isValid() or self._exhausted:
             return
-        with self._database.session_factory() as session:
-            page = fetch_households(session, self._filter, len(self._rows), self.PAGE)
-            self._employed |= _employed_of(session, page)
-            self._matched.update(_matched_of(session, page, self._filter.text))
-        self._exhausted = len(page) < self.PAGE
-        if page:
-            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(page) - 1)
-            self._rows.extend(page)
+        more = self._database.read(household_page, self._filter, len(self._rows), self.PAGE, on=clock.today())
+        self._employed |= more.employed
+        self._matched.update(more.matched)
+        self._exhausted = len(more.rows) < self.PAGE
+        if more.rows:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows) + len(more.rows) - 1)
+            self._rows.extend(more.rows)
             self.endInsertRows()
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -306,17 +299,6 @@ class HouseholdTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal:
             return HOUSEHOLD_COLUMNS[section][0] if 0 <= section < len(HOUSEHOLD_COLUMNS) else None
         return str(section + 1)
-
-
-def _matched_of(session: Session, rows: list[tuple[object, ...]], text: str) -> dict[uuid.UUID, str]:
-    if not text.strip():
-        return {}
-    return matched_members(session, [r[0] for r in rows if isinstance(r[0], uuid.UUID)], text)
-
-
-def _employed_of(session: Session, rows: list[tuple[object, ...]]) -> set[uuid.UUID]:
-    ids = [r[0] for r in rows if isinstance(r[0], uuid.UUID)]
-    return households_with_employed_member(session, ids, clock.today())
 
 
 def build_region_model(nodes: list[RegionNode], model: QStandardItemModel) -> None:
