@@ -11,7 +11,7 @@ from pathlib import Path
 from fupin_desktop import __version__
 
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
-COMMAND_MODULES = ("demo", "template", "import_", "compare", "export", "seal", "verify", "print_")
+COMMAND_MODULES = ("demo", "template", "import_", "compare", "export", "seal", "verify", "print_", "stats")
 
 
 def build_parser() -> argparse.ArgumentParser:

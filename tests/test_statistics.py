@@ -32,7 +32,9 @@ def _split_township(database: Database) -> None:
         ).all()
         second = uuid.uuid4()
         connection.execute(
-            insert(Region).values(id=second, code=code[:6] + "299000", name="测试乡", level="township", parent_id=county)
+            insert(Region).values(
+                id=second, code=code[:6] + "299000", name="测试乡", level="township", parent_id=county
+            )
         )
         connection.execute(update(Region).where(Region.id == villages[0][0]).values(parent_id=second))
 

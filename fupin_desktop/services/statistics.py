@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Select, Uuid, case, cast, exists, func, literal, null, select, true
@@ -28,6 +29,14 @@ from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.eligibility import LIANG_HOU_SHENG_EDUCATION
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import STATE_LABELS, State
+from fupin_desktop.export.statistics import (
+    Cell,
+    StatsChart,
+    StatsDocument,
+    StatsTable,
+    write_statistics_pdf,
+    write_statistics_xlsx,
+)
 from fupin_desktop.services import figures
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.figures import Period
@@ -626,3 +635,64 @@ def _describe(session: Session, subjects: list[tuple[Any, ...]]) -> tuple[Person
         name, sex = people[pid] if pid is not None else (head or "（未填户主）", None)
         found.append(PersonBehind(pid, hid, name, sex, village, no, int(weight)))
     return tuple(found)
+
+
+# --- print and export ---------------------------------------------------------------------------------
+
+
+def statistics_document(stats: Statistics) -> StatsDocument:
+    """The page as plain content for the PDF and xlsx writers: the same tables and charts as on screen."""
+    tables = []
+    for table in stats.figures:
+        header = ("区划", *(c.label for c in table.columns), *(r[0] for r in table.spec.rates))
+
+        def line(row: int | None, table: FigureTable = table) -> tuple[Cell, ...]:
+            name = "合计" if row is None else table.rows[row].name
+            values = tuple(table.value(row, c.key) for c in table.columns)
+            rates = tuple(f"{r}%" if (r := table.rate(row, n, d)) is not None else "—" for _l, n, d in table.spec.rates)
+            return (name, *values, *rates)
+
+        if table.spec.chart_columns:
+            keys = table.spec.chart_columns
+            chart = StatsChart(
+                tuple(r.name for r in table.rows),
+                tuple(table.columns[table.index(k)].label for k in keys),
+                tuple(tuple(table.value(r, k) for k in keys) for r in range(len(table.rows))),
+            )
+        else:
+            chart = StatsChart(
+                tuple(c.label for c in table.columns), (f"{table.spec.subject}数",), tuple((v,) for v in table.totals)
+            )
+        rows = (*(line(r) for r in range(len(table.rows))), line(None))
+        tables.append(StatsTable(table.title, table.spec.definition, header, rows, chart))
+    level = LEVEL_NAMES.get(stats.area.region.level, "") if stats.area.region else ""
+    below = {"county": "乡镇", "township": "村", "village": "村"}.get(
+        stats.area.region.level if stats.area.region else "", "区划"
+    )
+    return StatsDocument(
+        f"{stats.area.name}{stats.year}年扶贫就业统计",
+        f"统计期间：{stats.period.label}　范围：{stats.area.name}（{level}），按{below}分列　"
+        f"省份配置：{stats.province.name}",
+        tuple(tables),
+    )
+
+
+def export_statistics(
+    database: Database,
+    *,
+    out_dir: Path,
+    region_id: uuid.UUID | None = None,
+    year: int | None = None,
+    today: date | None = None,
+) -> tuple[Path, Path]:
+    """The page's tables as xlsx and its charts and tables as an A4 PDF, in ``out_dir``."""
+    stats = compute_statistics(database, region_id=region_id, year=year, today=today)
+    document = statistics_document(stats)
+    stem = f"统计_{stats.area.name}_{stats.year}"
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        xlsx = write_statistics_xlsx(document, out_dir / f"{stem}.xlsx")
+        pdf = write_statistics_pdf(document, out_dir / f"{stem}.pdf")
+    except OSError as error:
+        raise ServiceError(f"无法写入“{out_dir}”：{error.strerror or error}") from error
+    return xlsx, pdf

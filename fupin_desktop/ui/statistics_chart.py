@@ -1,0 +1,170 @@
+"""A horizontal bar chart drawn with QPainter: one block of bars per category, clickable.
+
+Horizontal bars leave room on the left for Chinese region names of any length and stay readable
+when a township has twenty villages (the chart grows downwards and scrolls). Clicking a bar emits
+``bar_clicked(category, series)``; clicking a category's name emits ``label_clicked(category)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+# Colour-blind-safe pairs (Okabe–Ito): the denominator pale, the numerator strong.
+PALETTE = ("#9ecae1", "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9")
+LABEL_MAX = 150
+BAR = 15
+GAP = 12
+TOP = 34
+RIGHT = 64
+
+
+@dataclass(frozen=True)
+class ChartData:
+    categories: tuple[str, ...]
+    series: tuple[str, ...]
+    values: tuple[tuple[int, ...], ...]  # values[category][series]
+    notes: tuple[str, ...] = ()  # one short line under each category's name (a rate), or none
+    drillable: tuple[bool, ...] = ()  # whether a category's name opens the region below it
+
+
+def nice_maximum(value: int) -> int:
+    """The axis end: 1, 2 or 5 times a power of ten, at least ``value``."""
+    if value <= 0:
+        return 1
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= value:
+                return step * factor
+        step *= 10
+
+
+class BarChart(QWidget):
+    bar_clicked = Signal(int, int)
+    label_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.data = ChartData((), (), ())
+        self._bars: list[tuple[QRectF, int, int]] = []
+        self._labels: list[tuple[QRectF, int]] = []
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMinimumWidth(360)
+
+    def set_data(self, data: ChartData) -> None:
+        self.data = data
+        self.setFixedHeight(self._height())
+        self.update()
+
+    def _block(self) -> int:
+        lines = BAR * max(1, len(self.data.series))
+        return max(lines, 2 * self.fontMetrics().height() if self.data.notes else 0) + GAP
+
+    def _height(self) -> int:
+        return TOP + self._block() * max(1, len(self.data.categories)) + 8
+
+    def sizeHint(self) -> QSize:
+        return QSize(520, self._height())
+
+    def _label_width(self) -> int:
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(c) for c in self.data.categories), default=40)
+        return min(LABEL_MAX, widest + 14)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor("white"))
+        data = self.data
+        self._bars, self._labels = [], []
+        metrics = self.fontMetrics()
+        if not data.categories:
+            painter.setPen(QColor("#666"))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "没有数据")
+            return
+        # legend
+        x = 8.0
+        for s, name in enumerate(data.series):
+            painter.fillRect(QRectF(x, 10, 12, 12), QColor(PALETTE[s % len(PALETTE)]))
+            painter.setPen(QColor("#222"))
+            painter.drawText(QPointF(x + 16, 10 + metrics.ascent() - 1), name)
+            x += 16 + metrics.horizontalAdvance(name) + 18
+        label_width = self._label_width()
+        left = label_width + 6
+        span = max(40, self.width() - left - RIGHT)
+        top_value = nice_maximum(max((v for row in data.values for v in row), default=0))
+        block = self._block()
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1))
+        for c, name in enumerate(data.categories):
+            y = TOP + c * block
+            drillable = bool(data.drillable) and data.drillable[c]
+            label_rect = QRectF(2, y, label_width - 4, block - GAP)
+            painter.setPen(QColor("#0b5cad") if drillable else QColor("#222"))
+            painter.setFont(self.font())
+            text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(label_rect.width()))
+            name_flags = Qt.AlignmentFlag.AlignRight | (
+                Qt.AlignmentFlag.AlignTop if data.notes else Qt.AlignmentFlag.AlignVCenter
+            )
+            painter.drawText(label_rect, name_flags, text)
+            if data.notes and data.notes[c]:
+                painter.setFont(small)
+                painter.setPen(QColor("#555"))
+                painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, data.notes[c])
+                painter.setFont(self.font())
+            self._labels.append((label_rect, c))
+            for s, value in enumerate(data.values[c]):
+                bar_y = y + s * BAR
+                width = span * value / top_value
+                rect = QRectF(left, bar_y + 1, max(width, 1.0 if value else 0.0), BAR - 2)
+                painter.fillRect(rect, QColor(PALETTE[s % len(PALETTE)]))
+                self._bars.append((QRectF(left, bar_y, max(width, 24.0), BAR), c, s))
+                painter.setPen(QColor("#222"))
+                painter.drawText(
+                    QRectF(left + width + 4, bar_y, RIGHT + span - width, BAR),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    f"{value:,}",
+                )
+        painter.setPen(QPen(QColor("#bbb"), 1))
+        painter.drawLine(QPointF(left, TOP - 4), QPointF(left, TOP + block * len(data.categories) - GAP + 2))
+
+    def hit(self, x: float, y: float) -> tuple[str, int, int] | None:
+        """What lies under a point: ("bar", category, series) or ("label", category, -1)."""
+        for rect, c, s in self._bars:
+            if rect.contains(x, y):
+                return ("bar", c, s)
+        for rect, c in self._labels:
+            if rect.contains(x, y):
+                return ("label", c, -1)
+        return None
+
+    def bar_rect(self, category: int, series: int) -> QRectF:
+        return next(rect for rect, c, s in self._bars if (c, s) == (category, series))
+
+    def label_rect(self, category: int) -> QRectF:
+        return next(rect for rect, c in self._labels if c == category)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        found = self.hit(event.position().x(), event.position().y())
+        clickable = found is not None and (found[0] == "bar" or self._drillable(found[1]))
+        self.setCursor(Qt.CursorShape.PointingHandCursor if clickable else Qt.CursorShape.ArrowCursor)
+
+    def _drillable(self, category: int) -> bool:
+        return bool(self.data.drillable) and self.data.drillable[category]
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        found = self.hit(event.position().x(), event.position().y())
+        if found is None:
+            return
+        kind, category, series = found
+        if kind == "bar":
+            self.bar_clicked.emit(category, series)
+        elif self._drillable(category):
+            self.label_clicked.emit(category)

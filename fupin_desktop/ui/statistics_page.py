@@ -1,0 +1,446 @@
+"""统计 page: the coverage figures of an area as charts with a table beside each, drill-down by region,
+and the people behind every bar or cell (from where the household form opens).
+
+The figures are computed by services/statistics.py off the UI thread; this page only shows them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fupin_desktop.domain.clock import today
+from fupin_desktop.services.statistics import (
+    FigureTable,
+    PeoplePage,
+    PersonBehind,
+    Statistics,
+    compute_statistics,
+    export_statistics,
+    people_behind,
+)
+from fupin_desktop.ui import messages
+from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.household_form import HouseholdDialog
+from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel
+from fupin_desktop.ui.statistics_chart import BarChart, ChartData
+from fupin_desktop.ui.tasks import TaskControl, run_task
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+PAGE_SIZE = 200
+
+
+class FigureTableModel(QAbstractTableModel):
+    """One figure: a row per child region and the 合计 row; 区划, the counts, then the rates.
+    RECORD_ROLE gives (row index or None for 合计, column key or None for the name and rate columns)."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.table: FigureTable | None = None
+
+    def set_table(self, table: FigureTable) -> None:
+        self.beginResetModel()
+        self.table = table
+        self.endResetModel()
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() or self.table is None else len(self.table.rows) + 1
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self.table is None:
+            return 0
+        return 1 + len(self.table.columns) + len(self.table.spec.rates)
+
+    def _row(self, index: int) -> int | None:
+        assert self.table is not None
+        return index if index < len(self.table.rows) else None
+
+    def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if self.table is None or not index.isValid():
+            return None
+        table, row, column = self.table, self._row(index.row()), index.column()
+        counts = len(table.columns)
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            if column == 0:
+                return "合计" if row is None else table.rows[row].name
+            if column <= counts:
+                return f"{table.value(row, table.columns[column - 1].key):,}"
+            _label, numerator, denominator = table.spec.rates[column - counts - 1]
+            rate = table.rate(row, numerator, denominator)
+            return "—" if rate is None else f"{rate}%"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.FontRole and row is None:
+            bold = QFont()
+            bold.setBold(True)
+            return bold
+        if role == RECORD_ROLE:
+            key = table.columns[column - 1].key if 0 < column <= counts else None
+            return (row, key)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if self.table is None or role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
+            return None
+        counts = len(self.table.columns)
+        if section == 0:
+            return "区划"
+        if section <= counts:
+            return self.table.columns[section - 1].label
+        if section <= counts + len(self.table.spec.rates):
+            return self.table.spec.rates[section - counts - 1][0]
+        return None
+
+
+def chart_data(table: FigureTable, drillable: bool) -> ChartData:
+    """Per region, the chart's series (the rate under the name); a figure without chart columns (the
+    funnel) is one bar per column for the whole area."""
+    if not table.spec.chart_columns:
+        return ChartData(
+            tuple(c.label for c in table.columns),
+            (f"{table.spec.subject}数",),
+            tuple((value,) for value in table.totals),
+        )
+    keys = table.spec.chart_columns
+    notes: tuple[str, ...] = ()
+    if table.spec.rates:
+        label, numerator, denominator = table.spec.rates[0]
+        notes = tuple(
+            f"{label} {rate}%" if (rate := table.rate(r, numerator, denominator)) is not None else ""
+            for r in range(len(table.rows))
+        )
+    return ChartData(
+        tuple(r.name for r in table.rows),
+        tuple(table.columns[table.index(k)].label for k in keys),
+        tuple(tuple(table.value(r, k) for k in keys) for r in range(len(table.rows))),
+        notes,
+        tuple(drillable and region.level != "village" for region in table.rows),
+    )
+
+
+class FigurePane(QWidget):
+    """A chart on the left, the table on the right, the definition above them."""
+
+    def __init__(self, page: StatisticsPage) -> None:
+        super().__init__()
+        self.page = page
+        self.table: FigureTable | None = None
+        self.definition = QLabel()
+        self.definition.setWordWrap(True)
+        self.definition.setStyleSheet("color: #444;")
+        self.chart = BarChart()
+        self.chart.bar_clicked.connect(self._bar_clicked)
+        self.chart.label_clicked.connect(self._label_clicked)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.chart)
+        scroll.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.model = FigureTableModel(self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(24)
+        self.view.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.view.setWordWrap(True)
+        self.view.clicked.connect(self._cell_clicked)
+        self.hint = QLabel("点击村（乡镇）名进入下一级；点击数字或条形查看名单，名单中双击打开农户。")
+        self.hint.setStyleSheet("color: #666;")
+        splitter = QSplitter()
+        splitter.addWidget(scroll)
+        splitter.addWidget(self.view)
+        splitter.setStretchFactor(0, 5)
+        splitter.setStretchFactor(1, 6)
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.definition)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.hint)
+
+    def show_table(self, table: FigureTable, drillable: bool) -> None:
+        self.table = table
+        self.definition.setText(table.spec.definition)
+        self.model.set_table(table)
+        self.chart.set_data(chart_data(table, drillable))
+        header = self.view.horizontalHeader()
+        header.setMinimumHeight(2 * self.view.fontMetrics().height() + 10)
+        self.view.resizeColumnsToContents()
+        for column in range(1, self.model.columnCount()):
+            text = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+            fit = self.view.fontMetrics().horizontalAdvance(text[:6]) + 16
+            self.view.setColumnWidth(column, max(self.view.columnWidth(column), min(fit, 120)))
+
+    def _bar_clicked(self, category: int, series: int) -> None:
+        if self.table is None:
+            return
+        if not self.table.spec.chart_columns:
+            self.page.open_people(self.table, None, self.table.columns[category].key)
+        else:
+            self.page.open_people(self.table, category, self.table.spec.chart_columns[series])
+
+    def _label_clicked(self, category: int) -> None:
+        if self.table is not None:
+            self.page.drill_down(self.table.rows[category].id)
+
+    def _cell_clicked(self, index: QModelIndex) -> None:
+        if self.table is None:
+            return
+        row, key = index.data(RECORD_ROLE)
+        if key is not None:
+            self.page.open_people(self.table, row, key)
+        elif index.column() == 0 and row is not None and self.table.rows[row].level != "village":
+            self.page.drill_down(self.table.rows[row].id)
+
+
+def _people_columns(amount: bool) -> list[Column[PersonBehind]]:
+    columns = [
+        Column[PersonBehind]("姓名", lambda p: p.name if p.person_id else f"{p.name}（户主）", 110),
+        Column[PersonBehind]("性别", lambda p: p.sex or "", 44),
+        Column[PersonBehind]("村", lambda p: p.village, 120),
+        Column[PersonBehind]("户编号", lambda p: p.household_no, 160),
+    ]
+    if amount:
+        columns.append(Column[PersonBehind]("金额(元)", lambda p: f"{p.count:,}", 90))
+    return columns
+
+
+class PeopleDialog(QDialog):
+    """The people (or households) behind one count, page by page; double-click opens the household."""
+
+    def __init__(self, page: StatisticsPage, table: FigureTable, row: int | None, key: str, first: PeoplePage) -> None:
+        super().__init__(page)
+        self.page = page
+        self.table, self.row, self.key = table, row, key
+        column = table.columns[table.index(key)]
+        where = "合计" if row is None else table.rows[row].name
+        self.setWindowTitle(f"{table.title} — {where} — {column.label}")
+        self.total = first.total
+        self.model: ListTableModel[PersonBehind] = ListTableModel(_people_columns(not column.people), self)
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.doubleClicked.connect(self.open_household)
+        for i, c in enumerate(self.model.columns):
+            self.view.setColumnWidth(i, c.width)
+        self.summary = QLabel()
+        self.more = QPushButton("显示更多")
+        self.more.clicked.connect(self.load_more)
+        self.open_button = QPushButton("打开农户")
+        self.open_button.clicked.connect(lambda: self.open_household(self.view.currentIndex()))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        row_layout = QHBoxLayout()
+        row_layout.addWidget(self.summary, 1)
+        row_layout.addWidget(self.more)
+        row_layout.addWidget(self.open_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(row_layout)
+        layout.addWidget(buttons)
+        self.resize(620, 520)
+        self.household_dialog: HouseholdDialog | None = None
+        self._add(first)
+
+    def _add(self, found: PeoplePage) -> None:
+        self.model.set_rows([*self.model.rows(), *found.people])
+        shown = self.model.rowCount()
+        what = "户" if self.table.spec.subject == "户" else "人"
+        self.summary.setText(f"共{self.total}{'条' if self.table.key == 'subsidies' else what}，已显示{shown}")
+        self.more.setEnabled(shown < self.total)
+
+    def load_more(self) -> None:
+        offset = self.model.rowCount()
+        self.more.setEnabled(False)
+        self.page.fetch_people(self.table, self.row, self.key, offset, self._add)
+
+    def open_household(self, index: QModelIndex) -> None:
+        if not index.isValid():
+            return
+        record = self.model.record(index.row())
+        dialog = HouseholdDialog(self.page.context, household_id=record.household_id, parent=self)
+        self.household_dialog = dialog
+        dialog.open()
+
+
+class StatisticsPage(QWidget):
+    def __init__(self, context: AppContext) -> None:
+        super().__init__()
+        self.context = context
+        self.stats: Statistics | None = None
+        self.region_id: uuid.UUID | None = None
+        self.loading = False
+        self._stale = True
+        self.people_dialog: PeopleDialog | None = None
+        self.path_bar = QHBoxLayout()
+        self.path_bar.setSpacing(2)
+        self.up_button = QPushButton("上一级")
+        self.up_button.clicked.connect(self.go_up)
+        self.year = QSpinBox()
+        self.year.setRange(2015, today().year)
+        self.year.setValue(today().year)
+        self.year.setSuffix("年")
+        self.year.valueChanged.connect(lambda _v: self.load())
+        self.refresh_button = QPushButton("刷新")
+        self.refresh_button.clicked.connect(self.load)
+        self.export_button = QPushButton("打印/导出…")
+        self.export_button.setToolTip("把本页的图表和表格导出为A4 PDF（可打印）和xlsx")
+        self.export_button.clicked.connect(self.export)
+        self.status = QLabel()
+        self.status.setStyleSheet("color: #666;")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("区划："))
+        top.addLayout(self.path_bar)
+        top.addWidget(self.up_button)
+        top.addStretch(1)
+        top.addWidget(self.status)
+        top.addWidget(QLabel("年度："))
+        top.addWidget(self.year)
+        top.addWidget(self.refresh_button)
+        top.addWidget(self.export_button)
+        self.tabs = QTabWidget()
+        self.panes: dict[str, FigurePane] = {}
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        context.data_changed.connect(self._data_changed)
+        context.profile_changed.connect(self._data_changed)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale and not self.loading:
+            QTimer.singleShot(0, self.load)
+
+    def _data_changed(self, *_args: object) -> None:
+        self._stale = True
+        if self.isVisible():
+            self.load()
+
+    def load(self, region_id: uuid.UUID | None = None) -> None:
+        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread."""
+        if region_id is not None:
+            self.region_id = region_id
+        database, region, year = self.context.database, self.region_id, self.year.value()
+        self.loading = True
+        self._stale = False
+        self.status.setText("正在统计……")
+
+        def work(_control: TaskControl) -> Statistics:
+            return compute_statistics(database, region_id=region, year=year)
+
+        run_task(self, "正在统计", work, self.show_statistics, self._failed, cancellable=False)
+
+    def _failed(self, error: BaseException) -> None:
+        self.loading = False
+        self.status.setText("")
+        if isinstance(error, messages.EXPECTED_ERRORS):
+            messages.show_error(self, error)
+        else:
+            raise error
+
+    def show_statistics(self, stats: Statistics) -> None:
+        self.loading = False
+        self.stats = stats
+        self.region_id = stats.area.region.id if stats.area.region else None
+        self._show_path(stats)
+        drillable = bool(stats.area.rows) and stats.area.rows[0].level != "village"
+        current = self.tabs.currentIndex()
+        for table in stats.figures:
+            pane = self.panes.get(table.key)
+            if pane is None:
+                pane = FigurePane(self)
+                self.panes[table.key] = pane
+                self.tabs.addTab(pane, table.title)
+            pane.show_table(table, drillable)
+        self.tabs.setCurrentIndex(max(current, 0))
+        self.status.setText(f"统计期间：{stats.period.label}")
+
+    def _show_path(self, stats: Statistics) -> None:
+        while self.path_bar.count():
+            item = self.path_bar.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        path = stats.area.path
+        for i, region in enumerate(path):
+            if i:
+                self.path_bar.addWidget(QLabel("›"))
+            button = QPushButton(region.name)
+            button.setFlat(True)
+            button.setEnabled(i < len(path) - 1)
+            button.clicked.connect(lambda _checked=False, rid=region.id: self.load(rid))
+            self.path_bar.addWidget(button)
+        if not path:
+            self.path_bar.addWidget(QLabel("全部区划"))
+        self.up_button.setEnabled(len(path) > 1)
+
+    def go_up(self) -> None:
+        if self.stats is not None and len(self.stats.area.path) > 1:
+            self.load(self.stats.area.path[-2].id)
+
+    def drill_down(self, region_id: uuid.UUID) -> None:
+        self.load(region_id)
+
+    def fetch_people(self, table: FigureTable, row: int | None, key: str, offset: int, done: Any) -> None:
+        database, region, year = self.context.database, self.region_id, self.year.value()
+
+        def work(_control: TaskControl) -> PeoplePage:
+            return people_behind(
+                database,
+                figure=table.key,
+                column=key,
+                region_id=region,
+                row=row,
+                year=year,
+                offset=offset,
+                limit=PAGE_SIZE,
+            )
+
+        run_task(self, "正在读取名单", work, done, cancellable=False)
+
+    def open_people(self, table: FigureTable, row: int | None, key: str) -> None:
+        def show(first: PeoplePage) -> None:
+            dialog = PeopleDialog(self, table, row, key, first)
+            self.people_dialog = dialog
+            dialog.open()
+
+        self.fetch_people(table, row, key, 0, show)
+
+    def export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "导出统计到文件夹")
+        if folder:
+            self.export_to(Path(folder))
+
+    def export_to(self, folder: Path) -> None:
+        database, region, year = self.context.database, self.region_id, self.year.value()
+
+        def work(_control: TaskControl) -> tuple[Path, Path]:
+            return export_statistics(database, out_dir=folder, region_id=region, year=year)
+
+        def done(paths: tuple[Path, Path]) -> None:
+            self.status.setText(f"已导出：{paths[0].name}、{paths[1].name}")
+
+        run_task(self, "正在导出统计", work, done, cancellable=False)
