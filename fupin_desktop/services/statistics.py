@@ -172,7 +172,7 @@ class Column:
 class FigureSpec:
     key: str
     title: str
-    subject: str  # what a count counts: 人 / 户 / 条意愿
+    subject: str  # the unit of a count: 人, 户, or 条 (intentions)
     universe: Universe
     columns: tuple[Column, ...]
     definition: str
@@ -396,7 +396,7 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
         FigureSpec(
             "funnel",
             "意愿进度",
-            "条意愿",
+            "条",
             _funnel,
             tuple(Column(state.value, STATE_LABELS[state], _in_state(state)) for state in State),
             "本年登记的培训和技工院校意愿，按其现在所处的办理环节计数（每条意愿只在一个环节）。",
@@ -598,10 +598,11 @@ def people_behind(
         subjects: list[tuple[Any, ...]]
         if chosen.condition is None:
             assert spec.computed is not None
-            found = spec.computed(session, ctx)[column]
-            subjects = sorted(((h, p, 1) for _v, p, h in found), key=lambda s: (str(s[0]), str(s[1])))
-            total = len(subjects)
-            subjects = subjects[offset : offset + limit]
+            found = [(h, p, 1) for _v, p, h in spec.computed(session, ctx)[column]]
+            order = _household_numbers(session, {h for h, _p, _w in found})
+            found.sort(key=lambda s: (order.get(s[0], ""), str(s[1])))
+            total = len(found)
+            subjects = found[offset : offset + limit]
         else:
             u = spec.universe(ctx).subquery("u")
             weight = chosen.weight(ctx, u) if chosen.weight else literal(1)
@@ -609,9 +610,26 @@ def people_behind(
                 select(u.c.household, u.c.person, weight.label("weight")).where(chosen.condition(ctx, u)).subquery()
             )
             total = int(session.scalar(select(func.count()).select_from(picked)) or 0)
-            page = select(picked).order_by(picked.c.household, picked.c.person).offset(offset).limit(limit)
+            page = (
+                select(picked)
+                .join(Household, Household.id == picked.c.household)
+                .outerjoin(Person, Person.id == picked.c.person)
+                .order_by(Household.household_no, Person.sort_order, picked.c.person)
+                .offset(offset)
+                .limit(limit)
+            )
             subjects = [tuple(r) for r in session.execute(page)]
         return PeoplePage(total, offset, _describe(session, subjects))
+
+
+def _household_numbers(session: Session, households: set[Any]) -> dict[Any, str]:
+    numbers: dict[Any, str] = {}
+    ordered = sorted(households)
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        query = select(Household.id, Household.household_no).where(Household.id.in_(chunk))
+        numbers.update((hid, no) for hid, no in session.execute(query))
+    return numbers
 
 
 def _describe(session: Session, subjects: list[tuple[Any, ...]]) -> tuple[PersonBehind, ...]:
@@ -661,7 +679,9 @@ def statistics_document(stats: Statistics) -> StatsDocument:
             )
         else:
             chart = StatsChart(
-                tuple(c.label for c in table.columns), (f"{table.spec.subject}数",), tuple((v,) for v in table.totals)
+                tuple(c.label for c in table.columns),
+                (f"数量（{table.spec.subject}）",),
+                tuple((v,) for v in table.totals),
             )
         rows = (*(line(r) for r in range(len(table.rows))), line(None))
         tables.append(StatsTable(table.title, table.spec.definition, header, rows, chart))

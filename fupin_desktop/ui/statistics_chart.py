@@ -15,11 +15,12 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 
 # Colour-blind-safe pairs (Okabe–Ito): the denominator pale, the numerator strong.
 PALETTE = ("#9ecae1", "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9")
+NOTE_COLOUR = "#a04000"
 LABEL_MAX = 150
-BAR = 15
-GAP = 12
+BAR = 14
+GAP = 9
 TOP = 34
-RIGHT = 64
+RIGHT = 130
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,9 @@ class ChartData:
     categories: tuple[str, ...]
     series: tuple[str, ...]
     values: tuple[tuple[int, ...], ...]  # values[category][series]
-    notes: tuple[str, ...] = ()  # one short line under each category's name (a rate), or none
+    notes: tuple[str, ...] = ()  # a short note after each category's last bar (its rate), or none
     drillable: tuple[bool, ...] = ()  # whether a category's name opens the region below it
+    notes_label: str = ""  # what the notes are, shown in the legend
 
 
 def nice_maximum(value: int) -> int:
@@ -62,14 +64,18 @@ class BarChart(QWidget):
         self.update()
 
     def _block(self) -> int:
-        lines = BAR * max(1, len(self.data.series))
-        return max(lines, 2 * self.fontMetrics().height() if self.data.notes else 0) + GAP
+        return BAR * max(1, len(self.data.series)) + GAP
 
     def _height(self) -> int:
         return TOP + self._block() * max(1, len(self.data.categories)) + 8
 
     def sizeHint(self) -> QSize:
         return QSize(520, self._height())
+
+    def _small_font(self) -> QFont:
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1))
+        return small
 
     def _label_width(self) -> int:
         metrics = self.fontMetrics()
@@ -94,13 +100,15 @@ class BarChart(QWidget):
             painter.setPen(QColor("#222"))
             painter.drawText(QPointF(x + 16, 10 + metrics.ascent() - 1), name)
             x += 16 + metrics.horizontalAdvance(name) + 18
+        if data.notes_label:
+            painter.setPen(QColor(NOTE_COLOUR))
+            painter.drawText(QPointF(x, 10 + metrics.ascent() - 1), f"百分数：{data.notes_label}")
         label_width = self._label_width()
         left = label_width + 6
         span = max(40, self.width() - left - RIGHT)
         top_value = nice_maximum(max((v for row in data.values for v in row), default=0))
         block = self._block()
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, self.font().pointSizeF() - 1))
+        small = self._small_font()
         for c, name in enumerate(data.categories):
             y = TOP + c * block
             drillable = bool(data.drillable) and data.drillable[c]
@@ -108,15 +116,7 @@ class BarChart(QWidget):
             painter.setPen(QColor("#0b5cad") if drillable else QColor("#222"))
             painter.setFont(self.font())
             text = metrics.elidedText(name, Qt.TextElideMode.ElideRight, int(label_rect.width()))
-            name_flags = Qt.AlignmentFlag.AlignRight | (
-                Qt.AlignmentFlag.AlignTop if data.notes else Qt.AlignmentFlag.AlignVCenter
-            )
-            painter.drawText(label_rect, name_flags, text)
-            if data.notes and data.notes[c]:
-                painter.setFont(small)
-                painter.setPen(QColor("#555"))
-                painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, data.notes[c])
-                painter.setFont(self.font())
+            painter.drawText(label_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, text)
             self._labels.append((label_rect, c))
             for s, value in enumerate(data.values[c]):
                 bar_y = y + s * BAR
@@ -125,11 +125,21 @@ class BarChart(QWidget):
                 painter.fillRect(rect, QColor(PALETTE[s % len(PALETTE)]))
                 self._bars.append((QRectF(left, bar_y, max(width, 24.0), BAR), c, s))
                 painter.setPen(QColor("#222"))
+                number = f"{value:,}"
                 painter.drawText(
                     QRectF(left + width + 4, bar_y, RIGHT + span - width, BAR),
                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    f"{value:,}",
+                    number,
                 )
+                if data.notes and data.notes[c] and s == len(data.values[c]) - 1:
+                    painter.setFont(small)
+                    painter.setPen(QColor(NOTE_COLOUR))
+                    painter.drawText(
+                        QRectF(left + width + 10 + metrics.horizontalAdvance(number), bar_y, RIGHT + span, BAR),
+                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                        data.notes[c],
+                    )
+                    painter.setFont(self.font())
         painter.setPen(QPen(QColor("#bbb"), 1))
         painter.drawLine(QPointF(left, TOP - 4), QPointF(left, TOP + block * len(data.categories) - GAP + 2))
 

@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
@@ -73,8 +72,8 @@ class FigureTableModel(QAbstractTableModel):
         return 1 + len(self.table.columns) + len(self.table.spec.rates)
 
     def _row(self, index: int) -> int | None:
-        assert self.table is not None
-        return index if index < len(self.table.rows) else None
+        """The 合计 row comes first, so that it stays in sight above twenty villages."""
+        return None if index == 0 else index - 1
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if self.table is None or not index.isValid():
@@ -91,6 +90,8 @@ class FigureTableModel(QAbstractTableModel):
             return "—" if rate is None else f"{rate}%"
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row is not None:
+            return QColor("#0b5cad") if table.rows[row].level != "village" else None
         if role == Qt.ItemDataRole.FontRole and row is None:
             bold = QFont()
             bold.setBold(True)
@@ -119,15 +120,16 @@ def chart_data(table: FigureTable, drillable: bool) -> ChartData:
     if not table.spec.chart_columns:
         return ChartData(
             tuple(c.label for c in table.columns),
-            (f"{table.spec.subject}数",),
+            (f"数量（{table.spec.subject}）",),
             tuple((value,) for value in table.totals),
         )
     keys = table.spec.chart_columns
     notes: tuple[str, ...] = ()
-    if table.spec.rates:
+    label = ""
+    if table.spec.rates and {table.spec.rates[0][1], table.spec.rates[0][2]} == set(keys):
         label, numerator, denominator = table.spec.rates[0]
         notes = tuple(
-            f"{label} {rate}%" if (rate := table.rate(r, numerator, denominator)) is not None else ""
+            f"{rate}%" if (rate := table.rate(r, numerator, denominator)) is not None else ""
             for r in range(len(table.rows))
         )
     return ChartData(
@@ -136,6 +138,7 @@ def chart_data(table: FigureTable, drillable: bool) -> ChartData:
         tuple(tuple(table.value(r, k) for k in keys) for r in range(len(table.rows))),
         notes,
         tuple(drillable and region.level != "village" for region in table.rows),
+        label,
     )
 
 
@@ -169,15 +172,13 @@ class FigurePane(QWidget):
         self.view.clicked.connect(self._cell_clicked)
         self.hint = QLabel("点击村（乡镇）名进入下一级；点击数字或条形查看名单，名单中双击打开农户。")
         self.hint.setStyleSheet("color: #666;")
-        splitter = QSplitter()
-        splitter.addWidget(scroll)
-        splitter.addWidget(self.view)
-        splitter.setStretchFactor(0, 5)
-        splitter.setStretchFactor(1, 6)
-        splitter.setChildrenCollapsible(False)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(scroll)
+        self.splitter.addWidget(self.view)
+        self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.definition)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.splitter, 1)
         layout.addWidget(self.hint)
 
     def show_table(self, table: FigureTable, drillable: bool) -> None:
@@ -187,11 +188,16 @@ class FigurePane(QWidget):
         self.chart.set_data(chart_data(table, drillable))
         header = self.view.horizontalHeader()
         header.setMinimumHeight(2 * self.view.fontMetrics().height() + 10)
-        self.view.resizeColumnsToContents()
-        for column in range(1, self.model.columnCount()):
-            text = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            fit = self.view.fontMetrics().horizontalAdvance(text[:6]) + 16
-            self.view.setColumnWidth(column, max(self.view.columnWidth(column), min(fit, 120)))
+        wide = self.model.columnCount() > 6
+        for column in range(self.model.columnCount()):
+            mode = QHeaderView.ResizeMode.ResizeToContents
+            if column and not wide:
+                mode = QHeaderView.ResizeMode.Stretch
+            header.setSectionResizeMode(column, mode)
+        # A wide table (the funnel's thirteen states) gets most of the width; a chart of regions the rest.
+        total = max(2, self.splitter.width())
+        share = 0.38 if wide else 0.58
+        self.splitter.setSizes([int(total * share), total - int(total * share)])
 
     def _bar_clicked(self, category: int, series: int) -> None:
         if self.table is None:
@@ -246,21 +252,22 @@ class PeopleDialog(QDialog):
         self.view.doubleClicked.connect(self.open_household)
         for i, c in enumerate(self.model.columns):
             self.view.setColumnWidth(i, c.width)
+        self.view.horizontalHeader().setStretchLastSection(True)
         self.summary = QLabel()
         self.more = QPushButton("显示更多")
         self.more.clicked.connect(self.load_more)
         self.open_button = QPushButton("打开农户")
         self.open_button.clicked.connect(lambda: self.open_household(self.view.currentIndex()))
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.rejected.connect(self.reject)
+        close = QPushButton("关闭")
+        close.clicked.connect(self.reject)
         row_layout = QHBoxLayout()
         row_layout.addWidget(self.summary, 1)
         row_layout.addWidget(self.more)
         row_layout.addWidget(self.open_button)
+        row_layout.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(row_layout)
-        layout.addWidget(buttons)
         self.resize(620, 520)
         self.household_dialog: HouseholdDialog | None = None
         self._add(first)
@@ -268,8 +275,7 @@ class PeopleDialog(QDialog):
     def _add(self, found: PeoplePage) -> None:
         self.model.set_rows([*self.model.rows(), *found.people])
         shown = self.model.rowCount()
-        what = "户" if self.table.spec.subject == "户" else "人"
-        self.summary.setText(f"共{self.total}{'条' if self.table.key == 'subsidies' else what}，已显示{shown}")
+        self.summary.setText(f"共{self.total}{self.table.spec.subject}，已显示{shown}")
         self.more.setEnabled(shown < self.total)
 
     def load_more(self) -> None:
@@ -388,9 +394,14 @@ class StatisticsPage(QWidget):
         for i, region in enumerate(path):
             if i:
                 self.path_bar.addWidget(QLabel("›"))
+            if i == len(path) - 1:
+                here = QLabel(f"<b>{region.name}</b>")
+                self.path_bar.addWidget(here)
+                continue
             button = QPushButton(region.name)
             button.setFlat(True)
-            button.setEnabled(i < len(path) - 1)
+            button.setStyleSheet("color: #0b5cad;")
+            button.setToolTip(f"回到{region.name}")
             button.clicked.connect(lambda _checked=False, rid=region.id: self.load(rid))
             self.path_bar.addWidget(button)
         if not path:
