@@ -39,7 +39,7 @@ def _split_township(database: Database) -> None:
         connection.execute(update(Region).where(Region.id == villages[0][0]).values(parent_id=second))
 
 
-@pytest.fixture(params=[(5, 120), (29, 260)], ids=lambda p: f"seed{p[0]}-{p[1]}households")
+@pytest.fixture(params=[(5, 220), (29, 330)], ids=lambda p: f"seed{p[0]}-{p[1]}households")
 def demo(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     seed, households = request.param
     database = open_database(tmp_path / "demo.db")

@@ -57,10 +57,12 @@ class FigureTableModel(QAbstractTableModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.table: FigureTable | None = None
+        self.drillable = False  # whether a region's name opens the area below it
 
-    def set_table(self, table: FigureTable) -> None:
+    def set_table(self, table: FigureTable, drillable: bool = False) -> None:
         self.beginResetModel()
         self.table = table
+        self.drillable = drillable
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -90,8 +92,8 @@ class FigureTableModel(QAbstractTableModel):
             return "—" if rate is None else f"{rate}%"
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row is not None:
-            return QColor("#0b5cad") if table.rows[row].level != "village" else None
+        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row is not None and self.drillable:
+            return QColor("#0b5cad")
         if role == Qt.ItemDataRole.FontRole and row is None:
             bold = QFont()
             bold.setBold(True)
@@ -137,7 +139,7 @@ def chart_data(table: FigureTable, drillable: bool) -> ChartData:
         tuple(table.columns[table.index(k)].label for k in keys),
         tuple(tuple(table.value(r, k) for k in keys) for r in range(len(table.rows))),
         notes,
-        tuple(drillable and region.level != "village" for region in table.rows),
+        tuple(drillable for _region in table.rows),
         label,
     )
 
@@ -184,7 +186,7 @@ class FigurePane(QWidget):
     def show_table(self, table: FigureTable, drillable: bool) -> None:
         self.table = table
         self.definition.setText(table.spec.definition)
-        self.model.set_table(table)
+        self.model.set_table(table, drillable)
         self.chart.set_data(chart_data(table, drillable))
         header = self.view.horizontalHeader()
         header.setMinimumHeight(2 * self.view.fontMetrics().height() + 10)
@@ -217,7 +219,7 @@ class FigurePane(QWidget):
         row, key = index.data(RECORD_ROLE)
         if key is not None:
             self.page.open_people(self.table, row, key)
-        elif index.column() == 0 and row is not None and self.table.rows[row].level != "village":
+        elif index.column() == 0 and row is not None and self.model.drillable:
             self.page.drill_down(self.table.rows[row].id)
 
 
@@ -372,7 +374,7 @@ class StatisticsPage(QWidget):
         self.stats = stats
         self.region_id = stats.area.region.id if stats.area.region else None
         self._show_path(stats)
-        drillable = bool(stats.area.rows) and stats.area.rows[0].level != "village"
+        drillable = stats.area.region is None or stats.area.region.level != "village"
         current = self.tabs.currentIndex()
         for table in stats.figures:
             pane = self.panes.get(table.key)
