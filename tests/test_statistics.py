@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,8 +18,10 @@ from fupin_desktop.services import statistics
 from fupin_desktop.services.demo import generate_demo
 from fupin_desktop.services.demo_workflow import generate_demo_workflow
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import person_facts, update_person
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.models import Household, Person, Region
+from fupin_desktop.store.uow import UnitOfWork
 
 TODAY = date(2026, 11, 22)
 
@@ -134,3 +137,30 @@ def test_the_station_area_is_the_default_and_a_future_year_is_refused(demo: Data
         statistics.compute_statistics(demo, year=2027, today=TODAY)
     last_year = statistics.compute_statistics(demo, year=2025, today=TODAY)
     assert last_year.period == statistics.Period(date(2025, 1, 1), date(2025, 12, 31))
+
+
+def test_a_change_to_a_member_shows_at_once_although_figures_are_remembered(demo: Database) -> None:
+    """The figures are kept between views; any audited change makes them be counted again."""
+    county = _regions(demo, "county")[0]
+    before = statistics.compute_statistics(demo, region_id=county, today=TODAY)
+    assert statistics.compute_statistics(demo, region_id=county, today=TODAY) is before
+    with demo.session_factory() as session:
+        working = (Person.employment.is_not(None)) & (Person.employment != "未务工")
+        busy = select(Person.household_id).where(working)
+        idle = session.execute(
+            select(Person.id, Person.household_id)
+            .where(Person.labour.in_(statistics.LABOUR), Person.household_id.not_in(busy), Person.locked.is_(False))
+            .limit(1)
+        ).one()
+        member = session.get(Person, idle[0])
+        assert member is not None
+        facts = replace(person_facts(member), employment="省外务工", work_place="浙江宁波", work_months=6)
+    with UnitOfWork(demo, "测试员") as uow:
+        update_person(uow, idle[0], facts, on=TODAY)
+        uow.commit()
+    after = statistics.compute_statistics(demo, region_id=county, today=TODAY)
+    labour, working_households = after.figure("employment").totals
+    assert (labour, working_households) == (
+        before.figure("employment").totals[0],
+        before.figure("employment").totals[1] + 1,
+    )

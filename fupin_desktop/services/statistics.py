@@ -15,14 +15,16 @@ one village. Qt-free.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import Select, Uuid, case, cast, exists, func, literal, null, select, true
+from sqlalchemy import Select, Uuid, case, cast, exists, func, literal, null, select, text, true
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
@@ -539,12 +541,50 @@ def compute_statistics(
     day = today or clock_today()
     period = year_period(year if year is not None else day.year, day)
     with database.session_factory() as session:
+        stamp = data_stamp(session)
+        key = (str(database.engine.url), stamp, region_id, period, tuple(keys))
+        if stamp is not None:
+            with _cache_lock:
+                if (cached := _cache.get(key)) is not None:
+                    _cache.move_to_end(key)
+                    return cached
         area = resolve_area(session, region_id)
         province = province_of(load_station_profile(session))
         ctx = Context(period, province, area.villages)
         specs = {spec.key: spec for spec in _specs(province)}
         tables = tuple(_figure(session, area, specs[key], ctx) for key in keys)
-    return Statistics(area, period.start.year, period, province, tables)
+    stats = Statistics(area, period.start.year, period, province, tables)
+    if stamp is not None:
+        with _cache_lock:
+            _cache[key] = stats
+            while len(_cache) > CACHE_SIZE:
+                _cache.popitem(last=False)
+    return stats
+
+
+# Every change to the records either adds a row to one of these tables or is audited (audit_entry is
+# append-only), so the largest rowid of each says whether anything changed since figures were computed.
+_STAMP_TABLES: Final = (
+    "audit_entry",
+    "intention_transition",
+    "subsidy_grant",
+    "intention",
+    "person",
+    "household",
+    "region",
+)
+CACHE_SIZE: Final = 24
+_cache: OrderedDict[tuple[Any, ...], Statistics] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def data_stamp(session: Session) -> tuple[int, ...] | None:
+    """A cheap fingerprint of the data (SQLite: the largest rowid of each table, one index step each);
+    None where there is none (another engine), which turns the cache off."""
+    if session.get_bind().dialect.name != "sqlite":
+        return None
+    query = " UNION ALL ".join(f"SELECT (SELECT max(rowid) FROM {table})" for table in _STAMP_TABLES)
+    return tuple(int(value or 0) for (value,) in session.execute(text(query)))
 
 
 # --- the people behind a count ------------------------------------------------------------------------
