@@ -338,17 +338,15 @@ def _enrolled_and_lhs(session: Session, ctx: Context) -> dict[str, list[Any]]:
     }
 
 
-def _households(ctx: Context) -> Select[Any]:
-    return ctx.within(select(*_subjects(Household.village_id, cast(null(), Uuid), Household.id)))
+def _households_with_labour(ctx: Context) -> Select[Any]:
+    """Households with at least one member whose 劳动技能 is a labour capacity."""
+    has_labour = exists().where(Person.household_id == Household.id, Person.labour.in_(LABOUR))
+    return ctx.within(select(*_subjects(Household.village_id, cast(null(), Uuid), Household.id)).where(has_labour))
 
 
-def _household_has_labour(_ctx: Context, u: Any) -> Any:
-    return exists().where(Person.household_id == u.c.household, Person.labour.in_(LABOUR))
-
-
-def _household_at_work(ctx: Context, u: Any) -> Any:
+def _household_at_work(_ctx: Context, u: Any) -> Any:
     working = Person.employment.is_not(None) & (Person.employment != "") & (Person.employment != NOT_WORKING)
-    return _household_has_labour(ctx, u) & exists().where(Person.household_id == u.c.household, working)
+    return exists().where(Person.household_id == u.c.household, working)
 
 
 def _grantees(ctx: Context) -> Select[Any]:
@@ -440,9 +438,9 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
             "employment",
             "就业覆盖",
             "户",
-            _households,
+            _households_with_labour,
             (
-                Column("labour", "有劳动力户数", _household_has_labour),
+                Column("labour", "有劳动力户数", _always),
                 Column("working", "有务工成员户数", _household_at_work),
             ),
             "有劳动力户：至少一名成员为普通劳动力、技能劳动力或弱劳动力或半劳动力的户。有务工成员户：其中至少一名成员"
