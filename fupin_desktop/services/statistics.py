@@ -51,6 +51,14 @@ from fupin_desktop.store.models import Household, Intention, Person, Region, Sub
 LABOUR: Final = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
 NOT_WORKING: Final = "未务工"
 FUNNEL_KINDS: Final = ("training", "school")
+FIGURE_KEYS: Final = ("funnel", "training", "school", "employment", "subsidies")
+FIGURE_TITLES: Final = {
+    "funnel": "意愿进度",
+    "training": "培训覆盖",
+    "school": "技工院校覆盖",
+    "employment": "就业覆盖",
+    "subsidies": "补贴发放",
+}
 LEVEL_NAMES: Final = {"province": "省", "city": "市", "county": "县", "township": "乡镇", "village": "村"}
 
 
@@ -395,7 +403,7 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
     return (
         FigureSpec(
             "funnel",
-            "意愿进度",
+            FIGURE_TITLES["funnel"],
             "条",
             _funnel,
             tuple(Column(state.value, STATE_LABELS[state], _in_state(state)) for state in State),
@@ -403,7 +411,7 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
         ),
         FigureSpec(
             "training",
-            "培训覆盖",
+            FIGURE_TITLES["training"],
             "人",
             _labourers,
             (
@@ -419,7 +427,7 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
         ),
         FigureSpec(
             "school",
-            "技工院校覆盖",
+            FIGURE_TITLES["school"],
             "人",
             _school_wishers,
             (
@@ -436,7 +444,7 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
         ),
         FigureSpec(
             "employment",
-            "就业覆盖",
+            FIGURE_TITLES["employment"],
             "户",
             _households_with_labour,
             (
@@ -450,7 +458,7 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
         ),
         FigureSpec(
             "subsidies",
-            "补贴发放",
+            FIGURE_TITLES["subsidies"],
             "人",
             _grantees,
             (
@@ -486,9 +494,6 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
             chart_columns=("training", "living", "travel"),
         ),
     )
-
-
-FIGURE_KEYS: Final = ("funnel", "training", "school", "employment", "subsidies")
 
 
 def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> FigureTable:
@@ -535,29 +540,32 @@ def compute_statistics(
     keys: Sequence[str] = FIGURE_KEYS,
     today: date | None = None,
 ) -> Statistics:
-    """Every figure of the 统计 page for one area and year (read-only)."""
+    """Figures of the 统计 page for one area and year (read-only). A figure already counted for the same
+    area, period and data (``data_stamp``) is taken from memory: going back up to the county is instant."""
     day = today or clock_today()
     period = year_period(year if year is not None else day.year, day)
     with database.session_factory() as session:
         stamp = data_stamp(session)
-        key = (str(database.engine.url), stamp, region_id, period, tuple(keys))
-        if stamp is not None:
-            with _cache_lock:
-                if (cached := _cache.get(key)) is not None:
-                    _cache.move_to_end(key)
-                    return cached
         area = resolve_area(session, region_id)
         province = province_of(load_station_profile(session))
         ctx = Context(period, province, area.villages)
         specs = {spec.key: spec for spec in _specs(province)}
-        tables = tuple(_figure(session, area, specs[key], ctx) for key in keys)
-    stats = Statistics(area, period.start.year, period, province, tables)
-    if stamp is not None:
-        with _cache_lock:
-            _cache[key] = stats
-            while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
-    return stats
+        tables = []
+        for key in keys:
+            remembered = (str(database.engine.url), stamp, region_id, period, key)
+            with _cache_lock:
+                table = _cache.get(remembered) if stamp is not None else None
+                if table is not None:
+                    _cache.move_to_end(remembered)
+            if table is None:
+                table = _figure(session, area, specs[key], ctx)
+                if stamp is not None:
+                    with _cache_lock:
+                        _cache[remembered] = table
+                        while len(_cache) > CACHE_SIZE:
+                            _cache.popitem(last=False)
+            tables.append(table)
+    return Statistics(area, period.start.year, period, province, tuple(tables))
 
 
 # Every change to the records either adds a row to one of these tables or is audited (audit_entry is
@@ -571,8 +579,8 @@ _STAMP_TABLES: Final = (
     "household",
     "region",
 )
-CACHE_SIZE: Final = 24
-_cache: OrderedDict[tuple[Any, ...], Statistics] = OrderedDict()
+CACHE_SIZE: Final = 120  # figures (five per area and year)
+_cache: OrderedDict[tuple[Any, ...], FigureTable] = OrderedDict()
 _cache_lock = threading.Lock()
 
 

@@ -52,6 +52,7 @@ class BarChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.data = ChartData((), (), ())
+        self.empty_text = "正在统计……"
         self._bars: list[tuple[QRectF, int, int]] = []
         self._labels: list[tuple[QRectF, int]] = []
         self.setMouseTracking(True)
@@ -60,6 +61,7 @@ class BarChart(QWidget):
 
     def set_data(self, data: ChartData) -> None:
         self.data = data
+        self.empty_text = "本区划没有下级区划" if not data.categories and data.series else "正在统计……"
         self.setFixedHeight(self._height())
         self.update()
 
@@ -91,7 +93,7 @@ class BarChart(QWidget):
         metrics = self.fontMetrics()
         if not data.categories:
             painter.setPen(QColor("#666"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "没有数据")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.empty_text)
             return
         # legend
         x = 8.0

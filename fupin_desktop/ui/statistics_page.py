@@ -31,6 +31,8 @@ from PySide6.QtWidgets import (
 
 from fupin_desktop.domain.clock import today
 from fupin_desktop.services.statistics import (
+    FIGURE_KEYS,
+    FIGURE_TITLES,
     FigureTable,
     PeoplePage,
     PersonBehind,
@@ -63,6 +65,11 @@ class FigureTableModel(QAbstractTableModel):
         self.beginResetModel()
         self.table = table
         self.drillable = drillable
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self.table = None
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -182,6 +189,11 @@ class FigurePane(QWidget):
         layout.addWidget(self.definition)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.hint)
+
+    def clear(self) -> None:
+        self.table = None
+        self.model.clear()
+        self.chart.set_data(ChartData((), (), ()))
 
     def show_table(self, table: FigureTable, drillable: bool) -> None:
         self.table = table
@@ -331,6 +343,11 @@ class StatisticsPage(QWidget):
         top.addWidget(self.export_button)
         self.tabs = QTabWidget()
         self.panes: dict[str, FigurePane] = {}
+        for key in FIGURE_KEYS:
+            self.panes[key] = FigurePane(self)
+            self.tabs.addTab(self.panes[key], FIGURE_TITLES[key])
+        self._generation = 0
+        self.first_shown = False  # the tab in sight has its figure (the others may still be counted)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
@@ -347,19 +364,45 @@ class StatisticsPage(QWidget):
         if self.isVisible():
             self.load()
 
+    def current_key(self) -> str:
+        return FIGURE_KEYS[max(0, self.tabs.currentIndex())]
+
     def load(self, region_id: uuid.UUID | None = None) -> None:
-        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread."""
+        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread: the tab in
+        sight first, then the others while it is being read."""
         if region_id is not None:
             self.region_id = region_id
         database, region, year = self.context.database, self.region_id, self.year.value()
+        self._generation += 1
+        generation = self._generation
         self.loading = True
+        self.first_shown = False
         self._stale = False
         self.status.setText("正在统计……")
+        first = self.current_key()
 
-        def work(_control: TaskControl) -> Statistics:
+        def work_first(_control: TaskControl) -> Statistics:
+            return compute_statistics(database, region_id=region, year=year, keys=(first,))
+
+        def work_rest(_control: TaskControl) -> Statistics:
             return compute_statistics(database, region_id=region, year=year)
 
-        run_task(self, "正在统计", work, self.show_statistics, self._failed, cancellable=False)
+        def failed(error: BaseException) -> None:
+            if generation == self._generation:
+                self._failed(error)
+
+        def shown_rest(stats: Statistics) -> None:
+            if generation == self._generation:
+                self.show_statistics(stats)
+
+        def shown_first(stats: Statistics) -> None:
+            if generation != self._generation:
+                return
+            self.show_statistics(stats, complete=False)
+            task = run_task(self, "正在统计", work_rest, shown_rest, failed, cancellable=False)
+            task.dialog.setMinimumDuration(3_600_000)  # the page is already in sight: fill the other tabs quietly
+
+        run_task(self, "正在统计", work_first, shown_first, failed, cancellable=False)
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
@@ -369,22 +412,22 @@ class StatisticsPage(QWidget):
         else:
             raise error
 
-    def show_statistics(self, stats: Statistics) -> None:
-        self.loading = False
+    def show_statistics(self, stats: Statistics, complete: bool = True) -> None:
+        """Fill the panes of ``stats``; when it is not ``complete`` the other panes wait, emptied."""
         self.stats = stats
         self.region_id = stats.area.region.id if stats.area.region else None
         self._show_path(stats)
         drillable = stats.area.region is None or stats.area.region.level != "village"
-        current = self.tabs.currentIndex()
+        shown = {table.key for table in stats.figures}
         for table in stats.figures:
-            pane = self.panes.get(table.key)
-            if pane is None:
-                pane = FigurePane(self)
-                self.panes[table.key] = pane
-                self.tabs.addTab(pane, table.title)
-            pane.show_table(table, drillable)
-        self.tabs.setCurrentIndex(max(current, 0))
-        self.status.setText(f"统计期间：{stats.period.label}")
+            self.panes[table.key].show_table(table, drillable)
+        if not complete:
+            for key, pane in self.panes.items():
+                if key not in shown:
+                    pane.clear()
+        self.first_shown = True
+        self.loading = not complete
+        self.status.setText(f"统计期间：{stats.period.label}" + ("" if complete else "（其余各页统计中……）"))
 
     def _show_path(self, stats: Statistics) -> None:
         while self.path_bar.count():
