@@ -117,10 +117,25 @@ class FigureTableModel(QAbstractTableModel):
         if section == 0:
             return "区划"
         if section <= counts:
-            return self.table.columns[section - 1].label
+            return two_lines(self.table.columns[section - 1].label)
         if section <= counts + len(self.table.spec.rates):
-            return self.table.spec.rates[section - counts - 1][0]
+            return two_lines(self.table.spec.rates[section - counts - 1][0])
         return None
+
+
+def two_lines(label: str) -> str:
+    """A long column title on two lines (the header is two lines high), so that the table stays narrow:
+    before a unit in brackets, before 人数/户数/比例, after 其中, or in the middle."""
+    if len(label) <= 5:
+        return label
+    for mark in ("(", "（"):
+        if mark in label[1:]:
+            at = label.index(mark, 1)
+            return f"{label[:at]}\n{label[at:]}"
+    if label.endswith(("人数", "户数", "比例")):
+        return f"{label[:-2]}\n{label[-2:]}"
+    at = 2 if label.startswith("其中") else (len(label) + 1) // 2
+    return f"{label[:at]}\n{label[at:]}"
 
 
 def chart_data(table: FigureTable, drillable: bool) -> ChartData:
