@@ -550,9 +550,11 @@ def compute_statistics(
         province = province_of(load_station_profile(session))
         ctx = Context(period, province, area.villages)
         specs = {spec.key: spec for spec in _specs(province)}
+        # The region tree is part of the key: a renamed or moved village shows at once, audited or not.
+        shape = (area.rows, frozenset(area.village_row.items()))
         tables = []
         for key in keys:
-            remembered = (str(database.engine.url), stamp, region_id, period, key)
+            remembered = (str(database.engine.url), stamp, region_id, period, shape, key)
             with _cache_lock:
                 table = _cache.get(remembered) if stamp is not None else None
                 if table is not None:
