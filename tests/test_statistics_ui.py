@@ -132,3 +132,11 @@ def test_the_page_exports_pdf_and_xlsx(qtbot: QtBot, page: StatisticsPage, tmp_p
     qtbot.waitUntil(lambda: "已导出" in page.status.text(), timeout=30000)
     files = sorted(p.suffix for p in (tmp_path / "out").iterdir())
     assert files == [".pdf", ".xlsx"]
+
+
+def test_print_shows_the_pdf_of_the_page(qtbot: QtBot, page: StatisticsPage, monkeypatch: pytest.MonkeyPatch) -> None:
+    shown: list[Path] = []
+    monkeypatch.setattr("fupin_desktop.ui.statistics_page.show_pdf", lambda _parent, path: shown.append(path))
+    page.print_button.click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert shown[0].suffix == ".pdf" and shown[0].stat().st_size > 10_000

@@ -44,6 +44,7 @@ from fupin_desktop.services.statistics import (
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
+from fupin_desktop.ui.printing import EXPORT_FOLDER, print_folder, show_pdf
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel
 from fupin_desktop.ui.statistics_chart import BarChart, ChartData
 from fupin_desktop.ui.tasks import TaskControl, run_task
@@ -341,8 +342,11 @@ class StatisticsPage(QWidget):
         self.year.valueChanged.connect(lambda _v: self.load())
         self.refresh_button = QPushButton("刷新")
         self.refresh_button.clicked.connect(self.load)
-        self.export_button = QPushButton("打印/导出…")
-        self.export_button.setToolTip("把本页的图表和表格导出为A4 PDF（可打印）和xlsx")
+        self.print_button = QPushButton("打印…")
+        self.print_button.setToolTip("本页五张图表和表格的A4 PDF，预览后打印")
+        self.print_button.clicked.connect(self.print_page)
+        self.export_button = QPushButton("导出…")
+        self.export_button.setToolTip("把本页的图表和表格导出为A4 PDF和xlsx，保存到选择的文件夹")
         self.export_button.clicked.connect(self.export)
         self.status = QLabel()
         self.status.setStyleSheet("color: #666;")
@@ -355,6 +359,7 @@ class StatisticsPage(QWidget):
         top.addWidget(QLabel("年度："))
         top.addWidget(self.year)
         top.addWidget(self.refresh_button)
+        top.addWidget(self.print_button)
         top.addWidget(self.export_button)
         self.tabs = QTabWidget()
         self.panes: dict[str, FigurePane] = {}
@@ -501,17 +506,24 @@ class StatisticsPage(QWidget):
         self.fetch_people(table, row, key, 0, show)
 
     def export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "导出统计到文件夹")
+        folder = QFileDialog.getExistingDirectory(self, "导出统计到文件夹", str(EXPORT_FOLDER))
         if folder:
             self.export_to(Path(folder))
 
-    def export_to(self, folder: Path) -> None:
+    def print_page(self) -> None:
+        self.export_to(print_folder(), preview=True)
+
+    def export_to(self, folder: Path, preview: bool = False) -> None:
+        """Write the page's PDF and xlsx into ``folder``; ``preview``: then show the PDF with its 打印 button."""
         database, region, year = self.context.database, self.region_id, self.year.value()
 
         def work(_control: TaskControl) -> tuple[Path, Path]:
             return export_statistics(database, out_dir=folder, region_id=region, year=year)
 
         def done(paths: tuple[Path, Path]) -> None:
-            self.status.setText(f"已导出：{paths[0].name}、{paths[1].name}")
+            if preview:
+                show_pdf(self, paths[1])
+            else:
+                self.status.setText(f"已导出到{folder}：{paths[0].name}、{paths[1].name}")
 
-        run_task(self, "正在导出统计", work, done, cancellable=False)
+        run_task(self, "正在准备打印" if preview else "正在导出统计", work, done, cancellable=False)
