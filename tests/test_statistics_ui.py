@@ -71,6 +71,20 @@ def test_models_pass_the_model_tester(page: StatisticsPage, qtmodeltester: Model
     ]
     for pane in page.panes.values():
         qtmodeltester.check(pane.model)
+        qtmodeltester.check(pane.sorted)
+
+
+def test_sorting_by_a_column_keeps_the_total_on_top(page: StatisticsPage) -> None:
+    pane = page.panes["employment"]
+    assert page.stats is not None
+    table = page.stats.figure("employment")
+    column = 1 + len(table.columns)  # 就业覆盖率
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        pane.view.sortByColumn(column, order)
+        view = pane.view.model()
+        assert view.index(0, 0).data() == "合计"
+        rates = [float(view.index(r, column).data().rstrip("%")) for r in range(1, view.rowCount())]
+        assert rates == sorted(rates, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
 def test_up_to_the_county_then_down_by_a_row_and_by_a_chart_label(qtbot: QtBot, page: StatisticsPage) -> None:
@@ -83,8 +97,9 @@ def test_up_to_the_county_then_down_by_a_row_and_by_a_chart_label(qtbot: QtBot, 
     assert len(townships) == 2
     pane = page.panes["employment"]
     page.tabs.setCurrentWidget(pane)
-    assert pane.model.index(0, 0).data() == "合计"
-    first = pane.model.index(1, 0)
+    view = pane.view.model()
+    assert view.index(0, 0).data() == "合计"
+    first = view.index(1, 0)
     assert first.data() == townships[0].name
     rect = pane.view.visualRect(first)
     QTest.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
@@ -104,7 +119,7 @@ def test_a_cell_and_a_bar_open_the_people_behind_them_and_a_household_opens(qtbo
     page.tabs.setCurrentWidget(pane)
     table = page.stats.figure("training")
     wish = table.index("wish")
-    cell = pane.model.index(1, 1 + wish)  # the first village's 有培训意愿
+    cell = pane.view.model().index(1, 1 + wish)  # the first village's 有培训意愿
     assert cell.data() == str(table.counts[0][wish])
     QTest.mouseClick(pane.view.viewport(), Qt.MouseButton.LeftButton, pos=pane.view.visualRect(cell).center())
     qtbot.waitUntil(lambda: page.people_dialog is not None and page.people_dialog.isVisible(), timeout=20000)

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -51,6 +51,7 @@ from fupin_desktop.ui.tasks import TaskControl, run_task
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
+SORT_ROLE = Qt.ItemDataRole.UserRole + 20  # a cell's value as a number (the region's code for names)
 
 
 class FigureTableModel(QAbstractTableModel):
@@ -109,6 +110,14 @@ class FigureTableModel(QAbstractTableModel):
         if role == RECORD_ROLE:
             key = table.columns[column - 1].key if 0 < column <= counts else None
             return (row, key)
+        if role == SORT_ROLE:
+            if column == 0:
+                return (table.rows[row].code or "") if row is not None else ""
+            if column <= counts:
+                return table.value(row, table.columns[column - 1].key)
+            _label, numerator, denominator = table.spec.rates[column - counts - 1]
+            rate = table.rate(row, numerator, denominator)
+            return -1.0 if rate is None else float(rate)
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -122,6 +131,16 @@ class FigureTableModel(QAbstractTableModel):
         if section <= counts + len(self.table.spec.rates):
             return two_lines(self.table.spec.rates[section - counts - 1][0])
         return None
+
+
+class FigureSortModel(QSortFilterProxyModel):
+    """Sorts the regions by the column clicked (numbers as numbers); 合计 stays on top either way."""
+
+    def lessThan(self, left: AnyIndex, right: AnyIndex) -> bool:
+        left_row, right_row = left.data(RECORD_ROLE)[0], right.data(RECORD_ROLE)[0]
+        if left_row is None or right_row is None:
+            return (left_row is None) == (self.sortOrder() == Qt.SortOrder.AscendingOrder)
+        return bool(left.data(SORT_ROLE) < right.data(SORT_ROLE))
 
 
 def two_lines(label: str) -> str:
@@ -185,8 +204,12 @@ class FigurePane(QWidget):
         scroll.setWidget(self.chart)
         scroll.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.model = FigureTableModel(self)
+        self.sorted = FigureSortModel(self)
+        self.sorted.setSourceModel(self.model)
         self.view = QTableView()
-        self.view.setModel(self.model)
+        self.view.setModel(self.sorted)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the regions' own order until a title is clicked
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
@@ -195,7 +218,9 @@ class FigurePane(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.setWordWrap(True)
         self.view.clicked.connect(self._cell_clicked)
-        self.hint = QLabel("点击村（乡镇）名进入下一级；点击数字或条形查看名单，名单中双击打开农户。")
+        self.hint = QLabel(
+            "点击村（乡镇）名进入下一级；点击数字或条形查看名单，名单中双击打开农户；点击表头按该列排序。"
+        )
         self.hint.setStyleSheet("color: #666;")
         self.splitter = QSplitter()
         self.splitter.addWidget(scroll)
