@@ -251,7 +251,7 @@ class FigurePane(QWidget):
             header.setSectionResizeMode(column, mode)
         # A wide table (the funnel's thirteen states) gets most of the width; a chart of regions the rest.
         total = max(2, self.splitter.width())
-        share = 0.38 if wide else 0.58
+        share = 0.30 if wide else 0.58
         self.splitter.setSizes([int(total * share), total - int(total * share)])
 
     def _bar_clicked(self, category: int, series: int) -> None:
