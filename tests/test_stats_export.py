@@ -12,7 +12,14 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import select, update
 
-from fupin_desktop.export.statistics import StatsChart, StatsDocument, StatsTable, write_statistics_xlsx
+from fupin_desktop.export.statistics import (
+    StatsChart,
+    StatsDocument,
+    StatsTable,
+    chart_parts,
+    write_statistics_pdf,
+    write_statistics_xlsx,
+)
 from fupin_desktop.services import statistics
 from fupin_desktop.store.db import open_database
 from fupin_desktop.store.models import Region
@@ -99,3 +106,17 @@ def test_a_village_renamed_shows_under_its_new_name_at_once(tmp_path: Path) -> N
     finally:
         database.dispose()
     assert [r.name for r in stats.area.rows] == ["新名村"]
+
+
+def test_a_township_with_many_villages_prints_its_chart_over_pages_on_one_scale(tmp_path: Path) -> None:
+    villages = tuple(f"第{i}村" for i in range(60))
+    values = tuple((i, i // 2, 1) for i in range(60))
+    chart = StatsChart(villages, ("培训补贴人数", "生活费补贴人数", "交通补助人数"), values)
+    parts = chart_parts(chart)
+    assert len(parts) > 1 and sum(len(p.categories) for p in parts) == 60
+    assert {p.scale_to for p in parts} == {59}
+    table = StatsTable(
+        "补贴发放", "定义", ("区划", "a", "b", "c"), (*((v, *n) for v, n in zip(villages, values, strict=True)),), chart
+    )
+    pdf = write_statistics_pdf(StatsDocument("某镇统计", "统计期间", (table,)), tmp_path / "many.pdf")
+    assert pdf.stat().st_size > 10_000

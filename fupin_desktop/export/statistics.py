@@ -34,6 +34,7 @@ class StatsChart:
     categories: tuple[str, ...]
     series: tuple[str, ...]
     values: tuple[tuple[int, ...], ...]  # values[category][series]
+    scale_to: int = 0  # the axis reaches at least this far (all parts of one chart on the same scale)
 
 
 @dataclass(frozen=True)
@@ -77,10 +78,37 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _bar_height(chart: StatsChart) -> float:
+    return 6.5 if len(chart.series) > 1 else 10.0
+
+
+def chart_parts(chart: StatsChart) -> list[StatsChart]:
+    """The chart cut into as many drawings as it takes for each to fit on a page (a township with forty
+    villages): the same scale in every part, so the bars compare across pages."""
+    per_category = _bar_height(chart) * max(1, len(chart.series)) + 6
+    room = PAGE[1] - 2 * MARGIN - 90  # the frame, less the legend, axis and a heading line
+    fit = max(1, int(room // per_category))
+    if len(chart.categories) <= fit:
+        return [chart]
+    top = max((v for row in chart.values for v in row), default=0)
+    parts = []
+    for start in range(0, len(chart.categories), fit):
+        parts.append(
+            StatsChart(
+                chart.categories[start : start + fit],
+                chart.series,
+                chart.values[start : start + fit],
+                scale_to=top,
+            )
+        )
+    return parts
+
+
 def chart_drawing(chart: StatsChart, width: float) -> Drawing:
     """Grouped horizontal bars, categories top-down, value labels at the bar ends; vector, bundled font."""
+    width -= 12  # the frame's padding
     groups = max(1, len(chart.categories))
-    bar = 6.5 if len(chart.series) > 1 else 10.0
+    bar = _bar_height(chart)
     plot_height = groups * (bar * max(1, len(chart.series)) + 6)
     label_width = min(120.0, 12 + max((8.0 * len(c) for c in chart.categories), default=40))
     legend_height = 18.0
@@ -103,7 +131,7 @@ def chart_drawing(chart: StatsChart, width: float) -> Drawing:
     bars.categoryAxis.labels.dx = -4
     bars.categoryAxis.strokeColor = colors.HexColor("#999")
     bars.valueAxis.valueMin = 0
-    top = max((v for row in chart.values for v in row), default=0)
+    top = max(chart.scale_to, *(v for row in chart.values for v in row), 0)
     bars.valueAxis.valueMax = max(1, int(top * 1.12) + 1)
     bars.valueAxis.labels.fontName = SANS
     bars.valueAxis.labels.fontSize = 7
@@ -186,7 +214,7 @@ def write_statistics_pdf(document: StatsDocument, path: Path) -> Path:
         story.append(Paragraph(_escape(table.title), styles["heading"]))
         story.append(Paragraph(_escape(table.definition), styles["body"]))
         story.append(Spacer(1, 2 * mm))
-        story.append(KeepTogether([chart_drawing(table.chart, width)]))
+        story.extend(chart_drawing(part, width) for part in chart_parts(table.chart))
         story.append(Spacer(1, 3 * mm))
         # A table that fits on one page is kept whole (moved after the chart's page if need be).
         story.append(KeepTogether([_table(table, styles, width)]))
