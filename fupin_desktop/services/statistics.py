@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Select, Uuid, case, cast, exists, func, literal, null, select, text, true
 from sqlalchemy.orm import Session
@@ -31,14 +31,6 @@ from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.eligibility import LIANG_HOU_SHENG_EDUCATION
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import STATE_LABELS, State
-from fupin_desktop.export.statistics import (
-    Cell,
-    StatsChart,
-    StatsDocument,
-    StatsTable,
-    write_statistics_pdf,
-    write_statistics_xlsx,
-)
 from fupin_desktop.services import figures
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.figures import Period
@@ -46,6 +38,9 @@ from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import province_of
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Intention, Person, Region, SubsidyGrant
+
+if TYPE_CHECKING:  # the writers (reportlab, openpyxl) load when the page is first printed, not at start-up
+    from fupin_desktop.export.statistics import Cell, StatsDocument
 
 # 劳动技能 values that count as labour (劳动力): the 建档立卡 form's three capacities short of 丧失/无.
 LABOUR: Final = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
@@ -708,6 +703,8 @@ def _describe(session: Session, subjects: list[tuple[Any, ...]]) -> tuple[Person
 
 def statistics_document(stats: Statistics) -> StatsDocument:
     """The page as plain content for the PDF and xlsx writers: the same tables and charts as on screen."""
+    from fupin_desktop.export.statistics import StatsChart, StatsDocument, StatsTable
+
     tables = []
     for table in stats.figures:
         header = ("区划", *(c.label for c in table.columns), *(r[0] for r in table.spec.rates))
@@ -754,6 +751,8 @@ def export_statistics(
     today: date | None = None,
 ) -> tuple[Path, Path]:
     """The page's tables as xlsx and its charts and tables as an A4 PDF, in ``out_dir``."""
+    from fupin_desktop.export.statistics import write_statistics_pdf, write_statistics_xlsx
+
     stats = compute_statistics(database, region_id=region_id, year=year, today=today)
     document = statistics_document(stats)
     stem = f"统计_{stats.area.name}_{stats.year}"
