@@ -35,6 +35,7 @@ class StatsChart:
     series: tuple[str, ...]
     values: tuple[tuple[int, ...], ...]  # values[category][series]
     scale_to: int = 0  # the axis reaches at least this far (all parts of one chart on the same scale)
+    muted: tuple[bool, ...] = ()  # categories drawn in grey (the funnel's side exits)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class StatsDocument:
 
 # Okabe–Ito, as on screen (ui/statistics_chart.py).
 SERIES_COLOURS = ("#9ecae1", "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9")
+MUTED = "#c9c9c9"
 PAGE = landscape(A4)
 MARGIN = 15 * mm
 
@@ -99,6 +101,7 @@ def chart_parts(chart: StatsChart) -> list[StatsChart]:
                 chart.series,
                 chart.values[start : start + fit],
                 scale_to=top,
+                muted=chart.muted[start : start + fit],
             )
         )
     return parts
@@ -146,9 +149,15 @@ def chart_drawing(chart: StatsChart, width: float) -> Drawing:
     bars.barLabels.fontSize = 6.5
     bars.barLabels.boxAnchor = "w"
     bars.barLabels.dx = 3
+    single = len(chart.series) == 1
     for drawn, s in enumerate(series):
-        bars.bars[drawn].fillColor = colors.HexColor(SERIES_COLOURS[s % len(SERIES_COLOURS)])
+        colour = SERIES_COLOURS[1] if single else SERIES_COLOURS[s % len(SERIES_COLOURS)]
+        bars.bars[drawn].fillColor = colors.HexColor(colour)
         bars.bars[drawn].strokeColor = None
+    for position, c in enumerate(order):
+        if chart.muted and chart.muted[c]:
+            for drawn in range(len(series)):
+                bars.bars[(drawn, position)].fillColor = colors.HexColor(MUTED)
     drawing.add(bars)
     legend = Legend()
     legend.fontName = SANS
@@ -161,8 +170,12 @@ def chart_drawing(chart: StatsChart, width: float) -> Drawing:
     legend.alignment = "right"
     legend.deltax = 110
     legend.colorNamePairs = [
-        (colors.HexColor(SERIES_COLOURS[s % len(SERIES_COLOURS)]), name) for s, name in enumerate(chart.series)
+        (colors.HexColor(SERIES_COLOURS[1] if single else SERIES_COLOURS[s % len(SERIES_COLOURS)]), name)
+        for s, name in enumerate(chart.series)
     ]
+    if any(chart.muted):
+        legend.colorNamePairs.append((colors.HexColor(MUTED), "退出办理（退回、不予通过、放弃、异议成立）"))
+        legend.deltax = 150
     drawing.add(legend)
     if not chart.categories:
         drawing.add(String(width / 2, height / 2, "没有数据", fontName=SANS, fontSize=10, textAnchor="middle"))

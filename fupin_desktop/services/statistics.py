@@ -46,6 +46,10 @@ if TYPE_CHECKING:  # the writers (reportlab, openpyxl) load when the page is fir
 LABOUR: Final = ("普通劳动力", "技能劳动力", "弱劳动力或半劳动力")
 NOT_WORKING: Final = "未务工"
 FUNNEL_KINDS: Final = ("training", "school")
+# The side exits of the workflow (DESIGN.md): drawn apart from the main path in the funnel.
+SIDE_EXITS: Final = frozenset(
+    {State.RETURNED.value, State.REJECTED.value, State.WITHDRAWN.value, State.OBJECTION_UPHELD.value}
+)
 FIGURE_KEYS: Final = ("funnel", "training", "school", "employment", "subsidies")
 FIGURE_TITLES: Final = {
     "funnel": "意愿进度",
@@ -727,6 +731,7 @@ def statistics_document(stats: Statistics) -> StatsDocument:
                 tuple(c.label for c in table.columns),
                 (f"数量（{table.spec.subject}）",),
                 tuple((v,) for v in table.totals),
+                muted=tuple(c.key in SIDE_EXITS for c in table.columns),
             )
         rows = (*(line(r) for r in range(len(table.rows))), line(None))
         tables.append(StatsTable(table.title, table.spec.definition, header, rows, chart))

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 # Colour-blind-safe pairs (Okabe–Ito): the denominator pale, the numerator strong.
 PALETTE = ("#9ecae1", "#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9")
 NOTE_COLOUR = "#a04000"
+MUTED = "#c9c9c9"
 LABEL_MAX = 150
 BAR = 14
 GAP = 9
@@ -31,6 +32,7 @@ class ChartData:
     notes: tuple[str, ...] = ()  # a short note after each category's last bar (its rate), or none
     drillable: tuple[bool, ...] = ()  # whether a category's name opens the region below it
     notes_label: str = ""  # what the notes are, shown in the legend
+    muted: tuple[bool, ...] = ()  # categories drawn in grey (the funnel's side exits)
 
 
 def nice_maximum(value: int) -> int:
@@ -98,10 +100,14 @@ class BarChart(QWidget):
         # legend
         x = 8.0
         for s, name in enumerate(data.series):
-            painter.fillRect(QRectF(x, 10, 12, 12), QColor(PALETTE[s % len(PALETTE)]))
+            painter.fillRect(QRectF(x, 10, 12, 12), QColor(self._colour(s)))
             painter.setPen(QColor("#222"))
             painter.drawText(QPointF(x + 16, 10 + metrics.ascent() - 1), name)
             x += 16 + metrics.horizontalAdvance(name) + 18
+        if any(data.muted):
+            painter.fillRect(QRectF(x, 10, 12, 12), QColor(MUTED))
+            painter.setPen(QColor("#222"))
+            painter.drawText(QPointF(x + 16, 10 + metrics.ascent() - 1), "退出办理")
         if data.notes_label:
             painter.setPen(QColor(NOTE_COLOUR))
             painter.drawText(QPointF(x, 10 + metrics.ascent() - 1), f"百分数：{data.notes_label}")
@@ -124,7 +130,8 @@ class BarChart(QWidget):
                 bar_y = y + s * BAR
                 width = span * value / top_value
                 rect = QRectF(left, bar_y + 1, max(width, 1.0 if value else 0.0), BAR - 2)
-                painter.fillRect(rect, QColor(PALETTE[s % len(PALETTE)]))
+                muted = bool(data.muted) and data.muted[c]
+                painter.fillRect(rect, QColor(MUTED if muted else self._colour(s)))
                 self._bars.append((QRectF(left, bar_y, max(width, 24.0), BAR), c, s))
                 painter.setPen(QColor("#222"))
                 number = f"{value:,}"
@@ -144,6 +151,10 @@ class BarChart(QWidget):
                     painter.setFont(self.font())
         painter.setPen(QPen(QColor("#bbb"), 1))
         painter.drawLine(QPointF(left, TOP - 4), QPointF(left, TOP + block * len(data.categories) - GAP + 2))
+
+    def _colour(self, series: int) -> str:
+        """A single series in the strong colour; pairs pale (the whole) then strong (the part)."""
+        return PALETTE[1] if len(self.data.series) == 1 else PALETTE[series % len(PALETTE)]
 
     def hit(self, x: float, y: float) -> tuple[str, int, int] | None:
         """What lies under a point: ("bar", category, series) or ("label", category, -1)."""

@@ -33,6 +33,7 @@ from fupin_desktop.domain.clock import today
 from fupin_desktop.services.statistics import (
     FIGURE_KEYS,
     FIGURE_TITLES,
+    SIDE_EXITS,
     FigureTable,
     PeoplePage,
     PersonBehind,
@@ -166,6 +167,7 @@ def chart_data(table: FigureTable, drillable: bool) -> ChartData:
             tuple(c.label for c in table.columns),
             (f"数量（{table.spec.subject}）",),
             tuple((value,) for value in table.totals),
+            muted=tuple(c.key in SIDE_EXITS for c in table.columns),
         )
     keys = table.spec.chart_columns
     notes: tuple[str, ...] = ()
