@@ -33,4 +33,5 @@ PAGES: list[PageSpec] = [
     PageSpec("公示", "notices_page", "NoticesPage"),
     PageSpec("上报", "submissions_page", "SubmissionsPage"),
     PageSpec("导入", "import_page", "ImportPage"),
+    PageSpec("统计", "statistics_page", "StatisticsPage"),
 ]
