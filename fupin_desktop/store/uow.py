@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.orm import Session
@@ -54,6 +56,15 @@ class UnitOfWork:
         self.session.commit()
         self._committed = True
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the unit of work undone alone when the block raises (a SAVEPOINT); the rest stands
+        until the unit of work commits or rolls back."""
+        session = self.session
+        _begin_transaction(session)
+        with session.begin_nested():
+            yield
+
     def audit(
         self,
         action: str,
@@ -87,6 +98,15 @@ class UnitOfWork:
             for action, entity, entity_id, field, old, new in entries
         ]
         insert_rows(self.session, AuditEntry.__table__, _AUDIT_COLUMNS, rows)
+
+
+def _begin_transaction(session: Session) -> None:
+    """Make sure the driver's transaction has begun before a SAVEPOINT: Python's sqlite3 begins one only
+    at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued first would start — and its RELEASE end — a
+    transaction of its own, outside the unit of work's rollback."""
+    raw = session.connection().connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN")
 
 
 def _text(value: object) -> str | None:
