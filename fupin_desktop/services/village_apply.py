@@ -38,7 +38,7 @@ from fupin_desktop.services.village_plan import (
     cell_of_problem,
     sort_problems,
 )
-from fupin_desktop.services.village_read import SheetHousehold, SheetPerson
+from fupin_desktop.services.village_read import VillageSheetHousehold, VillageSheetPerson
 from fupin_desktop.services.village_read import id_key as _id_key
 from fupin_desktop.store.models import Person, Region
 from fupin_desktop.store.uow import UnitOfWork
@@ -219,7 +219,7 @@ def _apply_household(uow: UnitOfWork, plan: ImportPlan, planned: PlannedHousehol
     parsed = plan.parsed
     sheet = planned.sheet
     person_ids = dict(planned.person_ids)
-    current: SheetPerson | SheetHousehold = sheet
+    current: VillageSheetPerson | VillageSheetHousehold = sheet
     try:
         if planned.existing_id is None:
             facts = normalise_household(sheet.facts)

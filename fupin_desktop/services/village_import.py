@@ -33,7 +33,7 @@ from fupin_desktop.services.village_plan import (
     VillageRef,
     plan_sheet,
 )
-from fupin_desktop.services.village_read import ParsedSheet, read_village_file
+from fupin_desktop.services.village_read import ParsedSheet, VillageSheet, read_village_file
 from fupin_desktop.services.village_rejected import (
     RejectedFileError,
     rejected_path,
@@ -44,7 +44,7 @@ from fupin_desktop.store.uow import UnitOfWork
 
 
 def plan_import(
-    session: Session, parsed: ParsedSheet, *, village_code: str | None = None, on: date | None = None
+    session: Session, parsed: VillageSheet, *, village_code: str | None = None, on: date | None = None
 ) -> ImportPlan:
     """Check the parsed sheet against the database (reads only): what would be added, updated, refused."""
     village = resolve_village(session, parsed.title_text, village_code)
@@ -81,6 +81,7 @@ __all__ = [
     "Progress",
     "RejectedFileError",
     "VillageRef",
+    "VillageSheet",
     "apply_import",
     "import_village_file",
     "plan_import",

@@ -25,7 +25,7 @@ from fupin_desktop.services.village_plan import (
     StoredHousehold,
     VillageRef,
 )
-from fupin_desktop.services.village_read import ParsedSheet
+from fupin_desktop.services.village_read import VillageSheet
 from fupin_desktop.services.village_read import id_key as _id_key
 from fupin_desktop.store.models import Household, Intention, Person, Region
 
@@ -83,7 +83,7 @@ def _chunks(items: Sequence[str], size: int = _CHUNK) -> Iterable[Sequence[str]]
         yield items[start : start + size]
 
 
-def known_to_database(session: Session, parsed: ParsedSheet, village: VillageRef) -> KnownToDatabase:
+def known_to_database(session: Session, parsed: VillageSheet, village: VillageRef) -> KnownToDatabase:
     """The village's households with their members, and every person of the sheet already registered."""
     in_village = session.scalars(
         select(Household).where(Household.village_id == village.id).options(selectinload(Household.members))

@@ -15,7 +15,7 @@ from fupin_desktop.domain.village_sheet import BY_KEY, CellProblem
 from fupin_desktop.domain.workflow import STATE_LABELS, State
 from fupin_desktop.services.households import HOUSEHOLD_FIELDS, PERSON_FIELDS, normalise_household, normalise_person
 from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput
-from fupin_desktop.services.village_read import ParsedSheet, SheetHousehold, SheetPerson, Where
+from fupin_desktop.services.village_read import VillageSheet, VillageSheetHousehold, VillageSheetPerson, Where
 from fupin_desktop.services.village_read import id_key as _id_key
 
 
@@ -28,16 +28,16 @@ class VillageRef:
 
 @dataclass
 class PlannedHousehold:
-    sheet: SheetHousehold
+    sheet: VillageSheetHousehold
     existing_id: uuid.UUID | None
     household_changed: bool = False
     merged: HouseholdFacts | None = None  # the household's own fields after the import
     new_facts: HouseholdFacts | None = None  # a new household, normalised and checked: as it will be written
     person_ids: dict[Where, uuid.UUID] = field(default_factory=dict)  # sheet row → person already stored
-    updates: list[tuple[uuid.UUID, PersonFacts, SheetPerson]] = field(default_factory=list)
-    unchanged: list[SheetPerson] = field(default_factory=list)
-    additions: list[SheetPerson] = field(default_factory=list)
-    intentions: list[tuple[SheetPerson, IntentionInput]] = field(default_factory=list)
+    updates: list[tuple[uuid.UUID, PersonFacts, VillageSheetPerson]] = field(default_factory=list)
+    unchanged: list[VillageSheetPerson] = field(default_factory=list)
+    additions: list[VillageSheetPerson] = field(default_factory=list)
+    intentions: list[tuple[VillageSheetPerson, IntentionInput]] = field(default_factory=list)
     skipped_intentions: int = 0
     rejected: bool = False
 
@@ -60,7 +60,7 @@ class PreviewRow:
 
 @dataclass
 class ImportPlan:
-    parsed: ParsedSheet
+    parsed: VillageSheet
     village: VillageRef
     households: list[PlannedHousehold]
     problems: list[CellProblem]  # every problem, sorted by row and column
@@ -77,7 +77,7 @@ class ImportPlan:
     def clean(self) -> bool:
         return not self.errors
 
-    def rejected_rows(self) -> list[SheetPerson]:
+    def rejected_rows(self) -> list[VillageSheetPerson]:
         rows = list(self.parsed.orphans)
         for planned in self.households:
             if planned.rejected:
@@ -99,7 +99,7 @@ class ImportPlan:
     def preview(self) -> list[PreviewRow]:
         by_row = self.problems_by_row()
         outcome: dict[Where, str] = {p.where: "退回" for p in self.parsed.orphans}
-        household: dict[Where, SheetHousehold] = {}
+        household: dict[Where, VillageSheetHousehold] = {}
         for planned in self.households:
             household.update({m.where: planned.sheet for m in planned.sheet.members})
             if planned.rejected:
@@ -172,7 +172,7 @@ class KnownToDatabase:
     active: dict[uuid.UUID, list[ActiveIntention]] = field(default_factory=dict)  # by person id
 
 
-def plan_sheet(parsed: ParsedSheet, village: VillageRef, known: KnownToDatabase, day: date) -> ImportPlan:
+def plan_sheet(parsed: VillageSheet, village: VillageRef, known: KnownToDatabase, day: date) -> ImportPlan:
     """Check every household of the sheet against ``known``: what would be added, updated, refused."""
     problems = list(parsed.problems)
     existing = {h.household_no: h for h in known.households}
@@ -180,7 +180,7 @@ def plan_sheet(parsed: ParsedSheet, village: VillageRef, known: KnownToDatabase,
     given: set[str | None] = {h.household_no for h in parsed.households if h.numbered}
     numbers = _new_numbers(village, given.union(existing))
 
-    seen_ids: dict[str, tuple[SheetPerson, SheetHousehold]] = {}
+    seen_ids: dict[str, tuple[VillageSheetPerson, VillageSheetHousehold]] = {}
     plans: list[PlannedHousehold] = []
     for sheet in parsed.households:
         if sheet.numbered:
@@ -207,14 +207,14 @@ def plan_sheet(parsed: ParsedSheet, village: VillageRef, known: KnownToDatabase,
     return ImportPlan(parsed, village, plans, problems)
 
 
-def sort_problems(parsed: ParsedSheet, problems: list[CellProblem]) -> None:
+def sort_problems(parsed: VillageSheet, problems: list[CellProblem]) -> None:
     """In the order a clerk reads the file: worksheet, row, column."""
     order = {part.label: part.index for part in parsed.parts}
     problems.sort(key=lambda p: (order.get(p.sheet, 0), p.row or 0, p.column or 0))
 
 
 def _stored_household_of(
-    sheet: SheetHousehold, known: dict[str, KnownPerson], households: dict[uuid.UUID, StoredHousehold]
+    sheet: VillageSheetHousehold, known: dict[str, KnownPerson], households: dict[uuid.UUID, StoredHousehold]
 ) -> StoredHousehold | None:
     """The village's household that holds the head (else the first member) of an unnumbered household."""
     ordered = sorted(sheet.members, key=lambda m: m.facts.relation != "户主")
@@ -243,7 +243,9 @@ def _new_numbers(village: VillageRef, used: set[str | None]) -> Iterator[str]:
 
 
 def _cross_household_ids(
-    parsed: ParsedSheet, sheet: SheetHousehold, seen: dict[str, tuple[SheetPerson, SheetHousehold]]
+    parsed: VillageSheet,
+    sheet: VillageSheetHousehold,
+    seen: dict[str, tuple[VillageSheetPerson, VillageSheetHousehold]],
 ) -> Iterable[CellProblem]:
     for member in sheet.members:
         key = _id_key(member.facts.id_number)
@@ -261,7 +263,7 @@ def _cross_household_ids(
             )
 
 
-def _birth_checks(parsed: ParsedSheet, sheet: SheetHousehold, day: date) -> Iterable[CellProblem]:
+def _birth_checks(parsed: VillageSheet, sheet: VillageSheetHousehold, day: date) -> Iterable[CellProblem]:
     for member in sheet.members:
         if member.birth is None or not member.facts.id_number:
             continue
@@ -290,7 +292,7 @@ def _merge(base: object, typed: object, names: Iterable[str]) -> dict[str, objec
 
 
 def _plan_household(
-    parsed: ParsedSheet,
+    parsed: VillageSheet,
     planned: PlannedHousehold,
     household: StoredHousehold | None,
     known: dict[str, KnownPerson],
@@ -304,7 +306,7 @@ def _plan_household(
     if household is None:
         after = planned.new_facts = normalise_household(sheet.facts)
         after_ids: list[uuid.UUID | None] = [None] * len(sheet.members)
-        row_of: list[SheetPerson | None] = list(sheet.members)
+        row_of: list[VillageSheetPerson | None] = list(sheet.members)
         planned.additions = list(sheet.members)
     else:
         before = household.facts
@@ -379,7 +381,7 @@ def _key(problem: Problem, ids: list[uuid.UUID | None]) -> tuple[object, str, st
 
 
 def cell_of_problem(
-    parsed: ParsedSheet, at: SheetPerson | SheetHousehold, problem: Problem, prefix: str
+    parsed: VillageSheet, at: VillageSheetPerson | VillageSheetHousehold, problem: Problem, prefix: str
 ) -> CellProblem:
     key = problem.field
     if key == "phone" and problem.member_index is None:
@@ -389,7 +391,7 @@ def cell_of_problem(
 
 
 def _plan_intentions(
-    parsed: ParsedSheet,
+    parsed: VillageSheet,
     planned: PlannedHousehold,
     known: dict[str, KnownPerson],
     active: dict[uuid.UUID, list[ActiveIntention]],

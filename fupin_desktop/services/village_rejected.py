@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from fupin_desktop.domain.village_sheet import CellProblem
-from fupin_desktop.export.village_template import SheetRowOut, VillageTitle, write_village_sheet
+from fupin_desktop.export.village_template import VillageSheetRowOut, VillageTitle, write_village_sheet
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.village_apply import ImportReport
 from fupin_desktop.services.village_plan import ImportPlan
-from fupin_desktop.services.village_read import ParsedSheet
+from fupin_desktop.services.village_read import VillageSheet
 
 
 def rejected_path(source: Path) -> Path:
@@ -42,7 +42,7 @@ def write_rejected_rows(
         return None
     by_row = plan.problems_by_row(problems)
     home = {m.where: h.sheet for h in plan.households for m in h.sheet.members}
-    out: list[SheetRowOut] = []
+    out: list[VillageSheetRowOut] = []
     for person in rows:
         own = [p for p in by_row.get(person.where, []) if p.is_error]
         place = f"工作表“{person.sheet}”" if person.sheet else ""
@@ -56,7 +56,7 @@ def write_rejected_rows(
             values["household_no"] = household.household_no or values.get("household_no", "")
             if not values.get("village_group") and household.facts.village_group:
                 values["village_group"] = household.facts.village_group
-        out.append(SheetRowOut(values, reason, {k for k in keys if k}, person.row))
+        out.append(VillageSheetRowOut(values, reason, {k for k in keys if k}, person.row))
     title = VillageTitle(plan.village.name, plan.village.code or "", plan.village.name)
     parts = plan.parsed.parts
     original = next((part.title_rows for part in parts if part.title_rows), [])
@@ -100,7 +100,7 @@ def _where(problem: CellProblem) -> str:
     return f"【{problem.column_label}】" if problem.column_label else ""
 
 
-def _key_of(parsed: ParsedSheet, problem: CellProblem, sheet_index: int) -> str | None:
+def _key_of(parsed: VillageSheet, problem: CellProblem, sheet_index: int) -> str | None:
     if problem.column is None:
         return None
     for key, position in parsed.parts[sheet_index].columns.positions.items():

@@ -22,7 +22,9 @@ LABELS = {
 REQUIRED = ("unit_name", "township", "operator_name")
 
 
-class ProfileDialog(FormDialog):
+class StationProfileDialog(FormDialog):
+    """The station's own profile (填表单位, 经办人, 审核人, 负责人) and the province profile it follows."""
+
     def __init__(
         self, database: Database, profile: StationProfile, first_start: bool = False, parent: QWidget | None = None
     ) -> None:
@@ -92,3 +94,6 @@ class ProfileDialog(FormDialog):
             uow.commit()
         self.saved = profile
         self.accept_saved()
+
+
+ProfileDialog = StationProfileDialog  # the name before docs/glossary.md, kept for callers not yet renamed

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.codelists import codelist
-from fupin_desktop.domain.profiles import ProfileError, ProvinceProfile, load_profile
+from fupin_desktop.domain.profiles import ProvinceProfile, ProvinceProfileError, load_province_profile
 from fupin_desktop.domain.workflow import chinese_date
 from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff
 from fupin_desktop.services.errors import ServiceError
@@ -53,9 +53,9 @@ class SheetForm:
 
 def province_of(profile: StationProfile) -> ProvinceProfile:
     try:
-        return load_profile(profile.province_profile or "default")
-    except ProfileError:
-        return load_profile("default")
+        return load_province_profile(profile.province_profile or "default")
+    except ProvinceProfileError:
+        return load_province_profile("default")
 
 
 def default_period(today: date, province: ProvinceProfile | None = None) -> tuple[date, date]:
