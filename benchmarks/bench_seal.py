@@ -168,12 +168,12 @@ def prepare_training_list(db: Path, today: date) -> int:
     """Set-based SQL on the copy; returns how many rows the training list will have."""
     from fupin_desktop.domain.codelists import codelist
     from fupin_desktop.domain.eligibility import REGISTERED_STATUSES, REGISTERED_TYPES
-    from fupin_desktop.domain.profiles import load_profile
+    from fupin_desktop.domain.profiles import load_province_profile
     from fupin_desktop.domain.workflow import ACTIVE
 
     con = sqlite3.connect(db)
     profile_code = con.execute("select value from setting where key = 'station.province_profile'").fetchone()
-    bounds = load_profile((profile_code[0] if profile_code else "") or "default").training_age
+    bounds = load_province_profile((profile_code[0] if profile_code else "") or "default").training_age
     con.execute("create temp table occupation (n integer primary key, name text)")
     con.executemany("insert into occupation values (?, ?)", enumerate(codelist("occupation").names()))
     con.execute("create temp table training_type (n integer primary key, name text)")

@@ -1,4 +1,10 @@
-"""One way to find shipped files (fonts, icons, code lists, profiles, migrations), from source or frozen."""
+"""One way to find shipped files (fonts, icons, code lists, profiles, the manual, migrations).
+
+The shipped data lives in ``resources/`` at the top of the source tree, beside ``fupin_desktop/``.
+An installed package carries it as ``fupin_desktop/resources`` (setup.py maps the folder
+there), and so does the PyInstaller bundle (installer/fupin-desktop.spec); a source checkout, or an
+editable install of it, reads the top-level folder itself.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +20,18 @@ def package_root() -> Path:
     return Path(__file__).resolve().parent
 
 
+def resources_root() -> Path:
+    """The folder of shipped data: ``fupin_desktop/resources`` when installed or frozen, else the
+    checkout's top-level ``resources/``."""
+    packaged = package_root() / "resources"
+    if getattr(sys, "_MEIPASS", None) is not None or packaged.is_dir():
+        return packaged
+    return package_root().parent / "resources"
+
+
 def resource_path(*parts: str) -> Path:
-    """Path of a file under ``fupin_desktop/resources``."""
-    return package_root().joinpath("resources", *parts)
+    """Path of a shipped file, e.g. ``resource_path("codelists", "ethnicity.json")``."""
+    return resources_root().joinpath(*parts)
 
 
 def migrations_path() -> Path:

@@ -55,13 +55,13 @@ class Step:
 def check_resources(test: SelfTest) -> str:
     from fupin_desktop.assets import icon_path, migrations_path, resource_path
     from fupin_desktop.domain.codelists import codelist, codelist_names
-    from fupin_desktop.domain.profiles import available_profiles
+    from fupin_desktop.domain.profiles import available_province_profiles
 
     names = codelist_names()
     for name in names:
         if not codelist(name):
             raise AssertionError(f"代码表“{name}”是空的")
-    profiles = available_profiles()  # parses every one
+    profiles = available_province_profiles()  # parses every one
     if not names or not profiles:
         raise AssertionError(f"缺少代码表或省份配置（{resource_path()}）")
     versions = sorted(p.name for p in (migrations_path() / "versions").glob("*.py"))

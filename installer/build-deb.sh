@@ -36,7 +36,7 @@ cp -a "$bundle" "$stage/opt/fupin-desktop"
 chmod -R u=rwX,go=rX "$stage/opt/fupin-desktop"
 install -m 0755 "$here/linux/fupin-desktop.sh" "$stage/usr/bin/fupin-desktop"
 install -m 0644 "$here/linux/fupin-desktop.desktop" "$stage/usr/share/applications/fupin-desktop.desktop"
-for png in "$root"/fupin_desktop/resources/icons/fupin-desktop-*.png; do
+for png in "$root"/resources/icons/fupin-desktop-*.png; do
   size=$(basename "$png" .png); size=${size##*-}
   install -D -m 0644 "$png" "$stage/usr/share/icons/hicolor/${size}x${size}/apps/fupin-desktop.png"
 done

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select, update
 
 from fupin_desktop.commands.demo import fill_demo_station_profile
 from fupin_desktop.domain.eligibility import age_on, household_refusal
-from fupin_desktop.domain.profiles import load_profile
+from fupin_desktop.domain.profiles import load_province_profile
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.services import figures
 from fupin_desktop.services.demo import generate_demo
@@ -111,7 +111,7 @@ def _periods(rng: random.Random) -> list[tuple[date, date]]:
 
 def _expected_liang_hou_sheng(database: Database, end: date) -> int:
     """Counted here straight from the people, without the figures module."""
-    bounds = load_profile("heilongjiang").school_age
+    bounds = load_province_profile("heilongjiang").school_age
     with database.session_factory() as session:
         villages = resolve_scope(session, None, load_station_profile(session)).villages
         rows = session.execute(
@@ -176,7 +176,7 @@ def test_two_after_students_are_people_not_new_intentions(demo: tuple[Database, 
     with database.session_factory() as session:
         profile = load_station_profile(session)
         content = build_sheet(session, SheetRequest("progress_school"), profile, TODAY).content
-    start, end = default_period(TODAY, load_profile("heilongjiang"))
+    start, end = default_period(TODAY, load_province_profile("heilongjiang"))
     assert content.totals is not None
     assert content.totals[2] == _expected_liang_hou_sheng(database, end)
     assert content.period == f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日"
@@ -244,4 +244,4 @@ def test_a_withdrawn_student_is_no_longer_at_school() -> None:
 def test_the_default_period_ends_today_or_at_the_deadline_never_later(
     profile: str, today: date, expected: tuple[date, date]
 ) -> None:
-    assert default_period(today, load_profile(profile)) == expected
+    assert default_period(today, load_province_profile(profile)) == expected

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fupin_desktop.domain.eligibility import subsidy_rules
-from fupin_desktop.domain.profiles import load_profile
+from fupin_desktop.domain.profiles import load_province_profile
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.followup import Enrolment, complete, enrol, followup_details, record_subsidy_grant
@@ -122,6 +122,6 @@ def test_a_visit_cannot_record_an_intention_for_someone_of_another_household(
 
 
 def test_the_subsidy_rules_read_from_the_profile() -> None:
-    assert subsidy_rules(load_profile("default")) == (
+    assert subsidy_rules(load_province_profile("default")) == (
         "培训补贴每人每年至多2次；生活费补贴15元/人/天，每年至多1次；交通补助每次至多800元（通用（默认））"
     )

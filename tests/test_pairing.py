@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.cli import main
-from fupin_desktop.domain.profiles import load_profile
+from fupin_desktop.domain.profiles import load_province_profile
 from fupin_desktop.services.pairing import choices_for_county, school_choices
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import load_station_profile, save_station_profile
@@ -40,7 +40,7 @@ def _huanan(database: Database) -> uuid.UUID:
 
 
 def test_the_paired_schools_come_first() -> None:
-    profile = load_profile("heilongjiang")
+    profile = load_province_profile("heilongjiang")
     assert choices_for_county(profile, "明水县").paired == ["黑龙江第二技师学院"]
     assert choices_for_county(profile, "桦南县").ordered[0] == "黑龙江技师学院"
     assert choices_for_county(profile, "海伦").paired == ["黑龙江第二技师学院"]

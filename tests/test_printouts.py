@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from fupin_desktop.cli import main
 from fupin_desktop.export.fonts import SERIF, face_for, register_fonts
-from fupin_desktop.export.printouts import VisitSheet, grid_lines, mask_id, write_notice_pdf, write_visit_pdf
+from fupin_desktop.export.printouts import VisitPrintout, grid_lines, mask_id, write_notice_pdf, write_visit_pdf
 from fupin_desktop.services.printouts import household_visit_sheet, notice_sheet, notice_target, visit_sheet
 from fupin_desktop.services.visits import VisitInput, record_visit
 from fupin_desktop.store.db import Database
@@ -57,7 +57,7 @@ def test_the_notice_lists_every_name_and_no_id_or_phone(database: Database, vill
 
 
 def test_visit_records_blank_and_filled(database: Database, village: uuid.UUID, tmp_path: Path) -> None:
-    write_visit_pdf(VisitSheet(), tmp_path / "blank.pdf")
+    write_visit_pdf(VisitPrintout(), tmp_path / "blank.pdf")
     assert "入户走访记录表" in PdfReader(tmp_path / "blank.pdf").pages[0].extract_text()
     person_id = fx.people(database, village, 2)[1]
     with UnitOfWork(database, "王经办") as uow:
@@ -171,7 +171,7 @@ def test_the_notice_body_keeps_28_characters_a_line_and_no_punctuation_starts_on
 def test_the_visit_form_has_the_columns_of_a_survey_and_room_to_write(
     database: Database, village: uuid.UUID, tmp_path: Path
 ) -> None:
-    write_visit_pdf(VisitSheet(), tmp_path / "blank.pdf")
+    write_visit_pdf(VisitPrintout(), tmp_path / "blank.pdf")
     blank = "".join(p.extract_text() for p in PdfReader(tmp_path / "blank.pdf").pages).replace("\n", "")
     for label in ("身份证号", "培训意愿", "技工院校", "就业意向", "走访情况记录", "□文盲或半文盲", "□普通劳动力"):
         assert label in blank, label
@@ -232,11 +232,11 @@ def test_print_notice_and_visit_form_commands(
 
 
 def test_the_issuing_unit_and_date_never_stand_alone_on_the_last_page(tmp_path: Path) -> None:
-    from fupin_desktop.export.printouts import NoticeLine, NoticeSheet
+    from fupin_desktop.export.printouts import NoticeLine, NoticePrintout
 
     for count in range(8, 40):
         lines = [NoticeLine("一组", f"王{n:02d}", "男", "培训：电工", "村委会") for n in range(count)]
-        sheet = NoticeSheet(
+        sheet = NoticePrintout(
             "北村技能脱贫培训对象公示",
             "北村",
             "2026年11月16日",

@@ -10,10 +10,10 @@ from fupin_desktop.assets import resource_path
 from fupin_desktop.domain.profiles import (
     AgeBounds,
     NoticeRules,
-    ProfileError,
     ProvinceProfile,
-    available_profiles,
-    load_profile,
+    ProvinceProfileError,
+    available_province_profiles,
+    load_province_profile,
 )
 
 CODES = ["default", "shandong", "heilongjiang", "henan", "shanxi_linfen", "jinan"]
@@ -32,7 +32,7 @@ SHEETS = {
 
 @pytest.mark.parametrize("code", CODES)
 def test_each_profile_loads(code: str) -> None:
-    p = load_profile(code)
+    p = load_province_profile(code)
     assert isinstance(p, ProvinceProfile)
     assert p.code == code
     assert p.name and p.source and p.date and p.notes
@@ -49,7 +49,7 @@ def test_each_profile_loads(code: str) -> None:
 
 
 def test_available_profiles() -> None:
-    profiles = available_profiles()
+    profiles = available_province_profiles()
     codes = [p.code for p in profiles]
     assert codes[0] == "default"
     assert set(CODES) <= set(codes)
@@ -57,12 +57,12 @@ def test_available_profiles() -> None:
 
 
 def test_missing_profile() -> None:
-    with pytest.raises(ProfileError):
-        load_profile("no_such_province")
+    with pytest.raises(ProvinceProfileError):
+        load_province_profile("no_such_province")
 
 
 def test_seed_values() -> None:
-    d = load_profile("default")
+    d = load_province_profile("default")
     assert d.notice == NoticeRules(5, "calendar", "村务公开栏")
     assert (
         d.training_age.min,
@@ -75,26 +75,26 @@ def test_seed_values() -> None:
     assert d.subsidies.living_allowance_per_year_max == 1
     assert d.subsidies.travel_aid_max_yuan == 800
 
-    assert load_profile("shandong").school_eligibility.veterans
-    assert not load_profile("heilongjiang").school_eligibility.veterans
-    assert load_profile("heilongjiang").school_eligibility.liang_hou_sheng
+    assert load_province_profile("shandong").school_eligibility.veterans
+    assert not load_province_profile("heilongjiang").school_eligibility.veterans
+    assert load_province_profile("heilongjiang").school_eligibility.liang_hou_sheng
 
     def md(code: str) -> list[tuple[int, int]]:
-        return [(x.month, x.day) for x in load_profile(code).report_deadlines]
+        return [(x.month, x.day) for x in load_province_profile(code).report_deadlines]
 
     assert md("shandong") == [(6, 15), (12, 15)]
     assert md("heilongjiang") == [(6, 10), (12, 10)]
     assert md("henan") == [(11, 30)]
     assert md("jinan") == [(9, 30)]
-    assert "register_summary" in load_profile("shandong").sheets
-    assert "progress_school" in load_profile("heilongjiang").sheets
-    assert "visit_record" in load_profile("shanxi_linfen").sheets
-    assert load_profile("shanxi_linfen").is_defaulted("notice.min_days")
-    assert not load_profile("shanxi_linfen").is_defaulted("subsidies.travel_aid_max_yuan")
+    assert "register_summary" in load_province_profile("shandong").sheets
+    assert "progress_school" in load_province_profile("heilongjiang").sheets
+    assert "visit_record" in load_province_profile("shanxi_linfen").sheets
+    assert load_province_profile("shanxi_linfen").is_defaulted("notice.min_days")
+    assert not load_province_profile("shanxi_linfen").is_defaulted("subsidies.travel_aid_max_yuan")
 
 
 def test_heilongjiang_pairing_table() -> None:
-    p = load_profile("heilongjiang")
+    p = load_province_profile("heilongjiang")
     assert len(p.schools) == 8
     assert all(s.name and s.counties for s in p.schools)
     assert p.schools_for_county("桦南县") == ["黑龙江技师学院"]
@@ -115,7 +115,7 @@ def test_age_bounds() -> None:
 
 
 def test_notice_end_date_calendar() -> None:
-    p = load_profile("default")
+    p = load_province_profile("default")
     assert p.notice_end_date(date(2024, 11, 1)) == date(2024, 11, 6)
     assert p.notice_end_date(date(2024, 12, 29)) == date(2025, 1, 3)
     assert NoticeRules(7, "calendar", "x").end_date(date(2024, 2, 25)) == date(2024, 3, 3)
@@ -132,7 +132,7 @@ def test_notice_end_date_working_days() -> None:
 
 
 def test_next_deadlines() -> None:
-    p = load_profile("heilongjiang")
+    p = load_province_profile("heilongjiang")
     assert p.next_deadlines(date(2024, 3, 1)) == [
         (date(2024, 6, 10), p.report_deadlines[0].title),
         (date(2024, 12, 10), p.report_deadlines[1].title),
@@ -149,10 +149,10 @@ def test_next_deadlines() -> None:
     # a deadline falling today is still ahead
     assert p.next_deadlines(date(2024, 6, 10), count=1)[0][0] == date(2024, 6, 10)
     # one deadline a year
-    henan = load_profile("henan")
+    henan = load_province_profile("henan")
     assert [d for d, _ in henan.next_deadlines(date(2024, 12, 1))] == [
         date(2025, 11, 30),
         date(2026, 11, 30),
     ]
-    assert load_profile("shanxi_linfen").next_deadlines(date(2024, 1, 1)) == []
+    assert load_province_profile("shanxi_linfen").next_deadlines(date(2024, 1, 1)) == []
     assert p.next_deadlines(date(2024, 1, 1), count=0) == []

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from fupin_desktop.cli import main
-from fupin_desktop.domain.profiles import load_profile
+from fupin_desktop.domain.profiles import load_province_profile
 from fupin_desktop.export import pdf as pdf_module
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.regions import create_region
@@ -128,8 +128,11 @@ def test_the_region_option_of_the_commands_and_the_unit_in_the_qr(
 def test_the_active_province_decides_the_sheets_and_the_main_one(
     database: Database, area: dict[str, uuid.UUID], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert profile_forms(load_profile("henan"))[0].code == "progress_henan"
-    assert [f.code for f in profile_forms(load_profile("shandong"))][:2] == ["register_summary", "progress_shandong"]
+    assert profile_forms(load_province_profile("henan"))[0].code == "progress_henan"
+    assert [f.code for f in profile_forms(load_province_profile("shandong"))][:2] == [
+        "register_summary",
+        "progress_shandong",
+    ]
     assert "豫人社〔2017〕57号" in FORMS["progress_henan"].description
     db = str(database.path)
     assert main(["--db", db, "export", "--out", str(tmp_path)]) == 0  # shandong: its main sheet
@@ -150,7 +153,7 @@ def test_every_sheet_of_the_active_profile_seals_on_one_database(
         save_station_profile(uow, replace(load_station_profile(uow.session), province_profile=province))
         uow.commit()
     sealed = {}
-    for form in profile_forms(load_profile(province)):
+    for form in profile_forms(load_province_profile(province)):
         with UnitOfWork(database, "王经办") as uow:
             result = seal_sheet(uow, SheetRequest(form.code), tmp_path, today=TODAY)
         sealed[form.code] = result
@@ -182,13 +185,13 @@ def test_every_sheet_of_the_active_profile_seals_on_one_database(
 
 def test_the_help_says_which_provinces_submit_each_sheet() -> None:
     from fupin_desktop.commands._sheets import PROVINCES, SHEETS
-    from fupin_desktop.domain.profiles import available_profiles
+    from fupin_desktop.domain.profiles import available_province_profiles
 
     short = {"shandong": "山东", "jinan": "济南", "heilongjiang": "黑龙江", "henan": "河南", "shanxi_linfen": "临汾"}
     short["default"] = "通用"
     assert set(PROVINCES) == set(SHEETS) == set(FORMS)
     for code in FORMS:
-        expected = {short[p.code] for p in available_profiles() if code in p.sheets}
+        expected = {short[p.code] for p in available_province_profiles() if code in p.sheets}
         assert set(PROVINCES[code].split("、")) == expected, code
 
 

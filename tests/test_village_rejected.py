@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from fupin_desktop.export import village_template
 from fupin_desktop.export.roster_comparison import write_comparison
 from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff
-from fupin_desktop.export.village_template import SheetRowOut, VillageTitle, write_village_sheet
+from fupin_desktop.export.village_template import VillageSheetRowOut, VillageTitle, write_village_sheet
 from fupin_desktop.export.xlsx import write_xlsx
 from fupin_desktop.services.roster_compare import Comparison, LocalPerson, RosterEntry
 from fupin_desktop.services.village_import import (
@@ -173,7 +173,9 @@ def test_the_rejected_file_writes_typed_formulas_back_as_text(
 
 
 def test_the_village_template_writes_text(tmp_path: Path) -> None:
-    rows = [SheetRowOut({"name": text, "address": text, "household_no": "0001"}, reason=text) for text in INJECTIONS]
+    rows = [
+        VillageSheetRowOut({"name": text, "address": text, "household_no": "0001"}, reason=text) for text in INJECTIONS
+    ]
     out = write_village_sheet(
         tmp_path / "t.xlsx", VillageTitle("=cmd|' /C calc'!A0", VILLAGE_CODE, "+北村"), rows, with_reason=True,
         original_title=[["=1+2", "-3"]], footer=[["@填表人"]],

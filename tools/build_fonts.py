@@ -1,4 +1,4 @@
-"""Build fupin_desktop/resources/fonts/Noto{Sans,Serif}SC-{Regular,Bold}.ttf from Noto CJK (OFL-1.1).
+"""Build resources/fonts/Noto{Sans,Serif}SC-{Regular,Bold}.ttf from Noto CJK (OFL-1.1).
 
 reportlab cannot embed CFF outlines, so the Simplified Chinese face is taken out of the
 Noto CJK .ttc/.otf files (Debian ``fonts-noto-cjk``), subset (no hinting), converted to
@@ -21,7 +21,7 @@ from fontTools.ttLib import TTCollection, TTFont, newTable
 from fontTools.ttLib.tables import ttProgram
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_OUT = REPO / "fupin_desktop" / "resources" / "fonts"
+DEFAULT_OUT = REPO / "resources" / "fonts"
 DEFAULT_SOURCES = [Path("/usr/share/fonts/opentype/noto"), Path("/usr/share/fonts")]
 BUDGET_BYTES = 10 * 1024 * 1024  # per file; over it the face is rebuilt with the next CHARSETS entry
 

@@ -1,4 +1,4 @@
-"""Take the screenshots of the manual (fupin_desktop/resources/help/*.png) from the real windows,
+"""Take the screenshots of the manual (resources/help/*.png) from the real windows,
 offscreen at 1366×768: ``QT_QPA_PLATFORM=offscreen .venv/bin/python tools/help_screenshots.py``."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "fupin_desktop" / "resources" / "help"
+OUT = ROOT / "resources" / "help"
 WIDTH = 1000  # pixels of a picture in the manual
 
 

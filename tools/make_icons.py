@@ -2,7 +2,7 @@
 
     .venv/bin/python tools/make_icons.py [--font FILE]
 
-The glyph comes from the bundled Noto Serif SC (fupin_desktop/resources/fonts) when it is there,
+The glyph comes from the bundled Noto Serif SC (resources/fonts) when it is there,
 else from the system's Noto Serif CJK (the same design, fonts-noto-cjk). The output is committed, so
 this runs only when the icon changes.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 ROOT = Path(__file__).resolve().parent.parent
-ICON_DIR = ROOT / "fupin_desktop" / "resources" / "icons"
+ICON_DIR = ROOT / "resources" / "icons"
 SEAL_RED = (200, 32, 38, 255)
 WHITE = (255, 255, 255, 255)
 CANVAS = 1024  # drawn once large, then scaled down for each size
@@ -30,7 +30,7 @@ SYSTEM_FONTS = (
 
 def find_font(explicit: Path | None) -> ImageFont.FreeTypeFont:
     candidates = [explicit] if explicit else []
-    bundled = sorted((ROOT / "fupin_desktop" / "resources" / "fonts").glob("*.ttf"))
+    bundled = sorted((ROOT / "resources" / "fonts").glob("*.ttf"))
     candidates += [p for p in bundled if "Serif" in p.name] + bundled + list(SYSTEM_FONTS)
     for path in candidates:
         if path is None or not path.exists():

@@ -30,6 +30,7 @@ __all__ = [
     "CellValue",
     "ColumnMatch",
     "SheetColumn",
+    "VillageSheetColumn",
     "clean_birth",
     "clean_code",
     "clean_id_number",
@@ -57,7 +58,7 @@ HEADER_SEARCH_ROWS: Final = 30
 
 
 @dataclass(frozen=True)
-class SheetColumn:
+class VillageSheetColumn:
     """One column of the village sheet: the key the importer uses, the header shown, and what it accepts."""
 
     key: str
@@ -81,12 +82,12 @@ REFERRAL_LABEL: Final = "推荐来源"
 GROUPS: Final = (HOUSEHOLD_GROUP, PERSON_GROUP, TRAINING_GROUP, SCHOOL_GROUP, REFERRAL_LABEL)
 
 
-def _col(key: str, level: Level, group: str, **kw: object) -> SheetColumn:
+def _col(key: str, level: Level, group: str, **kw: object) -> VillageSheetColumn:
     label = str(kw.pop("label", FIELD_LABELS.get(key, key)))
-    return SheetColumn(key=key, label=label, level=level, group=group, **kw)  # type: ignore[arg-type]
+    return VillageSheetColumn(key=key, label=label, level=level, group=group, **kw)  # type: ignore[arg-type]
 
 
-COLUMNS: Final[tuple[SheetColumn, ...]] = (
+COLUMNS: Final[tuple[VillageSheetColumn, ...]] = (
     _col("household_no", "household", HOUSEHOLD_GROUP, aliases=("户号", "家庭编号", "农户编号", "户码"),
          width=20, text_format=True, note="同一户的每名成员填同一个户编号"),
     _col("card_no", "household", HOUSEHOLD_GROUP, aliases=("扶贫卡号", "明白卡编号", "扶贫手册编号"),
@@ -142,7 +143,7 @@ COLUMNS: Final[tuple[SheetColumn, ...]] = (
 )  # fmt: skip
 
 # Recognised when a village adds them, but not in the blank template (the ID decides sex and birth date).
-EXTRA_COLUMNS: Final[tuple[SheetColumn, ...]] = (
+EXTRA_COLUMNS: Final[tuple[VillageSheetColumn, ...]] = (
     _col("sex", "person", PERSON_GROUP, width=6),
     _col("birth_date", "person", PERSON_GROUP, aliases=("出生年月", "出生年月日"), width=12),
     _col("seq", "ignored", "", label="序号", aliases=("序",), width=6),
@@ -611,3 +612,6 @@ class CellProblem:
         prefix = prefix.strip()
         text = self.message if self.is_error else f"提示：{self.message}"
         return f"{prefix}：{text}" if prefix else text
+
+
+SheetColumn = VillageSheetColumn  # the name before docs/glossary.md, kept for callers not yet renamed

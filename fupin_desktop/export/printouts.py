@@ -30,7 +30,7 @@ class NoticeLine:
 
 
 @dataclass(frozen=True)
-class NoticeSheet:
+class NoticePrintout:
     title: str
     region_name: str
     start: str
@@ -44,7 +44,7 @@ class NoticeSheet:
 
 
 @dataclass(frozen=True)
-class VisitSheet:
+class VisitPrintout:
     """A filled 入户走访记录表, or a blank one (every value empty) for paper fallback."""
 
     village: str = ""
@@ -287,7 +287,7 @@ def _title_lines(title: str) -> list[str]:
     return [title[:best], title[best:]]
 
 
-def write_notice_pdf(sheet: NoticeSheet, path: Path) -> None:
+def write_notice_pdf(sheet: NoticePrintout, path: Path) -> None:
     """The 公示 as posted on a village board: title, body, list, issuing unit, date, room for the stamp."""
     register_fonts()
     width, height = A4
@@ -360,8 +360,8 @@ def _notes_box(flow: _Flow, x: float, width: float, notes: str) -> None:
     flow.y -= height
 
 
-def write_visit_pdf(sheet: VisitSheet, path: Path) -> None:
-    """入户走访记录表: blank (``VisitSheet()``) for paper, or filled from a recorded visit."""
+def write_visit_pdf(sheet: VisitPrintout, path: Path) -> None:
+    """入户走访记录表: blank (``VisitPrintout()``) for paper, or filled from a recorded visit."""
     register_fonts()
     page = landscape(A4)
     width, height = page
@@ -456,3 +456,8 @@ def write_visit_pdf(sheet: VisitSheet, path: Path) -> None:
     foot(flow.page)
     canvas.showPage()
     canvas.save()
+
+
+# The names before docs/glossary.md (a "sheet" alone is a summary sheet), kept for callers not yet renamed.
+NoticeSheet = NoticePrintout
+VisitSheet = VisitPrintout

@@ -21,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fupin_desktop.domain.codelists import codelist
-from fupin_desktop.domain.village_sheet import COLUMNS, GROUPS, REFERRAL_LABEL, SheetColumn
+from fupin_desktop.domain.village_sheet import COLUMNS, GROUPS, REFERRAL_LABEL, VillageSheetColumn
 from fupin_desktop.export.cells import put
 
 DATA_SHEET = "农户成员信息"
@@ -51,7 +51,7 @@ _FONT = "宋体"
 
 
 @dataclass
-class SheetRowOut:
+class VillageSheetRowOut:
     """A row to write back: values by column key as the village typed them, and what is wrong."""
 
     values: dict[str, str]
@@ -70,7 +70,7 @@ class VillageTitle:
 def write_village_sheet(
     path: Path,
     title: VillageTitle = VillageTitle(),
-    rows: Sequence[SheetRowOut] = (),
+    rows: Sequence[VillageSheetRowOut] = (),
     *,
     with_reason: bool = False,
     original_title: Sequence[Sequence[str]] = (),
@@ -177,7 +177,7 @@ def _write_footer(sheet: Worksheet, lines: Sequence[Sequence[str]], first: int) 
                 cell.protection = _UNLOCKED
 
 
-def _write_headers(sheet: Worksheet, columns: list[SheetColumn], with_reason: bool, top: int = 2) -> None:
+def _write_headers(sheet: Worksheet, columns: list[VillageSheetColumn], with_reason: bool, top: int = 2) -> None:
     group_row, label_row = top + 1, top + 2
     for group in GROUPS:
         indices = [i + 1 for i, column in enumerate(columns) if column.group == group]
@@ -220,7 +220,11 @@ def _style_header(cell: Cell | MergedCell, fill: PatternFill) -> None:
 
 
 def _write_rows(
-    sheet: Worksheet, columns: list[SheetColumn], rows: Sequence[SheetRowOut], with_reason: bool, first: int
+    sheet: Worksheet,
+    columns: list[VillageSheetColumn],
+    rows: Sequence[VillageSheetRowOut],
+    with_reason: bool,
+    first: int,
 ) -> None:
     body = Font(name=_FONT, size=10)
     wrap = Alignment(vertical="top", wrap_text=True)
@@ -266,7 +270,7 @@ def _write_code_sheet(sheet: Worksheet) -> dict[str, str]:
 def _add_school_list(
     sheet: Worksheet,
     codes: Worksheet,
-    columns: list[SheetColumn],
+    columns: list[VillageSheetColumn],
     schools: Sequence[str],
     note: str,
     first: int = FIRST_DATA_ROW,
@@ -291,7 +295,7 @@ def _add_school_list(
 
 
 def _add_validations(
-    sheet: Worksheet, columns: list[SheetColumn], ranges: dict[str, str], first: int = FIRST_DATA_ROW
+    sheet: Worksheet, columns: list[VillageSheetColumn], ranges: dict[str, str], first: int = FIRST_DATA_ROW
 ) -> None:
     last = first + VALIDATED_ROWS - 1
     for index, column in enumerate(columns, start=1):
@@ -323,7 +327,7 @@ def _add_validations(
         sheet.add_data_validation(validation)
 
 
-def _set_columns(sheet: Worksheet, columns: list[SheetColumn], with_reason: bool) -> None:
+def _set_columns(sheet: Worksheet, columns: list[VillageSheetColumn], with_reason: bool) -> None:
     for index, column in enumerate(columns, start=1):
         dimension = sheet.column_dimensions[get_column_letter(index)]
         dimension.width = column.width
@@ -401,3 +405,6 @@ def _write_help(sheet: Worksheet, with_reason: bool) -> None:
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+SheetRowOut = VillageSheetRowOut  # the name before docs/glossary.md, kept for callers not yet renamed

@@ -20,7 +20,7 @@ from sqlalchemy import insert, select
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_on, age_refusal, household_refusal
-from fupin_desktop.domain.profiles import ProfileError, ProvinceProfile, load_profile
+from fupin_desktop.domain.profiles import ProvinceProfile, ProvinceProfileError, load_province_profile
 from fupin_desktop.domain.workflow import LOCKED, State
 from fupin_desktop.store.models import (
     Household,
@@ -204,9 +204,9 @@ def _active_profile(connection: sqlalchemy.Connection) -> ProvinceProfile:
         select(Setting.__table__.c.value).where(Setting.__table__.c.key == "station.province_profile")
     ).scalar()
     try:
-        return load_profile(code or "default")
-    except ProfileError:
-        return load_profile("default")
+        return load_province_profile(code or "default")
+    except ProvinceProfileError:
+        return load_province_profile("default")
 
 
 def generate_demo_workflow(

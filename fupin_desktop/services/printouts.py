@@ -23,8 +23,8 @@ from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED
 from fupin_desktop.export.printouts import (
     NoticeLine,
-    NoticeSheet,
-    VisitSheet,
+    NoticePrintout,
+    VisitPrintout,
     mask_id,
     write_notice_pdf,
     write_visit_pdf,
@@ -51,7 +51,7 @@ def notice_target(kind: str, occupation: str | None, school: str | None, major: 
     return kind
 
 
-def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticeSheet:
+def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticePrintout:
     notice = session.get(PublicNotice, notice_id)
     if notice is None:
         raise NotFound("该公示批次已不存在，请刷新列表。")
@@ -84,7 +84,7 @@ def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticeSheet:
         lines.append(NoticeLine(group or "", name, sex or "", target, source.name_of(referral or "") or referral or ""))
     order = list(KIND_WORDS)
     what = "或".join(KIND_WORDS.get(k, k) for k in sorted(kinds, key=lambda k: order.index(k) if k in order else 9))
-    return NoticeSheet(
+    return NoticePrintout(
         title=notice.title,
         region_name=region_name,
         start=chinese_date(notice.start_date),
@@ -156,10 +156,10 @@ def _member_rows(session: Session, members: list[Person]) -> list[list[str]]:
     return rows
 
 
-def _household_part(session: Session, household: Household) -> VisitSheet:
+def _household_part(session: Session, household: Household) -> VisitPrintout:
     """The household and its members as they are now; the visit itself left blank."""
     village = session.scalar(select(Region.name).where(Region.id == household.village_id)) or ""
-    return VisitSheet(
+    return VisitPrintout(
         village=village,
         household_no=household.household_no,
         head_name=household.head_name or "",
@@ -170,7 +170,7 @@ def _household_part(session: Session, household: Household) -> VisitSheet:
     )
 
 
-def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
+def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitPrintout:
     """The form of one recorded visit: the household as it is now, the visit and what it changed."""
     visit = session.get(Visit, visit_id)
     if visit is None:
@@ -191,7 +191,7 @@ def visit_sheet(session: Session, visit_id: uuid.UUID) -> VisitSheet:
     )
 
 
-def household_visit_sheet(session: Session, household_id: uuid.UUID) -> VisitSheet:
+def household_visit_sheet(session: Session, household_id: uuid.UUID) -> VisitPrintout:
     """The form to take on the next visit: the household and its members filled in, the visit blank."""
     household = session.get(Household, household_id)
     if household is None:
@@ -284,7 +284,7 @@ def print_visit_form(
         elif household_id is not None:
             sheet = household_visit_sheet(session, household_id)
         else:
-            sheet = VisitSheet()
+            sheet = VisitPrintout()
     if not sheet.household_no:
         name = "入户走访记录表（空白）"
     else:

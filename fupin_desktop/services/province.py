@@ -10,7 +10,12 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.profiles import ProfileError, ProvinceProfile, available_profiles, load_profile
+from fupin_desktop.domain.profiles import (
+    ProvinceProfile,
+    ProvinceProfileError,
+    available_province_profiles,
+    load_province_profile,
+)
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
 from fupin_desktop.store.db import Database
@@ -26,8 +31,8 @@ def active_profile(session: Session) -> ProvinceProfile:
         return cached
     code = load_station_profile(session).province_profile or "default"
     try:
-        profile = load_profile(code)
-    except ProfileError as error:
+        profile = load_province_profile(code)
+    except ProvinceProfileError as error:
         raise ServiceError(f"当前地区配置“{code}”无法读取：{error}。请在设置中重新选择地区配置。") from error
     session.info[_CACHE_KEY] = profile
     return profile
@@ -35,7 +40,7 @@ def active_profile(session: Session) -> ProvinceProfile:
 
 def set_province_profile(uow: UnitOfWork, code: str) -> ProvinceProfile:
     """Make ``code`` the active profile (audited); returns it."""
-    known = {p.code: p for p in available_profiles()}
+    known = {p.code: p for p in available_province_profiles()}
     if code not in known:
         raise ServiceError(f"没有名为“{code}”的地区配置，可选：{'、'.join(known)}")
     current = load_station_profile(uow.session)

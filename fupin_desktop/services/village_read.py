@@ -62,7 +62,9 @@ GROUPING_LABELS: dict[str, str] = {
 
 
 @dataclass
-class SheetPerson:
+class VillageSheetPerson:
+    """One member row of a village sheet."""
+
     row: int  # as Excel numbers it
     cells: dict[str, CellValue]  # as read, by column key
     facts: PersonFacts
@@ -86,11 +88,13 @@ def _filled(value: CellValue) -> bool:
 
 
 @dataclass
-class SheetHousehold:
+class VillageSheetHousehold:
+    """A household as the village sheet's rows form it (its head row and the member rows after it)."""
+
     household_no: str | None  # None until plan_import finds or assigns one (a sheet without 户编号)
     first_row: int
     facts: HouseholdFacts  # household fields as typed (None: left blank); members filled below
-    members: list[SheetPerson] = field(default_factory=list)
+    members: list[VillageSheetPerson] = field(default_factory=list)
     field_rows: dict[str, int] = field(default_factory=dict)  # key → row where it was given
     sheet: str | None = None
     sheet_index: int = 0
@@ -124,7 +128,7 @@ class SheetHousehold:
 
 
 @dataclass
-class SheetPart:
+class VillageSheetPart:
     """One data worksheet: where its columns are, how its rows form households, what surrounds the table."""
 
     index: int
@@ -137,11 +141,13 @@ class SheetPart:
 
 
 @dataclass
-class ParsedSheet:
+class VillageSheet:
+    """村级采集表 as read: the file a village clerk filled from the template, its households and problems."""
+
     path: Path
-    parts: list[SheetPart]
-    households: list[SheetHousehold]
-    orphans: list[SheetPerson]  # rows that belong to no household (a member before any head)
+    parts: list[VillageSheetPart]
+    households: list[VillageSheetHousehold]
+    orphans: list[VillageSheetPerson]  # rows that belong to no household (a member before any head)
     problems: list[CellProblem]
 
     @property
@@ -162,7 +168,7 @@ class ParsedSheet:
 
     def problem(
         self,
-        at: SheetPerson | SheetHousehold | Where | None,
+        at: VillageSheetPerson | VillageSheetHousehold | Where | None,
         key: str,
         message: str,
         severity: Literal["error", "warning"] = "error",
@@ -185,7 +191,7 @@ class ParsedSheet:
         return len(self.orphans) + sum(len(h.members) for h in self.households)
 
 
-def read_village_file(path: Path) -> ParsedSheet:
+def read_village_file(path: Path) -> VillageSheet:
     """Read every data sheet and turn each row into facts; problems that need no database are listed."""
     path = Path(path)
     grids = read_grids(path)
@@ -196,10 +202,10 @@ def read_village_file(path: Path) -> ParsedSheet:
         _refuse_without_data(path, grids, visible, found)
     several = len(complete) > 1
     parts = [
-        SheetPart(i, grid.sheet_name, grid.sheet_name if several else None, match, _grouping(grid, match))
+        VillageSheetPart(i, grid.sheet_name, grid.sheet_name if several else None, match, _grouping(grid, match))
         for i, (grid, match) in enumerate(complete)
     ]
-    parsed = ParsedSheet(path, parts, [], [], [])
+    parsed = VillageSheet(path, parts, [], [], [])
     for grid, match in found:
         if any(grid is g for g, _m in complete):
             continue
@@ -226,8 +232,8 @@ def read_village_file(path: Path) -> ParsedSheet:
                     "warning",
                 )
             )
-    by_no: dict[str, SheetHousehold] = {}
-    by_head_id: dict[str, SheetHousehold] = {}
+    by_no: dict[str, VillageSheetHousehold] = {}
+    by_head_id: dict[str, VillageSheetHousehold] = {}
     for part, (grid, _match) in zip(parts, complete, strict=True):
         data_rows = len(grid.rows) - part.columns.header_row - 1
         if data_rows > MAX_ROWS:
@@ -308,11 +314,11 @@ def _header_rows(grid: Grid, columns: ColumnMatch) -> int:
 
 
 def _parse_part(
-    parsed: ParsedSheet,
-    part: SheetPart,
+    parsed: VillageSheet,
+    part: VillageSheetPart,
     grid: Grid,
-    by_no: dict[str, SheetHousehold],
-    by_head_id: dict[str, SheetHousehold],
+    by_no: dict[str, VillageSheetHousehold],
+    by_head_id: dict[str, VillageSheetHousehold],
 ) -> None:
     columns = part.columns
     top = columns.header_row + 1 - _header_rows(grid, columns)
@@ -325,7 +331,7 @@ def _parse_part(
     intention_keys = [key for key in _INTENTION_KEYS if key in columns.positions]
     needed = max(wanted, default=-1) + 1  # a row at least this wide needs no bounds check
     formulas = grid.formulas
-    current: SheetHousehold | None = None
+    current: VillageSheetHousehold | None = None
     start = columns.header_row + 1
     for index in range(start, len(grid.rows)):
         raw_row = grid.rows[index]
@@ -362,9 +368,9 @@ def _parse_part(
 
 
 def _new_household(
-    parsed: ParsedSheet, part: SheetPart, person: SheetPerson, number: str | None, group_key: str = ""
-) -> SheetHousehold:
-    household = SheetHousehold(
+    parsed: VillageSheet, part: VillageSheetPart, person: VillageSheetPerson, number: str | None, group_key: str = ""
+) -> VillageSheetHousehold:
+    household = VillageSheetHousehold(
         number, person.row, HouseholdFacts(household_no=number), sheet=part.label, sheet_index=part.index,
         numbered=number is not None, group_key=group_key,
     )  # fmt: skip
@@ -373,14 +379,14 @@ def _new_household(
 
 
 def _household_of(
-    parsed: ParsedSheet,
-    part: SheetPart,
-    person: SheetPerson,
+    parsed: VillageSheet,
+    part: VillageSheetPart,
+    person: VillageSheetPerson,
     raw: dict[str, CellValue],
-    current: SheetHousehold | None,
-    by_no: dict[str, SheetHousehold],
-    by_head_id: dict[str, SheetHousehold],
-) -> SheetHousehold | None:
+    current: VillageSheetHousehold | None,
+    by_no: dict[str, VillageSheetHousehold],
+    by_head_id: dict[str, VillageSheetHousehold],
+) -> VillageSheetHousehold | None:
     """The household this row belongs to, by the sheet's grouping; None (with a problem) for an orphan row."""
     grouping = part.grouping
     is_head = person.facts.relation == HEAD
@@ -401,7 +407,7 @@ def _household_of(
         if numbered is None:
             numbered = by_no[number] = _new_household(parsed, part, person, number)
         return numbered
-    household: SheetHousehold | None
+    household: VillageSheetHousehold | None
     if grouping == "head_id_number":
         typed, _lost = clean_id_number(raw.get("head_id_number"))
         key = id_key(typed)
@@ -488,9 +494,9 @@ def id_key(text: str | None) -> str | None:
 
 
 def _read_household_fields(
-    parsed: ParsedSheet,
-    household: SheetHousehold,
-    person: SheetPerson,
+    parsed: VillageSheet,
+    household: VillageSheetHousehold,
+    person: VillageSheetPerson,
     raw: dict[str, CellValue],
     keys: list[str],
 ) -> None:
@@ -523,10 +529,10 @@ def _read_household_fields(
 
 
 def _read_person(
-    parsed: ParsedSheet, part: SheetPart, row: int, raw: dict[str, CellValue], intention_keys: list[str]
-) -> SheetPerson:
+    parsed: VillageSheet, part: VillageSheetPart, row: int, raw: dict[str, CellValue], intention_keys: list[str]
+) -> VillageSheetPerson:
     facts = PersonFacts()
-    person = SheetPerson(row, raw, facts, sheet=part.label, sheet_index=part.index)
+    person = VillageSheetPerson(row, raw, facts, sheet=part.label, sheet_index=part.index)
     problems = parsed.problems
     facts.name = clean_text(raw.get("name"), drop_spaces=True)
     facts.id_number, lost = clean_id_number(raw.get("id_number"))
@@ -550,7 +556,9 @@ def _read_person(
     return person
 
 
-def _read_intentions(parsed: ParsedSheet, person: SheetPerson, raw: dict[str, CellValue]) -> list[IntentionInput]:
+def _read_intentions(
+    parsed: VillageSheet, person: VillageSheetPerson, raw: dict[str, CellValue]
+) -> list[IntentionInput]:
     problems = parsed.problems
     referral, message = clean_referral(raw.get("referral_source"))
     if message:
@@ -594,3 +602,10 @@ def _names(list_name: str) -> list[str]:
     from fupin_desktop.domain.codelists import codelist
 
     return codelist(list_name).names()
+
+
+# The names before docs/glossary.md (a "sheet" alone is a summary sheet), kept for callers not yet renamed.
+ParsedSheet = VillageSheet
+SheetPart = VillageSheetPart
+SheetPerson = VillageSheetPerson
+SheetHousehold = VillageSheetHousehold

@@ -6,8 +6,10 @@ one batch just before the commit, or earlier when a use case asks for the chain 
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy.orm import Session
@@ -65,6 +67,21 @@ class UnitOfWork:
         pending, self._pending = self._pending, []
         return chain.append(self.session, pending)
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the unit of work undone alone when the block raises (a SAVEPOINT); the rest stands
+        until the unit of work commits or rolls back. Audit entries recorded inside are dropped with it."""
+        session = self.session
+        _begin_transaction(session)
+        if self._pending:  # entries from before the savepoint belong to the unit of work, not to it
+            self.chain_head()
+        try:
+            with session.begin_nested():
+                yield
+        except BaseException:
+            self._pending = []
+            raise
+
     def audit(
         self,
         action: str,
@@ -90,6 +107,15 @@ class UnitOfWork:
             for action, entity, entity_id, field, old, new in entries
         )
         self.chain_head()
+
+
+def _begin_transaction(session: Session) -> None:
+    """Make sure the driver's transaction has begun before a SAVEPOINT: Python's sqlite3 begins one only
+    at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued first would start — and its RELEASE end — a
+    transaction of its own, outside the unit of work's rollback."""
+    raw = session.connection().connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+        raw.execute("BEGIN")
 
 
 def _text(value: object) -> str | None:

@@ -24,7 +24,9 @@ LABELS = {
 REQUIRED = ("unit_name", "township", "operator_name")
 
 
-class ProfileDialog(FormDialog):
+class StationProfileDialog(FormDialog):
+    """The station's own profile (填表单位, 经办人, 审核人, 负责人) and the province profile it follows."""
+
     def __init__(
         self, database: Database, profile: StationProfile, first_start: bool = False, parent: QWidget | None = None
     ) -> None:
@@ -97,3 +99,6 @@ class ProfileDialog(FormDialog):
 
         work = partial(store_station_profile, database, actor=profile.operator_name, profile=profile)
         Operation(self, None, work).success(saved).run()
+
+
+ProfileDialog = StationProfileDialog  # the name before docs/glossary.md, kept for callers not yet renamed

@@ -24,7 +24,7 @@ SetCompressor /SOLID lzma
   !define OUT_FILE "..\..\dist\fupin-desktop-${VERSION}-installer.exe"
 !endif
 !ifndef ICON_FILE
-  !define ICON_FILE "..\..\fupin_desktop\resources\icons\fupin-desktop.ico"
+  !define ICON_FILE "..\..\resources\icons\fupin-desktop.ico"
 !endif
 
 !include "MUI2.nsh"
