@@ -24,7 +24,8 @@ def resources_root() -> Path:
     """The folder of shipped data: ``fupin_desktop/resources`` when installed or frozen, else the
     checkout's top-level ``resources/``."""
     packaged = package_root() / "resources"
-    if getattr(sys, "_MEIPASS", None) is not None or packaged.is_dir():
+    # A folder left behind by an older checkout (empty, or only caches) is not an installed copy.
+    if getattr(sys, "_MEIPASS", None) is not None or (packaged / "codelists").is_dir():
         return packaged
     return package_root().parent / "resources"
 
