@@ -86,7 +86,7 @@ def test_from_an_empty_database_to_a_sealed_list_for_the_village(
     window.resize(1366, 740)
     window.show()
     try:
-        roster = window.tabs.widget(0)
+        roster = window.page(0)
         assert isinstance(roster, RosterPage)
 
         # 3. a township and a village with the visible buttons
@@ -145,7 +145,7 @@ def test_from_an_empty_database_to_a_sealed_list_for_the_village(
         shot(window, "5-农户页")
 
         # 5. each member's wish to train, then 推荐 and 审核通过 on the 意愿 page
-        intentions = window.tabs.widget(1)
+        intentions = window.page(1)
         assert isinstance(intentions, IntentionsPage)
         for row in roster.member_rows:
             wish = IntentionDialog(window.context, row.id, row.facts.name or "", window)
@@ -162,7 +162,7 @@ def test_from_an_empty_database_to_a_sealed_list_for_the_village(
         shot(window, "6-意愿审核")
 
         # 6. a 公示 batch; it ran from ten days ago, so it has passed and can be closed
-        notices = window.tabs.widget(2)
+        notices = window.page(2)
         assert isinstance(notices, NoticesPage)
         window.tabs.setCurrentWidget(notices)
         batch = NewNoticeDialog(window.context, notices._profile(), notices)
@@ -179,7 +179,7 @@ def test_from_an_empty_database_to_a_sealed_list_for_the_village(
         shot(window, "7-公示")
 
         # 7. the village's training list, sealed
-        submissions = window.tabs.widget(3)
+        submissions = window.page(3)
         assert isinstance(submissions, SubmissionsPage)
         window.tabs.setCurrentWidget(submissions)
         submissions.folder.setText(str(tmp_path / "上报"))

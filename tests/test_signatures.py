@@ -13,9 +13,9 @@ import pytest
 from pypdf import PdfReader
 
 from fupin_desktop.cli import main
+from fupin_desktop.domain.signing import KEY_FILE_SUFFIX, read_key_folder
 from fupin_desktop.export.pdf import write_pdf
 from fupin_desktop.export.sheet import SheetContent, Signature
-from fupin_desktop.export.signing import KEY_FILE_SUFFIX, read_key_folder
 from fupin_desktop.export.verify import Verdict, verify_file
 from fupin_desktop.export.xlsx import write_xlsx
 from fupin_desktop.services.errors import ServiceError

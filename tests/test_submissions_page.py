@@ -56,7 +56,7 @@ def test_the_station_key_dialog_shows_the_fingerprint_and_qr_exports_and_registe
 ) -> None:
     from PySide6.QtWidgets import QMessageBox
 
-    from fupin_desktop.export.signing import read_key_file
+    from fupin_desktop.domain.signing import read_key_file
     from fupin_desktop.services.station_keys import known_keys_of
     from fupin_desktop.store.db import open_database
     from fupin_desktop.ui.station_key_dialog import StationKeyDialog

@@ -22,7 +22,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import FreeText
 from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject, RectangleObject
 
-from fupin_desktop.export.signing import PublicKey
+from fupin_desktop.domain.signing import PublicKey
 from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
 from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station_keys import known_keys_of

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    from fupin_desktop.export.signing import read_key_folder
+    from fupin_desktop.domain.signing import read_key_folder
     from fupin_desktop.export.verify import Verdict, verify_file
 
     if args.keys is not None:

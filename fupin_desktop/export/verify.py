@@ -18,9 +18,9 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
+from fupin_desktop.domain.signing import SCHEMES, PublicKey, fingerprint, is_known, signed_message
 from fupin_desktop.export.grid import Grid, build_grid
 from fupin_desktop.export.sheet import Payload, SheetContent, decode_payload, display
-from fupin_desktop.export.signing import SCHEMES, PublicKey, fingerprint, is_known, signed_message
 from fupin_desktop.export.xlsx_read import SheetRead
 
 MAX_REPORTED = 50

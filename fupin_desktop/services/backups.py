@@ -162,3 +162,16 @@ def newest_sound_backup(database_path: Path) -> Path | None:
     """The newest backup of this file that passes the quick check, from its configured folder."""
     found = store.newest_sound_backup(store.configured_backup_folder(database_path), database_path.stem)
     return found.path if found is not None else None
+
+
+# What the window shows and checks, without reaching into the store itself.
+KEEP_RECENT, KEEP_DAILY = store.KEEP_RECENT, store.KEEP_DAILY
+KEEP_WEEKLY, KEEP_MONTHLY = store.KEEP_WEEKLY, store.KEEP_MONTHLY
+
+
+def damage_found(path: Path) -> str | None:
+    """SQLite's quick check of a database file: None when sound, else the message that offers the
+    newest sound backup."""
+    check = store.check_database_file(path, quick=True)
+    return None if check.sound else store.damage_message(check)
+

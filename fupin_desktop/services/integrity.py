@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
-from fupin_desktop.export.signing import scheme, signed_message
+from fupin_desktop.domain.signing import scheme, signed_message
 from fupin_desktop.services.station_keys import known_keys
 from fupin_desktop.services.submissions import number_text
 from fupin_desktop.store.chain import short, verify_chain

@@ -15,8 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fupin_desktop.export.sheet import Signature
-from fupin_desktop.export.signing import (
+from fupin_desktop.domain.signing import (
     DEFAULT_ALGORITHM,
     KEY_FILE_SUFFIX,
     PublicKey,
@@ -25,6 +24,7 @@ from fupin_desktop.export.signing import (
     scheme,
     signed_message,
 )
+from fupin_desktop.export.sheet import Signature
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.store.db import Database

@@ -22,7 +22,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
-from sqlalchemy.exc import DatabaseError as SQLAlchemyDatabaseError
 
 from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
@@ -295,13 +294,14 @@ def ask_county(database: Database) -> None:
 
 def damaged_on_first_screen(database: Database, error: BaseException) -> DatabaseDamaged | None:
     """Why the window could not read its first screen, if the reason is damage to the file."""
-    from fupin_desktop.store.backup import check_database_file, damage_message
+    from fupin_desktop.services.backups import damage_found
 
-    if not isinstance(error, (SQLAlchemyDatabaseError, DatabaseDamaged)) or database.is_backup:
+    # The store translates a read of a damaged page into DatabaseDamaged; other errors are bugs.
+    if not isinstance(error, DatabaseDamaged) or database.is_backup or database.path is None:
         return None
-    log.warning("读取数据库出错（%s），检查文件", type(error.orig).__name__)
-    check = check_database_file(database.path, quick=True)
-    return None if check.sound else DatabaseDamaged(damage_message(check))
+    log.warning("读取数据库出错（%s），检查文件", type(error).__name__)
+    found = damage_found(database.path)
+    return None if found is None else DatabaseDamaged(found)
 
 
 def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int:
@@ -353,7 +353,7 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
             host = WindowHost(*opened, log_path, auto_backup=not measure_startup, checked=True)
             try:
                 window = host.open_window()
-            except SQLAlchemyDatabaseError:
+            except StoreError:
                 QMessageBox.critical(None, APP_DISPLAY_NAME, f"数据库文件损坏严重，无法打开查看。\n\n{damaged}")
                 return 1
         if measure_startup:

@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.services import backups
-from fupin_desktop.services.backups import BackupEntry, BackupResult
-from fupin_desktop.store.backup import KEEP_DAILY, KEEP_MONTHLY, KEEP_RECENT, KEEP_WEEKLY
+from fupin_desktop.services.backups import KEEP_DAILY, KEEP_MONTHLY, KEEP_RECENT, KEEP_WEEKLY, BackupEntry, BackupResult
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.roster_models import Column, ListTableModel

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fupin_desktop.export.signing import KEY_FILE_SUFFIX, PublicKey
+from fupin_desktop.domain.signing import KEY_FILE_SUFFIX, PublicKey
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.station_keys import export_station_key, known_keys_of, register_station_key
 from fupin_desktop.store.db import Database

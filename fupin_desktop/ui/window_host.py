@@ -12,7 +12,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, QSettin
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fupin_desktop.services import backups
-from fupin_desktop.store import backup as store_backup
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.errors import DatabaseDamaged
 from fupin_desktop.ui import messages
@@ -68,8 +67,7 @@ class WindowHost(QObject):
         path = self.database.path
 
         def work(_control: TaskControl) -> str | None:
-            check = store_backup.check_database_file(path, quick=True)
-            return None if check.sound else store_backup.damage_message(check)
+            return backups.damage_found(path)
 
         run_task(self.window, "检查数据库文件", work, self._checked, cancellable=False, quiet=True)
 

@@ -60,7 +60,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("unlock_reason", sa.Text(), nullable=True))
 
     from fupin_desktop.domain.clock import utc_now
-    from fupin_desktop.export.signing import DEFAULT_ALGORITHM, fingerprint, scheme
+    from fupin_desktop.domain.signing import DEFAULT_ALGORITHM, fingerprint, scheme
     from fupin_desktop.store.chain import rechain_all
     from fupin_desktop.store.models import new_id
 
