@@ -25,6 +25,7 @@ from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, c
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.services.results import Saved
+from fupin_desktop.store.changes import record_rows, record_updates
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import (
     Household,
@@ -462,6 +463,7 @@ class _Moves:
         self._intentions: list[dict[str, object]] = []
         self._steps: list[dict[str, object]] = []
         self._audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
+        self._fields: list[tuple[uuid.UUID, str, object, object]] = []  # (id, field, before, after)
 
     def add(self, intention: Intention) -> None:
         source, target, now, operator = State(intention.state), self._target, self._now, self._uow.operator
@@ -472,6 +474,9 @@ class _Moves:
             "updated_by": operator,
             "updated_at": now,
         }
+        self._fields.extend(
+            (intention.id, name, getattr(intention, name), value) for name, value in changes.items()
+        )
         for name, value in changes.items():
             set_committed_value(intention, name, value)
         self._intentions.append({"moved_id": intention.id, **changes})
@@ -488,6 +493,10 @@ class _Moves:
         table = Intention.__table__
         session.execute(update(table).where(table.c.id == bindparam("moved_id")), self._intentions)
         session.execute(insert(IntentionTransition.__table__), self._steps)
+        record_updates(session, table, self._fields)
+        steps = IntentionTransition.__table__
+        columns = tuple(self._steps[0])
+        record_rows(session, steps, columns, [tuple(step[c] for c in columns) for step in self._steps])
         self._uow.audit_many(self._audit)
 
 

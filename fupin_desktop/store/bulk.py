@@ -15,12 +15,15 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from fupin_desktop.store import changes
+
 
 def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows`` (values in the order of ``columns``) into ``table`` in the session's transaction."""
     if not rows:
         return
     session.flush()  # anything added through the ORM first, as the ORM would order it
+    changes.record_rows(session, table, columns, rows)  # the change log (a no-op for untracked tables)
     connection = session.connection()
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))

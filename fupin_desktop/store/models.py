@@ -393,3 +393,73 @@ class SubmissionItem(Base):
 
 Index("ix_person_household_relation", Person.household_id, Person.relation)
 Index("ix_household_village_no", Household.village_id, Household.household_no)
+
+
+class Site(Base):
+    """站点: this database (``own``) and every site it has exchanged packages with — a village laptop, a
+    field laptop, a station or a county — with its parent and its X25519 key for encrypted packages.
+
+    ``last_seq`` is this site's entry of the version vector: for the own site the last change number
+    issued, for another site the last of its changes applied here."""
+
+    __tablename__ = "site"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(20))  # village / field / station / county
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    own: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0)
+    box_public: Mapped[str | None] = mapped_column(Text)  # base64 X25519
+    box_private: Mapped[str | None] = mapped_column(Text)  # base64 X25519, only for the own site
+    key_fingerprint: Mapped[str | None] = mapped_column(String(40))  # its signing key
+    seen_vector: Mapped[str | None] = mapped_column(Text)  # JSON: what its last package said it holds
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+
+
+class ChangeEntry(Base):
+    """变更记录: one field of one record changed at one site, in that site's order (``seq``).
+
+    ``field`` is None for a whole record: a create (``after`` holds every column as JSON) or a delete —
+    a tombstone whose ``before`` holds the record as it was. Values are JSON text."""
+
+    __tablename__ = "change_entry"
+    site_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action: Mapped[str] = mapped_column(String(10))  # create / update / delete
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    field: Mapped[str | None] = mapped_column(String(40))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    account: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_change_entry_entity", "entity", "entity_id"),)
+
+
+class SyncIssue(Base):
+    """待处理: what a package could not apply by itself — a conflict (the same field changed on both
+    sides), a possible duplicate (the same 身份证号 arriving as a new person), or a correction request
+    (a change to a sealed or locked record). Kept until a person decides; never resolved silently."""
+
+    __tablename__ = "sync_issue"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(20))  # conflict / duplicate / correction / missing
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    other_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the local person a duplicate matches
+    field: Mapped[str | None] = mapped_column(String(40))
+    base: Mapped[str | None] = mapped_column(Text)
+    ours: Mapped[str | None] = mapped_column(Text)
+    theirs: Mapped[str | None] = mapped_column(Text)
+    our_account: Mapped[str | None] = mapped_column(String(40))
+    our_at: Mapped[datetime | None] = mapped_column(DateTime)
+    their_site_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    their_seq: Mapped[int] = mapped_column(Integer)
+    their_account: Mapped[str] = mapped_column(String(40))
+    their_at: Mapped[datetime] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolution: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("their_site_id", "their_seq"),)

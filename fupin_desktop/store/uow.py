@@ -1,7 +1,8 @@
 """The unit of work: one use case, one transaction, rolled back unless ``commit()`` is called.
 
 Its audit entries are gathered as it goes and chained onto the audit trail (``store/chain.py``) in
-one batch just before the commit, or earlier when a use case asks for the chain head.
+one batch just before the commit, or earlier when a use case asks for the chain head. Every change to
+an exchanged record is recorded in the change log (``store/changes.py``) the same way.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import utc_now
-from fupin_desktop.store import chain
+from fupin_desktop.store import chain, changes
 from fupin_desktop.store.db import Database
 
 
@@ -37,6 +39,8 @@ class UnitOfWork:
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._database.session_factory()
+        changes.start(self._session)
+        event.listen(self._session, "after_flush", changes.record_flush)
         self._committed = False
         self._pending = []
         return self
@@ -57,6 +61,7 @@ class UnitOfWork:
             self._pending = []
 
     def commit(self) -> None:
+        changes.write_pending(self.session, self.operator)
         if self._pending:
             self.chain_head()
         self.session.commit()
@@ -75,11 +80,14 @@ class UnitOfWork:
         _begin_transaction(session)
         if self._pending:  # entries from before the savepoint belong to the unit of work, not to it
             self.chain_head()
+        recorded = changes.pending(session)
+        kept = len(recorded)
         try:
             with session.begin_nested():
                 yield
         except BaseException:
             self._pending = []
+            del recorded[kept:]  # the changes made inside are undone with it
             raise
 
     def audit(

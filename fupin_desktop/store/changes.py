@@ -1,0 +1,207 @@
+"""The change log: every change to the exchanged records, recorded as it is made, for data packages.
+
+One place records them: the unit of work installs :func:`record_flush` on its session (every ORM
+insert, update and delete), and :func:`record_rows` is called by ``store/bulk.py`` for rows written
+past the ORM and by the few Core UPDATEs of the services. The changes wait in ``session.info`` and
+:func:`write_pending` numbers them with the own site's next sequence numbers just before the commit,
+so a rolled-back unit of work leaves no change behind and the numbers have no gaps.
+
+Values are JSON: a UUID, a date or a time as its ISO text, everything else as itself. ``updated_at``
+and ``updated_by`` are bookkeeping, not data: a create carries them, an update does not (two sites
+editing different fields of one record would otherwise always collide on them).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.orm import Session, UOWTransaction, attributes
+
+from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.store import models
+
+TRACKED: dict[str, Table] = {
+    model.__tablename__: model.__table__
+    for model in (
+        models.Region,
+        models.Household,
+        models.Person,
+        models.Visit,
+        models.VisitChange,
+        models.Intention,
+        models.IntentionTransition,
+        models.PublicNotice,
+        models.NoticeEntry,
+        models.Objection,
+        models.SubsidyGrant,
+    )
+}
+BOOKKEEPING = frozenset({"updated_at", "updated_by"})
+PENDING = "fupin_changes"  # session.info key: the list of changes not yet numbered
+RECORDING = "fupin_recording"  # session.info key: False while a package is applied (it brings its own)
+
+# (action, entity, entity_id, field, before, after)
+Change = tuple[str, str, uuid.UUID, str | None, str | None, str | None]
+
+
+def plain(value: object) -> object:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def encode(value: object) -> str | None:
+    """A column value as JSON text (None stays None: an absent value)."""
+    if value is None:
+        return None
+    return json.dumps(plain(value), ensure_ascii=False)
+
+
+def encode_row(row: dict[str, object]) -> str:
+    return json.dumps({key: plain(value) for key, value in sorted(row.items())}, ensure_ascii=False)
+
+
+def decode(table: Table, column: str, text: str | None) -> object:
+    """The typed value of ``column`` from its JSON text."""
+    if text is None:
+        return None
+    return typed(table, column, json.loads(text))
+
+
+def typed(table: Table, column: str, value: object) -> object:
+    if value is None:
+        return None
+    kind = table.c[column].type.python_type
+    if kind is uuid.UUID:
+        return uuid.UUID(str(value))
+    if kind is datetime:
+        return datetime.fromisoformat(str(value))
+    if kind is date:
+        return date.fromisoformat(str(value))
+    return value
+
+
+def decode_row(table: Table, text: str) -> dict[str, object]:
+    data = json.loads(text)
+    return {key: typed(table, key, value) for key, value in data.items() if key in table.c}
+
+
+def start(session: Session) -> None:
+    session.info[PENDING] = []
+    session.info[RECORDING] = True
+
+
+def pending(session: Session) -> list[Change]:
+    found: list[Change] | None = session.info.get(PENDING)
+    if found is None or not session.info.get(RECORDING, False):
+        return []
+    return found
+
+
+def _is_recording(session: Session) -> bool:
+    return PENDING in session.info and bool(session.info.get(RECORDING))
+
+
+def record_flush(session: Session, _context: UOWTransaction) -> None:
+    """after_flush: the inserts, updates and deletes of tracked records the ORM just wrote."""
+    if not _is_recording(session):
+        return
+    out: list[Change] = session.info[PENDING]
+    for obj in session.new:
+        table = _table_of(obj)
+        if table is not None:
+            row = {column.key: getattr(obj, column.key) for column in table.columns}
+            out.append(("create", table.name, row["id"], None, None, encode_row(row)))
+    for obj in session.dirty:
+        table = _table_of(obj)
+        if table is None:
+            continue
+        for column in table.columns:
+            if column.key in BOOKKEEPING or column.key == "id":
+                continue
+            history = attributes.get_history(obj, column.key)
+            if not history.added and not history.deleted:
+                continue
+            before = history.deleted[0] if history.deleted else None
+            after = history.added[0] if history.added else None
+            if before != after:
+                out.append(("update", table.name, obj.id, column.key, encode(before), encode(after)))
+    for obj in session.deleted:
+        table = _table_of(obj)
+        if table is not None:
+            row = {column.key: getattr(obj, column.key) for column in table.columns}
+            out.append(("delete", table.name, obj.id, None, encode_row(row), None))
+
+
+def _table_of(obj: object) -> Table | None:
+    table = getattr(type(obj), "__table__", None)
+    if isinstance(table, Table) and TRACKED.get(table.name) is table:
+        return table
+    return None
+
+
+def record_rows(session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Rows inserted past the ORM (a bulk import): one create each."""
+    if not _is_recording(session) or TRACKED.get(table.name) is not table:
+        return
+    out: list[Change] = session.info[PENDING]
+    at = columns.index("id")
+    for row in rows:
+        out.append(("create", table.name, row[at], None, None, encode_row(dict(zip(columns, row, strict=True)))))
+
+
+def record_updates(session: Session, table: Table, changes: Iterable[tuple[uuid.UUID, str, object, object]]) -> None:
+    """Fields changed by a Core UPDATE: (id, field, before, after) each."""
+    if not _is_recording(session):
+        return
+    out: list[Change] = session.info[PENDING]
+    for entity_id, field, before, after in changes:
+        if field not in BOOKKEEPING and before != after:
+            out.append(("update", table.name, entity_id, field, encode(before), encode(after)))
+
+
+def own_site_id(session: Session) -> uuid.UUID:
+    found = session.scalar(select(models.Site.id).where(models.Site.own.is_(True)))
+    if found is None:
+        raise RuntimeError("database has no own site (migration 0005)")
+    return found
+
+
+def write_pending(session: Session, account: str) -> int:
+    """Number the waiting changes with the own site's next sequence numbers and store them."""
+    if PENDING not in session.info:
+        return 0
+    session.flush()
+    waiting: list[Change] = session.info[PENDING]
+    if not waiting:
+        return 0
+    session.info[PENDING] = []
+    site = models.Site.__table__
+    raised = session.execute(
+        update(site)
+        .where(site.c.own.is_(True))
+        .values(last_seq=site.c.last_seq + len(waiting))
+        .returning(site.c.id, site.c.last_seq)
+    ).one()
+    site_id, last = raised
+    first = int(last) - len(waiting) + 1
+    now = utc_now()
+    from fupin_desktop.store.bulk import insert_rows
+
+    insert_rows(
+        session,
+        models.ChangeEntry.__table__,
+        ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at"),
+        [
+            (site_id, first + index, action, entity, entity_id, field, before, after, account, now)
+            for index, (action, entity, entity_id, field, before, after) in enumerate(waiting)
+        ],
+    )
+    return len(waiting)
