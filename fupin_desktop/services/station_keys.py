@@ -77,6 +77,15 @@ def sign_digest(session: Session, digest: str) -> Signature:
     return Signature(row.algorithm, base64.b64decode(row.public_key), value)
 
 
+def sign_bytes(session: Session, message: bytes) -> Signature:
+    """The station's signature over ``message`` (a data package's manifest, with its own prefix)."""
+    row = _own_row(session)
+    if row.private_key is None:
+        raise ServiceError("本站密钥缺少私钥部分，不能签名。")
+    value = scheme(row.algorithm).sign(base64.b64decode(row.private_key), message)
+    return Signature(row.algorithm, base64.b64decode(row.public_key), value)
+
+
 def known_keys(session: Session) -> list[PublicKey]:
     """The keys whose signatures this station accepts: its own and every registered one."""
     own = own_public_key(session)

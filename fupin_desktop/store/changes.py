@@ -114,11 +114,13 @@ def record_flush(session: Session, _context: UOWTransaction) -> None:
     if not _is_recording(session):
         return
     out: list[Change] = session.info[PENDING]
+    created = []
     for obj in session.new:
         table = _table_of(obj)
         if table is not None:
             row = {column.key: getattr(obj, column.key) for column in table.columns}
-            out.append(("create", table.name, row["id"], None, None, encode_row(row)))
+            created.append((_rank(table.name, row), ("create", table.name, row["id"], None, None, encode_row(row))))
+    out.extend(change for _rank_, change in sorted(created, key=lambda pair: pair[0]))  # parents first
     for obj in session.dirty:
         table = _table_of(obj)
         if table is None:
@@ -133,11 +135,23 @@ def record_flush(session: Session, _context: UOWTransaction) -> None:
             after = history.added[0] if history.added else None
             if before != after:
                 out.append(("update", table.name, obj.id, column.key, encode(before), encode(after)))
+    deleted = []
     for obj in session.deleted:
         table = _table_of(obj)
         if table is not None:
             row = {column.key: getattr(obj, column.key) for column in table.columns}
-            out.append(("delete", table.name, obj.id, None, encode_row(row), None))
+            deleted.append((_rank(table.name, row), ("delete", table.name, obj.id, None, encode_row(row), None)))
+    out.extend(change for _rank_, change in sorted(deleted, key=lambda pair: pair[0], reverse=True))  # children first
+
+
+_LEVELS = ("province", "city", "county", "township", "village")
+
+
+def _rank(table_name: str, row: dict[str, object]) -> tuple[int, int]:
+    """Where a record stands among those it refers to: a create comes after its parents, a delete before."""
+    order = list(TRACKED).index(table_name)
+    level = _LEVELS.index(str(row.get("level"))) if table_name == "region" and row.get("level") in _LEVELS else 0
+    return order, level
 
 
 def _table_of(obj: object) -> Table | None:

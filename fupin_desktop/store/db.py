@@ -349,6 +349,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
 
+def known_revisions() -> set[str]:
+    """Every schema revision this program can read (its own and the older ones it migrates from)."""
+    return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
 def _refuse_outdated(engine: Engine) -> None:
     """A read-only file cannot be migrated: it must already be at this program's revision."""
     head = head_revision()
@@ -369,6 +374,7 @@ __all__ = [
     "database_path",
     "default_database_path",
     "head_revision",
+    "known_revisions",
     "migrate",
     "open_database",
 ]

@@ -461,5 +461,3 @@ class SyncIssue(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
     resolution: Mapped[str | None] = mapped_column(Text)
-
-    __table_args__ = (UniqueConstraint("their_site_id", "their_seq"),)

@@ -78,7 +78,6 @@ def upgrade() -> None:
         sa.Column("resolved_at", sa.DateTime(), nullable=True),
         sa.Column("resolution", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sync_issue")),
-        sa.UniqueConstraint("their_site_id", "their_seq", name=op.f("uq_sync_issue_their_site_id")),
     )
 
     from cryptography.hazmat.primitives import serialization

@@ -1,0 +1,87 @@
+"""``fupin-desktop package export --out FILE [--to SITE] | import FILE [--dry-run] | site``: data packages."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from fupin_desktop.commands import guarded, opened
+
+if TYPE_CHECKING:
+    from fupin_desktop.store.db import Database
+
+KINDS = {"village": "村委会笔记本", "field": "外业笔记本", "station": "人社所", "county": "县局"}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "package",
+        help="数据包：在村委会、外业笔记本、人社所和县局之间交换数据（签名、可加密、逐字段合并）",
+        description="不带 --to 导出完整数据包（新笔记本先 init，登记本站密钥，再 package import 成为副本）；"
+        "带 --to 只导出对方尚未收到的变更，并用对方的密钥加密。",
+    )
+    actions = parser.add_subparsers(dest="package_action", metavar="操作", required=True)
+    export = actions.add_parser("export", help="导出数据包")
+    export.add_argument("--out", required=True, type=Path, metavar="FILE", help="数据包文件（.fupinpkg）")
+    export.add_argument("--to", metavar="SITE", help="接收站点的名称或编号（须已收到过它的数据包）")
+    export.set_defaults(run=run_export)
+    imported = actions.add_parser("import", help="导入数据包：先核验签名、校验和与变更号，再在一个事务中套用")
+    imported.add_argument("file", type=Path, metavar="FILE")
+    imported.add_argument("--dry-run", action="store_true", help="只显示将要做什么，不改动数据库")
+    imported.set_defaults(run=run_import)
+    site = actions.add_parser("site", help="查看本站与已知站点；带 --name/--kind 时修改本站名称与类型")
+    site.add_argument("--name", metavar="NAME", help="本站名称，如“北村村委会”“张三的外业笔记本”")
+    site.add_argument(
+        "--kind", choices=sorted(KINDS), help="本站类型：" + "、".join(f"{k}={v}" for k, v in KINDS.items())
+    )
+    site.set_defaults(run=run_site)
+
+
+def _actor(database: Database) -> str:
+    from fupin_desktop.services.settings import operator_name
+
+    with database.session_factory() as session:
+        return operator_name(session, "命令行")
+
+
+@guarded
+def run_export(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.packages import export_package
+
+    with opened(args.db) as database:
+        result = export_package(database, actor=_actor(database), out=args.out, to=args.to)
+    kind = f"发往“{result.receiver}”的增量数据包" if result.receiver else "完整数据包"
+    sealed = "，已加密" if result.encrypted else ""
+    print(f"已导出{kind}（{result.changes}条变更{sealed}）：{result.path}")
+    return 0
+
+
+@guarded
+def run_import(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.packages import KIND_LABELS, import_package
+
+    with opened(args.db, writing=not args.dry_run) as database:
+        result = import_package(database, actor=_actor(database), path=args.file, dry_run=args.dry_run)
+    verb = "将套用" if result.dry_run else "已套用"
+    print(f"来自“{result.sender}”的数据包：{verb}{result.applied}条变更，{result.already_had}条本站已有。")
+    for entity, count in sorted(result.by_entity.items()):
+        print(f"  {entity}: {count}")
+    for kind, count in sorted(result.issues.items()):
+        print(f"  {KIND_LABELS[kind]}：{count}条，待人工处理（不会自动决定）")
+    if result.dry_run:
+        print("（预览：数据库未作改动）")
+    return 0
+
+
+@guarded
+def run_site(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.sites import list_sites, rename_own_site
+
+    with opened(args.db, writing=args.name is not None or args.kind is not None) as database:
+        if args.name is not None or args.kind is not None:
+            rename_own_site(database, actor=_actor(database), name=args.name, kind=args.kind)
+        for site in list_sites(database):
+            mark = "本站" if site.own else "    "
+            print(f"{mark}  {site.id}  {KINDS.get(site.kind, site.kind)}  {site.name}  已到第 {site.last_seq} 号")
+    return 0

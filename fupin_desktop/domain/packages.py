@@ -1,0 +1,126 @@
+"""数据包: the file that carries changes between sites — its layout, signature and encryption.
+
+A package is a zip of three members: ``manifest.json`` (the sender, the receiver if any, the schema
+revision, the sequence range of every site's changes, the counts, the SHA-256 of the content and,
+when encrypted, how), ``manifest.sig`` (the sending station's signature over the manifest) and the
+content — ``changes.json``, or ``changes.bin`` when it is encrypted to the receiver's X25519 key
+(an ephemeral X25519 exchange, HKDF-SHA256, AES-256-GCM). The signature covers the manifest and the
+manifest covers the content, so a changed byte anywhere is found. No Qt and no database here.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+FORMAT = "fupin-desktop/package/1"
+SIGNED_PREFIX = b"fupin-desktop/package-signature/1\n"
+BOX_SCHEME = "x25519-hkdf-sha256-aes256gcm"
+SUFFIX = ".fupinpkg"
+_MANIFEST, _SIGNATURE, _PLAIN, _SEALED = "manifest.json", "manifest.sig", "changes.json", "changes.bin"
+_INFO = b"fupin-desktop/package-key/1"
+
+
+class PackageDamaged(ValueError):
+    """The file is not a package, or it was changed after it was signed."""
+
+
+def new_box_key() -> tuple[bytes, bytes]:
+    """A site's (private, public) X25519 key pair as raw bytes."""
+    key = X25519PrivateKey.generate()
+    raw = serialization.Encoding.Raw
+    private = key.private_bytes(raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    return private, key.public_key().public_bytes(raw, serialization.PublicFormat.Raw)
+
+
+def _content_key(shared: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(shared)
+
+
+def encrypt(content: bytes, receiver_public: bytes) -> tuple[bytes, dict[str, str]]:
+    """``content`` sealed to the receiver: the ciphertext and the manifest's ``encryption`` entry."""
+    ephemeral = X25519PrivateKey.generate()
+    key = _content_key(ephemeral.exchange(X25519PublicKey.from_public_bytes(receiver_public)))
+    nonce = os.urandom(12)
+    public = ephemeral.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    entry = {
+        "scheme": BOX_SCHEME,
+        "ephemeral": base64.b64encode(public).decode("ascii"),
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+    }
+    return AESGCM(key).encrypt(nonce, content, None), entry
+
+
+def decrypt(sealed: bytes, entry: dict[str, str], receiver_private: bytes) -> bytes:
+    try:
+        if entry.get("scheme") != BOX_SCHEME:
+            raise PackageDamaged("unknown encryption")
+        ephemeral = X25519PublicKey.from_public_bytes(base64.b64decode(entry["ephemeral"]))
+        key = _content_key(X25519PrivateKey.from_private_bytes(receiver_private).exchange(ephemeral))
+        return AESGCM(key).decrypt(base64.b64decode(entry["nonce"]), sealed, None)
+    except (InvalidTag, KeyError, ValueError, TypeError) as error:
+        raise PackageDamaged("content does not decrypt") from error
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    return json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=1).encode("utf-8")
+
+
+def signed_message(manifest: bytes) -> bytes:
+    return SIGNED_PREFIX + sha256(manifest).encode("ascii")
+
+
+def write(path: Path, manifest: bytes, signature: bytes, content: bytes, *, sealed: bool) -> None:
+    """Write the package file whole, or not at all (a temporary file renamed into place)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(_MANIFEST, manifest)
+        archive.writestr(_SIGNATURE, base64.b64encode(signature))
+        archive.writestr(_SEALED if sealed else _PLAIN, content)
+    temporary = path.with_name(path.name + ".part")
+    temporary.write_bytes(buffer.getvalue())
+    os.replace(temporary, path)
+
+
+@dataclass(frozen=True)
+class PackageFile:
+    manifest: dict[str, Any]
+    manifest_bytes: bytes
+    signature: bytes
+    content: bytes  # as stored: encrypted when ``manifest["encryption"]`` says so
+
+
+def read(path: Path) -> PackageFile:
+    """Raises OSError when the file cannot be read, PackageDamaged when it is not a whole package."""
+    data = path.read_bytes()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            raw_manifest = archive.read(_MANIFEST)
+            signature = base64.b64decode(archive.read(_SIGNATURE), validate=True)
+            content = archive.read(_SEALED if _SEALED in names else _PLAIN)
+        manifest = json.loads(raw_manifest)
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as error:
+        raise PackageDamaged("not a package") from error
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise PackageDamaged("not a package")
+    if bool(manifest.get("encryption")) != (_SEALED in names):
+        raise PackageDamaged("encryption does not match the manifest")
+    return PackageFile(manifest, raw_manifest, signature, content)

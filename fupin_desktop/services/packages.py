@@ -1,0 +1,515 @@
+"""数据包的导出与导入: moving changes between sites as signed (and, when possible, encrypted) files.
+
+Export takes the change log (``store/changes.py``): without a receiver everything this site holds
+(a full package, from which a new laptop becomes a copy), with one the changes it has not yet
+acknowledged (what its last package said it holds). Import checks the file before it changes
+anything — a known sender, its signature, the checksum, a schema this program can read, no gap in
+any site's sequence — then applies the changes field by field in one transaction:
+
+- a field whose value here is still the sender's "before" takes the sender's "after";
+- a field changed here too is kept as a conflict (base, ours, theirs, who and when on each side);
+- a person whose 身份证号 is already another person's here becomes a possible duplicate, not a second person;
+- a change to a locked (sealed) record becomes a correction request; a package never changes it.
+
+What was applied enters this site's change log under its own site and number (so it travels on to
+the next site), and each site's last applied number is remembered: the same package twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fupin_desktop.domain import packages
+from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.signing import fingerprint, is_known, scheme
+from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
+from fupin_desktop.store import changes
+from fupin_desktop.store.bulk import insert_rows
+from fupin_desktop.store.db import Database, head_revision, known_revisions
+from fupin_desktop.store.id_grams import index_people
+from fupin_desktop.store.models import ChangeEntry, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.uow import UnitOfWork
+
+_ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at")
+DEFAULT_SITE_NAME = "本站"
+_LOCKABLE = frozenset({"person", "intention"})
+KIND_LABELS = {"conflict": "冲突", "duplicate": "疑似重复", "correction": "更正申请", "missing": "无法套用"}
+
+
+class PackageRefused(ServiceError):
+    """A package that is not applied at all (unknown sender, damaged, newer schema, a gap)."""
+
+
+@dataclass(frozen=True)
+class PackageExported:
+    path: Path
+    changes: int
+    ranges: dict[str, tuple[int, int]]
+    receiver: str | None
+    encrypted: bool
+
+
+@dataclass
+class PackageImported:
+    sender: str
+    dry_run: bool
+    applied: int = 0
+    already_had: int = 0
+    issues: Counter[str] = field(default_factory=Counter)
+    by_entity: Counter[str] = field(default_factory=Counter)
+
+
+def _own_site(session: Session) -> Site:
+    site = session.scalar(select(Site).where(Site.own.is_(True)))
+    if site is None:
+        raise ServiceError("数据库缺少本站站点记录（结构版本过旧），请用本程序重新打开它以完成升级。")
+    if site.name == DEFAULT_SITE_NAME:  # not named yet: the station profile's unit names it
+        unit = load_station_profile(session).unit_name.strip()
+        if unit:
+            site.name = unit[:80]
+    return site
+
+
+def _site_label(site: Site | None, site_id: str) -> str:
+    return f"“{site.name}”" if site is not None else f"（编号 {site_id[:8]}）"
+
+
+def _find_receiver(session: Session, name_or_id: str) -> Site:
+    wanted = name_or_id.strip()
+    for site in session.scalars(select(Site).where(Site.own.is_(False))):
+        if (
+            str(site.id) == wanted
+            or (str(site.id).startswith(wanted.lower()) and len(wanted) >= 8)
+            or site.name == wanted
+        ):
+            return site
+    raise ServiceError(
+        f"没有名为“{wanted}”的站点：只能发给已收到过其数据包的站点；"
+        "新的笔记本电脑请先导入本站的完整数据包（不带 --to 导出），再把它的数据包带回来。"
+    )
+
+
+def export_package(database: Database, *, actor: str, out: Path, to: str | None = None) -> PackageExported:
+    """Write a package of this site's changes: full without ``to``, else what ``to`` has not acknowledged."""
+    with UnitOfWork(database, actor) as uow:
+        session = uow.session
+        own = _own_site(session)
+        receiver = _find_receiver(session, to) if to is not None else None
+        seen: dict[str, int] = json.loads(receiver.seen_vector or "{}") if receiver is not None else {}
+        sites = list(session.scalars(select(Site)))
+        ranges: dict[str, tuple[int, int]] = {}
+        rows: list[list[Any]] = []
+        entry = ChangeEntry.__table__
+        for site in sites:
+            start = seen.get(str(site.id), 0) + 1
+            if site.last_seq < start:
+                continue
+            found = session.execute(
+                select(*(entry.c[name] for name in _ENTRY_COLUMNS))
+                .where(entry.c.site_id == site.id, entry.c.seq >= start)
+                .order_by(entry.c.seq)
+            ).all()
+            if not found:
+                continue
+            ranges[str(site.id)] = (found[0].seq, found[-1].seq)
+            rows.extend([changes.plain(value) for value in row] for row in found)
+        content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        key = own_public_key(session)
+        manifest: dict[str, Any] = {
+            "format": packages.FORMAT,
+            "sender": _site_card(own)
+            | {
+                "key": {"algorithm": key.algorithm, "public_key": base64.b64encode(key.key).decode("ascii")},
+                "unit_name": key.unit_name,
+            },
+            "receiver": str(receiver.id) if receiver is not None else None,
+            "full": receiver is None,
+            "schema_revision": head_revision(),
+            "created_at": utc_now().isoformat(),  # the sender's clock: shown, never used for ordering
+            "sites": [_site_card(site) for site in sites if str(site.id) in ranges or site.own],
+            "ranges": {site_id: list(span) for site_id, span in ranges.items()},
+            "vector": {str(site.id): site.last_seq for site in sites},
+            "counts": dict(Counter(str(row[3]) for row in rows)),
+            "content_sha256": packages.sha256(content),
+            "encryption": None,
+        }
+        stored = content
+        if receiver is not None and receiver.box_public:
+            stored, manifest["encryption"] = packages.encrypt(content, base64.b64decode(receiver.box_public))
+        raw = packages.manifest_bytes(manifest)
+        signature = sign_bytes(session, packages.signed_message(raw))
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            packages.write(out, raw, signature.value, stored, sealed=manifest["encryption"] is not None)
+        except OSError as error:
+            raise ServiceError(f"无法写入数据包“{out}”：{error.strerror}") from error
+        uow.audit(
+            "export", "package", own.id, "to", None, f"{receiver.name if receiver else '完整数据包'}：{len(rows)}条变更"
+        )
+        uow.commit()
+    return PackageExported(
+        out, len(rows), ranges, receiver.name if receiver else None, manifest["encryption"] is not None
+    )
+
+
+def _site_card(site: Site) -> dict[str, Any]:
+    return {
+        "id": str(site.id),
+        "name": site.name,
+        "kind": site.kind,
+        "parent_id": str(site.parent_id) if site.parent_id else None,
+        "box_public": site.box_public,
+    }
+
+
+def import_package(database: Database, *, actor: str, path: Path, dry_run: bool = False) -> PackageImported:
+    """Check ``path`` whole, then apply it in one transaction (or, with ``dry_run``, say what it would do)."""
+    try:
+        package = packages.read(path)
+    except OSError as error:
+        raise PackageRefused(f"无法读取数据包“{path}”：{error.strerror}") from error
+    except packages.PackageDamaged:
+        raise PackageRefused(f"“{path.name}”不是本程序导出的数据包，或文件已损坏，未导入。") from None
+    manifest = package.manifest
+    with UnitOfWork(database, actor) as uow:
+        session = uow.session
+        own = _own_site(session)
+        sender = _check_sender(session, manifest, package, path)
+        content = _content(manifest, package, own, path)
+        try:
+            rows: list[list[Any]] = json.loads(content)
+        except ValueError:
+            raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
+        vector = {str(site.id): site for site in session.scalars(select(Site))}
+        _check_ranges(manifest, vector, own, path)
+        result = PackageImported(str(sender.get("name") or ""), dry_run)
+        session.info[changes.RECORDING] = False  # applied changes keep their own site and number
+        applier = _Applier(uow, own)
+        for row in rows:
+            site_id, seq = str(row[0]), int(row[1])
+            known = vector.get(site_id)
+            if site_id == str(own.id) or (known is not None and seq <= known.last_seq):
+                result.already_had += 1
+                continue
+            outcome = applier.apply(row)
+            result.applied += 1
+            result.by_entity[str(row[3])] += 1
+            if outcome is not None:
+                result.issues[outcome] += 1
+        applier.finish()
+        _remember_sites(session, manifest, vector, own)
+        uow.audit(
+            "import",
+            "package",
+            uuid.UUID(str(sender["id"])),
+            "from",
+            None,
+            f"{sender.get('name')}：套用{result.applied}条，已有{result.already_had}条，"
+            + "，".join(f"{KIND_LABELS[k]}{n}条" for k, n in sorted(result.issues.items())),
+        )
+        if not dry_run:
+            uow.commit()
+    return result
+
+
+def _check_sender(
+    session: Session, manifest: dict[str, Any], package: packages.PackageFile, path: Path
+) -> dict[str, Any]:
+    try:
+        sender: dict[str, Any] = manifest["sender"]
+        algorithm = str(sender["key"]["algorithm"])
+        public = base64.b64decode(sender["key"]["public_key"], validate=True)
+        scheme(algorithm)
+    except (KeyError, TypeError, ValueError):
+        raise PackageRefused(f"“{path.name}”不是本程序导出的数据包，或文件已损坏，未导入。") from None
+    own_key = own_public_key(session)
+    if own_key.algorithm == algorithm and own_key.key == public:
+        raise PackageRefused(f"“{path.name}”是本站自己导出的数据包，不需要导入。")
+    if is_known(algorithm, public, known_keys(session)) is None:
+        raise PackageRefused(
+            f"数据包“{path.name}”来自未登记的站点“{sender.get('name', '')}”（密钥指纹 "
+            f"{fingerprint(algorithm, public)}），未导入：请先用 station-key import 登记该站点的密钥文件。"
+        )
+    if not scheme(algorithm).verify(public, packages.signed_message(package.manifest_bytes), package.signature):
+        raise PackageRefused(f"数据包“{path.name}”的签名不符：文件在导出后被改动过，未导入。")
+    revision = manifest.get("schema_revision")
+    if revision not in known_revisions():
+        raise PackageRefused(
+            f"数据包“{path.name}”由更新版本的程序导出（结构版本 {revision}），本程序无法读取，请先升级程序。"
+        )
+    return sender
+
+
+def _content(manifest: dict[str, Any], package: packages.PackageFile, own: Site, path: Path) -> bytes:
+    content = package.content
+    encryption = manifest.get("encryption")
+    if encryption:
+        if manifest.get("receiver") != str(own.id) or not own.box_private:
+            raise PackageRefused(f"数据包“{path.name}”是加密发给另一站点的，本站无法打开，未导入。")
+        try:
+            content = packages.decrypt(content, encryption, base64.b64decode(own.box_private))
+        except packages.PackageDamaged:
+            raise PackageRefused(f"数据包“{path.name}”的内容无法解密：文件已损坏或被改动，未导入。") from None
+    if packages.sha256(content) != manifest.get("content_sha256"):
+        raise PackageRefused(f"数据包“{path.name}”的内容与校验和不符：文件已损坏或被改动，未导入。")
+    return content
+
+
+def _check_ranges(manifest: dict[str, Any], vector: dict[str, Site], own: Site, path: Path) -> None:
+    names = {str(card.get("id")): str(card.get("name")) for card in manifest.get("sites", [])}
+    for site_id, (first, last) in dict(manifest.get("ranges", {})).items():
+        site = vector.get(site_id)
+        have = site.last_seq if site is not None else 0
+        label = f"“{names.get(site_id) or site_id[:8]}”"
+        if site_id == str(own.id):
+            if int(last) > have:
+                raise PackageRefused(
+                    f"数据包“{path.name}”含本站第 {have + 1}–{last} 号变更，本站却只记到第 {have} 号："
+                    "本站数据库可能由旧备份恢复过，未导入。"
+                )
+            continue
+        if int(first) > have + 1:
+            missing = f"第 {have + 1} 号" if int(first) == have + 2 else f"第 {have + 1}–{int(first) - 1} 号"
+            raise PackageRefused(
+                f"数据包“{path.name}”缺少站点{label}的{missing}变更（本站已套用到第 {have} 号，"
+                f"此包从第 {first} 号起）：请先导入含这些变更的数据包，或请对方重新导出，未导入。"
+            )
+
+
+def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str, Site], own: Site) -> None:
+    sender_id = str(manifest["sender"]["id"])
+    for card in manifest.get("sites", []):
+        site_id = str(card["id"])
+        if site_id == str(own.id):
+            continue
+        site = vector.get(site_id)
+        if site is None:
+            site = Site(
+                id=uuid.UUID(site_id), name=str(card["name"])[:80], kind=str(card["kind"])[:20], own=False, last_seq=0
+            )
+            session.add(site)
+            vector[site_id] = site
+        site.box_public = card.get("box_public") or site.box_public
+        if card.get("parent_id"):
+            site.parent_id = uuid.UUID(str(card["parent_id"]))
+    for site_id, (_first, last) in dict(manifest.get("ranges", {})).items():
+        site = vector.get(site_id)
+        if site is not None and not site.own:
+            site.last_seq = max(site.last_seq, int(last))
+    sender = vector.get(sender_id)
+    if sender is not None:
+        sender.seen_vector = json.dumps(manifest.get("vector", {}), sort_keys=True)
+        key = manifest["sender"]["key"]
+        sender.key_fingerprint = fingerprint(str(key["algorithm"]), base64.b64decode(key["public_key"]))
+        if manifest.get("full") and own.parent_id is None:
+            own.parent_id = sender.id  # a laptop made from this site's full package belongs under it
+    session.flush()
+
+
+class _Applier:
+    """Applies one change at a time with Core statements (no ORM, so nothing is recorded twice)."""
+
+    def __init__(self, uow: UnitOfWork, own: Site) -> None:
+        self.uow = uow
+        self.session = uow.session
+        self.own = own
+        self._entries: list[tuple[Any, ...]] = []
+
+    def finish(self) -> None:
+        insert_rows(self.session, ChangeEntry.__table__, _ENTRY_COLUMNS, self._entries)
+
+    def apply(self, row: list[Any]) -> str | None:
+        site_id, seq, action, entity, entity_id, field_name, before, after, account, at = row
+        at_time = datetime.fromisoformat(str(at))
+        entity_uuid = uuid.UUID(str(entity_id))
+        self._entries.append(
+            (
+                uuid.UUID(str(site_id)),
+                int(seq),
+                action,
+                entity,
+                entity_uuid,
+                field_name,
+                before,
+                after,
+                account,
+                at_time,
+            )
+        )
+        table = changes.TRACKED.get(str(entity))
+        if table is None:
+            return self._issue("missing", row, entity_uuid, None, None)
+        current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
+        if action == "create":
+            return self._create(table, row, entity_uuid, current)
+        if action == "delete":
+            return self._delete(table, row, entity_uuid, current)
+        return self._update(table, row, entity_uuid, current)
+
+    def _create(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        values = changes.decode_row(table, str(row[7]))
+        if current is not None:
+            differing = [
+                k
+                for k in values
+                if k not in changes.BOOKKEEPING and changes.encode(current[k]) != changes.encode(values[k])
+            ]
+            for name in differing:
+                self._issue(
+                    "conflict", row, entity_id, name, changes.encode(current[name]), theirs=changes.encode(values[name])
+                )
+            return "conflict" if differing else None
+        if table.name == "person" and values.get("id_number"):
+            other = self.session.scalar(select(table.c.id).where(table.c.id_number == values["id_number"]))
+            if other is not None:
+                return self._issue("duplicate", row, entity_id, None, None, other_id=other)
+        if self._tombstoned(table.name, entity_id):
+            return None
+        try:
+            with self.session.begin_nested():
+                self.session.execute(insert(table).values(**values))
+        except IntegrityError:
+            return self._issue("missing", row, entity_id, None, None)
+        if table.name == "person":
+            index_people(self.session, [(entity_id, values.get("id_number"))])  # type: ignore[list-item]
+        return None
+
+    def _update(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        name, before, after = str(row[5]), row[6], row[7]
+        if name not in table.c:
+            return self._issue("missing", row, entity_id, None, None)
+        if current is None:
+            kind = "conflict" if self._tombstoned(table.name, entity_id) else "missing"
+            return self._issue(kind, row, entity_id, name, None)
+        ours = changes.encode(current[name])
+        if ours == after:
+            return None  # the same edit made on both sides
+        if table.name in _LOCKABLE and current["locked"] and name != "locked":
+            return self._issue("correction", row, entity_id, name, ours)
+        if ours != before:
+            return self._issue("conflict", row, entity_id, name, ours)
+        values: dict[str, object] = {name: changes.decode(table, name, after)}
+        if "updated_at" in table.c:
+            values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
+        self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        if table.name == "person" and name == "id_number":
+            self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
+            index_people(self.session, [(entity_id, values[name])])  # type: ignore[list-item]
+        return None
+
+    def _delete(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        if current is None:
+            return None
+        if table.name in _LOCKABLE and current["locked"]:
+            return self._issue("correction", row, entity_id, None, changes.encode_row(dict(current)))
+        was = changes.decode_row(table, str(row[6]))
+        edited = [
+            k for k in was if k not in changes.BOOKKEEPING and changes.encode(current[k]) != changes.encode(was[k])
+        ]
+        if edited:  # edited here, deleted there: a person decides
+            return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
+        try:
+            with self.session.begin_nested():
+                if table.name == "person":
+                    self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
+                self.session.execute(delete(table).where(table.c.id == entity_id))
+        except IntegrityError:  # still referred to here (a record added on this side)
+            return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
+        return None
+
+    def _tombstoned(self, entity: str, entity_id: uuid.UUID) -> bool:
+        entry = ChangeEntry.__table__
+        found = self.session.scalar(
+            select(func.count())
+            .select_from(entry)
+            .where(entry.c.entity == entity, entry.c.entity_id == entity_id, entry.c.action == "delete")
+        )
+        return bool(found)
+
+    def _issue(
+        self,
+        kind: str,
+        row: list[Any],
+        entity_id: uuid.UUID,
+        field_name: str | None,
+        ours: str | None,
+        *,
+        theirs: str | None = None,
+        other_id: uuid.UUID | None = None,
+    ) -> str:
+        site_id, seq, action, entity, _id, _field, before, after, account, at = row
+        our_account, our_at = self._last_local(str(entity), entity_id, field_name)
+        self.session.add(
+            SyncIssue(
+                kind=kind,
+                entity=str(entity),
+                entity_id=entity_id,
+                other_id=other_id,
+                field=field_name,
+                base=before,
+                ours=ours,
+                theirs=theirs if theirs is not None else after,
+                our_account=our_account,
+                our_at=our_at,
+                their_site_id=uuid.UUID(str(site_id)),
+                their_seq=int(seq),
+                their_account=str(account)[:40],
+                their_at=datetime.fromisoformat(str(at)),
+            )
+        )
+        self.uow.audit("sync", str(entity), entity_id, field_name, None, f"{KIND_LABELS[kind]}（{action}）")
+        return kind
+
+    def _last_local(
+        self, entity: str, entity_id: uuid.UUID, field_name: str | None
+    ) -> tuple[str | None, datetime | None]:
+        entry = ChangeEntry.__table__
+        query = select(entry.c.account, entry.c.at).where(entry.c.entity == entity, entry.c.entity_id == entity_id)
+        if field_name is not None:
+            query = query.where((entry.c.field == field_name) | entry.c.field.is_(None))
+        found = self.session.execute(query.order_by(entry.c.at.desc()).limit(1)).first()
+        return (found.account, found.at) if found is not None else (None, None)
+
+
+@dataclass(frozen=True)
+class OpenIssue:
+    kind: str
+    entity: str
+    entity_id: uuid.UUID
+    field: str | None
+    base: str | None
+    ours: str | None
+    theirs: str | None
+    their_site: str
+    their_account: str
+    their_at: datetime
+
+
+def open_issues(database: Database) -> list[OpenIssue]:
+    """What packages could not apply by themselves, oldest first, until a person decides."""
+
+    def query(session: Session) -> list[OpenIssue]:
+        names = {site.id: site.name for site in session.scalars(select(Site))}
+        rows = session.scalars(select(SyncIssue).where(SyncIssue.resolved_at.is_(None)).order_by(SyncIssue.created_at))
+        return [
+            OpenIssue(
+                r.kind, r.entity, r.entity_id, r.field, r.base, r.ours, r.theirs,
+                names.get(r.their_site_id, str(r.their_site_id)[:8]), r.their_account, r.their_at,
+            )
+            for r in rows
+        ]  # fmt: skip
+
+    return database.read(query)

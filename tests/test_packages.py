@@ -1,0 +1,322 @@
+"""Data packages between sites: a station and two laptops made from it by full packages, exchanging
+incremental packages; edits merge field by field, a same-field edit is kept as a conflict, nothing is
+applied twice, and a package out of order, tampered with or from an unknown site is refused whole."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zipfile
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from fupin_desktop.cli import main
+from fupin_desktop.services.households import edit_person, person_facts, register_household, register_person
+from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
+from fupin_desktop.services.regions import create_region
+from fupin_desktop.services.settings import load_station_profile, store_station_profile
+from fupin_desktop.services.station import start_station
+from fupin_desktop.services.station_keys import export_station_key, register_station_key
+from fupin_desktop.store import changes
+from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.models import AuditEntry, ChangeEntry, Person, Site, SyncIssue
+from fupin_desktop.store.uow import UnitOfWork
+from tests.conftest import TODAY, household, person
+
+
+def _open(path: Path, admin: str, unit: str) -> Database:
+    database = open_database(path)
+    start_station(database, admin=admin)
+    profile = load_station_profile_of(database)
+    store_station_profile(database, actor=admin, profile=replace(profile, unit_name=unit))
+    return database
+
+
+def load_station_profile_of(database: Database):  # type: ignore[no-untyped-def]
+    with database.session_factory() as session:
+        return load_station_profile(session)
+
+
+def _introduce(a: Database, b: Database, folder: Path) -> None:
+    """Each registers the other's station key (the key files carried on a stick)."""
+    for one, other in ((a, b), (b, a)):
+        key = export_station_key(one, actor="管理员", out=folder / f"{uuid.uuid4().hex}.fupinkey")
+        assert key.path is not None
+        register_station_key(other, actor="管理员", path=key.path)
+
+
+def _person_id(database: Database, name: str) -> uuid.UUID:
+    with database.session_factory() as session:
+        return session.scalars(select(Person.id).where(Person.name == name)).one()
+
+
+def _person(database: Database, name: str) -> Person:
+    with database.session_factory() as session:
+        return session.scalars(select(Person).where(Person.name == name)).one()
+
+
+def _edit(database: Database, actor: str, name: str, **fields: object) -> None:
+    found = _person(database, name)
+    edit_person(database, actor=actor, person_id=found.id, facts=replace(person_facts(found), **fields), on=TODAY)
+
+
+def dump(database: Database) -> dict[str, list[dict[str, object]]]:
+    """Every exchanged table, canonically (bookkeeping times and names left out)."""
+    out: dict[str, list[dict[str, object]]] = {}
+    with database.session_factory() as session:
+        for name, table in changes.TRACKED.items():
+            rows = session.execute(select(table)).mappings().all()
+            out[name] = sorted(
+                (
+                    {k: changes.plain(v) for k, v in r.items() if k not in changes.BOOKKEEPING | {"created_at"}}
+                    for r in rows
+                ),
+                key=lambda row: str(row["id"]),
+            )
+    return out
+
+
+@pytest.fixture
+def sites(tmp_path: Path):  # type: ignore[no-untyped-def]
+    station = _open(tmp_path / "station.db", "站长", "界湖街道人社所")
+    with UnitOfWork(station, "站长") as uow:
+        county = create_region(uow, "沂南县", "county", None, "371321000000")
+        township = create_region(uow, "界湖街道", "township", county, "371321001000")
+        village = create_region(uow, "北村", "village", township, "371321001001")
+        uow.commit()
+    register_household(station, actor="站长", village_id=village, facts=household(), on=TODAY)
+    laptops = []
+    for name in ("甲", "乙"):
+        laptop = _open(tmp_path / f"laptop-{name}.db", f"{name}经办", f"{name}外业笔记本")
+        _introduce(station, laptop, tmp_path)
+        full = export_package(station, actor="站长", out=tmp_path / f"full-{name}.fupinpkg")
+        import_package(laptop, actor=f"{name}经办", path=full.path)
+        laptops.append(laptop)
+    yield station, laptops[0], laptops[1], village, tmp_path
+    for database in (station, *laptops):
+        database.dispose()
+
+
+def _exchange(sender: Database, receiver: Database, folder: Path, to: str | None = None):  # type: ignore[no-untyped-def]
+    path = folder / f"{uuid.uuid4().hex}.fupinpkg"
+    export_package(sender, actor="经办", out=path, to=to)
+    return import_package(receiver, actor="经办", path=path)
+
+
+def _site_name(database: Database) -> str:
+    with database.session_factory() as session:
+        return session.scalars(select(Site.name).where(Site.own.is_(True))).one()
+
+
+def test_a_full_package_makes_a_laptop_a_copy_of_the_station(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, b, _village, _tmp = sites
+    assert dump(a) == dump(station) == dump(b)
+    assert _person(a, "张三丰").id_number == _person(station, "张三丰").id_number
+    with a.session_factory() as session:
+        own = session.scalars(select(Site).where(Site.own.is_(True))).one()
+        parent = session.get(Site, own.parent_id)
+    assert parent is not None and parent.kind == "station"
+
+
+def test_every_change_is_logged_with_site_sequence_account_and_a_tombstone_for_a_delete(database: Database) -> None:
+    with UnitOfWork(database, "王经办") as uow:
+        county = create_region(uow, "沂南县", "county", None, "371321000000")
+        uow.commit()
+    with UnitOfWork(database, "王经办") as uow:
+        uow.session.delete(uow.session.get(changes.models.Region, county))
+        uow.commit()
+    with database.session_factory() as session:
+        entries = session.scalars(select(ChangeEntry).order_by(ChangeEntry.seq)).all()
+        own = session.scalars(select(Site).where(Site.own.is_(True))).one()
+    assert [(e.seq, e.action, e.entity, e.account) for e in entries] == [
+        (1, "create", "region", "王经办"),
+        (2, "delete", "region", "王经办"),
+    ]
+    assert json.loads(entries[1].before or "{}")["name"] == "沂南县"  # the tombstone keeps what was deleted
+    assert own.last_seq == 2 and {e.site_id for e in entries} == {own.id}
+
+
+def test_a_rolled_back_unit_of_work_logs_nothing(database: Database) -> None:
+    with UnitOfWork(database, "王经办") as uow:
+        create_region(uow, "沂南县", "county", None, "371321000000")
+    with database.session_factory() as session:
+        assert session.scalars(select(ChangeEntry)).all() == []
+
+
+def test_edits_of_different_fields_on_two_laptops_merge_everywhere(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", employment="省外务工", work_place="江苏苏州", work_months=8)
+    _edit(b, "乙经办", "李秀英", phone="13905391111")
+    assert not _exchange(a, station, tmp).issues
+    assert not _exchange(b, station, tmp).issues
+    _exchange(station, a, tmp, to=_site_name(a))
+    _exchange(station, b, tmp, to=_site_name(b))
+    for database in (station, a, b):
+        merged = _person(database, "李秀英")
+        assert (merged.employment, merged.work_place, merged.work_months, merged.phone) == (
+            "省外务工", "江苏苏州", 8, "13905391111",
+        )  # fmt: skip
+    assert dump(station) == dump(a) == dump(b)
+    assert open_issues(station) == []
+
+
+def test_the_same_field_changed_on_both_sides_is_kept_as_a_conflict_not_decided(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", work_place="江苏苏州", employment="省外务工", work_months=3)
+    _edit(b, "乙经办", "李秀英", work_place="浙江宁波", employment="省外务工", work_months=3)
+    _exchange(a, station, tmp)
+    result = _exchange(b, station, tmp)
+    assert result.issues["conflict"] == 1
+    assert _person(station, "李秀英").work_place == "江苏苏州"  # the first to arrive stands; nothing overwritten
+    (issue,) = [i for i in open_issues(station) if i.field == "work_place"]
+    assert (issue.base, json.loads(issue.ours or "null"), json.loads(issue.theirs or "null")) == (
+        None, "江苏苏州", "浙江宁波",
+    )  # fmt: skip
+    assert issue.their_account == "乙经办"
+    with station.session_factory() as session:
+        stored = session.scalars(select(SyncIssue)).one()
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "sync")).all()
+    assert stored.our_account == "甲经办" and stored.resolved_at is None
+    assert [a.entity_id for a in audited] == [stored.entity_id]
+
+
+def test_a_package_applied_twice_changes_nothing(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    path = tmp / "once.fupinpkg"
+    export_package(a, actor="甲经办", out=path)
+    first = import_package(station, actor="站长", path=path)
+    before = dump(station)
+    again = import_package(station, actor="站长", path=path)
+    assert first.applied == 1 and again.applied == 0 and again.already_had > 0
+    assert dump(station) == before and open_issues(station) == []
+
+
+def test_a_package_after_a_gap_is_refused_naming_the_missing_changes(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    _exchange(a, station, tmp)
+    _exchange(station, a, tmp, to=_site_name(a))  # a now knows what the station holds of its changes
+    with station.session_factory() as session:
+        applied = session.scalars(select(Site.last_seq).where(Site.name == _site_name(a))).one()
+    _edit(a, "甲经办", "张三丰", phone="13905392222")  # changes applied+1 …
+    lost = export_package(a, actor="甲经办", out=tmp / "lost.fupinpkg", to=_site_name(station))
+    with a.session_factory() as session:  # … travel in a package that is lost: a forgets it was sent
+        receiver = session.scalars(select(Site).where(Site.name == _site_name(station))).one()
+        own_id = str(session.scalars(select(Site.id).where(Site.own.is_(True))).one())
+        vector = json.loads(receiver.seen_vector or "{}")
+        vector[own_id] = lost.ranges[own_id][1]
+        receiver.seen_vector = json.dumps(vector)
+        session.commit()
+    _edit(a, "甲经办", "张三丰", work_place="山东济南", employment="省外务工", work_months=1)
+    later = export_package(a, actor="甲经办", out=tmp / "later.fupinpkg", to=_site_name(station))
+    first, last = lost.ranges[own_id]
+    assert first == applied + 1
+    before = dump(station)
+    missing = f"第 {first}–{last} 号" if last > first else f"第 {first} 号"
+    with pytest.raises(PackageRefused, match=f"缺少站点“{_site_name(a)}”的{missing}变更"):
+        import_package(station, actor="站长", path=later.path)
+    assert dump(station) == before
+    import_package(station, actor="站长", path=lost.path)  # in order, both apply
+    import_package(station, actor="站长", path=later.path)
+    assert (_person(station, "张三丰").phone, _person(station, "张三丰").work_place) == ("13905392222", "山东济南")
+
+
+def test_a_tampered_package_is_refused_and_changes_nothing(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    path = tmp / "pkg.fupinpkg"
+    export_package(a, actor="甲经办", out=path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["changes.json"] = members["changes.json"].replace(b"13905391111", b"13905399999")
+    tampered = tmp / "tampered.fupinpkg"
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    before = dump(station)
+    with pytest.raises(PackageRefused, match="校验和不符"):
+        import_package(station, actor="站长", path=tampered)
+    manifest = json.loads(members["manifest.json"])
+    manifest["full"] = False
+    members["manifest.json"] = json.dumps(manifest).encode()
+    with zipfile.ZipFile(tampered, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(PackageRefused, match="签名不符"):
+        import_package(station, actor="站长", path=tampered)
+    assert dump(station) == before
+
+
+def test_a_package_from_an_unknown_site_is_refused(sites) -> None:  # type: ignore[no-untyped-def]
+    station, _a, _b, _village, tmp = sites
+    stranger = _open(tmp / "stranger.db", "外人", "别的人社所")
+    path = tmp / "stranger.fupinpkg"
+    export_package(stranger, actor="外人", out=path)
+    stranger.dispose()
+    with pytest.raises(PackageRefused, match="未登记的站点"):
+        import_package(station, actor="站长", path=path)
+
+
+def test_a_package_to_a_known_site_is_encrypted_and_only_it_can_open_it(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, b, _village, tmp = sites
+    _edit(b, "乙经办", "李秀英", phone="13905391111")
+    _exchange(b, station, tmp)
+    path = tmp / "to-b.fupinpkg"
+    exported = export_package(station, actor="站长", out=path, to=_site_name(b))
+    assert exported.encrypted
+    with zipfile.ZipFile(path) as archive:
+        assert "changes.json" not in archive.namelist()
+        assert b"13805391234" not in archive.read("changes.bin")
+    with pytest.raises(PackageRefused, match="另一站点"):
+        import_package(a, actor="甲经办", path=path)
+    import_package(b, actor="乙经办", path=path)
+
+
+def test_the_same_new_person_on_two_laptops_becomes_a_possible_duplicate(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, b, _village, tmp = sites
+    household_id = _person(station, "张三丰").household_id
+    child = person("张小明", "之子", date(2001, 6, 9), 33)
+    register_person(a, actor="甲经办", household_id=household_id, facts=child, on=TODAY)
+    register_person(b, actor="乙经办", household_id=household_id, facts=child, on=TODAY)
+    _exchange(a, station, tmp)
+    result = _exchange(b, station, tmp)
+    assert result.issues["duplicate"] == 1
+    with station.session_factory() as session:
+        assert len(session.scalars(select(Person).where(Person.name == "张小明")).all()) == 1
+    (duplicate,) = [i for i in open_issues(station) if i.kind == "duplicate"]
+    assert duplicate.their_site == _site_name(b)
+
+
+def test_a_locked_record_is_never_changed_by_a_package(sites) -> None:  # type: ignore[no-untyped-def]
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    with UnitOfWork(station, "站长") as uow:
+        found = uow.session.get(Person, _person_id(station, "李秀英"))
+        assert found is not None
+        found.locked = True
+        uow.commit()
+    result = _exchange(a, station, tmp)
+    assert result.issues["correction"] == 1
+    assert _person(station, "李秀英").phone != "13905391111"
+    (request,) = open_issues(station)
+    assert (request.kind, request.field, json.loads(request.theirs or "null")) == ("correction", "phone", "13905391111")
+
+
+def test_the_command_line_exports_previews_and_imports(sites, capsys) -> None:  # type: ignore[no-untyped-def]
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    path = tmp / "cli.fupinpkg"
+    assert main(["--db", str(a.path), "package", "export", "--out", str(path)]) == 0
+    assert main(["--db", str(station.path), "package", "import", str(path), "--dry-run"]) == 0
+    assert "预览" in capsys.readouterr().out
+    assert _person(station, "李秀英").phone != "13905391111"
+    assert main(["--db", str(station.path), "package", "import", str(path)]) == 0
+    assert _person(station, "李秀英").phone == "13905391111"
+    (tmp / "junk.fupinpkg").write_bytes(b"not a zip")
+    assert main(["--db", str(station.path), "package", "import", str(tmp / "junk.fupinpkg")]) == 1
+    assert "不是本程序导出的数据包" in capsys.readouterr().err
