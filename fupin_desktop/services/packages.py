@@ -372,10 +372,9 @@ class _Applier:
                     "conflict", row, entity_id, name, changes.encode(current[name]), theirs=changes.encode(values[name])
                 )
             return "conflict" if differing else None
-        if table.name == "person" and values.get("id_number"):
-            other = self.session.scalar(select(table.c.id).where(table.c.id_number == values["id_number"]))
-            if other is not None:
-                return self._issue("duplicate", row, entity_id, None, None, other_id=other)
+        other = self._same_as(table, values)
+        if other is not None:
+            return self._issue("duplicate", row, entity_id, None, None, other_id=other)
         if self._tombstoned(table.name, entity_id):
             return None
         try:
@@ -429,6 +428,20 @@ class _Applier:
         except IntegrityError:  # still referred to here (a record added on this side)
             return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
         return None
+
+    def _same_as(self, table: Table, values: dict[str, object]) -> uuid.UUID | None:
+        """The record here that a new one from another site duplicates: a person with the same 身份证号,
+        a household with the same 户编号 in the same village, a region with the same 区划代码."""
+        if table.name == "person" and values.get("id_number"):
+            where = table.c.id_number == values["id_number"]
+        elif table.name == "household" and values.get("household_no"):
+            where = (table.c.village_id == values.get("village_id")) & (table.c.household_no == values["household_no"])
+        elif table.name == "region" and values.get("code"):
+            where = table.c.code == values["code"]
+        else:
+            return None
+        found: uuid.UUID | None = self.session.scalar(select(table.c.id).where(where).limit(1))
+        return found
 
     def _tombstoned(self, entity: str, entity_id: uuid.UUID) -> bool:
         entry = ChangeEntry.__table__
