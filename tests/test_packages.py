@@ -320,3 +320,47 @@ def test_the_command_line_exports_previews_and_imports(sites, capsys) -> None:  
     (tmp / "junk.fupinpkg").write_bytes(b"not a zip")
     assert main(["--db", str(station.path), "package", "import", str(tmp / "junk.fupinpkg")]) == 1
     assert "不是本程序导出的数据包" in capsys.readouterr().err
+
+
+def test_the_migration_makes_an_existing_database_a_site_whose_records_are_in_its_log(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from fupin_desktop.store.db import _alembic_config
+
+    path = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{path}")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003_signing")
+        connection.exec_driver_sql(
+            "insert into region (id, code, name, level, created_at, updated_at)"
+            " values ('0f9d2c3a5b6e4f708192a3b4c5d6e7f8', '371321000000', '沂南县', 'county',"
+            " '2026-11-01 08:00:00.000000', '2026-11-01 08:00:00.000000')"
+        )
+    engine.dispose()
+    database = open_database(path)
+    try:
+        with database.session_factory() as session:
+            (site,) = session.scalars(select(Site)).all()
+            (entry,) = session.scalars(select(ChangeEntry)).all()
+        assert site.own and site.kind == "station" and site.last_seq == 1 and site.box_private
+        assert (entry.site_id, entry.seq, entry.action, entry.entity) == (site.id, 1, "create", "region")
+        assert json.loads(entry.after or "{}")["name"] == "沂南县"
+    finally:
+        database.dispose()
+
+
+def test_a_delete_on_one_side_against_an_edit_on_the_other_is_a_conflict(sites) -> None:  # type: ignore[no-untyped-def]
+    from fupin_desktop.services.households import remove_person
+
+    station, a, b, _village, tmp = sites
+    remove_person(a, actor="甲经办", person_id=_person_id(a, "李秀英"))
+    _edit(b, "乙经办", "李秀英", phone="13905391111")
+    _exchange(b, station, tmp)
+    result = _exchange(a, station, tmp)
+    assert result.issues["conflict"] == 1
+    assert _person(station, "李秀英").phone == "13905391111"  # the edited member is not silently deleted
+    (issue,) = open_issues(station)
+    assert issue.kind == "conflict" and issue.their_account == "甲经办" and issue.theirs is None

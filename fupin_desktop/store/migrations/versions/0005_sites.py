@@ -11,6 +11,7 @@ enter its change log as creates, so that its first full package carries them.
 
 import base64
 import json
+import uuid
 
 import sqlalchemy as sa
 from alembic import op
@@ -119,8 +120,9 @@ def upgrade() -> None:
     for table_name in _TRACKED:
         table = sa.Table(table_name, meta, autoload_with=connection)
         rows = []
-        for row in connection.execute(sa.select(table)).mappings():
+        for found in connection.execute(sa.select(table)).mappings():
             seq += 1
+            row = {key: _uuid(value) if key == "id" or key.endswith("_id") else value for key, value in found.items()}
             data = {key: plain(value) for key, value in sorted(row.items())}
             rows.append(
                 {"site_id": site_id, "seq": seq, "action": "create", "entity": table_name, "entity_id": row["id"],
@@ -143,6 +145,11 @@ def upgrade() -> None:
             created_at=now,
         )
     )
+
+
+def _uuid(value: object) -> object:
+    """A key as the ORM reads it: SQLite keeps a UUID as 32 hex digits, which reflection returns as text."""
+    return uuid.UUID(str(value)) if isinstance(value, str) else value
 
 
 def downgrade() -> None:
