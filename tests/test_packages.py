@@ -364,3 +364,31 @@ def test_a_delete_on_one_side_against_an_edit_on_the_other_is_a_conflict(sites) 
     assert _person(station, "李秀英").phone == "13905391111"  # the edited member is not silently deleted
     (issue,) = open_issues(station)
     assert issue.kind == "conflict" and issue.their_account == "甲经办" and issue.theirs is None
+
+
+def test_a_member_moved_on_one_side_and_edited_on_the_other_ends_moved_with_the_edit(sites) -> None:  # type: ignore[no-untyped-def]
+    from fupin_desktop.services.households import relocate_person
+
+    station, a, b, village, tmp = sites
+    other = replace(
+        household("3713210010010002", person("王大山", "户主", date(1968, 2, 3), 43)), card_no="3713210010010002001"
+    )
+    target = register_household(station, actor="站长", village_id=village, facts=other, on=TODAY).id
+    for laptop in (a, b):
+        _exchange(laptop, station, tmp)  # the station learns of the laptops from their first packages
+    _exchange(station, a, tmp, to=_site_name(a))
+    _exchange(station, b, tmp, to=_site_name(b))
+    relocate_person(a, actor="甲经办", person_id=_person_id(a, "李秀英"), target_household_id=target, relation="配偶")
+    _edit(b, "乙经办", "李秀英", phone="13905391111")
+    for laptop in (a, b):
+        _exchange(laptop, station, tmp)
+    for laptop in (a, b):
+        _exchange(station, laptop, tmp, to=_site_name(laptop))
+    for database in (station, a, b):
+        moved = _person(database, "李秀英")
+        assert (moved.household_id, moved.phone) == (target, "13905391111")
+        with database.session_factory() as session:
+            counts = {h.household_no: h.member_count for h in session.scalars(select(changes.models.Household))}
+        assert counts == {"3713210010010001": 1, "3713210010010002": 2}
+    assert dump(station) == dump(a) == dump(b)
+    assert open_issues(station) == open_issues(a) == open_issues(b) == []

@@ -34,13 +34,14 @@ from fupin_desktop.domain import packages
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import refresh_household_summary
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
 from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
-from fupin_desktop.store.models import ChangeEntry, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.models import ChangeEntry, Household, PersonIdGram, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 _ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at")
@@ -327,9 +328,20 @@ class _Applier:
         self.session = uow.session
         self.own = own
         self._entries: list[tuple[Any, ...]] = []
+        self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
 
     def finish(self) -> None:
         insert_rows(self.session, ChangeEntry.__table__, _ENTRY_COLUMNS, self._entries)
+        self.session.expire_all()
+        for household_id in sorted(self._households):
+            household = self.session.get(Household, household_id)
+            if household is not None:
+                refresh_household_summary(household)
+        self.session.flush()
+
+    def _touch(self, table: Table, *rows: Any) -> None:
+        if table.name == "person":
+            self._households.update(row["household_id"] for row in rows if row is not None and row["household_id"])
 
     def apply(self, row: list[Any]) -> str | None:
         site_id, seq, action, entity, entity_id, field_name, before, after, account, at = row
@@ -384,6 +396,7 @@ class _Applier:
             return self._issue("missing", row, entity_id, None, None)
         if table.name == "person":
             index_people(self.session, [(entity_id, values.get("id_number"))])  # type: ignore[list-item]
+            self._touch(table, values)
         return None
 
     def _update(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
@@ -404,6 +417,8 @@ class _Applier:
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
         self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        if name in ("household_id", "relation", "name"):
+            self._touch(table, current, values if name == "household_id" else None)
         if table.name == "person" and name == "id_number":
             self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
             index_people(self.session, [(entity_id, values[name])])  # type: ignore[list-item]
@@ -427,6 +442,7 @@ class _Applier:
                 self.session.execute(delete(table).where(table.c.id == entity_id))
         except IntegrityError:  # still referred to here (a record added on this side)
             return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
+        self._touch(table, current)
         return None
 
     def _same_as(self, table: Table, values: dict[str, object]) -> uuid.UUID | None:

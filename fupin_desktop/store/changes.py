@@ -42,6 +42,12 @@ TRACKED: dict[str, Table] = {
     )
 }
 BOOKKEEPING = frozenset({"updated_at", "updated_by"})
+# Kept by the services from other records (a household's head and member count, the members' order):
+# each site derives them again after applying a package, so they are not exchanged as changes.
+DERIVED: dict[str, frozenset[str]] = {
+    "household": frozenset({"head_name", "head_pinyin", "member_count"}),
+    "person": frozenset({"sort_order"}),
+}
 PENDING = "fupin_changes"  # session.info key: the list of changes not yet numbered
 RECORDING = "fupin_recording"  # session.info key: False while a package is applied (it brings its own)
 
@@ -125,8 +131,9 @@ def record_flush(session: Session, _context: UOWTransaction) -> None:
         table = _table_of(obj)
         if table is None:
             continue
+        derived = DERIVED.get(table.name, frozenset())
         for column in table.columns:
-            if column.key in BOOKKEEPING or column.key == "id":
+            if column.key in BOOKKEEPING or column.key in derived or column.key == "id":
                 continue
             history = attributes.get_history(obj, column.key)
             if not history.added and not history.deleted:
@@ -176,8 +183,9 @@ def record_updates(session: Session, table: Table, changes: Iterable[tuple[uuid.
     if not _is_recording(session):
         return
     out: list[Change] = session.info[PENDING]
+    derived = DERIVED.get(table.name, frozenset())
     for entity_id, field, before, after in changes:
-        if field not in BOOKKEEPING and before != after:
+        if field not in BOOKKEEPING and field not in derived and before != after:
             out.append(("update", table.name, entity_id, field, encode(before), encode(after)))
 
 
