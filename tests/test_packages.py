@@ -392,3 +392,15 @@ def test_a_member_moved_on_one_side_and_edited_on_the_other_ends_moved_with_the_
         assert counts == {"3713210010010001": 1, "3713210010010002": 2}
     assert dump(station) == dump(a) == dump(b)
     assert open_issues(station) == open_issues(a) == open_issues(b) == []
+
+
+def test_the_command_line_lists_what_waits_for_a_person(sites, capsys) -> None:  # type: ignore[no-untyped-def]
+    station, a, b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    _edit(b, "乙经办", "李秀英", phone="13905392222")
+    _exchange(a, station, tmp)
+    _exchange(b, station, tmp)
+    capsys.readouterr()
+    assert main(["--db", str(station.path), "package", "issues"]) == 0
+    out = capsys.readouterr().out
+    assert "冲突" in out and "13905391111" in out and "13905392222" in out and "乙经办" in out

@@ -30,6 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.add_argument("file", type=Path, metavar="FILE")
     imported.add_argument("--dry-run", action="store_true", help="只显示将要做什么，不改动数据库")
     imported.set_defaults(run=run_import)
+    issues = actions.add_parser("issues", help="列出数据包未能自动套用、待人工处理的冲突、疑似重复和更正申请")
+    issues.set_defaults(run=run_issues)
     site = actions.add_parser("site", help="查看本站与已知站点；带 --name/--kind 时修改本站名称与类型")
     site.add_argument("--name", metavar="NAME", help="本站名称，如“北村村委会”“张三的外业笔记本”")
     site.add_argument(
@@ -69,6 +71,11 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"  {entity}: {count}")
     for kind, count in sorted(result.issues.items()):
         print(f"  {KIND_LABELS[kind]}：{count}条，待人工处理（不会自动决定）")
+    if result.future_times:
+        print(
+            f"  注意：{result.future_times}条变更的时间晚于本机时钟（对方电脑时钟可能不准；顺序只看变更号，不看时间）"
+        )
+    print(f"  对方导出时间（对方时钟）：{result.sender_clock}")
     if result.dry_run:
         print("（预览：数据库未作改动）")
     return 0
@@ -84,4 +91,20 @@ def run_site(args: argparse.Namespace) -> int:
         for site in list_sites(database):
             mark = "本站" if site.own else "    "
             print(f"{mark}  {site.id}  {KINDS.get(site.kind, site.kind)}  {site.name}  已到第 {site.last_seq} 号")
+    return 0
+
+
+@guarded
+def run_issues(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.packages import KIND_LABELS, open_issues
+
+    with opened(args.db) as database:
+        found = open_issues(database)
+    for issue in found:
+        where = f"{issue.entity} {str(issue.entity_id)[:8]}" + (f" {issue.field}" if issue.field else "")
+        print(
+            f"{KIND_LABELS.get(issue.kind, issue.kind)}  {where}  原值 {issue.base or '—'}  本站 {issue.ours or '—'}  "
+            f"对方 {issue.theirs or '—'}（{issue.their_site} {issue.their_account} {issue.their_at:%Y-%m-%d %H:%M}）"
+        )
+    print(f"共{len(found)}条待处理。" if found else "没有待处理的冲突。")
     return 0

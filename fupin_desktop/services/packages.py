@@ -22,7 +22,7 @@ import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,7 @@ from fupin_desktop.store.uow import UnitOfWork
 
 _ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at")
 DEFAULT_SITE_NAME = "本站"
+FUTURE_SLACK = timedelta(hours=1)
 _LOCKABLE = frozenset({"person", "intention"})
 KIND_LABELS = {"conflict": "冲突", "duplicate": "疑似重复", "correction": "更正申请", "missing": "无法套用"}
 
@@ -71,6 +72,8 @@ class PackageImported:
     already_had: int = 0
     issues: Counter[str] = field(default_factory=Counter)
     by_entity: Counter[str] = field(default_factory=Counter)
+    future_times: int = 0  # changes stamped later than this computer's clock: a laptop clock set wrong
+    sender_clock: str = ""  # when the sender says it wrote the package (its clock, shown, never trusted)
 
 
 def _own_site(session: Session) -> Site:
@@ -196,7 +199,8 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
             raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
         vector = {str(site.id): site for site in session.scalars(select(Site))}
         _check_ranges(manifest, vector, own, path)
-        result = PackageImported(str(sender.get("name") or ""), dry_run)
+        result = PackageImported(str(sender.get("name") or ""), dry_run, sender_clock=str(manifest.get("created_at")))
+        soon = (utc_now() + FUTURE_SLACK).isoformat()
         session.info[changes.RECORDING] = False  # applied changes keep their own site and number
         applier = _Applier(uow, own)
         for row in rows:
@@ -205,6 +209,8 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
             if site_id == str(own.id) or (known is not None and seq <= known.last_seq):
                 result.already_had += 1
                 continue
+            if str(row[9]) > soon:
+                result.future_times += 1
             outcome = applier.apply(row)
             result.applied += 1
             result.by_entity[str(row[3])] += 1
