@@ -24,12 +24,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.demo import generate_demo
     from fupin_desktop.services.demo_workflow import generate_demo_workflow
+    from fupin_desktop.store.changes import log_unlogged
 
     started = time.perf_counter()
     with opened(args.db, writing=True) as database:
         with database.engine.begin() as connection:
             summary = generate_demo(connection, args.households, args.seed, today=today())
             workflow = generate_demo_workflow(connection, args.seed, today())
+            log_unlogged(connection, "演示数据")  # the change log: a full package carries the demo
         fill_demo_station_profile(database)  # before the engine is disposed: no connection left behind
     elapsed = time.perf_counter() - started
     print(

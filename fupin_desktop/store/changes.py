@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Connection, Table, insert, select, update
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from fupin_desktop.domain.clock import utc_now
@@ -258,3 +258,24 @@ def write_pending(session: Session, account: str) -> int:
         ],
     )
     return len(waiting)
+
+
+def log_unlogged(connection: Connection, account: str) -> int:
+    """Log as creates of the own site every exchanged record that is not in the change log yet (records
+    written straight through a connection, as the demo data is); returns how many were logged."""
+    site = models.Site.__table__
+    entry = models.ChangeEntry.__table__
+    site_id, last = connection.execute(select(site.c.id, site.c.last_seq).where(site.c.own.is_(True))).one()
+    now, seq, rows = utc_now(), int(last), []
+    for name, table in TRACKED.items():
+        logged = select(entry.c.entity_id).where(entry.c.entity == name)
+        for found in connection.execute(select(table).where(table.c.id.not_in(logged))).mappings():
+            seq += 1
+            rows.append(
+                {"site_id": site_id, "seq": seq, "action": "create", "entity": name, "entity_id": found["id"],
+                 "field": None, "before": None, "after": encode_row(dict(found)), "account": account, "at": now}
+            )  # fmt: skip
+    if rows:
+        connection.execute(insert(entry), rows)
+        connection.execute(update(site).where(site.c.id == site_id).values(last_seq=seq))
+    return len(rows)
