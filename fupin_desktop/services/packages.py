@@ -26,7 +26,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -335,9 +335,18 @@ class _Applier:
         self.own = own
         self._entries: list[tuple[Any, ...]] = []
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
+        self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
+        entry = ChangeEntry.__table__
+        self._tombstones = {
+            (str(entity), entity_id)
+            for entity, entity_id in self.session.execute(
+                select(entry.c.entity, entry.c.entity_id).where(entry.c.action == "delete")
+            )
+        }
 
     def finish(self) -> None:
         insert_rows(self.session, ChangeEntry.__table__, _ENTRY_COLUMNS, self._entries)
+        index_people(self.session, list(self._numbers.items()))
         self.session.expire_all()
         for household_id in sorted(self._households):
             household = self.session.get(Household, household_id)
@@ -401,7 +410,7 @@ class _Applier:
         except IntegrityError:
             return self._issue("missing", row, entity_id, None, None)
         if table.name == "person":
-            index_people(self.session, [(entity_id, values.get("id_number"))])  # type: ignore[list-item]
+            self._numbers[entity_id] = values.get("id_number")  # type: ignore[assignment]
             self._touch(table, values)
         return None
 
@@ -427,7 +436,7 @@ class _Applier:
             self._touch(table, current, values if name == "household_id" else None)
         if table.name == "person" and name == "id_number":
             self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
-            index_people(self.session, [(entity_id, values[name])])  # type: ignore[list-item]
+            self._numbers[entity_id] = values[name]  # type: ignore[assignment]
         return None
 
     def _delete(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
@@ -445,6 +454,7 @@ class _Applier:
             with self.session.begin_nested():
                 if table.name == "person":
                     self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
+                    self._numbers.pop(entity_id, None)
                 self.session.execute(delete(table).where(table.c.id == entity_id))
         except IntegrityError:  # still referred to here (a record added on this side)
             return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
@@ -466,13 +476,8 @@ class _Applier:
         return found
 
     def _tombstoned(self, entity: str, entity_id: uuid.UUID) -> bool:
-        entry = ChangeEntry.__table__
-        found = self.session.scalar(
-            select(func.count())
-            .select_from(entry)
-            .where(entry.c.entity == entity, entry.c.entity_id == entity_id, entry.c.action == "delete")
-        )
-        return bool(found)
+        """Deleted here (a tombstone in this site's change log): a package does not bring it back."""
+        return (entity, entity_id) in self._tombstones
 
     def _issue(
         self,
