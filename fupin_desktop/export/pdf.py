@@ -571,7 +571,7 @@ def draw_text(canvas: Canvas, op: TextOp) -> None:
         canvas.setLineWidth(0.5)
 
 
-class _SealedInfo(PDFInfo):
+class _SealedInfo(PDFInfo):  # type: ignore[misc]  # reportlab ships no type hints
     """The document information dictionary plus the embedded canonical content, in chunks."""
 
     def __init__(self, parts: list[str]) -> None:

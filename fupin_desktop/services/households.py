@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
+from typing import cast
 
 from sqlalchemy import select
 
@@ -273,7 +274,9 @@ def insert_checked_households(
         insert_rows(uow.session, Household.__table__, _HOUSEHOLD_COLUMNS, household_rows)
         insert_rows(uow.session, Person.__table__, _PERSON_COLUMNS, person_rows)
         id_column, number_column = _PERSON_COLUMNS.index("id"), _PERSON_COLUMNS.index("id_number")
-        index_people(uow.session, [(row[id_column], row[number_column]) for row in person_rows])
+        # The rows are untyped tuples; these two columns hold a person's UUID and ID number.
+        people = [(cast(uuid.UUID, row[id_column]), cast("str | None", row[number_column])) for row in person_rows]
+        index_people(uow.session, people)
         uow.audit_many(audit)
     return result
 

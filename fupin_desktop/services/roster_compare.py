@@ -95,9 +95,14 @@ def _match(grid: Grid) -> tuple[int, dict[str, int]] | None:
     return best
 
 
+def _rank(match: tuple[int, dict[str, int]]) -> int:
+    return len(match[1])
+
+
 def read_roster(path: Path) -> tuple[list[RosterEntry], list[CellProblem], dict[str, int]]:
     """The roster's rows; unusable rows (no ID, ID stored as a number) come back as problems."""
-    grid, found = best_grid(Path(path), _match, lambda m: len(m[1]))
+    chosen = best_grid(Path(path), _match, _rank)  # not unpacked at once: mypy would then infer T as Optional
+    grid, found = chosen
     if found is None:
         raise SpreadsheetError(
             f"文件“{Path(path).name}”中找不到花名册的表头：至少需要“身份证号”列"

@@ -20,7 +20,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import cast
 
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -147,7 +146,7 @@ def _reserve_number(session: Session, unit_name: str, year: int) -> int:
 
     The UPDATE takes the database's write lock (SQLite) or the row's lock (PostgreSQL) before the
     number is read: a second seal at the same moment waits, then takes the number after it."""
-    table = cast(Table, SubmissionCounter.__table__)
+    table: Table = SubmissionCounter.__table__
     where = (table.c.unit_name == unit_name) & (table.c.year == year)
     touched = session.execute(update(table).where(where).values(last_number=table.c.last_number + 1))
     issued = session.scalar(

@@ -25,8 +25,8 @@ from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
-_HEAD = cast(Table, AuditChainHead.__table__)
-_ENTRY = cast(Table, AuditEntry.__table__)
+_HEAD: Table = AuditChainHead.__table__
+_ENTRY: Table = AuditEntry.__table__
 HEAD_ID = 1
 # (id, at, operator, action, entity, entity_id, field, old_value, new_value): one entry to append
 PendingEntry = tuple[uuid.UUID, datetime, str, str, str, uuid.UUID, str | None, str | None, str | None]
