@@ -284,8 +284,9 @@ def _verify_pdf(path: Path) -> VerifyResult | Payload:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp, write_pdf
+    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, write_pdf
     from fupin_desktop.export.pdf_compare import compare_pdfs
+    from fupin_desktop.export.typeset import TextOp
 
     try:
         reader = PdfReader(str(path))
