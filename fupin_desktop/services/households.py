@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -55,7 +55,7 @@ def household_facts(household: Household) -> HouseholdFacts:
 
 def normalise_person(facts: PersonFacts) -> PersonFacts:
     """Clean the typed text; fill sex and birth date from a valid ID when they were left empty."""
-    values = {
+    values: dict[str, Any] = {
         name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
         for name in PERSON_FIELDS
     }
@@ -64,11 +64,11 @@ def normalise_person(facts: PersonFacts) -> PersonFacts:
         try:
             parsed = IdNumber.parse(number)
         except IdNumberError:
-            return PersonFacts(**values)  # type: ignore[arg-type]
+            return PersonFacts(**values)
         values["id_number"] = parsed.value
         values["sex"] = values["sex"] or parsed.sex
         values["birth_date"] = values["birth_date"] or parsed.birth_date
-    return PersonFacts(**values)  # type: ignore[arg-type]
+    return PersonFacts(**values)
 
 
 def normalise_household(facts: HouseholdFacts) -> HouseholdFacts:

@@ -156,7 +156,7 @@ def verify_chain(session: Session, wanted: frozenset[str] = frozenset()) -> Chai
         if prev_hash != head:
             problem = f"{_described(row)}的前一条哈希不符：之前的记录被改动、删除或插入"
             break
-        pending: PendingEntry = (entry_id, *row[4:])  # type: ignore[assignment]
+        pending = cast(PendingEntry, (entry_id, *row[4:]))  # the columns checked by the hash below
         if not isinstance(entry_id, uuid.UUID) or entry_hash(expected_seq, pending, head) != own:
             problem = f"{_described(row)}的内容与其哈希不符：该记录在程序之外被改动"
             break
