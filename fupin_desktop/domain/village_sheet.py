@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS, MULTI_SEPARATOR
@@ -82,9 +82,9 @@ REFERRAL_LABEL: Final = "推荐来源"
 GROUPS: Final = (HOUSEHOLD_GROUP, PERSON_GROUP, TRAINING_GROUP, SCHOOL_GROUP, REFERRAL_LABEL)
 
 
-def _col(key: str, level: Level, group: str, **kw: object) -> VillageSheetColumn:
+def _col(key: str, level: Level, group: str, **kw: Any) -> VillageSheetColumn:
     label = str(kw.pop("label", FIELD_LABELS.get(key, key)))
-    return VillageSheetColumn(key=key, label=label, level=level, group=group, **kw)  # type: ignore[arg-type]
+    return VillageSheetColumn(key=key, label=label, level=level, group=group, **kw)
 
 
 COLUMNS: Final[tuple[VillageSheetColumn, ...]] = (

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import select
 
@@ -54,7 +55,7 @@ def household_facts(household: Household) -> HouseholdFacts:
 
 def normalise_person(facts: PersonFacts) -> PersonFacts:
     """Clean the typed text; fill sex and birth date from a valid ID when they were left empty."""
-    values = {
+    values: dict[str, Any] = {
         name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
         for name in PERSON_FIELDS
     }
@@ -63,11 +64,11 @@ def normalise_person(facts: PersonFacts) -> PersonFacts:
         try:
             parsed = IdNumber.parse(number)
         except IdNumberError:
-            return PersonFacts(**values)  # type: ignore[arg-type]
+            return PersonFacts(**values)
         values["id_number"] = parsed.value
         values["sex"] = values["sex"] or parsed.sex
         values["birth_date"] = values["birth_date"] or parsed.birth_date
-    return PersonFacts(**values)  # type: ignore[arg-type]
+    return PersonFacts(**values)
 
 
 def normalise_household(facts: HouseholdFacts) -> HouseholdFacts:
@@ -273,7 +274,9 @@ def insert_checked_households(
         insert_rows(uow.session, Household.__table__, _HOUSEHOLD_COLUMNS, household_rows)
         insert_rows(uow.session, Person.__table__, _PERSON_COLUMNS, person_rows)
         id_column, number_column = _PERSON_COLUMNS.index("id"), _PERSON_COLUMNS.index("id_number")
-        index_people(uow.session, [(row[id_column], row[number_column]) for row in person_rows])
+        # The rows are untyped tuples; these two columns hold a person's UUID and ID number.
+        people = [(cast(uuid.UUID, row[id_column]), cast("str | None", row[number_column])) for row in person_rows]
+        index_people(uow.session, people)
         uow.audit_many(audit)
     return result
 

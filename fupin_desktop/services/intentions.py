@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
@@ -363,7 +364,7 @@ def insert_new_people_intentions(
     other intention yet, so only two wishes of one kind for the same person can clash."""
     now = utc_now()
     seen: set[tuple[uuid.UUID, str]] = set()
-    intentions: list[dict[str, object]] = []
+    intentions: list[dict[str, Any]] = []
     steps: list[dict[str, object]] = []
     audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
     for person_id, name, data in wishes:
@@ -399,7 +400,7 @@ def insert_new_people_intentions(
         uow.session.execute(insert(Intention.__table__), intentions)
         uow.session.execute(insert(IntentionTransition.__table__), steps)
         uow.audit_many(audit)
-    return [row["id"] for row in intentions]  # type: ignore[misc]
+    return [row["id"] for row in intentions]
 
 
 def transition(

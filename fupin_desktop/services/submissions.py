@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import CursorResult, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
@@ -147,13 +147,17 @@ def _reserve_number(session: Session, unit_name: str, year: int) -> int:
 
     The UPDATE takes the database's write lock (SQLite) or the row's lock (PostgreSQL) before the
     number is read: a second seal at the same moment waits, then takes the number after it."""
-    table = cast(Table, SubmissionCounter.__table__)
+    table: Table = SubmissionCounter.__table__
     where = (table.c.unit_name == unit_name) & (table.c.year == year)
-    touched = session.execute(update(table).where(where).values(last_number=table.c.last_number + 1))
+    # An UPDATE's result is a CursorResult, with the row count (Session.execute is typed for any result).
+    touched = cast(
+        "CursorResult[*tuple[Any, ...]]",
+        session.execute(update(table).where(where).values(last_number=table.c.last_number + 1)),
+    )
     issued = session.scalar(
         select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
     )
-    if touched.rowcount == 0:  # type: ignore[attr-defined]
+    if touched.rowcount == 0:
         session.execute(insert(table).values(unit_name=unit_name, year=year, last_number=(issued or 0) + 1))
     number = session.scalar(select(table.c.last_number).where(where))
     assert number is not None

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.validation import HouseholdFacts
 from fupin_desktop.domain.village_sheet import CellProblem
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import (
@@ -183,6 +184,12 @@ def _incomplete_wishes(
     return refused
 
 
+def _new_facts(planned: PlannedHousehold) -> HouseholdFacts:
+    """A new household's facts, which plan_import sets on every household it plans to create."""
+    assert planned.new_facts is not None
+    return planned.new_facts
+
+
 def _insert_new_households(
     uow: UnitOfWork, plan: ImportPlan, households: list[PlannedHousehold], progress: Progress | None
 ) -> list[PlannedHousehold]:
@@ -201,7 +208,7 @@ def _insert_new_households(
             if progress is not None:
                 progress(start, len(households), f"正在写入第{start + 1}户，共{len(households)}户")
             batch = households[start : start + _BATCH]
-            created = insert_checked_households(uow, village, [p.new_facts for p in batch])  # type: ignore[misc]
+            created = insert_checked_households(uow, village, [_new_facts(p) for p in batch])
             wishes: list[tuple[uuid.UUID, str, IntentionInput]] = []
             for planned, (_household_id, person_ids) in zip(batch, created, strict=True):
                 assert planned.new_facts is not None

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Connection, Table, delete, event, insert, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,7 +28,7 @@ from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.models import Person, PersonIdGram
 
 GRAM = 4
-_TABLE = cast(Table, PersonIdGram.__table__)
+_TABLE: Table = PersonIdGram.__table__
 
 
 def id_grams(number: str | None) -> set[str]:
