@@ -61,7 +61,15 @@ def run(args: argparse.Namespace) -> int:
             if not rows:
                 print("尚无账号：用 user add 账号 --role 管理员 新建第一个管理员。")
             for row in rows:
-                state = "已停用" if row.disabled else "已锁定" if row.locked_until else "" if row.can_sign_in else "未设密码"
+                state = (
+                    "已停用"
+                    if row.disabled
+                    else "已锁定"
+                    if row.locked_until
+                    else ""
+                    if row.can_sign_in
+                    else "未设密码"
+                )
                 extra = "  ".join(part for part in (row.display_name, row.region_name, row.phone, state) if part)
                 print(f"{row.name}  {row.role_label}  {extra}".rstrip())
             return 0

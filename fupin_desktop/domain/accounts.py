@@ -98,9 +98,9 @@ def _unb64(text: str) -> bytes:
 def hash_password(password: str) -> str:
     """``argon2id$m=…,t=…,p=…$salt$hash`` (base64), a fresh random salt each time."""
     salt = os.urandom(16)
-    digest = Argon2id(
-        salt=salt, length=_LENGTH, iterations=_PASSES, lanes=_LANES, memory_cost=_MEMORY_KIB
-    ).derive(password.encode("utf-8"))
+    digest = Argon2id(salt=salt, length=_LENGTH, iterations=_PASSES, lanes=_LANES, memory_cost=_MEMORY_KIB).derive(
+        password.encode("utf-8")
+    )
     return f"{_SCHEME}$m={_MEMORY_KIB},t={_PASSES},p={_LANES}${_b64(salt)}${_b64(digest)}"
 
 
@@ -116,9 +116,9 @@ def password_matches(password: str, stored: str | None) -> bool:
         return False
     if scheme != _SCHEME:
         return False
-    digest = Argon2id(
-        salt=salt, length=len(expected), iterations=passes, lanes=lanes, memory_cost=memory
-    ).derive(password.encode("utf-8"))
+    digest = Argon2id(salt=salt, length=len(expected), iterations=passes, lanes=lanes, memory_cost=memory).derive(
+        password.encode("utf-8")
+    )
     return hmac.compare_digest(digest, expected)
 
 

@@ -45,9 +45,9 @@ def accounts_in_force(session: Session) -> bool:
     """True once a 管理员 account with a password exists: from then on roles are checked."""
     return (
         session.scalar(
-            select(Operator.id).where(
-                Operator.role == Role.ADMIN.value, Operator.password_hash.is_not(None), Operator.disabled.is_(False)
-            ).limit(1)
+            select(Operator.id)
+            .where(Operator.role == Role.ADMIN.value, Operator.password_hash.is_not(None), Operator.disabled.is_(False))
+            .limit(1)
         )
         is not None
     )

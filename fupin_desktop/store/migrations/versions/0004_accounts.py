@@ -33,6 +33,13 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("operator") as batch:
         batch.drop_constraint(op.f("uq_operator_name"), type_="unique")
-        for column in ("locked_until", "failed_attempts", "disabled", "password_hash", "region_id", "phone",
-                       "display_name"):
+        for column in (
+            "locked_until",
+            "failed_attempts",
+            "disabled",
+            "password_hash",
+            "region_id",
+            "phone",
+            "display_name",
+        ):
             batch.drop_column(column)
