@@ -14,23 +14,8 @@ from fupin_desktop import APP_NAME, __version__
 
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
-    "init",
-    "regions",
-    "search",
-    "demo",
-    "template",
-    "import_",
-    "compare",
-    "export",
-    "seal",
-    "verify",
-    "station_key",
-    "check",
-    "print_",
-    "backup",
-    "restore",
-    "stats",
-    "user",
+    "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
+    "station_key", "check", "print_", "backup", "restore", "stats", "user",
 )
 
 
@@ -72,7 +57,9 @@ def _start_process_logging() -> None:
     with contextlib.suppress(OSError):  # a read-only profile folder: the command still runs
         setup_logging()
 
-    def scrubbed_hook(exc_type: type[BaseException], exc_value: BaseException, exc_tb: TracebackType | None) -> None:
+    def scrubbed_hook(
+        exc_type: type[BaseException], exc_value: BaseException, exc_tb: TracebackType | None
+    ) -> None:
         logging.getLogger("fupin_desktop").critical("未处理的错误（程序缺陷）", exc_info=(exc_type, exc_value, exc_tb))
         print(format_exception(exc_type, exc_value, exc_tb), file=sys.stderr, end="")
 

@@ -59,6 +59,7 @@ class CannotOpen(StoreError):
     exit_code = 2
 
 
+
 class BackupFailed(StoreError):
     """A backup could not be written or did not check out; nothing of our backup name was left behind."""
 
@@ -74,6 +75,7 @@ _SQLITE_FULL = 13
 _SQLITE_CANTOPEN = 14
 _SQLITE_NOTADB = 26
 _NEARLY_FULL_BYTES = 1 << 20
+
 
 
 def _where(path: Path | None) -> str:

@@ -291,6 +291,7 @@ def ask_county(database: Database) -> None:
     CountyDialog(database, operator, first_start=True).exec()
 
 
+
 def damaged_on_first_screen(database: Database, error: BaseException) -> DatabaseDamaged | None:
     """Why the window could not read its first screen, if the reason is damage to the file."""
     from fupin_desktop.services.backups import damage_found

@@ -120,7 +120,9 @@ class Operation(Generic[T]):
             self._on_failure(error)
 
 
-def perform(parent: QWidget | None, context: AppContext, work: Callable[[], T], *, changes: str | None = None) -> bool:
+def perform(
+    parent: QWidget | None, context: AppContext, work: Callable[[], T], *, changes: str | None = None
+) -> bool:
     """The common case: run a quick use case now, message box on failure; True if it was done."""
     return Operation(parent, context, work, changes=changes).run()
 
