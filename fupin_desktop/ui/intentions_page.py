@@ -449,7 +449,7 @@ class IntentionsPage(QWidget):
                 return None
             reason = dialog.reason()
         ids = [r.id for r in rows]
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
         return self._bulk(
             lambda: take_step(database, actor=actor, intention_ids=ids, target=target, reason=reason, on=today())
         )

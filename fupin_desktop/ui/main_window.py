@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QVB
 
 from fupin_desktop.domain.clock import today
 from fupin_desktop.services import backups
+from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
@@ -72,6 +73,10 @@ class MainWindow(QMainWindow):
         self.backup_action = QAction("备份与恢复(&B)…", self)
         self.backup_action.triggered.connect(self.open_backups)
         settings_menu.addAction(self.backup_action)
+        self.switch_user_action = QAction("切换用户(&U)…", self)
+        self.switch_user_action.triggered.connect(self.switch_user)
+        self.switch_user_action.setVisible(database.read(accounts_in_force))
+        settings_menu.addAction(self.switch_user_action)
         self.profile_dialog: ProfileDialog | None = None
         self.backup_dialog: BackupDialog | None = None
         # Automatic backups (the program's own window only; tests switch them on where they test them).
@@ -93,6 +98,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts_label)
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
+        self.context.account_changed.connect(self.refresh_status)
         self.refresh_status()
         if settings is not None:
             restore_window(self, settings)
@@ -119,6 +125,16 @@ class MainWindow(QMainWindow):
         widget = self.build_page(index)
         return widget.page if isinstance(widget, _PageSlot) and widget.page is not None else widget
 
+    def switch_user(self) -> bool:
+        """切换用户: another account signs in; the window stays as it is. False if cancelled."""
+        from fupin_desktop.ui.sign_in_dialog import SignInDialog
+
+        dialog = SignInDialog(self.context.database, self, switching=True)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+            return False
+        self.context.set_account(dialog.actor)
+        return True
+
     def refresh_status(self) -> None:
         counts = self.context.database.read(count_records)
         reminder = self.context.database.read(next_reminder, today())
@@ -127,7 +143,8 @@ class MainWindow(QMainWindow):
         self.counts_label.setText(
             f"{counts.households}户 · {counts.people}人 · {counts.visits}次走访 · {counts.intentions}条意愿"
         )
-        self.operator_label.setText(f"操作员：{self.context.operator}")
+        account = self.context.account
+        self.operator_label.setText(f"当前账号：{account.label}" if account else f"操作员：{self.context.operator}")
         self.file_label.setText(f"数据库：{self.context.database.path}")
 
     def edit_profile(self) -> None:

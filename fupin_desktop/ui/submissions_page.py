@@ -305,7 +305,7 @@ class SubmissionsPage(QWidget):
 
     def _run_seal(self, request: SheetRequest, replaces: uuid.UUID | None) -> None:
         out_dir, context = self.out_dir(), self.context
-        database, actor = context.database, context.operator
+        database, actor = context.database, context.actor
 
         def work(control: TaskControl) -> SealResult:
             return seal_submission(
@@ -328,7 +328,7 @@ class SubmissionsPage(QWidget):
         if reason is None:
             return
         work = partial(
-            unlock_submission, self.context.database, actor=self.context.operator, submission_id=row.id, reason=reason
+            unlock_submission, self.context.database, actor=self.context.actor, submission_id=row.id, reason=reason
         )
         operation = Operation(self, self.context, work, changes="person")
         operation.refused(lambda error: messages.show_error(self, error, "未解锁"))
