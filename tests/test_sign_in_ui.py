@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.accounts import Actor, Role
 from fupin_desktop.services import accounts
 from fupin_desktop.store.db import Database
-from fupin_desktop.ui.main_window import MainWindow
+from fupin_desktop.ui.main_window import MainWindow, idle_minutes
 from fupin_desktop.ui.sign_in_dialog import SignInDialog
 
 PASSWORD = "pw-1234"
@@ -83,3 +84,41 @@ def test_without_accounts_the_window_runs_as_before(qtbot: QtBot, database: Data
     assert not window.switch_user_action.isVisible()
     assert window.operator_label.text().startswith("操作员：")
     assert window.context.actor == window.context.operator
+
+
+def test_the_window_locks_when_idle_until_an_account_signs_in_again(
+    qtbot: QtBot, with_accounts: Database, cleanup: None
+) -> None:
+    window = _window(qtbot, with_accounts)
+    window.context.set_account(accounts.sign_in(with_accounts, name="admin", password=PASSWORD))
+    window.idle_watch.seconds = 0.05
+    window.idle_watch.timer.setInterval(20)
+    window.idle_watch.timer.start()
+    seen: list[str] = []
+
+    def sign_in_when_locked() -> None:
+        dialog = window.lock_dialog
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(20, sign_in_when_locked)
+            return
+        seen.append(dialog.windowTitle())
+        assert not window.centralWidget().isVisible()
+        _fill(dialog, qtbot, "admin", "wrong")
+        seen.append(dialog.message.text())
+        _fill(dialog, qtbot, "reviewer", PASSWORD)
+
+    QTimer.singleShot(20, sign_in_when_locked)
+    qtbot.waitUntil(lambda: len(seen) == 2 and window.lock_dialog is None, timeout=5000)
+    assert seen == ["已锁定", "账号或密码不正确。"]
+    assert window.centralWidget().isVisible()
+    assert window.operator_label.text() == "当前账号：李审核（审核人（站长））"
+    window.idle_watch.seconds = 0
+
+
+def test_the_idle_time_comes_from_the_settings(tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert idle_minutes(settings) == 15 and idle_minutes(None) == 15
+    settings.setValue("idle_lock_minutes", "5")
+    assert idle_minutes(settings) == 5
+    settings.setValue("idle_lock_minutes", "soon")
+    assert idle_minutes(settings) == 15

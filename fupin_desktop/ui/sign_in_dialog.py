@@ -13,11 +13,20 @@ from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
 class SignInDialog(QDialog):
     """Accepted once an account signed in; :attr:`actor` is then that account."""
 
-    def __init__(self, database: Database, parent: QWidget | None = None, *, name: str = "", switching: bool = False):
+    def __init__(
+        self,
+        database: Database,
+        parent: QWidget | None = None,
+        *,
+        name: str = "",
+        switching: bool = False,
+        locked: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.database = database
         self.actor: Actor | None = None
-        self.setWindowTitle("切换用户" if switching else "登录")
+        self.setWindowTitle("切换用户" if switching else "已锁定" if locked else "登录")
+        self.setMinimumWidth(340)
         self.name_edit = QLineEdit(name)
         self.name_edit.setPlaceholderText("账号名")
         self.password_edit = QLineEdit()
@@ -36,7 +45,13 @@ class SignInDialog(QDialog):
         buttons.accepted.connect(self.try_sign_in)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel("本数据库已启用账号，请登录。"))
+        if locked:
+            intro = "长时间未操作，程序已锁定：请重新登录（本人或其他账号）。"
+        else:
+            intro = "请以其他账号登录。" if switching else "本数据库已启用账号，请登录。"
+        label = QLabel(intro)
+        label.setWordWrap(True)
+        layout.addWidget(label)
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
