@@ -365,6 +365,9 @@ def test_user_commands_add_refuse_and_unlock(tmp_path: Path, monkeypatch: pytest
     no_village = run_cli("--db", db, "user", "add", "村一", "--role", "村级录入员")
     assert no_village.returncode == 1 and "须指定所属村" in no_village.stderr
     bad_role = run_cli("--db", db, "user", "add", "某人", "--role", "局长")
+    monkeypatch.delenv("FUPIN_NEW_PASSWORD")
+    no_password = run_cli("--db", db, "user", "add", "某人", "--role", "审核人")
+    assert no_password.returncode == 1 and "FUPIN_NEW_PASSWORD" in no_password.stderr
     assert bad_role.returncode == 1 and "没有角色“局长”" in bad_role.stderr
 
     monkeypatch.setenv("FUPIN_USER", "小李")

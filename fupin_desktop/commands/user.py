@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from fupin_desktop.commands import fail, guarded, opened, read_password, signed_in
+from fupin_desktop.commands import fail, guarded, opened, signed_in
 from fupin_desktop.domain.accounts import ROLE_LABELS, parse_role
 
 _ROLE_HELP = "、".join(f"{label}（{role.value}）" for role, label in ROLE_LABELS.items())
@@ -37,14 +37,14 @@ def _new_password(name: str) -> str:
     password = os.environ.get("FUPIN_NEW_PASSWORD")
     if password is not None:
         return password
-    if not sys.stdin.isatty():
-        return read_password(f"账号“{name}”的新密码：")  # FUPIN_PASSWORD, or a refusal with no terminal
+    from fupin_desktop.services.errors import ServiceError
+
+    if not sys.stdin.isatty():  # never FUPIN_PASSWORD: that is the signed-in account's own
+        raise ServiceError(f"需要账号“{name}”的新密码：请设置环境变量 FUPIN_NEW_PASSWORD，或在终端中运行以输入。")
     import getpass
 
     first = getpass.getpass(f"账号“{name}”的新密码：")
     if getpass.getpass("再输入一次：") != first:
-        from fupin_desktop.services.errors import ServiceError
-
         raise ServiceError("两次输入的密码不一致，未作改动。")
     return first
 
