@@ -122,3 +122,23 @@ def test_the_idle_time_comes_from_the_settings(tmp_path: Path) -> None:
     assert idle_minutes(settings) == 5
     settings.setValue("idle_lock_minutes", "soon")
     assert idle_minutes(settings) == 15
+
+
+def test_the_pages_offer_review_steps_only_to_a_reviewer(qtbot: QtBot, with_accounts: Database, cleanup: None) -> None:
+    from fupin_desktop.domain.workflow import State
+    from fupin_desktop.ui.intentions_page import IntentionsPage
+    from fupin_desktop.ui.submissions_page import SubmissionsPage
+
+    window = _window(qtbot, with_accounts)
+    admin = accounts.sign_in(with_accounts, name="admin", password=PASSWORD)
+    window.context.set_account(admin)
+    intentions = IntentionsPage(window.context)
+    submissions = SubmissionsPage(window.context)
+    qtbot.addWidget(intentions)
+    qtbot.addWidget(submissions)
+    approve = intentions.step_buttons[State.APPROVED]
+    window.context.account_changed.emit()
+    assert not approve.isEnabled() and approve.toolTip() == "需要审核人（站长）权限才能审核通过"
+    assert not submissions.seal_button.isEnabled()
+    window.context.set_account(accounts.sign_in(with_accounts, name="reviewer", password=PASSWORD))
+    assert submissions.seal_button.isEnabled() and approve.toolTip() == "请先在上方选择人员"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
-from fupin_desktop.domain.accounts import Actor
+from fupin_desktop.domain.accounts import Actor, Role
 from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.settings import StationProfile, load_station_profile
 from fupin_desktop.store.db import Database
@@ -35,6 +35,11 @@ class AppContext(QObject):
     def actor(self) -> Who:
         """What the services check: the signed-in account, or the plain name when there is none."""
         return self.account if self.account is not None else self.operator
+
+    def may(self, *roles: Role) -> bool:
+        """Whether to offer a step to the signed-in account (the service checks it again, whatever this says);
+        with no account signed in the service alone decides."""
+        return self.account is None or self.account.role is None or self.account.role in roles
 
     def set_account(self, account: Actor) -> None:
         self.account = account
