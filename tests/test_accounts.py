@@ -385,3 +385,24 @@ def test_user_commands_add_refuse_and_unlock(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setenv("FUPIN_PASSWORD", "clerk-pass")
     listed = run_cli("--db", db, "user", "list")
     assert listed.returncode == 0 and "小李  乡镇经办人  13800000000" in listed.stdout
+
+
+def test_the_history_names_an_account_by_its_display_name_and_keeps_old_names(
+    database: Database, village: uuid.UUID
+) -> None:
+    from fupin_desktop.services.audit import audit_history
+
+    old = register_household(database, actor="王经办", village_id=village, facts=household(), on=TODAY)
+    admin = _accounts(database, village)[Role.ADMIN]
+    accounts.create_account(
+        database, actor=admin, name="li", role=Role.TOWNSHIP_CLERK, password=PASSWORD, display_name="李经办"
+    )
+    li = accounts.sign_in(database, name="li", password=PASSWORD)
+    from fupin_desktop.services.households import edit_household
+
+    changed = household()
+    changed.phone = "13900000000"
+    edit_household(database, actor=li, household_id=old.id, facts=changed, on=TODAY)
+    with database.session_factory() as session:
+        names = {row.operator for row in audit_history(session, "household", [old.id])}
+    assert names == {"王经办", "李经办（li）"}
