@@ -26,6 +26,7 @@ from fupin_desktop.domain.validation import (
     Problem,
     validate_household,
 )
+from fupin_desktop.services.accounts import Who, actor_name, require_household_village, require_village
 from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFailed
 from fupin_desktop.services.results import Removed, Saved
 from fupin_desktop.store.bulk import insert_rows
@@ -413,56 +414,68 @@ def _person_label(person: Person) -> str:
     return f"{person.name} {person.id_number or ''}".strip()
 
 
+def _require_person_village(uow: UnitOfWork, actor: Who, person_id: uuid.UUID, what: str) -> None:
+    person = uow.session.get(Person, person_id)
+    if person is not None:
+        require_household_village(uow.session, actor, {person.household_id}, what)
+
+
 # --- use cases: each opens, audits and commits its own unit of work --------------------------------
 
 
 def register_household(
-    database: Database, *, actor: str, village_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
+    database: Database, *, actor: Who, village_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
 ) -> Saved:
-    """登记农户 with its members, in one transaction."""
-    with UnitOfWork(database, actor) as uow:
+    """登记农户 with its members, in one transaction (a 村级录入员: in their own village)."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_village(uow.session, actor, {village_id}, "登记")
         household_id, warnings = create_household(uow, village_id, facts, on=on)
         uow.commit()
     return Saved(household_id, tuple(warnings))
 
 
 def edit_household(
-    database: Database, *, actor: str, household_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
+    database: Database, *, actor: Who, household_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
 ) -> Saved:
     """The household's own fields (members are edited one by one)."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_household_village(uow.session, actor, {household_id}, "修改")
         warnings = update_household(uow, household_id, facts, on=on)
         uow.commit()
     return Saved(household_id, tuple(warnings))
 
 
 def register_person(
-    database: Database, *, actor: str, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
+    database: Database, *, actor: Who, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_household_village(uow.session, actor, {household_id}, "登记")
         person_id, warnings = add_person(uow, household_id, facts, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
 
 
 def edit_person(
-    database: Database, *, actor: str, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
+    database: Database, *, actor: Who, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        _require_person_village(uow, actor, person_id, "修改")
         warnings = update_person(uow, person_id, facts, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
 
 
-def remove_person(database: Database, *, actor: str, person_id: uuid.UUID) -> Removed:
-    with UnitOfWork(database, actor) as uow:
+def remove_person(database: Database, *, actor: Who, person_id: uuid.UUID) -> Removed:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        _require_person_village(uow, actor, person_id, "删除")
         delete_person(uow, person_id)
         uow.commit()
     return Removed(person_id, "person")
 
 
-def remove_household(database: Database, *, actor: str, household_id: uuid.UUID) -> Removed:
-    with UnitOfWork(database, actor) as uow:
+def remove_household(database: Database, *, actor: Who, household_id: uuid.UUID) -> Removed:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_household_village(uow.session, actor, {household_id}, "删除")
         delete_household(uow, household_id)
         uow.commit()
     return Removed(household_id, "household")
@@ -471,14 +484,16 @@ def remove_household(database: Database, *, actor: str, household_id: uuid.UUID)
 def relocate_person(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     person_id: uuid.UUID,
     target_household_id: uuid.UUID,
     relation: str,
     on: date | None = None,
 ) -> Saved:
     """Move a member to another household (marriage, 分户) with the relation to its head."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        _require_person_village(uow, actor, person_id, "迁移")
+        require_household_village(uow.session, actor, {target_household_id}, "迁入")
         warnings = move_person(uow, person_id, target_household_id, relation, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
