@@ -324,8 +324,11 @@ def number_lost_message(label: str, raw: CellValue) -> str | None:
             f"{label}被Excel存成了数字（显示为{shown}），后几位已经丢失，无法还原：请把该列设为“文本”格式，"
             "按户口簿重新输入完整号码"
         )
-    if isinstance(raw, str) and _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", raw.strip())):
-        return f"{label}“{raw.strip()}”是科学计数法，后几位已经丢失，无法还原：请按户口簿重新输入完整号码"
+    if isinstance(raw, str):
+        text = raw.strip()
+        folded = text if text.isascii() else unicodedata.normalize("NFKC", text)  # ASCII folds to itself
+        if _SCIENTIFIC.fullmatch(folded):
+            return f"{label}“{text}”是科学计数法，后几位已经丢失，无法还原：请按户口簿重新输入完整号码"
     return None
 
 

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
 
@@ -214,7 +214,11 @@ def create_household(
 
 
 def insert_checked_households(
-    uow: UnitOfWork, village: Region, households: Sequence[HouseholdFacts]
+    uow: UnitOfWork,
+    village: Region,
+    households: Sequence[HouseholdFacts],
+    *,
+    grams: list[tuple[uuid.UUID, str | None]] | None = None,
 ) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
     """Register many new households at once (a village sheet): the same rows, search keys, summary
     and audit entries as :func:`create_household`, written with one executemany per table.
@@ -223,12 +227,17 @@ def insert_checked_households(
     through :func:`normalise_household`, :func:`validate_household` finds no error, no ID number is
     registered in another household — so nothing is checked twice here; an ID number written by
     someone else meanwhile still fails on the unique index (``IntegrityError``). Returns each
-    household's id with its members' ids, in the order given."""
+    household's id with its members' ids, in the order given.
+
+    ``grams``: the new people's (id, number) pairs are added to this list for the caller to index in
+    one :func:`index_people` for all its batches, instead of here (the gram index is the largest
+    B-tree: one sorted pass over it writes 20,000 people's grams in half the time of seven)."""
     now = utc_now()
     operator = uow.operator
     uuid4 = uuid.uuid4
     household_rows: list[tuple[object, ...]] = []
     person_rows: list[tuple[object, ...]] = []
+    numbers: list[tuple[uuid.UUID, str | None]] = []  # (person id, ID number): for the gram index
     audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
     result: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
     for facts in households:
@@ -266,6 +275,7 @@ def insert_checked_households(
                     operator,
                 )
             )
+            numbers.append((ids[index], member.id_number))
         audit.extend(
             ("create", "person", ids[i], None, None, f"{m.name} {m.id_number or ''}".strip())
             for i, m in enumerate(members)
@@ -274,10 +284,10 @@ def insert_checked_households(
     if household_rows:
         insert_rows(uow.session, Household.__table__, _HOUSEHOLD_COLUMNS, household_rows)
         insert_rows(uow.session, Person.__table__, _PERSON_COLUMNS, person_rows)
-        id_column, number_column = _PERSON_COLUMNS.index("id"), _PERSON_COLUMNS.index("id_number")
-        # The rows are untyped tuples; these two columns hold a person's UUID and ID number.
-        people = [(cast(uuid.UUID, row[id_column]), cast("str | None", row[number_column])) for row in person_rows]
-        index_people(uow.session, people)
+        if grams is None:
+            index_people(uow.session, numbers)
+        else:
+            grams.extend(numbers)
         uow.audit_many(audit)
     return result
 

@@ -76,10 +76,17 @@ def append(session: Session, entries: Sequence[PendingEntry]) -> str:
     if not entries:
         return head
     rows = []
+    times: dict[datetime, str] = {}  # a batch shares one time: formatted once
+    dumps, sha256 = _dumps, _sha256
     for entry in entries:
         seq += 1
-        own = entry_hash(seq, entry, head)
-        rows.append((entry[0], seq, head, own, *entry[1:]))
+        entry_id, at, operator, action, entity, entity_id, field, old, new = entry
+        when = times.get(at)
+        if when is None:
+            when = times[at] = time_text(at)
+        canonical = [seq, entry_id.hex, when, operator, action, entity, entity_id.hex, field, old, new, head]
+        own = sha256(dumps(canonical).encode("utf-8")).hexdigest()  # entry_hash, without a call per row
+        rows.append((entry_id, seq, head, own, at, operator, action, entity, entity_id, field, old, new))
         head = own
     insert_rows(session, _ENTRY, _COLUMNS, rows)
     table = _HEAD
