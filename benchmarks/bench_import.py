@@ -12,12 +12,13 @@ Each sample runs in a fresh Python process (modules imported before the clock st
 warmed by an earlier sample), on a fresh copy of the county:
   * calamine: python-calamine opening the file and reading every cell of the sheet;
   * baseline: the same read, plus raw ``sqlite3`` ``executemany`` of exactly the household, person,
-    intention, transition and audit rows that our import wrote (taken from a finished import, so that
-    the floor writes the same bytes into the same indexed tables, with the same pragmas, and commits);
+    intention, transition, audit and ID-search gram rows that our import wrote (taken from a finished
+    import, so that the floor writes the same bytes into the same indexed tables, with the same pragmas,
+    and commits);
   * check: ``import_village_file(dry_run=True)`` — read, clean, every rule, every lookup in the
     database, nothing written;
   * check + write: ``import_village_file`` then commit — the same, plus every household, member,
-    intention and audit row written.
+    intention, audit and gram row written.
 """
 
 from __future__ import annotations
@@ -154,12 +155,18 @@ def build_sheet(path: Path, db: Path, code: str, name: str, full_name: str, rows
 # --- one sample, in a child process ------------------------------------------------------------
 
 
-_WRITTEN_TABLES = ("household", "person", "intention", "intention_transition", "audit_entry")
+_ROWID_TABLES = ("household", "person", "intention", "intention_transition", "audit_entry")
+_WRITTEN_TABLES = (*_ROWID_TABLES, "person_id_gram")  # the ID-search grams of the new people too
+# person_id_gram has no rowid (the rows are its primary key): the new people's grams, in key order
+_NEW_GRAMS = (
+    "select {columns} from person_id_gram where person_id in (select id from person where rowid > ?) order by 1, 2"
+)
 
 
 def _rowids(db: Path) -> dict[str, int]:
     with sqlite3.connect(db) as raw:
-        return {t: raw.execute(f"select coalesce(max(rowid), 0) from {t}").fetchone()[0] for t in _WRITTEN_TABLES}
+        found = {t: raw.execute(f"select coalesce(max(rowid), 0) from {t}").fetchone()[0] for t in _ROWID_TABLES}
+    return {**found, "person_id_gram": found["person"]}
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -175,7 +182,8 @@ def _dump_written(db: Path, before: dict[str, int], out: Path) -> dict[str, int]
     with sqlite3.connect(db) as raw:
         for table in _WRITTEN_TABLES:
             columns = [r[1] for r in raw.execute(f"pragma table_info({table})")]
-            found = raw.execute(f"select {', '.join(columns)} from {table} where rowid > ?", (before[table],))
+            query = _NEW_GRAMS if table == "person_id_gram" else f"select {{columns}} from {table} where rowid > ?"
+            found = raw.execute(query.format(columns=", ".join(columns)), (before[table],))
             rows[table] = (columns, found.fetchall())
     out.write_bytes(pickle.dumps(rows))
     return {table: len(found) for table, (_columns, found) in rows.items()}

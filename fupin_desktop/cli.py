@@ -15,7 +15,7 @@ from fupin_desktop import APP_NAME, __version__
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
     "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
-    "station_key", "check", "print_", "backup", "restore", "stats", "package",
+    "station_key", "check", "print_", "backup", "restore", "stats", "user", "package",
 )
 
 
@@ -28,6 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--db",
         metavar="PATH",
         help="数据库文件（默认在用户数据文件夹中），或县级数据库服务器 postgresql://用户@主机/数据库名",
+    )
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="以此账号登录（或环境变量 FUPIN_USER）；密码取自环境变量 FUPIN_PASSWORD，未设置时提示输入",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export QT_QPA_PLATFORM=offscreen
 .venv/bin/python -m ruff check fupin_desktop tests
+# mypy --strict on domain/, store/, services/ and export/ (the files and flags are in pyproject.toml's [tool.mypy]).
+.venv/bin/python -m mypy
 # shellcheck source=scripts/pg.sh
 source scripts/pg.sh
 trap pg_test_stop EXIT

@@ -30,6 +30,16 @@ TODAY = date(2026, 11, 22)
 AREA = "371321"
 
 
+@pytest.fixture(autouse=True)
+def demo_reviewer_signed_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands run by the tests sign in as the demo's 审核人 (``demo`` makes one per role, password "demo";
+    ``init`` takes its 管理员's password from the same variable). A database without a 管理员 account ignores
+    both, as the previous version did. Tests of sign-in itself change or remove them."""
+    monkeypatch.setenv("FUPIN_USER", "reviewer")
+    monkeypatch.setenv("FUPIN_PASSWORD", "demo")
+    monkeypatch.delenv("FUPIN_NEW_PASSWORD", raising=False)
+
+
 ENGINES = ("sqlite", "postgresql")
 _TEMPLATE = "fupin_test_template"
 

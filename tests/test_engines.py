@@ -13,6 +13,7 @@ from sqlalchemy import String, Uuid, func, inspect, select, text
 
 from fupin_desktop.cli import main
 from fupin_desktop.domain.validation import FIELD_LENGTHS
+from fupin_desktop.services.backups import back_up, backup_folder, backup_is_current, list_backup_entries
 from fupin_desktop.services.errors import ValidationFailed
 from fupin_desktop.services.households import create_household
 from fupin_desktop.services.regions import create_region
@@ -336,6 +337,10 @@ def test_a_server_has_no_file_and_says_so_once(postgres_server: PostgresServer) 
         assert database.is_server
         with pytest.raises(CannotOpen, match="数据库在服务器上，文件备份不适用：请由服务器管理员用 pg_dump 备份"):
             database.file("文件备份", BACKUP_INSTEAD)
+        # The backup use cases give the same refusal, not an error about a missing path.
+        for use_case in (back_up, backup_folder, backup_is_current, list_backup_entries):
+            with pytest.raises(CannotOpen, match="数据库在服务器上，文件备份不适用"):
+                use_case(database)
     finally:
         database.dispose()
         postgres_server.drop(url)

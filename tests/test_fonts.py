@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pypdf import PdfReader
 from reportlab.pdfbase.ttfonts import TTFont
 
 from fupin_desktop.assets import resource_path
 from fupin_desktop.domain.codelists import all_codelists
+from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF_BOLD, register_fonts
+from fupin_desktop.export.pdf import PdfLayout
+from fupin_desktop.export.printouts import NoticeLine, NoticePrintout, write_notice_pdf
+from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff
+from fupin_desktop.export.typeset import TextOp, place
 
 
 def _covered(font_file: str) -> set[int]:
@@ -33,3 +41,33 @@ def test_the_heading_faces_cover_the_forms_wording() -> None:
 def test_the_licence_ships_beside_the_fonts() -> None:
     licence = resource_path("fonts", "OFL.txt").read_text(encoding="utf-8")
     assert "SIL OPEN FONT LICENSE" in licence.upper()
+
+def test_a_bold_heading_with_a_rare_character_is_drawn_emboldened_in_the_sans_face(tmp_path: Path) -> None:
+    """The bold faces cover GB2312 only: a heading with 䶮 falls back to the regular sans, stroked to look
+    bold, in the sheets (the layout the verifier checks) and in the printed notice alike."""
+    register_fonts()
+    assert place(0, 0, "王五", SANS_BOLD, 10, "left") == TextOp(0, 0, "王五", SANS_BOLD, False, 10, "left", ("other",))
+    assert place(0, 0, "王䶮", SERIF_BOLD, 10, "left")[3:5] == (SANS, True)
+    assert place(0, 0, "王䶮", SANS, 10, "left")[3:5] == (SANS, False)
+
+    content = SheetContent(
+        sheet="roster",
+        title="欧阳䶮等人员名单",
+        columns=[Column("name", "姓名", 8)],
+        groups=[HeaderGroup(None, 1)],
+        rows=[["欧阳䶮"]],
+        totals=None,
+        sign_off=SignOff("界湖街道人社所", "2026年11月22日", "王经办", "0539-1234567", "李审核", "赵所长"),
+        landscape=False,
+    )
+    title = next(op for op in PdfLayout(content, None).page_ops(0).texts if op.where == ("title",))
+    assert (title.font, title.fake_bold) == (SANS, True)
+
+    notice = NoticePrintout(
+        "欧阳䶮等培训对象公示", "北村", "2026年11月16日", "2026年11月21日", "北村村务公开栏", "0539-3221234",
+        "界湖街道人力资源和社会保障所", "2026年11月16日", [NoticeLine("一组", "欧阳䶮", "男", "培训：电工", "村委会")],
+    )
+    write_notice_pdf(notice, tmp_path / "n.pdf")
+    page = PdfReader(tmp_path / "n.pdf").pages[0]
+    assert b"2 Tr" in page.get_contents().get_data()  # fill + stroke: the emboldened title
+    assert "欧阳䶮等培训对象公示" in page.extract_text().replace("\n", "")

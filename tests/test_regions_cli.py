@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.store.db import open_database
 from tests.test_cli import run_cli
 from tests.test_regions import NBS_ROWS, write_csv
+
+
+@pytest.fixture(autouse=True)
+def signed_in_as_the_first_admin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``init --admin 王敏`` makes the station's 管理员 account: the later commands sign in as it."""
+    monkeypatch.setenv("FUPIN_USER", "王敏")
 
 
 def test_a_new_station_from_init_to_its_villages(tmp_path: Path) -> None:

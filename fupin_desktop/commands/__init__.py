@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
+import getpass
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.domain.accounts import Actor
+from fupin_desktop.services.errors import ServiceError, SignInRefused
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import StoreError
 from fupin_desktop.store.lockfile import refuse_if_open_in_window
@@ -54,3 +58,29 @@ def guarded(run: Callable[..., int]) -> Callable[..., int]:
     wrapper.__name__ = run.__name__
     wrapper.__doc__ = run.__doc__
     return wrapper
+
+
+def read_password(prompt: str) -> str:
+    """FUPIN_PASSWORD when set, otherwise asked for on the terminal (never echoed); with no terminal to
+    ask on, a refusal rather than a hang."""
+    password = os.environ.get("FUPIN_PASSWORD")
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise SignInRefused("需要密码：请设置环境变量 FUPIN_PASSWORD，或在终端中运行以输入密码。")
+    return getpass.getpass(prompt)
+
+
+def signed_in(args: argparse.Namespace, database: Database, fallback: str = "命令行") -> str | Actor:
+    """The actor of a command. Until the database has a 管理员 account it is, as before, the station
+    profile's 填表人 (``--user`` is not asked for); from then on the account named by ``--user`` or
+    FUPIN_USER, signed in with its password — a wrong one is one line and exit code 1."""
+    from fupin_desktop.services.accounts import accounts_in_force, sign_in
+    from fupin_desktop.services.settings import operator_name
+
+    if not database.read(accounts_in_force):
+        return database.read(operator_name, fallback)
+    name = getattr(args, "user", None) or os.environ.get("FUPIN_USER")
+    if not name:
+        raise SignInRefused("此数据库已启用账号：请用 --user 账号（或环境变量 FUPIN_USER）登录。")
+    return sign_in(database, name=name, password=read_password(f"账号“{name}”的密码："))

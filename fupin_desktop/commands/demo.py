@@ -17,11 +17,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser("demo", help="生成演示数据（县、乡镇、村、农户、成员、走访、意愿）")
     parser.add_argument("--households", type=int, default=2000, help="农户数（默认2000，约一个乡镇）")
     parser.add_argument("--seed", type=int, default=1, help="随机种子：相同种子生成相同数据")
+    parser.add_argument("--password", default="demo", help="演示账号（每个角色一个）的密码，默认 demo")
     parser.set_defaults(run=run)
 
 
 @guarded
 def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.accounts import create_demo_accounts
     from fupin_desktop.services.demo import generate_demo
     from fupin_desktop.services.demo_workflow import generate_demo_workflow
     from fupin_desktop.store.changes import log_unlogged
@@ -33,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
             workflow = generate_demo_workflow(connection, args.seed, today())
             log_unlogged(connection, "演示数据")  # the change log: a full package carries the demo
         fill_demo_station_profile(database)  # before the engine is disposed: no connection left behind
+        accounts = create_demo_accounts(database, password=args.password)
     elapsed = time.perf_counter() - started
     print(
         f"已生成演示数据：{summary.regions}个区划，{summary.households}户，{summary.people}人，"
@@ -40,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
         f"{workflow.notices}批公示、{workflow.objections}条异议、{workflow.grants}笔补贴），"
         f"用时{elapsed:.1f}秒。数据库：{database.location}"
     )
+    print(f"演示账号（密码均为“{args.password}”）：")
+    for account in accounts:
+        where = f"，{account.region_name}" if account.region_name else ""
+        print(f"  {account.name}  {account.role_label}（{account.display_name}{where}）")
     return 0
 
 

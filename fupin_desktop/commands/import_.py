@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fupin_desktop.commands import guarded, opened
+from fupin_desktop.commands import guarded, opened, signed_in
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,11 +30,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @guarded
 def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.accounts import actor_name
     from fupin_desktop.services.imports import import_village
-    from fupin_desktop.services.settings import operator_name
 
     with opened(args.db, writing=not args.dry_run) as database:
-        operator = database.read(operator_name, "命令行导入")
+        operator = actor_name(signed_in(args, database, "命令行导入"))
         outcome = import_village(
             database,
             actor=operator,

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import argparse
 
-from fupin_desktop.commands import fail, guarded
+from fupin_desktop.commands import fail, guarded, read_password
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("init", help="新建一个空的本站数据库，并登记第一个账号（管理员）")
-    parser.add_argument("--admin", required=True, metavar="NAME", help="管理员姓名（也作为本站信息中的操作员）")
+    parser.add_argument(
+        "--admin",
+        required=True,
+        metavar="NAME",
+        help="管理员账号名（也作为本站信息中的操作员）；密码取自环境变量 FUPIN_PASSWORD，未设置时提示输入",
+    )
     parser.set_defaults(run=run)
 
 
@@ -20,12 +25,13 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.store.errors import NotADatabase
 
     path = args.db if args.db is not None else default_database_path()
+    password = read_password(f"管理员“{args.admin}”的密码：")
     try:
         database = open_database(path)
     except NotADatabase as error:
         return fail(f"错误：{error}", 2)
     try:
-        started = start_station(database, admin=args.admin)
+        started = start_station(database, admin=args.admin, password=password)
     finally:
         database.dispose()
     print(f"已新建本站数据库：{path}（管理员：{started.admin}）")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fupin_desktop.commands import fail, guarded, opened
+from fupin_desktop.commands import fail, guarded, opened, signed_in
 
 _LEVEL_NAMES = {"province": "省", "city": "市", "county": "县", "township": "乡镇", "village": "村"}
 _INDENT = {"province": 0, "city": 0, "county": 0, "township": 1, "village": 2}
@@ -33,12 +33,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services import regions
-    from fupin_desktop.services.settings import operator_name
+    from fupin_desktop.services.accounts import actor_name
 
     with opened(args.db) as database:
-        with database.session_factory() as session:
-            actor = operator_name(session, "命令行")
         action = args.regions_action
+        actor = "" if action == "list" else actor_name(signed_in(args, database))
         if action == "list":
             nodes = regions.list_regions(database, code=args.code)
             if not nodes:

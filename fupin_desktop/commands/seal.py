@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fupin_desktop.commands import guarded, opened
+from fupin_desktop.commands import guarded, opened, signed_in
 from fupin_desktop.commands._sheets import add_sheet_arguments
 
 
@@ -18,12 +18,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.commands.export import sheet_request
-    from fupin_desktop.services.settings import operator_name
     from fupin_desktop.services.submissions import seal_submission, tidy_after_crash
 
     with opened(args.db, writing=True) as database:
         tidy_after_crash(database, extra=[Path(args.out)])
-        operator = database.read(operator_name, "命令行")
+        operator = signed_in(args, database)
         request = database.read(sheet_request, args)
         result = seal_submission(database, actor=operator, request=request, out_dir=Path(args.out))
     print(

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.commands import guarded, opened
+from fupin_desktop.commands import guarded, opened, signed_in
 
 if TYPE_CHECKING:
     from fupin_desktop.store.db import Database
@@ -29,11 +29,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.set_defaults(run=run_list)
 
 
-def _actor(database: Database) -> str:
-    from fupin_desktop.services.settings import operator_name
+def _actor(args: argparse.Namespace, database: Database) -> str:
+    from fupin_desktop.services.accounts import actor_name
 
-    with database.session_factory() as session:
-        return operator_name(session, "命令行")
+    return actor_name(signed_in(args, database))
 
 
 @guarded
@@ -41,7 +40,7 @@ def run_export(args: argparse.Namespace) -> int:
     from fupin_desktop.services.station_keys import export_station_key
 
     with opened(args.db) as database:
-        result = export_station_key(database, actor=_actor(database), out=args.out)
+        result = export_station_key(database, actor=_actor(args, database), out=args.out)
     print(f"已导出本站公钥（{result.key.unit_name}，指纹 {result.key.fingerprint}）：{result.path}")
     return 0
 
@@ -51,7 +50,7 @@ def run_import(args: argparse.Namespace) -> int:
     from fupin_desktop.services.station_keys import register_station_key
 
     with opened(args.db) as database:
-        result = register_station_key(database, actor=_actor(database), path=args.file)
+        result = register_station_key(database, actor=_actor(args, database), path=args.file)
     done = "已登记" if result.added else "早已登记"
     print(f"{done}站点密钥：{result.key.unit_name}，指纹 {result.key.fingerprint}")
     return 0

@@ -80,9 +80,11 @@ class IdNumber:
             raise IdNumberError(f"{LABEL}为15位的第一代号码，已停止使用，请填写18位号码（可在户口簿上查到）")
         if len(value) != LENGTH:
             raise IdNumberError(f"{LABEL}应为18位，现为{len(value)}位")
-        for position, char in enumerate(value[:-1], start=1):
-            if char not in _ASCII_DIGITS:
-                raise IdNumberError(f"{LABEL}“{value}”第{position}位“{char}”不是数字，前17位应全为数字")
+        body = value[:-1]
+        if not (body.isascii() and body.isdigit()):  # the usual number: no character to name
+            for position, char in enumerate(body, start=1):
+                if char not in _ASCII_DIGITS:
+                    raise IdNumberError(f"{LABEL}“{value}”第{position}位“{char}”不是数字，前17位应全为数字")
         if value[-1] not in _ASCII_DIGITS and value[-1] != "X":
             raise IdNumberError(f"{LABEL}“{value}”最后一位“{value[-1]}”应为数字或X")
 

@@ -37,4 +37,5 @@ def search_keys(name: str) -> tuple[str, str]:
 @lru_cache(maxsize=16384)
 def _word_syllables(word: str) -> tuple[str, ...]:
     # A list holding one word is converted as that word, not cut again (pypinyin's list input).
-    return tuple(_PINYIN.lazy_pinyin([word], style=Style.NORMAL, errors=_keep))  # type: ignore[arg-type]  # a list is allowed
+    # pypinyin's stubs say an errors callback returns a str; its documentation allows a list (one item a character).
+    return tuple(_PINYIN.lazy_pinyin([word], style=Style.NORMAL, errors=_keep))  # type: ignore[arg-type]

@@ -335,19 +335,27 @@ def _check_name(name: str | None) -> Iterator[Problem]:
         yield _error("name", f"姓名“{text}”只能由汉字组成，少数民族姓名的各部分之间用“·”分隔")
 
 
+# The fields of each facts class that have a length limit, in field order (worked out once).
+_LIMITED_FIELDS: Final[dict[type, tuple[tuple[str, int], ...]]] = {
+    kind: tuple((f.name, FIELD_LENGTHS[f.name]) for f in dataclasses.fields(kind) if f.name in FIELD_LENGTHS)
+    for kind in (PersonFacts, HouseholdFacts)
+}
+
+
 def _check_lengths(facts: PersonFacts | HouseholdFacts) -> Iterator[Problem]:
-    for field in dataclasses.fields(facts):
-        limit = FIELD_LENGTHS.get(field.name)
-        value = getattr(facts, field.name)
-        if limit is not None and isinstance(value, str):
-            message = too_long(FIELD_LABELS[field.name], limit, value.strip())
+    for name, limit in _LIMITED_FIELDS[type(facts)]:
+        value = getattr(facts, name)
+        if isinstance(value, str) and len(value) > limit:  # within the limit as typed: within it stripped too
+            message = too_long(FIELD_LABELS[name], limit, value.strip())
             if message is not None:
-                yield _error(field.name, message)
+                yield _error(name, message)
 
 
 def _check_code_lists(facts: object, lists: dict[str, str]) -> Iterator[Problem]:
     for field, list_name in lists.items():
         raw: str | None = getattr(facts, field)
+        if raw is None:  # nothing typed: no value to look up
+            continue
         values = _values(raw) if field in _MULTI_VALUED else [_clean(raw)]
         allowed = codelist(list_name)
         for value in values:

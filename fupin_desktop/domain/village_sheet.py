@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.validation import FIELD_LABELS, MULTI_SEPARATOR
@@ -82,9 +82,9 @@ REFERRAL_LABEL: Final = "推荐来源"
 GROUPS: Final = (HOUSEHOLD_GROUP, PERSON_GROUP, TRAINING_GROUP, SCHOOL_GROUP, REFERRAL_LABEL)
 
 
-def _col(key: str, level: Level, group: str, **kw: object) -> VillageSheetColumn:
+def _col(key: str, level: Level, group: str, **kw: Any) -> VillageSheetColumn:
     label = str(kw.pop("label", FIELD_LABELS.get(key, key)))
-    return VillageSheetColumn(key=key, label=label, level=level, group=group, **kw)  # type: ignore[arg-type]
+    return VillageSheetColumn(key=key, label=label, level=level, group=group, **kw)
 
 
 COLUMNS: Final[tuple[VillageSheetColumn, ...]] = (
@@ -324,8 +324,11 @@ def number_lost_message(label: str, raw: CellValue) -> str | None:
             f"{label}被Excel存成了数字（显示为{shown}），后几位已经丢失，无法还原：请把该列设为“文本”格式，"
             "按户口簿重新输入完整号码"
         )
-    if isinstance(raw, str) and _SCIENTIFIC.fullmatch(unicodedata.normalize("NFKC", raw.strip())):
-        return f"{label}“{raw.strip()}”是科学计数法，后几位已经丢失，无法还原：请按户口簿重新输入完整号码"
+    if isinstance(raw, str):
+        text = raw.strip()
+        folded = text if text.isascii() else unicodedata.normalize("NFKC", text)  # ASCII folds to itself
+        if _SCIENTIFIC.fullmatch(folded):
+            return f"{label}“{text}”是科学计数法，后几位已经丢失，无法还原：请按户口簿重新输入完整号码"
     return None
 
 

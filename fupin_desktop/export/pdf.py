@@ -8,13 +8,12 @@ the number, the digest and a QR code; a draft carries 草稿 on every page.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Literal, NamedTuple
+from typing import Any, BinaryIO
 
 from reportlab import rl_config
 from reportlab.graphics import renderPDF
@@ -27,7 +26,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfdoc import PDFArray, PDFDate, PDFDictionary, PDFInfo, PDFName, PDFString
 from reportlab.pdfgen.canvas import Canvas
 
-from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF_BOLD, face_for, register_fonts
+from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF_BOLD, register_fonts
 from fupin_desktop.export.grid import sign_off_cells
 from fupin_desktop.export.sheet import (
     DRAFT_MARK,
@@ -38,11 +37,9 @@ from fupin_desktop.export.sheet import (
     encode_payload,
     seal_line,
 )
+from fupin_desktop.export.typeset import Align, TextOp, Where, Widths, place, wrap
 
 PAYLOAD_KEY = "FupinSealed"
-Align = Literal["left", "centre", "right"]
-# Where a string sits, for naming a difference: ("cell", row index, column index), ("header",), …
-Where = tuple[Any, ...]
 
 BODY_SIZE = 9.0
 LEADING = 11.5
@@ -54,17 +51,6 @@ FOOT_ZONE = 32 * mm
 # 26 mm (2-module quiet zone included) gives each of the ≈53 modules about 1.9 pixels in a 100 dpi
 # scan: read back skewed by 3° and slightly out of focus (tests/test_print_details.py); 20 mm is not.
 QR_SIZE = 26 * mm
-
-
-class TextOp(NamedTuple):
-    x: float
-    y: float
-    text: str
-    font: str
-    fake_bold: bool
-    size: float
-    align: Align
-    where: Where
 
 
 @dataclass
@@ -82,76 +68,6 @@ class PageSpan:
     sign_off: bool
 
 
-# A short bracketed unit ("(人)", "(%)", "（工种）") is kept whole, so that a heading never breaks inside it.
-_WORD = re.compile(r"[(（][^()（）\s]{1,6}[)）]|[A-Za-z0-9][A-Za-z0-9\-.@/:]*|.", re.S)
-# Chinese typesetting keeps these off the start of a line: they hang at the end of the line before.
-_NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
-_ascii_em: dict[str, float] = {}
-
-
-def _widest_ascii(font: str) -> float:
-    """The widest printable ASCII glyph of ``font``, in ems: ASCII text no longer than the line
-    allows at that width fits without being measured (ID numbers, telephone numbers)."""
-    em = _ascii_em.get(font)
-    if em is None:
-        em = max(pdfmetrics.stringWidth(chr(code), font, 1000) for code in range(32, 127)) / 1000
-        _ascii_em[font] = em
-    return em
-
-
-Measure = Callable[[str, str, float], float]
-
-
-def wrap(text: str, font: str, size: float, width: float, measure: Measure | None = None) -> list[str]:
-    """Break text into lines that fit ``width``: CJK between any two characters, digits and Latin
-    words kept whole where they fit, closing punctuation hanging rather than starting a line.
-    ``measure`` is ``pdfmetrics.stringWidth`` or a cache of it."""
-    string_width = measure or pdfmetrics.stringWidth
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        if len(paragraph) * size <= width:  # no glyph is wider than 1 em: no need to measure
-            lines.append(paragraph)
-            continue
-        if paragraph.isascii() and len(paragraph) * size * _widest_ascii(font) <= width:
-            lines.append(paragraph)
-            continue
-        line = ""
-        used = 0.0
-        for token in _WORD.findall(paragraph):
-            w = string_width(token, font, size)
-            if line and used + w > width and token not in _NO_LINE_START:
-                if w > width:  # a word longer than the line: break it anywhere
-                    for ch in token:
-                        cw = string_width(ch, font, size)
-                        if line and used + cw > width:
-                            lines.append(line)
-                            line, used = "", 0.0
-                        line += ch
-                        used += cw
-                    continue
-                lines.append(line)
-                line, used = "", 0.0
-            line += token
-            used += w
-        lines.append(line)
-    return lines or [""]
-
-
-class _Widths:
-    """``pdfmetrics.stringWidth`` remembered per (text, font, size) for one document: a county list
-    repeats its village names, 文化程度 and 工种 tens of thousands of times."""
-
-    def __init__(self) -> None:
-        self._known: dict[tuple[str, str, float], float] = {}
-
-    def __call__(self, text: str, font: str, size: float) -> float:
-        key = (text, font, size)
-        width = self._known.get(key)
-        if width is None:
-            width = self._known[key] = pdfmetrics.stringWidth(text, font, size)
-        return width
-
-
 _ONE_LINE = LEADING + 2 * PAD_Y
 
 
@@ -167,7 +83,7 @@ class PdfLayout:
         total_units = sum(c.width for c in content.columns)
         self.col_widths = [self.table_width * c.width / total_units for c in content.columns]
         self.col_x = [MARGIN_X + sum(self.col_widths[:i]) for i in range(len(self.col_widths))]
-        self.width_of = _Widths()
+        self.width_of = Widths()
         # Where each column's text is anchored for each alignment, and its alignment when one line.
         self._anchors = [
             {"left": x + PAD_X, "centre": x + w / 2, "right": x + w - PAD_X}
@@ -295,20 +211,8 @@ class PdfLayout:
             text.append(self._op(self.page_width / 2, self.page_height / 2 - 40, "草稿", SANS_BOLD, 90, "centre"))
         y = self.page_height - MARGIN_TOP
         if number == 0:
-            title_face = face_for(content.title, SERIF_BOLD)
             y -= 20
-            text.append(
-                TextOp(
-                    self.page_width / 2,
-                    y,
-                    content.title,
-                    title_face.name,
-                    title_face.fake_bold,
-                    18,
-                    "centre",
-                    ("title",),
-                )
-            )
+            text.append(self._op(self.page_width / 2, y, content.title, SERIF_BOLD, 18, "centre", ("title",)))
             y -= 20
             unit = f"填表单位（盖章）：{content.sign_off.unit_name}"
             text.append(self._op(MARGIN_X, y, unit, SANS, 10, "left", ("meta",)))
@@ -346,10 +250,7 @@ class PdfLayout:
     def _op(
         self, x: float, y: float, text: str, font: str, size: float, align: Align, where: Where = ("other",)
     ) -> TextOp:
-        if font == SANS:  # the regular face has every character the program accepts
-            return TextOp(x, y, text, SANS, False, size, align, where)
-        face = face_for(text, font)
-        return TextOp(x, y, text, face.name, face.fake_bold, size, align, where)
+        return place(x, y, text, font, size, align, where)
 
     def _draw_header(self, ops: PageOps, y: float) -> float:
         for x, bottom, width, height, label in self.header:
@@ -498,7 +399,7 @@ class _PageWriter:
         self.doc = canvas._doc
         self.fonts: dict[str, Any] = {}
         self.shown: dict[tuple[str, float, str], str] = {}  # (font, size, text) → "/F1+0 9 Tf … Tj"
-        self.widths = _Widths()
+        self.widths = Widths()
 
     def draw_page(self, ops: PageOps, *, sealed: bool, layout: PdfLayout) -> None:
         canvas = self.canvas
@@ -555,23 +456,7 @@ class _PageWriter:
 _RECT = "%.3f %.3f %.3f %.3f re"
 
 
-def draw_text(canvas: Canvas, op: TextOp) -> None:
-    canvas.setFont(op.font, op.size)
-    mode = None
-    if op.fake_bold:
-        canvas.setLineWidth(op.size * 0.035)
-        mode = 2
-    if op.align == "left":
-        canvas.drawString(op.x, op.y, op.text, mode=mode)
-    elif op.align == "right":
-        canvas.drawRightString(op.x, op.y, op.text, mode=mode)
-    else:
-        canvas.drawCentredString(op.x, op.y, op.text, mode=mode)
-    if op.fake_bold:
-        canvas.setLineWidth(0.5)
-
-
-class _SealedInfo(PDFInfo):
+class _SealedInfo(PDFInfo):  # type: ignore[misc]  # reportlab ships no type hints
     """The document information dictionary plus the embedded canonical content, in chunks."""
 
     def __init__(self, parts: list[str]) -> None:

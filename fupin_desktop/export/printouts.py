@@ -12,12 +12,11 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from fupin_desktop.domain.codelists import codelist
-from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, face_for, register_fonts
-from fupin_desktop.export.pdf import TextOp, draw_text, wrap
+from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
+from fupin_desktop.export.typeset import NO_LINE_START, Align, draw_text, em_width, place, wrap
 
 
 @dataclass(frozen=True)
@@ -116,9 +115,8 @@ TABLE_SIZE = 12.0
 TABLE_LEADING = 16.0
 
 
-def _text(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, align: str = "left") -> None:
-    face = face_for(text, font)
-    draw_text(canvas, TextOp(x, y, text, face.name, face.fake_bold, size, align, ("other",)))  # type: ignore[arg-type]
+def _text(canvas: Canvas, x: float, y: float, text: str, font: str, size: float, align: Align = "left") -> None:
+    draw_text(canvas, place(x, y, text, font, size, align))
 
 
 class _Flow:
@@ -216,7 +214,6 @@ def _break_for_last(flow: _Flow, header: float, rows: list[float], keep: float) 
     return max(0, len(rows) - 2)
 
 
-_NO_LINE_START = set("，。、；：？！）》」』”’%·…,.;:?!)]")
 _TITLE_BREAKS = set("省市县区乡镇街道村年于的和及")
 _NO_LINE_END = set("（《「『“‘([")
 
@@ -233,7 +230,7 @@ def grid_lines(text: str, chars: int = CHARS_PER_LINE, font: str = SERIF) -> lis
     register_fonts()
 
     def em(ch: str) -> float:
-        return float(pdfmetrics.stringWidth(ch, face_for(ch, font).name, 1.0))
+        return em_width(ch, font)
 
     lines: list[str] = []
     line: list[str] = []
@@ -242,9 +239,9 @@ def grid_lines(text: str, chars: int = CHARS_PER_LINE, font: str = SERIF) -> lis
         w = em(ch)
         if used + w > chars + 1e-6:
             carried: list[str] = []
-            while line and (ch in _NO_LINE_START or line[-1] in _NO_LINE_END) and len(carried) < 3:
+            while line and (ch in NO_LINE_START or line[-1] in _NO_LINE_END) and len(carried) < 3:
                 carried.insert(0, line.pop())
-                if not (carried[0] in _NO_LINE_START or (line and line[-1] in _NO_LINE_END)):
+                if not (carried[0] in NO_LINE_START or (line and line[-1] in _NO_LINE_END)):
                     break
             if _is_word(ch) and not carried:
                 tail = len(line)

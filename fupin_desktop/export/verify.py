@@ -80,7 +80,7 @@ def verify_file(path: Path, known: Sequence[PublicKey] = ()) -> VerifyResult:
 def _signed_result(payload: Payload, known: Sequence[PublicKey]) -> VerifyResult:
     """The verdict on an intact file: whose signature it carries, and whether that key is known."""
     content = payload.content
-    base = dict(
+    base: dict[str, Any] = dict(
         number=content.number,
         digest=payload.stated_digest,
         row_count=len(content.rows),
@@ -92,7 +92,7 @@ def _signed_result(payload: Payload, known: Sequence[PublicKey]) -> VerifyResult
         return VerifyResult(
             Verdict.NOT_SIGNED_BY_KNOWN,
             f"内容与校验码一致，但文件没有站点签名，无法确认是哪个站点封存的：{what}。",
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     scheme = SCHEMES.get(signature.algorithm)
     signer = fingerprint(signature.algorithm, signature.public_key) if scheme is not None else None
@@ -100,13 +100,13 @@ def _signed_result(payload: Payload, known: Sequence[PublicKey]) -> VerifyResult
         return VerifyResult(
             Verdict.NOT_SIGNED_BY_KNOWN,
             f"文件上印的站点密钥指纹（{content.stamp.fingerprint}）与签名所用的密钥不符：不是该站点封存的原件。",
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     if not scheme.verify(signature.public_key, signed_message(payload.stated_digest), signature.value):
         return VerifyResult(
             Verdict.NOT_SIGNED_BY_KNOWN,
             "站点签名与内容不符（内容或校验码在签名之后被重新生成）：不是封存时的原件。",
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     match = is_known(signature.algorithm, signature.public_key, known)
     if match is None:
@@ -115,34 +115,34 @@ def _signed_result(payload: Payload, known: Sequence[PublicKey]) -> VerifyResult
             f"内容完整，但签名的站点密钥（指纹 {signer}，表上单位“{content.sign_off.unit_name}”）"
             f"不在已知的站点密钥中：{what}。请向该站点索取密钥文件核对。",
             fingerprint=signer,
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     return VerifyResult(
         Verdict.INTACT,
         f"与封存时完全一致，由“{match.unit_name}”的站点密钥（指纹 {signer}）签名：{what}。",
         fingerprint=signer,
         station=match.unit_name,
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 
 def _sealed_result(payload: Payload, differences: list[str], what: str) -> VerifyResult | Payload:
     """ALTERED with where, or the payload itself when the file is exactly what it embeds."""
     content = payload.content
-    base = dict(number=content.number, digest=payload.stated_digest, row_count=len(content.rows))
+    base: dict[str, Any] = dict(number=content.number, digest=payload.stated_digest, row_count=len(content.rows))
     if not payload.intact:
         return VerifyResult(
             Verdict.ALTERED,
             f"{what}中内嵌的封存内容与校验码不符：文件已被改动，不是封存时的原件。",
             differences,
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     if differences:
         return VerifyResult(
             Verdict.ALTERED,
             f"{what}与封存时的内容不一致（{content.number}，{len(content.rows)}行）：",
             differences,
-            **base,  # type: ignore[arg-type]
+            **base,
         )
     return payload
 
@@ -284,8 +284,9 @@ def _verify_pdf(path: Path) -> VerifyResult | Payload:
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
-    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, TextOp, write_pdf
+    from fupin_desktop.export.pdf import PAYLOAD_KEY, PdfLayout, write_pdf
     from fupin_desktop.export.pdf_compare import compare_pdfs
+    from fupin_desktop.export.typeset import TextOp
 
     try:
         reader = PdfReader(str(path))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.validation import FIELD_LABELS
-from fupin_desktop.store.models import AuditEntry
+from fupin_desktop.store.models import AuditEntry, Operator
 
 ACTION_NAMES = {"create": "新增", "update": "修改", "delete": "删除", "move": "迁移"}
 _EXTRA_LABELS = {
@@ -34,7 +34,8 @@ class AuditRow:
 
 
 def audit_history(session: Session, entity: str, entity_ids: list[uuid.UUID]) -> list[AuditRow]:
-    """Every audit entry of these records (a household, or a household and its members), newest first."""
+    """Every audit entry of these records (a household, or a household and its members), newest first. An
+    account is shown by its display name with its login; an older free-text name as it was written."""
     if not entity_ids:
         return []
     rows = session.scalars(
@@ -42,10 +43,15 @@ def audit_history(session: Session, entity: str, entity_ids: list[uuid.UUID]) ->
         .where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(entity_ids))
         .order_by(AuditEntry.at.desc(), AuditEntry.id)
     )
+    shown = {
+        name: f"{display}（{name}）"
+        for name, display in session.execute(select(Operator.name, Operator.display_name))
+        if display and display != name
+    }
     return [
         AuditRow(
             at=row.at,
-            operator=row.operator,
+            operator=shown.get(row.operator, row.operator),
             action=ACTION_NAMES.get(row.action, row.action),
             field=field_label(row.field),
             old_value=row.old_value or "",

@@ -15,6 +15,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store import backup as store
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.models import Setting
+from fupin_desktop.store.postgres import BACKUP_INSTEAD
 from fupin_desktop.store.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -59,14 +60,20 @@ class RestoreResult:
     people: int
 
 
+def _file(database: Database) -> Path:
+    """The database file; a server database refuses file backups with what to use instead."""
+    return database.file("文件备份", BACKUP_INSTEAD)
+
+
 def backup_folder(database: Database) -> Path:
     """Where this database's backups go: the station setting, or 备份 beside the file (for a backup
     opened directly: the folder it is in, with its siblings)."""
+    path = _file(database)
     if database.is_backup:
-        return database.path.parent
+        return path.parent
     with database.session_factory() as session:
         setting = session.get(Setting, store.BACKUP_FOLDER_SETTING)
-    return Path(setting.value) if setting is not None and setting.value else store.default_backup_folder(database.path)
+    return Path(setting.value) if setting is not None and setting.value else store.default_backup_folder(path)
 
 
 def set_backup_folder(database: Database, *, actor: str, folder: Path | None) -> Path:
@@ -90,10 +97,11 @@ def back_up(database: Database, *, folder: Path | None = None, now: datetime | N
         raise BackupRefused("打开的是一个备份文件，不再为它做备份。")
     if database.read_only_reason is not None:
         raise BackupRefused(f"数据库不能备份：{database.read_only_reason}")
+    path = _file(database)
     target = folder if folder is not None else backup_folder(database)
     started = time.perf_counter()
-    made, check = store.write_backup(database.path, target, made_at=now or datetime.now())
-    removed = tuple(store.thin_backups(target, database.path.stem))
+    made, check = store.write_backup(path, target, made_at=now or datetime.now())
+    removed = tuple(store.thin_backups(target, path.stem))
     seconds = time.perf_counter() - started
     log.info("已备份到 %s（%.2f 秒，按保留规则删除旧备份 %d 个）", made.path, seconds, len(removed))
     return BackupResult(made.path, made.size, check.count("household"), check.count("person"), seconds, removed)
@@ -103,20 +111,22 @@ def backup_is_current(database: Database, folder: Path | None = None) -> bool:
     """Whether the newest backup was made after the file last changed: the automatic backups skip
     then (opening the window and only looking writes nothing). Seconds in the name are rounded down,
     so a change in the same second as the backup counts as newer."""
-    newest = store.list_backups(folder if folder is not None else backup_folder(database), database.path.stem)
+    path = _file(database)
+    newest = store.list_backups(folder if folder is not None else backup_folder(database), path.stem)
     if not newest:
         return False
-    files = [database.path, database.path.with_name(database.path.name + "-wal")]
+    files = [path, path.with_name(path.name + "-wal")]
     changed = max(path.stat().st_mtime for path in files if path.exists())
     return newest[0].made_at.timestamp() > changed
 
 
 def list_backup_entries(database: Database, folder: Path | None = None) -> list[BackupEntry]:
     """This database's backups in the folder, newest first, with their record counts."""
+    path = _file(database)
     target = folder if folder is not None else backup_folder(database)
-    stem = database.path.stem
+    stem = path.stem
     if database.is_backup:
-        parsed = store.parse_backup_name(database.path)
+        parsed = store.parse_backup_name(path)
         stem = parsed.stem if parsed is not None else stem
     return [_entry(backup) for backup in store.list_backups(target, stem)]
 

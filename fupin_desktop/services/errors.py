@@ -21,3 +21,11 @@ class ValidationFailed(ServiceError):
         lines = [p.message for p in problems if p.is_error]
         prefix = f"{context}：" if context else ""
         super().__init__(prefix + "；".join(lines))
+
+
+class PermissionDenied(ServiceError):
+    """The signed-in account's role may not take this step; nothing was written."""
+
+
+class SignInRefused(ServiceError):
+    """A wrong name or password, a locked or disabled account."""

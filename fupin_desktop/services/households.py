@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ from fupin_desktop.domain.validation import (
     Problem,
     validate_household,
 )
+from fupin_desktop.services.accounts import Who, actor_name, require_household_village, require_village
 from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFailed
 from fupin_desktop.services.results import Removed, Saved
 from fupin_desktop.store.bulk import insert_rows
@@ -54,7 +56,7 @@ def household_facts(household: Household) -> HouseholdFacts:
 
 def normalise_person(facts: PersonFacts) -> PersonFacts:
     """Clean the typed text; fill sex and birth date from a valid ID when they were left empty."""
-    values = {
+    values: dict[str, Any] = {
         name: (value.strip() or None) if isinstance(value := getattr(facts, name), str) else value
         for name in PERSON_FIELDS
     }
@@ -63,11 +65,11 @@ def normalise_person(facts: PersonFacts) -> PersonFacts:
         try:
             parsed = IdNumber.parse(number)
         except IdNumberError:
-            return PersonFacts(**values)  # type: ignore[arg-type]
+            return PersonFacts(**values)
         values["id_number"] = parsed.value
         values["sex"] = values["sex"] or parsed.sex
         values["birth_date"] = values["birth_date"] or parsed.birth_date
-    return PersonFacts(**values)  # type: ignore[arg-type]
+    return PersonFacts(**values)
 
 
 def normalise_household(facts: HouseholdFacts) -> HouseholdFacts:
@@ -212,7 +214,11 @@ def create_household(
 
 
 def insert_checked_households(
-    uow: UnitOfWork, village: Region, households: Sequence[HouseholdFacts]
+    uow: UnitOfWork,
+    village: Region,
+    households: Sequence[HouseholdFacts],
+    *,
+    grams: list[tuple[uuid.UUID, str | None]] | None = None,
 ) -> list[tuple[uuid.UUID, list[uuid.UUID]]]:
     """Register many new households at once (a village sheet): the same rows, search keys, summary
     and audit entries as :func:`create_household`, written with one executemany per table.
@@ -221,12 +227,17 @@ def insert_checked_households(
     through :func:`normalise_household`, :func:`validate_household` finds no error, no ID number is
     registered in another household — so nothing is checked twice here; an ID number written by
     someone else meanwhile still fails on the unique index (``IntegrityError``). Returns each
-    household's id with its members' ids, in the order given."""
+    household's id with its members' ids, in the order given.
+
+    ``grams``: the new people's (id, number) pairs are added to this list for the caller to index in
+    one :func:`index_people` for all its batches, instead of here (the gram index is the largest
+    B-tree: one sorted pass over it writes 20,000 people's grams in half the time of seven)."""
     now = utc_now()
     operator = uow.operator
     uuid4 = uuid.uuid4
     household_rows: list[tuple[object, ...]] = []
     person_rows: list[tuple[object, ...]] = []
+    numbers: list[tuple[uuid.UUID, str | None]] = []  # (person id, ID number): for the gram index
     audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
     result: list[tuple[uuid.UUID, list[uuid.UUID]]] = []
     for facts in households:
@@ -264,6 +275,7 @@ def insert_checked_households(
                     operator,
                 )
             )
+            numbers.append((ids[index], member.id_number))
         audit.extend(
             ("create", "person", ids[i], None, None, f"{m.name} {m.id_number or ''}".strip())
             for i, m in enumerate(members)
@@ -272,8 +284,10 @@ def insert_checked_households(
     if household_rows:
         insert_rows(uow.session, Household.__table__, _HOUSEHOLD_COLUMNS, household_rows)
         insert_rows(uow.session, Person.__table__, _PERSON_COLUMNS, person_rows)
-        id_column, number_column = _PERSON_COLUMNS.index("id"), _PERSON_COLUMNS.index("id_number")
-        index_people(uow.session, [(row[id_column], row[number_column]) for row in person_rows])
+        if grams is None:
+            index_people(uow.session, numbers)
+        else:
+            grams.extend(numbers)
         uow.audit_many(audit)
     return result
 
@@ -410,56 +424,68 @@ def _person_label(person: Person) -> str:
     return f"{person.name} {person.id_number or ''}".strip()
 
 
+def _require_person_village(uow: UnitOfWork, actor: Who, person_id: uuid.UUID, what: str) -> None:
+    person = uow.session.get(Person, person_id)
+    if person is not None:
+        require_household_village(uow.session, actor, {person.household_id}, what)
+
+
 # --- use cases: each opens, audits and commits its own unit of work --------------------------------
 
 
 def register_household(
-    database: Database, *, actor: str, village_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
+    database: Database, *, actor: Who, village_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
 ) -> Saved:
-    """登记农户 with its members, in one transaction."""
-    with UnitOfWork(database, actor) as uow:
+    """登记农户 with its members, in one transaction (a 村级录入员: in their own village)."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_village(uow.session, actor, {village_id}, "登记")
         household_id, warnings = create_household(uow, village_id, facts, on=on)
         uow.commit()
     return Saved(household_id, tuple(warnings))
 
 
 def edit_household(
-    database: Database, *, actor: str, household_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
+    database: Database, *, actor: Who, household_id: uuid.UUID, facts: HouseholdFacts, on: date | None = None
 ) -> Saved:
     """The household's own fields (members are edited one by one)."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_household_village(uow.session, actor, {household_id}, "修改")
         warnings = update_household(uow, household_id, facts, on=on)
         uow.commit()
     return Saved(household_id, tuple(warnings))
 
 
 def register_person(
-    database: Database, *, actor: str, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
+    database: Database, *, actor: Who, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_household_village(uow.session, actor, {household_id}, "登记")
         person_id, warnings = add_person(uow, household_id, facts, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
 
 
 def edit_person(
-    database: Database, *, actor: str, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
+    database: Database, *, actor: Who, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        _require_person_village(uow, actor, person_id, "修改")
         warnings = update_person(uow, person_id, facts, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
 
 
-def remove_person(database: Database, *, actor: str, person_id: uuid.UUID) -> Removed:
-    with UnitOfWork(database, actor) as uow:
+def remove_person(database: Database, *, actor: Who, person_id: uuid.UUID) -> Removed:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        _require_person_village(uow, actor, person_id, "删除")
         delete_person(uow, person_id)
         uow.commit()
     return Removed(person_id, "person")
 
 
-def remove_household(database: Database, *, actor: str, household_id: uuid.UUID) -> Removed:
-    with UnitOfWork(database, actor) as uow:
+def remove_household(database: Database, *, actor: Who, household_id: uuid.UUID) -> Removed:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require_household_village(uow.session, actor, {household_id}, "删除")
         delete_household(uow, household_id)
         uow.commit()
     return Removed(household_id, "household")
@@ -468,14 +494,16 @@ def remove_household(database: Database, *, actor: str, household_id: uuid.UUID)
 def relocate_person(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     person_id: uuid.UUID,
     target_household_id: uuid.UUID,
     relation: str,
     on: date | None = None,
 ) -> Saved:
     """Move a member to another household (marriage, 分户) with the relation to its head."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        _require_person_village(uow, actor, person_id, "迁移")
+        require_household_village(uow.session, actor, {target_household_id}, "迁入")
         warnings = move_person(uow, person_id, target_household_id, relation, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))

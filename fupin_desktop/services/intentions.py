@@ -11,17 +11,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
+from fupin_desktop.services.accounts import Who, actor_name, require, require_household_village
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.services.results import Saved
@@ -98,6 +101,7 @@ class GuardContext:
         self.day = day
         self._intentions = intentions
         self._people = people
+        self.four_eyes_for: str | None = None  # the signed-in 审核人: not to approve their own referrals
 
     @property
     def session(self) -> Session:
@@ -124,6 +128,23 @@ class GuardContext:
     def latest_notice(self, intention_id: uuid.UUID) -> PublicNotice | None:
         """The most recent 公示 batch that lists the intention (as :func:`latest_notice`)."""
         return self._latest_notices.get(intention_id)
+
+    def referred_by(self, intention_id: uuid.UUID) -> str | None:
+        """Who made the intention's latest 推荐 (the operator of its last step into REFERRED)."""
+        return self._referrers.get(intention_id)
+
+    @cached_property
+    def _referrers(self) -> dict[uuid.UUID, str]:
+        found: dict[uuid.UUID, str] = {}
+        step = IntentionTransition
+        for chunk in _chunks(self._intention_ids):
+            rows = self.session.execute(
+                select(step.intention_id, step.operator)
+                .where(step.intention_id.in_(chunk), step.to_state == State.REFERRED.value)
+                .order_by(step.at)
+            )
+            found.update((intention_id, operator) for intention_id, operator in rows)
+        return found
 
     @cached_property
     def _intention_ids(self) -> list[uuid.UUID]:
@@ -307,7 +328,19 @@ def latest_notice(session: Session, intention_id: uuid.UUID) -> PublicNotice | N
     )
 
 
+def _guard_four_eyes(ctx: GuardContext, intention: Intention, _p: Person, target: State) -> str | None:
+    if target is not State.APPROVED or ctx.four_eyes_for is None:
+        return None
+    if ctx.referred_by(intention.id) == ctx.four_eyes_for:
+        return "不能审核通过自己推荐的意愿（四眼原则）：须由另一位审核人审核"
+    return None
+
+
+REVIEW_STEPS = {State.APPROVED: "审核通过"}
+"""Steps only a 审核人 takes, with the words of the refusal ("需要审核人（站长）权限才能审核通过")."""
+
 GUARDS: list[Guard] = [
+    _guard_four_eyes,
     _guard_open_objection,
     _guard_second_active,
     _guard_registered_household,
@@ -364,7 +397,7 @@ def insert_new_people_intentions(
     other intention yet, so only two wishes of one kind for the same person can clash."""
     now = utc_now()
     seen: set[tuple[uuid.UUID, str]] = set()
-    intentions: list[dict[str, object]] = []
+    intentions: list[dict[str, Any]] = []
     steps: list[dict[str, object]] = []
     audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
     for person_id, name, data in wishes:
@@ -400,7 +433,7 @@ def insert_new_people_intentions(
         uow.session.execute(insert(Intention.__table__), intentions)
         uow.session.execute(insert(IntentionTransition.__table__), steps)
         uow.audit_many(audit)
-    return [row["id"] for row in intentions]  # type: ignore[misc]
+    return [row["id"] for row in intentions]
 
 
 def transition(
@@ -410,8 +443,10 @@ def transition(
     *,
     reason: str | None = None,
     on: date | None = None,
+    four_eyes_for: str | None = None,
 ) -> BulkResult:
-    """Move every intention that may take the step to ``target``; report the others."""
+    """Move every intention that may take the step to ``target``; report the others. With
+    ``four_eyes_for`` (an account's name) an intention that account referred is not approved."""
     day = on or clock_today()
     result = BulkResult(target)
     ids = list(intention_ids)
@@ -425,6 +460,7 @@ def transition(
         person_ids = list({i.person_id for i in loaded})
         people.update((p.id, p) for p in uow.session.scalars(select(Person).where(Person.id.in_(person_ids))))
     context = GuardContext(uow, list(intentions.values()), people, day)
+    context.four_eyes_for = four_eyes_for
     moves = _Moves(uow, target, reason)
     for intention_id in ids:
         intention = intentions.get(intention_id)
@@ -523,9 +559,12 @@ def _record(uow: UnitOfWork, intention: Intention, source: State | None, target:
 # --- use cases: each opens, audits and commits its own unit of work --------------------------------
 
 
-def register_intention(database: Database, *, actor: str, person_id: uuid.UUID, data: IntentionInput) -> Saved:
-    """登记意愿 for one person."""
-    with UnitOfWork(database, actor) as uow:
+def register_intention(database: Database, *, actor: Who, person_id: uuid.UUID, data: IntentionInput) -> Saved:
+    """登记意愿 for one person (a 村级录入员: of their own village)."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        person = uow.session.get(Person, person_id)
+        if person is not None:
+            require_household_village(uow.session, actor, {person.household_id}, "登记")
         intention_id = create_intention(uow, person_id, data)
         uow.commit()
     return Saved(intention_id)
@@ -534,14 +573,19 @@ def register_intention(database: Database, *, actor: str, person_id: uuid.UUID, 
 def take_step(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     intention_ids: Sequence[uuid.UUID],
     target: State,
     reason: str | None = None,
     on: date | None = None,
 ) -> BulkResult:
-    """One workflow step for the chosen intentions: those that may take it move, the others are reported."""
-    with UnitOfWork(database, actor) as uow:
-        result = transition(uow, intention_ids, target, reason=reason, on=on)
+    """One workflow step for the chosen intentions: those that may take it move, the others are reported.
+    审核通过 needs a 审核人 (refused before anything moves), who does not approve their own referrals."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        checker = None
+        if target in REVIEW_STEPS:
+            checker = require(uow.session, actor, (Role.REVIEWER,), REVIEW_STEPS[target])
+        four_eyes = checker.name if checker is not None and not checker.is_legacy else None
+        result = transition(uow, intention_ids, target, reason=reason, on=on, four_eyes_for=four_eyes)
         uow.commit()
     return result

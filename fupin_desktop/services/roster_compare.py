@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.village_sheet import (
     HEADER_SEARCH_ROWS,
     CellProblem,
+    CellValue,
     clean_digits,
     clean_text,
     display_value,
@@ -95,9 +96,14 @@ def _match(grid: Grid) -> tuple[int, dict[str, int]] | None:
     return best
 
 
+def _rank(match: tuple[int, dict[str, int]]) -> int:
+    return len(match[1])
+
+
 def read_roster(path: Path) -> tuple[list[RosterEntry], list[CellProblem], dict[str, int]]:
     """The roster's rows; unusable rows (no ID, ID stored as a number) come back as problems."""
-    grid, found = best_grid(Path(path), _match, lambda m: len(m[1]))
+    chosen = best_grid(Path(path), _match, _rank)  # not unpacked at once: mypy would then infer T as Optional
+    grid, found = chosen
     if found is None:
         raise SpreadsheetError(
             f"文件“{Path(path).name}”中找不到花名册的表头：至少需要“身份证号”列"
@@ -113,13 +119,13 @@ def read_roster(path: Path) -> tuple[list[RosterEntry], list[CellProblem], dict[
         if is_skippable_row(cells, index - header - 1):
             continue
 
-        def value(key: str, row: Sequence[object] = raw_row) -> object:
+        def value(key: str, row: Sequence[CellValue] = raw_row) -> CellValue:
             position = positions.get(key)
             return row[position] if position is not None and position < len(row) else None
 
         raw_id = value("id_number")
-        lost = number_lost_message("身份证号", raw_id)  # type: ignore[arg-type]
-        number = clean_digits(raw_id)  # type: ignore[arg-type]
+        lost = number_lost_message("身份证号", raw_id)
+        number = clean_digits(raw_id)
         if lost or not number:
             problems.append(CellProblem(index + 1, id_column + 1, "身份证号", lost or "身份证号为空，无法比对"))
             continue
@@ -127,9 +133,9 @@ def read_roster(path: Path) -> tuple[list[RosterEntry], list[CellProblem], dict[
             RosterEntry(
                 index + 1,
                 number.upper(),
-                clean_text(value("name"), drop_spaces=True) or "",  # type: ignore[arg-type]
-                clean_digits(value("household_no")) or "",  # type: ignore[arg-type]
-                clean_text(value("status")) or "",  # type: ignore[arg-type]
+                clean_text(value("name"), drop_spaces=True) or "",
+                clean_digits(value("household_no")) or "",
+                clean_text(value("status")) or "",
             )
         )
     return entries, problems, positions

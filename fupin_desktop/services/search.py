@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, intersect, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from fupin_desktop.store.id_grams import GRAM, covering_grams
 from fupin_desktop.store.models import Household, Intention, Person, PersonIdGram, Region
@@ -33,8 +34,8 @@ class HouseholdFilter:
     has_open_intentions: bool = False
 
 
-def _prefix(column: ColumnElement[str] | object, text: str) -> ColumnElement[bool]:
-    return and_(column >= text, column < text + "\uffff")  # type: ignore[operator]
+def _prefix(column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str) -> ColumnElement[bool]:
+    return and_(column >= text, column < text + "\uffff")
 
 
 def classify(text: str) -> tuple[str, str]:
@@ -152,7 +153,7 @@ def village_ids_under(session: Session, region_id: uuid.UUID) -> list[uuid.UUID]
     return found
 
 
-def household_query(session: Session, flt: HouseholdFilter) -> Select[tuple[object, ...]]:
+def household_query(session: Session, flt: HouseholdFilter) -> Select[*tuple[Any, ...]]:
     """Rows for the household list: village name joined, ordered by household number."""
     query = select(
         Household.id,
@@ -204,7 +205,9 @@ def count_households(session: Session, flt: HouseholdFilter, cap: int | None = N
     if cap is not None and classify(flt.text)[0] in ("letters", "name"):
         # Driven by the person indexes: stops at the cap'th distinct household instead of testing
         # households one by one (a one-letter search across a county: 2 ms instead of 30 ms).
-        matching = select(Person.household_id).where(person_condition(flt.text, session))
+        person_match = person_condition(flt.text, session)
+        assert person_match is not None  # letters and names always make one
+        matching = select(Person.household_id).where(person_match)
         others = _household_filters(session, replace(flt, text=""))
         if others:
             matching = matching.join(Household, Person.household_id == Household.id).where(*others)

@@ -20,15 +20,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select, update
+from sqlalchemy import CursorResult, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, correction_note
+from fupin_desktop.services.accounts import Who, actor_name, require
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import transition
 from fupin_desktop.services.settings import load_station_profile
@@ -147,13 +149,17 @@ def _reserve_number(session: Session, unit_name: str, year: int) -> int:
 
     The UPDATE takes the database's write lock (SQLite) or the row's lock (PostgreSQL) before the
     number is read: a second seal at the same moment waits, then takes the number after it."""
-    table = cast(Table, SubmissionCounter.__table__)
+    table: Table = SubmissionCounter.__table__
     where = (table.c.unit_name == unit_name) & (table.c.year == year)
-    touched = session.execute(update(table).where(where).values(last_number=table.c.last_number + 1))
+    # An UPDATE's result is a CursorResult, with the row count (Session.execute is typed for any result).
+    touched = cast(
+        "CursorResult[*tuple[Any, ...]]",
+        session.execute(update(table).where(where).values(last_number=table.c.last_number + 1)),
+    )
     issued = session.scalar(
         select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
     )
-    if touched.rowcount == 0:  # type: ignore[attr-defined]
+    if touched.rowcount == 0:
         session.execute(insert(table).values(unit_name=unit_name, year=year, last_number=(issued or 0) + 1))
     number = session.scalar(select(table.c.last_number).where(where))
     assert number is not None
@@ -488,21 +494,25 @@ def submission_content(session: Session, submission_id: uuid.UUID) -> SheetConte
 def seal_submission(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     request: SheetRequest,
     out_dir: Path,
     replaces_id: uuid.UUID | None = None,
     today: date | None = None,
     progress: Progress | None = None,
 ) -> SealResult:
-    """封存: number, freeze and write one sheet (``seal_sheet`` commits only when every file is written)."""
-    with UnitOfWork(database, actor) as uow:
+    """封存 (审核人 only): number, freeze and write one sheet (``seal_sheet`` commits only when every file is
+    written)."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require(uow.session, actor, (Role.REVIEWER,), "封存上报表")
         return seal_sheet(uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress)
 
 
-def unlock_submission(database: Database, *, actor: str, submission_id: uuid.UUID, reason: str) -> int:
-    """解锁更正: the people of a sealed sheet may be edited again; returns how many were unlocked."""
-    with UnitOfWork(database, actor) as uow:
+def unlock_submission(database: Database, *, actor: Who, submission_id: uuid.UUID, reason: str) -> int:
+    """解锁更正 (审核人 only, with a reason): the people of a sealed sheet may be edited again; returns how
+    many were unlocked."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        require(uow.session, actor, (Role.REVIEWER,), "解锁更正")
         count = unlock_for_correction(uow, submission_id, reason=reason)
         uow.commit()
     return count

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.validation import HouseholdFacts
 from fupin_desktop.domain.village_sheet import CellProblem
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import (
@@ -40,6 +41,7 @@ from fupin_desktop.services.village_plan import (
 )
 from fupin_desktop.services.village_read import VillageSheetHousehold, VillageSheetPerson
 from fupin_desktop.services.village_read import id_key as _id_key
+from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import Person, Region
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -183,6 +185,12 @@ def _incomplete_wishes(
     return refused
 
 
+def _new_facts(planned: PlannedHousehold) -> HouseholdFacts:
+    """A new household's facts, which plan_import sets on every household it plans to create."""
+    assert planned.new_facts is not None
+    return planned.new_facts
+
+
 def _insert_new_households(
     uow: UnitOfWork, plan: ImportPlan, households: list[PlannedHousehold], progress: Progress | None
 ) -> list[PlannedHousehold]:
@@ -196,12 +204,13 @@ def _insert_new_households(
     village = uow.session.get(Region, plan.village.id)
     if village is None or village.level != "village":
         raise ServiceError("要导入的村已不存在（可能已在其他窗口删除），请刷新后重试。")
+    numbers: list[tuple[uuid.UUID, str | None]] = []
     try:
         for start in range(0, len(households), _BATCH):
             if progress is not None:
                 progress(start, len(households), f"正在写入第{start + 1}户，共{len(households)}户")
             batch = households[start : start + _BATCH]
-            created = insert_checked_households(uow, village, [p.new_facts for p in batch])  # type: ignore[misc]
+            created = insert_checked_households(uow, village, [_new_facts(p) for p in batch], grams=numbers)
             wishes: list[tuple[uuid.UUID, str, IntentionInput]] = []
             for planned, (_household_id, person_ids) in zip(batch, created, strict=True):
                 assert planned.new_facts is not None
@@ -210,6 +219,7 @@ def _insert_new_households(
                     index = position[member.where]
                     wishes.append((person_ids[index], planned.new_facts.members[index].name or "", wish))
             insert_new_people_intentions(uow, wishes)
+        index_people(uow.session, numbers)  # every batch's people in one sorted pass over the gram index
     except IntegrityError:
         uow.session.rollback()  # the services then say who was registered meanwhile, and where
         return households

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
+from typing import Any
 
 from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 from fupin_desktop.domain.validation import HouseholdFacts, PersonFacts, Problem, validate_household
@@ -281,7 +282,7 @@ def _birth_checks(parsed: VillageSheet, sheet: VillageSheetHousehold, day: date)
             )
 
 
-def _merge(base: object, typed: object, names: Iterable[str]) -> dict[str, object]:
+def _merge(base: object, typed: object, names: Iterable[str]) -> dict[str, Any]:
     """``base`` with every field that the sheet gave; a blank cell keeps what the database has."""
     values = {name: getattr(base, name) for name in names}
     for name in names:
@@ -312,7 +313,7 @@ def _plan_household(
         before = household.facts
         before_ids = list(household.member_ids)
         own = {member_id: i for i, member_id in enumerate(household.member_ids)}
-        merged_household = HouseholdFacts(**_merge(before, sheet.facts, HOUSEHOLD_FIELDS))  # type: ignore[arg-type]
+        merged_household = HouseholdFacts(**_merge(before, sheet.facts, HOUSEHOLD_FIELDS))
         after = replace(normalise_household(merged_household), members=list(before.members))
         planned.merged = replace(after, members=[])
         after_ids = list(before_ids)
@@ -324,7 +325,7 @@ def _plan_household(
             if match is not None and match.person_id in own:
                 index = own[match.person_id]
                 planned.person_ids[member.where] = match.person_id
-                merged = normalise_person(PersonFacts(**_merge(before.members[index], member.facts, PERSON_FIELDS)))  # type: ignore[arg-type]
+                merged = normalise_person(PersonFacts(**_merge(before.members[index], member.facts, PERSON_FIELDS)))
                 after.members[index] = merged
                 row_of[index] = member
                 if merged != before.members[index]:

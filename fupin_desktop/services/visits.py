@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.validation import Problem
@@ -25,7 +26,7 @@ class VisitInput:
     method: str
     notes: str = ""
     # person id → {field name: new value}; only fields that really change are stored.
-    member_updates: dict[uuid.UUID, dict[str, object]] = field(default_factory=dict)
+    member_updates: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
 
 def record_visit(uow: UnitOfWork, household_id: uuid.UUID, visit: VisitInput) -> tuple[uuid.UUID, list[Problem]]:
@@ -57,7 +58,7 @@ def record_visit(uow: UnitOfWork, household_id: uuid.UUID, visit: VisitInput) ->
         if unknown:
             raise ValueError(f"unknown person fields: {sorted(unknown)}")
         before = person_facts(person)
-        after = replace(before, **updates)  # type: ignore[arg-type]
+        after = replace(before, **updates)
         changed = [name for name in updates if getattr(before, name) != getattr(after, name)]
         if not changed:
             continue

@@ -18,8 +18,20 @@ from sqlalchemy.orm import Session
 from fupin_desktop.store import changes
 
 
-def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (values in the order of ``columns``) into ``table`` in the session's transaction."""
+def bind_processor(session: Session, table: Table, column: str) -> Callable[[Any], Any] | None:
+    """How the session's driver takes ``column``'s values (None: as they are), for :func:`insert_rows`
+    with ``bound=True`` — a value repeated on many rows (a person's id on each of its grams) is then
+    converted once."""
+    dialect = session.connection().dialect
+    processor: Callable[[Any], Any] | None = table.c[column].type.dialect_impl(dialect).bind_processor(dialect)
+    return processor
+
+
+def insert_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, bound: bool = False
+) -> None:
+    """Insert ``rows`` (values in the order of ``columns``) into ``table`` in the session's transaction;
+    ``bound``: the values are already as the driver takes them (through :func:`bind_processor`)."""
     if not rows:
         return
     session.flush()  # anything added through the ORM first, as the ORM would order it
@@ -27,14 +39,20 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
     connection = session.connection()
     dialect = connection.dialect
     compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-    if not compiled.positional or compiled.positiontup is None:  # a named-parameter driver: the ordinary way
-        session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+    if not compiled.positional or compiled.positiontup is None:  # a named-parameter driver
+        if bound:
+            connection.exec_driver_sql(str(compiled), [dict(zip(columns, row, strict=True)) for row in rows])
+        else:
+            session.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
         return
     where = {name: index for index, name in enumerate(columns)}
     if sorted(compiled.positiontup) != sorted(columns):
         raise ValueError(f"{table.name}: columns {sorted(columns)} do not match {sorted(compiled.positiontup)}")
     order = [where[name] for name in compiled.positiontup]
-    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in compiled.positiontup]
+    processors = [
+        None if bound else table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        for name in compiled.positiontup
+    ]
     if order == list(range(len(columns))) and all(processor is None for processor in processors):
         parameters: Sequence[Sequence[Any]] = rows
     else:

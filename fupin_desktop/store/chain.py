@@ -25,8 +25,8 @@ from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
-_HEAD = cast(Table, AuditChainHead.__table__)
-_ENTRY = cast(Table, AuditEntry.__table__)
+_HEAD: Table = AuditChainHead.__table__
+_ENTRY: Table = AuditEntry.__table__
 HEAD_ID = 1
 # (id, at, operator, action, entity, entity_id, field, old_value, new_value): one entry to append
 PendingEntry = tuple[uuid.UUID, datetime, str, str, str, uuid.UUID, str | None, str | None, str | None]
@@ -76,10 +76,17 @@ def append(session: Session, entries: Sequence[PendingEntry]) -> str:
     if not entries:
         return head
     rows = []
+    times: dict[datetime, str] = {}  # a batch shares one time: formatted once
+    dumps, sha256 = _dumps, _sha256
     for entry in entries:
         seq += 1
-        own = entry_hash(seq, entry, head)
-        rows.append((entry[0], seq, head, own, *entry[1:]))
+        entry_id, at, operator, action, entity, entity_id, field, old, new = entry
+        when = times.get(at)
+        if when is None:
+            when = times[at] = time_text(at)
+        canonical = [seq, entry_id.hex, when, operator, action, entity, entity_id.hex, field, old, new, head]
+        own = sha256(dumps(canonical).encode("utf-8")).hexdigest()  # entry_hash, without a call per row
+        rows.append((entry_id, seq, head, own, at, operator, action, entity, entity_id, field, old, new))
         head = own
     insert_rows(session, _ENTRY, _COLUMNS, rows)
     table = _HEAD
@@ -156,7 +163,7 @@ def verify_chain(session: Session, wanted: frozenset[str] = frozenset()) -> Chai
         if prev_hash != head:
             problem = f"{_described(row)}的前一条哈希不符：之前的记录被改动、删除或插入"
             break
-        pending: PendingEntry = (entry_id, *row[4:])  # type: ignore[assignment]
+        pending = cast(PendingEntry, (entry_id, *row[4:]))  # the columns checked by the hash below
         if not isinstance(entry_id, uuid.UUID) or entry_hash(expected_seq, pending, head) != own:
             problem = f"{_described(row)}的内容与其哈希不符：该记录在程序之外被改动"
             break

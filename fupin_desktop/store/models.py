@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -66,13 +67,21 @@ class Tracked:
 
 
 class Operator(Base):
-    """操作员: who is signed in; every change is attributed to one."""
+    """账号: who signs in; every change is attributed to one. Never deleted, only disabled (the audit
+    names it forever). A row without a password (from an earlier ``init``) cannot sign in."""
 
     __tablename__ = "operator"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(40), unique=True)
     role: Mapped[str] = mapped_column(String(20))  # village_clerk / township_clerk / reviewer / admin
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utc_now)
+    display_name: Mapped[str | None] = mapped_column(String(40))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    region_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a 村级录入员's village
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Setting(Base):

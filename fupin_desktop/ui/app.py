@@ -7,6 +7,7 @@ import logging
 import platform
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QEvent,
@@ -31,6 +32,9 @@ from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly, StoreError
 from fupin_desktop.store.lockfile import lock_file_path
 from fupin_desktop.ui.messages import describe
+
+if TYPE_CHECKING:
+    from fupin_desktop.domain.accounts import Actor
 
 APP_DISPLAY_NAME = "扶贫就业信息采集"
 ORGANIZATION_NAME = "fupin"
@@ -292,6 +296,20 @@ def ask_county(database: Database) -> None:
 
 
 
+def ask_account(database: Database) -> Actor | bool:
+    """Once the database has a 管理员 account, the window opens only for a signed-in one: the account, or
+    False if the user would rather quit, or True when there are no accounts yet (as before)."""
+    from fupin_desktop.services.accounts import accounts_in_force
+    from fupin_desktop.ui.sign_in_dialog import SignInDialog
+
+    if not database.read(accounts_in_force):
+        return True
+    dialog = SignInDialog(database)
+    if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+        return False
+    return dialog.actor
+
+
 def damaged_on_first_screen(database: Database, error: BaseException) -> DatabaseDamaged | None:
     """Why the window could not read its first screen, if the reason is damage to the file."""
     from fupin_desktop.services.backups import damage_found
@@ -334,6 +352,9 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
             if not ask_station_profile(database):
                 return 0
             ask_county(database)
+        account = None if measure_startup else ask_account(database)
+        if account is False:
+            return 0
         try:
             window = host.open_window()
         except Exception as error:
@@ -356,6 +377,8 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
             except StoreError:
                 QMessageBox.critical(None, APP_DISPLAY_NAME, f"数据库文件损坏严重，无法打开查看。\n\n{damaged}")
                 return 1
+        if account is not None and not isinstance(account, bool):
+            window.context.set_account(account)
         if measure_startup:
             probe = FirstPaintProbe(window)
             probe.painted.connect(lambda seconds: print(f"从进程启动到主窗口首次绘制：{seconds:.2f} 秒", flush=True))

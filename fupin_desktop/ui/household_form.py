@@ -291,7 +291,7 @@ class HouseholdDialog(FormDialog):
             self._focus_first_error()
             return
         facts = self.facts()
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
 
         def work() -> Saved:
             if self.household_id is None:

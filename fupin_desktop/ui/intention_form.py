@@ -154,7 +154,7 @@ class IntentionDialog(QDialog):
         if problem:
             show_error(self, ServiceError(problem))
             return
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
         work = partial(register_intention, database, actor=actor, person_id=self.person_id, data=self.form.value())
         Operation(self, self.context, work, changes="intention").success(self._saved).run()
 

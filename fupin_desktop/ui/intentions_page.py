@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_on
@@ -54,7 +55,7 @@ from fupin_desktop.services.intention_list import (
     fetch_intentions,
     intention_history,
 )
-from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, take_step
+from fupin_desktop.services.intentions import KIND_LABELS, REVIEW_STEPS, BulkResult, take_step
 from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.followup_dialogs import CompleteDialog, EmployDialog, EnrolDialog, SubsidyDialog
@@ -360,6 +361,7 @@ class IntentionsPage(QWidget):
         self.model.modelReset.connect(self._selection_changed)
         self.new_button.clicked.connect(self.new_intention)
         context.data_changed.connect(self._data_changed)
+        context.account_changed.connect(self._selection_changed)
         self.apply_filter()
 
     # filtering and selection
@@ -409,6 +411,9 @@ class IntentionsPage(QWidget):
                 button.setToolTip(f"选中的 {len(rows)} 人中 {able} 人可以“{ACTION_LABELS[target]}”")
             else:
                 button.setToolTip(f"选中人员的状态都不能“{ACTION_LABELS[target]}”")
+            if target in REVIEW_STEPS and not self.context.may(Role.REVIEWER):
+                button.setEnabled(False)
+                button.setToolTip(f"需要审核人（站长）权限才能{REVIEW_STEPS[target]}")
         self.subsidy_button.setEnabled(len(rows) == 1 and rows[0].state in GRANT_STATES)
         if len(rows) == 1:
             self.show_history(rows[0])
@@ -449,7 +454,7 @@ class IntentionsPage(QWidget):
                 return None
             reason = dialog.reason()
         ids = [r.id for r in rows]
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
         return self._bulk(
             lambda: take_step(database, actor=actor, intention_ids=ids, target=target, reason=reason, on=today())
         )

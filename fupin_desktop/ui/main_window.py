@@ -8,20 +8,23 @@ is chosen (it then reads the database as it is at that moment, so it is never st
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from fupin_desktop.domain.clock import today
 from fupin_desktop.services import backups
+from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.idle_lock import DEFAULT_MINUTES, SETTING_KEY, IdleWatch
 from fupin_desktop.ui.pages import PAGES, PageSpec
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.screen_fit import initial_geometry, restore_window, save_window
@@ -39,6 +42,15 @@ def window_title(database: Database) -> str:
         mark = ""
     # The application display name is added by Qt on every platform: the title names only the file.
     return f"{database.path.name}{mark}"
+
+
+def idle_minutes(settings: QSettings | None) -> float:
+    """The idle time before the window locks (QSettings ``idle_lock_minutes``; 0 never locks)."""
+    value = settings.value(SETTING_KEY, DEFAULT_MINUTES) if settings is not None else DEFAULT_MINUTES
+    try:
+        return max(0.0, float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DEFAULT_MINUTES
 
 
 class MainWindow(QMainWindow):
@@ -72,6 +84,13 @@ class MainWindow(QMainWindow):
         self.backup_action = QAction("备份与恢复(&B)…", self)
         self.backup_action.triggered.connect(self.open_backups)
         settings_menu.addAction(self.backup_action)
+        self.switch_user_action = QAction("切换用户(&U)…", self)
+        self.switch_user_action.triggered.connect(self.switch_user)
+        self.switch_user_action.setVisible(database.read(accounts_in_force))
+        settings_menu.addAction(self.switch_user_action)
+        self.idle_watch = IdleWatch(idle_minutes(settings) * 60, self)
+        self.lock_dialog: QDialog | None = None
+        self.idle_watch.idle.connect(self.lock_when_idle)
         self.profile_dialog: ProfileDialog | None = None
         self.backup_dialog: BackupDialog | None = None
         # Automatic backups (the program's own window only; tests switch them on where they test them).
@@ -93,6 +112,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.counts_label)
         self.context.data_changed.connect(self.refresh_status)
         self.context.profile_changed.connect(self.refresh_status)
+        self.context.account_changed.connect(self.refresh_status)
         self.refresh_status()
         if settings is not None:
             restore_window(self, settings)
@@ -119,6 +139,38 @@ class MainWindow(QMainWindow):
         widget = self.build_page(index)
         return widget.page if isinstance(widget, _PageSlot) and widget.page is not None else widget
 
+    def switch_user(self) -> bool:
+        """切换用户: another account signs in; the window stays as it is. False if cancelled."""
+        from fupin_desktop.ui.sign_in_dialog import SignInDialog
+
+        dialog = SignInDialog(self.context.database, self, switching=True)
+        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+            return False
+        self.context.set_account(dialog.actor)
+        return True
+
+    def lock_when_idle(self) -> None:
+        """空闲锁定: the pages are hidden until the same or another account signs in; 退出 closes the window."""
+        from fupin_desktop.ui.sign_in_dialog import SignInDialog
+
+        if self.context.account is None:
+            return
+        self.idle_watch.paused = True
+        self.centralWidget().hide()
+        name = self.context.account.name
+        dialog = SignInDialog(self.context.database, self, name=name, locked=True)
+        self.lock_dialog = dialog
+        accepted = dialog.exec() == SignInDialog.DialogCode.Accepted and dialog.actor is not None
+        self.lock_dialog = None
+        if not accepted:
+            self.close()
+            return
+        assert dialog.actor is not None
+        self.context.set_account(dialog.actor)
+        self.centralWidget().show()
+        self.idle_watch.last_input = time.monotonic()
+        self.idle_watch.paused = False
+
     def refresh_status(self) -> None:
         counts = self.context.database.read(count_records)
         reminder = self.context.database.read(next_reminder, today())
@@ -127,7 +179,8 @@ class MainWindow(QMainWindow):
         self.counts_label.setText(
             f"{counts.households}户 · {counts.people}人 · {counts.visits}次走访 · {counts.intentions}条意愿"
         )
-        self.operator_label.setText(f"操作员：{self.context.operator}")
+        account = self.context.account
+        self.operator_label.setText(f"当前账号：{account.label}" if account else f"操作员：{self.context.operator}")
         self.file_label.setText(f"数据库：{self.context.database.path}")
 
     def edit_profile(self) -> None:
@@ -166,6 +219,7 @@ class MainWindow(QMainWindow):
         self.backup_task = run_task(self, "自动备份", work, done, failed, cancellable=False, quiet=True)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.idle_watch.stop()
         if self.settings is not None:
             save_window(self, self.settings)
         self.backup_timer.stop()

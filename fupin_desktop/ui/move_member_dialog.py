@@ -163,7 +163,7 @@ class MoveMemberDialog(QDialog):
         question = f"把{self.person_name}移到{where}，与户主关系为“{relation}”？\n\n移动会记入修改记录。"
         if not messages.confirm(self, "移动成员", question, "移动", "不移动"):
             return
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
 
         def work() -> Saved:
             return relocate_person(

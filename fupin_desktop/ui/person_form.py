@@ -235,7 +235,7 @@ class PersonDialog(FormDialog):
             self.result_facts = facts
             self.accept_saved()
             return
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
 
         def work() -> Saved:
             if self.person_id is not None:

@@ -543,7 +543,7 @@ class RosterPage(QWidget):
         question = f"删除农户 {title}？\n\n该户的全部成员和走访记录将一并删除（删除会记入修改记录）。"
         if not messages.confirm(self, "删除农户", question, "删除", "不删除"):
             return
-        household_id, database, actor = self._current, self.context.database, self.context.operator
+        household_id, database, actor = self._current, self.context.database, self.context.actor
         operation = Operation(
             self, self.context, lambda: remove_household(database, actor=actor, household_id=household_id)
         )
@@ -623,7 +623,7 @@ class RosterPage(QWidget):
         question = f"删除成员{member.facts.name}？（删除会记入修改记录）"
         if not messages.confirm(self, "删除成员", question, "删除", "不删除"):
             return
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
         Operation(
             self, self.context, lambda: remove_person(database, actor=actor, person_id=member.id), changes="household"
         ).refused(lambda error: messages.show_error(self, error, "无法删除")).run()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today
 from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
 from fupin_desktop.services.deadlines import next_reminder
@@ -197,6 +198,7 @@ class SubmissionsPage(QWidget):
         self.status = QLabel()
         layout.addWidget(self.status)
         context.data_changed.connect(self._data_changed)
+        context.account_changed.connect(self._update_buttons)
         context.profile_changed.connect(self.reload_sheets)
         self.reload_sheets()
         self.refresh()
@@ -252,8 +254,12 @@ class SubmissionsPage(QWidget):
     def _update_buttons(self) -> None:
         row = self.selected()
         live = row is not None and row.replaced_by is None
-        self.unlock_button.setEnabled(live)
-        self.correct_button.setEnabled(live)
+        reviewer = self.context.may(Role.REVIEWER)
+        self.seal_button.setEnabled(reviewer)
+        self.unlock_button.setEnabled(live and reviewer)
+        self.correct_button.setEnabled(live and reviewer)
+        for button in (self.seal_button, self.unlock_button, self.correct_button):
+            button.setToolTip("" if reviewer else "需要审核人（站长）权限")
         self.preview_button.setEnabled(row is not None and bool(row.pdf_path))
 
     def request(self) -> SheetRequest:
@@ -305,7 +311,7 @@ class SubmissionsPage(QWidget):
 
     def _run_seal(self, request: SheetRequest, replaces: uuid.UUID | None) -> None:
         out_dir, context = self.out_dir(), self.context
-        database, actor = context.database, context.operator
+        database, actor = context.database, context.actor
 
         def work(control: TaskControl) -> SealResult:
             return seal_submission(
@@ -328,7 +334,7 @@ class SubmissionsPage(QWidget):
         if reason is None:
             return
         work = partial(
-            unlock_submission, self.context.database, actor=self.context.operator, submission_id=row.id, reason=reason
+            unlock_submission, self.context.database, actor=self.context.actor, submission_id=row.id, reason=reason
         )
         operation = Operation(self, self.context, work, changes="person")
         operation.refused(lambda error: messages.show_error(self, error, "未解锁"))

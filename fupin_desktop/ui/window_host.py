@@ -109,6 +109,8 @@ class WindowHost(QObject):
             window.show()
         finally:
             app.setQuitOnLastWindowClosed(quit_on_close)
+        if window.switch_user_action.isVisible():  # the restored file has accounts: sign in to it again
+            window.switch_user()
         if error is not None:
             self._tell(QMessageBox.Icon.Warning, "恢复未完成", f"数据库未被替换。{messages.describe(error)}")
         elif result is not None:

@@ -1,7 +1,7 @@
 """sites: the own site, the change log, and what packages could not apply by themselves
 
 Revision ID: 0005_sites
-Revises: 0003_signing
+Revises: 0004_accounts
 Create Date: 2026-12-01 10:30:00
 
 Every database becomes a site (named after the station profile's unit, a station until it is told
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_sites"
-down_revision = "0003_signing"
+down_revision = "0004_accounts"
 branch_labels = None
 depends_on = None
 
