@@ -19,7 +19,6 @@ from fupin_desktop.services.households import edit_person, person_facts, registe
 from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import load_station_profile, store_station_profile
-from fupin_desktop.services.station import start_station
 from fupin_desktop.services.station_keys import export_station_key, register_station_key
 from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database, open_database
@@ -29,10 +28,10 @@ from tests.conftest import TODAY, household, person
 
 
 def _open(path: Path, admin: str, unit: str) -> Database:
+    """A station of the previous kind, without accounts: these tests are about exchange, not roles."""
     database = open_database(path)
-    start_station(database, admin=admin)
     profile = load_station_profile_of(database)
-    store_station_profile(database, actor=admin, profile=replace(profile, unit_name=unit))
+    store_station_profile(database, actor=admin, profile=replace(profile, unit_name=unit, operator_name=admin))
     return database
 
 
