@@ -15,7 +15,7 @@ from fupin_desktop import APP_NAME, __version__
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
     "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
-    "station_key", "check", "print_", "backup", "restore", "stats", "user", "package",
+    "station_key", "check", "print_", "backup", "restore", "stats", "user", "package", "info",
 )
 
 

@@ -7,7 +7,18 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fupin_desktop.store.models import Household, Intention, Person, Visit
+from fupin_desktop.domain.workflow import STATE_LABELS, State
+from fupin_desktop.store.models import (
+    AuditEntry,
+    Household,
+    Intention,
+    IntentionTransition,
+    Person,
+    Region,
+    Site,
+    Submission,
+    Visit,
+)
 
 
 @dataclass(frozen=True)
@@ -23,3 +34,47 @@ def count_records(session: Session) -> RecordCounts:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
     return RecordCounts(count(Household), count(Person), count(Visit), count(Intention))
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    """What ``info`` reports: the counts, the schema revision, this site and whether the file is encrypted."""
+
+    regions: int
+    households: int
+    people: int
+    visits: int
+    intentions_by_state: dict[str, int]  # Chinese state label → count, in workflow order
+    transitions: int
+    submissions: int
+    audit_entries: int
+    revision: str | None
+    site: str | None
+    encrypted: bool
+
+
+def database_info(session: Session) -> DatabaseInfo:
+    from alembic.runtime.migration import MigrationContext
+
+    def count(model: type) -> int:
+        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    rows = session.execute(select(Intention.state, func.count()).group_by(Intention.state)).all()
+    by_state: dict[str, int] = {state: int(number) for state, number in rows}
+    states = {STATE_LABELS[state]: int(by_state.get(state.value, 0)) for state in State}
+    revision = MigrationContext.configure(session.connection()).get_current_revision()
+    site = session.scalar(select(Site.name).where(Site.own.is_(True)))
+    records = count_records(session)
+    return DatabaseInfo(
+        count(Region),
+        records.households,
+        records.people,
+        records.visits,
+        states,
+        count(IntentionTransition),
+        count(Submission),
+        count(AuditEntry),
+        revision,
+        site,
+        encrypted=False,  # SQLCipher files are issue 18's next step; every file is plain today
+    )
