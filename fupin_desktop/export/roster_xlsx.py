@@ -10,7 +10,6 @@ number, so nothing a clerk typed (an ID, "=1+1", "+86…", "@") can become a num
 from __future__ import annotations
 
 import io
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from fupin_desktop.export.xlsx import splice_rows
 
 FONT = "宋体"
 # (title, width in characters)
@@ -55,7 +56,6 @@ COLUMNS: list[tuple[str, int]] = [
 Value = str | int | None
 _HEADER_ROW = 3
 _MARKER = "fupin-desktop: roster rows follow 5c2e81"
-_SHEET_XML = "xl/worksheets/sheet1.xml"
 _ROWS_PER_CHUNK = 2000
 _thin = Side(style="thin", color="000000")
 
@@ -147,23 +147,6 @@ def write_roster_xlsx(
     workbook.properties.creator = "fupin-desktop"
     package = io.BytesIO()
     workbook.save(package)
-    _splice(package, path, _rows_xml(rows, progress))
+    splice_rows(package, path, _rows_xml(rows, progress), _MARKER)
 
 
-def _splice(package: io.BytesIO, path: Path, rows: Iterator[str]) -> None:
-    """Copy the package to ``path`` with the marker row replaced by the body rows."""
-    with zipfile.ZipFile(package) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            data = source.read(info)
-            if info.filename != _SHEET_XML:
-                target.writestr(info, data)
-                continue
-            xml = data.decode("utf-8")
-            marker = xml.find(_MARKER)
-            start = xml.rindex("<row ", 0, marker)
-            end = xml.index("</row>", marker) + len("</row>")
-            with target.open(info.filename, "w") as out:
-                out.write(xml[:start].encode("utf-8"))
-                for chunk in rows:
-                    out.write(chunk.encode("utf-8"))
-                out.write(xml[end:].encode("utf-8"))

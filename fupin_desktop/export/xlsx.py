@@ -106,7 +106,7 @@ def write_xlsx(
     workbook.properties.keywords = content.number or DRAFT_MARK
     package = io.BytesIO()
     workbook.save(package)
-    _splice_rows(package, path, _rows_xml(body, head + 1, templates, progress, len(grid.rows), heights))
+    splice_rows(package, path, _rows_xml(body, head + 1, templates, progress, len(grid.rows), heights))
 
 
 _StyleCache = dict[tuple[object, ...], WriteOnlyCell]
@@ -250,8 +250,9 @@ def row_heights(content: SheetContent, grid: Grid) -> dict[int, float]:
     return heights
 
 
-def _splice_rows(package: io.BytesIO, path: Path, rows: Iterator[str]) -> None:
-    """Copy the package openpyxl wrote to ``path``, the marker row of the sheet replaced by ``rows``."""
+def splice_rows(package: io.BytesIO, path: Path, rows: Iterator[str], marker_text: str = _MARKER) -> None:
+    """Copy the package openpyxl wrote to ``path``, the marker row of the sheet replaced by ``rows``
+    (the sealed sheets and the roster both write their body rows as XML this way)."""
     with zipfile.ZipFile(package) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info)
@@ -259,7 +260,7 @@ def _splice_rows(package: io.BytesIO, path: Path, rows: Iterator[str]) -> None:
                 target.writestr(info, data)
                 continue
             xml = data.decode("utf-8")
-            marker = xml.find(_MARKER)
+            marker = xml.find(marker_text)
             if marker < 0:  # no rows after the header
                 target.writestr(info, data)
                 continue

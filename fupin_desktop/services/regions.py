@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.results import Saved
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Region
 from fupin_desktop.store.uow import UnitOfWork
@@ -94,14 +93,6 @@ def create_region(
 
 def find_region_by_code(session: Session, code: str) -> Region | None:
     return session.scalar(select(Region).where(Region.code == code))
-
-
-def add_village(database: Database, *, actor: str, township_id: uuid.UUID, name: str, code: str) -> Saved:
-    """新增村 under a township, with its 12-digit code."""
-    with UnitOfWork(database, actor) as uow:
-        village_id = create_region(uow, name, "village", township_id, code)
-        uow.commit()
-    return Saved(village_id)
 
 
 # --- setting up a station's own area (the first day) ----------------------------------------------

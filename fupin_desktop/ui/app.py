@@ -35,6 +35,7 @@ from fupin_desktop.ui.messages import describe
 
 if TYPE_CHECKING:
     from fupin_desktop.domain.accounts import Actor
+    from fupin_desktop.ui.main_window import MainWindow
 
 APP_DISPLAY_NAME = "扶贫就业信息采集"
 ORGANIZATION_NAME = "fupin"
@@ -184,10 +185,11 @@ def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Pat
     return menu
 
 
-def create_main_window(database: Database, log_path: Path | None) -> QMainWindow:
+def create_main_window(database: Database, log_path: Path | None, *, auto_backup: bool = False) -> MainWindow:
+    """The main window with its 帮助 menu, remembering its geometry in the user's QSettings."""
     from fupin_desktop.ui.main_window import MainWindow
 
-    window = MainWindow(database, QSettings())
+    window = MainWindow(database, QSettings(), auto_backup=auto_backup)
     add_help_menu(window, database.path, log_path)
     return window
 

@@ -8,7 +8,7 @@ import gc
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fupin_desktop.services import backups
@@ -50,10 +50,10 @@ class WindowHost(QObject):
         self.notice: QMessageBox | None = None
 
     def open_window(self) -> MainWindow:
-        from fupin_desktop.ui.app import add_help_menu
+        from fupin_desktop.ui.app import create_main_window
 
-        window = MainWindow(self.database, QSettings(), auto_backup=self.auto_backup and not self.database.read_only)
-        add_help_menu(window, self.database.path, self.log_path)
+        auto_backup = self.auto_backup and not self.database.read_only
+        window = create_main_window(self.database, self.log_path, auto_backup=auto_backup)
         # Queued: the window (and the dialog that asked) is torn down only after the click has returned.
         window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
         self.window = window
