@@ -30,11 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @guarded
 def run(args: argparse.Namespace) -> int:
-    from fupin_desktop.services.accounts import actor_name
     from fupin_desktop.services.imports import import_village
 
     with opened(args.db, writing=not args.dry_run) as database:
-        operator = actor_name(signed_in(args, database, "命令行导入"))
+        operator = signed_in(args, database, "命令行导入")
         outcome = import_village(
             database,
             actor=operator,

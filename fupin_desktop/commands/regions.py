@@ -33,11 +33,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services import regions
-    from fupin_desktop.services.accounts import actor_name
 
     with opened(args.db) as database:
         action = args.regions_action
-        actor = "" if action == "list" else actor_name(signed_in(args, database))
+        actor = "" if action == "list" else signed_in(args, database)
         if action == "list":
             nodes = regions.list_regions(database, code=args.code)
             if not nodes:

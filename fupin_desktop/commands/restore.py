@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fupin_desktop.commands import fail, guarded
+from fupin_desktop.commands import fail, guarded, signed_in
+
+if TYPE_CHECKING:
+    from fupin_desktop.services.accounts import Who
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +22,25 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("file", type=Path, metavar="FILE", help="备份文件（.db）")
     parser.set_defaults(run=run)
+
+
+def _actor(args: argparse.Namespace, target: Path) -> Who:
+    """Who restores: an account of the database being replaced (恢复备份 needs its 管理员); a missing or
+    damaged file has no accounts to ask, and the name is only recorded."""
+    from fupin_desktop.store.db import open_database
+    from fupin_desktop.store.errors import DatabaseDamaged, NotADatabase
+
+    fallback = os.environ.get("FUPIN_USER") or "命令行"
+    if not target.is_file():
+        return fallback
+    try:
+        current = open_database(target)
+    except (DatabaseDamaged, NotADatabase):
+        return fallback
+    try:
+        return signed_in(args, current, fallback)
+    finally:
+        current.dispose()
 
 
 @guarded
@@ -45,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             f"错误：数据库文件“{target}”正在程序窗口中打开，请先关闭窗口再恢复（或在窗口的“备份与恢复”中恢复）。"
         )
     try:
-        result = restore_backup(target=target, backup=args.file, actor=os.environ.get("FUPIN_USER") or "命令行")
+        result = restore_backup(target=target, backup=args.file, actor=_actor(args, target))
     except NotADatabase as error:
         return fail(f"错误：{error}", 2)
     finally:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from fupin_desktop.commands import guarded, opened, signed_in
 
 if TYPE_CHECKING:
+    from fupin_desktop.services.accounts import Who
     from fupin_desktop.store.db import Database
 
 
@@ -29,10 +30,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     show.set_defaults(run=run_list)
 
 
-def _actor(args: argparse.Namespace, database: Database) -> str:
-    from fupin_desktop.services.accounts import actor_name
-
-    return actor_name(signed_in(args, database))
+def _actor(args: argparse.Namespace, database: Database) -> Who:
+    return signed_in(args, database)
 
 
 @guarded

@@ -69,13 +69,18 @@ class Actor:
         return shown if self.role is None else f"{shown}（{ROLE_LABELS[self.role]}）"
 
 
+def roles_phrase(roles: tuple[Role, ...]) -> str:
+    """ "审核人（站长）", "乡镇经办人或审核人（站长）", "村级录入员、乡镇经办人或审核人（站长）"."""
+    labels = [ROLE_LABELS[role] for role in roles]
+    return labels[0] if len(labels) == 1 else "、".join(labels[:-1]) + "或" + labels[-1]
+
+
 def role_refusal(actor: Actor, roles: tuple[Role, ...], what: str) -> str | None:
     """Why ``actor`` may not do ``what`` ("需要审核人（站长）权限才能审核通过…"), or None when a legacy actor
     or one of ``roles``."""
     if actor.role is None or actor.role in roles:
         return None
-    needed = "或".join(ROLE_LABELS[role] for role in roles)
-    return f"需要{needed}权限才能{what}（当前账号“{actor.name}”是{ROLE_LABELS[actor.role]}）。"
+    return f"需要{roles_phrase(roles)}权限才能{what}（当前账号“{actor.name}”是{ROLE_LABELS[actor.role]}）。"
 
 
 # --- passwords ------------------------------------------------------------------------------------------

@@ -26,8 +26,10 @@ from fupin_desktop.domain.accounts import (
     password_matches,
     password_problem,
     role_refusal,
+    roles_phrase,
 )
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.permissions import PERMISSIONS, Operation
 from fupin_desktop.services.errors import NotFound, PermissionDenied, ServiceError, SignInRefused
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Operator, Region
@@ -68,7 +70,7 @@ def require(session: Session, actor: Who, roles: tuple[Role, ...], what: str) ->
     that no longer exists or is disabled, or a role not in ``roles`` raise :class:`PermissionDenied`."""
     if not accounts_in_force(session):
         return actor if isinstance(actor, Actor) else Actor(actor)
-    needed = "或".join(ROLE_LABELS[role] for role in roles)
+    needed = roles_phrase(roles)
     if isinstance(actor, str) or actor.role is None:
         raise PermissionDenied(f"需要{needed}权限才能{what}：请先以账号登录。")
     account = _account(session, actor.name)
@@ -91,20 +93,57 @@ def checked_actor(session: Session, actor: Who) -> Actor | None:
     return require(session, actor, ANY_ROLE, "操作")
 
 
-def require_village(session: Session, actor: Who, village_ids: set[uuid.UUID], what: str) -> None:
-    """A 村级录入员 changes only the households of their own village."""
+def _outside_own_village(session: Session, actor: Who, village_ids: set[uuid.UUID]) -> str | None:
+    """For a 村级录入员 reaching past their village: "本村（北村）"; otherwise None."""
     current = checked_actor(session, actor)
     if current is None or current.role is not Role.VILLAGE_CLERK:
-        return
+        return None
     if current.region_id is None or village_ids - {current.region_id}:
         own = session.get(Region, current.region_id) if current.region_id is not None else None
-        where = f"本村（{own.name}）" if own is not None else "本村"
-        raise PermissionDenied(f"村级录入员只能{what}{where}的农户和成员（账号“{current.name}”）。")
+        return f"本村（{own.name}）" if own is not None else "本村"
+    return None
+
+
+def require_village(session: Session, actor: Who, village_ids: set[uuid.UUID], what: str) -> None:
+    """A 村级录入员 changes only the households of their own village."""
+    where = _outside_own_village(session, actor, village_ids)
+    if where is not None:
+        raise PermissionDenied(f"村级录入员只能{what}{where}的农户和成员（账号“{actor_name(actor)}”）。")
 
 
 def require_household_village(session: Session, actor: Who, household_ids: set[uuid.UUID], what: str) -> None:
     villages = set(session.scalars(select(Household.village_id).where(Household.id.in_(household_ids))))
     require_village(session, actor, villages, what)
+
+
+def permit(session: Session, actor: Who, operation: Operation) -> Actor:
+    """:func:`require` with the roles and words of :data:`PERMISSIONS` (the one table of who may do what)."""
+    rule = PERMISSIONS[operation]
+    return require(session, actor, rule.roles, rule.what)
+
+
+def permit_in_villages(session: Session, actor: Who, operation: Operation, village_ids: set[uuid.UUID]) -> Actor:
+    """:func:`permit`, and a 村级录入员 only in their own village."""
+    current = permit(session, actor, operation)
+    where = _outside_own_village(session, actor, village_ids)
+    if where is not None:
+        raise PermissionDenied(f"村级录入员只能在{where}{PERMISSIONS[operation].what}（账号“{current.name}”）。")
+    return current
+
+
+def permit_for_households(session: Session, actor: Who, operation: Operation, household_ids: set[uuid.UUID]) -> Actor:
+    villages = set(session.scalars(select(Household.village_id).where(Household.id.in_(household_ids))))
+    return permit_in_villages(session, actor, operation, villages)
+
+
+def village_scope(session: Session, actor: Who) -> uuid.UUID | None:
+    """The one village a 村级录入员 sees (their account's), or None: every other actor sees the whole area."""
+    current = checked_actor(session, actor)
+    if current is None or current.role is not Role.VILLAGE_CLERK:
+        return None
+    if current.region_id is None:
+        raise PermissionDenied(f"村级录入员账号“{current.name}”没有所属村，请管理员指定。")
+    return current.region_id
 
 
 # --- accounts ---------------------------------------------------------------------------------------------

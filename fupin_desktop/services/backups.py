@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store import backup as store
 from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.errors import DatabaseDamaged, NotADatabase
 from fupin_desktop.store.models import Setting
 from fupin_desktop.store.postgres import BACKUP_INSTEAD
 from fupin_desktop.store.uow import UnitOfWork
@@ -76,11 +79,12 @@ def backup_folder(database: Database) -> Path:
     return Path(setting.value) if setting is not None and setting.value else store.default_backup_folder(path)
 
 
-def set_backup_folder(database: Database, *, actor: str, folder: Path | None) -> Path:
+def set_backup_folder(database: Database, *, actor: Who, folder: Path | None) -> Path:
     """Store another backup folder (e.g. a USB stick); None goes back to 备份 beside the file."""
     if folder is not None and folder.exists() and not folder.is_dir():
         raise ServiceError(f"“{folder}”不是文件夹，请选择一个文件夹作为备份位置。")
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.BACKUP_SETTINGS)
         current = uow.session.get(Setting, store.BACKUP_FOLDER_SETTING)
         old = current.value if current is not None else ""
         new = str(folder) if folder is not None else ""
@@ -147,7 +151,22 @@ def _entry(backup: store.BackupFile) -> BackupEntry:
     )
 
 
-def restore_backup(*, target: Path, backup: Path, actor: str, now: datetime | None = None) -> RestoreResult:
+def _refuse_unless_allowed(target: Path, actor: Who) -> None:
+    """恢复备份 replaces the data of ``target``: a 管理员 of that database decides. A file that is missing
+    or damaged has nobody to ask, and recovering it needs no account (the damaged file is kept aside)."""
+    if not target.is_file():
+        return
+    try:
+        current = open_database(target)
+    except (DatabaseDamaged, NotADatabase):
+        return
+    try:
+        current.read(permit, actor, Operation.RESTORE_BACKUP)
+    finally:
+        current.dispose()
+
+
+def restore_backup(*, target: Path, backup: Path, actor: Who, now: datetime | None = None) -> RestoreResult:
     """Replace the database file ``target`` by the checked backup; the current file is kept aside.
 
     Whoever holds ``target`` open must have closed it (disposed its engine) first. The restore is
@@ -155,10 +174,11 @@ def restore_backup(*, target: Path, backup: Path, actor: str, now: datetime | No
     """
     if backup.resolve() == target.resolve():
         raise ServiceError("不能用数据库文件自身来恢复，请选择一个备份文件。")
+    _refuse_unless_allowed(target, actor)
     outcome = store.restore_file(backup, target, at=now or datetime.now())
     database = open_database(target)
     try:
-        with UnitOfWork(database, actor) as uow:
+        with UnitOfWork(database, actor_name(actor)) as uow:
             aside = outcome.kept_aside.name if outcome.kept_aside is not None else None
             uow.audit("restore", "database", _DATABASE_ENTITY_ID, None, aside, backup.name)
             uow.commit()
@@ -184,4 +204,3 @@ def damage_found(path: Path) -> str | None:
     newest sound backup."""
     check = store.check_database_file(path, quick=True)
     return None if check.sound else store.damage_message(check)
-

@@ -16,8 +16,10 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.eligibility import SUBSIDY_LABELS, age_on, subsidy_refusal
+from fupin_desktop.domain.permissions import Operation
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import BulkResult, Refusal, grants_in_year, transition
 from fupin_desktop.services.province import active_profile
@@ -308,12 +310,13 @@ def followup_details(session: Session, intention_id: uuid.UUID) -> FollowupDetai
 def record_enrolment(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     intention_ids: Sequence[uuid.UUID],
     enrolment: Enrolment,
     on: date | None = None,
 ) -> BulkResult:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.FOLLOW_UP)
         result = enrol(uow, intention_ids, enrolment, on=on)
         uow.commit()
     return result
@@ -322,32 +325,35 @@ def record_enrolment(
 def record_completion(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     intention_ids: Sequence[uuid.UUID],
     certificate: str,
     end_date: date,
     on: date | None = None,
 ) -> BulkResult:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.FOLLOW_UP)
         result = complete(uow, intention_ids, certificate=certificate, end_date=end_date, on=on)
         uow.commit()
     return result
 
 
 def record_employment(
-    database: Database, *, actor: str, intention_ids: Sequence[uuid.UUID], job: Employment, on: date | None = None
+    database: Database, *, actor: Who, intention_ids: Sequence[uuid.UUID], job: Employment, on: date | None = None
 ) -> BulkResult:
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.FOLLOW_UP)
         result = employ(uow, intention_ids, job, on=on)
         uow.commit()
     return result
 
 
 def grant_subsidy(
-    database: Database, *, actor: str, intention_id: uuid.UUID, kind: str, amount_yuan: int, on: date | None = None
+    database: Database, *, actor: Who, intention_id: uuid.UUID, kind: str, amount_yuan: int, on: date | None = None
 ) -> Saved:
     """补贴发放 for one intention, within the yearly limits."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.GRANT_SUBSIDY)
         grant_id = record_subsidy_grant(uow, intention_id, kind, amount_yuan, on=on)
         uow.commit()
     return Saved(grant_id)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.services.accounts import Who, actor_name, permit, permit_in_villages
 from fupin_desktop.services.village_import import (
     ImportPlan,
     ImportReport,
@@ -27,7 +30,7 @@ class ImportOutcome:
 def import_village(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     path: Path,
     village_code: str | None = None,
     dry_run: bool = False,
@@ -37,9 +40,22 @@ def import_village(
 ) -> ImportOutcome:
     """Read, check and write a village sheet in one transaction: all of it, or (``valid_only``) the
     households without errors; nothing at all when the sheet is refused or this is a dry run."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        session = uow.session
+        permit(session, actor, Operation.IMPORT_VILLAGE)
+
+        def own_village_only(village_id: uuid.UUID) -> None:
+            permit_in_villages(session, actor, Operation.IMPORT_VILLAGE, {village_id})
+
         plan, report = import_village_file(
-            uow, path, village_code=village_code, dry_run=dry_run, valid_only=valid_only, on=on, progress=progress
+            uow,
+            path,
+            village_code=village_code,
+            dry_run=dry_run,
+            valid_only=valid_only,
+            on=on,
+            progress=progress,
+            village_check=own_village_only,
         )
         if report.written:
             uow.commit()

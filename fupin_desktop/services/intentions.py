@@ -17,14 +17,14 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
+from fupin_desktop.domain.permissions import STEP_OPERATIONS, Operation
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
-from fupin_desktop.services.accounts import Who, actor_name, require, require_household_village
+from fupin_desktop.services.accounts import Who, actor_name, permit_for_households
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.services.results import Saved
@@ -563,8 +563,8 @@ def register_intention(database: Database, *, actor: Who, person_id: uuid.UUID, 
     """登记意愿 for one person (a 村级录入员: of their own village)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         person = uow.session.get(Person, person_id)
-        if person is not None:
-            require_household_village(uow.session, actor, {person.household_id}, "登记")
+        households = {person.household_id} if person is not None else set()
+        permit_for_households(uow.session, actor, Operation.REGISTER_INTENTION, households)
         intention_id = create_intention(uow, person_id, data)
         uow.commit()
     return Saved(intention_id)
@@ -580,12 +580,17 @@ def take_step(
     on: date | None = None,
 ) -> BulkResult:
     """One workflow step for the chosen intentions: those that may take it move, the others are reported.
-    审核通过 needs a 审核人 (refused before anything moves), who does not approve their own referrals."""
+    Each step is the operation :data:`STEP_OPERATIONS` names, refused before anything moves unless the
+    actor's role may take it (a 村级录入员: only for their own village); 审核通过 needs a 审核人, who does
+    not approve their own referrals."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        checker = None
-        if target in REVIEW_STEPS:
-            checker = require(uow.session, actor, (Role.REVIEWER,), REVIEW_STEPS[target])
-        four_eyes = checker.name if checker is not None and not checker.is_legacy else None
+        operation = STEP_OPERATIONS[target]
+        households: set[uuid.UUID] = set()
+        for chunk in _chunks(intention_ids):
+            query = select(Person.household_id).join(Intention).where(Intention.id.in_(list(chunk)))
+            households.update(uow.session.scalars(query))
+        checker = permit_for_households(uow.session, actor, operation, households)
+        four_eyes = checker.name if target in REVIEW_STEPS and not checker.is_legacy else None
         result = transition(uow, intention_ids, target, reason=reason, on=on, four_eyes_for=four_eyes)
         uow.commit()
     return result

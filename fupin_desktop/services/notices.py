@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.permissions import Operation
 from fupin_desktop.domain.validation import validate_phone
 from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, Refusal, latest_notice, transition
 from fupin_desktop.services.province import active_profile
@@ -297,11 +299,12 @@ _OBJECTION_FIELDS = {"raised_by": "反映人", "method": "反映方式", "raised
 
 
 def correct_objection(
-    database: Database, *, actor: str, objection_id: uuid.UUID, data: ObjectionInput
+    database: Database, *, actor: Who, objection_id: uuid.UUID, data: ObjectionInput
 ) -> ObjectionCorrected:
     """更正异议记录: a typo in who, how, when or what, fixed while the objection is still open;
     every changed field is audited with its old and new value. A resolved objection stays as it was."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.HANDLE_OBJECTION)
         objection = uow.session.get(Objection, objection_id)
         if objection is None:
             raise ServiceError("该异议已不存在，请刷新。")
@@ -323,7 +326,7 @@ def correct_objection(
                 setattr(objection, field, value)
                 changed.append(_OBJECTION_FIELDS[field])
         if changed:
-            objection.updated_by = actor
+            objection.updated_by = uow.operator
         uow.commit()
     return ObjectionCorrected(objection_id, tuple(changed))
 
@@ -519,28 +522,31 @@ def notice_details(session: Session, notice_id: uuid.UUID) -> PublicNotice:
 
 
 def start_notice(
-    database: Database, *, actor: str, region_id: uuid.UUID, intention_ids: Sequence[uuid.UUID], data: NoticeInput
+    database: Database, *, actor: Who, region_id: uuid.UUID, intention_ids: Sequence[uuid.UUID], data: NoticeInput
 ) -> NoticeCreated:
     """公示: a new batch for the chosen approved people of a region."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.PUBLISH_NOTICE)
         created = create_notice(uow, region_id, intention_ids, data)
         uow.commit()
     return created
 
 
-def end_notice(database: Database, *, actor: str, notice_id: uuid.UUID, on: date | None = None) -> BulkResult:
+def end_notice(database: Database, *, actor: Who, notice_id: uuid.UUID, on: date | None = None) -> BulkResult:
     """结束公示: people without an open objection pass."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.CLOSE_NOTICE)
         result = close_notice(uow, notice_id, on=on)
         uow.commit()
     return result
 
 
 def add_objection(
-    database: Database, *, actor: str, notice_id: uuid.UUID, intention_id: uuid.UUID, data: ObjectionInput
+    database: Database, *, actor: Who, notice_id: uuid.UUID, intention_id: uuid.UUID, data: ObjectionInput
 ) -> Saved:
     """异议 against one listed person; until resolved the person cannot go further."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.HANDLE_OBJECTION)
         objection_id = record_objection(uow, notice_id, intention_id, data)
         uow.commit()
     return Saved(objection_id)
@@ -549,14 +555,15 @@ def add_objection(
 def settle_objection(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     objection_id: uuid.UUID,
     outcome: str,
     resolution: str,
     on: date | None = None,
 ) -> BulkResult | None:
     """处理异议 as 维持, 撤销 or 更正; returns the step it caused, if any."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.HANDLE_OBJECTION)
         step = resolve_objection(uow, objection_id, outcome, resolution, on=on)
         uow.commit()
     return step

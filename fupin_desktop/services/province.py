@@ -10,12 +10,14 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.permissions import Operation
 from fupin_desktop.domain.profiles import (
     ProvinceProfile,
     ProvinceProfileError,
     available_province_profiles,
     load_province_profile,
 )
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
 from fupin_desktop.store.db import Database
@@ -49,9 +51,10 @@ def set_province_profile(uow: UnitOfWork, code: str) -> ProvinceProfile:
     return known[code]
 
 
-def choose_province_profile(database: Database, *, actor: str, code: str) -> StationProfile:
+def choose_province_profile(database: Database, *, actor: Who, code: str) -> StationProfile:
     """Switch the station to another province's rules; returns the station profile as saved."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.STATION_SETTINGS)
         set_province_profile(uow, code)
         uow.commit()
         return load_station_profile(uow.session)

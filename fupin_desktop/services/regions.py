@@ -10,6 +10,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Region
@@ -187,7 +189,7 @@ def _county_short_name(code: str) -> str:
     raise ServiceError(f"“{code[:6]}”不是现行的县级区划代码。")
 
 
-def set_up_county(database: Database, *, actor: str, code: str) -> RegionResult:
+def set_up_county(database: Database, *, actor: Who, code: str) -> RegionResult:
     """本站所属县: the county-level region (GB/T 2260 code and its name today) at the top of the tree.
 
     Choosing the same county again changes nothing; a database serves one county only.
@@ -199,7 +201,8 @@ def set_up_county(database: Database, *, actor: str, code: str) -> RegionResult:
         raise ServiceError(f"县级区划代码“{code}”应为6位数字（或后6位为0的12位代码）。")
     if county_full_name(code) is None:
         raise ServiceError(f"“{code[:6]}”不是现行的县级区划代码。")
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.EDIT_REGIONS)
         existing = station_county(uow.session)
         if existing is not None:
             if existing.code and existing.code[:6] == code[:6]:
@@ -214,10 +217,11 @@ def set_up_county(database: Database, *, actor: str, code: str) -> RegionResult:
     return result
 
 
-def add_region(database: Database, *, actor: str, code: str, name: str) -> RegionResult:
+def add_region(database: Database, *, actor: Who, code: str, name: str) -> RegionResult:
     """新增乡镇 / 新增村 by its 12-digit code; the level and the parent follow from the code."""
     code = _clean_code(code)
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.EDIT_REGIONS)
         region = _add(uow, code, _clean_name(name))
         result = _result(region)
         uow.commit()
@@ -248,23 +252,24 @@ def _add(uow: UnitOfWork, code: str, name: str) -> Region:
     return region
 
 
-def rename_region(database: Database, *, actor: str, region_id: uuid.UUID, name: str) -> RegionResult:
+def rename_region(database: Database, *, actor: Who, region_id: uuid.UUID, name: str) -> RegionResult:
     """改名: a township or village gets its new name; households and codes stay."""
     name = _clean_name(name)
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.EDIT_REGIONS)
         region = uow.session.get(Region, region_id)
         if region is None:
             raise ServiceError("该区划已不存在，请刷新。")
         if region.name != name:
             uow.audit("update", "region", region.id, "name", region.name, name)
             region.name = name
-            region.updated_by = actor
+            region.updated_by = uow.operator
         result = _result(region)
         uow.commit()
     return result
 
 
-def merge_villages(database: Database, *, actor: str, source_id: uuid.UUID, target_id: uuid.UUID) -> MergeResult:
+def merge_villages(database: Database, *, actor: Who, source_id: uuid.UUID, target_id: uuid.UUID) -> MergeResult:
     """撤并: every household (and 公示 batch) of ``source`` moves to ``target``; ``source`` is removed.
 
     Refused when the two share a household number, or when a sealed sheet names ``source``
@@ -274,7 +279,8 @@ def merge_villages(database: Database, *, actor: str, source_id: uuid.UUID, targ
 
     if source_id == target_id:
         raise ServiceError("不能把一个村撤并到它自己。")
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.EDIT_REGIONS)
         session = uow.session
         source = session.get(Region, source_id)
         target = session.get(Region, target_id)
@@ -296,7 +302,7 @@ def merge_villages(database: Database, *, actor: str, source_id: uuid.UUID, targ
             )
         for household in households:
             household.village_id = target.id
-            household.updated_by = actor
+            household.updated_by = uow.operator
         notices = session.scalars(select(PublicNotice).where(PublicNotice.region_id == source.id)).all()
         for notice in notices:
             notice.region_id = target.id
@@ -396,14 +402,15 @@ def _find_header(rows: list[list[str]]) -> tuple[int, int, int] | None:
     return None
 
 
-def import_regions(database: Database, *, actor: str, path: Path) -> RegionImportResult:
+def import_regions(database: Database, *, actor: Who, path: Path) -> RegionImportResult:
     """The county's 统计用区划代码 rows: townships and villages added, changed names taken, the rest
     left alone, so that importing the same table twice changes nothing. The county is the station's
     (or, on a new database, the one the first row names). Any bad row refuses the whole table."""
     rows = read_region_rows(path)
     if not rows:
         raise ServiceError(f"文件“{Path(path).name}”的“代码”列下没有任何行。")
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.EDIT_REGIONS)
         session = uow.session
         county = station_county(session)
         county_code = county.code[:6] if county is not None and county.code else None
@@ -453,7 +460,7 @@ def import_regions(database: Database, *, actor: str, path: Path) -> RegionImpor
                 else:
                     uow.audit("update", "region", existing.id, "name", existing.name, name)
                     existing.name = name
-                    existing.updated_by = actor
+                    existing.updated_by = uow.operator
                     renamed += 1
                 continue
             _add(uow, code, name)

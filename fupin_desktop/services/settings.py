@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Setting
 from fupin_desktop.store.uow import UnitOfWork
@@ -53,9 +55,10 @@ def operator_name(session: Session, fallback: str = "未登录") -> str:
     return load_station_profile(session).operator_name or fallback
 
 
-def store_station_profile(database: Database, *, actor: str, profile: StationProfile) -> StationProfile:
+def store_station_profile(database: Database, *, actor: Who, profile: StationProfile) -> StationProfile:
     """站点信息 saved in one transaction (on first start, ``actor`` is the operator being entered)."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.STATION_SETTINGS)
         save_station_profile(uow, profile)
         uow.commit()
     return profile

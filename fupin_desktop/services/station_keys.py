@@ -15,6 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.permissions import Operation
 from fupin_desktop.domain.signing import (
     DEFAULT_ALGORITHM,
     KEY_FILE_SUFFIX,
@@ -25,6 +26,7 @@ from fupin_desktop.domain.signing import (
     signed_message,
 )
 from fupin_desktop.export.sheet import Signature
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.store.db import Database
@@ -100,9 +102,10 @@ def known_keys_of(database: Database) -> list[PublicKey]:
     return keys
 
 
-def export_station_key(database: Database, *, actor: str, out: Path) -> KeyResult:
+def export_station_key(database: Database, *, actor: Who, out: Path) -> KeyResult:
     """Write the station's public key file (for the county's key folder); a folder gets the default name."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.STATION_KEYS)
         key = own_public_key(uow.session)
         if not key.unit_name:
             raise ServiceError("请先在“设置”中填写填表单位（单位全称），再导出本站密钥：密钥文件写明所属单位。")
@@ -120,13 +123,14 @@ def export_station_key(database: Database, *, actor: str, out: Path) -> KeyResul
     return KeyResult(key, path)
 
 
-def register_station_key(database: Database, *, actor: str, path: Path) -> KeyResult:
+def register_station_key(database: Database, *, actor: Who, path: Path) -> KeyResult:
     """Accept another station's key file: its signatures then verify here (idempotent)."""
     try:
         key = read_key_file(path)
     except ValueError:
         raise ServiceError(f"“{path.name}”不是本程序导出的站点密钥文件（.fupinkey），未登记。") from None
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Operation.STATION_KEYS)
         session = uow.session
         existing = session.scalar(select(StationKey).where(StationKey.fingerprint == key.fingerprint))
         if existing is not None:

@@ -25,12 +25,12 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.permissions import Operation
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, correction_note
-from fupin_desktop.services.accounts import Who, actor_name, require
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import transition
 from fupin_desktop.services.settings import load_station_profile
@@ -504,7 +504,7 @@ def seal_submission(
     """封存 (审核人 only): number, freeze and write one sheet (``seal_sheet`` commits only when every file is
     written)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        require(uow.session, actor, (Role.REVIEWER,), "封存上报表")
+        permit(uow.session, actor, Operation.SEAL)
         return seal_sheet(uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress)
 
 
@@ -512,7 +512,7 @@ def unlock_submission(database: Database, *, actor: Who, submission_id: uuid.UUI
     """解锁更正 (审核人 only, with a reason): the people of a sealed sheet may be edited again; returns how
     many were unlocked."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        require(uow.session, actor, (Role.REVIEWER,), "解锁更正")
+        permit(uow.session, actor, Operation.UNLOCK)
         count = unlock_for_correction(uow, submission_id, reason=reason)
         uow.commit()
     return count

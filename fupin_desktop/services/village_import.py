@@ -17,6 +17,8 @@ become ordinary audited edits. This module joins the stages and keeps the names 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -60,10 +62,14 @@ def import_village_file(
     valid_only: bool = False,
     on: date | None = None,
     progress: Progress | None = None,
+    village_check: Callable[[uuid.UUID], None] | None = None,
 ) -> tuple[ImportPlan, ImportReport]:
-    """Read, check and (unless ``dry_run``) write; the caller commits when ``report.written``."""
+    """Read, check and (unless ``dry_run``) write; the caller commits when ``report.written``.
+    ``village_check`` may refuse the sheet's village (a 村级录入员's) before anything is written."""
     parsed = read_village_file(path)
     plan = plan_import(uow.session, parsed, village_code=village_code, on=on)
+    if village_check is not None:
+        village_check(plan.village.id)
     if dry_run:
         report = ImportReport(plan.village, problems=list(plan.problems), dry_run=True)
         report.count(plan, [p for p in plan.households if not p.rejected])

@@ -9,7 +9,9 @@ from datetime import date
 from typing import Any
 
 from fupin_desktop.domain.clock import today as clock_today
+from fupin_desktop.domain.permissions import Operation
 from fupin_desktop.domain.validation import Problem
+from fupin_desktop.services.accounts import Who, actor_name, permit_for_households
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import PERSON_FIELDS, person_facts, update_person
 from fupin_desktop.services.intentions import KIND_LABELS, IntentionInput, create_intention
@@ -122,7 +124,7 @@ class VisitRecorded:
 def save_visit(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     household_id: uuid.UUID,
     visit: VisitInput,
     intentions: Mapping[uuid.UUID, IntentionInput] | None = None,
@@ -130,7 +132,8 @@ def save_visit(
     """登记走访: the visit, its member updates and the intentions told (person id → intention), in
     one transaction."""
     told = dict(intentions or {})
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit_for_households(uow.session, actor, Operation.RECORD_VISIT, {household_id})
         visit_id, warnings = record_visit(uow, household_id, visit)
         for person_id, data in told.items():
             record_visit_intention(uow, visit_id, person_id, data)

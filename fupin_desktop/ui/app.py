@@ -273,7 +273,7 @@ def tidy_interrupted_seals(database: Database) -> None:
         log.info("封存中断后的临时文件：完成改名%d个，删除%d个", len(result.completed), len(result.removed))
 
 
-def ask_station_profile(database: Database) -> bool:
+def ask_station_profile(database: Database, account: Actor | None = None) -> bool:
     """On first start, ask for the station profile; False if the user would rather quit."""
     from fupin_desktop.services.settings import load_station_profile
     from fupin_desktop.ui.profile_dialog import ProfileDialog
@@ -281,11 +281,11 @@ def ask_station_profile(database: Database) -> bool:
     profile = database.read(load_station_profile)
     if profile.is_complete:
         return True
-    dialog = ProfileDialog(database, profile, first_start=True)
+    dialog = ProfileDialog(database, profile, first_start=True, actor=account)
     return dialog.exec() == ProfileDialog.DialogCode.Accepted
 
 
-def ask_county(database: Database) -> None:
+def ask_county(database: Database, account: Actor | None = None) -> None:
     """On a new database, the second first-run step: the county the station serves (may be put off)."""
     from fupin_desktop.services.regions import station_county
     from fupin_desktop.services.settings import operator_name
@@ -293,9 +293,8 @@ def ask_county(database: Database) -> None:
 
     if database.read(station_county) is not None:
         return
-    operator = database.read(operator_name)
+    operator = account if account is not None else database.read(operator_name)
     CountyDialog(database, operator, first_start=True).exec()
-
 
 
 def ask_account(database: Database) -> Actor | bool:
@@ -350,13 +349,14 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
         return 1
     host = WindowHost(database, lock, log_path, auto_backup=not measure_startup, checked=checked)
     try:
-        if not measure_startup and not database.read_only:
-            if not ask_station_profile(database):
-                return 0
-            ask_county(database)
         account = None if measure_startup else ask_account(database)
         if account is False:
             return 0
+        if not measure_startup and not database.read_only:
+            signed = None if isinstance(account, bool) else account
+            if not ask_station_profile(database, signed):
+                return 0
+            ask_county(database, signed)
         try:
             window = host.open_window()
         except Exception as error:

@@ -138,7 +138,7 @@ class BackupDialog(QDialog):
                 return
             folder = Path(chosen)
         try:
-            backups.set_backup_folder(self.context.database, actor=self.context.operator, folder=folder)
+            backups.set_backup_folder(self.context.database, actor=self.context.actor, folder=folder)
         except messages.EXPECTED_ERRORS as error:
             messages.show_error(self, error)
             return

@@ -241,7 +241,7 @@ class SubsidyDialog(QDialog):
         work = partial(
             grant_subsidy,
             self.context.database,
-            actor=self.context.operator,
+            actor=self.context.actor,
             intention_id=self.intention_id,
             kind=self.kind.currentData(),
             amount_yuan=self.amount.value(),

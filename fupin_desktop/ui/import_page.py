@@ -211,7 +211,7 @@ class ImportDialog(QDialog):
     def start_import(self, valid_only: bool) -> None:
         if self.plan is None:
             return
-        database, actor, path, code = self.context.database, self.context.operator, self.path, self.village_code
+        database, actor, path, code = self.context.database, self.context.actor, self.path, self.village_code
         self.import_button.setEnabled(False)
         self.valid_only_button.setEnabled(False)
 

@@ -483,7 +483,7 @@ class IntentionsPage(QWidget):
         self.dialog = dialog
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return None
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
         work: Callable[[], BulkResult]
         if isinstance(dialog, EnrolDialog):
             work = partial(

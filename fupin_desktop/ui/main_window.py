@@ -184,7 +184,7 @@ class MainWindow(QMainWindow):
         self.file_label.setText(f"数据库：{self.context.database.path}")
 
     def edit_profile(self) -> None:
-        dialog = ProfileDialog(self.context.database, self.context.profile, parent=self)
+        dialog = ProfileDialog(self.context.database, self.context.profile, parent=self, actor=self.context.actor)
         dialog.accepted.connect(lambda: dialog.saved and self.context.set_profile(dialog.saved))
         self.profile_dialog = dialog
         dialog.open()

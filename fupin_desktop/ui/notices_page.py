@@ -198,7 +198,7 @@ class NewNoticeDialog(QDialog):
         work = partial(
             start_notice,
             self.context.database,
-            actor=self.context.operator,
+            actor=self.context.actor,
             region_id=region_id,
             intention_ids=ids,
             data=data,
@@ -455,7 +455,7 @@ class NoticesPage(QWidget):
         code = self.profile_combo.currentData()
         if code == self._profile().code:
             return
-        work = partial(choose_province_profile, self.context.database, actor=self.context.operator, code=code)
+        work = partial(choose_province_profile, self.context.database, actor=self.context.actor, code=code)
         operation = _operation(self, self.context, work).success(self.context.set_profile)
         operation.failure(lambda _error: self.show_profile()).run()
 
@@ -550,7 +550,7 @@ class NoticesPage(QWidget):
         self.close_notice(notice.id)
 
     def close_notice(self, notice_id: uuid.UUID) -> None:
-        work = partial(end_notice, self.context.database, actor=self.context.operator, notice_id=notice_id, on=today())
+        work = partial(end_notice, self.context.database, actor=self.context.actor, notice_id=notice_id, on=today())
         _operation(self, self.context, work, changes="notice").success(lambda r: self.result.setText(r.summary())).run()
 
     def record(self) -> None:
@@ -564,7 +564,7 @@ class NoticesPage(QWidget):
         work = partial(
             add_objection,
             self.context.database,
-            actor=self.context.operator,
+            actor=self.context.actor,
             notice_id=notice.id,
             intention_id=entry.intention_id,
             data=dialog.value(),
@@ -585,7 +585,7 @@ class NoticesPage(QWidget):
             return
         try:
             result = correct_objection(
-                self.context.database, actor=self.context.operator, objection_id=objection.id, data=dialog.value()
+                self.context.database, actor=self.context.actor, objection_id=objection.id, data=dialog.value()
             )
         except ServiceError as error:
             show_error(self, error)
@@ -605,7 +605,7 @@ class NoticesPage(QWidget):
         work = partial(
             settle_objection,
             self.context.database,
-            actor=self.context.operator,
+            actor=self.context.actor,
             objection_id=objection.id,
             outcome=outcome,
             resolution=dialog.resolution.toPlainText(),

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 
 from fupin_desktop.domain.profiles import available_profiles
 from fupin_desktop.domain.validation import validate_phone
+from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.settings import StationProfile, store_station_profile
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui.forms import ERROR_STYLE, FormDialog
@@ -28,10 +29,17 @@ class StationProfileDialog(FormDialog):
     """The station's own profile (填表单位, 经办人, 审核人, 负责人) and the province profile it follows."""
 
     def __init__(
-        self, database: Database, profile: StationProfile, first_start: bool = False, parent: QWidget | None = None
+        self,
+        database: Database,
+        profile: StationProfile,
+        first_start: bool = False,
+        parent: QWidget | None = None,
+        *,
+        actor: Who | None = None,
     ) -> None:
         super().__init__(parent)
         self.database = database
+        self.actor = actor  # the signed-in account; None: the 填表人 being entered (no accounts yet)
         self.saved: StationProfile | None = None
         self.setWindowTitle("欢迎使用：请填写本站信息" if first_start else "本站信息")
         form = QFormLayout()
@@ -97,7 +105,7 @@ class StationProfileDialog(FormDialog):
             self.saved = stored
             self.accept_saved()
 
-        work = partial(store_station_profile, database, actor=profile.operator_name, profile=profile)
+        work = partial(store_station_profile, database, actor=self.actor or profile.operator_name, profile=profile)
         Operation(self, None, work).success(saved).run()
 
 

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain import area_codes
+from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.regions import (
     LEVEL_NAMES,
@@ -66,7 +67,7 @@ def _buttons(
 class CountyDialog(FormDialog):
     """设置本站所属县: province → city → county from the shipped GB/T 2260 codes."""
 
-    def __init__(self, database: Database, operator: str, first_start: bool = False, parent: QWidget | None = None):
+    def __init__(self, database: Database, operator: Who, first_start: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
         self.database = database
         self.operator = operator
@@ -197,7 +198,7 @@ class AddRegionDialog(FormDialog):
             wanted = "后3位为000" if self.level == "township" else "后3位不为000"
             self._refuse(f"{LEVEL_NAMES[self.level]}的区划代码应{wanted}：“{code}”", self.code)
             return
-        database, actor, name = self.context.database, self.context.operator, self.name.text()
+        database, actor, name = self.context.database, self.context.actor, self.name.text()
         operation = Operation(self, self.context, partial(add_region, database, actor=actor, code=code, name=name))
         operation = operation.refused(lambda error: self._refuse(messages.describe(error), self.code))
         operation.success(self._saved).run()
@@ -230,7 +231,7 @@ class RenameRegionDialog(FormDialog):
         self.setMinimumWidth(360)
 
     def save(self) -> None:
-        database, actor, name = self.context.database, self.context.operator, self.name.text()
+        database, actor, name = self.context.database, self.context.actor, self.name.text()
         work = partial(rename_region, database, actor=actor, region_id=self.region_id, name=name)
         operation = Operation(self, self.context, work, changes="region").refused(self._refused)
         operation.success(lambda _result: self.accept_saved()).run()
@@ -284,7 +285,7 @@ class MergeVillageDialog(FormDialog):
         )
         if not messages.confirm(self, "撤并村", question, "撤并", "不撤并"):
             return
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
         work = partial(merge_villages, database, actor=actor, source_id=self.source.id, target_id=target)
         operation = Operation(self, self.context, work, changes="region").refused(self._refused)
         operation.success(lambda _result: self._merged(target)).run()

@@ -349,7 +349,7 @@ class RosterPage(QWidget):
         return (county.name, county.code) if county is not None else None
 
     def choose_county(self) -> None:
-        dialog = CountyDialog(self.context.database, self.context.operator, parent=self)
+        dialog = CountyDialog(self.context.database, self.context.actor, parent=self)
         county = self._county()
         if county is not None and county[1]:
             dialog.choose(county[1])
@@ -428,7 +428,7 @@ class RosterPage(QWidget):
     def import_regions_file(self, path: Path) -> None:
         """本县的统计用区划代码 rows from xlsx or csv; a refused table is shown row by row."""
         try:
-            result = import_regions(self.context.database, actor=self.context.operator, path=path)
+            result = import_regions(self.context.database, actor=self.context.actor, path=path)
         except RegionImportRefused as refused:
             messages.show_error(self, refused, "区划代码表未导入")
             return

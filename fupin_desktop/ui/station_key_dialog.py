@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain.signing import KEY_FILE_SUFFIX, PublicKey
+from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.station_keys import export_station_key, known_keys_of, register_station_key
 from fupin_desktop.store.db import Database
@@ -46,7 +47,7 @@ def qr_pixmap(text: str, size: int = 220) -> QPixmap:
 
 
 class StationKeyDialog(QDialog):
-    def __init__(self, database: Database, operator: str, parent: QWidget | None = None) -> None:
+    def __init__(self, database: Database, operator: Who, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.database = database
         self.operator = operator

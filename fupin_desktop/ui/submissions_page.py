@@ -357,7 +357,7 @@ class SubmissionsPage(QWidget):
     def open_station_key(self) -> None:
         from fupin_desktop.ui.station_key_dialog import StationKeyDialog
 
-        StationKeyDialog(self.context.database, self.context.operator, self).exec()
+        StationKeyDialog(self.context.database, self.context.actor, self).exec()
 
     def preview(self) -> None:
         row = self.selected()

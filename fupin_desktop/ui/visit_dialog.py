@@ -309,7 +309,7 @@ class VisitDialog(FormDialog):
         work = partial(
             save_visit,
             self.context.database,
-            actor=self.context.operator,
+            actor=self.context.actor,
             household_id=self.household_id,
             visit=self.visit_input(),
             intentions=told,

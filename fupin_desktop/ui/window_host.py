@@ -89,7 +89,7 @@ class WindowHost(QObject):
         quit_on_close = app.quitOnLastWindowClosed()
         app.setQuitOnLastWindowClosed(False)
         try:
-            operator = self.window.context.operator if self.window is not None else "未登录"
+            operator = self.window.context.actor if self.window is not None else "未登录"
             self._close_window()
             path = self.database.path
             self.database.dispose()

@@ -1,0 +1,114 @@
+"""Who may do what (权限表): every step that writes, and the roles that may take it. No database here.
+
+This table is the one source: the services check it (``services.accounts.permit``), the window offers or
+withholds its buttons and menu entries from it, ``docs/roles.md`` prints it (a test keeps the two equal),
+and the role-matrix test walks every operation × every role from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from fupin_desktop.domain.accounts import Role
+from fupin_desktop.domain.workflow import State
+
+
+class Operation(StrEnum):
+    EDIT_HOUSEHOLDS = "households.edit"
+    RECORD_VISIT = "visits.record"
+    IMPORT_VILLAGE = "village.import"
+    REGISTER_INTENTION = "intentions.register"
+    REFER = "intentions.refer"
+    RETURN = "intentions.return"
+    APPROVE = "intentions.approve"
+    REJECT = "intentions.reject"
+    PUBLISH_NOTICE = "notices.publish"
+    HANDLE_OBJECTION = "notices.objection"
+    CLOSE_NOTICE = "notices.close"
+    FOLLOW_UP = "followup.record"
+    GRANT_SUBSIDY = "subsidies.grant"
+    SEAL = "sheets.seal"
+    UNLOCK = "sheets.unlock"
+    STATION_KEYS = "station_keys.manage"
+    EDIT_REGIONS = "regions.edit"
+    STATION_SETTINGS = "settings.edit"
+    BACKUP_SETTINGS = "backups.folder"
+    RESTORE_BACKUP = "backups.restore"
+    MANAGE_ACCOUNTS = "accounts.manage"
+
+
+@dataclass(frozen=True)
+class Permission:
+    """``what`` completes "需要…权限才能{what}"; ``own_village`` means a 村级录入员 only in their own village."""
+
+    what: str
+    roles: tuple[Role, ...]
+    own_village: bool = False
+
+
+V, T, R, A = Role.VILLAGE_CLERK, Role.TOWNSHIP_CLERK, Role.REVIEWER, Role.ADMIN
+
+PERMISSIONS: Final[dict[Operation, Permission]] = {
+    Operation.EDIT_HOUSEHOLDS: Permission("登记或修改农户和成员", (V, T, R), own_village=True),
+    Operation.RECORD_VISIT: Permission("登记走访", (V, T, R), own_village=True),
+    Operation.IMPORT_VILLAGE: Permission("导入村表", (V, T, R, A), own_village=True),
+    Operation.REGISTER_INTENTION: Permission("登记意愿", (V, T, R), own_village=True),
+    Operation.REFER: Permission("推荐", (V, T, R), own_village=True),
+    Operation.RETURN: Permission("退回", (T, R)),
+    Operation.APPROVE: Permission("审核通过", (R,)),
+    Operation.REJECT: Permission("不予通过", (R,)),
+    Operation.PUBLISH_NOTICE: Permission("发布公示", (T, R)),
+    Operation.HANDLE_OBJECTION: Permission("登记或处理异议", (T, R)),
+    Operation.CLOSE_NOTICE: Permission("结束公示", (T, R)),
+    Operation.FOLLOW_UP: Permission("登记录取、结业和就业", (T, R)),
+    Operation.GRANT_SUBSIDY: Permission("登记补贴发放", (T, R)),
+    Operation.SEAL: Permission("封存上报表", (R,)),
+    Operation.UNLOCK: Permission("解锁更正", (R,)),
+    Operation.STATION_KEYS: Permission("导出或登记站点密钥", (R, A)),
+    Operation.EDIT_REGIONS: Permission("维护区划", (A,)),
+    Operation.STATION_SETTINGS: Permission("修改本站设置", (A,)),
+    Operation.BACKUP_SETTINGS: Permission("设置备份文件夹", (A,)),
+    Operation.RESTORE_BACKUP: Permission("恢复备份", (A,)),
+    Operation.MANAGE_ACCOUNTS: Permission("管理账号", (A,)),
+}
+
+STEP_OPERATIONS: Final[dict[State, Operation]] = {
+    State.REFERRED: Operation.REFER,
+    State.DRAFT: Operation.REFER,
+    State.WITHDRAWN: Operation.REFER,
+    State.RETURNED: Operation.RETURN,
+    State.APPROVED: Operation.APPROVE,
+    State.REJECTED: Operation.REJECT,
+    State.IN_NOTICE: Operation.PUBLISH_NOTICE,
+    State.NOTICE_PASSED: Operation.CLOSE_NOTICE,
+    State.OBJECTION_UPHELD: Operation.HANDLE_OBJECTION,
+    State.SUBMITTED: Operation.SEAL,
+    State.ENROLLED: Operation.FOLLOW_UP,
+    State.COMPLETED: Operation.FOLLOW_UP,
+    State.EMPLOYED: Operation.FOLLOW_UP,
+}
+"""Which operation a workflow step into each state is: 重新登记 and 本人放弃 are recorded by whoever refers."""
+
+
+def allowed(role: Role | None, operation: Operation) -> bool:
+    """Whether ``role`` may take ``operation`` at all (a 村级录入员: somewhere in their village). None is a
+    legacy actor on a database without accounts, who may do everything, as in the previous version."""
+    return role is None or role in PERMISSIONS[operation].roles
+
+
+def permission_table() -> list[list[str]]:
+    """The table as ``docs/roles.md`` prints it: operation, what, then ✓ / 本村 / — per role."""
+    rows = []
+    for operation, rule in PERMISSIONS.items():
+        marks = []
+        for role in Role:
+            if role not in rule.roles:
+                marks.append("—")
+            elif role is Role.VILLAGE_CLERK and rule.own_village:
+                marks.append("本村")
+            else:
+                marks.append("✓")
+        rows.append([operation.value, rule.what, *marks])
+    return rows
