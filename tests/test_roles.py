@@ -1,0 +1,402 @@
+"""The role matrix: every operation of docs/roles.md × every role, run against the services.
+
+The table is read from docs/roles.md (and checked equal to the code's ``PERMISSIONS``): an allowed cell
+must succeed; a refused one must raise "需要…权限才能…" naming the role, with nothing written — every
+table's row count, the intention states and the audit head the same before and after.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from fupin_desktop.domain.accounts import ROLE_LABELS, Actor, Role, roles_phrase
+from fupin_desktop.domain.permissions import PERMISSIONS, Operation, permission_table
+from fupin_desktop.domain.workflow import State
+from fupin_desktop.services import accounts
+from fupin_desktop.services.backups import back_up, restore_backup, set_backup_folder
+from fupin_desktop.services.errors import PermissionDenied
+from fupin_desktop.services.followup import Enrolment, grant_subsidy, record_enrolment
+from fupin_desktop.services.households import edit_household, household_facts
+from fupin_desktop.services.imports import import_village
+from fupin_desktop.services.intentions import IntentionInput, register_intention, take_step
+from fupin_desktop.services.notices import ObjectionInput, add_objection, end_notice, start_notice
+from fupin_desktop.services.regions import add_region, create_region
+from fupin_desktop.services.settings import load_station_profile, store_station_profile
+from fupin_desktop.services.sheets import SheetRequest
+from fupin_desktop.services.station_keys import export_station_key
+from fupin_desktop.services.submissions import seal_submission, unlock_submission
+from fupin_desktop.services.visits import VisitInput, save_visit
+from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.models import (
+    AuditChainHead,
+    Base,
+    Household,
+    Intention,
+    Person,
+)
+from fupin_desktop.store.uow import UnitOfWork
+from tests import sheet_fixtures
+from tests.conftest import TODAY
+from tests.sheets import good_rows, write_sheet
+
+ROLES_DOC = Path(__file__).resolve().parent.parent / "docs" / "roles.md"
+PASSWORD = "pass-1234"
+NORTH, SOUTH = "371321001001", "371321001002"
+NAMES = {Role.ADMIN: "admin", Role.REVIEWER: "reviewer", Role.TOWNSHIP_CLERK: "clerk", Role.VILLAGE_CLERK: "village"}
+
+
+def read_roles_doc() -> list[list[str]]:
+    """The rows of the permission table on docs/roles.md, as ``permission_table`` gives them."""
+    rows = []
+    for line in ROLES_DOC.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 2 + len(Role):
+            rows.append([cells[0].strip("`"), *cells[1:]])
+    return rows
+
+
+DOC_ROWS = read_roles_doc()
+CELLS = [
+    pytest.param(Operation(row[0]), role, row[2 + index], id=f"{row[0]}-{role.value}")
+    for row in DOC_ROWS
+    for index, role in enumerate(Role)
+]
+OWN_VILLAGE = [Operation(row[0]) for row in DOC_ROWS if row[2] == "本村"]
+
+
+def test_the_page_and_the_code_have_the_same_table() -> None:
+    header = next(line for line in ROLES_DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| 操作代码"))
+    assert [cell.strip() for cell in header.strip("|").split("|")][2:] == [ROLE_LABELS[role] for role in Role]
+    assert permission_table() == DOC_ROWS
+    assert {Operation(row[0]) for row in DOC_ROWS} == set(Operation)
+
+
+# --- one scene, built once: two villages, people at every step the operations need, one account per role ----
+
+
+@dataclass(frozen=True)
+class Scene:
+    file: Path
+    north: uuid.UUID
+    south: uuid.UUID
+    township: uuid.UUID
+    ids: dict[str, uuid.UUID]  # what each operation acts on, by name
+
+
+def _intention_of(database: Database, person_id: uuid.UUID) -> uuid.UUID:
+    with database.session_factory() as session:
+        return session.scalar(select(Intention.id).where(Intention.person_id == person_id).order_by(Intention.id))
+
+
+def _build(folder: Path) -> Scene:
+    file = folder / "scene.db"
+    database = open_database(file)
+    with UnitOfWork(database, "测试员") as uow:
+        county = create_region(uow, "沂南县", "county", None, "371321000000")
+        township = create_region(uow, "界湖街道", "township", county, "371321001000")
+        north = create_region(uow, "北村", "village", township, NORTH)
+        south = create_region(uow, "南村", "village", township, SOUTH)
+        uow.commit()
+    sheet_fixtures.station(database)
+    people = sheet_fixtures.people(database, north, 12)
+    south_people = sheet_fixtures.people(database, south, 4, start=6)
+    with UnitOfWork(database, "测试员") as uow:  # people() numbers households the same in both villages
+        for n, household in enumerate(uow.session.scalars(select(Household).where(Household.village_id == south))):
+            household.household_no = f"37132100100200{n:04d}"
+        uow.commit()
+    training = "training"
+    # 已上报 (then one 已录取) first: a seal takes every 公示期满 person of the township.
+    submitted = sheet_fixtures.intentions(database, people[8:10], training, sheet_fixtures.PATH_TO_PASSED)
+    sealed = seal_submission(
+        database, actor="李审核", request=SheetRequest("training_list"), out_dir=folder, today=TODAY
+    )
+    record_enrolment(
+        database, actor="李审核", intention_ids=[submitted[1]], enrolment=Enrolment("县职业培训学校"), on=TODAY
+    )
+    passed = sheet_fixtures.intentions(database, people[6:8], training, sheet_fixtures.PATH_TO_PASSED)
+    in_notice = sheet_fixtures.intentions(database, people[5:6], training, [State.REFERRED, State.APPROVED])
+    notice = start_notice(
+        database,
+        actor="李审核",
+        region_id=township,
+        intention_ids=in_notice,
+        data=replace(sheet_fixtures.NOTICE, start_date=TODAY, end_date=date(2026, 11, 29)),
+    )
+    approved = sheet_fixtures.intentions(database, people[4:5], training, [State.REFERRED, State.APPROVED])
+    referred = sheet_fixtures.intentions(database, people[2:4], training, [State.REFERRED])
+    drafts = sheet_fixtures.intentions(database, people[0:2], training, [])
+    south_drafts = sheet_fixtures.intentions(database, south_people[0:1], training, [])
+    with database.session_factory() as session:
+        north_household = session.scalar(select(Person.household_id).where(Person.id == people[0]))
+        south_household = session.scalar(select(Person.household_id).where(Person.id == south_people[0]))
+    assert north_household is not None and south_household is not None
+    ids = {
+        "household": north_household,
+        "south_household": south_household,
+        "free_person": people[10],
+        "south_free_person": south_people[2],
+        "draft": drafts[0],
+        "south_draft": south_drafts[0],
+        "referred": referred[0],
+        "approved": approved[0],
+        "in_notice": in_notice[0],
+        "notice": notice.notice_id,
+        "submitted": submitted[0],
+        "enrolled": submitted[1],
+        "submission": sealed.submission_id,
+        "passed": passed[0],
+    }
+    accounts.create_account(database, actor="初始化", name="admin", role=Role.ADMIN, password=PASSWORD)
+    admin = Actor("admin", Role.ADMIN)
+    for role in (Role.REVIEWER, Role.TOWNSHIP_CLERK, Role.VILLAGE_CLERK):
+        accounts.create_account(
+            database,
+            actor=admin,
+            name=NAMES[role],
+            role=role,
+            password=PASSWORD,
+            display_name={Role.REVIEWER: "李站长", Role.TOWNSHIP_CLERK: "王经办", Role.VILLAGE_CLERK: "北村录入员"}[
+                role
+            ],
+            phone="13805391111" if role is Role.TOWNSHIP_CLERK else "",
+            region_code=NORTH if role is Role.VILLAGE_CLERK else None,
+        )
+    database.dispose()
+    return Scene(file, north, south, township, ids)
+
+
+@pytest.fixture(scope="session")
+def scene_template(tmp_path_factory: pytest.TempPathFactory) -> Scene:
+    return _build(tmp_path_factory.mktemp("roles"))
+
+
+@pytest.fixture
+def scene(scene_template: Scene, tmp_path: Path) -> Iterator[tuple[Scene, Database]]:
+    file = tmp_path / "scene.db"
+    shutil.copyfile(scene_template.file, file)
+    database = open_database(file)
+    yield replace(scene_template, file=file), database
+    database.dispose()
+
+
+def actor_for(role: Role, scene: Scene) -> Actor:
+    return Actor(NAMES[role], role, region_id=scene.north if role is Role.VILLAGE_CLERK else None)
+
+
+def fingerprint(database: Database) -> dict[str, object]:
+    """Every table's row count, the intention states, objections' outcomes and the audit head."""
+    with database.session_factory() as session:
+        counts: dict[str, object] = {
+            table.name: session.scalar(select(func.count()).select_from(table)) for table in Base.metadata.sorted_tables
+        }
+        counts["states"] = sorted(session.execute(select(Intention.id, Intention.state, Intention.locked)).all())
+        counts["audit_head"] = session.execute(select(AuditChainHead.seq, AuditChainHead.hash)).all()
+        counts["households"] = sorted(session.execute(select(Household.id, Household.address)).all())
+    return counts
+
+
+# --- one call per operation, on the scene's records (a 村级录入员's own village: 北村) -------------------------
+
+Call = Callable[[Database, Actor, Scene, Path, str], object]
+
+
+def _edit_household(database: Database, actor: Actor, scene: Scene, _tmp: Path, where: str) -> object:
+    household_id = scene.ids[f"{where}household"]
+    with database.session_factory() as session:
+        household = session.get(Household, household_id)
+        assert household is not None
+        facts = household_facts(household)
+    return edit_household(
+        database, actor=actor, household_id=household_id, facts=replace(facts, address="北村二组8号"), on=TODAY
+    )
+
+
+def _visit(database: Database, actor: Actor, scene: Scene, _tmp: Path, where: str) -> object:
+    visit = VisitInput(TODAY, "走访员", "入户走访", "了解培训意愿")
+    return save_visit(database, actor=actor, household_id=scene.ids[f"{where}household"], visit=visit)
+
+
+def _import(database: Database, actor: Actor, scene: Scene, tmp: Path, where: str) -> object:
+    code = SOUTH if where == "south_" else NORTH
+    title = (("沂南县界湖街道村建档立卡贫困户信息表",), ("区划代码：", code))
+    path = write_sheet(tmp / "村表.xlsx", good_rows(), title=title)
+    outcome = import_village(database, actor=actor, path=path, on=TODAY)
+    assert outcome.report.written, outcome.report
+    return outcome
+
+
+def _register_intention(database: Database, actor: Actor, scene: Scene, _tmp: Path, where: str) -> object:
+    data = IntentionInput("training", occupation="电工", training_type="02", referral_source="village")
+    return register_intention(database, actor=actor, person_id=scene.ids[f"{where}free_person"], data=data)
+
+
+def _step(key: str, target: State, reason: str | None = None) -> Call:
+    def call(database: Database, actor: Actor, scene: Scene, _tmp: Path, where: str) -> object:
+        result = take_step(
+            database, actor=actor, intention_ids=[scene.ids[f"{where}{key}"]], target=target, reason=reason, on=TODAY
+        )
+        assert not result.refused, result.summary()
+        return result
+
+    return call
+
+
+def _publish(database: Database, actor: Actor, scene: Scene, _tmp: Path, _where: str) -> object:
+    data = replace(sheet_fixtures.NOTICE, title="第二批公示", start_date=TODAY, end_date=date(2026, 11, 29))
+    return start_notice(
+        database, actor=actor, region_id=scene.township, intention_ids=[scene.ids["approved"]], data=data
+    )
+
+
+def _objection(database: Database, actor: Actor, scene: Scene, _tmp: Path, _where: str) -> object:
+    data = ObjectionInput("村民王某", "来电", TODAY, "家中经营养殖场")
+    return add_objection(
+        database, actor=actor, notice_id=scene.ids["notice"], intention_id=scene.ids["in_notice"], data=data
+    )
+
+
+def _close(database: Database, actor: Actor, scene: Scene, _tmp: Path, _where: str) -> object:
+    result = end_notice(database, actor=actor, notice_id=scene.ids["notice"], on=date(2026, 11, 30))
+    assert result.moved
+    return result
+
+
+def _follow_up(database: Database, actor: Actor, scene: Scene, _tmp: Path, _where: str) -> object:
+    result = record_enrolment(
+        database, actor=actor, intention_ids=[scene.ids["submitted"]], enrolment=Enrolment("县技工学校"), on=TODAY
+    )
+    assert result.moved
+    return result
+
+
+def _subsidy(database: Database, actor: Actor, scene: Scene, _tmp: Path, _where: str) -> object:
+    return grant_subsidy(
+        database, actor=actor, intention_id=scene.ids["enrolled"], kind="training", amount_yuan=900, on=TODAY
+    )
+
+
+def _seal(database: Database, actor: Actor, _scene: Scene, tmp: Path, _where: str) -> object:
+    return seal_submission(database, actor=actor, request=SheetRequest("training_list"), out_dir=tmp, today=TODAY)
+
+
+def _unlock(database: Database, actor: Actor, scene: Scene, _tmp: Path, _where: str) -> object:
+    return unlock_submission(database, actor=actor, submission_id=scene.ids["submission"], reason="身份证号录错")
+
+
+def _keys(database: Database, actor: Actor, _scene: Scene, tmp: Path, _where: str) -> object:
+    return export_station_key(database, actor=actor, out=tmp / "本站.fupinkey")
+
+
+def _regions(database: Database, actor: Actor, _scene: Scene, _tmp: Path, _where: str) -> object:
+    return add_region(database, actor=actor, code="371321001003", name="西村")
+
+
+def _settings(database: Database, actor: Actor, _scene: Scene, _tmp: Path, _where: str) -> object:
+    profile = database.read(load_station_profile)
+    return store_station_profile(database, actor=actor, profile=replace(profile, contact_phone="0539-3229999"))
+
+
+def _backup_folder(database: Database, actor: Actor, _scene: Scene, tmp: Path, _where: str) -> object:
+    return set_backup_folder(database, actor=actor, folder=tmp / "U盘备份")
+
+
+def _restore(database: Database, actor: Actor, scene: Scene, tmp: Path, _where: str) -> object:
+    made = back_up(database, folder=tmp / "备份")
+    database.dispose()
+    try:
+        return restore_backup(target=scene.file, backup=made.path, actor=actor)
+    finally:
+        database.engine.dispose()
+
+
+def _accounts(database: Database, actor: Actor, _scene: Scene, _tmp: Path, _where: str) -> object:
+    return accounts.create_account(database, actor=actor, name="新人", role=Role.TOWNSHIP_CLERK, password=PASSWORD)
+
+
+CALLS: dict[Operation, Call] = {
+    Operation.EDIT_HOUSEHOLDS: _edit_household,
+    Operation.RECORD_VISIT: _visit,
+    Operation.IMPORT_VILLAGE: _import,
+    Operation.REGISTER_INTENTION: _register_intention,
+    Operation.REFER: _step("draft", State.REFERRED),
+    Operation.RETURN: _step("referred", State.RETURNED, "材料不全"),
+    Operation.APPROVE: _step("referred", State.APPROVED),
+    Operation.REJECT: _step("referred", State.REJECTED, "不符合条件"),
+    Operation.PUBLISH_NOTICE: _publish,
+    Operation.HANDLE_OBJECTION: _objection,
+    Operation.CLOSE_NOTICE: _close,
+    Operation.FOLLOW_UP: _follow_up,
+    Operation.GRANT_SUBSIDY: _subsidy,
+    Operation.SEAL: _seal,
+    Operation.UNLOCK: _unlock,
+    Operation.STATION_KEYS: _keys,
+    Operation.EDIT_REGIONS: _regions,
+    Operation.STATION_SETTINGS: _settings,
+    Operation.BACKUP_SETTINGS: _backup_folder,
+    Operation.RESTORE_BACKUP: _restore,
+    Operation.MANAGE_ACCOUNTS: _accounts,
+}
+
+
+def test_every_operation_has_a_call() -> None:
+    assert set(CALLS) == set(Operation)
+
+
+def _restored_fingerprint(scene: Scene) -> dict[str, object]:
+    database = open_database(scene.file)
+    try:
+        return fingerprint(database)
+    finally:
+        database.dispose()
+
+
+@pytest.mark.parametrize(("operation", "role", "mark"), CELLS)
+def test_role_matrix(
+    scene: tuple[Scene, Database], operation: Operation, role: Role, mark: str, tmp_path: Path
+) -> None:
+    the_scene, database = scene
+    actor = actor_for(role, the_scene)
+    call = CALLS[operation]
+    if mark in ("✓", "本村"):
+        call(database, actor, the_scene, tmp_path, "")
+        return
+    rule = PERMISSIONS[operation]
+    before = fingerprint(database)
+    expected = f"需要{roles_phrase(rule.roles)}权限才能{rule.what}（当前账号“{actor.name}”是{ROLE_LABELS[role]}）"
+    with pytest.raises(PermissionDenied, match=re.escape(expected)):
+        call(database, actor, the_scene, tmp_path, "")
+    after = _restored_fingerprint(the_scene) if operation is Operation.RESTORE_BACKUP else fingerprint(database)
+    assert after == before
+
+
+@pytest.mark.parametrize("operation", OWN_VILLAGE)
+def test_a_village_clerk_is_refused_in_another_village(scene: tuple[Scene, Database], operation: Operation) -> None:
+    the_scene, database = scene
+    actor = actor_for(Role.VILLAGE_CLERK, the_scene)
+    before = fingerprint(database)
+    with pytest.raises(PermissionDenied, match=r"村级录入员只能.*本村（北村）"):
+        CALLS[operation](database, actor, the_scene, Path(the_scene.file).parent, "south_")
+    assert fingerprint(database) == before
+
+
+def test_a_legacy_database_checks_nothing(scene: tuple[Scene, Database]) -> None:
+    """Without a 管理员 (the previous version's databases), a free-text name may take every step."""
+    the_scene, database = scene
+    with UnitOfWork(database, "测试员") as uow:
+        uow.session.execute(text("update operator set disabled = 1 where role = 'admin'"))
+        uow.commit()
+    add_region(database, actor="王敏", code="371321001003", name="西村")
+    result = take_step(database, actor="王敏", intention_ids=[the_scene.ids["referred"]], target=State.APPROVED)
+    assert result.moved
+    backup = back_up(database, folder=the_scene.file.parent / "备份").path
+    database.dispose()
+    assert restore_backup(target=the_scene.file, backup=backup, actor="王敏").households == 8
