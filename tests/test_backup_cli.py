@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QLockFile
 
 from fupin_desktop.store.backup import check_database_file, list_backups
@@ -17,7 +18,7 @@ def make_demo(path: Path, households: int = 120) -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_backup_then_restore_on_the_command_line(tmp_path: Path) -> None:
+def test_backup_then_restore_on_the_command_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "station.db"
     make_demo(db)
     made = run_cli("--db", str(db), "backup")
@@ -29,6 +30,13 @@ def test_backup_then_restore_on_the_command_line(tmp_path: Path) -> None:
     assert run_cli("--db", str(db), "backup", "--out", str(usb)).returncode == 0
     assert len(list_backups(usb, "station")) == 1
 
+    before = digest(db)
+    refused = run_cli("--db", str(db), "restore", str(backup.path))  # as the demo's 审核人 (conftest)
+    assert refused.returncode == 1
+    assert refused.stderr == "错误：需要管理员权限才能恢复备份（当前账号“reviewer”是审核人（站长））。\n"
+    assert digest(db) == before and not list(tmp_path.glob("station.恢复前-*.db"))
+
+    monkeypatch.setenv("FUPIN_USER", "admin")
     restored = run_cli("--db", str(db), "restore", str(backup.path))
     assert restored.returncode == 0, restored.stderr
     assert "已从" in restored.stdout and "station.恢复前-" in restored.stdout
@@ -53,7 +61,8 @@ def test_restore_is_refused_while_a_window_holds_the_lock(tmp_path: Path) -> Non
     assert digest(db) == before
 
 
-def test_exit_codes_for_missing_foreign_and_damaged_files(tmp_path: Path) -> None:
+def test_exit_codes_for_missing_foreign_and_damaged_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FUPIN_USER", "admin")  # 恢复备份 is the 管理员's
     missing = run_cli("--db", str(tmp_path / "none.db"), "backup")
     assert missing.returncode == 2 and "找不到数据库文件" in missing.stderr
     assert not (tmp_path / "none.db").exists()
