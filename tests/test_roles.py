@@ -97,7 +97,7 @@ def _intention_of(database: Database, person_id: uuid.UUID) -> uuid.UUID:
         return session.scalar(select(Intention.id).where(Intention.person_id == person_id).order_by(Intention.id))
 
 
-def _build(folder: Path) -> Scene:
+def build_scene(folder: Path) -> Scene:
     file = folder / "scene.db"
     database = open_database(file)
     with UnitOfWork(database, "测试员") as uow:
@@ -174,17 +174,22 @@ def _build(folder: Path) -> Scene:
     return Scene(file, north, south, township, ids)
 
 
-@pytest.fixture(scope="session")
+def copy_scene(template: Scene, folder: Path) -> tuple[Scene, Database]:
+    """A fresh copy of the built scene in ``folder``, opened."""
+    file = folder / "scene.db"
+    shutil.copyfile(template.file, file)
+    return replace(template, file=file), open_database(file)
+
+
+@pytest.fixture(scope="module")
 def scene_template(tmp_path_factory: pytest.TempPathFactory) -> Scene:
-    return _build(tmp_path_factory.mktemp("roles"))
+    return build_scene(tmp_path_factory.mktemp("roles"))
 
 
 @pytest.fixture
 def scene(scene_template: Scene, tmp_path: Path) -> Iterator[tuple[Scene, Database]]:
-    file = tmp_path / "scene.db"
-    shutil.copyfile(scene_template.file, file)
-    database = open_database(file)
-    yield replace(scene_template, file=file), database
+    the_scene, database = copy_scene(scene_template, tmp_path)
+    yield the_scene, database
     database.dispose()
 
 

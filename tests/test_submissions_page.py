@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.export.verify import Verdict
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.models import Submission
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.submissions_page import SubmissionsPage, VerifyDialog
 from fupin_desktop.ui.tasks import _running
@@ -21,6 +24,19 @@ def _wait_tasks(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: not _running, timeout=20_000)
 
 
+def seal_through_the_dialog(page: SubmissionsPage, **names: str) -> None:
+    """Click 封存上报… and, in the seal dialog it opens, change ``names`` (field → text) and press 封存."""
+
+    def fill_and_seal() -> None:
+        dialog = page.seal_dialog
+        for field, text in names.items():
+            getattr(dialog, field).setText(text)
+        dialog.seal_button.click()
+
+    QTimer.singleShot(0, fill_and_seal)
+    page.seal()
+
+
 def test_sealing_from_the_page_lists_the_sheet_and_verify_screen_says_intact(
     qtbot: QtBot, qtmodeltester: object, database: Database, village: uuid.UUID, tmp_path: Path, monkeypatch: object
 ) -> None:
@@ -31,11 +47,14 @@ def test_sealing_from_the_page_lists_the_sheet_and_verify_screen_says_intact(
     qtbot.addWidget(page)
     page.folder.setText(str(tmp_path))
     page.sheet.setCurrentIndex(page.sheet.findData("training_list"))
-    monkeypatch.setattr(page, "_confirm", lambda _text: True)  # type: ignore[attr-defined]
     monkeypatch.setattr(page, "show_pdf", lambda _path: None)  # type: ignore[attr-defined]
-    page.seal()
+    seal_through_the_dialog(page, operator="赵填表", phone="13805397777")
     _wait_tasks(qtbot)
     assert page.model.rowCount() == 1
+    with database.session_factory() as session:
+        snapshot = json.loads(session.query(Submission).one().snapshot)
+    assert snapshot["sign_off"]["operator"] == "赵填表" and snapshot["sign_off"]["phone"] == "13805397777"
+    assert snapshot["sign_off"]["reviewer"] == "李审核"  # no accounts: the station profile's, as before
     qtmodeltester.check(page.model)  # type: ignore[attr-defined]
     row = page.model.index(0, 0).data()
     assert row == "〔2026〕第1号" or row.startswith("〔")
@@ -98,11 +117,10 @@ def test_unlocking_asks_for_a_reason_and_the_verify_screen_names_the_station(
     qtbot.addWidget(page)
     page.folder.setText(str(tmp_path))
     page.sheet.setCurrentIndex(page.sheet.findData("training_list"))
-    monkeypatch.setattr(page, "_confirm", lambda _text: True)  # type: ignore[attr-defined]
     monkeypatch.setattr(page, "show_pdf", lambda _path: None)  # type: ignore[attr-defined]
     warnings: list[str] = []
     monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text: warnings.append(text))  # type: ignore[attr-defined]
-    page.seal()
+    seal_through_the_dialog(page)
     _wait_tasks(qtbot)
     page.table.selectRow(0)
     monkeypatch.setattr(page, "_ask_reason", lambda _number: " ")  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -35,6 +35,7 @@ from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import transition
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest, build_sheet, sheet_form
+from fupin_desktop.services.signatories import Signatories, checked_signatories, default_signatories
 from fupin_desktop.services.station_keys import own_public_key, sign_digest
 from fupin_desktop.store import chain
 from fupin_desktop.store.db import Database
@@ -182,8 +183,10 @@ def seal_sheet(
     today: date | None = None,
     replaces_id: uuid.UUID | None = None,
     progress: Progress | None = None,
+    signatories: Signatories | None = None,
 ) -> SealResult:
-    """Seal one sheet and commit the unit of work; nothing is kept (record or file) if any step fails."""
+    """Seal one sheet and commit the unit of work; nothing is kept (record or file) if any step fails.
+    ``signatories`` (填表人, 联系电话, 审核人, 负责人) replace the station profile's on the sheet."""
     session = uow.session
     day = today or clock_today()
     profile = load_station_profile(session)
@@ -204,6 +207,14 @@ def seal_sheet(
         progress(0, 0, "正在读取数据……")
     built = build_sheet(session, request, profile, day)
     content = built.content
+    if signatories is not None:
+        content.sign_off = replace(
+            content.sign_off,
+            operator=signatories.operator,
+            phone=signatories.phone,
+            reviewer=signatories.reviewer,
+            head=signatories.head,
+        )
     if form.people and not built.items:
         raise ServiceError(
             f"没有可以上报的人员：{form.title}只收录“公示期满”且无未处理异议的人员，"
@@ -500,12 +511,16 @@ def seal_submission(
     replaces_id: uuid.UUID | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    signatories: Signatories | None = None,
 ) -> SealResult:
     """封存 (审核人 only): number, freeze and write one sheet (``seal_sheet`` commits only when every file is
-    written)."""
+    written). The sign-off names are ``signatories`` as edited in the seal dialog, else the accounts'."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         permit(uow.session, actor, Operation.SEAL)
-        return seal_sheet(uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress)
+        names = checked_signatories(signatories or default_signatories(uow.session, actor))
+        return seal_sheet(
+            uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress, signatories=names
+        )
 
 
 def unlock_submission(database: Database, *, actor: Who, submission_id: uuid.UUID, reason: str) -> int:

@@ -36,6 +36,7 @@ from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
 from fupin_desktop.services.deadlines import next_reminder
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest, default_period, profile_forms, province_of
+from fupin_desktop.services.signatories import Signatories, signatories_for
 from fupin_desktop.services.station_keys import known_keys_of
 from fupin_desktop.services.submissions import (
     SealResult,
@@ -52,6 +53,7 @@ from fupin_desktop.ui.folders import save_folder
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import local_time
+from fupin_desktop.ui.seal_dialog import SealDialog
 from fupin_desktop.ui.tasks import TaskControl, run_task
 
 RowRole = Qt.ItemDataRole.UserRole + 1
@@ -297,25 +299,42 @@ class SubmissionsPage(QWidget):
     def seal(self) -> None:
         form = FORMS[self.sheet.currentData()]
         what = "人员将转为“已上报”并锁定，不能再修改。" if form.people else "统计数将按所选期间冻结。"
-        if not self._confirm(f"封存“{form.title}”并编号？{what}"):
+        names = self._ask_signatories(f"封存“{form.title}”并编号？{what}")
+        if names is None:
             return
-        self._run_seal(self.request(), None)
+        self._run_seal(self.request(), None, names)
 
     def seal_correction(self) -> None:
         row = self.selected()
         if row is None:
             return
-        if not self._confirm(f"生成{row.number}的更正版？原表及其文件保留在列表中，新表注明“更正{row.number}”。"):
+        names = self._ask_signatories(
+            f"生成{row.number}的更正版？原表及其文件保留在列表中，新表注明“更正{row.number}”。"
+        )
+        if names is None:
             return
-        self._run_seal(SheetRequest(row.sheet_code), row.id)
+        self._run_seal(SheetRequest(row.sheet_code), row.id, names)
 
-    def _run_seal(self, request: SheetRequest, replaces: uuid.UUID | None) -> None:
+    def _ask_signatories(self, question: str) -> Signatories | None:
+        """The seal dialog, filled from the accounts: the names to print, or None when cancelled."""
+        defaults = signatories_for(self.context.database, actor=self.context.actor)
+        dialog = SealDialog(question, defaults, self)
+        self.seal_dialog = dialog
+        return dialog.value() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def _run_seal(self, request: SheetRequest, replaces: uuid.UUID | None, names: Signatories) -> None:
         out_dir, context = self.out_dir(), self.context
         database, actor = context.database, context.actor
 
         def work(control: TaskControl) -> SealResult:
             return seal_submission(
-                database, actor=actor, request=request, out_dir=out_dir, replaces_id=replaces, progress=control.report
+                database,
+                actor=actor,
+                request=request,
+                out_dir=out_dir,
+                replaces_id=replaces,
+                progress=control.report,
+                signatories=names,
             )
 
         def done(result: SealResult) -> None:
@@ -378,10 +397,6 @@ class SubmissionsPage(QWidget):
         folder = Path(row.pdf_path).parent if row is not None and row.pdf_path else self.out_dir()
         folder.mkdir(parents=True, exist_ok=True)
         messages.open_folder(self, folder)
-
-    def _confirm(self, text: str) -> bool:
-        """封存 and 解锁更正 cannot be undone: 取消 is the default, so Enter never seals."""
-        return messages.confirm(self, "请确认", text, "确定", "取消")
 
 
 class PdfPreviewDialog(QDialog):
