@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.commands import guarded, opened
+from fupin_desktop.commands import guarded, opened, signed_in
 from fupin_desktop.commands._sheets import add_sheet_arguments, parse_day
 
 if TYPE_CHECKING:
@@ -52,9 +52,11 @@ def run(args: argparse.Namespace) -> int:
         return export_roster_file(args)
     from fupin_desktop.services.submissions import export_draft
 
-    with opened(args.db) as database, database.session_factory() as session:
-        request = sheet_request(session, args)
-        xlsx, pdf = export_draft(session, request, Path(args.out))
+    with opened(args.db) as database:
+        viewer = signed_in(args, database)  # a 村级录入员 exports their own village only
+        with database.session_factory() as session:
+            request = sheet_request(session, args)
+            xlsx, pdf = export_draft(session, request, Path(args.out), viewer=viewer)
     print(f"已导出草稿：\n  {xlsx}\n  {pdf}")
     return 0
 
@@ -64,8 +66,10 @@ def export_roster_file(args: argparse.Namespace) -> int:
     from fupin_desktop.services.search import HouseholdFilter
 
     with opened(args.db) as database:
+        viewer = signed_in(args, database)
         with database.session_factory() as session:
             region_id = sheet_request(session, args).region_id
-        result = export_roster(database, flt=HouseholdFilter(region_id=region_id), out=Path(args.out))
+        flt = HouseholdFilter(region_id=region_id, viewer=viewer)
+        result = export_roster(database, flt=flt, out=Path(args.out))
     print(f"已导出花名册：{result.households}户{result.people}人\n  {result.path}")
     return 0

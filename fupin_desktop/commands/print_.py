@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fupin_desktop.commands import fail, guarded, opened
+from fupin_desktop.commands import fail, guarded, opened, signed_in
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
         if args.household:
             with database.session_factory() as session:
                 household_id = find_household(session, args.household)
-        result = print_visit_form(database, out_dir=out, household_id=household_id)
+        viewer = signed_in(args, database)  # a 村级录入员 prints their own village's households only
+        result = print_visit_form(database, out_dir=out, household_id=household_id, viewer=viewer)
     what = f"（{result.count}名成员）" if household_id else "（空白）"
     print(f"已生成入户走访记录表{what}：\n  {result.path}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from fupin_desktop.commands import fail, guarded, opened
+from fupin_desktop.commands import fail, guarded, opened, signed_in
 
 LIMIT = 200
 
@@ -24,8 +24,10 @@ def run(args: argparse.Namespace) -> int:
 
     if not classify(args.text)[0]:
         return fail("错误：请输入要查找的内容。")
-    with opened(args.db) as database, database.session_factory() as session:
-        matches = find_people(session, args.text, LIMIT + 1)
+    with opened(args.db) as database:
+        viewer = signed_in(args, database)  # a 村级录入员 finds the people of their own village only
+        with database.session_factory() as session:
+            matches = find_people(session, args.text, LIMIT + 1, viewer=viewer)
     if not matches:
         print(f"没有找到与“{args.text}”相符的人员。")
         return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fupin_desktop.commands import fail, guarded, opened
+from fupin_desktop.commands import fail, guarded, opened, signed_in
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
             if region is None:
                 return fail(f"错误：没有代码为“{args.region}”的区划（--region）。")
             region_id = region.id
-        xlsx, pdf = export_statistics(database, out_dir=Path(args.out), region_id=region_id, year=args.year)
+        viewer = signed_in(args, database)  # a 村级录入员 counts their own village only
+        xlsx, pdf = export_statistics(
+            database, out_dir=Path(args.out), region_id=region_id, year=args.year, viewer=viewer
+        )
     print(f"已导出统计：\n  {xlsx}\n  {pdf}")
     return 0

@@ -11,6 +11,8 @@ from sqlalchemy import ColumnElement, Select, false, func, select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.workflow import STATE_LABELS, State
+from fupin_desktop.services.accounts import Who
+from fupin_desktop.services.scope import visible_region
 from fupin_desktop.services.search import person_condition, village_ids_under
 from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, Region
 
@@ -21,6 +23,7 @@ class IntentionFilter:
     kind: str | None = None
     state: str | None = None
     text: str = ""  # name, pinyin initials, ID number or phone
+    viewer: Who | None = None  # who reads: a 村级录入员 sees only their own village
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,9 @@ class HistoryRow:
 
 def _conditions(session: Session, flt: IntentionFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if flt.region_id is not None:
-        villages = village_ids_under(session, flt.region_id)
+    region_id = visible_region(session, flt.viewer, flt.region_id)
+    if region_id is not None:
+        villages = village_ids_under(session, region_id)
         conditions.append(Household.village_id.in_(villages) if villages else false())
     if flt.kind:
         conditions.append(Intention.kind == flt.kind)

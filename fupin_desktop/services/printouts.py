@@ -29,7 +29,9 @@ from fupin_desktop.export.printouts import (
     write_notice_pdf,
     write_visit_pdf,
 )
+from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import NotFound, ServiceError
+from fupin_desktop.services.scope import refuse_outside_scope
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Intention, NoticeEntry, Person, PublicNotice, Region, Visit
 
@@ -276,12 +278,18 @@ def print_visit_form(
     out_dir: Path,
     household_id: uuid.UUID | None = None,
     visit_id: uuid.UUID | None = None,
+    viewer: Who | None = None,
 ) -> PrintResult:
-    """入户走访记录表: for a recorded visit, for a household's next visit, or blank for paper."""
+    """入户走访记录表: for a recorded visit, for a household's next visit, or blank for paper (a 村级录入员
+    ``viewer``: of their own village only)."""
     with database.session_factory() as session:
         if visit_id is not None:
+            visited = session.scalar(select(Visit.household_id).where(Visit.id == visit_id))
+            if visited is not None:
+                refuse_outside_scope(session, viewer, visited)
             sheet = visit_sheet(session, visit_id)
         elif household_id is not None:
+            refuse_outside_scope(session, viewer, household_id)
             sheet = household_visit_sheet(session, household_id)
         else:
             sheet = VisitPrintout()

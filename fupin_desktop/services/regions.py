@@ -33,8 +33,12 @@ class RegionNode:
     household_count: int
 
 
-def region_nodes(session: Session) -> list[RegionNode]:
-    """Every region with the number of households under it (villages counted, parents summed)."""
+def region_nodes(session: Session, viewer: Who | None = None) -> list[RegionNode]:
+    """Every region with the number of households under it (villages counted, parents summed); for a
+    村级录入员 ``viewer`` only their village and the township and county above it, counting its households."""
+    from fupin_desktop.services.scope import visible_regions
+
+    shown = visible_regions(session, viewer)
     counts: dict[uuid.UUID, int] = {
         village_id: count
         for village_id, count in session.execute(
@@ -44,6 +48,9 @@ def region_nodes(session: Session) -> list[RegionNode]:
     rows = session.execute(
         select(Region.id, Region.code, Region.name, Region.level, Region.parent_id).order_by(Region.code, Region.name)
     ).all()
+    if shown is not None:
+        rows = [row for row in rows if row[0] in shown]
+        counts = {rid: count for rid, count in counts.items() if rid in shown}
     totals: dict[uuid.UUID, int] = {rid: counts.get(rid, 0) for rid, *_ in rows}
     parent_of = {rid: parent for rid, _c, _n, _l, parent in rows}
     for rid, *_ in rows:

@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, intersect, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from fupin_desktop.services.accounts import Who
+from fupin_desktop.services.scope import visible_region
 from fupin_desktop.store.id_grams import GRAM, covering_grams
 from fupin_desktop.store.models import Household, Intention, Person, PersonIdGram, Region
 
@@ -32,6 +34,7 @@ class HouseholdFilter:
     household_type: str | None = None
     status: str | None = None
     has_open_intentions: bool = False
+    viewer: Who | None = None  # who reads: a 村级录入员 sees only their own village (services/scope.py)
 
 
 def _prefix(column: QueryableAttribute[str] | QueryableAttribute[str | None], text: str) -> ColumnElement[bool]:
@@ -178,8 +181,9 @@ def household_conditions(session: Session, flt: HouseholdFilter) -> list[ColumnE
 
 def _household_filters(session: Session, flt: HouseholdFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
-    if flt.region_id is not None:
-        villages = village_ids_under(session, flt.region_id)
+    region_id = visible_region(session, flt.viewer, flt.region_id)
+    if region_id is not None:
+        villages = village_ids_under(session, region_id)
         every_village = session.scalar(select(func.count()).select_from(Region).where(Region.level == "village"))
         if len(villages) != every_village:  # the whole county needs no condition (which would slow the plan)
             conditions.append(Household.village_id.in_(villages) if villages else false())
@@ -310,12 +314,14 @@ def matched_members(session: Session, household_ids: list[uuid.UUID], text: str)
     return {household_id: "、".join(names) for household_id, names in found.items()}
 
 
-def find_people(session: Session, text: str, limit: int = 200) -> list[PersonMatch]:
+def find_people(session: Session, text: str, limit: int = 200, viewer: Who | None = None) -> list[PersonMatch]:
     """People matching the text (name, pinyin initials, any part of the ID, phone, the household's
-    扶贫卡编号), with their household, village and township and what matched."""
+    扶贫卡编号), with their household, village and township and what matched; a 村级录入员 ``viewer``
+    finds only the people of their own village."""
     condition = person_condition(text, session)
     if condition is None:
         return []
+    own = visible_region(session, viewer, None)
     kind, value = classify(text)
     if kind == "digits":
         condition = or_(condition, _prefix(Household.card_no, value))
@@ -335,7 +341,7 @@ def find_people(session: Session, text: str, limit: int = 200) -> list[PersonMat
         .join(Household, Person.household_id == Household.id)
         .join(Region, Household.village_id == Region.id)
         .outerjoin(township, Region.parent_id == township.c.id)
-        .where(condition)
+        .where(condition, *([Household.village_id == own] if own is not None else []))
         .order_by(Household.household_no, Person.sort_order)
         .limit(limit)
     )

@@ -32,8 +32,10 @@ from fupin_desktop.domain.eligibility import LIANG_HOU_SHENG_EDUCATION
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import STATE_LABELS, State
 from fupin_desktop.services import figures
+from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.figures import Period
+from fupin_desktop.services.scope import visible_region
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import province_of
 from fupin_desktop.store.db import Database
@@ -538,6 +540,7 @@ def compute_statistics(
     year: int | None = None,
     keys: Sequence[str] = FIGURE_KEYS,
     today: date | None = None,
+    viewer: Who | None = None,
 ) -> Statistics:
     """Figures of the 统计 page for one area and year (read-only). A figure already counted for the same
     area, period and data (``data_stamp``) is taken from memory: going back up to the county is instant."""
@@ -545,7 +548,7 @@ def compute_statistics(
     period = year_period(year if year is not None else day.year, day)
     with database.session_factory() as session:
         stamp = data_stamp(session)
-        area = resolve_area(session, region_id)
+        area = resolve_area(session, visible_region(session, viewer, region_id))
         province = province_of(load_station_profile(session))
         ctx = Context(period, province, area.villages)
         specs = {spec.key: spec for spec in _specs(province)}
@@ -626,12 +629,13 @@ def people_behind(
     offset: int = 0,
     limit: int = 200,
     today: date | None = None,
+    viewer: Who | None = None,
 ) -> PeoplePage:
     """The people (or households) counted in one cell: ``row`` of the area of ``region_id`` (None: its total)."""
     day = today or clock_today()
     period = year_period(year if year is not None else day.year, day)
     with database.session_factory() as session:
-        area = resolve_area(session, region_id)
+        area = resolve_area(session, visible_region(session, viewer, region_id))
         if row is not None and not 0 <= row < len(area.rows):
             raise ServiceError("所选的行已不在该区划中，请刷新后重试。")
         villages = area.row_villages(row) if row is not None else area.villages
@@ -754,11 +758,12 @@ def export_statistics(
     region_id: uuid.UUID | None = None,
     year: int | None = None,
     today: date | None = None,
+    viewer: Who | None = None,
 ) -> tuple[Path, Path]:
     """The page's tables as xlsx and its charts and tables as an A4 PDF, in ``out_dir``."""
     from fupin_desktop.export.statistics import write_statistics_pdf, write_statistics_xlsx
 
-    stats = compute_statistics(database, region_id=region_id, year=year, today=today)
+    stats = compute_statistics(database, region_id=region_id, year=year, today=today, viewer=viewer)
     document = statistics_document(stats)
     stem = f"统计_{stats.area.name}_{stats.year}"
     try:

@@ -33,6 +33,7 @@ from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, corre
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import transition
+from fupin_desktop.services.scope import visible_region
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import FORMS, SheetRequest, build_sheet, sheet_form
 from fupin_desktop.services.signatories import Signatories, checked_signatories, default_signatories
@@ -138,9 +139,13 @@ def export_draft(
     *,
     today: date | None = None,
     progress: Progress | None = None,
+    viewer: Who | None = None,
 ) -> tuple[Path, Path]:
-    """A draft (草稿, unsealed, unnumbered) xlsx and PDF of one sheet; changes nothing in the database."""
+    """A draft (草稿, unsealed, unnumbered) xlsx and PDF of one sheet; changes nothing in the database. A
+    村级录入员 ``viewer`` gets their own village's sheet."""
     day = today or clock_today()
+    if viewer is not None:
+        request = replace(request, region_id=visible_region(session, viewer, request.region_id))
     built = build_sheet(session, request, load_station_profile(session), day)
     return _write_both(built.content, out_dir, _safe_name(f"{built.content.title}（草稿）"), progress)
 

@@ -44,6 +44,7 @@ class AppContext(QObject):
     def set_account(self, account: Actor) -> None:
         self.account = account
         self.account_changed.emit()
+        self.data_changed.emit("region")  # what the account may see changes with it: lists and trees reload
 
     def set_profile(self, profile: StationProfile) -> None:
         self.profile = profile

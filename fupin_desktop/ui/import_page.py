@@ -427,7 +427,7 @@ class ImportPage(QWidget):
     def reload_villages(self) -> None:
         self.village.clear()
         self.village.addItem("按表格标题中的村名或区划代码识别", None)
-        for node in self.context.database.read(region_nodes):
+        for node in self.context.database.read(region_nodes, self.context.actor):
             if node.level == "village" and node.code:
                 self.village.addItem(f"{node.name}（{node.code}）", node.code)
 

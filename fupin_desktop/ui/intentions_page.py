@@ -240,7 +240,7 @@ class IntentionsPage(QWidget):
         super().__init__(parent)
         self.context = context
         self.dialog: QDialog | None = None  # the step dialog open now (tests drive it)
-        self.region = RegionCombo(context.database)
+        self.region = RegionCombo(context.database, context=context)
         self.kind = QComboBox()
         self.kind.addItem("全部类别", None)
         for code, name in KIND_LABELS.items():
@@ -374,6 +374,7 @@ class IntentionsPage(QWidget):
                 kind=self.kind.currentData(),
                 state=self.state.currentData(),
                 text=self.search.text(),
+                viewer=self.context.actor,
             )
         )
         self.count_label.setText(f"共 {self.model.total} 条")

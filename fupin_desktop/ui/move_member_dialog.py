@@ -129,7 +129,9 @@ class MoveMemberDialog(QDialog):
         text = self.search.text().strip()
         rows: list[HouseholdMatch] = []
         if text:
-            found = self.context.database.read(fetch_households, HouseholdFilter(text=text), 0, MAX_MATCHES + 1)
+            found = self.context.database.read(
+                fetch_households, HouseholdFilter(text=text, viewer=self.context.actor), 0, MAX_MATCHES + 1
+            )
             rows = [r for r in found if r[0] != self.source_household]
         self.matches.set_rows(rows[:MAX_MATCHES])
         if not text:

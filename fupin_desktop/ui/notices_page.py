@@ -106,7 +106,7 @@ class NewNoticeDialog(QDialog):
         self.summary = ""
         self.setWindowTitle("新建公示")
         station = context.profile
-        self.region = RegionCombo(context.database, all_label=None, levels=("township", "village"))
+        self.region = RegionCombo(context.database, all_label=None, levels=("township", "village"), context=context)
         self.people = QListWidget()
         self.people.setMinimumHeight(200)
         self.people_label = QLabel()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from fupin_desktop.services.regions import RegionNode, region_nodes
 from fupin_desktop.store.db import Database
+
+if TYPE_CHECKING:
+    from fupin_desktop.ui.context import AppContext
 
 _INDENT = {"province": 0, "city": 0, "county": 0, "township": 1, "village": 2}
 
@@ -22,9 +26,11 @@ class RegionCombo(QComboBox):
         all_label: str | None = "全部地区",
         levels: tuple[str, ...] | None = None,
         parent: QWidget | None = None,
+        context: AppContext | None = None,
     ) -> None:
         super().__init__(parent)
         self.database = database
+        self.context = context  # whose regions: a 村级录入员 is offered their own village only
         self.all_label = all_label
         self.levels = levels
         self.setMaxVisibleItems(25)
@@ -37,7 +43,7 @@ class RegionCombo(QComboBox):
         self.clear()
         if self.all_label is not None:
             self.addItem(self.all_label, None)
-        nodes = self.database.read(region_nodes)
+        nodes = self.database.read(region_nodes, self.context.actor if self.context is not None else None)
         children: dict[uuid.UUID | None, list[RegionNode]] = {}
         for node in nodes:
             children.setdefault(node.parent_id, []).append(node)

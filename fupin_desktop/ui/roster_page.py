@@ -297,7 +297,7 @@ class RosterPage(QWidget):
     def load_regions(self) -> None:
         """Rebuild the tree (counts change with every household saved), keeping the selection."""
         selected = self.selected_region()
-        nodes = self.context.database.read(region_nodes)
+        nodes = self.context.database.read(region_nodes, self.context.actor)
         blocker = QSignalBlocker(self.tree.selectionModel())
         build_region_model(nodes, self.region_model)
         self.tree.expandToDepth(1)
@@ -411,7 +411,7 @@ class RosterPage(QWidget):
         if index is None or index.data(LEVEL_ROLE) != "village":
             messages.show_error(self, ServiceError("请先在左侧选择要撤并的村。"), "撤并")
             return
-        nodes = self.context.database.read(region_nodes)
+        nodes = self.context.database.read(region_nodes, self.context.actor)
         source = next(node for node in nodes if node.id == index.data(RECORD_ROLE))
         villages = [node for node in nodes if node.level == "village"]
         dialog = MergeVillageDialog(self.context, source, villages, self)
@@ -456,6 +456,7 @@ class RosterPage(QWidget):
             household_type=None if self.type_filter.currentText() == ALL else self.type_filter.currentText(),
             status=None if self.status_filter.currentText() == ALL else self.status_filter.currentText(),
             has_open_intentions=self.open_filter.isChecked(),
+            viewer=self.context.actor,
         )
 
     def apply_filter(self) -> None:
@@ -674,10 +675,10 @@ class RosterPage(QWidget):
         visit = self._selected_visit() if which == "visit" else None
         if (which == "household" and household is None) or (which == "visit" and visit is None):
             return None
-        database = self.context.database
+        database, viewer = self.context.database, self.context.actor
 
         def write(folder: Path) -> PrintResult:
-            return print_visit_form(database, out_dir=folder, household_id=household, visit_id=visit)
+            return print_visit_form(database, out_dir=folder, household_id=household, visit_id=visit, viewer=viewer)
 
         return make_printout(self, "正在生成入户走访记录表", write, export=export)
 

@@ -420,6 +420,7 @@ class StatisticsPage(QWidget):
         if region_id is not None:
             self.region_id = region_id
         database, region, year = self.context.database, self.region_id, self.year.value()
+        viewer = self.context.actor
         self._generation += 1
         generation = self._generation
         self.loading = True
@@ -429,10 +430,10 @@ class StatisticsPage(QWidget):
         first = self.current_key()
 
         def work_first(_control: TaskControl) -> Statistics:
-            return compute_statistics(database, region_id=region, year=year, keys=(first,))
+            return compute_statistics(database, region_id=region, year=year, keys=(first,), viewer=viewer)
 
         def work_rest(_control: TaskControl) -> Statistics:
-            return compute_statistics(database, region_id=region, year=year)
+            return compute_statistics(database, region_id=region, year=year, viewer=viewer)
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
@@ -509,6 +510,7 @@ class StatisticsPage(QWidget):
 
     def fetch_people(self, table: FigureTable, row: int | None, key: str, offset: int, done: Any) -> None:
         database, region, year = self.context.database, self.region_id, self.year.value()
+        viewer = self.context.actor
 
         def work(_control: TaskControl) -> PeoplePage:
             return people_behind(
@@ -517,6 +519,7 @@ class StatisticsPage(QWidget):
                 column=key,
                 region_id=region,
                 row=row,
+                viewer=viewer,
                 year=year,
                 offset=offset,
                 limit=PAGE_SIZE,
@@ -543,9 +546,10 @@ class StatisticsPage(QWidget):
     def export_to(self, folder: Path, preview: bool = False) -> None:
         """Write the page's PDF and xlsx into ``folder``; ``preview``: then show the PDF with its 打印 button."""
         database, region, year = self.context.database, self.region_id, self.year.value()
+        viewer = self.context.actor
 
         def work(_control: TaskControl) -> tuple[Path, Path]:
-            return export_statistics(database, out_dir=folder, region_id=region, year=year)
+            return export_statistics(database, out_dir=folder, region_id=region, year=year, viewer=viewer)
 
         def done(paths: tuple[Path, Path]) -> None:
             if preview:

@@ -119,7 +119,7 @@ class SubmissionsPage(QWidget):
         self.sheet = QComboBox()
         self.sheet.currentIndexChanged.connect(self._sheet_changed)
         self.region = RegionCombo(
-            context.database, all_label="本所辖区（默认）", levels=("county", "township", "village")
+            context.database, all_label="本所辖区（默认）", levels=("county", "township", "village"), context=context
         )
         self.region.setToolTip("表头、填表单位和表中人员都按所选区划；默认为本所所在乡镇")
         self.start = QDateEdit()
@@ -286,9 +286,10 @@ class SubmissionsPage(QWidget):
 
     def export_draft(self) -> None:
         request, out_dir, database = self.request(), self.out_dir(), self.context.database
+        viewer = self.context.actor
 
         def work(control: TaskControl) -> tuple[Path, Path]:
-            return database.read(export_draft, request, out_dir, progress=control.report)
+            return database.read(export_draft, request, out_dir, progress=control.report, viewer=viewer)
 
         def done(paths: tuple[Path, Path]) -> None:
             self.status.setText(f"已导出草稿：{paths[0].name}、{paths[1].name}（{out_dir}）")

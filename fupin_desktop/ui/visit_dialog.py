@@ -278,10 +278,10 @@ class VisitDialog(FormDialog):
         self.resize(1060, 300 + 40 * max(len(self.members), 3))
 
     def print_form(self) -> Task[PrintResult] | None:
-        database, household = self.context.database, self.household_id
+        database, household, viewer = self.context.database, self.household_id, self.context.actor
 
         def write(folder: Path) -> PrintResult:
-            return print_visit_form(database, out_dir=folder, household_id=household)
+            return print_visit_form(database, out_dir=folder, household_id=household, viewer=viewer)
 
         return make_printout(self, "正在生成入户走访记录表", write, export=False)
 
