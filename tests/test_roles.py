@@ -405,3 +405,72 @@ def test_a_legacy_database_checks_nothing(scene: tuple[Scene, Database]) -> None
     backup = back_up(database, folder=the_scene.file.parent / "备份").path
     database.dispose()
     assert restore_backup(target=the_scene.file, backup=backup, actor="王敏").households == 8
+
+
+# --- what a 村级录入员 sees: their own village, in every read the services offer ---------------------------
+
+
+def _south_person(database: Database, scene: Scene) -> tuple[str, uuid.UUID]:
+    with database.session_factory() as session:
+        number, household = session.execute(
+            select(Person.id_number, Person.household_id)
+            .join(Household, Person.household_id == Household.id)
+            .where(Household.village_id == scene.south)
+            .order_by(Person.id_number)
+        ).first()  # type: ignore[misc]
+    return number, household
+
+
+def test_a_village_clerk_cannot_find_list_or_export_a_person_of_another_village(
+    scene: tuple[Scene, Database], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from fupin_desktop.services.intention_list import IntentionFilter, count_intentions, fetch_intentions
+    from fupin_desktop.services.printouts import print_visit_form
+    from fupin_desktop.services.regions import region_nodes
+    from fupin_desktop.services.roster_export import export_roster
+    from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households, find_people
+    from fupin_desktop.services.statistics import compute_statistics
+
+    the_scene, database = scene
+    village, clerk = actor_for(Role.VILLAGE_CLERK, the_scene), actor_for(Role.TOWNSHIP_CLERK, the_scene)
+    number, south_household = _south_person(database, the_scene)
+    with database.session_factory() as session:
+        assert [m.village for m in find_people(session, number, viewer=clerk)] == ["南村"]
+        assert find_people(session, number, viewer=village) == []
+        assert {row[4] for row in fetch_households(session, HouseholdFilter(viewer=village), 0, 100)} == {"北村"}
+        assert count_households(session, HouseholdFilter(text=number, viewer=village)) == 0
+        assert count_households(session, HouseholdFilter(viewer=clerk)) == 8
+        with pytest.raises(PermissionDenied, match="村级录入员只能查看本村（北村）的农户和成员"):
+            count_households(session, HouseholdFilter(region_id=the_scene.south, viewer=village))
+        rows = fetch_intentions(session, IntentionFilter(viewer=village), 0, 100)
+        assert rows and {row.village for row in rows} == {"北村"}
+        assert count_intentions(session, IntentionFilter(viewer=clerk)) == len(rows) + 1  # 南村's one
+        assert [node.name for node in region_nodes(session, village)] == ["沂南县", "界湖街道", "北村"]
+        assert len(region_nodes(session, clerk)) == 4
+    exported = export_roster(database, flt=HouseholdFilter(viewer=village), out=tmp_path)
+    assert exported.households == 6
+    cells = {str(c) for row in load_workbook(exported.path).worksheets[0].iter_rows(values_only=True) for c in row}
+    assert number not in cells and not any("南村" in cell for cell in cells)
+    stats = compute_statistics(database, year=2026, today=TODAY, viewer=village)
+    assert stats.area.region is not None and stats.area.region.name == "北村"
+    with pytest.raises(PermissionDenied, match="本村（北村）"):
+        print_visit_form(database, out_dir=tmp_path, household_id=south_household, viewer=village)
+
+
+def test_search_on_the_command_line_as_a_village_clerk(
+    scene: tuple[Scene, Database], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_cli import run_cli
+
+    the_scene, database = scene
+    number, _household = _south_person(database, the_scene)
+    database.dispose()
+    monkeypatch.setenv("FUPIN_PASSWORD", PASSWORD)
+    monkeypatch.setenv("FUPIN_USER", "village")
+    hidden = run_cli("--db", str(the_scene.file), "search", number)
+    assert hidden.returncode == 0 and "没有找到" in hidden.stdout
+    monkeypatch.setenv("FUPIN_USER", "clerk")
+    found = run_cli("--db", str(the_scene.file), "search", number)
+    assert found.returncode == 0 and "南村" in found.stdout

@@ -72,7 +72,9 @@ def visible_regions(session: Session, viewer: Who | None) -> set[uuid.UUID] | No
     own = village_scope(session, viewer) if viewer is not None else None
     if own is None:
         return None
-    parents = dict(session.execute(select(Region.id, Region.parent_id)).tuples().all())
+    parents: dict[uuid.UUID, uuid.UUID | None] = {
+        rid: parent for rid, parent in session.execute(select(Region.id, Region.parent_id))
+    }
     shown: set[uuid.UUID] = set()
     current: uuid.UUID | None = own
     while current is not None and current not in shown:
