@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from fupin_desktop.domain.accounts import ROLE_LABELS, Actor, Role, roles_phrase
-from fupin_desktop.domain.permissions import PERMISSIONS, Operation, permission_table
+from fupin_desktop.domain.permissions import PERMISSIONS, Capability, permission_table
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.services import accounts
 from fupin_desktop.services.backups import back_up, restore_backup, set_backup_folder
@@ -66,18 +66,18 @@ def read_roles_doc() -> list[list[str]]:
 
 DOC_ROWS = read_roles_doc()
 CELLS = [
-    pytest.param(Operation(row[0]), role, row[2 + index], id=f"{row[0]}-{role.value}")
+    pytest.param(Capability(row[0]), role, row[2 + index], id=f"{row[0]}-{role.value}")
     for row in DOC_ROWS
     for index, role in enumerate(Role)
 ]
-OWN_VILLAGE = [Operation(row[0]) for row in DOC_ROWS if row[2] == "本村"]
+OWN_VILLAGE = [Capability(row[0]) for row in DOC_ROWS if row[2] == "本村"]
 
 
 def test_the_page_and_the_code_have_the_same_table() -> None:
     header = next(line for line in ROLES_DOC.read_text(encoding="utf-8").splitlines() if line.startswith("| 操作代码"))
     assert [cell.strip() for cell in header.strip("|").split("|")][2:] == [ROLE_LABELS[role] for role in Role]
     assert permission_table() == DOC_ROWS
-    assert {Operation(row[0]) for row in DOC_ROWS} == set(Operation)
+    assert {Capability(row[0]) for row in DOC_ROWS} == set(Capability)
 
 
 # --- one scene, built once: two villages, people at every step the operations need, one account per role ----
@@ -327,33 +327,33 @@ def _accounts(database: Database, actor: Actor, _scene: Scene, _tmp: Path, _wher
     return accounts.create_account(database, actor=actor, name="新人", role=Role.TOWNSHIP_CLERK, password=PASSWORD)
 
 
-CALLS: dict[Operation, Call] = {
-    Operation.EDIT_HOUSEHOLDS: _edit_household,
-    Operation.RECORD_VISIT: _visit,
-    Operation.IMPORT_VILLAGE: _import,
-    Operation.REGISTER_INTENTION: _register_intention,
-    Operation.REFER: _step("draft", State.REFERRED),
-    Operation.RETURN: _step("referred", State.RETURNED, "材料不全"),
-    Operation.APPROVE: _step("referred", State.APPROVED),
-    Operation.REJECT: _step("referred", State.REJECTED, "不符合条件"),
-    Operation.PUBLISH_NOTICE: _publish,
-    Operation.HANDLE_OBJECTION: _objection,
-    Operation.CLOSE_NOTICE: _close,
-    Operation.FOLLOW_UP: _follow_up,
-    Operation.GRANT_SUBSIDY: _subsidy,
-    Operation.SEAL: _seal,
-    Operation.UNLOCK: _unlock,
-    Operation.STATION_KEYS: _keys,
-    Operation.EDIT_REGIONS: _regions,
-    Operation.STATION_SETTINGS: _settings,
-    Operation.BACKUP_SETTINGS: _backup_folder,
-    Operation.RESTORE_BACKUP: _restore,
-    Operation.MANAGE_ACCOUNTS: _accounts,
+CALLS: dict[Capability, Call] = {
+    Capability.EDIT_HOUSEHOLDS: _edit_household,
+    Capability.RECORD_VISIT: _visit,
+    Capability.IMPORT_VILLAGE: _import,
+    Capability.REGISTER_INTENTION: _register_intention,
+    Capability.REFER: _step("draft", State.REFERRED),
+    Capability.RETURN: _step("referred", State.RETURNED, "材料不全"),
+    Capability.APPROVE: _step("referred", State.APPROVED),
+    Capability.REJECT: _step("referred", State.REJECTED, "不符合条件"),
+    Capability.PUBLISH_NOTICE: _publish,
+    Capability.HANDLE_OBJECTION: _objection,
+    Capability.CLOSE_NOTICE: _close,
+    Capability.FOLLOW_UP: _follow_up,
+    Capability.GRANT_SUBSIDY: _subsidy,
+    Capability.SEAL: _seal,
+    Capability.UNLOCK: _unlock,
+    Capability.STATION_KEYS: _keys,
+    Capability.EDIT_REGIONS: _regions,
+    Capability.STATION_SETTINGS: _settings,
+    Capability.BACKUP_SETTINGS: _backup_folder,
+    Capability.RESTORE_BACKUP: _restore,
+    Capability.MANAGE_ACCOUNTS: _accounts,
 }
 
 
 def test_every_operation_has_a_call() -> None:
-    assert set(CALLS) == set(Operation)
+    assert set(CALLS) == set(Capability)
 
 
 def _restored_fingerprint(scene: Scene) -> dict[str, object]:
@@ -366,7 +366,7 @@ def _restored_fingerprint(scene: Scene) -> dict[str, object]:
 
 @pytest.mark.parametrize(("operation", "role", "mark"), CELLS)
 def test_role_matrix(
-    scene: tuple[Scene, Database], operation: Operation, role: Role, mark: str, tmp_path: Path
+    scene: tuple[Scene, Database], operation: Capability, role: Role, mark: str, tmp_path: Path
 ) -> None:
     the_scene, database = scene
     actor = actor_for(role, the_scene)
@@ -379,12 +379,12 @@ def test_role_matrix(
     expected = f"需要{roles_phrase(rule.roles)}权限才能{rule.what}（当前账号“{actor.name}”是{ROLE_LABELS[role]}）"
     with pytest.raises(PermissionDenied, match=re.escape(expected)):
         call(database, actor, the_scene, tmp_path, "")
-    after = _restored_fingerprint(the_scene) if operation is Operation.RESTORE_BACKUP else fingerprint(database)
+    after = _restored_fingerprint(the_scene) if operation is Capability.RESTORE_BACKUP else fingerprint(database)
     assert after == before
 
 
 @pytest.mark.parametrize("operation", OWN_VILLAGE)
-def test_a_village_clerk_is_refused_in_another_village(scene: tuple[Scene, Database], operation: Operation) -> None:
+def test_a_village_clerk_is_refused_in_another_village(scene: tuple[Scene, Database], operation: Capability) -> None:
     the_scene, database = scene
     actor = actor_for(Role.VILLAGE_CLERK, the_scene)
     before = fingerprint(database)

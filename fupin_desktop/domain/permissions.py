@@ -15,7 +15,10 @@ from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.workflow import State
 
 
-class Operation(StrEnum):
+class Capability(StrEnum):
+    """What an account may be allowed to do: one row of the table (the UI's ``ui.operations.Operation`` is
+    something else, the runner of a use case)."""
+
     EDIT_HOUSEHOLDS = "households.edit"
     RECORD_VISIT = "visits.record"
     IMPORT_VILLAGE = "village.import"
@@ -50,49 +53,49 @@ class Permission:
 
 V, T, R, A = Role.VILLAGE_CLERK, Role.TOWNSHIP_CLERK, Role.REVIEWER, Role.ADMIN
 
-PERMISSIONS: Final[dict[Operation, Permission]] = {
-    Operation.EDIT_HOUSEHOLDS: Permission("登记或修改农户和成员", (V, T, R), own_village=True),
-    Operation.RECORD_VISIT: Permission("登记走访", (V, T, R), own_village=True),
-    Operation.IMPORT_VILLAGE: Permission("导入村表", (V, T, R, A), own_village=True),
-    Operation.REGISTER_INTENTION: Permission("登记意愿", (V, T, R), own_village=True),
-    Operation.REFER: Permission("推荐", (V, T, R), own_village=True),
-    Operation.RETURN: Permission("退回", (T, R)),
-    Operation.APPROVE: Permission("审核通过", (R,)),
-    Operation.REJECT: Permission("不予通过", (R,)),
-    Operation.PUBLISH_NOTICE: Permission("发布公示", (T, R)),
-    Operation.HANDLE_OBJECTION: Permission("登记或处理异议", (T, R)),
-    Operation.CLOSE_NOTICE: Permission("结束公示", (T, R)),
-    Operation.FOLLOW_UP: Permission("登记录取、结业和就业", (T, R)),
-    Operation.GRANT_SUBSIDY: Permission("登记补贴发放", (T, R)),
-    Operation.SEAL: Permission("封存上报表", (R,)),
-    Operation.UNLOCK: Permission("解锁更正", (R,)),
-    Operation.STATION_KEYS: Permission("导出或登记站点密钥", (R, A)),
-    Operation.EDIT_REGIONS: Permission("维护区划", (A,)),
-    Operation.STATION_SETTINGS: Permission("修改本站设置", (A,)),
-    Operation.BACKUP_SETTINGS: Permission("设置备份文件夹", (A,)),
-    Operation.RESTORE_BACKUP: Permission("恢复备份", (A,)),
-    Operation.MANAGE_ACCOUNTS: Permission("管理账号", (A,)),
+PERMISSIONS: Final[dict[Capability, Permission]] = {
+    Capability.EDIT_HOUSEHOLDS: Permission("登记或修改农户和成员", (V, T, R), own_village=True),
+    Capability.RECORD_VISIT: Permission("登记走访", (V, T, R), own_village=True),
+    Capability.IMPORT_VILLAGE: Permission("导入村表", (V, T, R, A), own_village=True),
+    Capability.REGISTER_INTENTION: Permission("登记意愿", (V, T, R), own_village=True),
+    Capability.REFER: Permission("推荐", (V, T, R), own_village=True),
+    Capability.RETURN: Permission("退回", (T, R)),
+    Capability.APPROVE: Permission("审核通过", (R,)),
+    Capability.REJECT: Permission("不予通过", (R,)),
+    Capability.PUBLISH_NOTICE: Permission("发布公示", (T, R)),
+    Capability.HANDLE_OBJECTION: Permission("登记或处理异议", (T, R)),
+    Capability.CLOSE_NOTICE: Permission("结束公示", (T, R)),
+    Capability.FOLLOW_UP: Permission("登记录取、结业和就业", (T, R)),
+    Capability.GRANT_SUBSIDY: Permission("登记补贴发放", (T, R)),
+    Capability.SEAL: Permission("封存上报表", (R,)),
+    Capability.UNLOCK: Permission("解锁更正", (R,)),
+    Capability.STATION_KEYS: Permission("导出或登记站点密钥", (R, A)),
+    Capability.EDIT_REGIONS: Permission("维护区划", (A,)),
+    Capability.STATION_SETTINGS: Permission("修改本站设置", (A,)),
+    Capability.BACKUP_SETTINGS: Permission("设置备份文件夹", (A,)),
+    Capability.RESTORE_BACKUP: Permission("恢复备份", (A,)),
+    Capability.MANAGE_ACCOUNTS: Permission("管理账号", (A,)),
 }
 
-STEP_OPERATIONS: Final[dict[State, Operation]] = {
-    State.REFERRED: Operation.REFER,
-    State.DRAFT: Operation.REFER,
-    State.WITHDRAWN: Operation.REFER,
-    State.RETURNED: Operation.RETURN,
-    State.APPROVED: Operation.APPROVE,
-    State.REJECTED: Operation.REJECT,
-    State.IN_NOTICE: Operation.PUBLISH_NOTICE,
-    State.NOTICE_PASSED: Operation.CLOSE_NOTICE,
-    State.OBJECTION_UPHELD: Operation.HANDLE_OBJECTION,
-    State.SUBMITTED: Operation.SEAL,
-    State.ENROLLED: Operation.FOLLOW_UP,
-    State.COMPLETED: Operation.FOLLOW_UP,
-    State.EMPLOYED: Operation.FOLLOW_UP,
+STEP_CAPABILITIES: Final[dict[State, Capability]] = {
+    State.REFERRED: Capability.REFER,
+    State.DRAFT: Capability.REFER,
+    State.WITHDRAWN: Capability.REFER,
+    State.RETURNED: Capability.RETURN,
+    State.APPROVED: Capability.APPROVE,
+    State.REJECTED: Capability.REJECT,
+    State.IN_NOTICE: Capability.PUBLISH_NOTICE,
+    State.NOTICE_PASSED: Capability.CLOSE_NOTICE,
+    State.OBJECTION_UPHELD: Capability.HANDLE_OBJECTION,
+    State.SUBMITTED: Capability.SEAL,
+    State.ENROLLED: Capability.FOLLOW_UP,
+    State.COMPLETED: Capability.FOLLOW_UP,
+    State.EMPLOYED: Capability.FOLLOW_UP,
 }
 """Which operation a workflow step into each state is: 重新登记 and 本人放弃 are recorded by whoever refers."""
 
 
-def allowed(role: Role | None, operation: Operation) -> bool:
+def allowed(role: Role | None, operation: Capability) -> bool:
     """Whether ``role`` may take ``operation`` at all (a 村级录入员: somewhere in their village). None is a
     legacy actor on a database without accounts, who may do everything, as in the previous version."""
     return role is None or role in PERMISSIONS[operation].roles

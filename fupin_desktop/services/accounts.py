@@ -29,7 +29,7 @@ from fupin_desktop.domain.accounts import (
     roles_phrase,
 )
 from fupin_desktop.domain.clock import utc_now
-from fupin_desktop.domain.permissions import PERMISSIONS, Operation
+from fupin_desktop.domain.permissions import PERMISSIONS, Capability
 from fupin_desktop.services.errors import NotFound, PermissionDenied, ServiceError, SignInRefused
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Operator, Region
@@ -116,13 +116,13 @@ def require_household_village(session: Session, actor: Who, household_ids: set[u
     require_village(session, actor, villages, what)
 
 
-def permit(session: Session, actor: Who, operation: Operation) -> Actor:
+def permit(session: Session, actor: Who, operation: Capability) -> Actor:
     """:func:`require` with the roles and words of :data:`PERMISSIONS` (the one table of who may do what)."""
     rule = PERMISSIONS[operation]
     return require(session, actor, rule.roles, rule.what)
 
 
-def permit_in_villages(session: Session, actor: Who, operation: Operation, village_ids: set[uuid.UUID]) -> Actor:
+def permit_in_villages(session: Session, actor: Who, operation: Capability, village_ids: set[uuid.UUID]) -> Actor:
     """:func:`permit`, and a 村级录入员 only in their own village."""
     current = permit(session, actor, operation)
     where = _outside_own_village(session, actor, village_ids)
@@ -131,7 +131,7 @@ def permit_in_villages(session: Session, actor: Who, operation: Operation, villa
     return current
 
 
-def permit_for_households(session: Session, actor: Who, operation: Operation, household_ids: set[uuid.UUID]) -> Actor:
+def permit_for_households(session: Session, actor: Who, operation: Capability, household_ids: set[uuid.UUID]) -> Actor:
     villages = set(session.scalars(select(Household.village_id).where(Household.id.in_(household_ids))))
     return permit_in_villages(session, actor, operation, villages)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store import backup as store
@@ -84,7 +84,7 @@ def set_backup_folder(database: Database, *, actor: Who, folder: Path | None) ->
     if folder is not None and folder.exists() and not folder.is_dir():
         raise ServiceError(f"“{folder}”不是文件夹，请选择一个文件夹作为备份位置。")
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.BACKUP_SETTINGS)
+        permit(uow.session, actor, Capability.BACKUP_SETTINGS)
         current = uow.session.get(Setting, store.BACKUP_FOLDER_SETTING)
         old = current.value if current is not None else ""
         new = str(folder) if folder is not None else ""
@@ -161,7 +161,7 @@ def _refuse_unless_allowed(target: Path, actor: Who) -> None:
     except (DatabaseDamaged, NotADatabase):
         return
     try:
-        current.read(permit, actor, Operation.RESTORE_BACKUP)
+        current.read(permit, actor, Capability.RESTORE_BACKUP)
     finally:
         current.dispose()
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.eligibility import SUBSIDY_LABELS, age_on, subsidy_refusal
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
 from fupin_desktop.services.accounts import Who, actor_name, permit
@@ -316,7 +316,7 @@ def record_enrolment(
     on: date | None = None,
 ) -> BulkResult:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.FOLLOW_UP)
+        permit(uow.session, actor, Capability.FOLLOW_UP)
         result = enrol(uow, intention_ids, enrolment, on=on)
         uow.commit()
     return result
@@ -332,7 +332,7 @@ def record_completion(
     on: date | None = None,
 ) -> BulkResult:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.FOLLOW_UP)
+        permit(uow.session, actor, Capability.FOLLOW_UP)
         result = complete(uow, intention_ids, certificate=certificate, end_date=end_date, on=on)
         uow.commit()
     return result
@@ -342,7 +342,7 @@ def record_employment(
     database: Database, *, actor: Who, intention_ids: Sequence[uuid.UUID], job: Employment, on: date | None = None
 ) -> BulkResult:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.FOLLOW_UP)
+        permit(uow.session, actor, Capability.FOLLOW_UP)
         result = employ(uow, intention_ids, job, on=on)
         uow.commit()
     return result
@@ -353,7 +353,7 @@ def grant_subsidy(
 ) -> Saved:
     """补贴发放 for one intention, within the yearly limits."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.GRANT_SUBSIDY)
+        permit(uow.session, actor, Capability.GRANT_SUBSIDY)
         grant_id = record_subsidy_grant(uow, intention_id, kind, amount_yuan, on=on)
         uow.commit()
     return Saved(grant_id)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.pinyin import search_keys
 from fupin_desktop.domain.validation import (
     FIELD_LABELS,
@@ -439,7 +439,7 @@ def register_household(
 ) -> Saved:
     """登记农户 with its members, in one transaction (a 村级录入员: in their own village)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         require_village(uow.session, actor, {village_id}, "登记")
         household_id, warnings = create_household(uow, village_id, facts, on=on)
         uow.commit()
@@ -451,7 +451,7 @@ def edit_household(
 ) -> Saved:
     """The household's own fields (members are edited one by one)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         require_household_village(uow.session, actor, {household_id}, "修改")
         warnings = update_household(uow, household_id, facts, on=on)
         uow.commit()
@@ -462,7 +462,7 @@ def register_person(
     database: Database, *, actor: Who, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         require_household_village(uow.session, actor, {household_id}, "登记")
         person_id, warnings = add_person(uow, household_id, facts, on=on)
         uow.commit()
@@ -473,7 +473,7 @@ def edit_person(
     database: Database, *, actor: Who, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         _require_person_village(uow, actor, person_id, "修改")
         warnings = update_person(uow, person_id, facts, on=on)
         uow.commit()
@@ -482,7 +482,7 @@ def edit_person(
 
 def remove_person(database: Database, *, actor: Who, person_id: uuid.UUID) -> Removed:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         _require_person_village(uow, actor, person_id, "删除")
         delete_person(uow, person_id)
         uow.commit()
@@ -491,7 +491,7 @@ def remove_person(database: Database, *, actor: Who, person_id: uuid.UUID) -> Re
 
 def remove_household(database: Database, *, actor: Who, household_id: uuid.UUID) -> Removed:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         require_household_village(uow.session, actor, {household_id}, "删除")
         delete_household(uow, household_id)
         uow.commit()
@@ -509,7 +509,7 @@ def relocate_person(
 ) -> Saved:
     """Move a member to another household (marriage, 分户) with the relation to its head."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_HOUSEHOLDS)
+        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
         _require_person_village(uow, actor, person_id, "迁移")
         require_household_village(uow.session, actor, {target_household_id}, "迁入")
         warnings = move_person(uow, person_id, target_household_id, relation, on=on)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.accounts import Who, actor_name, permit, permit_in_villages
 from fupin_desktop.services.village_import import (
     ImportPlan,
@@ -42,10 +42,10 @@ def import_village(
     households without errors; nothing at all when the sheet is refused or this is a dry run."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         session = uow.session
-        permit(session, actor, Operation.IMPORT_VILLAGE)
+        permit(session, actor, Capability.IMPORT_VILLAGE)
 
         def own_village_only(village_id: uuid.UUID) -> None:
-            permit_in_villages(session, actor, Operation.IMPORT_VILLAGE, {village_id})
+            permit_in_villages(session, actor, Capability.IMPORT_VILLAGE, {village_id})
 
         plan, report = import_village_file(
             uow,

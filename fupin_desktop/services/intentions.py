@@ -21,7 +21,7 @@ from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
-from fupin_desktop.domain.permissions import STEP_OPERATIONS, Operation
+from fupin_desktop.domain.permissions import STEP_CAPABILITIES, Capability
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
 from fupin_desktop.services.accounts import Who, actor_name, permit_for_households
@@ -564,7 +564,7 @@ def register_intention(database: Database, *, actor: Who, person_id: uuid.UUID, 
     with UnitOfWork(database, actor_name(actor)) as uow:
         person = uow.session.get(Person, person_id)
         households = {person.household_id} if person is not None else set()
-        permit_for_households(uow.session, actor, Operation.REGISTER_INTENTION, households)
+        permit_for_households(uow.session, actor, Capability.REGISTER_INTENTION, households)
         intention_id = create_intention(uow, person_id, data)
         uow.commit()
     return Saved(intention_id)
@@ -580,11 +580,11 @@ def take_step(
     on: date | None = None,
 ) -> BulkResult:
     """One workflow step for the chosen intentions: those that may take it move, the others are reported.
-    Each step is the operation :data:`STEP_OPERATIONS` names, refused before anything moves unless the
+    Each step is the operation :data:`STEP_CAPABILITIES` names, refused before anything moves unless the
     actor's role may take it (a 村级录入员: only for their own village); 审核通过 needs a 审核人, who does
     not approve their own referrals."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        operation = STEP_OPERATIONS[target]
+        operation = STEP_CAPABILITIES[target]
         households: set[uuid.UUID] = set()
         for chunk in _chunks(intention_ids):
             query = select(Person.household_id).join(Intention).where(Intention.id.in_(list(chunk)))

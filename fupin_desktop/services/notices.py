@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.validation import validate_phone
 from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
 from fupin_desktop.services.accounts import Who, actor_name, permit
@@ -304,7 +304,7 @@ def correct_objection(
     """更正异议记录: a typo in who, how, when or what, fixed while the objection is still open;
     every changed field is audited with its old and new value. A resolved objection stays as it was."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.HANDLE_OBJECTION)
+        permit(uow.session, actor, Capability.HANDLE_OBJECTION)
         objection = uow.session.get(Objection, objection_id)
         if objection is None:
             raise ServiceError("该异议已不存在，请刷新。")
@@ -526,7 +526,7 @@ def start_notice(
 ) -> NoticeCreated:
     """公示: a new batch for the chosen approved people of a region."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.PUBLISH_NOTICE)
+        permit(uow.session, actor, Capability.PUBLISH_NOTICE)
         created = create_notice(uow, region_id, intention_ids, data)
         uow.commit()
     return created
@@ -535,7 +535,7 @@ def start_notice(
 def end_notice(database: Database, *, actor: Who, notice_id: uuid.UUID, on: date | None = None) -> BulkResult:
     """结束公示: people without an open objection pass."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.CLOSE_NOTICE)
+        permit(uow.session, actor, Capability.CLOSE_NOTICE)
         result = close_notice(uow, notice_id, on=on)
         uow.commit()
     return result
@@ -546,7 +546,7 @@ def add_objection(
 ) -> Saved:
     """异议 against one listed person; until resolved the person cannot go further."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.HANDLE_OBJECTION)
+        permit(uow.session, actor, Capability.HANDLE_OBJECTION)
         objection_id = record_objection(uow, notice_id, intention_id, data)
         uow.commit()
     return Saved(objection_id)
@@ -563,7 +563,7 @@ def settle_objection(
 ) -> BulkResult | None:
     """处理异议 as 维持, 撤销 or 更正; returns the step it caused, if any."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.HANDLE_OBJECTION)
+        permit(uow.session, actor, Capability.HANDLE_OBJECTION)
         step = resolve_objection(uow, objection_id, outcome, resolution, on=on)
         uow.commit()
     return step

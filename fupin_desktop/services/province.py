@@ -10,7 +10,7 @@ from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.profiles import (
     ProvinceProfile,
     ProvinceProfileError,
@@ -54,7 +54,7 @@ def set_province_profile(uow: UnitOfWork, code: str) -> ProvinceProfile:
 def choose_province_profile(database: Database, *, actor: Who, code: str) -> StationProfile:
     """Switch the station to another province's rules; returns the station profile as saved."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.STATION_SETTINGS)
+        permit(uow.session, actor, Capability.STATION_SETTINGS)
         set_province_profile(uow, code)
         uow.commit()
         return load_station_profile(uow.session)

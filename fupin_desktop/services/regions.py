@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
@@ -209,7 +209,7 @@ def set_up_county(database: Database, *, actor: Who, code: str) -> RegionResult:
     if county_full_name(code) is None:
         raise ServiceError(f"“{code[:6]}”不是现行的县级区划代码。")
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_REGIONS)
+        permit(uow.session, actor, Capability.EDIT_REGIONS)
         existing = station_county(uow.session)
         if existing is not None:
             if existing.code and existing.code[:6] == code[:6]:
@@ -228,7 +228,7 @@ def add_region(database: Database, *, actor: Who, code: str, name: str) -> Regio
     """新增乡镇 / 新增村 by its 12-digit code; the level and the parent follow from the code."""
     code = _clean_code(code)
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_REGIONS)
+        permit(uow.session, actor, Capability.EDIT_REGIONS)
         region = _add(uow, code, _clean_name(name))
         result = _result(region)
         uow.commit()
@@ -263,7 +263,7 @@ def rename_region(database: Database, *, actor: Who, region_id: uuid.UUID, name:
     """改名: a township or village gets its new name; households and codes stay."""
     name = _clean_name(name)
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_REGIONS)
+        permit(uow.session, actor, Capability.EDIT_REGIONS)
         region = uow.session.get(Region, region_id)
         if region is None:
             raise ServiceError("该区划已不存在，请刷新。")
@@ -287,7 +287,7 @@ def merge_villages(database: Database, *, actor: Who, source_id: uuid.UUID, targ
     if source_id == target_id:
         raise ServiceError("不能把一个村撤并到它自己。")
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_REGIONS)
+        permit(uow.session, actor, Capability.EDIT_REGIONS)
         session = uow.session
         source = session.get(Region, source_id)
         target = session.get(Region, target_id)
@@ -417,7 +417,7 @@ def import_regions(database: Database, *, actor: Who, path: Path) -> RegionImpor
     if not rows:
         raise ServiceError(f"文件“{Path(path).name}”的“代码”列下没有任何行。")
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.EDIT_REGIONS)
+        permit(uow.session, actor, Capability.EDIT_REGIONS)
         session = uow.session
         county = station_county(session)
         county_code = county.code[:6] if county is not None and county.code else None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Setting
@@ -58,7 +58,7 @@ def operator_name(session: Session, fallback: str = "未登录") -> str:
 def store_station_profile(database: Database, *, actor: Who, profile: StationProfile) -> StationProfile:
     """站点信息 saved in one transaction (on first start, ``actor`` is the operator being entered)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.STATION_SETTINGS)
+        permit(uow.session, actor, Capability.STATION_SETTINGS)
         save_station_profile(uow, profile)
         uow.commit()
     return profile

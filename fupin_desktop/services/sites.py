@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
@@ -42,7 +42,7 @@ def rename_own_site(database: Database, *, actor: Who, name: str | None = None, 
     if name is not None and not (0 < len(name.strip()) <= 80):
         raise ServiceError("站点名称不能为空，最多80字。")
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.STATION_SETTINGS)
+        permit(uow.session, actor, Capability.STATION_SETTINGS)
         site = uow.session.scalar(select(Site).where(Site.own.is_(True)))
         if site is None:
             raise ServiceError("数据库缺少本站站点记录，请用本程序重新打开它以完成升级。")

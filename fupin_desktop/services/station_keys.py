@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.signing import (
     DEFAULT_ALGORITHM,
     KEY_FILE_SUFFIX,
@@ -105,7 +105,7 @@ def known_keys_of(database: Database) -> list[PublicKey]:
 def export_station_key(database: Database, *, actor: Who, out: Path) -> KeyResult:
     """Write the station's public key file (for the county's key folder); a folder gets the default name."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.STATION_KEYS)
+        permit(uow.session, actor, Capability.STATION_KEYS)
         key = own_public_key(uow.session)
         if not key.unit_name:
             raise ServiceError("请先在“设置”中填写填表单位（单位全称），再导出本站密钥：密钥文件写明所属单位。")
@@ -130,7 +130,7 @@ def register_station_key(database: Database, *, actor: Who, path: Path) -> KeyRe
     except ValueError:
         raise ServiceError(f"“{path.name}”不是本程序导出的站点密钥文件（.fupinkey），未登记。") from None
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.STATION_KEYS)
+        permit(uow.session, actor, Capability.STATION_KEYS)
         session = uow.session
         existing = session.scalar(select(StationKey).where(StationKey.fingerprint == key.fingerprint))
         if existing is not None:

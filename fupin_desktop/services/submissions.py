@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, correction_note
 from fupin_desktop.services.accounts import Who, actor_name, permit
@@ -521,7 +521,7 @@ def seal_submission(
     """封存 (审核人 only): number, freeze and write one sheet (``seal_sheet`` commits only when every file is
     written). The sign-off names are ``signatories`` as edited in the seal dialog, else the accounts'."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.SEAL)
+        permit(uow.session, actor, Capability.SEAL)
         names = checked_signatories(signatories or default_signatories(uow.session, actor))
         return seal_sheet(
             uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress, signatories=names
@@ -532,7 +532,7 @@ def unlock_submission(database: Database, *, actor: Who, submission_id: uuid.UUI
     """解锁更正 (审核人 only, with a reason): the people of a sealed sheet may be edited again; returns how
     many were unlocked."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Operation.UNLOCK)
+        permit(uow.session, actor, Capability.UNLOCK)
         count = unlock_for_correction(uow, submission_id, reason=reason)
         uow.commit()
     return count

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from fupin_desktop.domain.clock import today as clock_today
-from fupin_desktop.domain.permissions import Operation
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.validation import Problem
 from fupin_desktop.services.accounts import Who, actor_name, permit_for_households
 from fupin_desktop.services.errors import ServiceError
@@ -133,7 +133,7 @@ def save_visit(
     one transaction."""
     told = dict(intentions or {})
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit_for_households(uow.session, actor, Operation.RECORD_VISIT, {household_id})
+        permit_for_households(uow.session, actor, Capability.RECORD_VISIT, {household_id})
         visit_id, warnings = record_visit(uow, household_id, visit)
         for person_id, data in told.items():
             record_visit_intention(uow, visit_id, person_id, data)

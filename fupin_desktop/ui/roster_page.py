@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from fupin_desktop.domain import clock
 from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import remove_household, remove_person
@@ -279,11 +280,41 @@ class RosterPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
 
+        self._guard_by_role()
         context.data_changed.connect(self._data_changed)
         self.load_regions()
         self.tree.selectionModel().selectionChanged.connect(lambda *_a: self.apply_filter())
         self._show_household(None)
         self.apply_filter()  # selects the household when there is just one
+
+    def _guard_by_role(self) -> None:
+        """Offer only what the account may do (docs/roles.md); the services refuse the rest anyway."""
+        add_household, _find, visit, _gap, add_township, add_village, import_regions, *_rest = self.menu_actions
+        guarded: dict[Capability, list[QAction | QWidget | None]] = {
+            Capability.EDIT_HOUSEHOLDS: [
+                add_household,
+                self.add_button,
+                self.edit_button,
+                self.delete_button,
+                self.add_member_button,
+                self.edit_member_button,
+                self.delete_member_button,
+                self.move_member_button,
+            ],
+            Capability.RECORD_VISIT: [visit, self.visit_button],
+            Capability.EDIT_REGIONS: [
+                add_township,
+                add_village,
+                import_regions,
+                self.add_township_button,
+                self.add_village_button,
+                self.region_menu_button,
+            ],
+        }
+        for operation, items in guarded.items():
+            for item in items:
+                if item is not None:
+                    self.context.guard(item, operation)
 
     def _action(self, text: str, slot: object, shortcut: str | None = None) -> QAction:
         action = QAction(text, self)
