@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services import backups
 from fupin_desktop.services.backups import KEEP_DAILY, KEEP_MONTHLY, KEEP_RECENT, KEEP_WEEKLY, BackupEntry, BackupResult
 from fupin_desktop.ui import messages
@@ -115,6 +116,9 @@ class BackupDialog(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.task: object = None
+        for button in (change, default):
+            context.guard(button, Capability.BACKUP_SETTINGS)
+        context.guard(self.restore_button, Capability.RESTORE_BACKUP)
         self.refresh()
 
     def folder(self) -> Path:
@@ -181,7 +185,7 @@ class BackupDialog(QDialog):
 
     def restore_selected(self) -> None:
         entry = self.selected()
-        if entry is None or self.context.database.is_backup:
+        if entry is None or self.context.database.is_backup or not self.context.may_do(Capability.RESTORE_BACKUP):
             return
         question = (
             f"用 {entry.made_at:%Y-%m-%d %H:%M} 的备份（{_count(entry.households)}户、{_count(entry.people)}人）"

@@ -35,10 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fupin_desktop.domain.accounts import Role
+from fupin_desktop.domain.accounts import roles_phrase
 from fupin_desktop.domain.clock import today
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_on
+from fupin_desktop.domain.permissions import PERMISSIONS, STEP_CAPABILITIES, Capability
 from fupin_desktop.domain.workflow import ACTION_LABELS, ALLOWED, REASON_REQUIRED, STATE_LABELS, State
 from fupin_desktop.services.followup import (
     GRANT_STATES,
@@ -55,7 +56,7 @@ from fupin_desktop.services.intention_list import (
     fetch_intentions,
     intention_history,
 )
-from fupin_desktop.services.intentions import KIND_LABELS, REVIEW_STEPS, BulkResult, take_step
+from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, take_step
 from fupin_desktop.services.notices import intention_subject
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.followup_dialogs import CompleteDialog, EmployDialog, EnrolDialog, SubsidyDialog
@@ -360,6 +361,8 @@ class IntentionsPage(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._selection_changed)
         self.new_button.clicked.connect(self.new_intention)
+        context.guard(self.new_button, Capability.REGISTER_INTENTION)
+        context.guard(self.subsidy_button, Capability.GRANT_SUBSIDY)
         context.data_changed.connect(self._data_changed)
         context.account_changed.connect(self._selection_changed)
         self.apply_filter()
@@ -412,9 +415,11 @@ class IntentionsPage(QWidget):
                 button.setToolTip(f"选中的 {len(rows)} 人中 {able} 人可以“{ACTION_LABELS[target]}”")
             else:
                 button.setToolTip(f"选中人员的状态都不能“{ACTION_LABELS[target]}”")
-            if target in REVIEW_STEPS and not self.context.may(Role.REVIEWER):
+            capability = STEP_CAPABILITIES[target]
+            if not self.context.may_do(capability):
+                rule = PERMISSIONS[capability]
                 button.setEnabled(False)
-                button.setToolTip(f"需要审核人（站长）权限才能{REVIEW_STEPS[target]}")
+                button.setToolTip(f"需要{roles_phrase(rule.roles)}权限才能{rule.what}")
         self.subsidy_button.setEnabled(len(rows) == 1 and rows[0].state in GRANT_STATES)
         if len(rows) == 1:
             self.show_history(rows[0])

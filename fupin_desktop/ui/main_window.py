@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from fupin_desktop.domain.clock import today
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services import backups
 from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
@@ -84,10 +85,16 @@ class MainWindow(QMainWindow):
         self.backup_action = QAction("备份与恢复(&B)…", self)
         self.backup_action.triggered.connect(self.open_backups)
         settings_menu.addAction(self.backup_action)
+        self.accounts_action = QAction("账号管理(&A)…", self)
+        self.accounts_action.triggered.connect(self.open_accounts)
+        self.accounts_action.setVisible(database.read(accounts_in_force))
+        settings_menu.addAction(self.accounts_action)
         self.switch_user_action = QAction("切换用户(&U)…", self)
         self.switch_user_action.triggered.connect(self.switch_user)
         self.switch_user_action.setVisible(database.read(accounts_in_force))
         settings_menu.addAction(self.switch_user_action)
+        self.context.guard(self.profile_action, Capability.STATION_SETTINGS)
+        self.context.guard(self.accounts_action, Capability.MANAGE_ACCOUNTS)
         self.idle_watch = IdleWatch(idle_minutes(settings) * 60, self)
         self.lock_dialog: QDialog | None = None
         self.idle_watch.idle.connect(self.lock_when_idle)
@@ -188,6 +195,14 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: dialog.saved and self.context.set_profile(dialog.saved))
         self.profile_dialog = dialog
         dialog.open()
+
+    def open_accounts(self) -> QDialog:
+        from fupin_desktop.ui.accounts_dialog import AccountsDialog
+
+        dialog = AccountsDialog(self.context, self)
+        self.accounts_dialog = dialog
+        dialog.open()
+        return dialog
 
     def open_backups(self) -> BackupDialog:
         dialog = BackupDialog(self.context, self)

@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain.clock import today
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.profiles import ProvinceProfile, available_profiles, load_profile
 from fupin_desktop.domain.workflow import chinese_date
 from fupin_desktop.services.errors import ServiceError
@@ -404,10 +405,22 @@ class NoticesPage(QWidget):
         self.record_button.clicked.connect(self.record)
         self.resolve_button.clicked.connect(self.resolve)
         self.profile_combo.currentIndexChanged.connect(self.change_profile)
+        context.guard(self.new_button, Capability.PUBLISH_NOTICE)
+        context.guard(self.close_button, Capability.CLOSE_NOTICE)
+        for button in (self.record_button, self.resolve_button, self.correct_button):
+            context.guard(button, Capability.HANDLE_OBJECTION)
+        context.account_changed.connect(self._offer_profile_choice)
+        self._offer_profile_choice()
         context.data_changed.connect(self._data_changed)
         context.profile_changed.connect(self.show_profile)
         self.reload()
         self.show_profile()
+
+    def _offer_profile_choice(self) -> None:
+        """The province's rules are a station setting: shown to everyone, changed by a 管理员."""
+        may = self.context.may_do(Capability.STATION_SETTINGS)
+        self.profile_combo.setEnabled(may)
+        self.profile_combo.setToolTip("" if may else "需要管理员权限才能修改本站设置")
 
     def _table(self, model: QAbstractTableModel, widths: Sequence[int], *, stretch: int) -> QTableView:
         table = QTableView()

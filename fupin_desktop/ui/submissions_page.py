@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.export.verify import Verdict, VerifyResult, verify_file
 from fupin_desktop.services.deadlines import next_reminder
 from fupin_desktop.services.settings import load_station_profile
@@ -256,12 +256,12 @@ class SubmissionsPage(QWidget):
     def _update_buttons(self) -> None:
         row = self.selected()
         live = row is not None and row.replaced_by is None
-        reviewer = self.context.may(Role.REVIEWER)
-        self.seal_button.setEnabled(reviewer)
-        self.unlock_button.setEnabled(live and reviewer)
-        self.correct_button.setEnabled(live and reviewer)
-        for button in (self.seal_button, self.unlock_button, self.correct_button):
-            button.setToolTip("" if reviewer else "需要审核人（站长）权限")
+        seal, unlock = self.context.may_do(Capability.SEAL), self.context.may_do(Capability.UNLOCK)
+        self.seal_button.setEnabled(seal)
+        self.unlock_button.setEnabled(live and unlock)
+        self.correct_button.setEnabled(live and seal)
+        for button, may in ((self.seal_button, seal), (self.unlock_button, unlock), (self.correct_button, seal)):
+            button.setToolTip("" if may else "需要审核人（站长）权限")
         self.preview_button.setEnabled(row is not None and bool(row.pdf_path))
 
     def request(self) -> SheetRequest:
