@@ -113,3 +113,23 @@ def test_the_administrator_gets_account_management_and_the_clerk_does_not(qtbot:
     assert not window.accounts_action.isVisible()
     assert roster.add_button.isVisibleTo(window) and not roster.region_menu_button.isVisibleTo(window)
     assert len([name for name in tree_names(roster.region_model) if "村" in name]) == 2
+
+
+def test_the_administrator_makes_a_village_clerk_in_the_dialog(qtbot: QtBot, opened: Database) -> None:
+    from fupin_desktop.domain.accounts import Role
+    from fupin_desktop.services.accounts import list_accounts
+    from fupin_desktop.ui.accounts_dialog import NewAccountDialog
+
+    window = signed_in_window(qtbot, opened, "admin")
+    dialog = NewAccountDialog(window.context, window)
+    qtbot.addWidget(dialog)
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.VILLAGE_CLERK.value))
+    assert dialog.village.isEnabled()
+    dialog.village.setCurrentIndex(dialog.village.findData("371321001002"))
+    dialog.name.setText("南村录入")
+    dialog.password.setText("nan-1234")
+    dialog.again.setText("nan-1234")
+    dialog.save()
+    assert dialog.result() == dialog.DialogCode.Accepted
+    made = next(row for row in list_accounts(opened) if row.name == "南村录入")
+    assert made.role is Role.VILLAGE_CLERK and made.region_name == "南村"

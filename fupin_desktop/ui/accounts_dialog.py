@@ -59,11 +59,12 @@ class NewAccountDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.setWindowTitle("新建账号")
+        self.setMinimumWidth(380)
         self.name = QLineEdit()
         self.display_name = QLineEdit()
         self.role = QComboBox()
         for role in Role:
-            self.role.addItem(ROLE_LABELS[role], role)
+            self.role.addItem(ROLE_LABELS[role], role.value)
         self.village = QComboBox()
         for node in context.database.read(region_nodes):
             if node.level == "village" and node.code:
@@ -101,7 +102,10 @@ class NewAccountDialog(QDialog):
         self._role_changed()
 
     def _role_changed(self) -> None:
-        self.village.setEnabled(self.role.currentData() is Role.VILLAGE_CLERK)
+        self.village.setEnabled(self.chosen_role() is Role.VILLAGE_CLERK)
+
+    def chosen_role(self) -> Role:
+        return Role(self.role.currentData())
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -111,7 +115,7 @@ class NewAccountDialog(QDialog):
         if self.password.text() != self.again.text():
             self._say("两次输入的密码不一样。")
             return
-        role: Role = self.role.currentData()
+        role = self.chosen_role()
         work = partial(
             accounts.create_account,
             self.context.database,
