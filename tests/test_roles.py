@@ -474,3 +474,18 @@ def test_search_on_the_command_line_as_a_village_clerk(
     monkeypatch.setenv("FUPIN_USER", "clerk")
     found = run_cli("--db", str(the_scene.file), "search", number)
     assert found.returncode == 0 and "南村" in found.stdout
+
+
+def test_the_histories_show_the_accounts_by_their_display_names(scene: tuple[Scene, Database]) -> None:
+    from fupin_desktop.services.audit import audit_history
+    from fupin_desktop.services.intention_list import intention_history
+
+    the_scene, database = scene
+    CALLS[Capability.EDIT_HOUSEHOLDS](database, actor_for(Role.TOWNSHIP_CLERK, the_scene), the_scene, Path(), "")
+    CALLS[Capability.APPROVE](database, actor_for(Role.REVIEWER, the_scene), the_scene, Path(), "")
+    with database.session_factory() as session:
+        edits = audit_history(session, "household", [the_scene.ids["household"]])
+        steps = intention_history(session, the_scene.ids["referred"])
+    assert edits[0].operator == "王经办（clerk）" and edits[0].new_value == "北村二组8号"
+    assert steps[-1].operator == "李站长（reviewer）" and steps[-1].to_label == "审核通过"
+    assert steps[0].operator == "王经办"  # a free-text name of before the accounts, as it was written

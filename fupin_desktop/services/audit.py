@@ -33,6 +33,15 @@ class AuditRow:
     new_value: str
 
 
+def shown_names(session: Session) -> dict[str, str]:
+    """How the history shows an account: "李审核（reviewer）" for each login with a display name."""
+    return {
+        name: f"{display}（{name}）"
+        for name, display in session.execute(select(Operator.name, Operator.display_name))
+        if display and display != name
+    }
+
+
 def audit_history(session: Session, entity: str, entity_ids: list[uuid.UUID]) -> list[AuditRow]:
     """Every audit entry of these records (a household, or a household and its members), newest first. An
     account is shown by its display name with its login; an older free-text name as it was written."""
@@ -43,11 +52,7 @@ def audit_history(session: Session, entity: str, entity_ids: list[uuid.UUID]) ->
         .where(AuditEntry.entity == entity, AuditEntry.entity_id.in_(entity_ids))
         .order_by(AuditEntry.at.desc(), AuditEntry.id)
     )
-    shown = {
-        name: f"{display}（{name}）"
-        for name, display in session.execute(select(Operator.name, Operator.display_name))
-        if display and display != name
-    }
+    shown = shown_names(session)
     return [
         AuditRow(
             at=row.at,

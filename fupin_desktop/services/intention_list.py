@@ -113,7 +113,10 @@ def fetch_intentions(session: Session, flt: IntentionFilter, offset: int, limit:
 
 
 def intention_history(session: Session, intention_id: uuid.UUID) -> list[HistoryRow]:
-    """Every step of one intention, oldest first: when, from, to, who, why."""
+    """Every step of one intention, oldest first: when, from, to, who (an account by its display name), why."""
+    from fupin_desktop.services.audit import shown_names
+
+    shown = shown_names(session)
     rows = session.execute(
         select(
             IntentionTransition.at,
@@ -130,7 +133,7 @@ def intention_history(session: Session, intention_id: uuid.UUID) -> list[History
             at,
             STATE_LABELS[State(source)] if source else "（新建）",
             STATE_LABELS[State(target)],
-            operator,
+            shown.get(operator, operator),
             reason or "",
         )
         for at, source, target, operator, reason in rows
