@@ -33,6 +33,7 @@ from fupin_desktop.ui.region_dialog import AddRegionDialog, CountyDialog
 from fupin_desktop.ui.roster_page import RosterPage
 from fupin_desktop.ui.submissions_page import SubmissionsPage
 from fupin_desktop.ui.tasks import _running
+from tests.test_submissions_page import seal_through_the_dialog
 
 AREA = "371321"
 MEMBERS = [
@@ -185,7 +186,7 @@ def test_from_an_empty_database_to_a_sealed_list_for_the_village(
         submissions.folder.setText(str(tmp_path / "上报"))
         submissions.sheet.setCurrentIndex(submissions.sheet.findData("training_list"))
         monkeypatch.setattr(submissions, "show_pdf", lambda _path: None)
-        submissions.seal()
+        seal_through_the_dialog(submissions)  # the seal dialog, with the names the accounts give
         for task in list(_running):
             task.wait()
         qtbot.waitUntil(lambda: not _running and submissions.model.rowCount() == 1, timeout=30_000)
