@@ -71,6 +71,7 @@ def test_a_village_clerk_is_offered_neither_seal_nor_approval_nor_accounts(
     assert window.operator_label.text() == "当前账号：北村录入员（村级录入员）"
     assert not window.accounts_action.isVisible()
     assert not window.profile_action.isVisible()
+    assert window.counts_label.text().startswith("6户 · 12人")  # 北村's, not the 8 households of both villages
     roster = window.build_page(0)
     assert not roster.region_menu_button.isVisibleTo(window) and not roster.add_village_button.isVisibleTo(window)
     assert roster.add_button.isVisibleTo(window)  # households of their own village: offered

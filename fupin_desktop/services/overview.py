@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.workflow import STATE_LABELS, State
+from fupin_desktop.services.accounts import Who
+from fupin_desktop.services.scope import visible_region
 from fupin_desktop.store.models import (
     AuditEntry,
     Household,
@@ -29,11 +32,27 @@ class RecordCounts:
     intentions: int
 
 
-def count_records(session: Session) -> RecordCounts:
-    def count(model: type) -> int:
-        return int(session.scalar(select(func.count()).select_from(model)) or 0)
+def count_records(session: Session, viewer: Who | None = None) -> RecordCounts:
+    """Every record, or for a 村级录入员 ``viewer`` those of their own village."""
+    village = visible_region(session, viewer, None)
+    if village is None:
 
-    return RecordCounts(count(Household), count(Person), count(Visit), count(Intention))
+        def count(model: type) -> int:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+        return RecordCounts(count(Household), count(Person), count(Visit), count(Intention))
+    own = select(Household.id).where(Household.village_id == village).scalar_subquery()
+    people = select(Person.id).where(Person.household_id.in_(own)).scalar_subquery()
+
+    def count_where(model: type, condition: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(model).where(condition)) or 0)
+
+    return RecordCounts(
+        count_where(Household, Household.village_id == village),
+        count_where(Person, Person.household_id.in_(own)),
+        count_where(Visit, Visit.household_id.in_(own)),
+        count_where(Intention, Intention.person_id.in_(people)),
+    )
 
 
 @dataclass(frozen=True)

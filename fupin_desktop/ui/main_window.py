@@ -179,7 +179,7 @@ class MainWindow(QMainWindow):
         self.idle_watch.paused = False
 
     def refresh_status(self) -> None:
-        counts = self.context.database.read(count_records)
+        counts = self.context.database.read(count_records, self.context.actor)
         reminder = self.context.database.read(next_reminder, today())
         self.deadline_label.setText(reminder.text if reminder else "")
         self.deadline_label.setVisible(reminder is not None)
