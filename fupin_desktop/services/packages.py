@@ -37,6 +37,17 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import refresh_household_summary
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
+from fupin_desktop.services.sync_apply import (
+    DECIDE,
+    MERGE,
+    SiteRule,
+    area_of,
+    close_issues,
+    merge_into,
+    remove,
+    set_field,
+    upsert,
+)
 from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database, head_revision, known_revisions
@@ -48,7 +59,14 @@ _ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "b
 DEFAULT_SITE_NAME = "本站"
 FUTURE_SLACK = timedelta(hours=1)
 _LOCKABLE = frozenset({"person", "intention"})
-KIND_LABELS = {"conflict": "冲突", "duplicate": "疑似重复", "correction": "更正申请", "missing": "无法套用"}
+KIND_LABELS = {
+    "conflict": "冲突",
+    "duplicate": "疑似重复",
+    "correction": "更正申请",
+    "proposal": "提议",
+    "missing": "无法套用",
+    "elsewhere": "待所有者决定",  # not this site's to decide: it waits for the owner's decision to arrive
+}
 
 
 class PackageRefused(ServiceError):
@@ -175,6 +193,7 @@ def _site_card(site: Site) -> dict[str, Any]:
         "name": site.name,
         "kind": site.kind,
         "parent_id": str(site.parent_id) if site.parent_id else None,
+        "region_id": str(site.region_id) if site.region_id else None,
         "box_public": site.box_public,
     }
 
@@ -199,10 +218,11 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
             raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
         vector = {str(site.id): site for site in session.scalars(select(Site))}
         _check_ranges(manifest, vector, own, path)
+        cards = {str(card.get("id")): card for card in manifest.get("sites", [])}
         result = PackageImported(str(sender.get("name") or ""), dry_run, sender_clock=str(manifest.get("created_at")))
         soon = (utc_now() + FUTURE_SLACK).isoformat()
         session.info[changes.RECORDING] = False  # applied changes keep their own site and number
-        applier = _Applier(uow, own)
+        applier = _Applier(uow, own, vector, cards)
         for row in rows:
             site_id, seq = str(row[0]), int(row[1])
             known = vector.get(site_id)
@@ -312,6 +332,9 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
         site.box_public = card.get("box_public") or site.box_public
         if card.get("parent_id"):
             site.parent_id = uuid.UUID(str(card["parent_id"]))
+        if card.get("region_id"):
+            site.region_id = uuid.UUID(str(card["region_id"]))
+        site.kind = str(card.get("kind") or site.kind)[:20]
     for site_id, (_first, last) in dict(manifest.get("ranges", {})).items():
         site = vector.get(site_id)
         if site is not None and not site.own:
@@ -323,16 +346,21 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
         sender.key_fingerprint = fingerprint(str(key["algorithm"]), base64.b64decode(key["public_key"]))
         if manifest.get("full") and own.parent_id is None:
             own.parent_id = sender.id  # a laptop made from this site's full package belongs under it
+            if own.kind == "station" and sender.kind == "station":
+                own.kind = "field"  # … as a field laptop, until it is told its village (package site)
     session.flush()
 
 
 class _Applier:
     """Applies one change at a time with Core statements (no ORM, so nothing is recorded twice)."""
 
-    def __init__(self, uow: UnitOfWork, own: Site) -> None:
+    def __init__(self, uow: UnitOfWork, own: Site, vector: dict[str, Site], cards: dict[str, dict[str, Any]]) -> None:
         self.uow = uow
         self.session = uow.session
         self.own = own
+        self._vector = vector
+        self._cards = cards
+        self._rules: dict[str, SiteRule] = {}
         self._entries: list[tuple[Any, ...]] = []
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
@@ -380,6 +408,13 @@ class _Applier:
         if table is None:
             return self._issue("missing", row, entity_uuid, None, None)
         current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
+        if action == MERGE:
+            return self._merge(table, row, entity_uuid, current)
+        if action == DECIDE:
+            return self._decide(table, row, entity_uuid, current)
+        verdict = self._not_owned(table, row, entity_uuid, current)
+        if verdict is not None:
+            return verdict
         if action == "create":
             return self._create(table, row, entity_uuid, current)
         if action == "delete":
@@ -409,6 +444,8 @@ class _Applier:
                 self.session.execute(insert(table).values(**values))
         except IntegrityError:
             return self._issue("missing", row, entity_id, None, None)
+        if table.name == "region":
+            self._rules.clear()  # areas are drawn from the regions: a new one may widen a site's area
         if table.name == "person":
             self._numbers[entity_id] = values.get("id_number")  # type: ignore[assignment]
             self._touch(table, values)
@@ -424,7 +461,7 @@ class _Applier:
         ours = changes.encode(current[name])
         if ours == after:
             return None  # the same edit made on both sides
-        if table.name in _LOCKABLE and current["locked"] and name != "locked":
+        if table.name in _LOCKABLE and current["locked"] and name != "locked" and not self._seals(row):
             return self._issue("correction", row, entity_id, name, ours)
         if ours != before:
             return self._issue("conflict", row, entity_id, name, ours)
@@ -442,7 +479,7 @@ class _Applier:
     def _delete(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
         if current is None:
             return None
-        if table.name in _LOCKABLE and current["locked"]:
+        if table.name in _LOCKABLE and current["locked"] and not self._seals(row):
             return self._issue("correction", row, entity_id, None, changes.encode_row(dict(current)))
         was = changes.decode_row(table, str(row[6]))
         edited = [
@@ -459,6 +496,98 @@ class _Applier:
         except IntegrityError:  # still referred to here (a record added on this side)
             return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
         self._touch(table, current)
+        return None
+
+    # --- ownership (domain/ownership.py) and decisions -------------------------------------------------
+
+    def _rule(self, site_id: str) -> SiteRule:
+        rule = self._rules.get(site_id)
+        if rule is None:
+            site, card = self._vector.get(site_id), self._cards.get(site_id, {})
+            kind = str(card.get("kind") or (site.kind if site is not None else "field"))
+            region = card.get("region_id") or (site.region_id if site is not None else None)
+            if site_id == str(self.own.id):
+                kind, region = self.own.kind, self.own.region_id
+            region_id = uuid.UUID(str(region)) if region else None
+            rule = SiteRule(uuid.UUID(site_id), kind, area_of(self.session, region_id))
+            self._rules[site_id] = rule
+        return rule
+
+    def _seals(self, row: list[Any]) -> bool:
+        """The change comes from a station, which keeps the seals: its change to a sealed record stands
+        (a follow-up step, an unlock for correction); anyone else's becomes a correction request."""
+        return self._rule(str(row[0])).kind == "station"
+
+    def _not_owned(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        """A change its site does not own: a proposal when this site owns the record, else it waits here
+        for the owner's decision (which arrives as a ``decide`` change). None when the site owns it."""
+        action, field_name, after = row[2], row[5], row[7]
+        if action == "create":
+            values: dict[str, Any] = changes.decode_row(table, str(after))
+        elif current is not None:
+            values = dict(current)
+        else:
+            return None  # nothing here to protect: the merge below says what it makes of it
+        name = str(field_name) if action == "update" else None
+        new_value = changes.decode(table, name, after) if name is not None and name in table.c else None
+        session = self.session
+        if self._rule(str(row[0])).owns(
+            session, table.name, name, values, new_value=new_value, creating=action == "create"
+        ):
+            return None
+        ours: str | None = None
+        if current is not None:
+            ours = changes.encode(current[name]) if name is not None else changes.encode_row(dict(current))
+        if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value):
+            return self._issue("proposal", row, entity_id, name, ours)
+        return self._issue("elsewhere", row, entity_id, name, ours)
+
+    def _decided(self, row: list[Any]) -> str:
+        site = self._vector.get(str(row[0]))
+        name = site.name if site is not None else str(self._cards.get(str(row[0]), {}).get("name", ""))
+        return f"按“{name}”{row[8]}的决定"
+
+    def _decide(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        """A person's decision at another site: the record as they decided, and the same question closed here."""
+        name, before, after = row[5], row[6], row[7]
+        try:
+            with self.session.begin_nested():
+                if name is not None:
+                    if current is None:
+                        return self._issue("missing", row, entity_id, str(name), None)
+                    ours = changes.encode(current[name])
+                    if ours != after:
+                        if ours != before:  # changed here again since: a new question
+                            return self._issue("conflict", row, entity_id, str(name), ours)
+                        set_field(self.session, table, entity_id, str(name), changes.decode(table, name, after), row[8])
+                        self._touch(table, current, {"household_id": changes.decode(table, name, after)}
+                                    if name == "household_id" else None)  # fmt: skip
+                elif after is not None:
+                    values = changes.decode_row(table, str(after))
+                    upsert(self.session, table, values)
+                    self._touch(table, current, values)
+                elif current is not None:
+                    remove(self.session, table, entity_id)
+                    self._touch(table, current)
+        except IntegrityError:
+            return self._issue("missing", row, entity_id, name, None)
+        self._numbers.pop(entity_id, None)
+        close_issues(self.session, [entity_id], name, self._decided(row))
+        return None
+
+    def _merge(self, table: Table, row: list[Any], gone_id: uuid.UUID, current: Any) -> str | None:
+        """合并为同一人 at another site: the same merge here."""
+        into = changes.decode_row(table, str(row[7]))
+        try:
+            with self.session.begin_nested():
+                merge_into(self.session, table, gone_id, into)
+        except IntegrityError:
+            return self._issue("missing", row, gone_id, None, None)
+        kept_id = uuid.UUID(str(into["id"]))
+        for entity_id in (gone_id, kept_id):
+            self._numbers.pop(entity_id, None)
+        self._touch(table, current, into)
+        close_issues(self.session, [gone_id, kept_id], None, self._decided(row))
         return None
 
     def _same_as(self, table: Table, values: dict[str, object]) -> uuid.UUID | None:

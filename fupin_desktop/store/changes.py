@@ -279,3 +279,34 @@ def log_unlogged(connection: Connection, account: str) -> int:
         connection.execute(insert(entry), rows)
         connection.execute(update(site).where(site.c.id == site_id).values(last_seq=seq))
     return len(rows)
+
+
+def write_flag(session: Session, model: type[models.Base], ids: Sequence[uuid.UUID], column: str, value: bool) -> int:
+    """Set a flag (the seal's ``locked``) on many records with a few UPDATEs, logging each record it changes;
+    returns how many changed. The one writer for bulk flag updates, so that packages carry them."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    changed: list[uuid.UUID] = []
+    for start_at in range(0, len(ids), 500):
+        chunk = list(ids[start_at : start_at + 500])
+        differ = (table.c[column] != value) | table.c[column].is_(None)
+        found = list(session.scalars(select(table.c.id).where(table.c.id.in_(chunk), differ)))
+        if found:
+            session.execute(update(model).where(table.c.id.in_(found)).values({column: value}))
+            changed.extend(found)
+    record_updates(session, table, [(entity_id, column, not value, value) for entity_id in changed])
+    return len(changed)
+
+
+def record_decision(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID,
+    field: str | None,
+    before: str | None,
+    after: str | None,
+) -> None:
+    """A person's decision on what a package could not apply by itself (``decide`` or ``merge``), logged as
+    one change of this site so that it travels to every other site that met the same question."""
+    session.info.setdefault(PENDING, []).append((action, entity, entity_id, field, before, after))
