@@ -184,3 +184,4 @@ def damage_found(path: Path) -> str | None:
     newest sound backup."""
     check = store.check_database_file(path, quick=True)
     return None if check.sound else store.damage_message(check)
+

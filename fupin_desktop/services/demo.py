@@ -811,6 +811,8 @@ _HOME_NOTES: Final = (
 )
 
 
+
+
 def _luhn(digits: str) -> str:
     total = 0
     for index, char in enumerate(reversed(digits)):

@@ -510,7 +510,9 @@ class _Moves:
             "updated_by": operator,
             "updated_at": now,
         }
-        self._fields.extend((intention.id, name, getattr(intention, name), value) for name, value in changes.items())
+        self._fields.extend(
+            (intention.id, name, getattr(intention, name), value) for name, value in changes.items()
+        )
         for name, value in changes.items():
             set_committed_value(intention, name, value)
         self._intentions.append({"moved_id": intention.id, **changes})
