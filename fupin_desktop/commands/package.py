@@ -37,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     site.add_argument(
         "--kind", choices=sorted(KINDS), help="本站类型：" + "、".join(f"{k}={v}" for k, v in KINDS.items())
     )
+    site.add_argument("--region", metavar="CODE", help="本站负责的区划代码（村委会笔记本填本村，人社所填本乡镇）")
     site.set_defaults(run=run_site)
 
 
@@ -85,9 +86,10 @@ def run_import(args: argparse.Namespace) -> int:
 def run_site(args: argparse.Namespace) -> int:
     from fupin_desktop.services.sites import list_sites, rename_own_site
 
-    with opened(args.db, writing=args.name is not None or args.kind is not None) as database:
-        if args.name is not None or args.kind is not None:
-            rename_own_site(database, actor=_actor(database), name=args.name, kind=args.kind)
+    changing = args.name is not None or args.kind is not None or args.region is not None
+    with opened(args.db, writing=changing) as database:
+        if changing:
+            rename_own_site(database, actor=_actor(database), name=args.name, kind=args.kind, region_code=args.region)
         for site in list_sites(database):
             mark = "本站" if site.own else "    "
             print(f"{mark}  {site.id}  {KINDS.get(site.kind, site.kind)}  {site.name}  已到第 {site.last_seq} 号")

@@ -135,19 +135,25 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
         ranges: dict[str, tuple[int, int]] = {}
         rows: list[list[Any]] = []
         entry = ChangeEntry.__table__
-        for site in sites:
+        ordered: list[tuple[int, int, int, list[Any]]] = []
+        for rank, site in enumerate(sites):
             start = seen.get(str(site.id), 0) + 1
             if site.last_seq < start:
                 continue
             found = session.execute(
-                select(*(entry.c[name] for name in _ENTRY_COLUMNS))
+                select(*(entry.c[name] for name in _ENTRY_COLUMNS), entry.c.arrival)
                 .where(entry.c.site_id == site.id, entry.c.seq >= start)
                 .order_by(entry.c.seq)
             ).all()
             if not found:
                 continue
             ranges[str(site.id)] = (found[0].seq, found[-1].seq)
-            rows.extend([changes.plain(value) for value in row] for row in found)
+            ordered.extend(
+                (-1 if row.arrival is None else row.arrival, rank, row.seq, [changes.plain(v) for v in row[:-1]])
+                for row in found
+            )
+        ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
+        rows = [item[3] for item in ordered]
         content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
@@ -373,7 +379,9 @@ class _Applier:
         }
 
     def finish(self) -> None:
-        insert_rows(self.session, ChangeEntry.__table__, _ENTRY_COLUMNS, self._entries)
+        start_at = changes.next_arrival(self.session)
+        arrived = [(*entry, start_at + index) for index, entry in enumerate(self._entries)]
+        insert_rows(self.session, ChangeEntry.__table__, (*_ENTRY_COLUMNS, "arrival"), arrived)
         index_people(self.session, list(self._numbers.items()))
         self.session.expire_all()
         for household_id in sorted(self._households):
@@ -522,6 +530,9 @@ class _Applier:
         """A change its site does not own: a proposal when this site owns the record, else it waits here
         for the owner's decision (which arrives as a ``decide`` change). None when the site owns it."""
         action, field_name, after = row[2], row[5], row[7]
+        origin = self._rule(str(row[0]))
+        if origin.kind == "station":
+            return None  # the station keeps everything of its township
         if action == "create":
             values: dict[str, Any] = changes.decode_row(table, str(after))
         elif current is not None:
@@ -531,9 +542,7 @@ class _Applier:
         name = str(field_name) if action == "update" else None
         new_value = changes.decode(table, name, after) if name is not None and name in table.c else None
         session = self.session
-        if self._rule(str(row[0])).owns(
-            session, table.name, name, values, new_value=new_value, creating=action == "create"
-        ):
+        if origin.owns(session, table.name, name, values, new_value=new_value, creating=action == "create"):
             return None
         ours: str | None = None
         if current is not None:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from fupin_desktop.domain.clock import utc_now
@@ -246,18 +246,26 @@ def write_pending(session: Session, account: str) -> int:
     site_id, last = raised
     first = int(last) - len(waiting) + 1
     now = utc_now()
+    arrival = next_arrival(session) - first  # arrival and seq advance together in this batch
     from fupin_desktop.store.bulk import insert_rows
 
     insert_rows(
         session,
         models.ChangeEntry.__table__,
-        ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at"),
+        ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at", "arrival"),
         [
-            (site_id, first + index, action, entity, entity_id, field, before, after, account, now)
-            for index, (action, entity, entity_id, field, before, after) in enumerate(waiting)
+            (site_id, seq, action, entity, entity_id, field, before, after, account, now, arrival + seq)
+            for seq, (action, entity, entity_id, field, before, after) in enumerate(waiting, start=first)
         ],
     )
     return len(waiting)
+
+
+def next_arrival(session: Session) -> int:
+    """The next number of the order in which this database makes or receives changes."""
+    entry = models.ChangeEntry.__table__
+    last = session.scalar(select(func.max(entry.c.arrival)))
+    return int(last or 0) + 1
 
 
 def log_unlogged(connection: Connection, account: str) -> int:

@@ -443,8 +443,12 @@ class ChangeEntry(Base):
     after: Mapped[str | None] = mapped_column(Text)
     account: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(DateTime)
+    arrival: Mapped[int | None] = mapped_column(Integer)  # the order it was made or received here
 
-    __table_args__ = (Index("ix_change_entry_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_change_entry_entity", "entity", "entity_id"),
+        Index("ix_change_entry_arrival", "arrival"),
+    )
 
 
 class SyncIssue(Base):
