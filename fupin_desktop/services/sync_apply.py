@@ -63,6 +63,10 @@ def remove(session: Session, table: Table, entity_id: uuid.UUID) -> None:
 
 def merge_into(session: Session, table: Table, gone_id: uuid.UUID, into: dict[str, Any]) -> None:
     """合并为同一人: ``gone_id``'s records now refer to the kept one (``into``, every column), and it goes."""
+    if row_of(session, table, gone_id) is not None:  # its unique values (身份证号, 区划代码) pass to the kept one
+        unique = {column.key: None for column in table.columns if column.unique and column.nullable}
+        if unique:
+            session.execute(update(table).where(table.c.id == gone_id).values(**unique))
     upsert(session, table, into)
     for other in changes.TRACKED.values():
         for column in other.columns:
