@@ -322,3 +322,33 @@ def test_random_edits_on_two_laptops_converge_once_decided(tmp_path: Path, seed:
     assert asked["conflict"] + asked["duplicate"] > 0, asked  # the edits did collide: a test that can fail
     for database in (station, a, b):
         database.dispose()
+
+
+def test_the_command_line_lists_and_decides_a_conflict(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from fupin_desktop.cli import main
+
+    station, _north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    _edit(a, "甲录入", "李秀英", phone="13905391111")
+    _edit(b, "乙录入", "李秀英", phone="13905392222")
+    net.send(b, station)
+    net.send(a, station)
+    capsys.readouterr()
+    assert main(["--db", str(station.path), "package", "issues"]) == 0
+    out = capsys.readouterr().out
+    (line,) = [line for line in out.splitlines() if "冲突" in line]
+    assert "13905391111" in line and "13905392222" in line and "甲录入" in line and "theirs=采用对方" in out
+    short = line.split()[0]
+    assert main(["--db", str(station.path), "package", "decide", short, "--choice", "theirs"]) == 0
+    assert "已采用对方" in capsys.readouterr().out
+    assert _person(station, "李秀英").phone == "13905391111"
+    assert main(["--db", str(station.path), "package", "decide", short, "--choice", "ours"]) == 1
+    assert "待处理事项没有" in capsys.readouterr().err
+    assert main(["--db", str(station.path), "package", "issues"]) == 0
+    assert "没有待处理的冲突" in capsys.readouterr().out
+    for laptop in (a, b):
+        net.send(station, laptop)
+    assert _person(b, "李秀英").phone == "13905391111" and list_issues(b) == []
+    for database in (station, a, b):
+        database.dispose()
