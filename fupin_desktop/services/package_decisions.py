@@ -191,6 +191,9 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
                     note = "此记录不归本站所有：等所有者（人社所或该村）决定后随数据包传来。"
             if issue.kind == "correction":
                 note = "已封存的记录：接受须先在上报页“解锁更正”。"
+            ours_text, theirs_text = show_value(issue.ours), show_value(issue.theirs)
+            if issue.kind == "duplicate" and table is not None and issue.other_id is not None and issue.theirs:
+                ours_text, theirs_text = _side_by_side(session, table, issue.other_id, issue.theirs)
             out.append(
                 IssueView(
                     id=issue.id,
@@ -203,8 +206,8 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
                     field=issue.field,
                     field_label=_field_label(issue.field),
                     base=show_value(issue.base),
-                    ours=show_value(issue.ours),
-                    theirs=show_value(issue.theirs),
+                    ours=ours_text,
+                    theirs=theirs_text,
                     our_account=issue.our_account or "—",
                     our_at=issue.our_at,
                     their_site=names.get(issue.their_site_id, str(issue.their_site_id)[:8]),
@@ -220,6 +223,26 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
         return out
 
     return database.read(query)
+
+
+_SKIPPED = frozenset({"id", "created_at", "name_pinyin", "name_initials", "sort_order", "head_pinyin"})
+
+
+def _side_by_side(session: Session, table: Table, ours_id: uuid.UUID, theirs: str) -> tuple[str, str]:
+    """Two records that may be one: the fields in which they differ, one per line, on each side."""
+    ours = row_of(session, table, ours_id)
+    if ours is None:
+        return "（本站已无此记录）", show_value(theirs)
+    other = changes.decode_row(table, theirs)
+    left, right = [], []
+    for key, value in other.items():
+        if key in _SKIPPED or key in changes.BOOKKEEPING or changes.encode(ours.get(key)) == changes.encode(value):
+            continue
+        left.append(f"{_field_label(key)}：{show_value(changes.encode(ours.get(key)))}")
+        right.append(f"{_field_label(key)}：{show_value(changes.encode(value))}")
+    if not left:
+        return "与对方完全相同", "与本站完全相同"
+    return "\n".join(left), "\n".join(right)
 
 
 def _field_label(field: str | None) -> str:

@@ -629,7 +629,7 @@ class _Applier:
         other_id: uuid.UUID | None = None,
     ) -> str:
         site_id, seq, action, entity, _id, _field, before, after, account, at = row
-        our_account, our_at = self._last_local(str(entity), entity_id, field_name)
+        our_account, our_at = self._last_local(str(entity), other_id or entity_id, field_name)
         self.session.add(
             SyncIssue(
                 kind=kind,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,10 +12,10 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.ownership import SITE_KINDS
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Region, Site
+from fupin_desktop.store.models import AuditEntry, Region, Site
 from fupin_desktop.store.uow import UnitOfWork
 
-__all__ = ["SITE_KINDS", "SiteInfo", "list_sites", "rename_own_site"]
+__all__ = ["SITE_KINDS", "PackageEvent", "SiteInfo", "exchange_history", "list_sites", "rename_own_site"]
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,21 @@ class SiteInfo:
     own: bool
     last_seq: int  # the own site: the last change number issued; another: the last applied here
     region_id: uuid.UUID | None = None  # the area it keeps (domain/ownership.py)
+    region_name: str | None = None
+    can_encrypt: bool = False  # its X25519 key is known here: packages to it are encrypted
 
 
 def list_sites(database: Database) -> list[SiteInfo]:
     def query(session: Session) -> list[SiteInfo]:
         rows = session.scalars(select(Site).order_by(Site.own.desc(), Site.name))
-        return [SiteInfo(r.id, r.name, r.kind, r.parent_id, r.own, r.last_seq, r.region_id) for r in rows]
+        regions: dict[uuid.UUID, str] = {rid: name for rid, name in session.execute(select(Region.id, Region.name))}
+        return [
+            SiteInfo(
+                r.id, r.name, r.kind, r.parent_id, r.own, r.last_seq, r.region_id,
+                regions.get(r.region_id) if r.region_id else None, bool(r.box_public) and not r.own,
+            )
+            for r in rows
+        ]  # fmt: skip
 
     return database.read(query)
 
@@ -68,3 +78,39 @@ def rename_own_site(
                 site.region_id = region.id
         uow.commit()
         return SiteInfo(site.id, site.name, site.kind, site.parent_id, site.own, site.last_seq, site.region_id)
+
+
+@dataclass(frozen=True)
+class PackageEvent:
+    """One package sent or received here (from the audit trail: who, when, to or from which site)."""
+
+    at: datetime
+    direction: str  # 发出 / 收到
+    site: str
+    summary: str
+    account: str
+
+
+def exchange_history(database: Database, *, limit: int = 500) -> list[PackageEvent]:
+    """The packages sent and received here, newest first."""
+
+    def query(session: Session) -> list[PackageEvent]:
+        names = {site.id: site.name for site in session.scalars(select(Site))}
+        found = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "package", AuditEntry.action.in_(("export", "import")))
+            .order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
+            .limit(limit)
+        )
+        out = []
+        for entry in found:
+            text = entry.new_value or ""
+            site, _sep, summary = text.partition("：")
+            if entry.action == "import":
+                site = names.get(entry.entity_id, site)
+            out.append(
+                PackageEvent(entry.at, "收到" if entry.action == "import" else "发出", site, summary, entry.operator)
+            )
+        return out
+
+    return database.read(query)
