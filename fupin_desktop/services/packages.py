@@ -34,7 +34,6 @@ from fupin_desktop.domain import packages
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.households import refresh_household_summary
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
 from fupin_desktop.services.sync_apply import (
@@ -44,6 +43,7 @@ from fupin_desktop.services.sync_apply import (
     area_of,
     close_issues,
     merge_into,
+    refresh_summaries,
     remove,
     set_field,
     upsert,
@@ -52,7 +52,7 @@ from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
-from fupin_desktop.store.models import ChangeEntry, Household, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.models import ChangeEntry, PersonIdGram, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 _ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at")
@@ -229,6 +229,7 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
         soon = (utc_now() + FUTURE_SLACK).isoformat()
         session.info[changes.RECORDING] = False  # applied changes keep their own site and number
         applier = _Applier(uow, own, vector, cards)
+        fresh = []
         for row in rows:
             site_id, seq = str(row[0]), int(row[1])
             known = vector.get(site_id)
@@ -237,11 +238,12 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
                 continue
             if str(row[9]) > soon:
                 result.future_times += 1
-            outcome = applier.apply(row)
-            result.applied += 1
+            fresh.append(row)
             result.by_entity[str(row[3])] += 1
+        for outcome in applier.apply_all(fresh):
             if outcome is not None:
                 result.issues[outcome] += 1
+        result.applied = len(fresh)
         applier.finish()
         _remember_sites(session, manifest, vector, own)
         uow.audit(
@@ -357,6 +359,26 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
     session.flush()
 
 
+_BATCH = 2000
+
+
+def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None:
+    if entity == "person" and values.get("id_number"):
+        return (values["id_number"],)
+    if entity == "household" and values.get("household_no"):
+        return (values.get("village_id"), values["household_no"])
+    if entity == "region" and values.get("code"):
+        return (values["code"],)
+    return None
+
+
+def _default(table: Table, column: str) -> object:
+    """A column missing from a record made by an older program: its scalar default, else None."""
+    default = table.c[column].default
+    arg = getattr(default, "arg", None)
+    return None if arg is None or callable(arg) else arg
+
+
 class _Applier:
     """Applies one change at a time with Core statements (no ORM, so nothing is recorded twice)."""
 
@@ -378,40 +400,126 @@ class _Applier:
             )
         }
 
+    def apply_all(self, rows: list[list[Any]]) -> list[str | None]:
+        """Every change in order; a run of creates of one kind from a station goes in one batch."""
+        outcomes: list[str | None] = []
+        start_at = 0
+        while start_at < len(rows):
+            end = start_at
+            while end < len(rows) and end - start_at < _BATCH and self._batchable(rows[end], rows[start_at]):
+                end += 1
+            if end - start_at > 1:
+                outcomes.extend(self._create_batch(rows[start_at:end]))
+                start_at = end
+            else:
+                outcomes.append(self.apply(rows[start_at]))
+                start_at += 1
+        return outcomes
+
+    def _batchable(self, row: list[Any], first: list[Any]) -> bool:
+        return (
+            row[2] == "create"
+            and row[3] == first[3]
+            and str(row[3]) in changes.TRACKED
+            and self._rule(str(row[0])).kind == "station"
+        )
+
+    def _create_batch(self, rows: list[list[Any]]) -> list[str | None]:
+        """Creates of one kind, at a station's word: those new here in one executemany; any that meets a
+        record here (the same id, a possible duplicate, a tombstone) one by one, as ``apply`` does."""
+        table = changes.TRACKED[str(rows[0][3])]
+        decode = changes.row_decoder(table)
+        ids = [uuid.UUID(str(row[4])) for row in rows]
+        values = [decode(str(row[7])) for row in rows]
+        present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+        matches = self._matches(table, values)
+        single: list[int] = []
+        batch: list[int] = []
+        for index, (entity_id, record) in enumerate(zip(ids, values, strict=True)):
+            key = _match_key(table.name, record)
+            if entity_id in present or (key is not None and key in matches):
+                single.append(index)
+            elif (table.name, entity_id) in self._tombstones:
+                batch.append(-1 - index)  # deleted here: it stays deleted
+            else:
+                batch.append(index)
+                if key is not None:
+                    matches[key] = entity_id  # a second create of the same person in this package
+        columns = list(table.c.keys())
+        kept = [index for index in batch if index >= 0]
+        tuples = [tuple(values[i].get(c, _default(table, c)) for c in columns) for i in kept]
+        try:
+            with self.session.begin_nested():
+                insert_rows(self.session, table, columns, tuples)
+        except IntegrityError:  # a reference missing here: one by one, so each gets its own answer
+            return [self.apply(row) for row in rows]
+        outcomes: list[str | None] = [None] * len(rows)
+        careful = set(single)
+        for index, row in enumerate(rows):
+            if index not in careful:
+                self._record_entry(row)
+        if table.name == "region":
+            self._rules.clear()
+        if table.name == "person":
+            for index in kept:
+                self._numbers[ids[index]] = values[index].get("id_number")  # type: ignore[assignment]
+                self._touch(table, values[index])
+        for index in single:  # what meets a record here: one by one, through the careful path
+            outcomes[index] = self.apply(rows[index])
+        return outcomes
+
+    def _matches(self, table: Table, values: list[dict[str, Any]]) -> dict[tuple[object, ...], uuid.UUID]:
+        """The records here that these new ones would duplicate, by their key (see ``_same_as``)."""
+        keys = [key for key in (_match_key(table.name, v) for v in values) if key is not None]
+        if not keys:
+            return {}
+        found: dict[tuple[object, ...], uuid.UUID] = {}
+        if table.name == "person":
+            for start_at in range(0, len(keys), 500):
+                numbers = [key[0] for key in keys[start_at : start_at + 500]]
+                for number, pid in self.session.execute(
+                    select(table.c.id_number, table.c.id).where(table.c.id_number.in_(numbers))
+                ):
+                    found[(number,)] = pid
+        elif table.name == "household":
+            for start_at in range(0, len(keys), 500):
+                numbers = [key[1] for key in keys[start_at : start_at + 500]]
+                for village, number, hid in self.session.execute(
+                    select(table.c.village_id, table.c.household_no, table.c.id).where(
+                        table.c.household_no.in_(numbers)
+                    )
+                ):
+                    found[(village, number)] = hid
+        elif table.name == "region":
+            for code, rid in self.session.execute(select(table.c.code, table.c.id).where(table.c.code.is_not(None))):
+                found[(code,)] = rid
+        return found
+
     def finish(self) -> None:
         start_at = changes.next_arrival(self.session)
         arrived = [(*entry, start_at + index) for index, entry in enumerate(self._entries)]
         insert_rows(self.session, ChangeEntry.__table__, (*_ENTRY_COLUMNS, "arrival"), arrived)
         index_people(self.session, list(self._numbers.items()))
+        refresh_summaries(self.session, self._households)
         self.session.expire_all()
-        for household_id in sorted(self._households):
-            household = self.session.get(Household, household_id)
-            if household is not None:
-                refresh_household_summary(household)
-        self.session.flush()
 
     def _touch(self, table: Table, *rows: Any) -> None:
         if table.name == "person":
             self._households.update(row["household_id"] for row in rows if row is not None and row["household_id"])
 
-    def apply(self, row: list[Any]) -> str | None:
+    def _record_entry(self, row: list[Any]) -> None:
         site_id, seq, action, entity, entity_id, field_name, before, after, account, at = row
-        at_time = datetime.fromisoformat(str(at))
-        entity_uuid = uuid.UUID(str(entity_id))
         self._entries.append(
             (
-                uuid.UUID(str(site_id)),
-                int(seq),
-                action,
-                entity,
-                entity_uuid,
-                field_name,
-                before,
-                after,
-                account,
-                at_time,
+                uuid.UUID(str(site_id)), int(seq), action, entity, uuid.UUID(str(entity_id)), field_name, before,
+                after, account, datetime.fromisoformat(str(at)),
             )
-        )
+        )  # fmt: skip
+
+    def apply(self, row: list[Any]) -> str | None:
+        _site_id, _seq, action, entity, entity_id, _field, _before, _after, _account, _at = row
+        entity_uuid = uuid.UUID(str(entity_id))
+        self._record_entry(row)
         table = changes.TRACKED.get(str(entity))
         if table is None:
             return self._issue("missing", row, entity_uuid, None, None)

@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain import ownership
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.pinyin import search_keys
+from fupin_desktop.services.households import HEAD
 from fupin_desktop.store import changes
 from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, Household, Intention, Person, PersonIdGram, Region, SyncIssue, Visit
@@ -100,6 +102,49 @@ def tombstone(session: Session, table: Table, entity_id: uuid.UUID) -> dict[str,
         .limit(1)
     )
     return changes.decode_row(table, text) if text else None
+
+
+def refresh_summaries(session: Session, household_ids: Iterable[uuid.UUID]) -> int:
+    """Derive again, for many households at once, what lists show without a join (``refresh_household_summary``:
+    the head's name and pinyin, the member count, the members' order); only what differs is written."""
+    wanted = sorted(set(household_ids))
+    written = 0
+    person, household = Person.__table__, Household.__table__
+    for start_at in range(0, len(wanted), 500):
+        chunk = wanted[start_at : start_at + 500]
+        members: dict[uuid.UUID, list[Any]] = {hid: [] for hid in chunk}
+        for row in session.execute(
+            select(person.c.id, person.c.household_id, person.c.relation, person.c.sort_order, person.c.name).where(
+                person.c.household_id.in_(chunk)
+            )
+        ):
+            members[row.household_id].append(row)
+        now = {
+            row.id: row
+            for row in session.execute(
+                select(household.c.id, household.c.head_name, household.c.head_pinyin, household.c.member_count).where(
+                    household.c.id.in_(chunk)
+                )
+            )
+        }
+        for hid, rows in members.items():
+            current = now.get(hid)
+            if current is None:
+                continue
+            head = next((m for m in rows if m.relation == HEAD), None)
+            summary = {
+                "head_name": head.name if head else None,
+                "head_pinyin": search_keys(head.name)[0] if head else None,
+                "member_count": len(rows),
+            }
+            if any(getattr(current, key) != value for key, value in summary.items()):
+                session.execute(update(household).where(household.c.id == hid).values(**summary))
+                written += 1
+            ordered = sorted(rows, key=lambda m: (m.relation != HEAD, m.sort_order))  # as refresh_household_summary
+            for order, member in enumerate(ordered):
+                if member.sort_order != order:
+                    session.execute(update(person).where(person.c.id == member.id).values(sort_order=order))
+    return written
 
 
 # --- where a record lies, and who owns it ---------------------------------------------------------------

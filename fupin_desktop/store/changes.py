@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -318,3 +318,33 @@ def record_decision(
     """A person's decision on what a package could not apply by itself (``decide`` or ``merge``), logged as
     one change of this site so that it travels to every other site that met the same question."""
     session.info.setdefault(PENDING, []).append((action, entity, entity_id, field, before, after))
+
+
+def row_decoder(table: Table) -> Callable[[str], dict[str, object]]:
+    """:func:`decode_row` for many records of one table: the column types looked up once."""
+    converters: dict[str, Callable[[Any], object]] = {}
+    for column in table.columns:
+        kind = column.type.python_type
+        if kind is uuid.UUID:
+            converters[column.key] = lambda value: uuid.UUID(value)
+        elif kind is datetime:
+            converters[column.key] = datetime.fromisoformat
+        elif kind is date:
+            converters[column.key] = date.fromisoformat
+        else:
+            converters[column.key] = _same
+    loads = json.loads
+
+    def decode_one(text: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in loads(text).items():
+            convert = converters.get(key)
+            if convert is not None:
+                out[key] = None if value is None else convert(value)
+        return out
+
+    return decode_one
+
+
+def _same(value: object) -> object:
+    return value
