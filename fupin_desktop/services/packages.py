@@ -21,12 +21,13 @@ import base64
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Integer, Table, Uuid, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -49,7 +50,7 @@ from fupin_desktop.services.sync_apply import (
     upsert,
 )
 from fupin_desktop.store import changes
-from fupin_desktop.store.bulk import insert_rows
+from fupin_desktop.store.bulk import bind_processor, insert_rows
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, PersonIdGram, Site, SyncIssue
@@ -134,24 +135,23 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
         sites = list(session.scalars(select(Site)))
         ranges: dict[str, tuple[int, int]] = {}
         rows: list[list[Any]] = []
-        entry = ChangeEntry.__table__
         ordered: list[tuple[int, int, int, list[Any]]] = []
         for rank, site in enumerate(sites):
             start = seen.get(str(site.id), 0) + 1
             if site.last_seq < start:
                 continue
-            found = session.execute(
-                select(*(entry.c[name] for name in _ENTRY_COLUMNS), entry.c.arrival)
-                .where(entry.c.site_id == site.id, entry.c.seq >= start)
-                .order_by(entry.c.seq)
-            ).all()
+            found = session.execute(_RAW_ENTRIES, {"site": site.id, "start": start}).all()
             if not found:
                 continue
-            ranges[str(site.id)] = (found[0].seq, found[-1].seq)
+            ranges[str(site.id)] = (found[0][1], found[-1][1])
+            site_text = str(site.id)
             ordered.extend(
-                (-1 if row.arrival is None else row.arrival, rank, row.seq, [changes.plain(v) for v in row[:-1]])
+                (
+                    -1 if row[10] is None else row[10], rank, row[1],
+                    [site_text, *row[1:4], _text_of(row[4]), *row[5:9], _time_of(row[9])],
+                )
                 for row in found
-            )
+            )  # fmt: skip
         ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
         rows = [item[3] for item in ordered]
         content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -191,6 +191,26 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
     return PackageExported(
         out, len(rows), ranges, receiver.name if receiver else None, manifest["encryption"] is not None
     )
+
+
+# The log as the driver returns it (no type processing: at county scale that is most of the time):
+# SQLite gives ids as hex text and times as text, PostgreSQL as objects; both are normalised below.
+_RAW_ENTRIES = text(
+    "select site_id, seq, action, entity, entity_id, field, before, after, account, at, arrival"
+    " from change_entry where site_id = :site and seq >= :start order by seq"
+).bindparams(bindparam("site", type_=Uuid()), bindparam("start", type_=Integer()))
+
+
+def _text_of(value: object) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _time_of(value: object) -> str:
+    """A time as ISO text ("T" between date and time, as ``datetime.isoformat`` writes it)."""
+    if isinstance(value, str):
+        return value.replace(" ", "T", 1)
+    assert isinstance(value, datetime)
+    return value.isoformat()
 
 
 def _site_card(site: Site) -> dict[str, Any]:
@@ -362,11 +382,34 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
 _BATCH = 2000
 
 
+_MISSING = object()
+_PARSERS: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: uuid.UUID,
+    datetime: datetime.fromisoformat,
+    date: date.fromisoformat,
+}
+
+
+def _hex(value: object) -> str:
+    """A UUID as SQLite keeps it (32 hex digits), from its text with or without dashes."""
+    return str(value).replace("-", "")
+
+
+def _same(value: object) -> object:
+    return value
+
+
+def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: second(first(value))
+
+
 def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None:
+    """What makes a new record the same as one here (``_same_as``), from its JSON values."""
     if entity == "person" and values.get("id_number"):
         return (values["id_number"],)
     if entity == "household" and values.get("household_no"):
-        return (values.get("village_id"), values["household_no"])
+        village = values.get("village_id")
+        return (uuid.UUID(str(village)) if village else None, values["household_no"])
     if entity == "region" and values.get("code"):
         return (values["code"],)
     return None
@@ -389,7 +432,8 @@ class _Applier:
         self._vector = vector
         self._cards = cards
         self._rules: dict[str, SiteRule] = {}
-        self._entries: list[tuple[Any, ...]] = []
+        self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+        self._entries: list[list[Any]] = []
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
         entry = ChangeEntry.__table__
@@ -428,15 +472,15 @@ class _Applier:
         """Creates of one kind, at a station's word: those new here in one executemany; any that meets a
         record here (the same id, a possible duplicate, a tombstone) one by one, as ``apply`` does."""
         table = changes.TRACKED[str(rows[0][3])]
-        decode = changes.row_decoder(table)
+        loads = json.loads
         ids = [uuid.UUID(str(row[4])) for row in rows]
-        values = [decode(str(row[7])) for row in rows]
+        values: list[dict[str, Any]] = [loads(str(row[7])) for row in rows]  # as JSON: converted for the driver
         present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
-        matches = self._matches(table, values)
+        keys = [_match_key(table.name, record) for record in values]
+        matches = self._matches(table, keys)
         single: list[int] = []
         batch: list[int] = []
-        for index, (entity_id, record) in enumerate(zip(ids, values, strict=True)):
-            key = _match_key(table.name, record)
+        for index, (entity_id, key) in enumerate(zip(ids, keys, strict=True)):
             if entity_id in present or (key is not None and key in matches):
                 single.append(index)
             elif (table.name, entity_id) in self._tombstones:
@@ -447,10 +491,11 @@ class _Applier:
                     matches[key] = entity_id  # a second create of the same person in this package
         columns = list(table.c.keys())
         kept = [index for index in batch if index >= 0]
-        tuples = [tuple(values[i].get(c, _default(table, c)) for c in columns) for i in kept]
+        convert = self._driver(table)
+        tuples = [convert(values[i]) for i in kept]
         try:
             with self.session.begin_nested():
-                insert_rows(self.session, table, columns, tuples)
+                insert_rows(self.session, table, columns, tuples, bound=True)
         except IntegrityError:  # a reference missing here: one by one, so each gets its own answer
             return [self.apply(row) for row in rows]
         outcomes: list[str | None] = [None] * len(rows)
@@ -462,28 +507,59 @@ class _Applier:
             self._rules.clear()
         if table.name == "person":
             for index in kept:
-                self._numbers[ids[index]] = values[index].get("id_number")  # type: ignore[assignment]
-                self._touch(table, values[index])
+                self._numbers[ids[index]] = values[index].get("id_number")
+                self._households.add(uuid.UUID(str(values[index]["household_id"])))
         for index in single:  # what meets a record here: one by one, through the careful path
             outcomes[index] = self.apply(rows[index])
         return outcomes
 
-    def _matches(self, table: Table, values: list[dict[str, Any]]) -> dict[tuple[object, ...], uuid.UUID]:
+    def _driver(self, table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        """A record as JSON → the row as the driver takes it (``insert_rows(bound=True)``), converters cached."""
+        cached = self._converters.get(table.name)
+        if cached is not None:
+            return cached
+        sqlite = self.session.connection().dialect.name == "sqlite"
+        steps: list[tuple[str, Callable[[Any], Any], Any]] = []
+        for column in table.columns:
+            process = bind_processor(self.session, table, column.key)
+            kind = column.type.python_type
+            if kind is uuid.UUID and sqlite:
+                step: Callable[[Any], Any] = _hex
+            elif kind in (uuid.UUID, datetime, date):
+                parse: Callable[[Any], Any] = _PARSERS[kind]
+                step = parse if process is None else _then(parse, process)
+            else:
+                step = process or _same
+            default = _default(table, column.key)
+            missing = step(default) if default is not None else None
+            steps.append((column.key, step, missing))
+
+        def convert(record: dict[str, Any]) -> tuple[Any, ...]:
+            out = []
+            for key, step, missing in steps:
+                value = record.get(key, _MISSING)
+                out.append(missing if value is _MISSING else None if value is None else step(value))
+            return tuple(out)
+
+        self._converters[table.name] = convert
+        return convert
+
+    def _matches(self, table: Table, keys: list[tuple[object, ...] | None]) -> dict[tuple[object, ...], uuid.UUID]:
         """The records here that these new ones would duplicate, by their key (see ``_same_as``)."""
-        keys = [key for key in (_match_key(table.name, v) for v in values) if key is not None]
-        if not keys:
+        wanted = [key for key in keys if key is not None]
+        if not wanted:
             return {}
         found: dict[tuple[object, ...], uuid.UUID] = {}
         if table.name == "person":
-            for start_at in range(0, len(keys), 500):
-                numbers = [key[0] for key in keys[start_at : start_at + 500]]
+            for start_at in range(0, len(wanted), 500):
+                numbers = [key[0] for key in wanted[start_at : start_at + 500]]
                 for number, pid in self.session.execute(
                     select(table.c.id_number, table.c.id).where(table.c.id_number.in_(numbers))
                 ):
                     found[(number,)] = pid
         elif table.name == "household":
-            for start_at in range(0, len(keys), 500):
-                numbers = [key[1] for key in keys[start_at : start_at + 500]]
+            for start_at in range(0, len(wanted), 500):
+                numbers = [key[1] for key in wanted[start_at : start_at + 500]]
                 for village, number, hid in self.session.execute(
                     select(table.c.village_id, table.c.household_no, table.c.id).where(
                         table.c.household_no.in_(numbers)
@@ -497,8 +573,15 @@ class _Applier:
 
     def finish(self) -> None:
         start_at = changes.next_arrival(self.session)
-        arrived = [(*entry, start_at + index) for index, entry in enumerate(self._entries)]
-        insert_rows(self.session, ChangeEntry.__table__, (*_ENTRY_COLUMNS, "arrival"), arrived)
+        table = ChangeEntry.__table__
+        convert = self._driver(table)
+        names = (*_ENTRY_COLUMNS, "arrival")
+        columns = list(table.c.keys())
+        arrived = [
+            convert(dict(zip(names, (*entry, start_at + index), strict=True)))
+            for index, entry in enumerate(self._entries)
+        ]
+        insert_rows(self.session, table, columns, arrived, bound=True)
         index_people(self.session, list(self._numbers.items()))
         refresh_summaries(self.session, self._households)
         self.session.expire_all()
@@ -508,13 +591,8 @@ class _Applier:
             self._households.update(row["household_id"] for row in rows if row is not None and row["household_id"])
 
     def _record_entry(self, row: list[Any]) -> None:
-        site_id, seq, action, entity, entity_id, field_name, before, after, account, at = row
-        self._entries.append(
-            (
-                uuid.UUID(str(site_id)), int(seq), action, entity, uuid.UUID(str(entity_id)), field_name, before,
-                after, account, datetime.fromisoformat(str(at)),
-            )
-        )  # fmt: skip
+        """Kept as it came (JSON values), converted for the driver in one go by ``finish``."""
+        self._entries.append(row)
 
     def apply(self, row: list[Any]) -> str | None:
         _site_id, _seq, action, entity, entity_id, _field, _before, _after, _account, _at = row
