@@ -7,8 +7,8 @@ Timed:
       log read, JSON, SHA-256, signature, zip) and import into a new site (``import_package``: signature,
       checksum, every create applied field by field, the change log and the version vector kept);
       against ``json.dumps`` of every row of the exchanged tables written to a file, and reading it back
-      with ``json.loads`` and inserting the rows with sqlite3 ``executemany`` into an empty database of
-      the same schema;
+      with ``json.loads`` and inserting the rows with sqlite3 ``executemany`` into an empty database with
+      the same tables and indexes (ours also writes the change log and the 身份证号 index, which it has not);
     - one day's work on a township (``--township`` households, a laptop made from its full package,
       ``--edits`` members edited there): the incremental package, encrypted to the station, exported
       on the laptop and imported at the station; against a JSON dump of the edited members' rows and
@@ -90,10 +90,12 @@ def _json_round_trip(source: Path, folder: Path) -> tuple[float, float, int]:
     dump_file.write_text(json.dumps({"columns": columns, "rows": data}, ensure_ascii=False), encoding="utf-8")
     dumped = time.perf_counter() - started
     with sqlite3.connect(source) as connection:
-        schema = [
+        schema = [  # the same tables with the same indexes: the rows land where ours do
             sql
-            for name, sql in connection.execute("select name, sql from sqlite_master where type = 'table'")
-            if name in TRACKED
+            for kind, name, sql in connection.execute(
+                "select type, tbl_name, sql from sqlite_master where sql is not null order by type desc"
+            )
+            if name in TRACKED and kind in ("table", "index")
         ]
     with sqlite3.connect(target) as connection:
         for sql in schema:

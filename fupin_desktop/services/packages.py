@@ -18,6 +18,7 @@ the next site), and each site's last applied number is remembered: the same pack
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
 from collections import Counter
@@ -56,6 +57,8 @@ from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, PersonIdGram, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
+_head_revision = functools.cache(head_revision)  # read from the migration scripts: once is enough
+_known_revisions = functools.cache(known_revisions)
 _ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at")
 DEFAULT_SITE_NAME = "本站"
 FUTURE_SLACK = timedelta(hours=1)
@@ -165,7 +168,7 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
             },
             "receiver": str(receiver.id) if receiver is not None else None,
             "full": receiver is None,
-            "schema_revision": head_revision(),
+            "schema_revision": _head_revision(),
             "created_at": utc_now().isoformat(),  # the sender's clock: shown, never used for ordering
             "sites": [_site_card(site) for site in sites if str(site.id) in ranges or site.own],
             "ranges": {site_id: list(span) for site_id, span in ranges.items()},
@@ -301,7 +304,7 @@ def _check_sender(
     if not scheme(algorithm).verify(public, packages.signed_message(package.manifest_bytes), package.signature):
         raise PackageRefused(f"数据包“{path.name}”的签名不符：文件在导出后被改动过，未导入。")
     revision = manifest.get("schema_revision")
-    if revision not in known_revisions():
+    if revision not in _known_revisions():
         raise PackageRefused(
             f"数据包“{path.name}”由更新版本的程序导出（结构版本 {revision}），本程序无法读取，请先升级程序。"
         )
@@ -395,8 +398,16 @@ def _hex(value: object) -> str:
     return str(value).replace("-", "")
 
 
-def _same(value: object) -> object:
-    return value
+def _then_sqlite_time(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """ISO text → SQLite's stored text ("2026-12-01 08:00:00.000000") without a datetime on the way,
+    when it is already in full form; otherwise through the type's own processor."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and len(value) == 26 and value[10] == "T":
+            return f"{value[:10]} {value[11:]}"
+        return process(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+    return convert
 
 
 def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -433,6 +444,7 @@ class _Applier:
         self._cards = cards
         self._rules: dict[str, SiteRule] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+        self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
         self._entries: list[list[Any]] = []
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
@@ -519,27 +531,34 @@ class _Applier:
         if cached is not None:
             return cached
         sqlite = self.session.connection().dialect.name == "sqlite"
-        steps: list[tuple[str, Callable[[Any], Any], Any]] = []
+        steps: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
         for column in table.columns:
             process = bind_processor(self.session, table, column.key)
             kind = column.type.python_type
+            step: Callable[[Any], Any] | None
             if kind is uuid.UUID and sqlite:
-                step: Callable[[Any], Any] = _hex
+                step = _hex
+            elif kind is datetime and sqlite and process is not None:
+                step = _then_sqlite_time(process)
             elif kind in (uuid.UUID, datetime, date):
                 parse: Callable[[Any], Any] = _PARSERS[kind]
                 step = parse if process is None else _then(parse, process)
             else:
-                step = process or _same
+                step = process
             default = _default(table, column.key)
-            missing = step(default) if default is not None else None
+            missing = step(default) if default is not None and step is not None else default
             steps.append((column.key, step, missing))
+        marker = _MISSING
 
         def convert(record: dict[str, Any]) -> tuple[Any, ...]:
-            out = []
-            for key, step, missing in steps:
-                value = record.get(key, _MISSING)
-                out.append(missing if value is _MISSING else None if value is None else step(value))
-            return tuple(out)
+            get = record.get
+            return tuple(
+                [
+                    missing if (value := get(key, marker)) is marker
+                    else value if value is None or step is None else step(value)
+                    for key, step, missing in steps
+                ]
+            )  # fmt: skip
 
         self._converters[table.name] = convert
         return convert
@@ -728,12 +747,15 @@ class _Applier:
         name = str(field_name) if action == "update" else None
         new_value = changes.decode(table, name, after) if name is not None and name in table.c else None
         session = self.session
-        if origin.owns(session, table.name, name, values, new_value=new_value, creating=action == "create"):
+        villages = self._villages
+        if origin.owns(
+            session, table.name, name, values, new_value=new_value, creating=action == "create", villages=villages
+        ):
             return None
         ours: str | None = None
         if current is not None:
             ours = changes.encode(current[name]) if name is not None else changes.encode_row(dict(current))
-        if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value):
+        if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value, villages=villages):
             return self._issue("proposal", row, entity_id, name, ours)
         return self._issue("elsewhere", row, entity_id, name, ours)
 

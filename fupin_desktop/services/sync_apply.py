@@ -211,15 +211,16 @@ class SiteRule:
         *,
         new_value: object = None,
         creating: bool = False,
+        villages: dict[tuple[str, object], uuid.UUID | None] | None = None,
     ) -> bool:
         """Whether this site may change ``field`` (None: the whole record) of a record now like ``values``."""
         if self.kind == "station":
             return True
         values = values or {}
-        villages = [village_of(session, entity, values)]
+        found = [_cached_village(session, entity, values, villages)]
         if entity == "person" and field == "household_id" and new_value is not None:
-            villages.append(village_of(session, "person", {"household_id": new_value}))
-        in_area = self.area is None or all(v is None or v in self.area for v in villages)
+            found.append(_cached_village(session, "person", {"household_id": new_value}, villages))
+        in_area = self.area is None or all(v is None or v in self.area for v in found)
         made_here = creating or (self.kind == "county" and _created_by(session, entity, values.get("id")) == self.id)
         state = None
         if entity == "intention":
@@ -227,6 +228,22 @@ class SiteRule:
         to_state = str(values.get("to_state")) if entity == "intention_transition" and field is None else None
         change = ownership.Change(entity, field, in_area, made_here, to_state=to_state, state=state)
         return ownership.owns(self.kind, change)
+
+
+_PARENT = {"person": "household_id", "visit": "household_id", "visit_change": "visit_id", "intention": "person_id",
+           "intention_transition": "intention_id", "household": "village_id"}  # fmt: skip
+
+
+def _cached_village(
+    session: Session, entity: str, values: dict[str, Any], cache: dict[tuple[str, object], uuid.UUID | None] | None
+) -> uuid.UUID | None:
+    """``village_of``, remembered by the parent it is found through (many changes share a household)."""
+    if cache is None or entity not in _PARENT:
+        return village_of(session, entity, values)
+    key = (entity, str(values.get(_PARENT[entity])))
+    if key not in cache:
+        cache[key] = village_of(session, entity, values)
+    return cache[key]
 
 
 def _created_by(session: Session, entity: str, entity_id: object) -> uuid.UUID | None:
