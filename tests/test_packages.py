@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 import zipfile
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -346,7 +347,24 @@ def test_the_migration_makes_an_existing_database_a_site_whose_records_are_in_it
             (entry,) = session.scalars(select(ChangeEntry)).all()
         assert site.own and site.kind == "station" and site.last_seq == 1 and site.box_private
         assert (entry.site_id, entry.seq, entry.action, entry.entity) == (site.id, 1, "create", "region")
-        assert json.loads(entry.after or "{}")["name"] == "沂南县"
+        assert entry.after is None  # a baseline entry: the record is read when a full package is made
+        store_station_profile(
+            database, actor="升级", profile=replace(load_station_profile_of(database), unit_name="沂南县人社局")
+        )
+        with UnitOfWork(database, "王经办") as uow:  # renamed after the baseline: the package keeps both steps
+            region = uow.session.get(changes.models.Region, entry.entity_id)
+            assert region is not None
+            region.name = "沂南"
+            uow.commit()
+        receiver = _open(tmp_path / "new.db", "管理员", "新站")
+        _introduce(database, receiver, tmp_path)
+        full = export_package(database, actor="管理员", out=tmp_path / "full.fupinpkg")
+        with zipfile.ZipFile(full.path) as archive:
+            first = json.loads(archive.read("changes.json"))[0]
+        assert json.loads(first[7])["name"] == "沂南县"  # as it was when the baseline was taken
+        assert import_package(receiver, actor="管理员", path=full.path).issues == Counter()
+        assert dump(receiver) == dump(database)
+        receiver.dispose()
     finally:
         database.dispose()
 

@@ -157,6 +157,7 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
             )  # fmt: skip
         ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
         rows = [item[3] for item in ordered]
+        _fill_baselines(session, rows, str(own.id))
         content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
@@ -202,6 +203,21 @@ _RAW_ENTRIES = text(
     "select site_id, seq, action, entity, entity_id, field, before, after, account, at, arrival"
     " from change_entry where site_id = :site and seq >= :start order by seq"
 ).bindparams(bindparam("site", type_=Uuid()), bindparam("start", type_=Integer()))
+
+
+def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> None:
+    """Baseline entries (a create with no fields: the records a database held when it became a site)
+    carry their record as it was then, read now from the record itself."""
+    waiting: dict[str, list[list[Any]]] = {}
+    for row in rows:
+        if row[2] == "create" and row[7] is None and row[0] == own_id:
+            waiting.setdefault(str(row[3]), []).append(row)
+    for entity, found in waiting.items():
+        if entity not in changes.TRACKED:
+            continue
+        texts = changes.baseline_rows(session, entity, [uuid.UUID(str(row[4])) for row in found])
+        for row in found:
+            row[7] = texts.get(uuid.UUID(str(row[4])))
 
 
 def _text_of(value: object) -> str:
@@ -475,6 +491,7 @@ class _Applier:
     def _batchable(self, row: list[Any], first: list[Any]) -> bool:
         return (
             row[2] == "create"
+            and row[7] is not None
             and row[3] == first[3]
             and str(row[3]) in changes.TRACKED
             and self._rule(str(row[0])).kind == "station"
@@ -620,6 +637,8 @@ class _Applier:
         table = changes.TRACKED.get(str(entity))
         if table is None:
             return self._issue("missing", row, entity_uuid, None, None)
+        if action == "create" and row[7] is None:
+            return None  # a baseline entry of a record that left no trace where it was made
         current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
         if action == MERGE:
             return self._merge(table, row, entity_uuid, current)

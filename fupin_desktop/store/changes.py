@@ -270,23 +270,73 @@ def next_arrival(session: Session) -> int:
 
 def log_unlogged(connection: Connection, account: str) -> int:
     """Log as creates of the own site every exchanged record that is not in the change log yet (records
-    written straight through a connection, as the demo data is); returns how many were logged."""
+    written straight through a connection, as the demo data is); returns how many were logged.
+
+    Each is a *baseline* entry: a create whose ``after`` is empty, one INSERT … SELECT per table, no JSON.
+    A full package fills it in from the record itself (:func:`baseline_rows`)."""
     site = models.Site.__table__
-    entry = models.ChangeEntry.__table__
     site_id, last = connection.execute(select(site.c.id, site.c.last_seq).where(site.c.own.is_(True))).one()
-    now, seq, rows = utc_now(), int(last), []
-    for name, table in TRACKED.items():
-        logged = select(entry.c.entity_id).where(entry.c.entity == name)
-        for found in connection.execute(select(table).where(table.c.id.not_in(logged))).mappings():
-            seq += 1
-            rows.append(
-                {"site_id": site_id, "seq": seq, "action": "create", "entity": name, "entity_id": found["id"],
-                 "field": None, "before": None, "after": encode_row(dict(found)), "account": account, "at": now}
-            )  # fmt: skip
-    if rows:
-        connection.execute(insert(entry), rows)
+    seq = log_baseline(connection, site_id, int(last), account, only_unlogged=True)
+    if seq > int(last):
         connection.execute(update(site).where(site.c.id == site_id).values(last_seq=seq))
-    return len(rows)
+    return seq - int(last)
+
+
+def log_baseline(connection: Connection, site_id: uuid.UUID, last: int, account: str, *, only_unlogged: bool) -> int:
+    """One baseline entry per record of every exchanged table, numbered after ``last``; returns the last number.
+    Used by migration 0005 (every record) and :func:`log_unlogged` (records not yet in the log)."""
+    entry = models.ChangeEntry.__table__
+    now = utc_now()
+    seq = last
+    for name, table in TRACKED.items():
+        ids = select(table.c.id)
+        if only_unlogged:
+            ids = ids.where(table.c.id.not_in(select(entry.c.entity_id).where(entry.c.entity == name)))
+        found = [row[0] for row in connection.execute(ids.order_by(table.c.id))]
+        if found:
+            connection.execute(
+                insert(entry),
+                [
+                    {"site_id": site_id, "seq": seq + index, "action": "create", "entity": name, "entity_id": rid,
+                     "field": None, "before": None, "after": None, "account": account, "at": now}
+                    for index, rid in enumerate(found, start=1)
+                ],
+            )  # fmt: skip
+            seq += len(found)
+    return seq
+
+
+def baseline_rows(session: Session, entity: str, entity_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """The records of baseline entries as JSON, as they were when the baseline was taken: each as it is
+    now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
+    a record that left no trace (the receiver then has nothing to add)."""
+    table = TRACKED[entity]
+    entry = models.ChangeEntry.__table__
+    out: dict[uuid.UUID, str | None] = {}
+    whole = len(entity_ids) > 5000  # most of a table (a full package): read it whole, not by ids
+    step = len(entity_ids) if whole else 500
+    for start_at in range(0, len(entity_ids), max(step, 1)):
+        chunk = list(entity_ids[start_at : start_at + step])
+        records = select(table) if whole else select(table).where(table.c.id.in_(chunk))
+        rows: dict[uuid.UUID, dict[str, object]] = {
+            found["id"]: dict(found) for found in session.execute(records).mappings()
+        }
+        since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
+            entry.c.entity == entity, entry.c.arrival.is_not(None)
+        )
+        if not whole:
+            since = since.where(entry.c.entity_id.in_(chunk))
+        later = session.execute(since.order_by(entry.c.arrival.desc())).all()
+        for entity_id, action, field, before in later:
+            row = rows.get(entity_id)
+            if action == "delete" and before:  # gone since: its tombstone is where to start from
+                rows[entity_id] = decode_row(table, before)
+            elif row is not None and field is not None and action in ("update", "decide") and field in table.c:
+                row[field] = decode(table, field, before)
+        for entity_id in chunk:
+            row = rows.get(entity_id)
+            out[entity_id] = encode_row(row) if row is not None else None
+    return out
 
 
 def write_flag(session: Session, model: type[models.Base], ids: Sequence[uuid.UUID], column: str, value: bool) -> int:
