@@ -200,6 +200,57 @@ def bench_day(township: Path, folder: Path, edits: int) -> list[Measure]:
     ]  # fmt: skip
 
 
+def bench_baseline(county: Path, folder: Path) -> list[Measure]:
+    """Migration 0005's log of the records a database already holds: baseline entries (ids only), beside
+    the previous way (a JSON copy of every record), on copies of the county with an empty change log."""
+    from run import Measure
+    from sqlalchemy import create_engine, insert, select
+
+    from fupin_desktop.domain.clock import utc_now
+    from fupin_desktop.store import changes, models
+
+    sizes, times = {}, {}
+    for way in ("baseline", "json"):
+        copy = folder / f"{way}.db"
+        shutil.copyfile(county, copy)
+        with sqlite3.connect(copy) as connection:
+            connection.execute("delete from change_entry")
+        with sqlite3.connect(copy) as connection:
+            connection.execute("vacuum")
+        before = copy.stat().st_size
+        engine = create_engine(f"sqlite:///{copy}")
+        started = time.perf_counter()
+        with engine.begin() as connection:
+            site_id = connection.execute(select(models.Site.id).where(models.Site.own.is_(True))).scalar_one()
+            if way == "baseline":
+                changes.log_baseline(connection, site_id, 0, "升级", only_unlogged=False)
+            else:  # as 0005 did before: every record's fields as JSON
+                seq, now = 0, utc_now()
+                for name, table in changes.TRACKED.items():
+                    rows = []
+                    for found in connection.execute(select(table)).mappings():
+                        seq += 1
+                        after = changes.encode_row(dict(found))
+                        rows.append({"site_id": site_id, "seq": seq, "action": "create", "entity": name,
+                                     "entity_id": found["id"], "field": None, "before": None,
+                                     "after": after, "account": "升级", "at": now})  # fmt: skip
+                    if rows:
+                        connection.execute(insert(models.ChangeEntry.__table__), rows)
+        times[way] = time.perf_counter() - started
+        engine.dispose()
+        with sqlite3.connect(copy) as connection:
+            connection.execute("pragma wal_checkpoint(truncate)")
+        sizes[way] = (before / 1e6, copy.stat().st_size / 1e6)
+        copy.unlink()
+    (b0, b1), (_j0, j1) = sizes["baseline"], sizes["json"]
+    return [
+        Measure(
+            f"migration 0005 log of the county's records (file {b0:.0f} → {b1:.0f} MB; as JSON copies → {j1:.0f} MB)",
+            round(times["baseline"] * 1000), round(times["json"] * 1000), "the previous JSON copy of every record",
+        )
+    ]  # fmt: skip
+
+
 def bench_packages(county_households: int = 30000, township_households: int = 2000, edits: int = 300) -> list[Measure]:
     WORK.mkdir(parents=True, exist_ok=True)
     county = _demo(WORK / f"packages-county-{county_households}.db", county_households)
@@ -210,6 +261,7 @@ def bench_packages(county_households: int = 30000, township_households: int = 20
         (folder / "full").mkdir()
         measures = bench_day(township, folder / "day", edits)
         measures += bench_full(county, folder / "full")
+        measures += bench_baseline(county, folder)
     return measures
 
 
