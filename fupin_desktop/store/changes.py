@@ -292,7 +292,11 @@ def log_baseline(connection: Connection, site_id: uuid.UUID, last: int, account:
         ids = select(table.c.id)
         if only_unlogged:
             ids = ids.where(table.c.id.not_in(select(entry.c.entity_id).where(entry.c.entity == name)))
-        found = [row[0] for row in connection.execute(ids.order_by(table.c.id))]
+        if name == "region":  # a region after the one it lies in: a receiver inserts them in this order
+            ids = ids.add_columns(table.c.level)
+            found = [row[0] for row in sorted(connection.execute(ids), key=_level_of)]
+        else:
+            found = [row[0] for row in connection.execute(ids.order_by(table.c.id))]
         if found:
             connection.execute(
                 insert(entry),
@@ -304,6 +308,11 @@ def log_baseline(connection: Connection, site_id: uuid.UUID, last: int, account:
             )  # fmt: skip
             seq += len(found)
     return seq
+
+
+def _level_of(row: Any) -> tuple[int, str]:
+    level = str(row[1])
+    return (_LEVELS.index(level) if level in _LEVELS else len(_LEVELS), str(row[0]))
 
 
 def baseline_rows(session: Session, entity: str, entity_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
