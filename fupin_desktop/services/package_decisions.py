@@ -161,6 +161,12 @@ def _own_rule(session: Session) -> tuple[Site, SiteRule]:
     return own, SiteRule(own.id, own.kind, area_of(session, own.region_id))
 
 
+def _under_station(own: Site) -> bool:
+    """A laptop made from a station's full package: the same question reaches the station too (every package
+    passes through it), and is decided there once, so that two places never decide it two ways."""
+    return own.kind in ("village", "field") and own.parent_id is not None
+
+
 def _record_values(session: Session, table: Table, issue: SyncIssue) -> dict[str, Any] | None:
     row = row_of(session, table, issue.entity_id)
     if row is None and issue.theirs and issue.theirs.startswith("{"):
@@ -173,7 +179,7 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
 
     def query(session: Session) -> list[IssueView]:
         names = {site.id: site.name for site in session.scalars(select(Site))}
-        _own, rule = _own_rule(session)
+        own, rule = _own_rule(session)
         statement = select(SyncIssue).order_by(SyncIssue.created_at, SyncIssue.their_seq)
         if not include_closed:
             statement = statement.where(SyncIssue.resolved_at.is_(None))
@@ -185,7 +191,9 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
             note = ""
             if table is not None and issue.resolved_at is None:
                 values = _record_values(session, table, issue)
-                if rule.owns(session, issue.entity, issue.field, values):
+                if _under_station(own):
+                    note = "由上级人社所统一决定，决定随其数据包传来（各处的同一问题只决定一次）。"
+                elif rule.owns(session, issue.entity, issue.field, values):
                     choices = choices_for(issue.kind, issue.entity)
                 else:
                     note = "此记录不归本站所有：等所有者（人社所或该村）决定后随数据包传来。"
@@ -273,13 +281,15 @@ def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decisio
             require(session, actor, (Role.REVIEWER,), "处理已封存记录的更正申请")
         label = DECISION_LABELS[decision]
         if table is not None:
-            _own, rule = _own_rule(session)
+            own, rule = _own_rule(session)
+            if _under_station(own):
+                raise ServiceError("本机是人社所下的笔记本：这类问题由人社所统一决定，决定会随其数据包传来。")
             if not rule.owns(session, issue.entity, issue.field, _record_values(session, table, issue)):
                 raise ServiceError("此记录不归本站所有，须由其所有者（人社所或该村的笔记本）决定。")
             _carry_out(uow, table, issue, decision)
         resolution = f"{label}（{uow.operator}）"
         about = [issue.entity_id] + ([issue.other_id] if issue.other_id is not None else [])
-        closed = close_issues(session, about, issue.field, resolution)
+        closed = close_issues(session, about, issue.field, resolution, theirs=issue.theirs)
         if issue.resolved_at is None:
             issue.resolved_at, issue.resolution = utc_now(), resolution
             closed += 1

@@ -54,7 +54,7 @@ from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import bind_processor, insert_rows
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
-from fupin_desktop.store.models import ChangeEntry, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 _head_revision = functools.cache(head_revision)  # read from the migration scripts: once is enough
@@ -461,6 +461,8 @@ class _Applier:
         self._rules: dict[str, SiteRule] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
         self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
+        self._prefetched: dict[tuple[str, uuid.UUID], Any] = {}  # the records a run of updates changes
+        self._last_field: dict[tuple[uuid.UUID, str], tuple[object, object]] = {}  # set by this package
         self._entries: list[list[Any]] = []
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
@@ -474,6 +476,7 @@ class _Applier:
 
     def apply_all(self, rows: list[list[Any]]) -> list[str | None]:
         """Every change in order; a run of creates of one kind from a station goes in one batch."""
+        self._prefetch(rows)
         outcomes: list[str | None] = []
         start_at = 0
         while start_at < len(rows):
@@ -487,6 +490,31 @@ class _Applier:
                 outcomes.append(self.apply(rows[start_at]))
                 start_at += 1
         return outcomes
+
+    def _prefetch(self, rows: list[list[Any]]) -> None:
+        """The current records of the updates in one query per kind (a day's edits: hundreds of them), and
+        where members lie; each is read once — a second change of the same record reads it again."""
+        wanted: dict[str, list[uuid.UUID]] = {}
+        for row in rows:
+            if row[2] == "update" and str(row[3]) in changes.TRACKED:
+                wanted.setdefault(str(row[3]), []).append(uuid.UUID(str(row[4])))
+        for entity, ids in wanted.items():
+            if len(ids) < 20:
+                continue
+            table = changes.TRACKED[entity]
+            unique = list(dict.fromkeys(ids))
+            for start_at in range(0, len(unique), 500):
+                chunk = unique[start_at : start_at + 500]
+                for found in self.session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+                    self._prefetched[(entity, found["id"])] = found
+                if entity == "person":
+                    person, household = Person.__table__, Household.__table__
+                    for household_id, village_id in self.session.execute(
+                        select(household.c.id, household.c.village_id)
+                        .join(person, person.c.household_id == household.c.id)
+                        .where(person.c.id.in_(chunk))
+                    ):
+                        self._villages[("person", str(household_id))] = village_id
 
     def _batchable(self, row: list[Any], first: list[Any]) -> bool:
         return (
@@ -639,7 +667,11 @@ class _Applier:
             return self._issue("missing", row, entity_uuid, None, None)
         if action == "create" and row[7] is None:
             return None  # a baseline entry of a record that left no trace where it was made
-        current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
+        current = self._prefetched.pop((table.name, entity_uuid), _MISSING)
+        if current is _MISSING:
+            current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
+        if action in (MERGE, DECIDE, "delete"):
+            self._prefetched.clear()  # they may change other records than their own
         if action == MERGE:
             return self._merge(table, row, entity_uuid, current)
         if action == DECIDE:
@@ -691,7 +723,7 @@ class _Applier:
             kind = "conflict" if self._tombstoned(table.name, entity_id) else "missing"
             return self._issue(kind, row, entity_id, name, None)
         ours = changes.encode(current[name])
-        if ours == after:
+        if ours == after and (ours == before or self._same_edit(table, entity_id, name, before, after)):
             return None  # the same edit made on both sides
         if table.name in _LOCKABLE and current["locked"] and name != "locked" and not self._seals(row):
             return self._issue("correction", row, entity_id, name, ours)
@@ -701,12 +733,29 @@ class _Applier:
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
         self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        self._last_field[(entity_id, name)] = (before, after)
         if name in ("household_id", "relation", "name"):
             self._touch(table, current, values if name == "household_id" else None)
         if table.name == "person" and name == "id_number":
             self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
             self._numbers[entity_id] = values[name]  # type: ignore[assignment]
         return None
+
+    def _same_edit(self, table: Table, entity_id: uuid.UUID, name: str, before: object, after: object) -> bool:
+        """Whether the value here came from the same edit (same "before", same "after"): then the remote one
+        is nothing new. The same value reached another way is a conflict — applied silently, the later
+        changes of each side would build on different histories and the sites would drift apart."""
+        last = self._last_field.get((entity_id, name))
+        if last is None:
+            entry = ChangeEntry.__table__
+            found = self.session.execute(
+                select(entry.c.before, entry.c.after)
+                .where(entry.c.entity == table.name, entry.c.entity_id == entity_id, entry.c.field == name)
+                .order_by(entry.c.arrival.desc().nulls_last(), entry.c.at.desc())
+                .limit(1)
+            ).first()
+            last = (found[0], found[1]) if found is not None else None
+        return last is not None and last == (before, after)
 
     def _delete(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
         if current is None:

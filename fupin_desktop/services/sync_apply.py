@@ -78,12 +78,23 @@ def merge_into(session: Session, table: Table, gone_id: uuid.UUID, into: dict[st
         remove(session, table, gone_id)
 
 
-def close_issues(session: Session, entity_ids: Iterable[uuid.UUID], field: str | None, resolution: str) -> int:
-    """Mark as decided the open issues about these records (one field of them, or all when None)."""
+def close_issues(
+    session: Session,
+    entity_ids: Iterable[uuid.UUID],
+    field: str | None,
+    resolution: str,
+    *,
+    theirs: str | object | None = ...,
+) -> int:
+    """Mark as decided the open issues about these records (one field of them, or all when None); with
+    ``theirs``, only those asking the same question (the same value proposed): another edit of the same
+    field is a question of its own."""
     ids = list(entity_ids)
     where = [SyncIssue.resolved_at.is_(None), or_(SyncIssue.entity_id.in_(ids), SyncIssue.other_id.in_(ids))]
     if field is not None:
         where.append(or_(SyncIssue.field == field, SyncIssue.field.is_(None)))
+    if theirs is not ...:
+        where.append(SyncIssue.theirs.is_(None) if theirs is None else SyncIssue.theirs == theirs)
     found = list(session.scalars(select(SyncIssue).where(*where)))
     now = utc_now()
     for issue in found:
