@@ -284,6 +284,8 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
                 result.issues[outcome] += 1
         result.applied = len(fresh)
         applier.finish()
+        if own.kind in ("village", "field") and own.parent_id is not None:
+            _tidy_questions(session)
         _remember_sites(session, manifest, vector, own)
         uow.audit(
             "import",
@@ -297,6 +299,23 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
         if not dry_run:
             uow.commit()
     return result
+
+
+def _tidy_questions(session: Session) -> None:
+    """On a laptop under a station the station decides; a question here that the data has since settled
+    (the record is gone, or holds the other side's value) is closed, so that none waits for nothing."""
+    for issue in list(session.scalars(select(SyncIssue).where(SyncIssue.resolved_at.is_(None)))):
+        table = changes.TRACKED.get(issue.entity)
+        if table is None or issue.kind not in ("conflict", "correction", "proposal", "elsewhere"):
+            continue
+        current = session.execute(select(table).where(table.c.id == issue.entity_id)).mappings().first()
+        if current is None:
+            settled = "该记录已删除"
+        elif issue.field is not None and changes.encode(current[issue.field]) == issue.theirs:
+            settled = "两处已一致"
+        else:
+            continue
+        issue.resolved_at, issue.resolution = utc_now(), settled
 
 
 def _check_sender(
