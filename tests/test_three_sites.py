@@ -289,7 +289,7 @@ def _random_edits(database: Database, actor: str, rng: random.Random, households
                 remove_person(database, actor=actor, person_id=rng.choice(members).id)
 
 
-@pytest.mark.parametrize(("seed", "edits"), [(1, 6), (2, 6), (3, 30)])  # 30: packages read in bulk
+@pytest.mark.parametrize(("seed", "edits"), [(1, 6), (2, 6), (3, 30), (6, 30), (9, 30)])  # 30: bulk reads
 def test_random_edits_on_two_laptops_converge_once_decided(tmp_path: Path, seed: int, edits: int) -> None:
     station, _north, _south = _station(tmp_path)
     a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")

@@ -47,6 +47,7 @@ from fupin_desktop.services.sync_apply import (
     merge_into,
     refresh_summaries,
     remove,
+    row_of,
     set_field,
     upsert,
 )
@@ -158,7 +159,10 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
         ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
         rows = [item[3] for item in ordered]
         _fill_baselines(session, rows, str(own.id))
-        content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        payload: Any = rows
+        if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
+            payload = {"changes": rows, "state": _state_of(session, rows)}
+        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
             "format": packages.FORMAT,
@@ -258,9 +262,11 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
         sender = _check_sender(session, manifest, package, path)
         content = _content(manifest, package, own, path)
         try:
-            rows: list[list[Any]] = json.loads(content)
+            loaded = json.loads(content)
         except ValueError:
             raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
+        rows: list[list[Any]] = loaded["changes"] if isinstance(loaded, dict) else loaded
+        state: list[list[Any]] = loaded.get("state", []) if isinstance(loaded, dict) else []
         vector = {str(site.id): site for site in session.scalars(select(Site))}
         _check_ranges(manifest, vector, own, path)
         cards = {str(card.get("id")): card for card in manifest.get("sites", [])}
@@ -284,6 +290,8 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
                 result.issues[outcome] += 1
         result.applied = len(fresh)
         applier.finish()
+        if state and str(own.parent_id) == str(sender["id"]):
+            _take_state(session, state, own, int(dict(manifest.get("vector", {})).get(str(own.id), 0)))
         if own.kind in ("village", "field") and own.parent_id is not None:
             _tidy_questions(session)
         _remember_sites(session, manifest, vector, own)
@@ -299,6 +307,72 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
         if not dry_run:
             uow.commit()
     return result
+
+
+def _state_of(session: Session, rows: list[list[Any]]) -> list[list[Any]]:
+    """What the station holds now of every record and field these changes touch: a laptop under it takes
+    it for whatever the station has already seen (see ``_take_state``). [entity, id, field, value] each;
+    field None: the whole record (None when it is gone)."""
+    touched: dict[str, dict[str, set[str | None]]] = {}
+    for row in rows:
+        field_name = row[5] if row[2] in ("update", DECIDE) else None
+        touched.setdefault(str(row[3]), {}).setdefault(str(uuid.UUID(str(row[4]))), set()).add(field_name)
+    out: list[list[Any]] = []
+    for entity, records in touched.items():
+        table = changes.TRACKED.get(entity)
+        if table is None:
+            continue
+        ids = [uuid.UUID(text) for text in records]
+        now: dict[uuid.UUID, Any] = {}
+        for start_at in range(0, len(ids), 500):
+            chunk = ids[start_at : start_at + 500]
+            now.update({r["id"]: r for r in session.execute(select(table).where(table.c.id.in_(chunk))).mappings()})
+        for key, names in records.items():
+            current = now.get(uuid.UUID(key))
+            for name in sorted(names, key=lambda n: n or ""):
+                if name is None or current is None:
+                    out.append([entity, key, None, changes.encode_row(dict(current)) if current is not None else None])
+                elif name in table.c:
+                    out.append([entity, key, name, changes.encode(current[name])])
+    return out
+
+
+def _take_state(session: Session, state: list[list[Any]], own: Site, acknowledged: int) -> None:
+    """A laptop under a station ends with the station's values for everything the station has seen: the
+    same questions are decided there once, and a value the two reached by different paths is the
+    station's. What this laptop changed after the station last heard from it stays as it is here."""
+    entry = ChangeEntry.__table__
+    busy = {
+        (entity_id, field_name)
+        for entity_id, field_name in session.execute(
+            select(entry.c.entity_id, entry.c.field).where(entry.c.site_id == own.id, entry.c.seq > acknowledged)
+        )
+    }
+    busy_records = {entity_id for entity_id, field_name in busy if field_name is None}
+    households: set[uuid.UUID] = set()
+    for entity, key, name, value in state:
+        table = changes.TRACKED.get(str(entity))
+        entity_id = uuid.UUID(str(key))
+        if table is None or entity_id in busy_records or (name is not None and (entity_id, name) in busy):
+            continue
+        current = row_of(session, table, entity_id)
+        try:
+            with session.begin_nested():
+                if name is None:
+                    if value is None and current is not None:
+                        remove(session, table, entity_id)
+                    elif value is not None and current is None:
+                        upsert(session, table, changes.decode_row(table, str(value)))
+                elif current is not None and changes.encode(current[name]) != value:
+                    set_field(session, table, entity_id, str(name), changes.decode(table, str(name), value), "人社所")
+        except IntegrityError:
+            continue
+        close_issues(session, [entity_id], name, "按人社所的现值")  # the station has it: its question, if any
+        if table.name == "person":
+            for source in (current, row_of(session, table, entity_id)):
+                if source is not None:
+                    households.add(source["household_id"])
+    refresh_summaries(session, households)
 
 
 def _tidy_questions(session: Session) -> None:
