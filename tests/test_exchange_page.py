@@ -83,6 +83,8 @@ def test_import_is_previewed_then_questions_are_decided_side_by_side(
     page.export_button.click()
     _wait_tasks(qtbot)
     assert out.exists() and "已加密" in page.status.text()
+    page.tabs.setCurrentIndex(1)
+    page.grab().save(str(tmp_path / "exchange-history.png"))
     directions = [page.history.record(r).direction for r in range(page.history.rowCount())]
     assert directions[0] == "发出" and "收到" in directions
     qtmodeltester.check(page.history)  # type: ignore[attr-defined]

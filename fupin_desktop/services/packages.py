@@ -301,8 +301,11 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
             uuid.UUID(str(sender["id"])),
             "from",
             None,
-            f"{sender.get('name')}：套用{result.applied}条，已有{result.already_had}条，"
-            + "，".join(f"{KIND_LABELS[k]}{n}条" for k, n in sorted(result.issues.items())),
+            f"{sender.get('name')}："
+            + "，".join(
+                [f"套用{result.applied}条", f"已有{result.already_had}条"]
+                + [f"{KIND_LABELS[k]}{n}条" for k, n in sorted(result.issues.items())]
+            ),
         )
         if not dry_run:
             uow.commit()
