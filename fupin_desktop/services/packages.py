@@ -515,7 +515,7 @@ def _then_sqlite_time(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     when it is already in full form; otherwise through the type's own processor."""
 
     def convert(value: Any) -> Any:
-        if isinstance(value, str) and len(value) == 26 and value[10] == "T":
+        if isinstance(value, str) and len(value) == 26 and value[10] in "T ":
             return f"{value[:10]} {value[11:]}"
         return process(datetime.fromisoformat(value) if isinstance(value, str) else value)
 

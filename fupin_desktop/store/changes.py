@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, insert, select, update
+from sqlalchemy import Connection, Table, Uuid, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from fupin_desktop.domain.clock import utc_now
@@ -326,9 +326,17 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[uuid.UUID]
     step = len(entity_ids) if whole else 500
     for start_at in range(0, len(entity_ids), max(step, 1)):
         chunk = list(entity_ids[start_at : start_at + step])
-        records = select(table) if whole else select(table).where(table.c.id.in_(chunk))
+        # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
+        # reads either form. The changes undone below put back their own JSON values.
+        if whole:
+            records, params = text(f'select * from "{table.name}"'), {}
+        else:
+            records = text(f'select * from "{table.name}" where id in :ids').bindparams(
+                bindparam("ids", expanding=True, type_=Uuid())
+            )
+            params = {"ids": chunk}
         rows: dict[uuid.UUID, dict[str, object]] = {
-            found["id"]: dict(found) for found in session.execute(records).mappings()
+            _as_uuid(found["id"]): dict(found) for found in session.execute(records, params).mappings()
         }
         since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
             entry.c.entity == entity, entry.c.arrival.is_not(None)
@@ -339,13 +347,17 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[uuid.UUID]
         for entity_id, action, field, before in later:
             row = rows.get(entity_id)
             if action == "delete" and before:  # gone since: its tombstone is where to start from
-                rows[entity_id] = decode_row(table, before)
+                rows[entity_id] = json.loads(before)
             elif row is not None and field is not None and action in ("update", "decide") and field in table.c:
-                row[field] = decode(table, field, before)
+                row[field] = None if before is None else json.loads(before)
         for entity_id in chunk:
             row = rows.get(entity_id)
             out[entity_id] = encode_row(row) if row is not None else None
     return out
+
+
+def _as_uuid(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def write_flag(session: Session, model: type[models.Base], ids: Sequence[uuid.UUID], column: str, value: bool) -> int:
