@@ -219,9 +219,9 @@ def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> Non
     for entity, found in waiting.items():
         if entity not in changes.TRACKED:
             continue
-        texts = changes.baseline_rows(session, entity, [uuid.UUID(str(row[4])) for row in found])
+        texts = changes.baseline_rows(session, entity, [str(row[4]) for row in found])
         for row in found:
-            row[7] = texts.get(uuid.UUID(str(row[4])))
+            row[7] = texts.get(str(row[4]).replace("-", ""))
 
 
 def _text_of(value: object) -> str:

@@ -315,17 +315,20 @@ def _level_of(row: Any) -> tuple[int, str]:
     return (_LEVELS.index(level) if level in _LEVELS else len(_LEVELS), str(row[0]))
 
 
-def baseline_rows(session: Session, entity: str, entity_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> dict[str, str | None]:
     """The records of baseline entries as JSON, as they were when the baseline was taken: each as it is
     now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
-    a record that left no trace (the receiver then has nothing to add)."""
+    a record that left no trace (the receiver then has nothing to add). Ids as text (with or without
+    dashes), and the answer keyed by the 32 hex digits."""
     table = TRACKED[entity]
     entry = models.ChangeEntry.__table__
-    out: dict[uuid.UUID, str | None] = {}
-    whole = len(entity_ids) > 5000  # most of a table (a full package): read it whole, not by ids
-    step = len(entity_ids) if whole else 500
-    for start_at in range(0, len(entity_ids), max(step, 1)):
-        chunk = list(entity_ids[start_at : start_at + step])
+    out: dict[str, str | None] = {}
+    wanted = [_hex_of(entity_id) for entity_id in entity_ids]
+    whole = len(wanted) > 5000  # most of a table (a full package): read it whole, not by ids
+    step = len(wanted) if whole else 500
+    encode_plain = _baseline_encoder
+    for start_at in range(0, len(wanted), max(step, 1)):
+        chunk = wanted[start_at : start_at + step]
         # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
         # reads either form. The changes undone below put back their own JSON values.
         if whole:
@@ -334,30 +337,35 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[uuid.UUID]
             records = text(f'select * from "{table.name}" where id in :ids').bindparams(
                 bindparam("ids", expanding=True, type_=Uuid())
             )
-            params = {"ids": chunk}
-        rows: dict[uuid.UUID, dict[str, object]] = {
-            _as_uuid(found["id"]): dict(found) for found in session.execute(records, params).mappings()
-        }
+            params = {"ids": [uuid.UUID(hex=h) for h in chunk]}
+        result = session.execute(records, params)
+        keys = list(result.keys())
+        at = keys.index("id")
+        rows: dict[str, dict[str, object]] = {_hex_of(v[at]): dict(zip(keys, v, strict=True)) for v in result.all()}
         since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
             entry.c.entity == entity, entry.c.arrival.is_not(None)
         )
         if not whole:
-            since = since.where(entry.c.entity_id.in_(chunk))
+            since = since.where(entry.c.entity_id.in_([uuid.UUID(hex=h) for h in chunk]))
         later = session.execute(since.order_by(entry.c.arrival.desc())).all()
         for entity_id, action, field, before in later:
-            row = rows.get(entity_id)
+            key = entity_id.hex
+            row = rows.get(key)
             if action == "delete" and before:  # gone since: its tombstone is where to start from
-                rows[entity_id] = json.loads(before)
+                rows[key] = json.loads(before)
             elif row is not None and field is not None and action in ("update", "decide") and field in table.c:
                 row[field] = None if before is None else json.loads(before)
-        for entity_id in chunk:
-            row = rows.get(entity_id)
-            out[entity_id] = encode_row(row) if row is not None else None
+        for key in chunk:
+            row = rows.get(key)
+            out[key] = encode_plain(row) if row is not None else None
     return out
 
 
-def _as_uuid(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+_baseline_encoder = json.JSONEncoder(ensure_ascii=False, default=_default).encode
+
+
+def _hex_of(value: object) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
 
 
 def write_flag(session: Session, model: type[models.Base], ids: Sequence[uuid.UUID], column: str, value: bool) -> int:
