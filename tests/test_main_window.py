@@ -32,7 +32,7 @@ def test_only_the_first_page_is_built_with_the_window(window: MainWindow) -> Non
     assert isinstance(window.tabs.widget(0), RosterPage)
     assert window.findChild(IntentionsPage) is None and window.findChild(NoticesPage) is None
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
-    assert titles == ["农户", "意愿", "公示", "上报", "导入", "统计"]
+    assert titles == ["农户", "意愿", "公示", "上报", "导入", "统计", "数据交换"]
 
 
 def test_a_page_built_later_shows_what_was_saved_before_it_was_opened(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 import zipfile
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -346,7 +347,24 @@ def test_the_migration_makes_an_existing_database_a_site_whose_records_are_in_it
             (entry,) = session.scalars(select(ChangeEntry)).all()
         assert site.own and site.kind == "station" and site.last_seq == 1 and site.box_private
         assert (entry.site_id, entry.seq, entry.action, entry.entity) == (site.id, 1, "create", "region")
-        assert json.loads(entry.after or "{}")["name"] == "沂南县"
+        assert entry.after is None  # a baseline entry: the record is read when a full package is made
+        store_station_profile(
+            database, actor="升级", profile=replace(load_station_profile_of(database), unit_name="沂南县人社局")
+        )
+        with UnitOfWork(database, "王经办") as uow:  # renamed after the baseline: the package keeps both steps
+            region = uow.session.get(changes.models.Region, entry.entity_id)
+            assert region is not None
+            region.name = "沂南"
+            uow.commit()
+        receiver = _open(tmp_path / "new.db", "管理员", "新站")
+        _introduce(database, receiver, tmp_path)
+        full = export_package(database, actor="管理员", out=tmp_path / "full.fupinpkg")
+        with zipfile.ZipFile(full.path) as archive:
+            first = json.loads(archive.read("changes.json"))[0]
+        assert json.loads(first[7])["name"] == "沂南县"  # as it was when the baseline was taken
+        assert import_package(receiver, actor="管理员", path=full.path).issues == Counter()
+        assert dump(receiver) == dump(database)
+        receiver.dispose()
     finally:
         database.dispose()
 
@@ -403,3 +421,21 @@ def test_the_command_line_lists_what_waits_for_a_person(sites, capsys) -> None: 
     assert main(["--db", str(station.path), "package", "issues"]) == 0
     out = capsys.readouterr().out
     assert "冲突" in out and "13905391111" in out and "13905392222" in out and "乙经办" in out
+
+
+def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> None:
+    """The demo's records are logged as baseline entries (ids only); the package reads them whole, in an
+    order a receiver can insert (a village after its township), and the copy equals the source."""
+    path = tmp_path / "demo.db"
+    assert main(["--db", str(path), "demo", "--households", "40", "--seed", "3"]) == 0
+    source = open_database(path)
+    with source.session_factory() as session:
+        assert session.scalars(select(ChangeEntry.after).where(ChangeEntry.action == "create")).first() is None
+    copy = _open(tmp_path / "copy.db", "管理员", "新笔记本")
+    _introduce(source, copy, tmp_path)
+    full = export_package(source, actor="管理员", out=tmp_path / "full.fupinpkg")
+    result = import_package(copy, actor="管理员", path=full.path)
+    assert result.issues == Counter() and result.applied == full.changes
+    assert dump(copy) == dump(source)
+    for database in (source, copy):
+        database.dispose()

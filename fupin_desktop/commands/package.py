@@ -1,4 +1,5 @@
-"""``fupin-desktop package export --out FILE [--to SITE] | import FILE [--dry-run] | site``: data packages."""
+"""``fupin-desktop package export --out FILE [--to SITE] | import FILE [--dry-run] | issues | decide ID --choice C
+| site [--name N] [--kind K] [--region CODE]``: data packages, and what they leave for a person to decide."""
 
 from __future__ import annotations
 
@@ -32,11 +33,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.set_defaults(run=run_import)
     issues = actions.add_parser("issues", help="列出数据包未能自动套用、待人工处理的冲突、疑似重复和更正申请")
     issues.set_defaults(run=run_issues)
+    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本机、采用对方、合并为同一人、接受或不接受")
+    decide.add_argument("issue", metavar="ID", help="package issues 列出的编号（前几位即可）")
+    decide.add_argument(
+        "--choice",
+        required=True,
+        choices=("ours", "theirs", "merge", "accept", "reject", "dismiss"),
+        help="ours=采用本机 theirs=采用对方 merge=合并为同一人 accept=接受 reject=不接受 dismiss=知道了",
+    )
+    decide.set_defaults(run=run_decide)
     site = actions.add_parser("site", help="查看本站与已知站点；带 --name/--kind 时修改本站名称与类型")
     site.add_argument("--name", metavar="NAME", help="本站名称，如“北村村委会”“张三的外业笔记本”")
     site.add_argument(
         "--kind", choices=sorted(KINDS), help="本站类型：" + "、".join(f"{k}={v}" for k, v in KINDS.items())
     )
+    site.add_argument("--region", metavar="CODE", help="本站负责的区划代码（村委会笔记本填本村，人社所填本乡镇）")
     site.set_defaults(run=run_site)
 
 
@@ -85,9 +96,10 @@ def run_import(args: argparse.Namespace) -> int:
 def run_site(args: argparse.Namespace) -> int:
     from fupin_desktop.services.sites import list_sites, rename_own_site
 
-    with opened(args.db, writing=args.name is not None or args.kind is not None) as database:
-        if args.name is not None or args.kind is not None:
-            rename_own_site(database, actor=_actor(database), name=args.name, kind=args.kind)
+    changing = args.name is not None or args.kind is not None or args.region is not None
+    with opened(args.db, writing=changing) as database:
+        if changing:
+            rename_own_site(database, actor=_actor(database), name=args.name, kind=args.kind, region_code=args.region)
         for site in list_sites(database):
             mark = "本站" if site.own else "    "
             print(f"{mark}  {site.id}  {KINDS.get(site.kind, site.kind)}  {site.name}  已到第 {site.last_seq} 号")
@@ -96,15 +108,39 @@ def run_site(args: argparse.Namespace) -> int:
 
 @guarded
 def run_issues(args: argparse.Namespace) -> int:
-    from fupin_desktop.services.packages import KIND_LABELS, open_issues
+    from fupin_desktop.services.package_decisions import DECISION_LABELS, list_issues
 
     with opened(args.db) as database:
-        found = open_issues(database)
+        found = list_issues(database)
     for issue in found:
-        where = f"{issue.entity} {str(issue.entity_id)[:8]}" + (f" {issue.field}" if issue.field else "")
+        where = f"{issue.entity_label}“{issue.record}” {issue.field_label}"
         print(
-            f"{KIND_LABELS.get(issue.kind, issue.kind)}  {where}  原值 {issue.base or '—'}  本站 {issue.ours or '—'}  "
-            f"对方 {issue.theirs or '—'}（{issue.their_site} {issue.their_account} {issue.their_at:%Y-%m-%d %H:%M}）"
+            f"{str(issue.id)[:8]}  {issue.kind_label}  {where}  原值 {issue.base}  "
+            f"本站 {issue.ours}（{issue.our_account}）  "
+            f"对方 {issue.theirs}（{issue.their_site} {issue.their_account} {issue.their_at:%Y-%m-%d %H:%M}，对方时钟）"
         )
+        if issue.choices:
+            print("          可选：" + "、".join(f"{c}={DECISION_LABELS[c]}" for c in issue.choices))
+        if issue.note:
+            print(f"          {issue.note}")
     print(f"共{len(found)}条待处理。" if found else "没有待处理的冲突。")
+    return 0
+
+
+@guarded
+def run_decide(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.errors import ServiceError
+    from fupin_desktop.services.package_decisions import DECISION_LABELS, decide_issue, list_issues
+
+    with opened(args.db, writing=True) as database:
+        wanted = args.issue.strip().lower()
+        matching = [i for i in list_issues(database) if str(i.id).startswith(wanted)] if len(wanted) >= 4 else []
+        if len(matching) != 1:
+            what = "没有" if not matching else "不止一条"
+            raise ServiceError(
+                f"编号以“{args.issue}”开头的待处理事项{what}：请用 package issues 列出的编号（至少4位）。"
+            )
+        decided = decide_issue(database, actor=_actor(database), issue_id=matching[0].id, decision=args.choice)
+    issue = matching[0]
+    print(f"已{DECISION_LABELS[decided.decision]}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
     return 0

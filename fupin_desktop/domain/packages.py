@@ -90,10 +90,11 @@ def signed_message(manifest: bytes) -> bytes:
 def write(path: Path, manifest: bytes, signature: bytes, content: bytes, *, sealed: bool) -> None:
     """Write the package file whole, or not at all (a temporary file renamed into place)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr(_MANIFEST, manifest)
         archive.writestr(_SIGNATURE, base64.b64encode(signature))
-        archive.writestr(_SEALED if sealed else _PLAIN, content)
+        # Ciphertext does not compress: stored as it is; the plain changes at the fastest level.
+        archive.writestr(_SEALED if sealed else _PLAIN, content, zipfile.ZIP_STORED if sealed else None)
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(buffer.getvalue())
     os.replace(temporary, path)

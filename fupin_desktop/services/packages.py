@@ -18,15 +18,17 @@ the next site), and each site's last applied number is remembered: the same pack
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Integer, Table, Uuid, bindparam, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,21 +36,42 @@ from fupin_desktop.domain import packages
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.households import refresh_household_summary
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
+from fupin_desktop.services.sync_apply import (
+    DECIDE,
+    MERGE,
+    SiteRule,
+    area_of,
+    close_issues,
+    merge_into,
+    refresh_summaries,
+    remove,
+    row_of,
+    set_field,
+    upsert,
+)
 from fupin_desktop.store import changes
-from fupin_desktop.store.bulk import insert_rows
+from fupin_desktop.store.bulk import bind_processor, insert_rows
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
-from fupin_desktop.store.models import ChangeEntry, Household, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
+_head_revision = functools.cache(head_revision)  # read from the migration scripts: once is enough
+_known_revisions = functools.cache(known_revisions)
 _ENTRY_COLUMNS = ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at")
 DEFAULT_SITE_NAME = "本站"
 FUTURE_SLACK = timedelta(hours=1)
 _LOCKABLE = frozenset({"person", "intention"})
-KIND_LABELS = {"conflict": "冲突", "duplicate": "疑似重复", "correction": "更正申请", "missing": "无法套用"}
+KIND_LABELS = {
+    "conflict": "冲突",
+    "duplicate": "疑似重复",
+    "correction": "更正申请",
+    "proposal": "提议",
+    "missing": "无法套用",
+    "elsewhere": "待所有者决定",  # not this site's to decide: it waits for the owner's decision to arrive
+}
 
 
 class PackageRefused(ServiceError):
@@ -116,21 +139,30 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
         sites = list(session.scalars(select(Site)))
         ranges: dict[str, tuple[int, int]] = {}
         rows: list[list[Any]] = []
-        entry = ChangeEntry.__table__
-        for site in sites:
+        ordered: list[tuple[int, int, int, list[Any]]] = []
+        for rank, site in enumerate(sites):
             start = seen.get(str(site.id), 0) + 1
             if site.last_seq < start:
                 continue
-            found = session.execute(
-                select(*(entry.c[name] for name in _ENTRY_COLUMNS))
-                .where(entry.c.site_id == site.id, entry.c.seq >= start)
-                .order_by(entry.c.seq)
-            ).all()
+            found = session.execute(_RAW_ENTRIES, {"site": site.id, "start": start}).all()
             if not found:
                 continue
-            ranges[str(site.id)] = (found[0].seq, found[-1].seq)
-            rows.extend([changes.plain(value) for value in row] for row in found)
-        content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            ranges[str(site.id)] = (found[0][1], found[-1][1])
+            site_text = str(site.id)
+            ordered.extend(
+                (
+                    -1 if row[10] is None else row[10], rank, row[1],
+                    [site_text, *row[1:4], _text_of(row[4]), *row[5:9], _time_of(row[9])],
+                )
+                for row in found
+            )  # fmt: skip
+        ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
+        rows = [item[3] for item in ordered]
+        _fill_baselines(session, rows, str(own.id))
+        payload: Any = rows
+        if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
+            payload = {"changes": rows, "state": _state_of(session, rows)}
+        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
             "format": packages.FORMAT,
@@ -141,7 +173,7 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
             },
             "receiver": str(receiver.id) if receiver is not None else None,
             "full": receiver is None,
-            "schema_revision": head_revision(),
+            "schema_revision": _head_revision(),
             "created_at": utc_now().isoformat(),  # the sender's clock: shown, never used for ordering
             "sites": [_site_card(site) for site in sites if str(site.id) in ranges or site.own],
             "ranges": {site_id: list(span) for site_id, span in ranges.items()},
@@ -169,12 +201,48 @@ def export_package(database: Database, *, actor: str, out: Path, to: str | None 
     )
 
 
+# The log as the driver returns it (no type processing: at county scale that is most of the time):
+# SQLite gives ids as hex text and times as text, PostgreSQL as objects; both are normalised below.
+_RAW_ENTRIES = text(
+    "select site_id, seq, action, entity, entity_id, field, before, after, account, at, arrival"
+    " from change_entry where site_id = :site and seq >= :start order by seq"
+).bindparams(bindparam("site", type_=Uuid()), bindparam("start", type_=Integer()))
+
+
+def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> None:
+    """Baseline entries (a create with no fields: the records a database held when it became a site)
+    carry their record as it was then, read now from the record itself."""
+    waiting: dict[str, list[list[Any]]] = {}
+    for row in rows:
+        if row[2] == "create" and row[7] is None and row[0] == own_id:
+            waiting.setdefault(str(row[3]), []).append(row)
+    for entity, found in waiting.items():
+        if entity not in changes.TRACKED:
+            continue
+        texts = changes.baseline_rows(session, entity, [str(row[4]) for row in found])
+        for row in found:
+            row[7] = texts.get(str(row[4]).replace("-", ""))
+
+
+def _text_of(value: object) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def _time_of(value: object) -> str:
+    """A time as ISO text ("T" between date and time, as ``datetime.isoformat`` writes it)."""
+    if isinstance(value, str):
+        return value.replace(" ", "T", 1)
+    assert isinstance(value, datetime)
+    return value.isoformat()
+
+
 def _site_card(site: Site) -> dict[str, Any]:
     return {
         "id": str(site.id),
         "name": site.name,
         "kind": site.kind,
         "parent_id": str(site.parent_id) if site.parent_id else None,
+        "region_id": str(site.region_id) if site.region_id else None,
         "box_public": site.box_public,
     }
 
@@ -194,15 +262,19 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
         sender = _check_sender(session, manifest, package, path)
         content = _content(manifest, package, own, path)
         try:
-            rows: list[list[Any]] = json.loads(content)
+            loaded = json.loads(content)
         except ValueError:
             raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
+        rows: list[list[Any]] = loaded["changes"] if isinstance(loaded, dict) else loaded
+        state: list[list[Any]] = loaded.get("state", []) if isinstance(loaded, dict) else []
         vector = {str(site.id): site for site in session.scalars(select(Site))}
         _check_ranges(manifest, vector, own, path)
+        cards = {str(card.get("id")): card for card in manifest.get("sites", [])}
         result = PackageImported(str(sender.get("name") or ""), dry_run, sender_clock=str(manifest.get("created_at")))
         soon = (utc_now() + FUTURE_SLACK).isoformat()
         session.info[changes.RECORDING] = False  # applied changes keep their own site and number
-        applier = _Applier(uow, own)
+        applier = _Applier(uow, own, vector, cards)
+        fresh = []
         for row in rows:
             site_id, seq = str(row[0]), int(row[1])
             known = vector.get(site_id)
@@ -211,12 +283,17 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
                 continue
             if str(row[9]) > soon:
                 result.future_times += 1
-            outcome = applier.apply(row)
-            result.applied += 1
+            fresh.append(row)
             result.by_entity[str(row[3])] += 1
+        for outcome in applier.apply_all(fresh):
             if outcome is not None:
                 result.issues[outcome] += 1
+        result.applied = len(fresh)
         applier.finish()
+        if state and str(own.parent_id) == str(sender["id"]):
+            _take_state(session, state, own, int(dict(manifest.get("vector", {})).get(str(own.id), 0)))
+        if own.kind in ("village", "field") and own.parent_id is not None:
+            _tidy_questions(session)
         _remember_sites(session, manifest, vector, own)
         uow.audit(
             "import",
@@ -224,12 +301,98 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
             uuid.UUID(str(sender["id"])),
             "from",
             None,
-            f"{sender.get('name')}：套用{result.applied}条，已有{result.already_had}条，"
-            + "，".join(f"{KIND_LABELS[k]}{n}条" for k, n in sorted(result.issues.items())),
+            f"{sender.get('name')}："
+            + "，".join(
+                [f"套用{result.applied}条", f"已有{result.already_had}条"]
+                + [f"{KIND_LABELS[k]}{n}条" for k, n in sorted(result.issues.items())]
+            ),
         )
         if not dry_run:
             uow.commit()
     return result
+
+
+def _state_of(session: Session, rows: list[list[Any]]) -> list[list[Any]]:
+    """What the station holds now of every record and field these changes touch: a laptop under it takes
+    it for whatever the station has already seen (see ``_take_state``). [entity, id, field, value] each;
+    field None: the whole record (None when it is gone)."""
+    touched: dict[str, dict[str, set[str | None]]] = {}
+    for row in rows:
+        field_name = row[5] if row[2] in ("update", DECIDE) else None
+        touched.setdefault(str(row[3]), {}).setdefault(str(uuid.UUID(str(row[4]))), set()).add(field_name)
+    out: list[list[Any]] = []
+    for entity, records in touched.items():
+        table = changes.TRACKED.get(entity)
+        if table is None:
+            continue
+        ids = [uuid.UUID(text) for text in records]
+        now: dict[uuid.UUID, Any] = {}
+        for start_at in range(0, len(ids), 500):
+            chunk = ids[start_at : start_at + 500]
+            now.update({r["id"]: r for r in session.execute(select(table).where(table.c.id.in_(chunk))).mappings()})
+        for key, names in records.items():
+            current = now.get(uuid.UUID(key))
+            for name in sorted(names, key=lambda n: n or ""):
+                if name is None or current is None:
+                    out.append([entity, key, None, changes.encode_row(dict(current)) if current is not None else None])
+                elif name in table.c:
+                    out.append([entity, key, name, changes.encode(current[name])])
+    return out
+
+
+def _take_state(session: Session, state: list[list[Any]], own: Site, acknowledged: int) -> None:
+    """A laptop under a station ends with the station's values for everything the station has seen: the
+    same questions are decided there once, and a value the two reached by different paths is the
+    station's. What this laptop changed after the station last heard from it stays as it is here."""
+    entry = ChangeEntry.__table__
+    busy = {
+        (entity_id, field_name)
+        for entity_id, field_name in session.execute(
+            select(entry.c.entity_id, entry.c.field).where(entry.c.site_id == own.id, entry.c.seq > acknowledged)
+        )
+    }
+    busy_records = {entity_id for entity_id, field_name in busy if field_name is None}
+    households: set[uuid.UUID] = set()
+    for entity, key, name, value in state:
+        table = changes.TRACKED.get(str(entity))
+        entity_id = uuid.UUID(str(key))
+        if table is None or entity_id in busy_records or (name is not None and (entity_id, name) in busy):
+            continue
+        current = row_of(session, table, entity_id)
+        try:
+            with session.begin_nested():
+                if name is None:
+                    if value is None and current is not None:
+                        remove(session, table, entity_id)
+                    elif value is not None and current is None:
+                        upsert(session, table, changes.decode_row(table, str(value)))
+                elif current is not None and changes.encode(current[name]) != value:
+                    set_field(session, table, entity_id, str(name), changes.decode(table, str(name), value), "人社所")
+        except IntegrityError:
+            continue
+        close_issues(session, [entity_id], name, "按人社所的现值")  # the station has it: its question, if any
+        if table.name == "person":
+            for source in (current, row_of(session, table, entity_id)):
+                if source is not None:
+                    households.add(source["household_id"])
+    refresh_summaries(session, households)
+
+
+def _tidy_questions(session: Session) -> None:
+    """On a laptop under a station the station decides; a question here that the data has since settled
+    (the record is gone, or holds the other side's value) is closed, so that none waits for nothing."""
+    for issue in list(session.scalars(select(SyncIssue).where(SyncIssue.resolved_at.is_(None)))):
+        table = changes.TRACKED.get(issue.entity)
+        if table is None or issue.kind not in ("conflict", "correction", "proposal", "elsewhere"):
+            continue
+        current = session.execute(select(table).where(table.c.id == issue.entity_id)).mappings().first()
+        if current is None:
+            settled = "该记录已删除"
+        elif issue.field is not None and changes.encode(current[issue.field]) == issue.theirs:
+            settled = "两处已一致"
+        else:
+            continue
+        issue.resolved_at, issue.resolution = utc_now(), settled
 
 
 def _check_sender(
@@ -253,7 +416,7 @@ def _check_sender(
     if not scheme(algorithm).verify(public, packages.signed_message(package.manifest_bytes), package.signature):
         raise PackageRefused(f"数据包“{path.name}”的签名不符：文件在导出后被改动过，未导入。")
     revision = manifest.get("schema_revision")
-    if revision not in known_revisions():
+    if revision not in _known_revisions():
         raise PackageRefused(
             f"数据包“{path.name}”由更新版本的程序导出（结构版本 {revision}），本程序无法读取，请先升级程序。"
         )
@@ -312,6 +475,9 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
         site.box_public = card.get("box_public") or site.box_public
         if card.get("parent_id"):
             site.parent_id = uuid.UUID(str(card["parent_id"]))
+        if card.get("region_id"):
+            site.region_id = uuid.UUID(str(card["region_id"]))
+        site.kind = str(card.get("kind") or site.kind)[:20]
     for site_id, (_first, last) in dict(manifest.get("ranges", {})).items():
         site = vector.get(site_id)
         if site is not None and not site.own:
@@ -323,17 +489,77 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
         sender.key_fingerprint = fingerprint(str(key["algorithm"]), base64.b64decode(key["public_key"]))
         if manifest.get("full") and own.parent_id is None:
             own.parent_id = sender.id  # a laptop made from this site's full package belongs under it
+            if own.kind == "station" and sender.kind == "station":
+                own.kind = "field"  # … as a field laptop, until it is told its village (package site)
     session.flush()
+
+
+_BATCH = 2000
+
+
+_MISSING = object()
+_PARSERS: dict[type, Callable[[Any], Any]] = {
+    uuid.UUID: uuid.UUID,
+    datetime: datetime.fromisoformat,
+    date: date.fromisoformat,
+}
+
+
+def _hex(value: object) -> str:
+    """A UUID as SQLite keeps it (32 hex digits), from its text with or without dashes."""
+    return str(value).replace("-", "")
+
+
+def _then_sqlite_time(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """ISO text → SQLite's stored text ("2026-12-01 08:00:00.000000") without a datetime on the way,
+    when it is already in full form; otherwise through the type's own processor."""
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str) and len(value) == 26 and value[10] in "T ":
+            return f"{value[:10]} {value[11:]}"
+        return process(datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+    return convert
+
+
+def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: second(first(value))
+
+
+def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None:
+    """What makes a new record the same as one here (``_same_as``), from its JSON values."""
+    if entity == "person" and values.get("id_number"):
+        return (values["id_number"],)
+    if entity == "household" and values.get("household_no"):
+        village = values.get("village_id")
+        return (uuid.UUID(str(village)) if village else None, values["household_no"])
+    if entity == "region" and values.get("code"):
+        return (values["code"],)
+    return None
+
+
+def _default(table: Table, column: str) -> object:
+    """A column missing from a record made by an older program: its scalar default, else None."""
+    default = table.c[column].default
+    arg = getattr(default, "arg", None)
+    return None if arg is None or callable(arg) else arg
 
 
 class _Applier:
     """Applies one change at a time with Core statements (no ORM, so nothing is recorded twice)."""
 
-    def __init__(self, uow: UnitOfWork, own: Site) -> None:
+    def __init__(self, uow: UnitOfWork, own: Site, vector: dict[str, Site], cards: dict[str, dict[str, Any]]) -> None:
         self.uow = uow
         self.session = uow.session
         self.own = own
-        self._entries: list[tuple[Any, ...]] = []
+        self._vector = vector
+        self._cards = cards
+        self._rules: dict[str, SiteRule] = {}
+        self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+        self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
+        self._prefetched: dict[tuple[str, uuid.UUID], Any] = {}  # the records a run of updates changes
+        self._last_field: dict[tuple[uuid.UUID, str], tuple[object, object]] = {}  # set by this package
+        self._entries: list[list[Any]] = []
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
         entry = ChangeEntry.__table__
@@ -344,42 +570,211 @@ class _Applier:
             )
         }
 
+    def apply_all(self, rows: list[list[Any]]) -> list[str | None]:
+        """Every change in order; a run of creates of one kind from a station goes in one batch."""
+        self._prefetch(rows)
+        outcomes: list[str | None] = []
+        start_at = 0
+        while start_at < len(rows):
+            end = start_at
+            while end < len(rows) and end - start_at < _BATCH and self._batchable(rows[end], rows[start_at]):
+                end += 1
+            if end - start_at > 1:
+                outcomes.extend(self._create_batch(rows[start_at:end]))
+                start_at = end
+            else:
+                outcomes.append(self.apply(rows[start_at]))
+                start_at += 1
+        return outcomes
+
+    def _prefetch(self, rows: list[list[Any]]) -> None:
+        """The current records of the updates in one query per kind (a day's edits: hundreds of them), and
+        where members lie; each is read once — a second change of the same record reads it again."""
+        wanted: dict[str, list[uuid.UUID]] = {}
+        for row in rows:
+            if row[2] == "update" and str(row[3]) in changes.TRACKED:
+                wanted.setdefault(str(row[3]), []).append(uuid.UUID(str(row[4])))
+        for entity, ids in wanted.items():
+            if len(ids) < 20:
+                continue
+            table = changes.TRACKED[entity]
+            unique = list(dict.fromkeys(ids))
+            for start_at in range(0, len(unique), 500):
+                chunk = unique[start_at : start_at + 500]
+                for found in self.session.execute(select(table).where(table.c.id.in_(chunk))).mappings():
+                    self._prefetched[(entity, found["id"])] = found
+                if entity == "person":
+                    person, household = Person.__table__, Household.__table__
+                    for household_id, village_id in self.session.execute(
+                        select(household.c.id, household.c.village_id)
+                        .join(person, person.c.household_id == household.c.id)
+                        .where(person.c.id.in_(chunk))
+                    ):
+                        self._villages[("person", str(household_id))] = village_id
+
+    def _batchable(self, row: list[Any], first: list[Any]) -> bool:
+        return (
+            row[2] == "create"
+            and row[7] is not None
+            and row[3] == first[3]
+            and str(row[3]) in changes.TRACKED
+            and self._rule(str(row[0])).kind == "station"
+        )
+
+    def _create_batch(self, rows: list[list[Any]]) -> list[str | None]:
+        """Creates of one kind, at a station's word: those new here in one executemany; any that meets a
+        record here (the same id, a possible duplicate, a tombstone) one by one, as ``apply`` does."""
+        table = changes.TRACKED[str(rows[0][3])]
+        loads = json.loads
+        ids = [uuid.UUID(str(row[4])) for row in rows]
+        values: list[dict[str, Any]] = [loads(str(row[7])) for row in rows]  # as JSON: converted for the driver
+        present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+        keys = [_match_key(table.name, record) for record in values]
+        matches = self._matches(table, keys)
+        single: list[int] = []
+        batch: list[int] = []
+        for index, (entity_id, key) in enumerate(zip(ids, keys, strict=True)):
+            if entity_id in present or (key is not None and key in matches):
+                single.append(index)
+            elif (table.name, entity_id) in self._tombstones:
+                batch.append(-1 - index)  # deleted here: it stays deleted
+            else:
+                batch.append(index)
+                if key is not None:
+                    matches[key] = entity_id  # a second create of the same person in this package
+        columns = list(table.c.keys())
+        kept = [index for index in batch if index >= 0]
+        convert = self._driver(table)
+        tuples = [convert(values[i]) for i in kept]
+        try:
+            with self.session.begin_nested():
+                insert_rows(self.session, table, columns, tuples, bound=True)
+        except IntegrityError:  # a reference missing here: one by one, so each gets its own answer
+            return [self.apply(row) for row in rows]
+        outcomes: list[str | None] = [None] * len(rows)
+        careful = set(single)
+        for index, row in enumerate(rows):
+            if index not in careful:
+                self._record_entry(row)
+        if table.name == "region":
+            self._rules.clear()
+        if table.name == "person":
+            for index in kept:
+                self._numbers[ids[index]] = values[index].get("id_number")
+                self._households.add(uuid.UUID(str(values[index]["household_id"])))
+        for index in single:  # what meets a record here: one by one, through the careful path
+            outcomes[index] = self.apply(rows[index])
+        return outcomes
+
+    def _driver(self, table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        """A record as JSON → the row as the driver takes it (``insert_rows(bound=True)``), converters cached."""
+        cached = self._converters.get(table.name)
+        if cached is not None:
+            return cached
+        sqlite = self.session.connection().dialect.name == "sqlite"
+        steps: list[tuple[str, Callable[[Any], Any] | None, Any]] = []
+        for column in table.columns:
+            process = bind_processor(self.session, table, column.key)
+            kind = column.type.python_type
+            step: Callable[[Any], Any] | None
+            if kind is uuid.UUID and sqlite:
+                step = _hex
+            elif kind is datetime and sqlite and process is not None:
+                step = _then_sqlite_time(process)
+            elif kind in (uuid.UUID, datetime, date):
+                parse: Callable[[Any], Any] = _PARSERS[kind]
+                step = parse if process is None else _then(parse, process)
+            else:
+                step = process
+            default = _default(table, column.key)
+            missing = step(default) if default is not None and step is not None else default
+            steps.append((column.key, step, missing))
+        marker = _MISSING
+
+        def convert(record: dict[str, Any]) -> tuple[Any, ...]:
+            get = record.get
+            return tuple(
+                [
+                    missing if (value := get(key, marker)) is marker
+                    else value if value is None or step is None else step(value)
+                    for key, step, missing in steps
+                ]
+            )  # fmt: skip
+
+        self._converters[table.name] = convert
+        return convert
+
+    def _matches(self, table: Table, keys: list[tuple[object, ...] | None]) -> dict[tuple[object, ...], uuid.UUID]:
+        """The records here that these new ones would duplicate, by their key (see ``_same_as``)."""
+        wanted = [key for key in keys if key is not None]
+        if not wanted:
+            return {}
+        found: dict[tuple[object, ...], uuid.UUID] = {}
+        if table.name == "person":
+            for start_at in range(0, len(wanted), 500):
+                numbers = [key[0] for key in wanted[start_at : start_at + 500]]
+                for number, pid in self.session.execute(
+                    select(table.c.id_number, table.c.id).where(table.c.id_number.in_(numbers))
+                ):
+                    found[(number,)] = pid
+        elif table.name == "household":
+            for start_at in range(0, len(wanted), 500):
+                numbers = [key[1] for key in wanted[start_at : start_at + 500]]
+                for village, number, hid in self.session.execute(
+                    select(table.c.village_id, table.c.household_no, table.c.id).where(
+                        table.c.household_no.in_(numbers)
+                    )
+                ):
+                    found[(village, number)] = hid
+        elif table.name == "region":
+            for code, rid in self.session.execute(select(table.c.code, table.c.id).where(table.c.code.is_not(None))):
+                found[(code,)] = rid
+        return found
+
     def finish(self) -> None:
-        insert_rows(self.session, ChangeEntry.__table__, _ENTRY_COLUMNS, self._entries)
+        start_at = changes.next_arrival(self.session)
+        table = ChangeEntry.__table__
+        convert = self._driver(table)
+        names = (*_ENTRY_COLUMNS, "arrival")
+        columns = list(table.c.keys())
+        arrived = [
+            convert(dict(zip(names, (*entry, start_at + index), strict=True)))
+            for index, entry in enumerate(self._entries)
+        ]
+        insert_rows(self.session, table, columns, arrived, bound=True)
         index_people(self.session, list(self._numbers.items()))
+        refresh_summaries(self.session, self._households)
         self.session.expire_all()
-        for household_id in sorted(self._households):
-            household = self.session.get(Household, household_id)
-            if household is not None:
-                refresh_household_summary(household)
-        self.session.flush()
 
     def _touch(self, table: Table, *rows: Any) -> None:
         if table.name == "person":
             self._households.update(row["household_id"] for row in rows if row is not None and row["household_id"])
 
+    def _record_entry(self, row: list[Any]) -> None:
+        """Kept as it came (JSON values), converted for the driver in one go by ``finish``."""
+        self._entries.append(row)
+
     def apply(self, row: list[Any]) -> str | None:
-        site_id, seq, action, entity, entity_id, field_name, before, after, account, at = row
-        at_time = datetime.fromisoformat(str(at))
+        _site_id, _seq, action, entity, entity_id, _field, _before, _after, _account, _at = row
         entity_uuid = uuid.UUID(str(entity_id))
-        self._entries.append(
-            (
-                uuid.UUID(str(site_id)),
-                int(seq),
-                action,
-                entity,
-                entity_uuid,
-                field_name,
-                before,
-                after,
-                account,
-                at_time,
-            )
-        )
+        self._record_entry(row)
         table = changes.TRACKED.get(str(entity))
         if table is None:
             return self._issue("missing", row, entity_uuid, None, None)
-        current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
+        if action == "create" and row[7] is None:
+            return None  # a baseline entry of a record that left no trace where it was made
+        current = self._prefetched.pop((table.name, entity_uuid), _MISSING)
+        if current is _MISSING:
+            current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
+        if action in (MERGE, DECIDE, "delete"):
+            self._prefetched.clear()  # they may change other records than their own
+        if action == MERGE:
+            return self._merge(table, row, entity_uuid, current)
+        if action == DECIDE:
+            return self._decide(table, row, entity_uuid, current)
+        verdict = self._not_owned(table, row, entity_uuid, current)
+        if verdict is not None:
+            return verdict
         if action == "create":
             return self._create(table, row, entity_uuid, current)
         if action == "delete":
@@ -409,6 +804,8 @@ class _Applier:
                 self.session.execute(insert(table).values(**values))
         except IntegrityError:
             return self._issue("missing", row, entity_id, None, None)
+        if table.name == "region":
+            self._rules.clear()  # areas are drawn from the regions: a new one may widen a site's area
         if table.name == "person":
             self._numbers[entity_id] = values.get("id_number")  # type: ignore[assignment]
             self._touch(table, values)
@@ -422,9 +819,9 @@ class _Applier:
             kind = "conflict" if self._tombstoned(table.name, entity_id) else "missing"
             return self._issue(kind, row, entity_id, name, None)
         ours = changes.encode(current[name])
-        if ours == after:
+        if ours == after and (ours == before or self._same_edit(table, entity_id, name, before, after)):
             return None  # the same edit made on both sides
-        if table.name in _LOCKABLE and current["locked"] and name != "locked":
+        if table.name in _LOCKABLE and current["locked"] and name != "locked" and not self._seals(row):
             return self._issue("correction", row, entity_id, name, ours)
         if ours != before:
             return self._issue("conflict", row, entity_id, name, ours)
@@ -432,6 +829,7 @@ class _Applier:
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
         self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        self._last_field[(entity_id, name)] = (before, after)
         if name in ("household_id", "relation", "name"):
             self._touch(table, current, values if name == "household_id" else None)
         if table.name == "person" and name == "id_number":
@@ -439,10 +837,26 @@ class _Applier:
             self._numbers[entity_id] = values[name]  # type: ignore[assignment]
         return None
 
+    def _same_edit(self, table: Table, entity_id: uuid.UUID, name: str, before: object, after: object) -> bool:
+        """Whether the value here came from the same edit (same "before", same "after"): then the remote one
+        is nothing new. The same value reached another way is a conflict — applied silently, the later
+        changes of each side would build on different histories and the sites would drift apart."""
+        last = self._last_field.get((entity_id, name))
+        if last is None:
+            entry = ChangeEntry.__table__
+            found = self.session.execute(
+                select(entry.c.before, entry.c.after)
+                .where(entry.c.entity == table.name, entry.c.entity_id == entity_id, entry.c.field == name)
+                .order_by(entry.c.arrival.desc().nulls_last(), entry.c.at.desc())
+                .limit(1)
+            ).first()
+            last = (found[0], found[1]) if found is not None else None
+        return last is not None and last == (before, after)
+
     def _delete(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
         if current is None:
             return None
-        if table.name in _LOCKABLE and current["locked"]:
+        if table.name in _LOCKABLE and current["locked"] and not self._seals(row):
             return self._issue("correction", row, entity_id, None, changes.encode_row(dict(current)))
         was = changes.decode_row(table, str(row[6]))
         edited = [
@@ -459,6 +873,102 @@ class _Applier:
         except IntegrityError:  # still referred to here (a record added on this side)
             return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
         self._touch(table, current)
+        return None
+
+    # --- ownership (domain/ownership.py) and decisions -------------------------------------------------
+
+    def _rule(self, site_id: str) -> SiteRule:
+        rule = self._rules.get(site_id)
+        if rule is None:
+            site, card = self._vector.get(site_id), self._cards.get(site_id, {})
+            kind = str(card.get("kind") or (site.kind if site is not None else "field"))
+            region = card.get("region_id") or (site.region_id if site is not None else None)
+            if site_id == str(self.own.id):
+                kind, region = self.own.kind, self.own.region_id
+            region_id = uuid.UUID(str(region)) if region else None
+            rule = SiteRule(uuid.UUID(site_id), kind, area_of(self.session, region_id))
+            self._rules[site_id] = rule
+        return rule
+
+    def _seals(self, row: list[Any]) -> bool:
+        """The change comes from a station, which keeps the seals: its change to a sealed record stands
+        (a follow-up step, an unlock for correction); anyone else's becomes a correction request."""
+        return self._rule(str(row[0])).kind == "station"
+
+    def _not_owned(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        """A change its site does not own: a proposal when this site owns the record, else it waits here
+        for the owner's decision (which arrives as a ``decide`` change). None when the site owns it."""
+        action, field_name, after = row[2], row[5], row[7]
+        origin = self._rule(str(row[0]))
+        if origin.kind == "station":
+            return None  # the station keeps everything of its township
+        if action == "create":
+            values: dict[str, Any] = changes.decode_row(table, str(after))
+        elif current is not None:
+            values = dict(current)
+        else:
+            return None  # nothing here to protect: the merge below says what it makes of it
+        name = str(field_name) if action == "update" else None
+        new_value = changes.decode(table, name, after) if name is not None and name in table.c else None
+        session = self.session
+        villages = self._villages
+        if origin.owns(
+            session, table.name, name, values, new_value=new_value, creating=action == "create", villages=villages
+        ):
+            return None
+        ours: str | None = None
+        if current is not None:
+            ours = changes.encode(current[name]) if name is not None else changes.encode_row(dict(current))
+        if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value, villages=villages):
+            return self._issue("proposal", row, entity_id, name, ours)
+        return self._issue("elsewhere", row, entity_id, name, ours)
+
+    def _decided(self, row: list[Any]) -> str:
+        site = self._vector.get(str(row[0]))
+        name = site.name if site is not None else str(self._cards.get(str(row[0]), {}).get("name", ""))
+        return f"按“{name}”{row[8]}的决定"
+
+    def _decide(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
+        """A person's decision at another site: the record as they decided, and the same question closed here."""
+        name, before, after = row[5], row[6], row[7]
+        try:
+            with self.session.begin_nested():
+                if name is not None:
+                    if current is None:
+                        return self._issue("missing", row, entity_id, str(name), None)
+                    ours = changes.encode(current[name])
+                    if ours != after:
+                        if ours != before:  # changed here again since: a new question
+                            return self._issue("conflict", row, entity_id, str(name), ours)
+                        set_field(self.session, table, entity_id, str(name), changes.decode(table, name, after), row[8])
+                        self._touch(table, current, {"household_id": changes.decode(table, name, after)}
+                                    if name == "household_id" else None)  # fmt: skip
+                elif after is not None:
+                    values = changes.decode_row(table, str(after))
+                    upsert(self.session, table, values)
+                    self._touch(table, current, values)
+                elif current is not None:
+                    remove(self.session, table, entity_id)
+                    self._touch(table, current)
+        except IntegrityError:
+            return self._issue("missing", row, entity_id, name, None)
+        self._numbers.pop(entity_id, None)
+        close_issues(self.session, [entity_id], name, self._decided(row))
+        return None
+
+    def _merge(self, table: Table, row: list[Any], gone_id: uuid.UUID, current: Any) -> str | None:
+        """合并为同一人 at another site: the same merge here."""
+        into = changes.decode_row(table, str(row[7]))
+        try:
+            with self.session.begin_nested():
+                merge_into(self.session, table, gone_id, into)
+        except IntegrityError:
+            return self._issue("missing", row, gone_id, None, None)
+        kept_id = uuid.UUID(str(into["id"]))
+        for entity_id in (gone_id, kept_id):
+            self._numbers.pop(entity_id, None)
+        self._touch(table, current, into)
+        close_issues(self.session, [gone_id, kept_id], None, self._decided(row))
         return None
 
     def _same_as(self, table: Table, values: dict[str, object]) -> uuid.UUID | None:
@@ -491,7 +1001,7 @@ class _Applier:
         other_id: uuid.UUID | None = None,
     ) -> str:
         site_id, seq, action, entity, _id, _field, before, after, account, at = row
-        our_account, our_at = self._last_local(str(entity), entity_id, field_name)
+        our_account, our_at = self._last_local(str(entity), other_id or entity_id, field_name)
         self.session.add(
             SyncIssue(
                 kind=kind,

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.ownership import SITE_KINDS
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Site
+from fupin_desktop.store.models import AuditEntry, Region, Site
 from fupin_desktop.store.uow import UnitOfWork
 
-SITE_KINDS = ("village", "field", "station", "county")
+__all__ = ["SITE_KINDS", "PackageEvent", "SiteInfo", "exchange_history", "list_sites", "rename_own_site"]
 
 
 @dataclass(frozen=True)
@@ -24,17 +26,35 @@ class SiteInfo:
     parent_id: uuid.UUID | None
     own: bool
     last_seq: int  # the own site: the last change number issued; another: the last applied here
+    region_id: uuid.UUID | None = None  # the area it keeps (domain/ownership.py)
+    region_name: str | None = None
+    can_encrypt: bool = False  # its X25519 key is known here: packages to it are encrypted
 
 
 def list_sites(database: Database) -> list[SiteInfo]:
     def query(session: Session) -> list[SiteInfo]:
         rows = session.scalars(select(Site).order_by(Site.own.desc(), Site.name))
-        return [SiteInfo(r.id, r.name, r.kind, r.parent_id, r.own, r.last_seq) for r in rows]
+        regions: dict[uuid.UUID, str] = {rid: name for rid, name in session.execute(select(Region.id, Region.name))}
+        return [
+            SiteInfo(
+                r.id, r.name, r.kind, r.parent_id, r.own, r.last_seq, r.region_id,
+                regions.get(r.region_id) if r.region_id else None, bool(r.box_public) and not r.own,
+            )
+            for r in rows
+        ]  # fmt: skip
 
     return database.read(query)
 
 
-def rename_own_site(database: Database, *, actor: str, name: str | None = None, kind: str | None = None) -> SiteInfo:
+def rename_own_site(
+    database: Database,
+    *,
+    actor: str,
+    name: str | None = None,
+    kind: str | None = None,
+    region_code: str | None = None,
+) -> SiteInfo:
+    """Name this site, say what kind it is and which area it keeps (a village's or township's 区划代码)."""
     if kind is not None and kind not in SITE_KINDS:
         raise ServiceError(f"站点类型“{kind}”不对：应为 {'、'.join(SITE_KINDS)} 之一。")
     if name is not None and not (0 < len(name.strip()) <= 80):
@@ -49,5 +69,48 @@ def rename_own_site(database: Database, *, actor: str, name: str | None = None, 
         if kind is not None and kind != site.kind:
             uow.audit("update", "site", site.id, "kind", site.kind, kind)
             site.kind = kind
+        if region_code is not None:
+            region = uow.session.scalar(select(Region).where(Region.code == region_code.strip()))
+            if region is None:
+                raise ServiceError(f"没有区划代码为“{region_code.strip()}”的区划：请先导入完整数据包或区划代码。")
+            if region.id != site.region_id:
+                uow.audit("update", "site", site.id, "region", site.region_id, f"{region.code} {region.name}")
+                site.region_id = region.id
         uow.commit()
-        return SiteInfo(site.id, site.name, site.kind, site.parent_id, site.own, site.last_seq)
+        return SiteInfo(site.id, site.name, site.kind, site.parent_id, site.own, site.last_seq, site.region_id)
+
+
+@dataclass(frozen=True)
+class PackageEvent:
+    """One package sent or received here (from the audit trail: who, when, to or from which site)."""
+
+    at: datetime
+    direction: str  # 发出 / 收到
+    site: str
+    summary: str
+    account: str
+
+
+def exchange_history(database: Database, *, limit: int = 500) -> list[PackageEvent]:
+    """The packages sent and received here, newest first."""
+
+    def query(session: Session) -> list[PackageEvent]:
+        names = {site.id: site.name for site in session.scalars(select(Site))}
+        found = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.entity == "package", AuditEntry.action.in_(("export", "import")))
+            .order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
+            .limit(limit)
+        )
+        out = []
+        for entry in found:
+            text = entry.new_value or ""
+            site, _sep, summary = text.partition("：")
+            if entry.action == "import":
+                site = names.get(entry.entity_id, site)
+            out.append(
+                PackageEvent(entry.at, "收到" if entry.action == "import" else "发出", site, summary, entry.operator)
+            )
+        return out
+
+    return database.read(query)

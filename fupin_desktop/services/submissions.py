@@ -39,6 +39,7 @@ from fupin_desktop.services.sheets import FORMS, SheetRequest, build_sheet, shee
 from fupin_desktop.services.signatories import Signatories, checked_signatories, default_signatories
 from fupin_desktop.services.station_keys import own_public_key, sign_digest
 from fupin_desktop.store import chain
+from fupin_desktop.store.changes import write_flag
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Intention, Person, Submission, SubmissionCounter, SubmissionItem
 from fupin_desktop.store.uow import UnitOfWork
@@ -288,10 +289,8 @@ def seal_sheet(
                 for i, p in built.items
             ],
         )
-        for chunk in _chunks(person_ids):
-            session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=True))
-        for chunk in _chunks(intention_ids):
-            session.execute(update(Intention).where(Intention.id.in_(chunk)).values(locked=True))
+        write_flag(session, Person, list(person_ids), "locked", True)  # logged: packages carry the seal
+        write_flag(session, Intention, list(intention_ids), "locked", True)
     uow.audit("create", "submission", submission.id, "number", None, f"{content.number} {content.title}")
 
     stem = _safe_name(f"{content.title}{content.number}")
@@ -448,10 +447,8 @@ def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID, *, reason: 
     held = set(session.scalars(elsewhere.with_only_columns(SubmissionItem.intention_id)))
     people = [p for p, _i in items if p is not None and p not in blocked]
     intentions = [i for _p, i in items if i is not None and i not in held]
-    for chunk in _chunks(people):
-        session.execute(update(Person).where(Person.id.in_(chunk)).values(locked=False))
-    for chunk in _chunks(intentions):
-        session.execute(update(Intention).where(Intention.id.in_(chunk)).values(locked=False))
+    write_flag(session, Person, people, "locked", False)
+    write_flag(session, Intention, intentions, "locked", False)
     previous = submission.unlock_reason
     submission.unlock_reason = reason
     uow.audit("update", "submission", submission.id, "locked", "封存", "更正中（已解锁）")

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, Uuid, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, UOWTransaction, attributes
 
 from fupin_desktop.domain.clock import utc_now
@@ -246,36 +246,184 @@ def write_pending(session: Session, account: str) -> int:
     site_id, last = raised
     first = int(last) - len(waiting) + 1
     now = utc_now()
+    arrival = next_arrival(session) - first  # arrival and seq advance together in this batch
     from fupin_desktop.store.bulk import insert_rows
 
     insert_rows(
         session,
         models.ChangeEntry.__table__,
-        ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at"),
+        ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at", "arrival"),
         [
-            (site_id, first + index, action, entity, entity_id, field, before, after, account, now)
-            for index, (action, entity, entity_id, field, before, after) in enumerate(waiting)
+            (site_id, seq, action, entity, entity_id, field, before, after, account, now, arrival + seq)
+            for seq, (action, entity, entity_id, field, before, after) in enumerate(waiting, start=first)
         ],
     )
     return len(waiting)
 
 
+def next_arrival(session: Session) -> int:
+    """The next number of the order in which this database makes or receives changes."""
+    entry = models.ChangeEntry.__table__
+    last = session.scalar(select(func.max(entry.c.arrival)))
+    return int(last or 0) + 1
+
+
 def log_unlogged(connection: Connection, account: str) -> int:
     """Log as creates of the own site every exchanged record that is not in the change log yet (records
-    written straight through a connection, as the demo data is); returns how many were logged."""
+    written straight through a connection, as the demo data is); returns how many were logged.
+
+    Each is a *baseline* entry: a create whose ``after`` is empty, one INSERT … SELECT per table, no JSON.
+    A full package fills it in from the record itself (:func:`baseline_rows`)."""
     site = models.Site.__table__
-    entry = models.ChangeEntry.__table__
     site_id, last = connection.execute(select(site.c.id, site.c.last_seq).where(site.c.own.is_(True))).one()
-    now, seq, rows = utc_now(), int(last), []
-    for name, table in TRACKED.items():
-        logged = select(entry.c.entity_id).where(entry.c.entity == name)
-        for found in connection.execute(select(table).where(table.c.id.not_in(logged))).mappings():
-            seq += 1
-            rows.append(
-                {"site_id": site_id, "seq": seq, "action": "create", "entity": name, "entity_id": found["id"],
-                 "field": None, "before": None, "after": encode_row(dict(found)), "account": account, "at": now}
-            )  # fmt: skip
-    if rows:
-        connection.execute(insert(entry), rows)
+    seq = log_baseline(connection, site_id, int(last), account, only_unlogged=True)
+    if seq > int(last):
         connection.execute(update(site).where(site.c.id == site_id).values(last_seq=seq))
-    return len(rows)
+    return seq - int(last)
+
+
+def log_baseline(connection: Connection, site_id: uuid.UUID, last: int, account: str, *, only_unlogged: bool) -> int:
+    """One baseline entry per record of every exchanged table, numbered after ``last``; returns the last number.
+    Used by migration 0005 (every record) and :func:`log_unlogged` (records not yet in the log)."""
+    entry = models.ChangeEntry.__table__
+    now = utc_now()
+    seq = last
+    for name, table in TRACKED.items():
+        ids = select(table.c.id)
+        if only_unlogged:
+            ids = ids.where(table.c.id.not_in(select(entry.c.entity_id).where(entry.c.entity == name)))
+        if name == "region":  # a region after the one it lies in: a receiver inserts them in this order
+            ids = ids.add_columns(table.c.level)
+            found = [row[0] for row in sorted(connection.execute(ids), key=_level_of)]
+        else:
+            found = [row[0] for row in connection.execute(ids.order_by(table.c.id))]
+        if found:
+            connection.execute(
+                insert(entry),
+                [
+                    {"site_id": site_id, "seq": seq + index, "action": "create", "entity": name, "entity_id": rid,
+                     "field": None, "before": None, "after": None, "account": account, "at": now}
+                    for index, rid in enumerate(found, start=1)
+                ],
+            )  # fmt: skip
+            seq += len(found)
+    return seq
+
+
+def _level_of(row: Any) -> tuple[int, str]:
+    level = str(row[1])
+    return (_LEVELS.index(level) if level in _LEVELS else len(_LEVELS), str(row[0]))
+
+
+def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> dict[str, str | None]:
+    """The records of baseline entries as JSON, as they were when the baseline was taken: each as it is
+    now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
+    a record that left no trace (the receiver then has nothing to add). Ids as text (with or without
+    dashes), and the answer keyed by the 32 hex digits."""
+    table = TRACKED[entity]
+    entry = models.ChangeEntry.__table__
+    out: dict[str, str | None] = {}
+    wanted = [_hex_of(entity_id) for entity_id in entity_ids]
+    whole = len(wanted) > 5000  # most of a table (a full package): read it whole, not by ids
+    step = len(wanted) if whole else 500
+    encode_plain = _baseline_encoder
+    for start_at in range(0, len(wanted), max(step, 1)):
+        chunk = wanted[start_at : start_at + step]
+        # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
+        # reads either form. The changes undone below put back their own JSON values.
+        if whole:
+            records, params = text(f'select * from "{table.name}"'), {}
+        else:
+            records = text(f'select * from "{table.name}" where id in :ids').bindparams(
+                bindparam("ids", expanding=True, type_=Uuid())
+            )
+            params = {"ids": [uuid.UUID(hex=h) for h in chunk]}
+        result = session.execute(records, params)
+        keys = list(result.keys())
+        at = keys.index("id")
+        rows: dict[str, dict[str, object]] = {_hex_of(v[at]): dict(zip(keys, v, strict=True)) for v in result.all()}
+        since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
+            entry.c.entity == entity, entry.c.arrival.is_not(None)
+        )
+        if not whole:
+            since = since.where(entry.c.entity_id.in_([uuid.UUID(hex=h) for h in chunk]))
+        later = session.execute(since.order_by(entry.c.arrival.desc())).all()
+        for entity_id, action, field, before in later:
+            key = entity_id.hex
+            row = rows.get(key)
+            if action == "delete" and before:  # gone since: its tombstone is where to start from
+                rows[key] = json.loads(before)
+            elif row is not None and field is not None and action in ("update", "decide") and field in table.c:
+                row[field] = None if before is None else json.loads(before)
+        for key in chunk:
+            row = rows.get(key)
+            out[key] = encode_plain(row) if row is not None else None
+    return out
+
+
+_baseline_encoder = json.JSONEncoder(ensure_ascii=False, default=_default).encode
+
+
+def _hex_of(value: object) -> str:
+    return value.hex if isinstance(value, uuid.UUID) else str(value).replace("-", "")
+
+
+def write_flag(session: Session, model: type[models.Base], ids: Sequence[uuid.UUID], column: str, value: bool) -> int:
+    """Set a flag (the seal's ``locked``) on many records with a few UPDATEs, logging each record it changes;
+    returns how many changed. The one writer for bulk flag updates, so that packages carry them."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    changed: list[uuid.UUID] = []
+    for start_at in range(0, len(ids), 500):
+        chunk = list(ids[start_at : start_at + 500])
+        differ = (table.c[column] != value) | table.c[column].is_(None)
+        found = list(session.scalars(select(table.c.id).where(table.c.id.in_(chunk), differ)))
+        if found:
+            session.execute(update(model).where(table.c.id.in_(found)).values({column: value}))
+            changed.extend(found)
+    record_updates(session, table, [(entity_id, column, not value, value) for entity_id in changed])
+    return len(changed)
+
+
+def record_decision(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID,
+    field: str | None,
+    before: str | None,
+    after: str | None,
+) -> None:
+    """A person's decision on what a package could not apply by itself (``decide`` or ``merge``), logged as
+    one change of this site so that it travels to every other site that met the same question."""
+    session.info.setdefault(PENDING, []).append((action, entity, entity_id, field, before, after))
+
+
+def row_decoder(table: Table) -> Callable[[str], dict[str, object]]:
+    """:func:`decode_row` for many records of one table: the column types looked up once."""
+    converters: dict[str, Callable[[Any], object]] = {}
+    for column in table.columns:
+        kind = column.type.python_type
+        if kind is uuid.UUID:
+            converters[column.key] = lambda value: uuid.UUID(value)
+        elif kind is datetime:
+            converters[column.key] = datetime.fromisoformat
+        elif kind is date:
+            converters[column.key] = date.fromisoformat
+        else:
+            converters[column.key] = _same
+    loads = json.loads
+
+    def decode_one(text: str) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for key, value in loads(text).items():
+            convert = converters.get(key)
+            if convert is not None:
+                out[key] = None if value is None else convert(value)
+        return out
+
+    return decode_one
+
+
+def _same(value: object) -> object:
+    return value

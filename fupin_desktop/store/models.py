@@ -416,6 +416,7 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(80))
     kind: Mapped[str] = mapped_column(String(20))  # village / field / station / county
     parent_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    region_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the area it keeps (domain/ownership.py)
     own: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     box_public: Mapped[str | None] = mapped_column(Text)  # base64 X25519
@@ -442,8 +443,12 @@ class ChangeEntry(Base):
     after: Mapped[str | None] = mapped_column(Text)
     account: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(DateTime)
+    arrival: Mapped[int | None] = mapped_column(Integer)  # the order it was made or received here
 
-    __table_args__ = (Index("ix_change_entry_entity", "entity", "entity_id"),)
+    __table_args__ = (
+        Index("ix_change_entry_entity", "entity", "entity_id"),
+        Index("ix_change_entry_arrival", "arrival"),
+    )
 
 
 class SyncIssue(Base):
@@ -453,7 +458,7 @@ class SyncIssue(Base):
 
     __tablename__ = "sync_issue"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    kind: Mapped[str] = mapped_column(String(20))  # conflict / duplicate / correction / missing
+    kind: Mapped[str] = mapped_column(String(20))  # conflict / duplicate / correction / proposal / missing
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     other_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the local person a duplicate matches

@@ -34,4 +34,5 @@ PAGES: list[PageSpec] = [
     PageSpec("上报", "submissions_page", "SubmissionsPage"),
     PageSpec("导入", "import_page", "ImportPage"),
     PageSpec("统计", "statistics_page", "StatisticsPage"),
+    PageSpec("数据交换", "exchange_page", "ExchangePage"),
 ]

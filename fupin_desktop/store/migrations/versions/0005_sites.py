@@ -6,12 +6,11 @@ Create Date: 2026-12-01 10:30:00
 
 Every database becomes a site (named after the station profile's unit, a station until it is told
 otherwise) with an X25519 key for the packages encrypted to it. The records a database already holds
-enter its change log as creates, so that its first full package carries them.
+enter its change log as baseline creates (the record's id only: a full package reads the record), so
+that its first full package carries them.
 """
 
 import base64
-import json
-import uuid
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,11 +19,6 @@ revision = "0005_sites"
 down_revision = "0004_accounts"
 branch_labels = None
 depends_on = None
-
-_TRACKED = (
-    "region", "household", "person", "visit", "visit_change", "intention", "intention_transition",
-    "public_notice", "notice_entry", "objection", "subsidy_grant",
-)  # fmt: skip
 
 
 def upgrade() -> None:
@@ -85,7 +79,7 @@ def upgrade() -> None:
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
     from fupin_desktop.domain.clock import utc_now
-    from fupin_desktop.store.changes import plain
+    from fupin_desktop.store.changes import log_baseline
     from fupin_desktop.store.models import new_id
 
     connection = op.get_bind()
@@ -107,30 +101,8 @@ def upgrade() -> None:
         sa.column("last_seq", sa.Integer()),
         sa.column("created_at", sa.DateTime()),
     )
-    entries = sa.table(
-        "change_entry",
-        sa.column("site_id", sa.Uuid()),
-        sa.column("seq", sa.Integer()),
-        sa.column("entity_id", sa.Uuid()),
-        sa.column("at", sa.DateTime()),
-        *(sa.column(c) for c in ("action", "entity", "field", "before", "after", "account")),
-    )
-    seq = 0
-    meta = sa.MetaData()
-    for table_name in _TRACKED:
-        table = sa.Table(table_name, meta, autoload_with=connection)
-        rows = []
-        for found in connection.execute(sa.select(table)).mappings():
-            seq += 1
-            row = {key: _uuid(value) if key == "id" or key.endswith("_id") else value for key, value in found.items()}
-            data = {key: plain(value) for key, value in sorted(row.items())}
-            rows.append(
-                {"site_id": site_id, "seq": seq, "action": "create", "entity": table_name, "entity_id": row["id"],
-                 "field": None, "before": None, "after": json.dumps(data, ensure_ascii=False), "account": "升级",
-                 "at": now}
-            )  # fmt: skip
-        if rows:
-            connection.execute(entries.insert(), rows)
+    # One baseline entry per record (no copy of its fields): a full package fills each in from the record.
+    seq = log_baseline(connection, site_id, 0, "升级", only_unlogged=False)
     connection.execute(
         sites.insert().values(
             id=site_id,
@@ -145,11 +117,6 @@ def upgrade() -> None:
             created_at=now,
         )
     )
-
-
-def _uuid(value: object) -> object:
-    """A key as the ORM reads it: SQLite keeps a UUID as 32 hex digits, which reflection returns as text."""
-    return uuid.UUID(str(value)) if isinstance(value, str) else value
 
 
 def downgrade() -> None:

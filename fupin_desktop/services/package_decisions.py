@@ -1,0 +1,399 @@
+"""冲突处理: a person decides what a package could not apply by itself, and the decision travels.
+
+Each open ``sync_issue`` — a conflict, a possible duplicate, a proposal from a site that does not own
+the record, a correction request for a sealed record — is shown with base / ours / theirs and who and
+when on each side, and decided here by a person of the site that owns the record: 采用本机, 采用对方,
+合并为同一人, 接受 / 不接受. The decision is one unit of work: the record is written (Core statements,
+``services/sync_apply.py``), the decision enters the change log as one ``decide`` or ``merge`` change
+(so every other site that met the same question makes the same writes and closes its own copy of it),
+and it is audited. What is another site's to decide ("elsewhere") only waits here for that decision.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fupin_desktop.domain.accounts import Role
+from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.validation import FIELD_LABELS
+from fupin_desktop.services.accounts import Who, actor_name, require
+from fupin_desktop.services.errors import NotFound, ServiceError
+from fupin_desktop.services.households import refresh_household_summary
+from fupin_desktop.services.packages import KIND_LABELS
+from fupin_desktop.services.sync_apply import (
+    DECIDE,
+    MERGE,
+    SiteRule,
+    area_of,
+    close_issues,
+    merge_into,
+    remove,
+    row_of,
+    set_field,
+    tombstone,
+    upsert,
+)
+from fupin_desktop.store import changes
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.models import Household, Site, SyncIssue
+from fupin_desktop.store.uow import UnitOfWork
+
+DECISION_LABELS = {
+    "ours": "采用本机",
+    "theirs": "采用对方",
+    "merge": "合并为同一人",
+    "accept": "接受",
+    "reject": "不接受",
+    "dismiss": "知道了",
+}
+ENTITY_LABELS = {
+    "region": "区划",
+    "household": "农户",
+    "person": "成员",
+    "visit": "走访",
+    "visit_change": "走访变更",
+    "intention": "意愿",
+    "intention_transition": "意愿步骤",
+    "public_notice": "公示批次",
+    "notice_entry": "公示名单",
+    "objection": "异议",
+    "subsidy_grant": "补贴",
+}
+_MORE_LABELS = {"locked": "封存", "state": "状态", "household_id": "所在户", "village_id": "所在村"}
+FUTURE_SLACK = timedelta(hours=1)
+
+
+def choices_for(kind: str, entity: str) -> tuple[str, ...]:
+    """The decisions a person can take on an issue of this kind."""
+    if kind == "duplicate":
+        return ("merge", "ours", "theirs")
+    if kind in ("proposal", "correction"):
+        return ("accept", "reject")
+    if kind == "conflict":
+        return ("ours", "theirs")
+    if kind == "missing":
+        return ("dismiss",)
+    return ()
+
+
+@dataclass(frozen=True)
+class IssueView:
+    """One question for a person, as the 数据交换 page shows it side by side."""
+
+    id: uuid.UUID
+    kind: str
+    kind_label: str
+    entity: str
+    entity_label: str
+    entity_id: uuid.UUID
+    record: str  # what it is about, in words (a member's name and household, a household's number…)
+    field: str | None
+    field_label: str
+    base: str
+    ours: str
+    theirs: str
+    our_account: str
+    our_at: datetime | None
+    their_site: str
+    their_account: str
+    their_at: datetime
+    their_clock_ahead: bool  # the other laptop's time is later than this computer's: its clock is wrong
+    choices: tuple[str, ...]  # empty: another site decides (the note says which)
+    note: str
+    resolved_at: datetime | None
+    resolution: str | None
+
+
+@dataclass(frozen=True)
+class Decided:
+    issue_id: uuid.UUID
+    decision: str
+    closed: int  # issues closed by it (the same question may have been asked more than once here)
+
+
+def show_value(text: str | None) -> str:
+    """A change log value (JSON) in words: a whole record by its name or number."""
+    if text is None:
+        return "（无）"
+    value = json.loads(text)
+    if isinstance(value, dict):
+        for key in ("name", "household_no", "title", "code"):
+            if value.get(key):
+                return f"整条记录：{value[key]}"
+        return "整条记录"
+    if value is True:
+        return "是"
+    if value is False:
+        return "否"
+    return "（空）" if value in ("", None) else str(value)
+
+
+def _describe(session: Session, table: Table, entity_id: uuid.UUID, theirs: str | None) -> str:
+    row = row_of(session, table, entity_id)
+    if row is None and theirs and theirs.startswith("{"):
+        row = json.loads(theirs)
+    if row is None:
+        return f"{ENTITY_LABELS.get(table.name, table.name)}（本站已无此记录）"
+    if table.name == "person":
+        household = session.get(Household, uuid.UUID(str(row["household_id"])))
+        where = f"（户编号 {household.household_no}）" if household is not None else ""
+        return f"{row.get('name') or ''}{where}"
+    if table.name == "household":
+        return f"户编号 {row.get('household_no')}，户主 {row.get('head_name') or '—'}"
+    for key in ("name", "title", "code"):
+        if row.get(key):
+            return str(row[key])
+    return str(entity_id)[:8]
+
+
+def _own_rule(session: Session) -> tuple[Site, SiteRule]:
+    own = session.scalar(select(Site).where(Site.own.is_(True)))
+    if own is None:
+        raise ServiceError("数据库缺少本站站点记录（结构版本过旧），请用本程序重新打开它以完成升级。")
+    return own, SiteRule(own.id, own.kind, area_of(session, own.region_id))
+
+
+def _under_station(own: Site) -> bool:
+    """A laptop made from a station's full package: the same question reaches the station too (every package
+    passes through it), and is decided there once, so that two places never decide it two ways."""
+    return own.kind in ("village", "field") and own.parent_id is not None
+
+
+def _record_values(session: Session, table: Table, issue: SyncIssue) -> dict[str, Any] | None:
+    row = row_of(session, table, issue.entity_id)
+    if row is None and issue.theirs and issue.theirs.startswith("{"):
+        return changes.decode_row(table, issue.theirs)
+    return row if row is not None else tombstone(session, table, issue.entity_id)
+
+
+def list_issues(database: Database, *, include_closed: bool = False) -> list[IssueView]:
+    """Open questions, oldest first (with ``include_closed`` also the decided ones, newest decisions last)."""
+
+    def query(session: Session) -> list[IssueView]:
+        names = {site.id: site.name for site in session.scalars(select(Site))}
+        own, rule = _own_rule(session)
+        statement = select(SyncIssue).order_by(SyncIssue.created_at, SyncIssue.their_seq)
+        if not include_closed:
+            statement = statement.where(SyncIssue.resolved_at.is_(None))
+        soon = utc_now() + FUTURE_SLACK
+        out = []
+        for issue in session.scalars(statement):
+            table = changes.TRACKED.get(issue.entity)
+            choices: tuple[str, ...] = ()
+            note = ""
+            if table is not None and issue.resolved_at is None:
+                values = _record_values(session, table, issue)
+                if _under_station(own):
+                    note = "由上级人社所统一决定，决定随其数据包传来（各处的同一问题只决定一次）。"
+                elif rule.owns(session, issue.entity, issue.field, values):
+                    choices = choices_for(issue.kind, issue.entity)
+                else:
+                    note = "此记录不归本站所有：等所有者（人社所或该村）决定后随数据包传来。"
+            if issue.kind == "correction":
+                note = "已封存的记录：接受须先在上报页“解锁更正”。"
+            ours_text, theirs_text = show_value(issue.ours), show_value(issue.theirs)
+            if issue.kind == "duplicate" and table is not None and issue.other_id is not None and issue.theirs:
+                ours_text, theirs_text = _side_by_side(session, table, issue.other_id, issue.theirs)
+            out.append(
+                IssueView(
+                    id=issue.id,
+                    kind=issue.kind,
+                    kind_label=KIND_LABELS.get(issue.kind, issue.kind),
+                    entity=issue.entity,
+                    entity_label=ENTITY_LABELS.get(issue.entity, issue.entity),
+                    entity_id=issue.entity_id,
+                    record=_describe(session, table, issue.entity_id, issue.theirs) if table is not None else "",
+                    field=issue.field,
+                    field_label=_field_label(issue.field),
+                    base=show_value(issue.base),
+                    ours=ours_text,
+                    theirs=theirs_text,
+                    our_account=issue.our_account or "—",
+                    our_at=issue.our_at,
+                    their_site=names.get(issue.their_site_id, str(issue.their_site_id)[:8]),
+                    their_account=issue.their_account,
+                    their_at=issue.their_at,
+                    their_clock_ahead=issue.their_at > soon,
+                    choices=choices,
+                    note=note,
+                    resolved_at=issue.resolved_at,
+                    resolution=issue.resolution,
+                )
+            )
+        return out
+
+    return database.read(query)
+
+
+_SKIPPED = frozenset({"id", "created_at", "name_pinyin", "name_initials", "sort_order", "head_pinyin"})
+
+
+def _side_by_side(session: Session, table: Table, ours_id: uuid.UUID, theirs: str) -> tuple[str, str]:
+    """Two records that may be one: the fields in which they differ, one per line, on each side."""
+    ours = row_of(session, table, ours_id)
+    if ours is None:
+        return "（本站已无此记录）", show_value(theirs)
+    other = changes.decode_row(table, theirs)
+    left, right = [], []
+    for key, value in other.items():
+        if key in _SKIPPED or key in changes.BOOKKEEPING or changes.encode(ours.get(key)) == changes.encode(value):
+            continue
+        left.append(f"{_field_label(key)}：{show_value(changes.encode(ours.get(key)))}")
+        right.append(f"{_field_label(key)}：{show_value(changes.encode(value))}")
+    if not left:
+        return "与对方完全相同", "与本站完全相同"
+    return "\n".join(left), "\n".join(right)
+
+
+def _field_label(field: str | None) -> str:
+    if field is None:
+        return "整条记录"
+    return FIELD_LABELS.get(field) or _MORE_LABELS.get(field, field)
+
+
+def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decision: str) -> Decided:
+    """Decide one open issue; the record is written and the decision logged and audited in one transaction."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        session = uow.session
+        issue = session.get(SyncIssue, issue_id)
+        if issue is None:
+            raise NotFound("该待处理事项已不存在，请刷新列表。")
+        if issue.resolved_at is not None:
+            raise ServiceError(
+                f"该事项已于 {issue.resolved_at:%Y-%m-%d %H:%M} 处理（{issue.resolution}），请刷新列表。"
+            )
+        if decision not in choices_for(issue.kind, issue.entity):
+            allowed = "、".join(DECISION_LABELS[c] for c in choices_for(issue.kind, issue.entity)) or "无"
+            kind, chosen = KIND_LABELS.get(issue.kind, issue.kind), DECISION_LABELS.get(decision, decision)
+            raise ServiceError(f"“{kind}”不能“{chosen}”：可选 {allowed}。")
+        table = changes.TRACKED.get(issue.entity)
+        if table is None and decision != "dismiss":
+            raise ServiceError(f"本程序不认识记录类型“{issue.entity}”，只能标记为知道了。")
+        if issue.kind == "correction":
+            require(session, actor, (Role.REVIEWER,), "处理已封存记录的更正申请")
+        label = DECISION_LABELS[decision]
+        if table is not None:
+            own, rule = _own_rule(session)
+            if _under_station(own):
+                raise ServiceError("本机是人社所下的笔记本：这类问题由人社所统一决定，决定会随其数据包传来。")
+            if not rule.owns(session, issue.entity, issue.field, _record_values(session, table, issue)):
+                raise ServiceError("此记录不归本站所有，须由其所有者（人社所或该村的笔记本）决定。")
+            _carry_out(uow, table, issue, decision)
+        resolution = f"{label}（{uow.operator}）"
+        about = [issue.entity_id] + ([issue.other_id] if issue.other_id is not None else [])
+        closed = close_issues(session, about, issue.field, resolution, theirs=issue.theirs)
+        if issue.resolved_at is None:
+            issue.resolved_at, issue.resolution = utc_now(), resolution
+            closed += 1
+        uow.audit("decide", issue.entity, issue.entity_id, issue.field, issue.kind, label)
+        uow.commit()
+        return Decided(issue_id, decision, closed)
+
+
+def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
+    session = uow.session
+    current = row_of(session, table, issue.entity_id)
+    take_theirs = decision in ("theirs", "accept")
+    try:
+        with session.begin_nested():
+            if issue.kind == "duplicate":
+                _merge(uow, table, issue, decision)
+            elif decision == "dismiss":
+                return
+            elif issue.field is not None:
+                _decide_field(uow, table, issue, current, take_theirs)
+            else:
+                _decide_record(uow, table, issue, current, take_theirs)
+    except IntegrityError:
+        raise ServiceError(
+            "无法这样处理：该记录仍被其他记录引用（例如成员仍有意愿或补贴），请先处理那些记录。"
+        ) from None
+    _refresh_households(session, table, current, issue)
+
+
+def _decide_field(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dict[str, Any] | None, take: bool) -> None:
+    session, name = uow.session, str(issue.field)
+    if current is None:  # edited there, deleted here
+        if not take:  # it stays deleted everywhere
+            changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, None)
+            return
+        was = tombstone(session, table, issue.entity_id)
+        if was is None:
+            raise ServiceError("本站已无此记录，也找不到删除前的内容，无法恢复。")
+        was[name] = changes.decode(table, name, issue.theirs)
+        upsert(session, table, was)
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, changes.encode_row(was))
+        return
+    ours = changes.encode(current[name])
+    if take:
+        if issue.kind == "correction" and current.get("locked"):
+            raise ServiceError("该记录已封存：请先在上报页对其所在的上报表“解锁更正”，再接受这项更正申请。")
+        set_field(session, table, issue.entity_id, name, changes.decode(table, name, issue.theirs), uow.operator)
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, name, ours, issue.theirs)
+    else:  # ours stands: a site that took theirs takes ours back
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, name, issue.theirs, ours)
+
+
+def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dict[str, Any] | None, take: bool) -> None:
+    """A whole record: a delete against an edit, or a proposed create or delete."""
+    session = uow.session
+    theirs_row = changes.decode_row(table, issue.theirs) if issue.theirs else None
+    if take:
+        if theirs_row is not None:  # their record, as they made it
+            upsert(session, table, theirs_row)
+            after = changes.encode_row(theirs_row)
+            changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, after)
+        else:  # their delete
+            if current is not None:
+                if issue.kind == "correction" and current.get("locked"):
+                    raise ServiceError("该记录已封存：请先在上报页“解锁更正”，再接受删除。")
+                remove(session, table, issue.entity_id)
+            changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, None)
+        return
+    if current is not None:  # ours stands, whole: a site that deleted it gets it back
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, changes.encode_row(current))
+    else:  # their record is not taken: a site that has it lets it go
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, issue.theirs, None)
+
+
+def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
+    """合并为同一人: the record here (``other_id``) is kept under its id; the one that arrived goes, and
+    whatever refers to it refers to the kept one. ``merge`` fills the kept record's empty fields from
+    theirs; ``ours`` keeps ours as it is; ``theirs`` takes their values for every field they filled."""
+    session = uow.session
+    if issue.other_id is None or not issue.theirs:
+        raise ServiceError("这条疑似重复缺少对方的记录内容，无法合并。")
+    kept = row_of(session, table, issue.other_id)
+    if kept is None:
+        raise ServiceError("本站的那条记录已不存在，无法合并，请刷新列表。")
+    theirs = changes.decode_row(table, issue.theirs)
+    for key, value in theirs.items():
+        if key in ("id", "created_at") or key in changes.BOOKKEEPING or value in (None, ""):
+            continue
+        if decision == "theirs" or (decision == "merge" and kept.get(key) in (None, "")):
+            kept[key] = value
+    merge_into(session, table, issue.entity_id, kept)
+    changes.record_decision(session, MERGE, table.name, issue.entity_id, None, None, changes.encode_row(kept))
+
+
+def _refresh_households(session: Session, table: Table, current: dict[str, Any] | None, issue: SyncIssue) -> None:
+    if table.name != "person":
+        return
+    ids = set()
+    for source in (current, row_of(session, table, issue.entity_id), row_of(session, table, issue.other_id)
+                   if issue.other_id else None):  # fmt: skip
+        if source is not None and source.get("household_id"):
+            ids.add(source["household_id"])
+    session.expire_all()
+    for household_id in ids:
+        household = session.get(Household, household_id)
+        if household is not None:
+            refresh_household_summary(household)
