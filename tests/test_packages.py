@@ -16,6 +16,8 @@ import pytest
 from sqlalchemy import select
 
 from fupin_desktop.cli import main
+from fupin_desktop.domain.accounts import Actor, Role
+from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.households import edit_person, person_facts, register_household, register_person
 from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
@@ -41,12 +43,12 @@ def load_station_profile_of(database: Database):  # type: ignore[no-untyped-def]
         return load_station_profile(session)
 
 
-def _introduce(a: Database, b: Database, folder: Path) -> None:
+def _introduce(a: Database, b: Database, folder: Path, actor: Who = "管理员") -> None:
     """Each registers the other's station key (the key files carried on a stick)."""
     for one, other in ((a, b), (b, a)):
-        key = export_station_key(one, actor="管理员", out=folder / f"{uuid.uuid4().hex}.fupinkey")
+        key = export_station_key(one, actor=actor, out=folder / f"{uuid.uuid4().hex}.fupinkey")
         assert key.path is not None
-        register_station_key(other, actor="管理员", path=key.path)
+        register_station_key(other, actor=actor, path=key.path)
 
 
 def _person_id(database: Database, name: str) -> uuid.UUID:
@@ -432,7 +434,7 @@ def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> 
     with source.session_factory() as session:
         assert session.scalars(select(ChangeEntry.after).where(ChangeEntry.action == "create")).first() is None
     copy = _open(tmp_path / "copy.db", "管理员", "新笔记本")
-    _introduce(source, copy, tmp_path)
+    _introduce(source, copy, tmp_path, actor=Actor("admin", Role.ADMIN))  # the demo has accounts
     full = export_package(source, actor="管理员", out=tmp_path / "full.fupinpkg")
     result = import_package(copy, actor="管理员", path=full.path)
     assert result.issues == Counter() and result.applied == full.changes
