@@ -39,7 +39,7 @@ from fupin_desktop.store.models import (
     SubsidyGrant,
 )
 
-__all__ = ["DemoWorkflowSummary", "generate_demo_workflow"]
+__all__ = ["DemoWorkflowSummary", "generate_demo_workflow", "write_histories"]
 
 Row = dict[str, Any]
 
@@ -317,9 +317,7 @@ def generate_demo_workflow(
                 )  # fmt: skip
         notices.extend(rounds[key] for key in ("old", "new") if key in used)
 
-    if intentions:
-        connection.execute(insert(Intention.__table__), intentions)
-        _write_histories(connection, transitions, builder.uuid)
+    write_histories(connection, intentions, transitions, builder.uuid)
     if notices:
         connection.execute(insert(PublicNotice.__table__), notices)
         connection.execute(insert(NoticeEntry.__table__), entries)
@@ -330,8 +328,14 @@ def generate_demo_workflow(
     return DemoWorkflowSummary(len(intentions), len(transitions), len(notices), len(objections), len(grants))
 
 
-def _write_histories(connection: sqlalchemy.Connection, steps: list[Step], new_id: Callable[[], UUID]) -> None:
-    """Every story's steps through the workflow's one writer, with their audit entries chained at once."""
+def write_histories(
+    connection: sqlalchemy.Connection, intentions: list[Row], steps: list[Step], new_id: Callable[[], UUID]
+) -> None:
+    """Insert the intentions as their first steps made them, then take every step of their stories
+    through the workflow's one writer, with the audit entries chained at once."""
+    if not intentions:
+        return
+    connection.execute(insert(Intention.__table__), intentions)
     session = Session(bind=connection, join_transaction_mode="create_savepoint")
     try:
         entries: list[PendingEntry] = []

@@ -410,11 +410,12 @@ def insert_new_people_intentions(
         intention_id = uuid.uuid4()
         intentions.append(
             (intention_id, person_id, data.kind, data.occupation, data.major, data.school, data.training_type,
-             data.referral_source, now, *fields.values())
+             data.referral_source, now, *fields.values(), *_FOLLOW_UP)
         )  # fmt: skip
         steps.append(Step(intention_id, None, State.DRAFT, now, operator, described=_described(name, data)))
     if intentions:
-        insert_rows(uow.session, Intention.__table__, (*_NEW_INTENTION_COLUMNS, *fields), intentions)
+        columns = (*_NEW_INTENTION_COLUMNS, *fields, *_FOLLOW_UP_COLUMNS)
+        insert_rows(uow.session, Intention.__table__, columns, intentions)
         write_steps(uow.session, steps, audit=uow.audit_entries)
     return [step.intention_id for step in steps]
 
@@ -422,6 +423,15 @@ def insert_new_people_intentions(
 _NEW_INTENTION_COLUMNS = (
     "id", "person_id", "kind", "occupation", "major", "school", "training_type", "referral_source", "created_at",
 )  # fmt: skip
+
+
+# Empty until the person is enrolled; written all the same, so that the change log's create of a new
+# intention holds every column, as the ORM's does.
+_FOLLOW_UP_COLUMNS = (
+    "provider", "class_name", "start_date", "end_date", "certificate", "employer", "employ_place", "employ_start",
+    "monthly_income",
+)  # fmt: skip
+_FOLLOW_UP = (None,) * len(_FOLLOW_UP_COLUMNS)
 
 
 def _described(person_name: str, data: IntentionInput) -> str:
