@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ _COLUMNS = (
 )  # fmt: skip
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _sha256 = hashlib.sha256
+_quote = json.encoder.encode_basestring  # how _dumps writes a str (ensure_ascii=False)
 
 
 def time_text(at: datetime) -> str:
@@ -77,15 +79,28 @@ def append(session: Session, entries: Sequence[PendingEntry]) -> str:
         return head
     rows = []
     times: dict[datetime, str] = {}  # a batch shares one time: formatted once
-    dumps, sha256 = _dumps, _sha256
+    texts: dict[str | None, str] = {None: "null"}  # operator, action, entity, field: a few values, quoted once
+    quote, sha256 = _quote, _sha256
     for entry in entries:
         seq += 1
         entry_id, at, operator, action, entity, entity_id, field, old, new = entry
         when = times.get(at)
         if when is None:
-            when = times[at] = time_text(at)
-        canonical = [seq, entry_id.hex, when, operator, action, entity, entity_id.hex, field, old, new, head]
-        own = sha256(dumps(canonical).encode("utf-8")).hexdigest()  # entry_hash, without a call per row
+            when = times[at] = quote(time_text(at))
+        named = []
+        for value in (operator, action, entity, field):
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = quote(value)  # type: ignore[arg-type]  # None is in the dict
+            named.append(text)
+        by, did, what, column = named
+        before = "null" if old is None else quote(old)
+        after = "null" if new is None else quote(new)
+        # entry_hash's canonical text, written out: the same bytes as _dumps of its list (hex needs no quoting)
+        canonical = (
+            f'[{seq},"{entry_id.hex}",{when},{by},{did},{what},"{entity_id.hex}",{column},{before},{after},"{head}"]'
+        )
+        own = sha256(canonical.encode("utf-8")).hexdigest()
         rows.append((entry_id, seq, head, own, at, operator, action, entity, entity_id, field, old, new))
         head = own
     insert_rows(session, _ENTRY, _COLUMNS, rows)

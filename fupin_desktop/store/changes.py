@@ -14,6 +14,7 @@ editing different fields of one record would otherwise always collide on them).
 from __future__ import annotations
 
 import json
+import json.encoder
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
@@ -188,25 +189,53 @@ def record_rows(session: Session, table: Table, columns: Sequence[str], rows: It
         return
     at = columns.index("id")
     order = sorted(range(len(columns)), key=lambda index: columns[index])  # the keys as encode_row sorts them
-    keys = [columns[index] for index in order]
     by_column = list(zip(*rows, strict=True))
-    plain_columns = [_plain_column(by_column[index]) for index in order]  # column by column: fast for 20,000 rows
-    encoder = _plain_encoder
     name = table.name
     session.info[PENDING].extend(
-        ("create", name, row[at], None, None, encoder(dict(zip(keys, values, strict=True))))
-        for row, values in zip(rows, zip(*plain_columns, strict=True), strict=True)
+        ("create", name, row[at], None, None, text)
+        for row, text in zip(
+            rows, json_objects([columns[i] for i in order], [by_column[i] for i in order]), strict=True
+        )
     )
 
 
-_plain_encoder = json.JSONEncoder(ensure_ascii=False).encode
+def json_objects(keys: Sequence[str], columns: Sequence[Sequence[object]]) -> list[str]:
+    """One JSON object per row of ``columns`` (the values of each key, row by row), as ``encode_row``
+    writes it: each value is written once as JSON, column by column, and each row's text is a
+    template filled in, rather than a dict per row through the encoder (a 20,000-row import)."""
+    template = "{" + ", ".join(f"{_quote(key)}: %s" for key in keys) + "}"
+    texts = [_json_column(values) for values in columns]
+    return [template % values for values in zip(*texts, strict=True)]
 
 
-def _plain_column(values: Sequence[object]) -> Sequence[object]:
+def _json_column(values: Sequence[object]) -> Sequence[str]:
     first = values[0]
-    if values.count(first) == len(values):  # the same time or operator on every row: convert it once
-        return [plain(first)] * len(values)
-    return [plain(value) for value in values]
+    if values.count(first) == len(values):  # the same time or operator on every row: written once
+        return [_json_value(first)] * len(values)
+    return [_json_value(value) for value in values]
+
+
+_quote = json.encoder.encode_basestring  # how the encoders write a str (ensure_ascii=False)
+
+
+def _json_value(value: object) -> str:
+    """``value`` as ``_plain_encoder(plain(value))`` writes it."""
+    if isinstance(value, str):
+        return _quote(value)
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, uuid.UUID):
+        return f'"{value}"'
+    if isinstance(value, datetime | date):
+        return f'"{value.isoformat()}"'
+    return _plain_encoder(plain(value))
+
+
+_plain_encoder = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def record_updates(session: Session, table: Table, changes: Iterable[tuple[uuid.UUID, str, object, object]]) -> None:
