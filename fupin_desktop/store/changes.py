@@ -212,6 +212,13 @@ def _json_column(values: Sequence[object]) -> Sequence[str]:
     first = values[0]
     if values.count(first) == len(values):  # the same time or operator on every row: written once
         return [_json_value(first)] * len(values)
+    kinds = set(map(type, values))
+    kinds.discard(type(None))
+    if kinds <= {str}:  # most columns: text, some of it empty
+        quote = _quote
+        return ["null" if value is None else quote(value) for value in values]  # type: ignore[arg-type]
+    if kinds == {uuid.UUID}:
+        return ["null" if value is None else f'"{value}"' for value in values]
     return [_json_value(value) for value in values]
 
 
@@ -274,17 +281,22 @@ def write_pending(session: Session, account: str) -> int:
     ).one()
     site_id, last = raised
     first = int(last) - len(waiting) + 1
-    now = utc_now()
-    from fupin_desktop.store.bulk import insert_rows
+    from fupin_desktop.store.bulk import bind_processor, insert_rows, uuid_binder
 
+    table = models.ChangeEntry.__table__
+    key = uuid_binder(session, table, "entity_id")  # the rows go as the driver takes them: one cheap call each
+    moment = bind_processor(session, table, "at")
+    now, site = utc_now(), key(site_id)
+    at = now if moment is None else moment(now)
     insert_rows(
         session,
-        models.ChangeEntry.__table__,
+        table,
         ("site_id", "seq", "action", "entity", "entity_id", "field", "before", "after", "account", "at"),
         [
-            (site_id, first + index, action, entity, entity_id, field, before, after, account, now)
+            (site, first + index, action, entity, key(entity_id), field, before, after, account, at)
             for index, (action, entity, entity_id, field, before, after) in enumerate(waiting)
         ],
+        bound=True,
     )
     return len(waiting)
 
