@@ -28,6 +28,7 @@ from fupin_desktop.domain.validation import (
 )
 from fupin_desktop.services.accounts import Who, actor_name, require_household_village, require_village
 from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFailed
+from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.results import Removed, Saved
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database
@@ -118,12 +119,10 @@ def _duplicate_ids_elsewhere(
     by_number = {m.id_number: i for i, m in enumerate(facts.members) if m.id_number}
     if not by_number:
         return []
-    query = (
-        select(Person.id_number, Person.name, Household.household_no, Household.head_name, Region.name)
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
-        .where(Person.id_number.in_(list(by_number)))
-    )
+    query = with_households(
+        select(Person.id_number, Person.name, Household.household_no, Household.head_name, Region.name),
+        village=Region,
+    ).where(Person.id_number.in_(list(by_number)))
     if household_id is not None:
         query = query.where(Person.household_id != household_id)
     if own_ids:
