@@ -95,13 +95,10 @@ def append(session: Session, entries: Sequence[PendingEntry]) -> str:
             timed = times[at] = (quote(time_text(at)), at if moment is None else moment(at))
         when, stored_at = timed
         entry_hex, entity_hex = entry_id.hex, entity_id.hex
-        named = []
-        for value in (operator, action, entity, field):
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = quote(value)  # type: ignore[arg-type]  # None is in the dict
-            named.append(text)
-        by, did, what, column = named
+        by = texts.get(operator) or _quoted(texts, operator)
+        did = texts.get(action) or _quoted(texts, action)
+        what = texts.get(entity) or _quoted(texts, entity)
+        column = texts.get(field) or _quoted(texts, field)
         before = "null" if old is None else quote(old)
         after = "null" if new is None else quote(new)
         # entry_hash's canonical text, written out: the same bytes as _dumps of its list (hex needs no quoting)
@@ -119,6 +116,11 @@ def append(session: Session, entries: Sequence[PendingEntry]) -> str:
     table = _HEAD
     connection.execute(update(table).where(table.c.id == HEAD_ID).values(seq=seq, hash=head))
     return head
+
+
+def _quoted(texts: dict[str | None, str], value: str | None) -> str:
+    text = texts[value] = "null" if value is None else _quote(value)
+    return text
 
 
 def rechain_all(connection: Connection) -> None:
