@@ -6,6 +6,7 @@ intentions service, which asks this module first whether the step exists at all.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
@@ -104,3 +105,21 @@ def step_refusal(current: State, target: State, reason: str | None) -> str | Non
     if target in REASON_REQUIRED and not (reason and reason.strip()):
         return f"“{ACTION_LABELS[target]}”须填写原因"
     return None
+
+
+def first_step_refusal(target: State) -> str | None:
+    """Why an intention cannot begin in ``target`` (every intention begins as 登记), or None."""
+    if target is not State.DRAFT:
+        return f"意愿须从“{STATE_LABELS[State.DRAFT]}”开始，不能直接“{ACTION_LABELS[target]}”"
+    return None
+
+
+def state_fields(target: State, at: datetime, operator: str) -> dict[str, object]:
+    """The intention's columns once it has taken a step to ``target`` at ``at``, by ``operator``."""
+    return {
+        "state": target.value,
+        "state_changed_at": at,
+        "locked": target in LOCKED,
+        "updated_by": operator,
+        "updated_at": at,
+    }

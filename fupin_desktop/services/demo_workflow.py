@@ -17,15 +17,19 @@ from uuid import UUID
 
 import sqlalchemy
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_on, age_refusal, household_refusal
 from fupin_desktop.domain.profiles import ProvinceProfile, ProvinceProfileError, load_province_profile
-from fupin_desktop.domain.workflow import LOCKED, State
+from fupin_desktop.domain.workflow import State, state_fields
+from fupin_desktop.services.intentions import KIND_LABELS
+from fupin_desktop.services.workflow_steps import Step, write_steps
+from fupin_desktop.store import chain
+from fupin_desktop.store.chain import PendingEntry
 from fupin_desktop.store.models import (
     Household,
     Intention,
-    IntentionTransition,
     NoticeEntry,
     Objection,
     Person,
@@ -35,7 +39,7 @@ from fupin_desktop.store.models import (
     SubsidyGrant,
 )
 
-__all__ = ["DemoWorkflowSummary", "generate_demo_workflow"]
+__all__ = ["DemoWorkflowSummary", "generate_demo_workflow", "write_histories"]
 
 Row = dict[str, Any]
 
@@ -245,7 +249,7 @@ def generate_demo_workflow(
     ).mappings()
 
     intentions: list[Row] = []
-    transitions: list[Row] = []
+    transitions: list[Step] = []
     notices: list[Row] = []
     entries: list[Row] = []
     objections: list[Row] = []
@@ -302,33 +306,18 @@ def generate_demo_workflow(
             _tell(
                 builder, story, row, rounds, used, order, entries, objections, grants, (clerk, township_clerk, reviewer)
             )
-            last = story.steps[-1]
-            row.update(
-                state=last[1].value,
-                state_changed_at=last[2],
-                locked=last[1] in LOCKED,
-                created_at=story.steps[0][2],
-                updated_at=last[2],
-                updated_by=last[3],
-            )
+            _source, begun, created, clerk_name, _reason = story.steps[0]
+            row.update(created_at=created, **state_fields(begun, created, clerk_name))  # the steps move it on
             intentions.append(row)
+            described = f"{story.person['name']} {KIND_LABELS[story.kind]}"
             for source, target, at, operator, reason in story.steps:
                 transitions.append(
-                    {
-                        "id": builder.uuid(),
-                        "intention_id": story.intention_id,
-                        "from_state": source.value if source else None,
-                        "to_state": target.value,
-                        "at": at,
-                        "operator": operator,
-                        "reason": reason,
-                    }
-                )
+                    Step(story.intention_id, source, target, at, operator, reason,
+                         described=described if source is None else None, id=builder.uuid())
+                )  # fmt: skip
         notices.extend(rounds[key] for key in ("old", "new") if key in used)
 
-    if intentions:
-        connection.execute(insert(Intention.__table__), intentions)
-        connection.execute(insert(IntentionTransition.__table__), transitions)
+    write_histories(connection, intentions, transitions, builder.uuid)
     if notices:
         connection.execute(insert(PublicNotice.__table__), notices)
         connection.execute(insert(NoticeEntry.__table__), entries)
@@ -337,6 +326,24 @@ def generate_demo_workflow(
     if grants:
         connection.execute(insert(SubsidyGrant.__table__), grants)
     return DemoWorkflowSummary(len(intentions), len(transitions), len(notices), len(objections), len(grants))
+
+
+def write_histories(
+    connection: sqlalchemy.Connection, intentions: list[Row], steps: list[Step], new_id: Callable[[], UUID]
+) -> None:
+    """Insert the intentions as their first steps made them, then take every step of their stories
+    through the workflow's one writer, with the audit entries chained at once."""
+    if not intentions:
+        return
+    connection.execute(insert(Intention.__table__), intentions)
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        entries: list[PendingEntry] = []
+        write_steps(session, steps, audit=entries.extend, new_id=new_id)
+        chain.append(session, entries)
+        session.commit()  # the savepoint: the demo's transaction stays the caller's
+    finally:
+        session.close()
 
 
 def _notice_row(builder: _Builder, village: Any, start: date, *, closed: bool, unit: str, operator: str) -> Row:

@@ -25,6 +25,7 @@ from fupin_desktop.domain.eligibility import (
 )
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import State, chinese_date
+from fupin_desktop.services.joins import with_people
 from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person
 
 # Transitions are stored in UTC; a day in a report is a day in China (UTC+8).
@@ -189,11 +190,7 @@ def courses(session: Session, villages: list[uuid.UUID] | None, kinds: Iterable[
         .group_by(Intention.id)
     )
     if villages is not None:
-        query = (
-            query.join(Person, Person.id == Intention.person_id)
-            .join(Household, Household.id == Person.household_id)
-            .where(Household.village_id.in_(villages))
-        )
+        query = with_people(query).where(Household.village_id.in_(villages))
     found = []
     for iid, pid, kind, provider, school, enrolled, completed, employed, left in session.execute(query):
         if enrolled is None:

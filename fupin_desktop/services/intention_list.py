@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.workflow import STATE_LABELS, State
 from fupin_desktop.services.accounts import Who
+from fupin_desktop.services.joins import with_people
 from fupin_desktop.services.scope import visible_region
 from fupin_desktop.services.search import person_condition, village_ids_under
 from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, Region
@@ -72,39 +73,33 @@ def _conditions(session: Session, flt: IntentionFilter) -> list[ColumnElement[bo
 
 def _query(session: Session, flt: IntentionFilter) -> Select[*tuple[Any, ...]]:
     return (
-        select(
-            Intention.id,
-            Person.id,
-            Person.name,
-            Person.sex,
-            Person.birth_date,
-            Region.name,
-            Household.village_group,
-            Intention.kind,
-            Intention.occupation,
-            Intention.major,
-            Intention.school,
-            Intention.training_type,
-            Intention.referral_source,
-            Intention.state,
-            Intention.state_changed_at,
+        with_people(
+            select(
+                Intention.id,
+                Person.id,
+                Person.name,
+                Person.sex,
+                Person.birth_date,
+                Region.name,
+                Household.village_group,
+                Intention.kind,
+                Intention.occupation,
+                Intention.major,
+                Intention.school,
+                Intention.training_type,
+                Intention.referral_source,
+                Intention.state,
+                Intention.state_changed_at,
+            ),
+            village=Region,
         )
-        .join(Person, Intention.person_id == Person.id)
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
         .where(*_conditions(session, flt))
         .order_by(Region.code, Household.household_no, Person.sort_order, Intention.created_at)
     )
 
 
 def count_intentions(session: Session, flt: IntentionFilter) -> int:
-    query = (
-        select(func.count())
-        .select_from(Intention)
-        .join(Person, Intention.person_id == Person.id)
-        .join(Household, Person.household_id == Household.id)
-        .where(*_conditions(session, flt))
-    )
+    query = with_people(select(func.count()).select_from(Intention)).where(*_conditions(session, flt))
     return int(session.scalar(query) or 0)
 
 

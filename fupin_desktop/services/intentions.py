@@ -11,11 +11,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
-from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
@@ -23,12 +21,13 @@ from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
 from fupin_desktop.domain.permissions import STEP_CAPABILITIES, Capability
 from fupin_desktop.domain.profiles import ProvinceProfile
-from fupin_desktop.domain.workflow import ACTIVE, LOCKED, STATE_LABELS, State, chinese_date, step_refusal
+from fupin_desktop.domain.workflow import ACTIVE, STATE_LABELS, State, chinese_date, state_fields, step_refusal
 from fupin_desktop.services.accounts import Who, actor_name, permit_for_households
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.services.results import Saved
-from fupin_desktop.store.changes import record_rows, record_updates
+from fupin_desktop.services.workflow_steps import Step, write_steps
+from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import (
     Household,
@@ -366,7 +365,9 @@ def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput
     if person is None:
         raise NotFound("该成员已不存在（可能已在其他窗口删除），请刷新列表。")
     refuse_incomplete_intention(person.name, data)
+    now = utc_now()
     intention = Intention(
+        id=uuid.uuid4(),
         person_id=person.id,
         kind=data.kind,
         occupation=data.occupation,
@@ -374,8 +375,8 @@ def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput
         school=data.school,
         training_type=data.training_type,
         referral_source=data.referral_source,
-        state=State.DRAFT.value,
-        updated_by=uow.operator,
+        created_at=now,
+        **state_fields(State.DRAFT, now, uow.operator),
     )
     uow.session.add(intention)
     uow.session.flush()
@@ -383,8 +384,8 @@ def create_intention(uow: UnitOfWork, person_id: uuid.UUID, data: IntentionInput
     refusal = _guard_second_active(context, intention, person, State.DRAFT)
     if refusal:
         raise ServiceError(f"{person.name}：{refusal}")
-    _record(uow, intention, None, State.DRAFT, None)
-    uow.audit("create", "intention", intention.id, new=f"{person.name} {KIND_LABELS[data.kind]}")
+    first = Step(intention.id, None, State.DRAFT, now, uow.operator, described=_described(person.name, data))
+    write_steps(uow.session, [first], audit=uow.audit_entries, loaded={intention.id: intention})
     return intention.id
 
 
@@ -396,10 +397,11 @@ def insert_new_people_intentions(
     :func:`create_intention` does, written with one executemany per table. Such people have no
     other intention yet, so only two wishes of one kind for the same person can clash."""
     now = utc_now()
+    operator = uow.operator
     seen: set[tuple[uuid.UUID, str]] = set()
-    intentions: list[dict[str, Any]] = []
-    steps: list[dict[str, object]] = []
-    audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
+    intentions: list[tuple[object, ...]] = []
+    steps: list[Step] = []
+    fields = state_fields(State.DRAFT, now, operator)
     for person_id, name, data in wishes:
         refuse_incomplete_intention(name, data)
         if (person_id, data.kind) in seen:
@@ -407,33 +409,34 @@ def insert_new_people_intentions(
         seen.add((person_id, data.kind))
         intention_id = uuid.uuid4()
         intentions.append(
-            {
-                "id": intention_id,
-                "person_id": person_id,
-                "kind": data.kind,
-                "occupation": data.occupation,
-                "major": data.major,
-                "school": data.school,
-                "training_type": data.training_type,
-                "referral_source": data.referral_source,
-                "state": State.DRAFT.value,
-                "state_changed_at": now,
-                "locked": State.DRAFT in LOCKED,
-                "created_at": now,
-                "updated_at": now,
-                "updated_by": uow.operator,
-            }
-        )
-        steps.append(
-            {"id": uuid.uuid4(), "intention_id": intention_id, "from_state": None, "to_state": State.DRAFT.value,
-             "at": now, "operator": uow.operator, "reason": None}
+            (intention_id, person_id, data.kind, data.occupation, data.major, data.school, data.training_type,
+             data.referral_source, now, *fields.values(), *_FOLLOW_UP)
         )  # fmt: skip
-        audit.append(("create", "intention", intention_id, None, None, f"{name} {KIND_LABELS[data.kind]}"))
+        steps.append(Step(intention_id, None, State.DRAFT, now, operator, described=_described(name, data)))
     if intentions:
-        uow.session.execute(insert(Intention.__table__), intentions)
-        uow.session.execute(insert(IntentionTransition.__table__), steps)
-        uow.audit_many(audit)
-    return [row["id"] for row in intentions]
+        columns = (*_NEW_INTENTION_COLUMNS, *fields, *_FOLLOW_UP_COLUMNS)
+        insert_rows(uow.session, Intention.__table__, columns, intentions)
+        write_steps(uow.session, steps, audit=uow.audit_entries)
+    return [step.intention_id for step in steps]
+
+
+_NEW_INTENTION_COLUMNS = (
+    "id", "person_id", "kind", "occupation", "major", "school", "training_type", "referral_source", "created_at",
+)  # fmt: skip
+
+
+# Empty until the person is enrolled; written all the same, so that the change log's create of a new
+# intention holds every column, as the ORM's does.
+_FOLLOW_UP_COLUMNS = (
+    "provider", "class_name", "start_date", "end_date", "certificate", "employer", "employ_place", "employ_start",
+    "monthly_income",
+)  # fmt: skip
+_FOLLOW_UP = (None,) * len(_FOLLOW_UP_COLUMNS)
+
+
+def _described(person_name: str, data: IntentionInput) -> str:
+    """What the audit says of a new intention: whose, of which kind."""
+    return f"{person_name} {KIND_LABELS[data.kind]}"
 
 
 def transition(
@@ -461,7 +464,9 @@ def transition(
         people.update((p.id, p) for p in uow.session.scalars(select(Person).where(Person.id.in_(person_ids))))
     context = GuardContext(uow, list(intentions.values()), people, day)
     context.four_eyes_for = four_eyes_for
-    moves = _Moves(uow, target, reason)
+    now, operator = utc_now(), uow.operator
+    steps: list[Step] = []
+    standing: dict[uuid.UUID, State] = {}  # a later step of the same call sees the earlier one
     for intention_id in ids:
         intention = intentions.get(intention_id)
         if intention is None:
@@ -469,7 +474,8 @@ def transition(
             continue
         person = people.get(intention.person_id) or uow.session.get(Person, intention.person_id)
         assert person is not None  # foreign key
-        refusal = step_refusal(State(intention.state), target, reason)
+        source = standing.get(intention.id, State(intention.state))
+        refusal = step_refusal(source, target, reason)
         for guard in GUARDS:
             if refusal is not None:
                 break
@@ -477,83 +483,12 @@ def transition(
         if refusal is not None:
             result.refused.append(Refusal(intention.id, person.name, refusal))
             continue
-        moves.add(intention)
+        steps.append(Step(intention.id, source, target, now, operator, reason))
+        standing[intention.id] = target
         result.moved.append(intention.id)
-    moves.write()
+    write_steps(uow.session, steps, audit=uow.audit_entries, loaded=intentions)
     uow.session.flush()
     return result
-
-
-class _Moves:
-    """The steps of one bulk transition, written at the end with one executemany per table
-    (intention, intention_transition, audit_entry) rather than an ORM flush of 50,000 objects.
-
-    The loaded intentions take their new state at once (as committed values, so that the session
-    does not write them a second time): a later step of the same call sees it, as before."""
-
-    def __init__(self, uow: UnitOfWork, target: State, reason: str | None) -> None:
-        self._uow = uow
-        self._target = target
-        self._reason = (reason or "").strip() or None
-        self._now = utc_now()
-        self._intentions: list[dict[str, object]] = []
-        self._steps: list[dict[str, object]] = []
-        self._audit: list[tuple[str, str, uuid.UUID, str | None, object, object]] = []
-        self._fields: list[tuple[uuid.UUID, str, object, object]] = []  # (id, field, before, after)
-
-    def add(self, intention: Intention) -> None:
-        source, target, now, operator = State(intention.state), self._target, self._now, self._uow.operator
-        changes: dict[str, object] = {
-            "state": target.value,
-            "state_changed_at": now,
-            "locked": target in LOCKED,
-            "updated_by": operator,
-            "updated_at": now,
-        }
-        self._fields.extend(
-            (intention.id, name, getattr(intention, name), value) for name, value in changes.items()
-        )
-        for name, value in changes.items():
-            set_committed_value(intention, name, value)
-        self._intentions.append({"moved_id": intention.id, **changes})
-        self._steps.append(
-            {"id": uuid.uuid4(), "intention_id": intention.id, "from_state": source.value, "to_state": target.value,
-             "at": now, "operator": operator, "reason": self._reason}
-        )  # fmt: skip
-        self._audit.append(("update", "intention", intention.id, "state", STATE_LABELS[source], STATE_LABELS[target]))
-
-    def write(self) -> None:
-        if not self._intentions:
-            return
-        session = self._uow.session
-        table = Intention.__table__
-        session.execute(update(table).where(table.c.id == bindparam("moved_id")), self._intentions)
-        session.execute(insert(IntentionTransition.__table__), self._steps)
-        record_updates(session, table, self._fields)
-        steps = IntentionTransition.__table__
-        columns = tuple(self._steps[0])
-        record_rows(session, steps, columns, [tuple(step[c] for c in columns) for step in self._steps])
-        self._uow.audit_many(self._audit)
-
-
-def _record(uow: UnitOfWork, intention: Intention, source: State | None, target: State, reason: str | None) -> None:
-    now = utc_now()
-    intention.state = target.value
-    intention.state_changed_at = now
-    intention.locked = target in LOCKED
-    intention.updated_by = uow.operator
-    uow.session.add(
-        IntentionTransition(
-            intention_id=intention.id,
-            from_state=source.value if source else None,
-            to_state=target.value,
-            at=now,
-            operator=uow.operator,
-            reason=(reason or "").strip() or None,
-        )
-    )
-    if source is not None:
-        uow.audit("update", "intention", intention.id, "state", STATE_LABELS[source], STATE_LABELS[target])
 
 
 # --- use cases: each opens, audits and commits its own unit of work --------------------------------

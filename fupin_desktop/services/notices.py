@@ -24,6 +24,7 @@ from fupin_desktop.domain.workflow import STATE_LABELS, State, chinese_date
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import KIND_LABELS, BulkResult, Refusal, latest_notice, transition
+from fupin_desktop.services.joins import with_people
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.services.results import Saved
 from fupin_desktop.services.search import village_ids_under
@@ -142,18 +143,18 @@ def candidates(session: Session, region_id: uuid.UUID) -> list[Candidate]:
     """APPROVED intentions of the people of a village or a township, by village then name."""
     villages = village_ids_under(session, region_id)
     rows = session.execute(
-        select(
-            Intention.id,
-            Person.name,
-            Region.name,
-            Intention.kind,
-            Intention.occupation,
-            Intention.major,
-            Intention.school,
+        with_people(
+            select(
+                Intention.id,
+                Person.name,
+                Region.name,
+                Intention.kind,
+                Intention.occupation,
+                Intention.major,
+                Intention.school,
+            ),
+            village=Region,
         )
-        .join(Person, Intention.person_id == Person.id)
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
         .where(Intention.state == State.APPROVED.value, Household.village_id.in_(villages))
         .order_by(Region.code, Household.household_no, Person.sort_order)
     )
@@ -212,10 +213,9 @@ def create_notice(
     outside: list[Refusal] = []
     for order, intention_id in enumerate(dict.fromkeys(intention_ids)):
         row = uow.session.execute(
-            select(Person.name, Household.village_id)
-            .join(Intention, Intention.person_id == Person.id)
-            .join(Household, Person.household_id == Household.id)
-            .where(Intention.id == intention_id)
+            with_people(select(Person.name, Household.village_id).select_from(Intention)).where(
+                Intention.id == intention_id
+            )
         ).first()
         if row is None:
             outside.append(Refusal(intention_id, "（已删除）", "该意愿已不存在"))
@@ -443,23 +443,22 @@ def list_notices(session: Session) -> list[NoticeRow]:
 def notice_entries(session: Session, notice_id: uuid.UUID) -> list[EntryRow]:
     """The people of a batch in posting order, with their state now and their objections' status."""
     rows = session.execute(
-        select(
-            Intention.id,
-            Person.name,
-            Person.sex,
-            Region.name,
-            Household.village_group,
-            Intention.kind,
-            Intention.occupation,
-            Intention.major,
-            Intention.school,
-            Intention.referral_source,
-            Intention.state,
+        with_people(
+            select(
+                Intention.id,
+                Person.name,
+                Person.sex,
+                Region.name,
+                Household.village_group,
+                Intention.kind,
+                Intention.occupation,
+                Intention.major,
+                Intention.school,
+                Intention.referral_source,
+                Intention.state,
+            ).join(NoticeEntry, NoticeEntry.intention_id == Intention.id),
+            village=Region,
         )
-        .join(NoticeEntry, NoticeEntry.intention_id == Intention.id)
-        .join(Person, Intention.person_id == Person.id)
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
         .where(NoticeEntry.notice_id == notice_id)
         .order_by(NoticeEntry.sort_order)
     )

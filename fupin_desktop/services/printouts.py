@@ -31,6 +31,7 @@ from fupin_desktop.export.printouts import (
 )
 from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import NotFound, ServiceError
+from fupin_desktop.services.joins import with_people
 from fupin_desktop.services.scope import refuse_outside_scope
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Intention, NoticeEntry, Person, PublicNotice, Region, Visit
@@ -60,20 +61,20 @@ def notice_sheet(session: Session, notice_id: uuid.UUID) -> NoticePrintout:
     region_name = session.scalar(select(Region.name).where(Region.id == notice.region_id)) or ""
     source = codelist("referral_source")
     rows = session.execute(
-        select(
-            Household.village_group,
-            Person.name,
-            Person.sex,
-            Intention.kind,
-            Intention.occupation,
-            Intention.school,
-            Intention.major,
-            Intention.referral_source,
+        with_people(
+            select(
+                Household.village_group,
+                Person.name,
+                Person.sex,
+                Intention.kind,
+                Intention.occupation,
+                Intention.school,
+                Intention.major,
+                Intention.referral_source,
+            )
+            .select_from(NoticeEntry)
+            .join(Intention, Intention.id == NoticeEntry.intention_id)
         )
-        .select_from(NoticeEntry)
-        .join(Intention, Intention.id == NoticeEntry.intention_id)
-        .join(Person, Person.id == Intention.person_id)
-        .join(Household, Household.id == Person.household_id)
         .where(NoticeEntry.notice_id == notice.id)
         .order_by(NoticeEntry.sort_order, Household.village_group, Person.name)
     )

@@ -26,6 +26,7 @@ from fupin_desktop.domain.village_sheet import (
     number_lost_message,
 )
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.spreadsheet import Grid, SpreadsheetError, best_grid
 from fupin_desktop.store.models import Household, Person, Region
 
@@ -142,12 +143,10 @@ def read_roster(path: Path) -> tuple[list[RosterEntry], list[CellProblem], dict[
 
 
 def _local_people(session: Session, region_code: str | None) -> tuple[list[LocalPerson], str]:
-    query = (
-        select(Person.id_number, Person.name, Household.household_no, Household.status, Region.name)
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
-        .where(Person.id_number.is_not(None))
-    )
+    query = with_households(
+        select(Person.id_number, Person.name, Household.household_no, Household.status, Region.name),
+        village=Region,
+    ).where(Person.id_number.is_not(None))
     scope = "全部数据"
     if region_code:
         region = session.scalar(select(Region).where(Region.code == region_code.strip()))

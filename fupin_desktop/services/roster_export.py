@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 from fupin_desktop.domain import clock
 from fupin_desktop.export.roster_xlsx import Value, write_roster_xlsx
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.search import HouseholdFilter, household_conditions
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Person, Region
@@ -53,15 +54,7 @@ def export_roster(
         area = area_name(session, flt)
         conditions = household_conditions(session, flt)
         households = int(session.scalar(select(func.count()).select_from(Household).where(*conditions)) or 0)
-        people = int(
-            session.scalar(
-                select(func.count())
-                .select_from(Person)
-                .join(Household, Person.household_id == Household.id)
-                .where(*conditions)
-            )
-            or 0
-        )
+        people = int(session.scalar(with_households(select(func.count()).select_from(Person)).where(*conditions)) or 0)
         if households == 0:
             raise ServiceError(f"{area}没有符合条件的农户，没有可导出的花名册。")
         today = clock.today()

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, false, func, interse
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from fupin_desktop.services.accounts import Who
+from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.scope import visible_region
 from fupin_desktop.store.id_grams import GRAM, covering_grams
 from fupin_desktop.store.models import Household, Intention, Person, PersonIdGram, Region
@@ -214,7 +215,7 @@ def count_households(session: Session, flt: HouseholdFilter, cap: int | None = N
         matching = select(Person.household_id).where(person_match)
         others = _household_filters(session, replace(flt, text=""))
         if others:
-            matching = matching.join(Household, Person.household_id == Household.id).where(*others)
+            matching = with_households(matching).where(*others)
         limited = matching.distinct().limit(cap).subquery()
         return int(session.scalar(select(func.count()).select_from(limited)) or 0)
     conditions = _household_filters(session, flt)
@@ -237,7 +238,7 @@ def search_people(
     condition = person_condition(text)
     if condition is None:
         return []
-    query = (
+    query = with_households(
         select(
             Person.id,
             Person.name,
@@ -246,11 +247,9 @@ def search_people(
             Person.household_id,
             Household.household_no,
             Region.name,
-        )
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
-        .where(condition)
-    )
+        ),
+        village=Region,
+    ).where(condition)
     if region_id is not None:
         query = query.where(Household.village_id.in_(village_ids_under(session, region_id)))
     # The stored pinyin key first (never the server's collation: ICU and pypinyin read some surnames
@@ -327,19 +326,20 @@ def find_people(session: Session, text: str, limit: int = 200, viewer: Who | Non
         condition = or_(condition, _prefix(Household.card_no, value))
     township = Region.__table__.alias("township")
     query = (
-        select(
-            Person.id,
-            Person.name,
-            Person.sex,
-            Person.id_number,
-            Person.phone,
-            Household.card_no,
-            Household.household_no,
-            Region.name,
-            township.c.name,
+        with_households(
+            select(
+                Person.id,
+                Person.name,
+                Person.sex,
+                Person.id_number,
+                Person.phone,
+                Household.card_no,
+                Household.household_no,
+                Region.name,
+                township.c.name,
+            ),
+            village=Region,
         )
-        .join(Household, Person.household_id == Household.id)
-        .join(Region, Household.village_id == Region.id)
         .outerjoin(township, Region.parent_id == township.c.id)
         .where(condition, *([Household.village_id == own] if own is not None else []))
         .order_by(Household.household_no, Person.sort_order)

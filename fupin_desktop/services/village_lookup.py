@@ -18,6 +18,7 @@ from fupin_desktop.export.village_template import VillageTitle
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import household_facts
 from fupin_desktop.services.intentions import IntentionInput
+from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.village_plan import (
     ActiveIntention,
     KnownPerson,
@@ -103,18 +104,18 @@ def _known_people(session: Session, ids: Sequence[str]) -> dict[str, KnownPerson
     known: dict[str, KnownPerson] = {}
     for chunk in _chunks(ids):
         rows = session.execute(
-            select(
-                Person.id_number,
-                Person.id,
-                Person.name,
-                Household.id,
-                Household.household_no,
-                Household.head_name,
-                Region.name,
-            )
-            .join(Household, Person.household_id == Household.id)
-            .join(Region, Household.village_id == Region.id)
-            .where(Person.id_number.in_(list(chunk)))
+            with_households(
+                select(
+                    Person.id_number,
+                    Person.id,
+                    Person.name,
+                    Household.id,
+                    Household.household_no,
+                    Household.head_name,
+                    Region.name,
+                ),
+                village=Region,
+            ).where(Person.id_number.in_(list(chunk)))
         )
         for number, pid, name, hid, hno, head, vname in rows:
             if number:

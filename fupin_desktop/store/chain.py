@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import cast
 from sqlalchemy import Connection, Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from fupin_desktop.store.bulk import insert_rows
+from fupin_desktop.store.bulk import bind_processor, insert_rows, uuid_binder
 from fupin_desktop.store.models import AuditChainHead, AuditEntry
 
 GENESIS = "0" * 64
@@ -36,6 +37,8 @@ _COLUMNS = (
 )  # fmt: skip
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _sha256 = hashlib.sha256
+_SAMPLE = uuid.UUID(int=1)
+_quote = json.encoder.encode_basestring  # how _dumps writes a str (ensure_ascii=False)
 
 
 def time_text(at: datetime) -> str:
@@ -76,22 +79,48 @@ def append(session: Session, entries: Sequence[PendingEntry]) -> str:
     if not entries:
         return head
     rows = []
-    times: dict[datetime, str] = {}  # a batch shares one time: formatted once
-    dumps, sha256 = _dumps, _sha256
+    # The rows go to the driver as it takes them (bound): a UUID's hex text is made once for the hash and
+    # the row alike, and a batch's one time is formatted once for each.
+    key = uuid_binder(session, _ENTRY, "id")
+    hex_keys = key(_SAMPLE) == _SAMPLE.hex
+    moment = bind_processor(session, _ENTRY, "at")
+    times: dict[datetime, tuple[str, object]] = {}
+    texts: dict[str | None, str] = {None: "null"}  # operator, action, entity, field: a few values, quoted once
+    quote, sha256 = _quote, _sha256
     for entry in entries:
         seq += 1
         entry_id, at, operator, action, entity, entity_id, field, old, new = entry
-        when = times.get(at)
-        if when is None:
-            when = times[at] = time_text(at)
-        canonical = [seq, entry_id.hex, when, operator, action, entity, entity_id.hex, field, old, new, head]
-        own = sha256(dumps(canonical).encode("utf-8")).hexdigest()  # entry_hash, without a call per row
-        rows.append((entry_id, seq, head, own, at, operator, action, entity, entity_id, field, old, new))
+        timed = times.get(at)
+        if timed is None:
+            timed = times[at] = (quote(time_text(at)), at if moment is None else moment(at))
+        when, stored_at = timed
+        entry_hex, entity_hex = entry_id.hex, entity_id.hex
+        by = texts.get(operator) or _quoted(texts, operator)
+        did = texts.get(action) or _quoted(texts, action)
+        what = texts.get(entity) or _quoted(texts, entity)
+        column = texts.get(field) or _quoted(texts, field)
+        before = "null" if old is None else quote(old)
+        after = "null" if new is None else quote(new)
+        # entry_hash's canonical text, written out: the same bytes as _dumps of its list (hex needs no quoting)
+        canonical = (
+            f'[{seq},"{entry_hex}",{when},{by},{did},{what},"{entity_hex}",{column},{before},{after},"{head}"]'
+        )
+        own = sha256(canonical.encode("utf-8")).hexdigest()
+        if hex_keys:
+            ids: tuple[object, object] = (entry_hex, entity_hex)
+        else:
+            ids = (key(entry_id), key(entity_id))
+        rows.append((ids[0], seq, head, own, stored_at, operator, action, entity, ids[1], field, old, new))
         head = own
-    insert_rows(session, _ENTRY, _COLUMNS, rows)
+    insert_rows(session, _ENTRY, _COLUMNS, rows, bound=True)
     table = _HEAD
     connection.execute(update(table).where(table.c.id == HEAD_ID).values(seq=seq, hash=head))
     return head
+
+
+def _quoted(texts: dict[str | None, str], value: str | None) -> str:
+    text = texts[value] = "null" if value is None else _quote(value)
+    return text
 
 
 def rechain_all(connection: Connection) -> None:

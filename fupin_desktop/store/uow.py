@@ -116,6 +116,10 @@ class UnitOfWork:
         )
         self.chain_head()
 
+    def audit_entries(self, entries: Iterable[chain.PendingEntry]) -> None:
+        """Record entries that carry their own time and account (a workflow step's), chained at the commit."""
+        self._pending.extend(entries)
+
 
 def _begin_transaction(session: Session) -> None:
     """Make sure the driver's transaction has begun before a SAVEPOINT: Python's sqlite3 begins one only

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.clock import age_on
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import Column, SheetContent, Value
+from fupin_desktop.services.joins import with_people
 from fupin_desktop.services.settings import StationProfile
 from fupin_desktop.services.sheets.common import (
     BuiltSheet,
@@ -77,29 +78,29 @@ def _on_live_sheets(sheet_code: str | None) -> Select[uuid.UUID | None]:
 def _due_query(kind: str, request: SheetRequest, villages: list[uuid.UUID] | None) -> Select[*tuple[Any, ...]]:
     village = Region.__table__.alias("village")
     query = (
-        select(
-            Intention.id,
-            Person.id,
-            Person.name,
-            Person.sex,
-            Person.ethnicity,
-            Person.birth_date,
-            Person.id_number,
-            Person.education,
-            Person.phone,
-            Household.card_no,
-            Household.phone,
-            Household.address,
-            village.c.name,
-            Intention.occupation,
-            Intention.major,
-            Intention.school,
-            Intention.training_type,
-            Intention.referral_source,
+        with_people(
+            select(
+                Intention.id,
+                Person.id,
+                Person.name,
+                Person.sex,
+                Person.ethnicity,
+                Person.birth_date,
+                Person.id_number,
+                Person.education,
+                Person.phone,
+                Household.card_no,
+                Household.phone,
+                Household.address,
+                village.c.name,
+                Intention.occupation,
+                Intention.major,
+                Intention.school,
+                Intention.training_type,
+                Intention.referral_source,
+            ),
+            village=village,
         )
-        .join(Person, Person.id == Intention.person_id)
-        .join(Household, Household.id == Person.household_id)
-        .join(village, village.c.id == Household.village_id)
         .where(Intention.kind == kind)
         .order_by(village.c.code, village.c.name, Household.household_no, Person.sort_order, Person.name)
     )
