@@ -74,8 +74,19 @@ def test_models_pass_the_model_tester(page: StatisticsPage, qtmodeltester: Model
         qtmodeltester.check(pane.sorted)
 
 
+def test_a_tab_out_of_sight_is_drawn_when_it_comes_into_sight(page: StatisticsPage) -> None:
+    assert page.stats is not None
+    shown, hidden = page.panes["funnel"], page.panes["subsidies"]
+    assert shown.table == page.stats.figure("funnel") and shown.model.rowCount() == len(page.stats.area.rows) + 1
+    assert hidden.model.rowCount() == 0  # counted, but not drawn while out of sight
+    page.tabs.setCurrentWidget(hidden)
+    assert hidden.table == page.stats.figure("subsidies")
+    assert hidden.model.rowCount() == len(page.stats.area.rows) + 1
+
+
 def test_sorting_by_a_column_keeps_the_total_on_top(page: StatisticsPage) -> None:
     pane = page.panes["employment"]
+    page.tabs.setCurrentWidget(pane)
     assert page.stats is not None
     table = page.stats.figure("employment")
     column = 1 + len(table.columns)  # 就业覆盖率

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Select, Uuid, case, cast, exists, func, literal, null, select, text, true
+from sqlalchemy import Select, Uuid, case, cast, func, literal, null, select, text, true
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
@@ -37,7 +37,7 @@ from fupin_desktop.services.figures import Period
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import province_of
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Intention, Person, Region, SubsidyGrant
+from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, Region, SubsidyGrant
 
 if TYPE_CHECKING:  # the writers (reportlab, openpyxl) load when the page is first printed, not at start-up
     from fupin_desktop.export.statistics import Cell, StatsDocument
@@ -287,16 +287,21 @@ def _always(_ctx: Context, _u: Any) -> Any:
     return true()
 
 
-def _among(session: Session, universe: Universe, condition: Condition, ctx: Context, people: set[Any]) -> list[Any]:
-    """The subjects of ``universe`` meeting ``condition`` whose person is in ``people`` (read in chunks)."""
-    found: list[Any] = []
-    ordered = sorted(people)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        u = universe(ctx).where(Person.id.in_(chunk)).subquery("u")
-        query = select(u.c.village, u.c.person, u.c.household).where(condition(ctx, u))
-        found.extend(tuple(r) for r in session.execute(query))
-    return found
+def _ever_enrolled(kind: str) -> Any:
+    """People with an intention of ``kind`` that ever reached 已录取/已参训: every course figures.courses
+    returns has that moment, so these are all the people a course predicate can accept."""
+    reached = select(IntentionTransition.intention_id).where(IntentionTransition.to_state == State.ENROLLED.value)
+    return select(Intention.person_id).where(Intention.kind == kind, Intention.id.in_(reached))
+
+
+def _among(
+    session: Session, universe: Universe, condition: Condition, ctx: Context, kind: str, people: set[Any]
+) -> list[Any]:
+    """The subjects of ``universe`` meeting ``condition`` whose person is in ``people`` (decided by a
+    figures.py predicate over the courses of ``kind``): one query over the people who ever enrolled."""
+    u = universe(ctx).where(Person.id.in_(_ever_enrolled(kind))).subquery("u")
+    query = select(u.c.village, u.c.person, u.c.household).where(condition(ctx, u))
+    return [tuple(r) for r in session.execute(query) if r[1] in people]
 
 
 def _trained(session: Session, ctx: Context) -> dict[str, list[Any]]:
@@ -307,7 +312,7 @@ def _trained(session: Session, ctx: Context) -> dict[str, list[Any]]:
         for c in figures.courses(session, villages, ("training",))
         if figures.training_trained(c, ctx.period)
     }
-    return {"trained": _among(session, _labourers, _has_intention("training"), ctx, trained)}
+    return {"trained": _among(session, _labourers, _has_intention("training"), ctx, "training", trained)}
 
 
 def _two_after_students(session: Session, ctx: Context) -> list[tuple[Any, Any, Any]]:
@@ -341,19 +346,20 @@ def _enrolled_and_lhs(session: Session, ctx: Context) -> dict[str, list[Any]]:
     }
     return {
         "lhs": _two_after_students(session, ctx),
-        "enrolled": _among(session, _school_wishers, _always, ctx, enrolled),
+        "enrolled": _among(session, _school_wishers, _always, ctx, "school", enrolled),
     }
 
 
 def _households_with_labour(ctx: Context) -> Select[Any]:
     """Households with at least one member whose 劳动技能 is a labour capacity."""
-    has_labour = exists().where(Person.household_id == Household.id, Person.labour.in_(LABOUR))
+    has_labour = select(literal(1)).where(Person.household_id == Household.id, Person.labour.in_(LABOUR)).exists()
     return ctx.within(select(*_subjects(Household.village_id, cast(null(), Uuid), Household.id)).where(has_labour))
 
 
 def _household_at_work(_ctx: Context, u: Any) -> Any:
     working = Person.employment.is_not(None) & (Person.employment != "") & (Person.employment != NOT_WORKING)
-    return exists().where(Person.household_id == u.c.household, working)
+    # SELECT 1, not SELECT *: SQLite then answers from the index ix_person_stats alone.
+    return select(literal(1)).where(Person.household_id == u.c.household, working).exists()
 
 
 def _grantees(ctx: Context) -> Select[Any]:
@@ -495,15 +501,18 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
     )
 
 
-def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> FigureTable:
-    """One aggregate over the figure's universe, grouped by village and folded into the area's rows."""
+VillageCounts = dict[uuid.UUID, list[int]]  # village → one count per column of a figure
+
+
+def _village_counts(session: Session, spec: FigureSpec, ctx: Context) -> VillageCounts:
+    """One aggregate over the figure's universe grouped by village, plus its computed columns."""
     index = {c.key: i for i, c in enumerate(spec.columns)}
-    counts = [[0] * len(spec.columns) for _ in area.rows]
+    counts: VillageCounts = {}
 
     def add(village: uuid.UUID, column: int, value: int) -> None:
-        row = area.village_row.get(village)
-        if row is not None:
-            counts[row][column] += value
+        if village not in counts:
+            counts[village] = [0] * len(spec.columns)
+        counts[village][column] += value
 
     queried = [c for c in spec.columns if c.condition is not None]
     if queried:
@@ -520,8 +529,22 @@ def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> Fig
         for key, subjects in spec.computed(session, ctx).items():
             for village, _person, _household in subjects:
                 add(village, index[key], 1)
-    totals = tuple(sum(row[i] for row in counts) for i in range(len(spec.columns)))
-    return FigureTable(spec, area.rows, tuple(tuple(row) for row in counts), totals)
+    return counts
+
+
+def _fold(area: Area, spec: FigureSpec, counts: VillageCounts) -> FigureTable:
+    """The villages' counts added up into the area's rows (a village outside the area is left out)."""
+    rows = [[0] * len(spec.columns) for _ in area.rows]
+    for village, values in counts.items():
+        row = area.village_row.get(village)
+        if row is not None:
+            rows[row] = [a + b for a, b in zip(rows[row], values, strict=True)]
+    totals = tuple(sum(row[i] for row in rows) for i in range(len(spec.columns)))
+    return FigureTable(spec, area.rows, tuple(tuple(row) for row in rows), totals)
+
+
+def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> FigureTable:
+    return _fold(area, spec, _village_counts(session, spec, ctx))
 
 
 def year_period(year: int, today: date) -> Period:
@@ -549,23 +572,18 @@ def compute_statistics(
         province = province_of(load_station_profile(session))
         ctx = Context(period, province, area.villages)
         specs = {spec.key: spec for spec in _specs(province)}
-        # The region tree is part of the key: a renamed or moved village shows at once, audited or not.
-        shape = (area.rows, frozenset(area.village_row.items()))
         tables = []
         for key in keys:
-            remembered = (str(database.engine.url), stamp, region_id, period, shape, key)
-            with _cache_lock:
-                table = _cache.get(remembered) if stamp is not None else None
-                if table is not None:
-                    _cache.move_to_end(remembered)
-            if table is None:
-                table = _figure(session, area, specs[key], ctx)
+            # Counts are remembered per village, so the region tree is read fresh each time (a renamed or
+            # moved village shows at once) and a township or village inside an area counted before is
+            # only added up again.
+            data = (str(database.engine.url), stamp, province.code, period, key)
+            counts = _remembered(data, area.villages) if stamp is not None else None
+            if counts is None:
+                counts = _village_counts(session, specs[key], ctx)
                 if stamp is not None:
-                    with _cache_lock:
-                        _cache[remembered] = table
-                        while len(_cache) > CACHE_SIZE:
-                            _cache.popitem(last=False)
-            tables.append(table)
+                    _remember(data, area.villages, counts)
+            tables.append(_fold(area, specs[key], counts))
     return Statistics(area, period.start.year, period, province, tuple(tables))
 
 
@@ -580,9 +598,35 @@ _STAMP_TABLES: Final = (
     "household",
     "region",
 )
-CACHE_SIZE: Final = 120  # figures (five per area and year)
-_cache: OrderedDict[tuple[Any, ...], FigureTable] = OrderedDict()
+CACHE_SIZE: Final = 120  # figures counted (five per area and year)
+# (database, data stamp, profile, period, figure) and the villages counted (None: all) → their counts.
+_cache: OrderedDict[tuple[Any, ...], VillageCounts] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def _remembered(data: tuple[Any, ...], villages: tuple[uuid.UUID, ...] | None) -> VillageCounts | None:
+    """The counts of ``villages`` from any area counted before on the same data that held them all."""
+    wanted = None if villages is None else frozenset(villages)
+    with _cache_lock:
+        found = next(
+            (
+                key
+                for key in reversed(_cache)
+                if key[:-1] == data and (key[-1] is None or (wanted is not None and wanted <= key[-1]))
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        _cache.move_to_end(found)
+        return _cache[found]
+
+
+def _remember(data: tuple[Any, ...], villages: tuple[uuid.UUID, ...] | None, counts: VillageCounts) -> None:
+    with _cache_lock:
+        _cache[(*data, None if villages is None else frozenset(villages))] = counts
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def data_stamp(session: Session) -> tuple[int, ...] | None:

@@ -195,6 +195,7 @@ class FigurePane(QWidget):
         super().__init__()
         self.page = page
         self.table: FigureTable | None = None
+        self.pending: tuple[FigureTable, bool] | None = None
         self.definition = QLabel()
         self.definition.setWordWrap(True)
         self.definition.setStyleSheet("color: #444;")
@@ -235,10 +236,23 @@ class FigurePane(QWidget):
 
     def clear(self) -> None:
         self.table = None
+        self.pending = None
         self.model.clear()
         self.chart.set_data(ChartData((), (), ()))
 
+    def hold_table(self, table: FigureTable, drillable: bool) -> None:
+        """Keep ``table`` to be drawn when the tab comes into sight: a hidden tab costs nothing."""
+        if self.isVisible():
+            self.show_table(table, drillable)
+        else:
+            self.pending = (table, drillable)
+
+    def show_pending(self) -> None:
+        if self.pending is not None:
+            self.show_table(*self.pending)
+
     def show_table(self, table: FigureTable, drillable: bool) -> None:
+        self.pending = None
         self.table = table
         self.definition.setText(table.spec.definition)
         self.model.set_table(table, drillable)
@@ -393,6 +407,7 @@ class StatisticsPage(QWidget):
         for key in FIGURE_KEYS:
             self.panes[key] = FigurePane(self)
             self.tabs.addTab(self.panes[key], FIGURE_TITLES[key])
+        self.tabs.currentChanged.connect(lambda index: self.panes[FIGURE_KEYS[index]].show_pending())
         self._generation = 0
         self.first_shown = False  # the tab in sight has its figure (the others may still be counted)
         layout = QVBoxLayout(self)
@@ -467,7 +482,7 @@ class StatisticsPage(QWidget):
         drillable = stats.area.region is None or stats.area.region.level != "village"
         shown = {table.key for table in stats.figures}
         for table in stats.figures:
-            self.panes[table.key].show_table(table, drillable)
+            self.panes[table.key].hold_table(table, drillable)
         if not complete:
             for key, pane in self.panes.items():
                 if key not in shown:
