@@ -298,8 +298,10 @@ def _among(
     session: Session, universe: Universe, condition: Condition, ctx: Context, kind: str, people: set[Any]
 ) -> list[Any]:
     """The subjects of ``universe`` meeting ``condition`` whose person is in ``people`` (decided by a
-    figures.py predicate over the courses of ``kind``): one query over the people who ever enrolled."""
-    u = universe(ctx).where(Person.id.in_(_ever_enrolled(kind))).subquery("u")
+    figures.py predicate over the courses of ``kind``): one query, naming the people when they are few
+    (a village), else over everyone who ever enrolled (a county)."""
+    few = len(people) <= 500
+    u = universe(ctx).where(Person.id.in_(sorted(people) if few else _ever_enrolled(kind))).subquery("u")
     query = select(u.c.village, u.c.person, u.c.household).where(condition(ctx, u))
     return [tuple(r) for r in session.execute(query) if r[1] in people]
 

@@ -407,7 +407,7 @@ Index("ix_person_stats", Person.household_id, Person.labour, Person.employment, 
 Index("ix_person_school_age", Person.education, Person.birth_date, Person.school_status, Person.household_id, Person.id)
 Index("ix_household_village_cover", Household.village_id, Household.id)
 Index("ix_household_id_village", Household.id, Household.village_id, Household.household_type, Household.status)
-Index("ix_intention_kind_created", Intention.kind, Intention.created_at, Intention.person_id, Intention.state)
+Index("ix_intention_person_kind", Intention.person_id, Intention.kind, Intention.created_at, Intention.state)
 Index(
     "ix_intention_transition_course",
     IntentionTransition.intention_id,

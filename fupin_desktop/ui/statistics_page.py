@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -53,6 +53,8 @@ from fupin_desktop.ui.tasks import TaskControl, run_task
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 20  # a cell's value as a number (the region's code for names)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LINK = QColor("#0b5cad")
 
 
 class FigureTableModel(QAbstractTableModel):
@@ -63,62 +65,66 @@ class FigureTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.table: FigureTable | None = None
         self.drillable = False  # whether a region's name opens the area below it
+        # Per row: the texts shown, the values sorted by, and the column keys; built once per table, since
+        # a view asks for each cell many times while it lays out (column widths, sorting, painting).
+        self._text: list[list[str]] = []
+        self._sort: list[list[Any]] = []
+        self._keys: list[str | None] = []
+        self._columns = 0
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     def set_table(self, table: FigureTable, drillable: bool = False) -> None:
         self.beginResetModel()
         self.table = table
         self.drillable = drillable
+        self._keys = [None, *(c.key for c in table.columns), *(None for _rate in table.spec.rates)]
+        self._columns = len(self._keys)
+        self._text, self._sort = [], []
+        for row in (None, *range(len(table.rows))):
+            values = [table.value(row, c.key) for c in table.columns]
+            rates = [table.rate(row, numerator, denominator) for _l, numerator, denominator in table.spec.rates]
+            name = "合计" if row is None else table.rows[row].name
+            self._text.append([name, *(f"{v:,}" for v in values), *("—" if r is None else f"{r}%" for r in rates)])
+            code = "" if row is None else (table.rows[row].code or "")
+            self._sort.append([code, *values, *(-1.0 if r is None else float(r) for r in rates)])
         self.endResetModel()
 
     def clear(self) -> None:
         self.beginResetModel()
         self.table = None
+        self._text, self._sort, self._keys, self._columns = [], [], [], 0
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() or self.table is None else len(self.table.rows) + 1
+        return 0 if parent.isValid() else len(self._text)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() or self.table is None:
-            return 0
-        return 1 + len(self.table.columns) + len(self.table.spec.rates)
+        return 0 if parent.isValid() else self._columns
+
+    def column_texts(self, column: int) -> list[str]:
+        return [texts[column] for texts in self._text]
 
     def _row(self, index: int) -> int | None:
         """The 合计 row comes first, so that it stays in sight above twenty villages."""
         return None if index == 0 else index - 1
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self.table is None or not index.isValid():
+        if not index.isValid() or self.table is None:
             return None
-        table, row, column = self.table, self._row(index.row()), index.column()
-        counts = len(table.columns)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == 0:
-                return "合计" if row is None else table.rows[row].name
-            if column <= counts:
-                return f"{table.value(row, table.columns[column - 1].key):,}"
-            _label, numerator, denominator = table.spec.rates[column - counts - 1]
-            rate = table.rate(row, numerator, denominator)
-            return "—" if rate is None else f"{rate}%"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row is not None and self.drillable:
-            return QColor("#0b5cad")
-        if role == Qt.ItemDataRole.FontRole and row is None:
-            bold = QFont()
-            bold.setBold(True)
-            return bold
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            return self._text[row][column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if column else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _LINK if column == 0 and row and self.drillable else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if row == 0 else None
         if role == RECORD_ROLE:
-            key = table.columns[column - 1].key if 0 < column <= counts else None
-            return (row, key)
+            return (self._row(row), self._keys[column])
         if role == SORT_ROLE:
-            if column == 0:
-                return (table.rows[row].code or "") if row is not None else ""
-            if column <= counts:
-                return table.value(row, table.columns[column - 1].key)
-            _label, numerator, denominator = table.spec.rates[column - counts - 1]
-            rate = table.rate(row, numerator, denominator)
-            return -1.0 if rate is None else float(rate)
+            return self._sort[row][column]
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -253,6 +259,9 @@ class FigurePane(QWidget):
 
     def show_table(self, table: FigureTable, drillable: bool) -> None:
         self.pending = None
+        if self.table is not None and _same(self.table, table) and self.model.drillable == drillable:
+            self.table = table  # counted again with the same result (the rest of the page came in): kept as drawn
+            return
         self.table = table
         self.definition.setText(table.spec.definition)
         self.model.set_table(table, drillable)
@@ -261,14 +270,30 @@ class FigurePane(QWidget):
         header.setMinimumHeight(2 * self.view.fontMetrics().height() + 10)
         wide = self.model.columnCount() > 6
         for column in range(self.model.columnCount()):
-            mode = QHeaderView.ResizeMode.ResizeToContents
-            if column and not wide:
-                mode = QHeaderView.ResizeMode.Stretch
-            header.setSectionResizeMode(column, mode)
+            # Widths measured once per table: a column kept in ResizeToContents is measured again at every
+            # layout, each time asking every cell.
+            stretch = column and not wide
+            header.setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+            )
+            if not stretch:
+                header.resizeSection(column, self._fitting_width(column))
         # A wide table (the funnel's thirteen states) gets most of the width; a chart of regions the rest.
         total = max(2, self.splitter.width())
         share = 0.30 if wide else 0.58
         self.splitter.setSizes([int(total * share), total - int(total * share)])
+
+    def _fitting_width(self, column: int) -> int:
+        """The column's widest text (the 合计 row in bold) or its title, whichever is wider: what
+        resizeColumnToContents gives, without asking every cell for every role."""
+        texts = self.model.column_texts(column)
+        bold = QFont(self.view.font())
+        bold.setBold(True)
+        widest = max(
+            [QFontMetrics(bold).horizontalAdvance(texts[0])]
+            + [self.view.fontMetrics().horizontalAdvance(text) for text in texts[1:]]
+        )
+        return max(widest + 14, self.view.horizontalHeader().sectionSizeHint(column))
 
     def _bar_clicked(self, category: int, series: int) -> None:
         if self.table is None:
@@ -290,6 +315,16 @@ class FigurePane(QWidget):
             self.page.open_people(self.table, row, key)
         elif index.column() == 0 and row is not None and self.model.drillable:
             self.page.drill_down(self.table.rows[row].id)
+
+
+def _same(a: FigureTable, b: FigureTable) -> bool:
+    return (a.key, a.rows, a.counts, a.totals, a.spec.definition) == (
+        b.key,
+        b.rows,
+        b.counts,
+        b.totals,
+        b.spec.definition,
+    )
 
 
 def _people_columns(amount: bool) -> list[Column[PersonBehind]]:
