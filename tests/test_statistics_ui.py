@@ -20,6 +20,7 @@ from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.pages import PAGES
+from fupin_desktop.services.statistics import FIGURE_KEYS
 from fupin_desktop.ui.statistics_page import PeopleDialog, StatisticsPage
 from tests.test_statistics import TODAY, _split_township
 
@@ -166,3 +167,26 @@ def test_print_shows_the_pdf_of_the_page(qtbot: QtBot, page: StatisticsPage, mon
     page.print_button.click()
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
     assert shown[0].suffix == ".pdf" and shown[0].stat().st_size > 10_000
+
+
+def test_figures_are_counted_one_at_a_time_the_tab_in_sight_first(
+    qtbot: QtBot, page: StatisticsPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tab in sight is counted first; a tab brought into sight meanwhile is counted next."""
+    import fupin_desktop.ui.statistics_page as module
+
+    asked: list[tuple[str, ...]] = []
+    real = module.compute_statistics
+
+    def counting(database: Database, **options: object) -> object:
+        asked.append(tuple(options["keys"]))  # type: ignore[arg-type]
+        return real(database, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "compute_statistics", counting)
+    page.tabs.setCurrentWidget(page.panes["school"])
+    page.up_button.click()
+    page.tabs.setCurrentWidget(page.panes["subsidies"])
+    _wait_loaded(qtbot, page, "county")
+    assert asked[:2] == [("school",), ("subsidies",)]
+    assert sorted(keys for (keys,) in asked) == sorted(FIGURE_KEYS)
+    assert page.stats is not None and page.panes["subsidies"].table == page.stats.figure("subsidies")

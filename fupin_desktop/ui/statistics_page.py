@@ -7,6 +7,7 @@ The figures are computed by services/statistics.py off the UI thread; this page 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -444,6 +445,8 @@ class StatisticsPage(QWidget):
             self.tabs.addTab(self.panes[key], FIGURE_TITLES[key])
         self.tabs.currentChanged.connect(lambda index: self.panes[FIGURE_KEYS[index]].show_pending())
         self._generation = 0
+        self._counted: dict[str, FigureTable] = {}  # the figures of the area being loaded, as they come in
+        self._path_shown: tuple[Any, ...] | None = None
         self.first_shown = False  # the tab in sight has its figure (the others may still be counted)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -465,41 +468,43 @@ class StatisticsPage(QWidget):
         return FIGURE_KEYS[max(0, self.tabs.currentIndex())]
 
     def load(self, region_id: uuid.UUID | None = None) -> None:
-        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread: the tab in
-        sight first, then the others while it is being read."""
+        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread, one at a
+        time: the tab in sight first, then whichever tab is in sight when the one before is done."""
         if region_id is not None:
             self.region_id = region_id
-        database, region, year = self.context.database, self.region_id, self.year.value()
         self._generation += 1
-        generation = self._generation
         self.loading = True
         self.first_shown = False
         self._stale = False
+        self._counted = {}
         self.status.setText("正在统计……")
-        first = self.current_key()
+        self._count_next(self._generation, self.region_id, self.year.value())
 
-        def work_first(_control: TaskControl) -> Statistics:
-            return compute_statistics(database, region_id=region, year=year, keys=(first,))
+    def _count_next(self, generation: int, region: uuid.UUID | None, year: int) -> None:
+        database = self.context.database
+        missing = [key for key in FIGURE_KEYS if key not in self._counted]
+        key = self.current_key() if self.current_key() in missing else missing[0]
 
-        def work_rest(_control: TaskControl) -> Statistics:
-            return compute_statistics(database, region_id=region, year=year)
+        def work(_control: TaskControl) -> Statistics:
+            return compute_statistics(database, region_id=region, year=year, keys=(key,))
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
                 self._failed(error)
 
-        def shown_rest(stats: Statistics) -> None:
-            if generation == self._generation:
-                self.show_statistics(stats)
-
-        def shown_first(stats: Statistics) -> None:
+        def counted(stats: Statistics) -> None:
             if generation != self._generation:
                 return
-            self.show_statistics(stats, complete=False)
-            task = run_task(self, "正在统计", work_rest, shown_rest, failed, cancellable=False)
-            task.dialog.setMinimumDuration(3_600_000)  # the page is already in sight: fill the other tabs quietly
+            self._counted[key] = stats.figures[0]
+            complete = len(self._counted) == len(FIGURE_KEYS)
+            figures = tuple(self._counted[k] for k in FIGURE_KEYS if k in self._counted)
+            self.show_statistics(replace(stats, figures=figures), complete=complete)
+            if not complete:
+                self._count_next(generation, region, year)
 
-        run_task(self, "正在统计", work_first, shown_first, failed, cancellable=False)
+        task = run_task(self, "正在统计", work, counted, failed, cancellable=False)
+        if self._counted:
+            task.dialog.setMinimumDuration(3_600_000)  # the page is already in sight: fill the other tabs quietly
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
@@ -513,14 +518,16 @@ class StatisticsPage(QWidget):
         """Fill the panes of ``stats``; when it is not ``complete`` the other panes wait, emptied."""
         self.stats = stats
         self.region_id = stats.area.region.id if stats.area.region else None
-        self._show_path(stats)
+        if stats.area.path != self._path_shown:
+            self._show_path(stats)
+            self._path_shown = stats.area.path
         drillable = stats.area.region is None or stats.area.region.level != "village"
         shown = {table.key for table in stats.figures}
         for table in stats.figures:
             self.panes[table.key].hold_table(table, drillable)
         if not complete:
             for key, pane in self.panes.items():
-                if key not in shown:
+                if key not in shown and (pane.table is not None or pane.pending is not None):
                     pane.clear()
         self.first_shown = True
         self.loading = not complete
