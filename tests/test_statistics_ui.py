@@ -16,11 +16,11 @@ from pytestqt.qtbot import QtBot
 from fupin_desktop.commands.demo import fill_demo_station_profile
 from fupin_desktop.services.demo import generate_demo
 from fupin_desktop.services.demo_workflow import generate_demo_workflow
+from fupin_desktop.services.statistics import FIGURE_KEYS
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.pages import PAGES
-from fupin_desktop.services.statistics import FIGURE_KEYS
 from fupin_desktop.ui.statistics_page import PeopleDialog, StatisticsPage
 from tests.test_statistics import TODAY, _split_township
 
