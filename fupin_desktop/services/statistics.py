@@ -320,11 +320,11 @@ def _trained(session: Session, ctx: Context) -> dict[str, list[Any]]:
 def _two_after_students(session: Session, ctx: Context) -> list[tuple[Any, Any, Any]]:
     """两后生 by figures.liang_hou_sheng, the period sheets' definition. The query reads only people the
     predicate could accept (初中/高中, born inside the profile's age bounds with a year to spare); the
-    predicate decides. The ids come as the driver gives them, untyped: a county has thousands of
-    candidates, and parsing three UUIDs each was a third of this figure's time."""
+    predicate decides. Village and household ids come as the driver gives them, untyped: a county has
+    thousands of candidates, and parsing three UUIDs each was a third of this figure's time."""
     bounds = ctx.province.school_age
     end = ctx.period.end
-    query = ctx.within(
+    query = (
         select(
             type_coerce(Household.village_id, String),
             type_coerce(Person.id, String),
@@ -342,14 +342,16 @@ def _two_after_students(session: Session, ctx: Context) -> list[tuple[Any, Any, 
             Person.birth_date <= date(end.year - bounds.min + 1, 12, 31),
         )
     )
+    if ctx.villages is not None:
+        query = query.where(Household.village_id.in_(ctx.villages))
     villages: dict[Any, uuid.UUID] = {}
     found = []
     for village, pid, hid, birth, education, status, htype, hstatus in session.execute(query):
-        candidate = figures.Candidate(pid, birth, education, status, htype, hstatus, None)
+        candidate = figures.Candidate(_as_uuid(pid), birth, education, status, htype, hstatus, None)
         if figures.liang_hou_sheng(candidate, ctx.province, ctx.period):
             if village not in villages:
                 villages[village] = _as_uuid(village)
-            found.append((villages[village], pid, hid))  # people_behind makes UUIDs of the few it lists
+            found.append((villages[village], candidate.person_id, hid))  # people_behind makes UUIDs of households
     return found
 
 
