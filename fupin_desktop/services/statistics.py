@@ -15,6 +15,7 @@ one village. Qt-free.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
 from collections import Counter, OrderedDict
@@ -773,6 +774,38 @@ def _describe(session: Session, subjects: list[tuple[Any, ...]]) -> tuple[Person
 
 # --- print and export ---------------------------------------------------------------------------------
 
+# Words a column title is never broken inside (before single characters, which break anywhere).
+_WORDS: Final = re.compile(
+    r"每年\d+次|\d+元|[(（][^)）]*[)）]|生活费|有劳动力|劳动力|有务工|成员|覆盖率|两后生|已录取/|已结业/|已参训|已毕业|已就业|已就读|已上报|公示中|"
+    r"其中|已满|单次|超过|培训|补贴|交通|补助|金额|人数|户数|比例|审核|通过|公示|期满|不予|本人|放弃|异议|成立|."
+)
+
+
+def _units(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def title_lines(label: str, budget: float, most: int = 3) -> str:
+    """A column title broken between words into lines about ``budget`` characters wide (wider when it
+    would take more than ``most`` lines), the lines as even as that number of lines allows."""
+
+    def pack(width: float) -> list[str]:
+        lines: list[str] = []
+        for word in _WORDS.findall(label):
+            if lines and _units(lines[-1] + word) <= width:
+                lines[-1] += word
+            else:
+                lines.append(word)
+        return lines
+
+    while len(pack(budget)) > most:
+        budget += 1
+    fewest = len(pack(budget))
+    width = max(_units(word) for word in _WORDS.findall(label)) if label else budget
+    while len(pack(width)) > fewest:
+        width += 0.5
+    return "\n".join(pack(width))
+
 
 def statistics_document(stats: Statistics) -> StatsDocument:
     """The page as plain content for the PDF and xlsx writers: the same tables and charts as on screen."""
@@ -780,7 +813,8 @@ def statistics_document(stats: Statistics) -> StatsDocument:
 
     tables = []
     for table in stats.figures:
-        header = ("区划", *(c.label for c in table.columns), *(r[0] for r in table.spec.rates))
+        labels = (*(c.label for c in table.columns), *(r[0] for r in table.spec.rates))
+        header = ("区划", *(title_lines(label, 6) for label in labels))  # broken between words, not inside one
 
         def line(row: int | None, table: FigureTable = table) -> tuple[Cell, ...]:
             name = "合计" if row is None else table.rows[row].name

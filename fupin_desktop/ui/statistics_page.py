@@ -42,6 +42,7 @@ from fupin_desktop.services.statistics import (
     compute_statistics,
     export_statistics,
     people_behind,
+    title_lines,
 )
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
@@ -135,10 +136,14 @@ class FigureTableModel(QAbstractTableModel):
         if section == 0:
             return "区划"
         if section <= counts:
-            return two_lines(self.table.columns[section - 1].label)
-        if section <= counts + len(self.table.spec.rates):
-            return two_lines(self.table.spec.rates[section - counts - 1][0])
-        return None
+            label = self.table.columns[section - 1].label
+        elif section <= counts + len(self.table.spec.rates):
+            label = self.table.spec.rates[section - counts - 1][0]
+        else:
+            return None
+        # A wide table's titles in lines about three characters wide: thirteen columns then fit beside the
+        # chart at 1366 pixels without scrolling.
+        return title_lines(label, 3) if self._columns > WIDE else two_lines(label)
 
 
 class FigureSortModel(QSortFilterProxyModel):
@@ -164,6 +169,11 @@ def two_lines(label: str) -> str:
         return f"{label[:-2]}\n{label[-2:]}"
     at = 2 if label.startswith("其中") else (len(label) + 1) // 2
     return f"{label[:at]}\n{label[at:]}"
+
+
+HINT_DRILL = "点击村（乡镇）名进入下一级；"
+HINT = "点击数字或条形查看名单，名单中双击打开农户；点击表头按该列排序。"
+WIDE = 6  # a table of more columns than this (the funnel, the subsidies) gets titles of narrow lines
 
 
 def chart_data(table: FigureTable, drillable: bool) -> ChartData:
@@ -228,9 +238,7 @@ class FigurePane(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.setWordWrap(True)
         self.view.clicked.connect(self._cell_clicked)
-        self.hint = QLabel(
-            "点击村（乡镇）名进入下一级；点击数字或条形查看名单，名单中双击打开农户；点击表头按该列排序。"
-        )
+        self.hint = QLabel(HINT_DRILL + HINT)
         self.hint.setStyleSheet("color: #666;")
         self.splitter = QSplitter()
         self.splitter.addWidget(scroll)
@@ -264,12 +272,15 @@ class FigurePane(QWidget):
             self.table = table  # counted again with the same result (the rest of the page came in): kept as drawn
             return
         self.table = table
+        self.hint.setText((HINT_DRILL if drillable else "") + HINT)  # a village has no level below it
         self.definition.setText(table.spec.definition)
         self.model.set_table(table, drillable)
         self.chart.set_data(chart_data(table, drillable))
         header = self.view.horizontalHeader()
-        header.setMinimumHeight(2 * self.view.fontMetrics().height() + 10)
-        wide = self.model.columnCount() > 6
+        titles = [str(self.model.headerData(c, Qt.Orientation.Horizontal)) for c in range(self.model.columnCount())]
+        lines = max((title.count("\n") + 1 for title in titles), default=1)
+        header.setMinimumHeight(max(2, lines) * self.view.fontMetrics().height() + 10)
+        wide = self.model.columnCount() > WIDE
         for column in range(self.model.columnCount()):
             # Widths measured once per table: a column kept in ResizeToContents is measured again at every
             # layout, each time asking every cell.
@@ -279,10 +290,15 @@ class FigurePane(QWidget):
             )
             if not stretch:
                 header.resizeSection(column, self._fitting_width(column))
-        # A wide table (the funnel's thirteen states) gets most of the width; a chart of regions the rest.
+        # A wide table (the funnel's thirteen states, the subsidies) gets the width its columns take and the
+        # chart the rest (at least a quarter); a narrow one shares the width with its chart of regions.
         total = max(2, self.splitter.width())
-        share = 0.30 if wide else 0.58
-        self.splitter.setSizes([int(total * share), total - int(total * share)])
+        if wide:
+            frame = 2 * self.view.frameWidth() + self.view.verticalScrollBar().sizeHint().width()
+            table_width = min(int(total * 0.74), header.length() + frame)
+        else:
+            table_width = total - int(total * 0.58)
+        self.splitter.setSizes([total - table_width, table_width])
 
     def _fitting_width(self, column: int) -> int:
         """The column's widest text (the 合计 row in bold) or its title, whichever is wider: what
@@ -294,7 +310,11 @@ class FigurePane(QWidget):
             [QFontMetrics(bold).horizontalAdvance(texts[0])]
             + [self.view.fontMetrics().horizontalAdvance(text) for text in texts[1:]]
         )
-        return max(widest + 14, self.view.horizontalHeader().sectionSizeHint(column))
+        # The header's own size hint measures a title of several lines as one line: measured by line here.
+        title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+        header = self.view.horizontalHeader()
+        title_width = max(header.fontMetrics().horizontalAdvance(line) for line in title.split("\n"))
+        return max(widest + 14, title_width + 26)  # room for the sort arrow
 
     def _bar_clicked(self, category: int, series: int) -> None:
         if self.table is None:
@@ -549,7 +569,9 @@ class StatisticsPage(QWidget):
                 continue
             button = QPushButton(region.name)
             button.setFlat(True)
-            button.setStyleSheet("color: #0b5cad;")
+            # Text-sized: a flat button keeps the style's minimum width, which spread the path apart.
+            button.setStyleSheet("QPushButton { color: #0b5cad; border: none; padding: 2px 3px; }")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.setToolTip(f"回到{region.name}")
             button.clicked.connect(lambda _checked=False, rid=region.id: self.load(rid))
             self.path_bar.addWidget(button)
