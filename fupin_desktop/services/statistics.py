@@ -614,8 +614,10 @@ def compute_statistics(
 
 
 # Every change to the records either adds a row to one of these tables or is audited (audit_entry is
-# append-only), so the largest rowid of each says whether anything changed since figures were computed.
+# append-only) or enters the change log (change_entry, which packages from other sites write too), so
+# the largest rowid of each says whether anything changed since figures were computed.
 _STAMP_TABLES: Final = (
+    "change_entry",
     "audit_entry",
     "intention_transition",
     "subsidy_grant",
