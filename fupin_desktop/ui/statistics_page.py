@@ -244,6 +244,8 @@ class FigurePane(QWidget):
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.view)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 1)  # a wider window widens the chart; the table keeps its columns
+        self.splitter.setStretchFactor(1, 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self.definition)
         layout.addWidget(self.splitter, 1)
@@ -292,7 +294,7 @@ class FigurePane(QWidget):
                 header.resizeSection(column, self._fitting_width(column))
         # A wide table (the funnel's thirteen states, the subsidies) gets the width its columns take and the
         # chart the rest (at least a quarter); a narrow one shares the width with its chart of regions.
-        total = max(2, self.splitter.width())
+        total = max(2, self.splitter.width() - self.splitter.handleWidth())
         if wide:
             frame = 2 * self.view.frameWidth() + self.view.verticalScrollBar().sizeHint().width()
             table_width = min(int(total * 0.74), header.length() + frame)
