@@ -75,12 +75,21 @@ def test_models_pass_the_model_tester(page: StatisticsPage, qtmodeltester: Model
         qtmodeltester.check(pane.sorted)
 
 
-def test_a_tab_out_of_sight_is_drawn_when_it_comes_into_sight(page: StatisticsPage) -> None:
+def test_a_tab_out_of_sight_is_drawn_when_it_comes_into_sight(qtbot: QtBot, page: StatisticsPage) -> None:
     assert page.stats is not None
     shown, hidden = page.panes["funnel"], page.panes["subsidies"]
     assert shown.table == page.stats.figure("funnel") and shown.model.rowCount() == len(page.stats.area.rows) + 1
     assert hidden.model.rowCount() == 0  # counted, but not drawn while out of sight
     page.tabs.setCurrentWidget(hidden)
+    assert hidden.table == page.stats.figure("subsidies")
+    assert hidden.model.rowCount() == len(page.stats.area.rows) + 1
+    # Counted while the page was out of sight (another page of the window in front): drawn when shown.
+    page.hide()
+    page.up_button.click()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20000)
+    assert page.stats.area.region is not None and page.stats.area.region.level == "county"
+    assert hidden.pending is not None  # counted, kept to be drawn
+    page.show()
     assert hidden.table == page.stats.figure("subsidies")
     assert hidden.model.rowCount() == len(page.stats.area.rows) + 1
 

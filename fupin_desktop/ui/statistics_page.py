@@ -264,7 +264,9 @@ class FigurePane(QWidget):
         else:
             self.pending = (table, drillable)
 
-    def show_pending(self) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
+        """Drawn when it comes into sight: its tab chosen, or the page shown again after it was counted."""
+        super().showEvent(event)
         if self.pending is not None:
             self.show_table(*self.pending)
 
@@ -465,7 +467,6 @@ class StatisticsPage(QWidget):
         for key in FIGURE_KEYS:
             self.panes[key] = FigurePane(self)
             self.tabs.addTab(self.panes[key], FIGURE_TITLES[key])
-        self.tabs.currentChanged.connect(lambda index: self.panes[FIGURE_KEYS[index]].show_pending())
         self._generation = 0
         self._counted: dict[str, FigureTable] = {}  # the figures of the area being loaded, as they come in
         self._path_shown: tuple[Any, ...] | None = None
