@@ -338,13 +338,19 @@ def _two_after_students(session: Session, ctx: Context) -> list[tuple[Any, Any, 
         )
         .join(Household, Household.id == Person.household_id)
         .where(
-            Person.education.in_(sorted(LIANG_HOU_SHENG_EDUCATION)),
             Person.birth_date > date(end.year - bounds.max_male - 2, 1, 1),
             Person.birth_date <= date(end.year - bounds.min + 1, 12, 31),
         )
     )
-    if ctx.villages is not None:
-        query = query.where(Household.village_id.in_(ctx.villages))
+    if ctx.villages is None:
+        query = query.where(Person.education.in_(sorted(LIANG_HOU_SHENG_EDUCATION)))  # along ix_person_school_age
+    else:
+        # An area's households first: through the county's school-age index a township took 1.6× as long.
+        # coalesce() keeps SQLite from starting at that index; it changes no answer (NULL is in no list).
+        query = query.where(
+            Household.village_id.in_(ctx.villages),
+            func.coalesce(Person.education, "").in_(sorted(LIANG_HOU_SHENG_EDUCATION)),
+        )
     villages: dict[Any, uuid.UUID] = {}
     found = []
     for village, pid, hid, birth, education, status, htype, hstatus in session.execute(query):
