@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from fupin_desktop.commands.demo import fill_demo_station_profile
 from fupin_desktop.services import statistics
@@ -143,8 +144,9 @@ def test_a_change_to_a_member_shows_at_once_although_figures_are_remembered(demo
     """The figures are kept between views; any audited change makes them be counted again."""
     county = _regions(demo, "county")[0]
     before = statistics.compute_statistics(demo, region_id=county, today=TODAY)
-    again = statistics.compute_statistics(demo, region_id=county, today=TODAY)
-    assert all(a is b for a, b in zip(again.figures, before.figures, strict=True))
+    with _statements(demo) as sent:
+        again = statistics.compute_statistics(demo, region_id=county, today=TODAY)
+    assert _numbers(again) == _numbers(before) and not _aggregates(sent)
     with demo.session_factory() as session:
         working = (Person.employment.is_not(None)) & (Person.employment != "未务工")
         busy = select(Person.household_id).where(working)
@@ -165,3 +167,43 @@ def test_a_change_to_a_member_shows_at_once_although_figures_are_remembered(demo
         before.figure("employment").totals[0],
         before.figure("employment").totals[1] + 1,
     )
+
+
+def test_a_township_or_village_inside_an_area_counted_before_is_only_added_up(demo: Database) -> None:
+    """After the county, a drill-down reads no aggregate again, and gives what counting it afresh gives."""
+    county, township, village = (_regions(demo, level)[0] for level in ("county", "township", "village"))
+    statistics.compute_statistics(demo, region_id=county, today=TODAY)
+    for region in (township, village):
+        with _statements(demo) as sent:
+            remembered = statistics.compute_statistics(demo, region_id=region, today=TODAY)
+        assert not _aggregates(sent)
+        statistics._cache.clear()
+        assert _numbers(statistics.compute_statistics(demo, region_id=region, today=TODAY)) == _numbers(remembered)
+    # The other way round the area is counted: a village's counts do not cover the county.
+    statistics._cache.clear()
+    statistics.compute_statistics(demo, region_id=village, today=TODAY)
+    with _statements(demo) as sent:
+        statistics.compute_statistics(demo, region_id=county, today=TODAY)
+    assert len(_aggregates(sent)) == len(statistics.FIGURE_KEYS)
+
+
+@contextmanager
+def _statements(database: Database) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+
+
+def _numbers(stats: statistics.Statistics) -> list[tuple[object, ...]]:
+    return [(table.key, table.rows, table.counts, table.totals) for table in stats.figures]
+
+
+def _aggregates(statements: list[str]) -> list[str]:
+    return [s for s in statements if "GROUP BY u.village" in s]

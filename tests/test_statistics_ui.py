@@ -16,6 +16,7 @@ from pytestqt.qtbot import QtBot
 from fupin_desktop.commands.demo import fill_demo_station_profile
 from fupin_desktop.services.demo import generate_demo
 from fupin_desktop.services.demo_workflow import generate_demo_workflow
+from fupin_desktop.services.statistics import FIGURE_KEYS
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
@@ -74,8 +75,28 @@ def test_models_pass_the_model_tester(page: StatisticsPage, qtmodeltester: Model
         qtmodeltester.check(pane.sorted)
 
 
+def test_a_tab_out_of_sight_is_drawn_when_it_comes_into_sight(qtbot: QtBot, page: StatisticsPage) -> None:
+    assert page.stats is not None
+    shown, hidden = page.panes["funnel"], page.panes["subsidies"]
+    assert shown.table == page.stats.figure("funnel") and shown.model.rowCount() == len(page.stats.area.rows) + 1
+    assert hidden.model.rowCount() == 0  # counted, but not drawn while out of sight
+    page.tabs.setCurrentWidget(hidden)
+    assert hidden.table == page.stats.figure("subsidies")
+    assert hidden.model.rowCount() == len(page.stats.area.rows) + 1
+    # Counted while the page was out of sight (another page of the window in front): drawn when shown.
+    page.hide()
+    page.up_button.click()
+    qtbot.waitUntil(lambda: not page.loading, timeout=20000)
+    assert page.stats.area.region is not None and page.stats.area.region.level == "county"
+    assert hidden.pending is not None  # counted, kept to be drawn
+    page.show()
+    assert hidden.table == page.stats.figure("subsidies")
+    assert hidden.model.rowCount() == len(page.stats.area.rows) + 1
+
+
 def test_sorting_by_a_column_keeps_the_total_on_top(page: StatisticsPage) -> None:
     pane = page.panes["employment"]
+    page.tabs.setCurrentWidget(pane)
     assert page.stats is not None
     table = page.stats.figure("employment")
     column = 1 + len(table.columns)  # 就业覆盖率
@@ -155,3 +176,26 @@ def test_print_shows_the_pdf_of_the_page(qtbot: QtBot, page: StatisticsPage, mon
     page.print_button.click()
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
     assert shown[0].suffix == ".pdf" and shown[0].stat().st_size > 10_000
+
+
+def test_figures_are_counted_one_at_a_time_the_tab_in_sight_first(
+    qtbot: QtBot, page: StatisticsPage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tab in sight is counted first; a tab brought into sight meanwhile is counted next."""
+    import fupin_desktop.ui.statistics_page as module
+
+    asked: list[tuple[str, ...]] = []
+    real = module.compute_statistics
+
+    def counting(database: Database, **options: object) -> object:
+        asked.append(tuple(options["keys"]))  # type: ignore[arg-type]
+        return real(database, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "compute_statistics", counting)
+    page.tabs.setCurrentWidget(page.panes["school"])
+    page.up_button.click()
+    page.tabs.setCurrentWidget(page.panes["subsidies"])
+    _wait_loaded(qtbot, page, "county")
+    assert asked[:2] == [("school",), ("subsidies",)]
+    assert sorted(keys for (keys,) in asked) == sorted(FIGURE_KEYS)
+    assert page.stats is not None and page.panes["subsidies"].table == page.stats.figure("subsidies")

@@ -183,7 +183,7 @@ def chart_drawing(chart: StatsChart, width: float) -> Drawing:
 
 
 def _table(table: StatsTable, styles: dict[str, ParagraphStyle], width: float) -> Table:
-    header = [Paragraph(_escape(h), styles["head"]) for h in table.header]
+    header = [Paragraph(_escape(h).replace("\n", "<br/>"), styles["head"]) for h in table.header]
     body = [
         [
             Paragraph(_escape(str(v)), styles["cell"]) if i == 0 else (f"{v:,}" if isinstance(v, int) else v)
@@ -284,7 +284,7 @@ def write_statistics_xlsx(document: StatsDocument, path: Path) -> Path:
         sheet.merge_cells(start_row=3, start_column=1, end_row=3, end_column=columns)
         sheet.row_dimensions[3].height = 15 * (1 + len(table.definition) // max(20, columns * 7))
         for c, label in enumerate(table.header, start=1):
-            put(4, c, label)
+            put(4, c, label.replace("\n", ""))  # the printout's line breaks: a spreadsheet wraps by itself
             cell = sheet.cell(row=4, column=c)
             cell.font = Font(bold=True)
             cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
@@ -299,6 +299,8 @@ def write_statistics_xlsx(document: StatsDocument, path: Path) -> Path:
                     cell.font = Font(bold=True)
                 if c > 1:
                     cell.alignment = Alignment(horizontal="right")
+                if isinstance(value, int):
+                    cell.number_format = "#,##0"  # 12,300 as on the page and the printout
         sheet.column_dimensions["A"].width = 18
         for c in range(2, columns + 1):
             sheet.column_dimensions[get_column_letter(c)].width = 12

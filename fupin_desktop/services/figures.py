@@ -188,13 +188,12 @@ def courses(session: Session, villages: list[uuid.UUID] | None, kinds: Iterable[
         .join(IntentionTransition, IntentionTransition.intention_id == Intention.id)
         .where(Intention.kind.in_(list(kinds)))
         .group_by(Intention.id)
+        .having(first(State.ENROLLED).is_not(None))  # never admitted or started: no figure counts it
     )
     if villages is not None:
         query = with_people(query).where(Household.village_id.in_(villages))
     found = []
     for iid, pid, kind, provider, school, enrolled, completed, employed, left in session.execute(query):
-        if enrolled is None:
-            continue
         found.append(Course(iid, pid, kind, _place(kind, provider, school), enrolled, completed, employed, left))
     return found
 

@@ -15,16 +15,17 @@ one village. Qt-free.
 
 from __future__ import annotations
 
+import re
 import threading
 import uuid
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import Select, Uuid, case, cast, exists, func, literal, null, select, text, true
+from sqlalchemy import Select, String, Uuid, case, cast, func, literal, null, select, text, true, type_coerce
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
@@ -39,7 +40,7 @@ from fupin_desktop.services.scope import visible_region
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.sheets import province_of
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Intention, Person, Region, SubsidyGrant
+from fupin_desktop.store.models import Household, Intention, IntentionTransition, Person, Region, SubsidyGrant
 
 if TYPE_CHECKING:  # the writers (reportlab, openpyxl) load when the page is first printed, not at start-up
     from fupin_desktop.export.statistics import Cell, StatsDocument
@@ -289,16 +290,23 @@ def _always(_ctx: Context, _u: Any) -> Any:
     return true()
 
 
-def _among(session: Session, universe: Universe, condition: Condition, ctx: Context, people: set[Any]) -> list[Any]:
-    """The subjects of ``universe`` meeting ``condition`` whose person is in ``people`` (read in chunks)."""
-    found: list[Any] = []
-    ordered = sorted(people)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
-        u = universe(ctx).where(Person.id.in_(chunk)).subquery("u")
-        query = select(u.c.village, u.c.person, u.c.household).where(condition(ctx, u))
-        found.extend(tuple(r) for r in session.execute(query))
-    return found
+def _ever_enrolled(kind: str) -> Any:
+    """People with an intention of ``kind`` that ever reached 已录取/已参训: every course figures.courses
+    returns has that moment, so these are all the people a course predicate can accept."""
+    reached = select(IntentionTransition.intention_id).where(IntentionTransition.to_state == State.ENROLLED.value)
+    return select(Intention.person_id).where(Intention.kind == kind, Intention.id.in_(reached))
+
+
+def _among(
+    session: Session, universe: Universe, condition: Condition, ctx: Context, kind: str, people: set[Any]
+) -> list[Any]:
+    """The subjects of ``universe`` meeting ``condition`` whose person is in ``people`` (decided by a
+    figures.py predicate over the courses of ``kind``): one query, naming the people when they are few
+    (a village), else over everyone who ever enrolled (a county)."""
+    few = len(people) <= 500
+    u = universe(ctx).where(Person.id.in_(sorted(people) if few else _ever_enrolled(kind))).subquery("u")
+    query = select(u.c.village, u.c.person, u.c.household).where(condition(ctx, u))
+    return [tuple(r) for r in session.execute(query) if r[1] in people]
 
 
 def _trained(session: Session, ctx: Context) -> dict[str, list[Any]]:
@@ -309,27 +317,56 @@ def _trained(session: Session, ctx: Context) -> dict[str, list[Any]]:
         for c in figures.courses(session, villages, ("training",))
         if figures.training_trained(c, ctx.period)
     }
-    return {"trained": _among(session, _labourers, _has_intention("training"), ctx, trained)}
+    return {"trained": _among(session, _labourers, _has_intention("training"), ctx, "training", trained)}
 
 
 def _two_after_students(session: Session, ctx: Context) -> list[tuple[Any, Any, Any]]:
     """两后生 by figures.liang_hou_sheng, the period sheets' definition. The query reads only people the
     predicate could accept (初中/高中, born inside the profile's age bounds with a year to spare); the
-    predicate decides."""
+    predicate decides. Village and household ids come as the driver gives them, untyped: a county has
+    thousands of candidates, and parsing three UUIDs each was a third of this figure's time."""
     bounds = ctx.province.school_age
     end = ctx.period.end
-    query = _people(
-        ctx,
-        Person.education.in_(sorted(LIANG_HOU_SHENG_EDUCATION)),
-        Person.birth_date > date(end.year - bounds.max_male - 2, 1, 1),
-        Person.birth_date <= date(end.year - bounds.min + 1, 12, 31),
-    ).add_columns(Person.birth_date, Person.education, Person.school_status, Household.household_type, Household.status)
+    query = (
+        select(
+            type_coerce(Household.village_id, String),
+            type_coerce(Person.id, String),
+            type_coerce(Person.household_id, String),
+            Person.birth_date,
+            Person.education,
+            Person.school_status,
+            Household.household_type,
+            Household.status,
+        )
+        .join(Household, Household.id == Person.household_id)
+        .where(
+            Person.birth_date > date(end.year - bounds.max_male - 2, 1, 1),
+            Person.birth_date <= date(end.year - bounds.min + 1, 12, 31),
+        )
+    )
+    if ctx.villages is None:
+        query = query.where(Person.education.in_(sorted(LIANG_HOU_SHENG_EDUCATION)))  # along ix_person_school_age
+    else:
+        # An area's households first: through the county's school-age index a township took 1.6× as long.
+        # coalesce() keeps SQLite from starting at that index; it changes no answer (NULL is in no list).
+        query = query.where(
+            Household.village_id.in_(ctx.villages),
+            func.coalesce(Person.education, "").in_(sorted(LIANG_HOU_SHENG_EDUCATION)),
+        )
+    villages: dict[Any, uuid.UUID] = {}
     found = []
     for village, pid, hid, birth, education, status, htype, hstatus in session.execute(query):
-        candidate = figures.Candidate(pid, birth, education, status, htype, hstatus, None)
+        candidate = figures.Candidate(_as_uuid(pid), birth, education, status, htype, hstatus, None)
         if figures.liang_hou_sheng(candidate, ctx.province, ctx.period):
-            found.append((village, pid, hid))
+            if village not in villages:
+                villages[village] = _as_uuid(village)
+            found.append((villages[village], candidate.person_id, hid))  # people_behind makes UUIDs of households
     return found
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    """An id as the driver returns it untyped: hex text on SQLite, already a UUID on PostgreSQL."""
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(hex=value)
 
 
 def _enrolled_and_lhs(session: Session, ctx: Context) -> dict[str, list[Any]]:
@@ -343,19 +380,20 @@ def _enrolled_and_lhs(session: Session, ctx: Context) -> dict[str, list[Any]]:
     }
     return {
         "lhs": _two_after_students(session, ctx),
-        "enrolled": _among(session, _school_wishers, _always, ctx, enrolled),
+        "enrolled": _among(session, _school_wishers, _always, ctx, "school", enrolled),
     }
 
 
 def _households_with_labour(ctx: Context) -> Select[Any]:
     """Households with at least one member whose 劳动技能 is a labour capacity."""
-    has_labour = exists().where(Person.household_id == Household.id, Person.labour.in_(LABOUR))
+    has_labour = select(literal(1)).where(Person.household_id == Household.id, Person.labour.in_(LABOUR)).exists()
     return ctx.within(select(*_subjects(Household.village_id, cast(null(), Uuid), Household.id)).where(has_labour))
 
 
 def _household_at_work(_ctx: Context, u: Any) -> Any:
     working = Person.employment.is_not(None) & (Person.employment != "") & (Person.employment != NOT_WORKING)
-    return exists().where(Person.household_id == u.c.household, working)
+    # SELECT 1, not SELECT *: SQLite then answers from the index ix_person_stats alone.
+    return select(literal(1)).where(Person.household_id == u.c.household, working).exists()
 
 
 def _grantees(ctx: Context) -> Select[Any]:
@@ -497,15 +535,18 @@ def _specs(province: ProvinceProfile) -> tuple[FigureSpec, ...]:
     )
 
 
-def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> FigureTable:
-    """One aggregate over the figure's universe, grouped by village and folded into the area's rows."""
+VillageCounts = dict[uuid.UUID, list[int]]  # village → one count per column of a figure
+
+
+def _village_counts(session: Session, spec: FigureSpec, ctx: Context) -> VillageCounts:
+    """One aggregate over the figure's universe grouped by village, plus its computed columns."""
     index = {c.key: i for i, c in enumerate(spec.columns)}
-    counts = [[0] * len(spec.columns) for _ in area.rows]
+    counts: VillageCounts = {}
 
     def add(village: uuid.UUID, column: int, value: int) -> None:
-        row = area.village_row.get(village)
-        if row is not None:
-            counts[row][column] += value
+        if village not in counts:
+            counts[village] = [0] * len(spec.columns)
+        counts[village][column] += value
 
     queried = [c for c in spec.columns if c.condition is not None]
     if queried:
@@ -520,10 +561,24 @@ def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> Fig
                 add(village, index[column.key], int(value or 0))
     if spec.computed is not None:
         for key, subjects in spec.computed(session, ctx).items():
-            for village, _person, _household in subjects:
-                add(village, index[key], 1)
-    totals = tuple(sum(row[i] for row in counts) for i in range(len(spec.columns)))
-    return FigureTable(spec, area.rows, tuple(tuple(row) for row in counts), totals)
+            for village, value in Counter(village for village, _person, _household in subjects).items():
+                add(village, index[key], value)
+    return counts
+
+
+def _fold(area: Area, spec: FigureSpec, counts: VillageCounts) -> FigureTable:
+    """The villages' counts added up into the area's rows (a village outside the area is left out)."""
+    rows = [[0] * len(spec.columns) for _ in area.rows]
+    for village, values in counts.items():
+        row = area.village_row.get(village)
+        if row is not None:
+            rows[row] = [a + b for a, b in zip(rows[row], values, strict=True)]
+    totals = tuple(sum(row[i] for row in rows) for i in range(len(spec.columns)))
+    return FigureTable(spec, area.rows, tuple(tuple(row) for row in rows), totals)
+
+
+def _figure(session: Session, area: Area, spec: FigureSpec, ctx: Context) -> FigureTable:
+    return _fold(area, spec, _village_counts(session, spec, ctx))
 
 
 def year_period(year: int, today: date) -> Period:
@@ -552,29 +607,26 @@ def compute_statistics(
         province = province_of(load_station_profile(session))
         ctx = Context(period, province, area.villages)
         specs = {spec.key: spec for spec in _specs(province)}
-        # The region tree is part of the key: a renamed or moved village shows at once, audited or not.
-        shape = (area.rows, frozenset(area.village_row.items()))
         tables = []
         for key in keys:
-            remembered = (str(database.engine.url), stamp, region_id, period, shape, key)
-            with _cache_lock:
-                table = _cache.get(remembered) if stamp is not None else None
-                if table is not None:
-                    _cache.move_to_end(remembered)
-            if table is None:
-                table = _figure(session, area, specs[key], ctx)
+            # Counts are remembered per village, so the region tree is read fresh each time (a renamed or
+            # moved village shows at once) and a township or village inside an area counted before is
+            # only added up again.
+            data = (str(database.engine.url), stamp, province.code, period, key)
+            counts = _remembered(data, area.villages) if stamp is not None else None
+            if counts is None:
+                counts = _village_counts(session, specs[key], ctx)
                 if stamp is not None:
-                    with _cache_lock:
-                        _cache[remembered] = table
-                        while len(_cache) > CACHE_SIZE:
-                            _cache.popitem(last=False)
-            tables.append(table)
+                    _remember(data, area.villages, counts)
+            tables.append(_fold(area, specs[key], counts))
     return Statistics(area, period.start.year, period, province, tuple(tables))
 
 
 # Every change to the records either adds a row to one of these tables or is audited (audit_entry is
-# append-only), so the largest rowid of each says whether anything changed since figures were computed.
+# append-only) or enters the change log (change_entry, which packages from other sites write too), so
+# the largest rowid of each says whether anything changed since figures were computed.
 _STAMP_TABLES: Final = (
+    "change_entry",
     "audit_entry",
     "intention_transition",
     "subsidy_grant",
@@ -583,9 +635,35 @@ _STAMP_TABLES: Final = (
     "household",
     "region",
 )
-CACHE_SIZE: Final = 120  # figures (five per area and year)
-_cache: OrderedDict[tuple[Any, ...], FigureTable] = OrderedDict()
+CACHE_SIZE: Final = 120  # figures counted (five per area and year)
+# (database, data stamp, profile, period, figure) and the villages counted (None: all) → their counts.
+_cache: OrderedDict[tuple[Any, ...], VillageCounts] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def _remembered(data: tuple[Any, ...], villages: tuple[uuid.UUID, ...] | None) -> VillageCounts | None:
+    """The counts of ``villages`` from any area counted before on the same data that held them all."""
+    wanted = None if villages is None else frozenset(villages)
+    with _cache_lock:
+        found = next(
+            (
+                key
+                for key in reversed(_cache)
+                if key[:-1] == data and (key[-1] is None or (wanted is not None and wanted <= key[-1]))
+            ),
+            None,
+        )
+        if found is None:
+            return None
+        _cache.move_to_end(found)
+        return _cache[found]
+
+
+def _remember(data: tuple[Any, ...], villages: tuple[uuid.UUID, ...] | None, counts: VillageCounts) -> None:
+    with _cache_lock:
+        _cache[(*data, None if villages is None else frozenset(villages))] = counts
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
 
 
 def data_stamp(session: Session) -> tuple[int, ...] | None:
@@ -649,7 +727,7 @@ def people_behind(
         subjects: list[tuple[Any, ...]]
         if chosen.condition is None:
             assert spec.computed is not None
-            found = [(h, p, 1) for _v, p, h in spec.computed(session, ctx)[column]]
+            found = [(_as_uuid(h), _as_uuid(p), 1) for _v, p, h in spec.computed(session, ctx)[column]]
             order = _household_numbers(session, {h for h, _p, _w in found})
             found.sort(key=lambda s: (order.get(s[0], ""), str(s[1])))
             total = len(found)
@@ -708,6 +786,38 @@ def _describe(session: Session, subjects: list[tuple[Any, ...]]) -> tuple[Person
 
 # --- print and export ---------------------------------------------------------------------------------
 
+# Words a column title is never broken inside (before single characters, which break anywhere).
+_WORDS: Final = re.compile(
+    r"每年\d+次|\d+元|[(（][^)）]*[)）]|生活费|有劳动力|劳动力|有务工|成员|覆盖率|两后生|已录取/|已结业/|已参训|已毕业|已就业|已就读|已上报|公示中|"
+    r"其中|已满|单次|超过|培训|补贴|交通|补助|金额|人数|户数|比例|审核|通过|公示|期满|不予|本人|放弃|异议|成立|."
+)
+
+
+def _units(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def title_lines(label: str, budget: float, most: int = 3) -> str:
+    """A column title broken between words into lines about ``budget`` characters wide (wider when it
+    would take more than ``most`` lines), the lines as even as that number of lines allows."""
+
+    def pack(width: float) -> list[str]:
+        lines: list[str] = []
+        for word in _WORDS.findall(label):
+            if lines and _units(lines[-1] + word) <= width:
+                lines[-1] += word
+            else:
+                lines.append(word)
+        return lines
+
+    while len(pack(budget)) > most:
+        budget += 1
+    fewest = len(pack(budget))
+    width = max(_units(word) for word in _WORDS.findall(label)) if label else budget
+    while len(pack(width)) > fewest:
+        width += 0.5
+    return "\n".join(pack(width))
+
 
 def statistics_document(stats: Statistics) -> StatsDocument:
     """The page as plain content for the PDF and xlsx writers: the same tables and charts as on screen."""
@@ -715,7 +825,8 @@ def statistics_document(stats: Statistics) -> StatsDocument:
 
     tables = []
     for table in stats.figures:
-        header = ("区划", *(c.label for c in table.columns), *(r[0] for r in table.spec.rates))
+        labels = (*(c.label for c in table.columns), *(r[0] for r in table.spec.rates))
+        header = ("区划", *(title_lines(label, 6) for label in labels))  # broken between words, not inside one
 
         def line(row: int | None, table: FigureTable = table) -> tuple[Cell, ...]:
             name = "合计" if row is None else table.rows[row].name

@@ -402,6 +402,18 @@ class SubmissionItem(Base):
 
 Index("ix_person_household_relation", Person.household_id, Person.relation)
 Index("ix_household_village_no", Household.village_id, Household.household_no)
+# The 统计 page's aggregates read these alone, never the table rows (migration 0007_stats_index).
+Index("ix_person_stats", Person.household_id, Person.labour, Person.employment, Person.id)
+Index("ix_person_school_age", Person.education, Person.birth_date, Person.school_status, Person.household_id, Person.id)
+Index("ix_household_village_cover", Household.village_id, Household.id)
+Index("ix_household_id_village", Household.id, Household.village_id, Household.household_type, Household.status)
+Index("ix_intention_person_kind", Intention.person_id, Intention.kind, Intention.created_at, Intention.state)
+Index(
+    "ix_intention_transition_course",
+    IntentionTransition.intention_id,
+    IntentionTransition.to_state,
+    IntentionTransition.at,
+)
 
 
 class Site(Base):

@@ -7,11 +7,12 @@ The figures are computed by services/statistics.py off the UI thread; this page 
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt, QTimer
-from PySide6.QtGui import QColor, QFont, QShowEvent
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -41,6 +42,7 @@ from fupin_desktop.services.statistics import (
     compute_statistics,
     export_statistics,
     people_behind,
+    title_lines,
 )
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
@@ -53,6 +55,8 @@ from fupin_desktop.ui.tasks import TaskControl, run_task
 AnyIndex = QModelIndex | QPersistentModelIndex
 PAGE_SIZE = 200
 SORT_ROLE = Qt.ItemDataRole.UserRole + 20  # a cell's value as a number (the region's code for names)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_LINK = QColor("#0b5cad")
 
 
 class FigureTableModel(QAbstractTableModel):
@@ -63,62 +67,66 @@ class FigureTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.table: FigureTable | None = None
         self.drillable = False  # whether a region's name opens the area below it
+        # Per row: the texts shown, the values sorted by, and the column keys; built once per table, since
+        # a view asks for each cell many times while it lays out (column widths, sorting, painting).
+        self._text: list[list[str]] = []
+        self._sort: list[list[Any]] = []
+        self._keys: list[str | None] = []
+        self._columns = 0
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     def set_table(self, table: FigureTable, drillable: bool = False) -> None:
         self.beginResetModel()
         self.table = table
         self.drillable = drillable
+        self._keys = [None, *(c.key for c in table.columns), *(None for _rate in table.spec.rates)]
+        self._columns = len(self._keys)
+        self._text, self._sort = [], []
+        for row in (None, *range(len(table.rows))):
+            values = [table.value(row, c.key) for c in table.columns]
+            rates = [table.rate(row, numerator, denominator) for _l, numerator, denominator in table.spec.rates]
+            name = "合计" if row is None else table.rows[row].name
+            self._text.append([name, *(f"{v:,}" for v in values), *("—" if r is None else f"{r}%" for r in rates)])
+            code = "" if row is None else (table.rows[row].code or "")
+            self._sort.append([code, *values, *(-1.0 if r is None else float(r) for r in rates)])
         self.endResetModel()
 
     def clear(self) -> None:
         self.beginResetModel()
         self.table = None
+        self._text, self._sort, self._keys, self._columns = [], [], [], 0
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() or self.table is None else len(self.table.rows) + 1
+        return 0 if parent.isValid() else len(self._text)
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() or self.table is None:
-            return 0
-        return 1 + len(self.table.columns) + len(self.table.spec.rates)
+        return 0 if parent.isValid() else self._columns
+
+    def column_texts(self, column: int) -> list[str]:
+        return [texts[column] for texts in self._text]
 
     def _row(self, index: int) -> int | None:
         """The 合计 row comes first, so that it stays in sight above twenty villages."""
         return None if index == 0 else index - 1
 
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if self.table is None or not index.isValid():
+        if not index.isValid() or self.table is None:
             return None
-        table, row, column = self.table, self._row(index.row()), index.column()
-        counts = len(table.columns)
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            if column == 0:
-                return "合计" if row is None else table.rows[row].name
-            if column <= counts:
-                return f"{table.value(row, table.columns[column - 1].key):,}"
-            _label, numerator, denominator = table.spec.rates[column - counts - 1]
-            rate = table.rate(row, numerator, denominator)
-            return "—" if rate is None else f"{rate}%"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ForegroundRole and column == 0 and row is not None and self.drillable:
-            return QColor("#0b5cad")
-        if role == Qt.ItemDataRole.FontRole and row is None:
-            bold = QFont()
-            bold.setBold(True)
-            return bold
+        row, column = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            return self._text[row][column]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return _RIGHT if column else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return _LINK if column == 0 and row and self.drillable else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if row == 0 else None
         if role == RECORD_ROLE:
-            key = table.columns[column - 1].key if 0 < column <= counts else None
-            return (row, key)
+            return (self._row(row), self._keys[column])
         if role == SORT_ROLE:
-            if column == 0:
-                return (table.rows[row].code or "") if row is not None else ""
-            if column <= counts:
-                return table.value(row, table.columns[column - 1].key)
-            _label, numerator, denominator = table.spec.rates[column - counts - 1]
-            rate = table.rate(row, numerator, denominator)
-            return -1.0 if rate is None else float(rate)
+            return self._sort[row][column]
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -128,10 +136,14 @@ class FigureTableModel(QAbstractTableModel):
         if section == 0:
             return "区划"
         if section <= counts:
-            return two_lines(self.table.columns[section - 1].label)
-        if section <= counts + len(self.table.spec.rates):
-            return two_lines(self.table.spec.rates[section - counts - 1][0])
-        return None
+            label = self.table.columns[section - 1].label
+        elif section <= counts + len(self.table.spec.rates):
+            label = self.table.spec.rates[section - counts - 1][0]
+        else:
+            return None
+        # A wide table's titles in lines about three characters wide: thirteen columns then fit beside the
+        # chart at 1366 pixels without scrolling.
+        return title_lines(label, 3) if self._columns > WIDE else two_lines(label)
 
 
 class FigureSortModel(QSortFilterProxyModel):
@@ -157,6 +169,11 @@ def two_lines(label: str) -> str:
         return f"{label[:-2]}\n{label[-2:]}"
     at = 2 if label.startswith("其中") else (len(label) + 1) // 2
     return f"{label[:at]}\n{label[at:]}"
+
+
+HINT_DRILL = "点击村（乡镇）名进入下一级；"
+HINT = "点击数字或条形查看名单，名单中双击打开农户；点击表头按该列排序。"
+WIDE = 6  # a table of more columns than this (the funnel, the subsidies) gets titles of narrow lines
 
 
 def chart_data(table: FigureTable, drillable: bool) -> ChartData:
@@ -195,6 +212,7 @@ class FigurePane(QWidget):
         super().__init__()
         self.page = page
         self.table: FigureTable | None = None
+        self.pending: tuple[FigureTable, bool] | None = None
         self.definition = QLabel()
         self.definition.setWordWrap(True)
         self.definition.setStyleSheet("color: #444;")
@@ -220,14 +238,14 @@ class FigurePane(QWidget):
         self.view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.view.setWordWrap(True)
         self.view.clicked.connect(self._cell_clicked)
-        self.hint = QLabel(
-            "点击村（乡镇）名进入下一级；点击数字或条形查看名单，名单中双击打开农户；点击表头按该列排序。"
-        )
+        self.hint = QLabel(HINT_DRILL + HINT)
         self.hint.setStyleSheet("color: #666;")
         self.splitter = QSplitter()
         self.splitter.addWidget(scroll)
         self.splitter.addWidget(self.view)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 1)  # a wider window widens the chart; the table keeps its columns
+        self.splitter.setStretchFactor(1, 0)
         layout = QVBoxLayout(self)
         layout.addWidget(self.definition)
         layout.addWidget(self.splitter, 1)
@@ -235,26 +253,72 @@ class FigurePane(QWidget):
 
     def clear(self) -> None:
         self.table = None
+        self.pending = None
         self.model.clear()
         self.chart.set_data(ChartData((), (), ()))
 
+    def hold_table(self, table: FigureTable, drillable: bool) -> None:
+        """Keep ``table`` to be drawn when the tab comes into sight: a hidden tab costs nothing."""
+        if self.isVisible():
+            self.show_table(table, drillable)
+        else:
+            self.pending = (table, drillable)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Drawn when it comes into sight: its tab chosen, or the page shown again after it was counted."""
+        super().showEvent(event)
+        if self.pending is not None:
+            self.show_table(*self.pending)
+
     def show_table(self, table: FigureTable, drillable: bool) -> None:
+        self.pending = None
+        if self.table is not None and _same(self.table, table) and self.model.drillable == drillable:
+            self.table = table  # counted again with the same result (the rest of the page came in): kept as drawn
+            return
         self.table = table
+        self.hint.setText((HINT_DRILL if drillable else "") + HINT)  # a village has no level below it
         self.definition.setText(table.spec.definition)
         self.model.set_table(table, drillable)
         self.chart.set_data(chart_data(table, drillable))
         header = self.view.horizontalHeader()
-        header.setMinimumHeight(2 * self.view.fontMetrics().height() + 10)
-        wide = self.model.columnCount() > 6
+        titles = [str(self.model.headerData(c, Qt.Orientation.Horizontal)) for c in range(self.model.columnCount())]
+        lines = max((title.count("\n") + 1 for title in titles), default=1)
+        header.setMinimumHeight(max(2, lines) * self.view.fontMetrics().height() + 10)
+        wide = self.model.columnCount() > WIDE
         for column in range(self.model.columnCount()):
-            mode = QHeaderView.ResizeMode.ResizeToContents
-            if column and not wide:
-                mode = QHeaderView.ResizeMode.Stretch
-            header.setSectionResizeMode(column, mode)
-        # A wide table (the funnel's thirteen states) gets most of the width; a chart of regions the rest.
-        total = max(2, self.splitter.width())
-        share = 0.30 if wide else 0.58
-        self.splitter.setSizes([int(total * share), total - int(total * share)])
+            # Widths measured once per table: a column kept in ResizeToContents is measured again at every
+            # layout, each time asking every cell.
+            stretch = column and not wide
+            header.setSectionResizeMode(
+                column, QHeaderView.ResizeMode.Stretch if stretch else QHeaderView.ResizeMode.Interactive
+            )
+            if not stretch:
+                header.resizeSection(column, self._fitting_width(column))
+        # A wide table (the funnel's thirteen states, the subsidies) gets the width its columns take and the
+        # chart the rest (at least a quarter); a narrow one shares the width with its chart of regions.
+        total = max(2, self.splitter.width() - self.splitter.handleWidth())
+        if wide:
+            frame = 2 * self.view.frameWidth() + self.view.verticalScrollBar().sizeHint().width()
+            table_width = min(int(total * 0.74), header.length() + frame)
+        else:
+            table_width = total - int(total * 0.58)
+        self.splitter.setSizes([total - table_width, table_width])
+
+    def _fitting_width(self, column: int) -> int:
+        """The column's widest text (the 合计 row in bold) or its title, whichever is wider: what
+        resizeColumnToContents gives, without asking every cell for every role."""
+        texts = self.model.column_texts(column)
+        bold = QFont(self.view.font())
+        bold.setBold(True)
+        widest = max(
+            [QFontMetrics(bold).horizontalAdvance(texts[0])]
+            + [self.view.fontMetrics().horizontalAdvance(text) for text in texts[1:]]
+        )
+        # The header's own size hint measures a title of several lines as one line: measured by line here.
+        title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+        header = self.view.horizontalHeader()
+        title_width = max(header.fontMetrics().horizontalAdvance(line) for line in title.split("\n"))
+        return max(widest + 14, title_width + 26)  # room for the sort arrow
 
     def _bar_clicked(self, category: int, series: int) -> None:
         if self.table is None:
@@ -276,6 +340,16 @@ class FigurePane(QWidget):
             self.page.open_people(self.table, row, key)
         elif index.column() == 0 and row is not None and self.model.drillable:
             self.page.drill_down(self.table.rows[row].id)
+
+
+def _same(a: FigureTable, b: FigureTable) -> bool:
+    return (a.key, a.rows, a.counts, a.totals, a.spec.definition) == (
+        b.key,
+        b.rows,
+        b.counts,
+        b.totals,
+        b.spec.definition,
+    )
 
 
 def _people_columns(amount: bool) -> list[Column[PersonBehind]]:
@@ -394,6 +468,8 @@ class StatisticsPage(QWidget):
             self.panes[key] = FigurePane(self)
             self.tabs.addTab(self.panes[key], FIGURE_TITLES[key])
         self._generation = 0
+        self._counted: dict[str, FigureTable] = {}  # the figures of the area being loaded, as they come in
+        self._path_shown: tuple[Any, ...] | None = None
         self.first_shown = False  # the tab in sight has its figure (the others may still be counted)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -415,42 +491,43 @@ class StatisticsPage(QWidget):
         return FIGURE_KEYS[max(0, self.tabs.currentIndex())]
 
     def load(self, region_id: uuid.UUID | None = None) -> None:
-        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread: the tab in
-        sight first, then the others while it is being read."""
+        """Compute the figures of ``region_id`` (default: the region shown) off the UI thread, one at a
+        time: the tab in sight first, then whichever tab is in sight when the one before is done."""
         if region_id is not None:
             self.region_id = region_id
-        database, region, year = self.context.database, self.region_id, self.year.value()
-        viewer = self.context.actor
         self._generation += 1
-        generation = self._generation
         self.loading = True
         self.first_shown = False
         self._stale = False
+        self._counted = {}
         self.status.setText("正在统计……")
-        first = self.current_key()
+        self._count_next(self._generation, self.region_id, self.year.value())
 
-        def work_first(_control: TaskControl) -> Statistics:
-            return compute_statistics(database, region_id=region, year=year, keys=(first,), viewer=viewer)
+    def _count_next(self, generation: int, region: uuid.UUID | None, year: int) -> None:
+        database, viewer = self.context.database, self.context.actor
+        missing = [key for key in FIGURE_KEYS if key not in self._counted]
+        key = self.current_key() if self.current_key() in missing else missing[0]
 
-        def work_rest(_control: TaskControl) -> Statistics:
-            return compute_statistics(database, region_id=region, year=year, viewer=viewer)
+        def work(_control: TaskControl) -> Statistics:
+            return compute_statistics(database, region_id=region, year=year, keys=(key,), viewer=viewer)
 
         def failed(error: BaseException) -> None:
             if generation == self._generation:
                 self._failed(error)
 
-        def shown_rest(stats: Statistics) -> None:
-            if generation == self._generation:
-                self.show_statistics(stats)
-
-        def shown_first(stats: Statistics) -> None:
+        def counted(stats: Statistics) -> None:
             if generation != self._generation:
                 return
-            self.show_statistics(stats, complete=False)
-            task = run_task(self, "正在统计", work_rest, shown_rest, failed, cancellable=False)
-            task.dialog.setMinimumDuration(3_600_000)  # the page is already in sight: fill the other tabs quietly
+            self._counted[key] = stats.figures[0]
+            complete = len(self._counted) == len(FIGURE_KEYS)
+            figures = tuple(self._counted[k] for k in FIGURE_KEYS if k in self._counted)
+            self.show_statistics(replace(stats, figures=figures), complete=complete)
+            if not complete:
+                self._count_next(generation, region, year)
 
-        run_task(self, "正在统计", work_first, shown_first, failed, cancellable=False)
+        task = run_task(self, "正在统计", work, counted, failed, cancellable=False)
+        if self._counted:
+            task.dialog.setMinimumDuration(3_600_000)  # the page is already in sight: fill the other tabs quietly
 
     def _failed(self, error: BaseException) -> None:
         self.loading = False
@@ -464,14 +541,16 @@ class StatisticsPage(QWidget):
         """Fill the panes of ``stats``; when it is not ``complete`` the other panes wait, emptied."""
         self.stats = stats
         self.region_id = stats.area.region.id if stats.area.region else None
-        self._show_path(stats)
+        if stats.area.path != self._path_shown:
+            self._show_path(stats)
+            self._path_shown = stats.area.path
         drillable = stats.area.region is None or stats.area.region.level != "village"
         shown = {table.key for table in stats.figures}
         for table in stats.figures:
-            self.panes[table.key].show_table(table, drillable)
+            self.panes[table.key].hold_table(table, drillable)
         if not complete:
             for key, pane in self.panes.items():
-                if key not in shown:
+                if key not in shown and (pane.table is not None or pane.pending is not None):
                     pane.clear()
         self.first_shown = True
         self.loading = not complete
@@ -493,7 +572,9 @@ class StatisticsPage(QWidget):
                 continue
             button = QPushButton(region.name)
             button.setFlat(True)
-            button.setStyleSheet("color: #0b5cad;")
+            # Text-sized: a flat button keeps the style's minimum width, which spread the path apart.
+            button.setStyleSheet("QPushButton { color: #0b5cad; border: none; padding: 2px 3px; }")
+            button.setCursor(Qt.CursorShape.PointingHandCursor)
             button.setToolTip(f"回到{region.name}")
             button.clicked.connect(lambda _checked=False, rid=region.id: self.load(rid))
             self.path_bar.addWidget(button)
