@@ -434,8 +434,9 @@ def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> 
     with source.session_factory() as session:
         assert session.scalars(select(ChangeEntry.after).where(ChangeEntry.action == "create")).first() is None
     copy = _open(tmp_path / "copy.db", "管理员", "新笔记本")
-    _introduce(source, copy, tmp_path, actor=Actor("admin", Role.ADMIN))  # the demo has accounts
-    full = export_package(source, actor="管理员", out=tmp_path / "full.fupinpkg")
+    admin = Actor("admin", Role.ADMIN)  # the demo has accounts
+    _introduce(source, copy, tmp_path, actor=admin)
+    full = export_package(source, actor=admin, out=tmp_path / "full.fupinpkg")
     result = import_package(copy, actor="管理员", path=full.path)
     assert result.issues == Counter() and result.applied == full.changes
     assert dump(copy) == dump(source)

@@ -23,12 +23,14 @@ from fupin_desktop.domain.permissions import PERMISSIONS, Capability, permission
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.services import accounts
 from fupin_desktop.services.backups import back_up, restore_backup, set_backup_folder
-from fupin_desktop.services.errors import PermissionDenied
+from fupin_desktop.services.errors import NotFound, PermissionDenied
 from fupin_desktop.services.followup import Enrolment, grant_subsidy, record_enrolment
 from fupin_desktop.services.households import edit_household, household_facts
 from fupin_desktop.services.imports import import_village
 from fupin_desktop.services.intentions import IntentionInput, register_intention, take_step
 from fupin_desktop.services.notices import ObjectionInput, add_objection, end_notice, start_notice
+from fupin_desktop.services.package_decisions import decide_issue
+from fupin_desktop.services.packages import PackageRefused, export_package, import_package
 from fupin_desktop.services.regions import add_region, create_region
 from fupin_desktop.services.settings import load_station_profile, store_station_profile
 from fupin_desktop.services.sheets import SheetRequest
@@ -327,6 +329,26 @@ def _accounts(database: Database, actor: Actor, _scene: Scene, _tmp: Path, _wher
     return accounts.create_account(database, actor=actor, name="新人", role=Role.TOWNSHIP_CLERK, password=PASSWORD)
 
 
+def _export_package(database: Database, actor: Actor, _scene: Scene, tmp: Path, _where: str) -> object:
+    return export_package(database, actor=actor, out=tmp / "全部.fupinpkg")
+
+
+def _import_package(database: Database, actor: Actor, _scene: Scene, tmp: Path, _where: str) -> object:
+    """Past the permission, a file that is not there is refused for what it is (the permission is first)."""
+    try:
+        return import_package(database, actor=actor, path=tmp / "没有这个文件.fupinpkg", dry_run=True)
+    except PackageRefused:
+        return None
+
+
+def _decide(database: Database, actor: Actor, _scene: Scene, _tmp: Path, _where: str) -> object:
+    """An issue already gone: past the permission the decision is refused as not found."""
+    try:
+        return decide_issue(database, actor=actor, issue_id=uuid.uuid4(), decision="ours")
+    except NotFound:
+        return None
+
+
 CALLS: dict[Capability, Call] = {
     Capability.EDIT_HOUSEHOLDS: _edit_household,
     Capability.RECORD_VISIT: _visit,
@@ -349,6 +371,9 @@ CALLS: dict[Capability, Call] = {
     Capability.BACKUP_SETTINGS: _backup_folder,
     Capability.RESTORE_BACKUP: _restore,
     Capability.MANAGE_ACCOUNTS: _accounts,
+    Capability.EXPORT_PACKAGE: _export_package,
+    Capability.IMPORT_PACKAGE: _import_package,
+    Capability.DECIDE_EXCHANGE: _decide,
 }
 
 

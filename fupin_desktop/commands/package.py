@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from fupin_desktop.commands import guarded, opened
-
-if TYPE_CHECKING:
-    from fupin_desktop.store.db import Database
+from fupin_desktop.commands import guarded, opened, signed_in
 
 KINDS = {"village": "村委会笔记本", "field": "外业笔记本", "station": "人社所", "county": "县局"}
 
@@ -51,19 +47,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     site.set_defaults(run=run_site)
 
 
-def _actor(database: Database) -> str:
-    from fupin_desktop.services.settings import operator_name
-
-    with database.session_factory() as session:
-        return operator_name(session, "命令行")
-
-
 @guarded
 def run_export(args: argparse.Namespace) -> int:
     from fupin_desktop.services.packages import export_package
 
     with opened(args.db) as database:
-        result = export_package(database, actor=_actor(database), out=args.out, to=args.to)
+        result = export_package(database, actor=signed_in(args, database), out=args.out, to=args.to)
     kind = f"发往“{result.receiver}”的增量数据包" if result.receiver else "完整数据包"
     sealed = "，已加密" if result.encrypted else ""
     print(f"已导出{kind}（{result.changes}条变更{sealed}）：{result.path}")
@@ -75,7 +64,7 @@ def run_import(args: argparse.Namespace) -> int:
     from fupin_desktop.services.packages import KIND_LABELS, import_package
 
     with opened(args.db, writing=not args.dry_run) as database:
-        result = import_package(database, actor=_actor(database), path=args.file, dry_run=args.dry_run)
+        result = import_package(database, actor=signed_in(args, database), path=args.file, dry_run=args.dry_run)
     verb = "将套用" if result.dry_run else "已套用"
     print(f"来自“{result.sender}”的数据包：{verb}{result.applied}条变更，{result.already_had}条本站已有。")
     for entity, count in sorted(result.by_entity.items()):
@@ -99,7 +88,9 @@ def run_site(args: argparse.Namespace) -> int:
     changing = args.name is not None or args.kind is not None or args.region is not None
     with opened(args.db, writing=changing) as database:
         if changing:
-            rename_own_site(database, actor=_actor(database), name=args.name, kind=args.kind, region_code=args.region)
+            rename_own_site(
+                database, actor=signed_in(args, database), name=args.name, kind=args.kind, region_code=args.region
+            )
         for site in list_sites(database):
             mark = "本站" if site.own else "    "
             print(f"{mark}  {site.id}  {KINDS.get(site.kind, site.kind)}  {site.name}  已到第 {site.last_seq} 号")
@@ -140,7 +131,7 @@ def run_decide(args: argparse.Namespace) -> int:
             raise ServiceError(
                 f"编号以“{args.issue}”开头的待处理事项{what}：请用 package issues 列出的编号（至少4位）。"
             )
-        decided = decide_issue(database, actor=_actor(database), issue_id=matching[0].id, decision=args.choice)
+        decided = decide_issue(database, actor=signed_in(args, database), issue_id=matching[0].id, decision=args.choice)
     issue = matching[0]
     print(f"已{DECISION_LABELS[decided.decision]}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
     return 0

@@ -40,6 +40,9 @@ class Capability(StrEnum):
     BACKUP_SETTINGS = "backups.folder"
     RESTORE_BACKUP = "backups.restore"
     MANAGE_ACCOUNTS = "accounts.manage"
+    EXPORT_PACKAGE = "packages.export"
+    IMPORT_PACKAGE = "packages.import"
+    DECIDE_EXCHANGE = "packages.decide"
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,9 @@ PERMISSIONS: Final[dict[Capability, Permission]] = {
     Capability.BACKUP_SETTINGS: Permission("设置备份文件夹", (A,)),
     Capability.RESTORE_BACKUP: Permission("恢复备份", (A,)),
     Capability.MANAGE_ACCOUNTS: Permission("管理账号", (A,)),
+    Capability.EXPORT_PACKAGE: Permission("导出数据包", (V, T, R, A)),
+    Capability.IMPORT_PACKAGE: Permission("导入数据包", (V, T, R)),
+    Capability.DECIDE_EXCHANGE: Permission("处理数据交换的冲突、重复和提议", (V, T, R)),
 }
 
 STEP_CAPABILITIES: Final[dict[State, Capability]] = {

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.validation import FIELD_LABELS
-from fupin_desktop.services.accounts import Who, actor_name, require
+from fupin_desktop.services.accounts import Who, actor_name, permit, require
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.households import refresh_household_summary
 from fupin_desktop.services.packages import KIND_LABELS
@@ -263,6 +264,7 @@ def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decisio
     """Decide one open issue; the record is written and the decision logged and audited in one transaction."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         session = uow.session
+        permit(session, actor, Capability.DECIDE_EXCHANGE)
         issue = session.get(SyncIssue, issue_id)
         if issue is None:
             raise NotFound("该待处理事项已不存在，请刷新列表。")

@@ -34,7 +34,9 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain import packages
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
@@ -129,10 +131,11 @@ def _find_receiver(session: Session, name_or_id: str) -> Site:
     )
 
 
-def export_package(database: Database, *, actor: str, out: Path, to: str | None = None) -> PackageExported:
+def export_package(database: Database, *, actor: Who, out: Path, to: str | None = None) -> PackageExported:
     """Write a package of this site's changes: full without ``to``, else what ``to`` has not acknowledged."""
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
         session = uow.session
+        permit(session, actor, Capability.EXPORT_PACKAGE)
         own = _own_site(session)
         receiver = _find_receiver(session, to) if to is not None else None
         seen: dict[str, int] = json.loads(receiver.seen_vector or "{}") if receiver is not None else {}
@@ -247,8 +250,9 @@ def _site_card(site: Site) -> dict[str, Any]:
     }
 
 
-def import_package(database: Database, *, actor: str, path: Path, dry_run: bool = False) -> PackageImported:
+def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool = False) -> PackageImported:
     """Check ``path`` whole, then apply it in one transaction (or, with ``dry_run``, say what it would do)."""
+    database.read(permit, actor, Capability.IMPORT_PACKAGE)  # before the file is even read
     try:
         package = packages.read(path)
     except OSError as error:
@@ -256,7 +260,7 @@ def import_package(database: Database, *, actor: str, path: Path, dry_run: bool 
     except packages.PackageDamaged:
         raise PackageRefused(f"“{path.name}”不是本程序导出的数据包，或文件已损坏，未导入。") from None
     manifest = package.manifest
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
         session = uow.session
         own = _own_site(session)
         sender = _check_sender(session, manifest, package, path)

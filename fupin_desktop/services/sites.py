@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.ownership import SITE_KINDS
+from fupin_desktop.domain.permissions import Capability
+from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import AuditEntry, Region, Site
@@ -49,7 +51,7 @@ def list_sites(database: Database) -> list[SiteInfo]:
 def rename_own_site(
     database: Database,
     *,
-    actor: str,
+    actor: Who,
     name: str | None = None,
     kind: str | None = None,
     region_code: str | None = None,
@@ -59,7 +61,8 @@ def rename_own_site(
         raise ServiceError(f"站点类型“{kind}”不对：应为 {'、'.join(SITE_KINDS)} 之一。")
     if name is not None and not (0 < len(name.strip()) <= 80):
         raise ServiceError("站点名称不能为空，最多80字。")
-    with UnitOfWork(database, actor) as uow:
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        permit(uow.session, actor, Capability.STATION_SETTINGS)
         site = uow.session.scalar(select(Site).where(Site.own.is_(True)))
         if site is None:
             raise ServiceError("数据库缺少本站站点记录，请用本程序重新打开它以完成升级。")

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain.ownership import owner_label
+from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.package_decisions import (
     DECISION_LABELS,
     ENTITY_LABELS,
@@ -114,6 +115,9 @@ class ExchangePage(QWidget):
         self.cancel_button = QPushButton("放弃")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_import)
+        context.guard(self.export_button, Capability.EXPORT_PACKAGE)
+        for button in (self.import_button, self.confirm_button, self.cancel_button):
+            context.guard(button, Capability.IMPORT_PACKAGE)
         self.preview = QLabel("先预览：导入前会列出将新增、修改和需要人工处理的内容，确认后才写入。")
         self.preview.setWordWrap(True)
         self.status = QLabel()
@@ -144,6 +148,7 @@ class ExchangePage(QWidget):
             button = QPushButton(DECISION_LABELS[code])
             button.clicked.connect(partial(self.decide, code))
             button.setEnabled(False)
+            context.guard(button, Capability.DECIDE_EXCHANGE)
             self.decision_buttons[code] = button
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -246,7 +251,7 @@ class ExchangePage(QWidget):
             self.export_to(path, to)
 
     def export_to(self, path: Path, to: str | None) -> None:
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
 
         def done(result: PackageExported) -> None:
             what = f"发往“{result.receiver}”" if result.receiver else "完整数据包"
@@ -273,7 +278,7 @@ class ExchangePage(QWidget):
             self.preview_import(path)
 
     def preview_import(self, path: Path) -> None:
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
 
         def done(result: PackageImported) -> None:
             self.pending_import, self.last_preview = path, result
@@ -293,7 +298,7 @@ class ExchangePage(QWidget):
         path = self.pending_import
         if path is None:
             return
-        database, actor = self.context.database, self.context.operator
+        database, actor = self.context.database, self.context.actor
 
         def done(result: PackageImported) -> None:
             self.cancel_import()
