@@ -1,0 +1,53 @@
+"""Taking turns between clients: the row a use case must hold alone, and how long it waits for it.
+
+Two clients of one database (two windows on a server, a command beside a window) serialise the few
+things that must never interleave — a unit's sealing counter, the audit chain head, the site's change
+counter — by updating that one row first in their transaction: SQLite's write lock or PostgreSQL's
+row lock is then held until the commit. The order is always counter → chain head → change counter,
+so two clients never wait for each other in a circle.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+#: Seconds a seal waits for another client's seal of the same unit before it is refused as "locked":
+#: a county list takes a quarter of a minute to seal, and the second seal should follow it, not fail.
+SEAL_WAIT = 120.0
+
+
+@contextmanager
+def patient(session: Session, seconds: float) -> Iterator[None]:
+    """Inside the block, wait up to ``seconds`` for another client's lock (instead of the engine's short
+    default). On PostgreSQL it lasts to the end of the transaction (SET LOCAL); on SQLite the connection's
+    busy timeout is restored when the block ends."""
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if isinstance(raw, sqlite3.Connection):
+        before = raw.execute("PRAGMA busy_timeout").fetchone()
+        raw.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {int(before[0]) if before else 5000}")
+        return
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(seconds * 1000)}")
+    yield
+
+
+def insert_if_missing(session: Session, table: Table, values: dict[str, object]) -> None:
+    """Insert a counter row unless another client has just inserted it (INSERT … ON CONFLICT DO NOTHING):
+    two first seals of a new year must not fail on the key, the second simply finds the row."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(postgresql.insert(table).values(values).on_conflict_do_nothing())
+    else:
+        session.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
+
+
+__all__ = ["SEAL_WAIT", "insert_if_missing", "patient"]
