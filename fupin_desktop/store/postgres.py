@@ -78,7 +78,7 @@ def server_engine(url: URL, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engin
             # The server's own zone must not shift the naive UTC times the program stores.
             # random_page_cost 1.1 (the default 4 is for spinning disks): a county server's tables stay in
             # memory or on SSD, and with 4 the planner reads all 100,000 people rather than look up 1,300
-            # ID-number candidates by key (searches took 60 ms instead of 10 ms; docs/postgresql.md).
+            # ID-number candidates by key (searches took 60 ms instead of 10 ms; README).
             "options": f"-c timezone=UTC -c lock_timeout={int(lock_timeout * 1000)} -c random_page_cost=1.1",
             "application_name": "fupin-desktop",
             "connect_timeout": 10,
