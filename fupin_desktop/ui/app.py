@@ -27,12 +27,11 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow
 from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
+from fupin_desktop.services.location import is_server_address, remembered_server
 from fupin_desktop.startup_clock import seconds_since_process_start
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly, StoreError
-from fupin_desktop.store.location import remembered_location
 from fupin_desktop.store.lockfile import lock_file_path
-from fupin_desktop.store.postgres import is_server_address
 from fupin_desktop.ui.messages import describe
 
 if TYPE_CHECKING:
@@ -254,7 +253,7 @@ def open_for_window(db_path: Path | str | None, *, check_on_open: bool = True) -
 def open_server_for_window(address: str, parent: QWidget | None = None) -> Database | None:
     """A county server's database for the window, asking for the password when the server wants one
     (it is never remembered); None when the user would rather not type it."""
-    from fupin_desktop.store.location import needs_password, with_password
+    from fupin_desktop.services.location import needs_password, with_password
 
     tried = address
     while True:
@@ -277,7 +276,7 @@ def open_server_for_window(address: str, parent: QWidget | None = None) -> Datab
 def use_file_instead(error: StoreError) -> bool:
     """The remembered server cannot be opened: offer this computer's own file instead (and forget the
     server), so that a server that is down never keeps the program from starting."""
-    from fupin_desktop.store.location import remember_location
+    from fupin_desktop.services.location import remember_server
 
     box = QMessageBox(QMessageBox.Icon.Warning, APP_DISPLAY_NAME, describe(error), QMessageBox.StandardButton.NoButton)
     box.setInformativeText("可以改用本机的数据库文件；以后可在“设置 → 数据库位置”中重新选择服务器。")
@@ -287,7 +286,7 @@ def use_file_instead(error: StoreError) -> bool:
     if box.clickedButton() is not use_file:
         return False
     try:
-        remember_location(None)
+        remember_server(None)
     except OSError as failure:
         log.warning("无法保存数据库位置：%s", failure.strerror)
     return True
@@ -377,7 +376,7 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
     app = make_application()
     reporter = install_excepthook(log_path)
     # --db first; without it, the county server chosen in 设置 → 数据库位置, if any; else the default file.
-    server = db_path if is_server_address(db_path) else remembered_location() if db_path is None else None
+    server = db_path if is_server_address(db_path) else remembered_server() if db_path is None else None
     on_server: Database | None = None
     if server is not None:
         try:

@@ -21,15 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fupin_desktop.store.db import Database, default_database_path, head_revision, known_revisions
-from fupin_desktop.store.location import (
+from fupin_desktop.services.location import (
     ServerProbe,
-    probe_server,
-    remember_location,
+    is_server_address,
+    remember_server,
+    try_server,
     with_password,
     without_password,
 )
-from fupin_desktop.store.postgres import is_server_address
+from fupin_desktop.store.db import Database, default_database_path
 from fupin_desktop.ui.forms import ERROR_STYLE
 from fupin_desktop.ui.tasks import Task, TaskControl, run_task
 
@@ -114,10 +114,9 @@ class LocationDialog(QDialog):
             return
         self.test_button.setEnabled(False)
         self._say("正在连接……", True)
-        head, known = head_revision(), known_revisions()
 
         def work(_control: TaskControl) -> ServerProbe:
-            return probe_server(address, head, known)
+            return try_server(address)
 
         def done(probe: ServerProbe) -> None:
             self.probe_task = None
@@ -133,7 +132,7 @@ class LocationDialog(QDialog):
             self._say(str(error), False)
             return
         try:
-            remember_location(address)
+            remember_server(address)
         except OSError as error:
             self._say(f"无法保存设置：{error.strerror}", False)
             return

@@ -19,9 +19,9 @@ from fupin_desktop.domain.clock import today
 from fupin_desktop.services import backups
 from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
+from fupin_desktop.services.location import backups_on_server
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.postgres import BACKUP_INSTEAD, file_only
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
 
     def open_backups(self) -> BackupDialog | None:
         if self.context.database.is_server:  # one clear message: what applies to a server instead
-            messages.show_error(self, file_only("备份与恢复", BACKUP_INSTEAD), "备份与恢复")
+            messages.show_error(self, backups_on_server(), "备份与恢复")
             return None
         dialog = BackupDialog(self.context, self)
         dialog.restore_requested.connect(self.restore_requested)
