@@ -199,3 +199,25 @@ def test_two_villages_imported_at_the_same_moment_are_both_there_in_one_chain(
     assert audited and audited >= 120
     assert sorted(seqs) == list(range(1, len(seqs) + 1))  # the change log's numbers: no gap, no twice
     _check(database_url)
+
+
+def test_the_same_village_sheet_imported_twice_at_once_is_there_once(
+    database: Database, database_url: str, tmp_path: Path
+) -> None:
+    with UnitOfWork(database, "测试员") as uow:
+        county = create_region(uow, "沂南县", "county", None, "371321000000")
+        township = create_region(uow, "界湖街道", "township", county, "371321001000")
+        create_region(uow, "北村", "village", township, "371321001001")
+        uow.commit()
+    sheet = _village_sheet(tmp_path / "北村.xlsx", "371321001001", "北村", 100)
+    with _held(database_url, "select * from audit_chain_head for update") as waiting:
+        processes = [_start("--db", database_url, "import", str(sheet)) for _ in range(2)]
+        _wait_for(waiting, 2)
+    outcomes = _finish(processes)
+    assert [code for code, _out, _err in outcomes] == [0, 0], [err for _c, _o, err in outcomes]
+    printed = sorted(out for _code, out, _err in outcomes)
+    assert any("新增30户" in out for out in printed) and any("60人无变化" in out for out in printed), printed
+    with database.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Household)) == 30
+        assert session.scalar(select(func.count()).select_from(Person)) == 60
+    _check(database_url)

@@ -13,6 +13,7 @@ from fupin_desktop.services.village_import import (
     import_village_file,
 )
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.locks import IMPORT_TURN, IMPORT_WAIT, take_turn
 from fupin_desktop.store.uow import UnitOfWork
 
 
@@ -38,6 +39,8 @@ def import_village(
     """Read, check and write a village sheet in one transaction: all of it, or (``valid_only``) the
     households without errors; nothing at all when the sheet is refused or this is a dry run."""
     with UnitOfWork(database, actor) as uow:
+        if not dry_run:  # another client's import of the same moment goes first; this one then reads its result
+            take_turn(uow.session, IMPORT_TURN, IMPORT_WAIT)
         plan, report = import_village_file(
             uow, path, village_code=village_code, dry_run=dry_run, valid_only=valid_only, on=on, progress=progress
         )

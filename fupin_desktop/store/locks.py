@@ -13,13 +13,19 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Table
+from sqlalchemy import Table, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from fupin_desktop.store.models import AuditChainHead
 
 #: Seconds a seal waits for another client's seal of the same unit before it is refused as "locked":
 #: a county list takes a quarter of a minute to seal, and the second seal should follow it, not fail.
 SEAL_WAIT = 120.0
+#: The same for a village import waiting for another client's import.
+IMPORT_WAIT = 120.0
+#: PostgreSQL advisory lock keys (any fixed numbers): one turn per kind of work that must not interleave.
+IMPORT_TURN = 0x66757069_01
 
 
 @contextmanager
@@ -41,6 +47,19 @@ def patient(session: Session, seconds: float) -> Iterator[None]:
     yield
 
 
+def take_turn(session: Session, key: int, seconds: float) -> None:
+    """Wait until no other client holds this turn, then hold it to the end of the transaction, so that
+    what the use case reads next already includes the other client's work (two imports of one sheet at
+    once: the second finds the first's households and changes nothing). On PostgreSQL an advisory lock
+    for ``key``; on SQLite the database's write lock (taken by a write that changes nothing)."""
+    with patient(session, seconds):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
+        else:
+            head: Table = AuditChainHead.__table__
+            session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq))
+
+
 def insert_if_missing(session: Session, table: Table, values: dict[str, object]) -> None:
     """Insert a counter row unless another client has just inserted it (INSERT … ON CONFLICT DO NOTHING):
     two first seals of a new year must not fail on the key, the second simply finds the row."""
@@ -50,4 +69,4 @@ def insert_if_missing(session: Session, table: Table, values: dict[str, object])
         session.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
 
 
-__all__ = ["SEAL_WAIT", "insert_if_missing", "patient"]
+__all__ = ["IMPORT_TURN", "IMPORT_WAIT", "SEAL_WAIT", "insert_if_missing", "patient", "take_turn"]
