@@ -1,8 +1,9 @@
 """Several clients at once: real processes running the command line against one database, at the same moment.
 
 On a server, row locks make two seals of the station take turns on the unit's counter row (and every
-commit on the chain head, then the change counter); on a SQLite file the write lock does. Either way: distinct
-numbers, nobody sealed twice, one unbroken audit chain, nothing lost.
+commit on the chain head, then the change counter), and two imports on an advisory lock; on a SQLite file
+the write lock does. Either way: distinct numbers, nobody sealed twice, a sheet imported once however many
+clerks import it at once, one unbroken audit chain, nothing lost.
 """
 
 from __future__ import annotations

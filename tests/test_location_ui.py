@@ -147,3 +147,20 @@ def test_what_only_a_file_has_says_what_to_use_on_a_server(
         assert database.is_server and database.path is None
     finally:
         database.dispose()
+
+
+def test_the_program_opens_its_window_on_a_server_given_with_db(server_url: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    started = subprocess.run(
+        [sys.executable, "-m", "fupin_desktop", "--db", server_url, "--measure-startup"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        check=False,
+    )
+    assert started.returncode == 0, started.stderr
+    assert "主窗口首次绘制" in started.stdout

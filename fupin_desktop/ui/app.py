@@ -132,7 +132,7 @@ def bootstrap(log_dir: Path | None = None) -> Path | None:
     return log_path
 
 
-def show_about(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> None:
+def show_about(window: QMainWindow, database_path: Path | str | None, log_path: Path | None) -> None:
     from fupin_desktop.ui.about import AboutDialog
 
     dialog = AboutDialog(database_path, log_path, window)
@@ -154,7 +154,7 @@ def show_manual(window: QMainWindow) -> None:
     dialog.show()
 
 
-def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
+def add_help_menu(window: QMainWindow, database_path: Path | str | None, log_path: Path | None) -> QMenu:
     """帮助 → 使用说明 (F1), 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
     from fupin_desktop.ui import messages
 
@@ -191,7 +191,7 @@ def create_main_window(database: Database, log_path: Path | None, *, auto_backup
     from fupin_desktop.ui.main_window import MainWindow
 
     window = MainWindow(database, QSettings(), auto_backup=auto_backup)
-    add_help_menu(window, database.path, log_path)
+    add_help_menu(window, database.path or database.location, log_path)  # a server: its address
     return window
 
 
