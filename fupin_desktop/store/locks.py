@@ -50,14 +50,18 @@ def patient(session: Session, seconds: float) -> Iterator[None]:
 def take_turn(session: Session, key: int, seconds: float) -> None:
     """Wait until no other client holds this turn, then hold it to the end of the transaction, so that
     what the use case reads next already includes the other client's work (two imports of one sheet at
-    once: the second finds the first's households and changes nothing). On PostgreSQL an advisory lock
-    for ``key``; on SQLite the database's write lock (taken by a write that changes nothing)."""
-    with patient(session, seconds):
-        if session.get_bind().dialect.name == "postgresql":
+    once: the second finds the first's households and changes nothing).
+
+    On PostgreSQL an advisory lock for ``key``, waited for up to ``seconds``. On SQLite the file's write
+    lock (taken by a write that changes nothing), waited for as long as any write waits there: a file
+    has one window (a command beside it is refused), so a writer that holds it longer is another
+    program, and the clerk is told so at once rather than after minutes."""
+    if session.get_bind().dialect.name == "postgresql":
+        with patient(session, seconds):
             session.execute(text("select pg_advisory_xact_lock(:key)"), {"key": key})
-        else:
-            head: Table = AuditChainHead.__table__
-            session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq))
+        return
+    head: Table = AuditChainHead.__table__
+    session.execute(update(head).where(head.c.id == 1).values(seq=head.c.seq))
 
 
 def insert_if_missing(session: Session, table: Table, values: dict[str, object]) -> None:
