@@ -1,6 +1,7 @@
 """County-scale benchmark: what a user does, each beside its raw-library baseline in the same run.
 
     .venv/bin/python benchmarks/run.py [--households 30000] [--quick] [--db postgresql://user@host/dbname]
+    .venv/bin/python benchmarks/run.py --search-only      every kind of search on the county file only
 
 Builds a county with ``demo`` in benchmarks/work/, prints a table (action, ours, baseline, ratio)
 and writes it to benchmarks/results/latest.json with the machine it ran on. Not a test: nothing
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench_seal import bench_seal  # benchmarks/bench_seal.py (imports Measure from here when called)
 
@@ -99,50 +101,88 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def bench_search(db: Path) -> list[Measure]:
-    """Search as the household list does it (count + first page), vs one raw SQL query of the same rows."""
+# Each search a clerk types, sampled from the county's own people; the same samples on both engines
+# (the runner picks them by a seeded draw of person rows ordered by ID number, which both engines agree on).
+def _search_cases(people: list[tuple[str, str, str, str | None]]) -> dict[str, list[str]]:
+    """(name, initials, id number, phone) rows → the texts typed for each kind of search."""
+    phones = [phone for _n, _i, _id, phone in people if phone and phone.isdigit()]
+    return {
+        "search: pinyin initials": [initials for _n, initials, _id, _p in people],
+        "search: name fragment, 2 characters": [name[:2] for name, _i, _id, _p in people],
+        "search: name fragment, 3 characters": [name[:3] for name, _i, _id, _p in people],
+        "search: ID prefix (10 digits)": [number[:10] for _n, _i, number, _p in people],
+        "search: ID birth date (8 digits)": [number[6:14] for _n, _i, number, _p in people],
+        "search: ID last 4 digits": [number[-4:] for _n, _i, number, _p in people],
+        "search: ID last 6 digits": [number[-6:] for _n, _i, number, _p in people],
+        "search: ID run of 5 from the middle": [number[9:14] for _n, _i, number, _p in people],
+        "search: phone, whole number": phones,
+        "search: phone, first 7 digits": [phone[:7] for phone in phones],
+    }
+
+
+# The baselines: one raw query of the same rows, through the driver ("?" becomes the driver's marker).
+_PREFIX_SQL = (
+    "select h.* from household h where h.id in (select household_id from person "
+    "where {0} >= ? and {0} < ?) order by household_no limit 100"
+)
+_LIKE_SQL = (
+    "select h.* from household h where h.id in (select household_id from person "
+    "where {0} like ?) order by household_no limit 100"
+)
+_RAW_SQL = {
+    "search: pinyin initials": _PREFIX_SQL.format("name_initials"),
+    "search: name fragment, 2 characters": _LIKE_SQL.format("name"),
+    "search: name fragment, 3 characters": _LIKE_SQL.format("name"),
+    "search: ID prefix (10 digits)": _PREFIX_SQL.format("id_number"),
+    "search: ID birth date (8 digits)": _LIKE_SQL.format("id_number"),
+    "search: ID last 4 digits": _LIKE_SQL.format("id_number"),
+    "search: ID last 6 digits": _LIKE_SQL.format("id_number"),
+    "search: ID run of 5 from the middle": _LIKE_SQL.format("id_number"),
+    "search: phone, whole number": _PREFIX_SQL.format("phone"),
+    "search: phone, first 7 digits": _PREFIX_SQL.format("phone"),
+}
+
+
+Sampled = tuple[str, str, str, str | None]
+
+
+def _sample_people(execute: Callable[[str], list[tuple[Any, ...]]], count: int = 40) -> list[Sampled]:
+    """``count`` people drawn with a fixed seed from the county ordered by ID number: the same on both engines."""
+    import random
+
+    rows = execute("select name, name_initials, id_number, phone from person order by id_number")
+    picked = sorted(random.Random(20).sample(range(len(rows)), min(count, len(rows))))
+    return [(str(r[0]), str(r[1]), str(r[2]), None if r[3] is None else str(r[3])) for r in (rows[i] for i in picked)]
+
+
+def bench_search(db: Path | str) -> list[Measure]:
+    """Search as the household list does it (count + first page), vs one raw query of the same rows,
+    on a SQLite file or (``postgresql://…``) a server: every kind of search a clerk types."""
     from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
     from fupin_desktop.store.db import open_database
 
+    on_server = isinstance(db, str) and db.startswith("postgres")
     database = open_database(db)
-    raw = sqlite3.connect(db)
-    names = [n for (n,) in raw.execute("select name from person order by random() limit 40")]
-    ids = [i for (i,) in raw.execute("select id_number from person order by random() limit 40")]
-    initials = [i for (i,) in raw.execute("select name_initials from person order by random() limit 40")]
-    cases: dict[str, list[str]] = {
-        "search: pinyin initials": initials,
-        "search: name fragment, 2 characters": [n[:2] for n in names],
-        "search: name fragment, 3 characters": [n[:3] if len(n) >= 3 else n for n in names],
-        "search: ID prefix (10 digits)": [i[:10] for i in ids],
-        "search: ID birth date (8 digits)": [i[6:14] for i in ids],
-        "search: ID last 4 digits": [i[-4:] for i in ids],
-        "search: ID last 6 digits": [i[-6:] for i in ids],
-        "search: ID run of 5 from the middle": [i[9:14] for i in ids],
-    }
-    # Any part of the number, without the gram index: a LIKE that reads every person.
-    contains = (
-        "select h.* from household h where h.id in (select household_id from person "
-        "where id_number like '%' || ? || '%') order by household_no limit 100"
-    )
-    raw_sql = {
-        "search: pinyin initials": "select h.* from household h where h.id in (select household_id from person "
-        "where name_initials >= ? and name_initials < ? || char(65535)) order by household_no limit 100",
-        "search: name fragment, 2 characters": "select h.* from household h where h.id in (select household_id from "
-        "person where name like '%' || ? || '%') order by household_no limit 100",
-        "search: name fragment, 3 characters": "select h.* from household h where h.id in (select household_id from "
-        "person where name like '%' || ? || '%') order by household_no limit 100",
-        "search: ID prefix (10 digits)": "select h.* from household h where h.id in (select household_id from person "
-        "where id_number >= ? and id_number < ? || char(65535)) order by household_no limit 100",
-        "search: ID birth date (8 digits)": contains,
-        "search: ID last 4 digits": contains,
-        "search: ID last 6 digits": contains,
-        "search: ID run of 5 from the middle": contains,
-    }
+    raw: Any
+    if on_server:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        from fupin_desktop.store.postgres import server_url
+
+        libpq = make_url(server_url(str(db))).set(drivername="postgresql").render_as_string(hide_password=False)
+        raw = psycopg.connect(libpq, autocommit=True)
+        marker, engine, label = "%s", "raw psycopg", " (PostgreSQL)"
+    else:
+        raw = sqlite3.connect(db)
+        marker, engine, label = "?", "raw sqlite3", ""
+    cases = _search_cases(_sample_people(lambda sql: list(raw.execute(sql).fetchall())))
     results = []
     with database.session_factory() as session:
         for action, texts in cases.items():
             ours: list[float] = []
             base: list[float] = []
+            sql = _RAW_SQL[action].replace("?", marker)
             for text in texts:
                 session.info.clear()  # no cached probe from the text before
                 started = time.perf_counter()
@@ -150,17 +190,15 @@ def bench_search(db: Path) -> list[Measure]:
                 count_households(session, flt)
                 fetch_households(session, flt, 0, 100)
                 ours.append(time.perf_counter() - started)
-                params = (text, text) if raw_sql[action].count("?") == 2 else (text,)
+                params = (text, text + "\uffff") if " >= " in sql else (f"%{text}%",)
                 started = time.perf_counter()
-                raw.execute(raw_sql[action], params).fetchall()
+                raw.execute(sql, params).fetchall()
                 base.append(time.perf_counter() - started)
             p50, p95 = _percentiles(ours)
             b50, b95 = _percentiles(base)
-            baseline = (
-                "raw sqlite3 LIKE '%…%' (no index)" if raw_sql[action] is contains else "raw sqlite3 query, same rows"
-            )
-            results.append(Measure(f"{action} p50", _ms(p50), _ms(b50), baseline))
-            results.append(Measure(f"{action} p95", _ms(p95), _ms(b95), baseline, "≤ 50 ms"))
+            what = f"{engine} LIKE '%…%' (no index)" if " like " in sql else f"{engine} query, same rows"
+            results.append(Measure(f"{action} p50{label}", _ms(p50), _ms(b50), what))
+            results.append(Measure(f"{action} p95{label}", _ms(p95), _ms(b95), what, "≤ 50 ms"))
     raw.close()
     database.dispose()
     return results
@@ -188,60 +226,6 @@ def bench_demo_server(url: str, households: int) -> Measure | None:
         connection.exec_driver_sql("ANALYZE")  # what autovacuum does soon after a bulk load, done now
     database.dispose()
     return Measure(f"demo --households {households} (PostgreSQL)", _ms(elapsed), None, "—")
-
-
-def bench_search_server(url: str) -> list[Measure]:
-    """Search on the server as the household list does it, vs one raw psycopg query of the same rows."""
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
-    from fupin_desktop.store.db import open_database
-    from fupin_desktop.store.postgres import server_url
-
-    database = open_database(url)
-    raw = psycopg.connect(make_url(server_url(url)).set(drivername="postgresql").render_as_string(hide_password=False))
-    sample = "select {} from person order by random() limit 40"
-    names = [n for (n,) in raw.execute(sample.format("name"))]
-    ids = [i for (i,) in raw.execute(sample.format("id_number"))]
-    initials = [i for (i,) in raw.execute(sample.format("name_initials"))]
-    cases: dict[str, list[str]] = {
-        "search: pinyin initials": initials,
-        "search: name fragment, 2 characters": [n[:2] for n in names],
-        "search: name fragment, 3 characters": [n[:3] if len(n) >= 3 else n for n in names],
-        "search: ID prefix (10 digits)": [i[:10] for i in ids],
-    }
-    prefix = "select h.* from household h where h.id in (select household_id from person where {0} >= %s and {0} < %s)"
-    like = "select h.* from household h where h.id in (select household_id from person where name like %s)"
-    raw_sql = {
-        "search: pinyin initials": prefix.format("name_initials") + " order by household_no limit 100",
-        "search: name fragment, 2 characters": like + " order by household_no limit 100",
-        "search: name fragment, 3 characters": like + " order by household_no limit 100",
-        "search: ID prefix (10 digits)": prefix.format("id_number") + " order by household_no limit 100",
-    }
-    results = []
-    with database.session_factory() as session:
-        for action, texts in cases.items():
-            ours: list[float] = []
-            base: list[float] = []
-            for text in texts:
-                started = time.perf_counter()
-                flt = HouseholdFilter(text=text)
-                count_households(session, flt)
-                fetch_households(session, flt, 0, 100)
-                ours.append(time.perf_counter() - started)
-                params = (text, text + "\uffff") if "%s and" in raw_sql[action] else (f"%{text}%",)
-                started = time.perf_counter()
-                raw.execute(raw_sql[action], params).fetchall()
-                base.append(time.perf_counter() - started)
-            p50, p95 = _percentiles(ours)
-            b50, b95 = _percentiles(base)
-            what = "raw psycopg query, same rows"
-            results.append(Measure(f"{action} p50 (PostgreSQL)", _ms(p50), _ms(b50), what))
-            results.append(Measure(f"{action} p95 (PostgreSQL)", _ms(p95), _ms(b95), what, "≤ 50 ms"))
-    raw.close()
-    database.dispose()
-    return results
 
 
 BARE_WINDOW = """
@@ -341,7 +325,11 @@ def bench_roster(db: Path) -> list[Measure]:
 
 
 EXTRA_BENCHES: list[Callable[[Path], list[Measure]]] = [
-    bench_window, bench_import, bench_seal, bench_backup, bench_roster,
+    bench_window,
+    bench_import,
+    bench_seal,
+    bench_backup,
+    bench_roster,
 ]
 
 
@@ -364,13 +352,22 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=30000)
     parser.add_argument("--quick", action="store_true", help="2,000 households, one repeat: to try the runner")
     parser.add_argument("--db", metavar="URL", help="a PostgreSQL database (postgresql://…): search timed there")
+    parser.add_argument(
+        "--search-only", action="store_true", help="only search, on the county file (made once, then reused)"
+    )
     args = parser.parse_args()
     households = 2000 if args.quick else args.households
     WORK.mkdir(parents=True, exist_ok=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     if args.db:
         demo_on_server = bench_demo_server(args.db, households)
-        measures = [*([demo_on_server] if demo_on_server else []), *bench_search_server(args.db)]
+        measures = [*([demo_on_server] if demo_on_server else []), *bench_search(args.db)]
+    elif args.search_only:
+        db = WORK / "county.db"
+        reused = db.exists()
+        if not reused:
+            db, demo = bench_demo(households)
+        measures = [*([] if reused else [demo]), *bench_search(db)]
     else:
         db, demo = bench_demo(households)
         measures = [demo, *bench_search(db), *bench_first_paint(db, 1 if args.quick else 5)]
@@ -388,7 +385,7 @@ def main() -> int:
         "unit": "milliseconds unless the action says otherwise",
         "results": [{**asdict(m), "ratio": m.ratio} for m in measures],
     }
-    name = "postgresql" if args.db else "latest"
+    name = "postgresql" if args.db else "search" if args.search_only else "latest"
     out = RESULTS / (f"{name}-quick.json" if args.quick and args.db else "quick.json" if args.quick else f"{name}.json")
     out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"written: {out}")

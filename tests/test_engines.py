@@ -17,7 +17,7 @@ from fupin_desktop.services.backups import back_up, backup_folder, backup_is_cur
 from fupin_desktop.services.errors import ValidationFailed
 from fupin_desktop.services.households import create_household
 from fupin_desktop.services.regions import create_region
-from fupin_desktop.services.search import HouseholdFilter, fetch_households, search_people
+from fupin_desktop.services.search import HouseholdFilter, fetch_households, find_people, search_people
 from fupin_desktop.services.visits import VisitInput, record_visit
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import CannotOpen, DatabaseLocked, DatabaseReadOnly, DatabaseTooNew
@@ -176,20 +176,36 @@ def test_the_demo_county_gives_the_same_answers_on_both_engines(
             with database.engine.begin() as connection:
                 generate_demo(connection, 150, 3, today=TODAY)
         with databases[0].session_factory() as session:
-            people = session.execute(select(Person.name, Person.name_initials, Person.id_number)).all()[::37]
-        searches = {text for name, initials, number in people for text in (name[:1], name[1:], initials, number[:8])}
+            people = session.execute(
+                select(Person.name, Person.name_initials, Person.id_number, Person.phone).order_by(Person.id_number)
+            ).all()[::37]
+        # Every kind of search a clerk types: name fragments, pinyin, ID parts (start, birth date, last 4 and
+        # 6, a run from the middle), a phone number whole and its start.
+        searches = {
+            text
+            for name, initials, number, phone in people
+            for text in (name[:1], name[1:], initials, number[:8], number[:10], number[6:14], number[-4:],
+                         number[-6:], number[9:14], phone or "", (phone or "")[:7])
+            if text
+        }  # fmt: skip
         answers = []
         for database in databases:
             with database.session_factory() as session:
-                answers.append(
-                    {
-                        query: [row[1:4] + row[5:] for row in search_people(session, query, limit=500)]
-                        for query in sorted(searches)
-                    }
-                )
+                found: dict[str, object] = {}
+                for query in sorted(searches):
+                    session.info.clear()
+                    found[query] = [row[1:4] + row[5:] for row in search_people(session, query, limit=500)]
+                    found[f"户:{query}"] = [
+                        row[1:] for row in fetch_households(session, HouseholdFilter(text=query), 0, 100)
+                    ]
+                    found[f"人:{query}"] = [
+                        dataclasses.replace(match, person_id=uuid.UUID(int=0)) for match in find_people(session, query)
+                    ]
+                answers.append(found)
         on_file, on_server = answers
         assert on_file == on_server
-        assert sum(len(rows) for rows in on_file.values()) > 100
+        assert sum(len(rows) for rows in on_file.values()) > 100  # type: ignore[arg-type]
+        assert all(on_file[f"户:{number[-6:]}"] for _n, _i, number, _p in people)  # each finds its own household
     finally:
         for database in databases:
             database.dispose()

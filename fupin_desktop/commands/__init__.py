@@ -16,7 +16,7 @@ from fupin_desktop.services.errors import ServiceError, SignInRefused
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import StoreError
 from fupin_desktop.store.lockfile import refuse_if_open_in_window
-from fupin_desktop.store.postgres import is_server_address
+from fupin_desktop.store.postgres import file_only, is_server_address
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,14 @@ def opened(db: Path | str | None, *, writing: bool = False) -> Iterator[Database
         yield database
     finally:
         database.dispose()
+
+
+def file_of(db: Path | str | None, feature: str, instead: str) -> Path:
+    """The file behind ``--db`` for a command only a file has; for a server, the one refusal that says
+    what to use there instead (exit code 2)."""
+    if is_server_address(db):
+        raise file_only(feature, instead)
+    return database_path(db)
 
 
 def guarded(run: Callable[..., int]) -> Callable[..., int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from fupin_desktop.commands import fail, guarded, opened
+from fupin_desktop.commands import fail, file_of, guarded, opened
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.backups import back_up
-    from fupin_desktop.store.db import database_path
+    from fupin_desktop.store.postgres import BACKUP_INSTEAD
 
-    path = database_path(args.db)
+    path = file_of(args.db, "文件备份", BACKUP_INSTEAD)
     if not Path(path).is_file():
         return fail(f"错误：找不到数据库文件“{path}”。", 2)
     with opened(path) as database:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.commands import fail, guarded, signed_in
+from fupin_desktop.commands import fail, file_of, guarded, signed_in
 
 if TYPE_CHECKING:
     from fupin_desktop.services.accounts import Who
@@ -48,10 +48,10 @@ def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QLockFile
 
     from fupin_desktop.services.backups import restore_backup
-    from fupin_desktop.store.db import database_path
     from fupin_desktop.store.errors import NotADatabase
+    from fupin_desktop.store.postgres import BACKUP_INSTEAD
 
-    target = database_path(args.db)
+    target = file_of(args.db, "从备份文件恢复", BACKUP_INSTEAD)
     if not args.file.is_file():
         return fail(f"错误：找不到备份文件“{args.file}”。", 2)
     try:  # a new laptop after a dead disk: the data folder may not exist yet

@@ -16,6 +16,7 @@ from fupin_desktop.services.village_import import (
     import_village_file,
 )
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.locks import IMPORT_TURN, IMPORT_WAIT, take_turn
 from fupin_desktop.store.uow import UnitOfWork
 
 
@@ -43,6 +44,8 @@ def import_village(
     with UnitOfWork(database, actor_name(actor)) as uow:
         session = uow.session
         permit(session, actor, Capability.IMPORT_VILLAGE)
+        if not dry_run:  # another client's import of the same moment goes first; this one then reads its result
+            take_turn(session, IMPORT_TURN, IMPORT_WAIT)
 
         def own_village_only(village_id: uuid.UUID) -> None:
             permit_in_villages(session, actor, Capability.IMPORT_VILLAGE, {village_id})

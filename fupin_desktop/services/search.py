@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, intersect, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, intersect, or_, select, union
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from fupin_desktop.services.accounts import Who
@@ -21,6 +21,7 @@ from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.scope import visible_region
 from fupin_desktop.store.id_grams import GRAM, covering_grams
 from fupin_desktop.store.models import Household, Intention, Person, PersonIdGram, Region
+from fupin_desktop.store.postgres import among
 
 # More matching people than this and a text search switches to a correlated EXISTS (see household_condition).
 DENSE_MATCHES = 2000
@@ -64,17 +65,22 @@ def person_condition(text: str, session: Session | None = None) -> ColumnElement
         if len(value) < GRAM:
             return or_(_prefix(Person.id_number, value), _prefix(Person.phone, value))
         # The fragment condition covers a match at the start of the number too.
-        return or_(_prefix(Person.phone, value), _id_fragment(session, value))
+        phone = _prefix(Person.phone, value)
+        fragment = _id_fragment(session, value)
+        if isinstance(fragment, Select):
+            # Two index lookups united, never an OR of them: with an OR, PostgreSQL reads every person.
+            return Person.id.in_(union(select(Person.id).where(phone), fragment))
+        return or_(phone, fragment)
     if kind == "name":
         return Person.name.contains(value, autoescape=True)
     return None
 
 
-def _id_fragment(session: Session | None, value: str) -> ColumnElement[bool]:
-    """ID numbers holding ``value`` anywhere: candidates from the sparsest grams that cover it (at
-    most DENSE_MATCHES people each), checked against the number. When every gram is common (an
-    area code: the whole county) the check alone is used, which a limited or correlated query
-    satisfies after its first rows."""
+def _id_fragment(session: Session | None, value: str) -> ColumnElement[bool] | Select[Any]:
+    """ID numbers holding ``value`` anywhere: the ids of the candidates from the sparsest grams that
+    cover it (at most DENSE_MATCHES people each), checked against the number. When every gram is
+    common (an area code: the whole county) a condition on the number is used instead, which a
+    limited or correlated query satisfies after its first rows."""
     contains = Person.id_number.contains(value, autoescape=True)
     if session is None:
         return contains
@@ -91,7 +97,7 @@ def _id_fragment(session: Session | None, value: str) -> ColumnElement[bool]:
         return or_(_prefix(Person.id_number, value), contains)
     lists = [select(PersonIdGram.person_id).where(PersonIdGram.gram == gram) for gram in sparse[:3]]
     candidates = lists[0] if len(lists) == 1 else intersect(*lists)
-    return and_(Person.id.in_(candidates), contains)
+    return select(Person.id).where(Person.id.in_(candidates), contains)
 
 
 def household_condition(text: str, session: Session | None = None) -> ColumnElement[bool] | None:
@@ -121,7 +127,7 @@ def household_condition(text: str, session: Session | None = None) -> ColumnElem
         if found is None:
             members = exists().where(Person.household_id == Household.id, member)
         else:
-            members = Household.id.in_(found) if found else false()
+            members = among(session, Household.id, found) if found else false()
     return or_(members, *own)
 
 

@@ -41,6 +41,7 @@ from fupin_desktop.services.station_keys import own_public_key, sign_digest
 from fupin_desktop.store import chain
 from fupin_desktop.store.changes import write_flag
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.locks import SEAL_WAIT, insert_if_missing, patient
 from fupin_desktop.store.models import Intention, Person, Submission, SubmissionCounter, SubmissionItem
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -152,22 +153,25 @@ def export_draft(
 
 
 def _reserve_number(session: Session, unit_name: str, year: int) -> int:
-    """Take the next number of the unit and year from its counter row, in the sealing transaction.
+    """Take the next number of the unit and year from its counter row, first thing in the sealing transaction.
 
-    The UPDATE takes the database's write lock (SQLite) or the row's lock (PostgreSQL) before the
-    number is read: a second seal at the same moment waits, then takes the number after it."""
+    The UPDATE takes the database's write lock (SQLite) or the row's lock (PostgreSQL) before anything
+    is read for the sheet: a second seal of the unit at the same moment waits (up to ``SEAL_WAIT``) until
+    this one commits, then reads what it sealed and takes the number after it."""
     table: Table = SubmissionCounter.__table__
     where = (table.c.unit_name == unit_name) & (table.c.year == year)
-    # An UPDATE's result is a CursorResult, with the row count (Session.execute is typed for any result).
-    touched = cast(
-        "CursorResult[*tuple[Any, ...]]",
-        session.execute(update(table).where(where).values(last_number=table.c.last_number + 1)),
-    )
+    with patient(session, SEAL_WAIT):
+        # An UPDATE's result is a CursorResult, with the row count (Session.execute is typed for any result).
+        touched = cast(
+            "CursorResult[*tuple[Any, ...]]",
+            session.execute(update(table).where(where).values(last_number=table.c.last_number + 1)),
+        )
+        if touched.rowcount == 0:  # the unit's first seal of the year; another client may be making it too
+            insert_if_missing(session, table, {"unit_name": unit_name, "year": year, "last_number": 0})
+            session.execute(update(table).where(where).values(last_number=table.c.last_number + 1))
     issued = session.scalar(
         select(func.max(Submission.number)).where(Submission.unit_name == unit_name, Submission.year == year)
     )
-    if touched.rowcount == 0:
-        session.execute(insert(table).values(unit_name=unit_name, year=year, last_number=(issued or 0) + 1))
     number = session.scalar(select(table.c.last_number).where(where))
     assert number is not None
     if issued is not None and number <= issued:  # a counter behind the register (a file restored in part)
@@ -199,6 +203,8 @@ def seal_sheet(
     if not profile.unit_name.strip():
         raise ServiceError("请先在“设置”中填写填表单位（单位全称），再封存上报表。")
     form = sheet_form(request.sheet)
+    year = day.year
+    number = _reserve_number(session, profile.unit_name, year)  # first: two seals at once take turns here
     tidy_unfinished_seals(session, [out_dir])
     replaced: Submission | None = None
     if replaces_id is not None:
@@ -245,8 +251,6 @@ def seal_sheet(
         if result.refused:
             raise ServiceError("以下人员不能上报，未封存任何内容：\n" + result.summary())
 
-    year = day.year
-    number = _reserve_number(session, profile.unit_name, year)
     content.number = number_text(year, number)
     content.replaces = number_text(replaced.year, replaced.number) if replaced else None
     head = uow.chain_head()  # the 已上报 steps are in the chain before it is printed

@@ -9,11 +9,14 @@ was; backups are the server's own ``pg_dump``, access control its roles and TLS 
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Sequence
 from typing import TypeGuard
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import ARRAY, ColumnElement, Engine, Uuid, any_, bindparam, create_engine, event
 from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from fupin_desktop.store.errors import (
     CannotOpen,
@@ -73,7 +76,10 @@ def server_engine(url: URL, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engin
         pool_pre_ping=True,
         connect_args={
             # The server's own zone must not shift the naive UTC times the program stores.
-            "options": f"-c timezone=UTC -c lock_timeout={int(lock_timeout * 1000)}",
+            # random_page_cost 1.1 (the default 4 is for spinning disks): a county server's tables stay in
+            # memory or on SSD, and with 4 the planner reads all 100,000 people rather than look up 1,300
+            # ID-number candidates by key (searches took 60 ms instead of 10 ms; README).
+            "options": f"-c timezone=UTC -c lock_timeout={int(lock_timeout * 1000)} -c random_page_cost=1.1",
             "application_name": "fupin-desktop",
             "connect_timeout": 10,
         },
@@ -133,6 +139,14 @@ def translate_server_error(error: BaseException, where: str) -> StoreError | Non
     return None
 
 
+def among(session: Session, column: QueryableAttribute[uuid.UUID], ids: Sequence[uuid.UUID]) -> ColumnElement[bool]:
+    """``column IN ids`` for a long list of keys: on a server one array parameter (``= ANY``), which
+    PostgreSQL binds and plans in a fraction of the time of a thousand separate ones; on SQLite the list."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Uuid())))
+    return column.in_(ids)
+
+
 #: What a server database uses instead of the program's file backup and restore.
 BACKUP_INSTEAD = "请由服务器管理员用 pg_dump 备份、pg_restore 恢复服务器上的数据库（见README）。"
 #: What a server database uses instead of the window's lock file.
@@ -148,6 +162,7 @@ __all__ = [
     "BACKUP_INSTEAD",
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_INSTEAD",
+    "among",
     "describe",
     "file_only",
     "is_server_address",

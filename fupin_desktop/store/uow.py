@@ -61,10 +61,14 @@ class UnitOfWork:
             self._pending = []
 
     def commit(self) -> None:
-        changes.write_pending(self.session, self.operator)
-        if self._pending:
+        session = self.session
+        session.flush()
+        # The chain head before the change counter, always (store/locks.py): two clients committing at
+        # once then wait for each other in a line, never in a circle.
+        if self._pending or session.info.get(changes.PENDING):
             self.chain_head()
-        self.session.commit()
+        changes.write_pending(session, self.operator)
+        session.commit()
         self._committed = True
 
     def chain_head(self) -> str:

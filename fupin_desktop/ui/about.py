@@ -45,7 +45,8 @@ def _open_folder_button(path: Path) -> QPushButton:
     return button
 
 
-def _path_row(path: Path | None, missing: str) -> QWidget:
+def _path_row(path: Path | str | None, missing: str) -> QWidget:
+    """A file's path with a button to its folder; a server's address (text) as it is."""
     row = QWidget()
     layout = QHBoxLayout(row)
     layout.setContentsMargins(0, 0, 0, 0)
@@ -53,13 +54,13 @@ def _path_row(path: Path | None, missing: str) -> QWidget:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setWordWrap(True)
     layout.addWidget(label, 1)
-    if path is not None:
+    if isinstance(path, Path):
         layout.addWidget(_open_folder_button(path))
     return row
 
 
 class AboutDialog(QDialog):
-    def __init__(self, database_path: Path | None, log_path: Path | None, parent: QWidget | None = None) -> None:
+    def __init__(self, database_path: Path | str | None, log_path: Path | None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("about_dialog")
         self.setWindowTitle("关于扶贫就业信息采集")

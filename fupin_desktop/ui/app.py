@@ -22,11 +22,12 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QAction, QFont, QFontDatabase, QIcon, QKeySequence
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow, QMenu, QMessageBox, QWidget
 
 from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.logging_setup import setup_logging
+from fupin_desktop.services.location import is_server_address, remembered_server
 from fupin_desktop.startup_clock import seconds_since_process_start
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly, StoreError
@@ -131,7 +132,7 @@ def bootstrap(log_dir: Path | None = None) -> Path | None:
     return log_path
 
 
-def show_about(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> None:
+def show_about(window: QMainWindow, database_path: Path | str | None, log_path: Path | None) -> None:
     from fupin_desktop.ui.about import AboutDialog
 
     dialog = AboutDialog(database_path, log_path, window)
@@ -153,7 +154,7 @@ def show_manual(window: QMainWindow) -> None:
     dialog.show()
 
 
-def add_help_menu(window: QMainWindow, database_path: Path | None, log_path: Path | None) -> QMenu:
+def add_help_menu(window: QMainWindow, database_path: Path | str | None, log_path: Path | None) -> QMenu:
     """帮助 → 使用说明 (F1), 关于, 打开日志文件夹; added to the window's own 帮助 menu if it already has one."""
     from fupin_desktop.ui import messages
 
@@ -190,7 +191,7 @@ def create_main_window(database: Database, log_path: Path | None, *, auto_backup
     from fupin_desktop.ui.main_window import MainWindow
 
     window = MainWindow(database, QSettings(), auto_backup=auto_backup)
-    add_help_menu(window, database.path, log_path)
+    add_help_menu(window, database.path or database.location, log_path)  # a server: its address
     return window
 
 
@@ -247,6 +248,48 @@ def open_for_window(db_path: Path | str | None, *, check_on_open: bool = True) -
     if not database.read_only:
         tidy_interrupted_seals(database)
     return database, lock
+
+
+def open_server_for_window(address: str, parent: QWidget | None = None) -> Database | None:
+    """A county server's database for the window, asking for the password when the server wants one
+    (it is never remembered); None when the user would rather not type it."""
+    from fupin_desktop.services.location import needs_password, with_password
+
+    tried = address
+    while True:
+        try:
+            database = open_database(tried)
+        except StoreError as error:
+            if not needs_password(error):
+                raise
+            password, given = QInputDialog.getText(
+                parent, APP_DISPLAY_NAME, f"{error}\n\n数据库密码：", QLineEdit.EchoMode.Password
+            )
+            if not given:
+                return None
+            tried = with_password(address, password)
+            continue
+        tidy_interrupted_seals(database)
+        return database
+
+
+def use_file_instead(error: StoreError) -> bool:
+    """The remembered server cannot be opened: offer this computer's own file instead (and forget the
+    server), so that a server that is down never keeps the program from starting."""
+    from fupin_desktop.services.location import remember_server
+
+    box = QMessageBox(QMessageBox.Icon.Warning, APP_DISPLAY_NAME, describe(error), QMessageBox.StandardButton.NoButton)
+    box.setInformativeText("可以改用本机的数据库文件；以后可在“设置 → 数据库位置”中重新选择服务器。")
+    use_file = box.addButton("改用本机数据库文件", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.exec()
+    if box.clickedButton() is not use_file:
+        return False
+    try:
+        remember_server(None)
+    except OSError as failure:
+        log.warning("无法保存数据库位置：%s", failure.strerror)
+    return True
 
 
 def open_damaged_for_window(path: Path, error: DatabaseDamaged) -> tuple[Database, QLockFile] | None:
@@ -331,22 +374,43 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
     log_path = bootstrap()
     app = make_application()
     reporter = install_excepthook(log_path)
-    path = database_path(db_path)
-    checked = check_before_open(path)
-    try:
+    # --db first; without it, the county server chosen in 设置 → 数据库位置, if any; else the default file.
+    server = db_path if is_server_address(db_path) else remembered_server() if db_path is None else None
+    on_server: Database | None = None
+    if server is not None:
         try:
-            database, lock = open_for_window(path, check_on_open=checked)
-        except DatabaseDamaged as error:
-            log.warning("数据库文件已损坏")
-            opened = open_damaged_for_window(path, error)
-            if opened is None:
+            on_server = open_server_for_window(server)
+        except StoreError as error:
+            log.warning("无法打开数据库服务器：%s", type(error).__name__)
+            if db_path is not None:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
                 return 1
-            database, lock = opened
-            checked = True
-    except (StoreError, OSError) as error:
-        log.warning("无法打开数据库：%s", error)
-        QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
-        return 1
+            if not use_file_instead(error):
+                return 1
+        else:
+            if on_server is None:
+                return 1
+    path = database_path(None if server is not None else db_path)
+    checked = True
+    lock: QLockFile | None
+    if on_server is not None:
+        database, lock = on_server, None
+    else:
+        checked = check_before_open(path)
+        try:
+            try:
+                database, lock = open_for_window(path, check_on_open=checked)
+            except DatabaseDamaged as error:
+                log.warning("数据库文件已损坏")
+                opened = open_damaged_for_window(path, error)
+                if opened is None:
+                    return 1
+                database, lock = opened
+                checked = True
+        except (StoreError, OSError) as error:
+            log.warning("无法打开数据库：%s", error)
+            QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
+            return 1
     host = WindowHost(database, lock, log_path, auto_backup=not measure_startup, checked=checked)
     try:
         account = None if measure_startup else ask_account(database)

@@ -20,12 +20,14 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services import backups
 from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
+from fupin_desktop.services.location import backups_on_server
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.idle_lock import DEFAULT_MINUTES, SETTING_KEY, IdleWatch
+from fupin_desktop.ui.location_dialog import LocationDialog
 from fupin_desktop.ui.pages import PAGES, PageSpec
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.screen_fit import initial_geometry, restore_window, save_window
@@ -42,6 +44,8 @@ def window_title(database: Database) -> str:
     else:
         mark = ""
     # The application display name is added by Qt on every platform: the title names only the file.
+    if database.path is None:
+        return f"{database.location} [数据库服务器]"
     return f"{database.path.name}{mark}"
 
 
@@ -57,6 +61,8 @@ def idle_minutes(settings: QSettings | None) -> float:
 class MainWindow(QMainWindow):
     # The user chose a backup to restore: the window host closes this window and restores it.
     restore_requested = Signal(Path)
+    # The user chose another database (a server address, or None for the default file): the host reopens.
+    location_requested = Signal(object)
 
     def __init__(self, database: Database, settings: QSettings | None = None, *, auto_backup: bool = False) -> None:
         """``settings`` remembers the window between sessions (the app passes the user's QSettings);
@@ -89,6 +95,10 @@ class MainWindow(QMainWindow):
         self.accounts_action.triggered.connect(self.open_accounts)
         self.accounts_action.setVisible(database.read(accounts_in_force))
         settings_menu.addAction(self.accounts_action)
+        self.location_action = QAction("数据库位置(&D)…", self)
+        self.location_action.triggered.connect(self.choose_location)
+        settings_menu.addAction(self.location_action)
+        self.location_dialog: LocationDialog | None = None
         self.switch_user_action = QAction("切换用户(&U)…", self)
         self.switch_user_action.triggered.connect(self.switch_user)
         self.switch_user_action.setVisible(database.read(accounts_in_force))
@@ -188,7 +198,7 @@ class MainWindow(QMainWindow):
         )
         account = self.context.account
         self.operator_label.setText(f"当前账号：{account.label}" if account else f"操作员：{self.context.operator}")
-        self.file_label.setText(f"数据库：{self.context.database.path}")
+        self.file_label.setText(f"数据库：{self.context.database.location}")
 
     def edit_profile(self) -> None:
         dialog = ProfileDialog(self.context.database, self.context.profile, parent=self, actor=self.context.actor)
@@ -204,7 +214,17 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def open_backups(self) -> BackupDialog:
+    def choose_location(self) -> LocationDialog:
+        dialog = LocationDialog(self.context.database, self)
+        dialog.location_chosen.connect(self.location_requested)
+        self.location_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_backups(self) -> BackupDialog | None:
+        if self.context.database.is_server:  # one clear message: what applies to a server instead
+            messages.show_error(self, backups_on_server(), "备份与恢复")
+            return None
         dialog = BackupDialog(self.context, self)
         dialog.restore_requested.connect(self.restore_requested)
         self.backup_dialog = dialog
@@ -214,7 +234,9 @@ class MainWindow(QMainWindow):
     def back_up_in_background(self) -> None:
         """The timer's backup: no dialog; the status bar says how it went."""
         database = self.context.database
-        if database.read_only or self.backup_task is not None or backups.backup_is_current(database):
+        if database.is_server or database.read_only or self.backup_task is not None:
+            return
+        if backups.backup_is_current(database):
             return
 
         def work(_control: TaskControl) -> backups.BackupResult:
@@ -241,7 +263,9 @@ class MainWindow(QMainWindow):
         if self.backup_task is not None:
             self.backup_task.wait()
         database = self.context.database
-        if self.auto_backup and not database.read_only and not backups.backup_is_current(database):
+        if self.auto_backup and not database.is_server and not database.read_only and not backups.backup_is_current(
+            database
+        ):
             self.statusBar().showMessage("正在备份……")
             QApplication.processEvents()
             try:

@@ -12,7 +12,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, Qt, QTi
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fupin_desktop.services import backups
-from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.db import Database, default_database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.main_window import MainWindow
@@ -34,7 +34,7 @@ class WindowHost(QObject):
     def __init__(
         self,
         database: Database,
-        lock: QLockFile,
+        lock: QLockFile | None,
         log_path: Path | None,
         *,
         auto_backup: bool = True,
@@ -52,10 +52,12 @@ class WindowHost(QObject):
     def open_window(self) -> MainWindow:
         from fupin_desktop.ui.app import create_main_window
 
-        auto_backup = self.auto_backup and not self.database.read_only
+        # A server has no file to back up: pg_dump on the server instead (the 备份与恢复 entry says so).
+        auto_backup = self.auto_backup and not self.database.read_only and not self.database.is_server
         window = create_main_window(self.database, self.log_path, auto_backup=auto_backup)
         # Queued: the window (and the dialog that asked) is torn down only after the click has returned.
         window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
+        window.location_requested.connect(self.reopen, Qt.ConnectionType.QueuedConnection)
         self.window = window
         return window
 
@@ -121,6 +123,48 @@ class WindowHost(QObject):
                 f"已从备份“{backup.name}”恢复（{result.households}户、{result.people}人）。{aside}",
             )
 
+    def reopen(self, location: str | None) -> None:
+        """Another database chosen in 设置 → 数据库位置 (a server's address, or None: this computer's
+        default file): this window closes and one on the chosen database opens, signed in again. When
+        the chosen one cannot be opened, the window stays on the database it had, and says why."""
+        from fupin_desktop.ui.app import ask_station_profile, open_for_window, open_server_for_window
+
+        if location is None and self.database.path == default_database_path():
+            self._tell(QMessageBox.Icon.Information, "数据库位置", "已经在使用本机的数据库文件。")
+            return
+        try:
+            if location is None:
+                database, lock = open_for_window(None)
+            else:
+                database, lock = open_server_for_window(location, self.window), None
+        except messages.EXPECTED_ERRORS as error:
+            self._tell(
+                QMessageBox.Icon.Warning, "无法打开所选数据库", f"仍在使用原来的数据库。{messages.describe(error)}"
+            )
+            return
+        if database is None:  # the server's password was not given
+            return
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        try:
+            self._close_window()
+            self.database.dispose()
+            if self.lock is not None:
+                self.lock.unlock()
+            self.database, self.lock, self.checked = database, lock, True
+            if not database.read_only:
+                ask_station_profile(database)
+            window = self.open_window()
+            window.show()
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        log.info("已改用%s", "数据库服务器" if database.is_server else "本机数据库文件")
+        # The chosen database has accounts: its window is only for one signed in to it.
+        if window.switch_user_action.isVisible() and not window.switch_user():
+            window.close()
+
     def _close_window(self) -> None:
         window = self.window
         if window is None:
@@ -140,7 +184,8 @@ class WindowHost(QObject):
 
     def close(self) -> None:
         self.database.dispose()
-        self.lock.unlock()
+        if self.lock is not None:
+            self.lock.unlock()
 
 
 def recover_damaged(path: Path, error: DatabaseDamaged, parent: QWidget | None = None) -> bool | None:
