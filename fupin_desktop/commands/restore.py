@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from fupin_desktop.commands import fail, guarded
+from fupin_desktop.commands import data_key, fail, guarded
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,7 +45,11 @@ def run(args: argparse.Namespace) -> int:
             f"错误：数据库文件“{target}”正在程序窗口中打开，请先关闭窗口再恢复（或在窗口的“备份与恢复”中恢复）。"
         )
     try:
-        result = restore_backup(target=target, backup=args.file, actor=os.environ.get("FUPIN_USER") or "命令行")
+        # An encrypted database keeps its key; on a new laptop the encrypted backup's own keyring opens it.
+        key = data_key(target) if target.is_file() else data_key(args.file)
+        result = restore_backup(
+            target=target, backup=args.file, actor=os.environ.get("FUPIN_USER") or "命令行", key=key
+        )
     except NotADatabase as error:
         return fail(f"错误：{error}", 2)
     finally:
