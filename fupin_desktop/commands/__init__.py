@@ -46,18 +46,18 @@ def data_key(path: Path) -> bytes | None:
     """The data key of an encrypted file: from the account's slot (``--user``/FUPIN_USER and its password),
     or from FUPIN_RECOVERY_CODE when set; None for a plain or new file."""
     from fupin_desktop.services.encryption import data_key_for, data_key_from_code, is_encrypted_file
+    from fupin_desktop.store.keyring import keyring_path
 
     if not is_encrypted_file(path):
         return None
     code = os.environ.get("FUPIN_RECOVERY_CODE")
     if code:
         return data_key_from_code(path, code)
+    if not keyring_path(path).exists():
+        return None  # not ours, or its keyring is lost: opening says which, and how to recover
     name = _account_name()
     if not name:
-        raise SignInRefused(
-            f"数据库“{path.name}”是加密的：请用 --user 账号（或环境变量 FUPIN_USER）登录，"
-            "密码取自 FUPIN_PASSWORD 或提示输入。"
-        )
+        raise SignInRefused("此数据库已启用账号：请用 --user 账号（或环境变量 FUPIN_USER）登录。")
     return data_key_for(path, name=name, password=_password_of(name))
 
 

@@ -271,6 +271,8 @@ def unlock_account(database: Database, *, actor: Who, name: str) -> None:
         account.failed_attempts = 0
         account.locked_until = None
         uow.audit("update", "operator", account.id, "locked_until", None, "（已解锁）")
+        if database.key is not None and database.path is not None:
+            keyring.clear_lock(database.path, name=account.name)
         uow.commit()
 
 

@@ -13,11 +13,13 @@ import base64
 import json
 import os
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fupin_desktop.domain.accounts import MAX_FAILURES, locked_until_after_failure
+from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.keyslots import KeySlot, key_check, key_from_recovery_code, unwrap_key, wrap_key
 from fupin_desktop.store.errors import KeyRefused, KeyringMissing, StoreError
 
@@ -27,23 +29,43 @@ _VERSION = 1
 
 
 @dataclass(frozen=True)
+class SlotLock:
+    """Wrong passwords against a slot: the file cannot count them before it opens, so the keyring does,
+    with the accounts' rule (five in a row lock the slot for 15 minutes)."""
+
+    failures: int = 0
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Keyring:
     """``check`` tags the data key the slots hold; ``recovery_issued`` is when its recovery code was shown."""
 
     check: str
     slots: tuple[KeySlot, ...]
     recovery_issued: str | None = None
+    locks: dict[str, SlotLock] = field(default_factory=dict)
 
     def slot(self, name: str) -> KeySlot | None:
         return next((slot for slot in self.slots if slot.name == name), None)
 
+    def lock(self, name: str) -> SlotLock:
+        return self.locks.get(name, SlotLock())
+
+    def with_lock(self, name: str, lock: SlotLock) -> Keyring:
+        locks = {other: state for other, state in self.locks.items() if other != name}
+        if lock != SlotLock():
+            locks[name] = lock
+        return replace(self, locks=locks)
+
     def with_slot(self, slot: KeySlot) -> Keyring:
-        """This keyring with ``slot`` added, or replacing the slot of the same account: the others untouched."""
+        """This keyring with ``slot`` added, or replacing the slot of the same account (its wrong-password
+        count starts again): the others untouched."""
         others = tuple(existing for existing in self.slots if existing.name != slot.name)
-        return replace(self, slots=(*others, slot))
+        return replace(self, slots=(*others, slot)).with_lock(slot.name, SlotLock())
 
     def without(self, name: str) -> Keyring:
-        return replace(self, slots=tuple(slot for slot in self.slots if slot.name != name))
+        return replace(self, slots=tuple(slot for slot in self.slots if slot.name != name)).with_lock(name, SlotLock())
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -64,9 +86,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _slot_json(slot: KeySlot) -> dict[str, Any]:
+def _slot_json(slot: KeySlot, lock: SlotLock) -> dict[str, Any]:
     return {
         "kind": "account",
+        "failures": lock.failures,
+        "locked_until": lock.locked_until.isoformat() if lock.locked_until is not None else None,
         "name": slot.name,
         "kdf": {"name": "argon2id", "memory_kib": slot.memory_kib, "passes": slot.passes, "lanes": slot.lanes},
         "salt": _b64(slot.salt),
@@ -96,7 +120,7 @@ def to_json(keyring: Keyring) -> str:
         "format": _FORMAT,
         "version": _VERSION,
         "key_check": keyring.check,
-        "slots": [_slot_json(slot) for slot in keyring.slots],
+        "slots": [_slot_json(slot, keyring.lock(slot.name)) for slot in keyring.slots],
         # The recovery code is the data key itself (on paper, with the station head): nothing is stored
         # for it but the date it was shown.
         "recovery": {"kind": "recovery-code", "issued_at": keyring.recovery_issued},
@@ -109,10 +133,19 @@ def from_json(text: str) -> Keyring:
     if document.get("format") != _FORMAT or document.get("version") != _VERSION:
         raise ValueError("not a keyring")
     recovery = document.get("recovery") or {}
+    items = [item for item in document["slots"] if item.get("kind") == "account"]
+    locks = {
+        str(item["name"]): SlotLock(
+            int(item.get("failures") or 0),
+            datetime.fromisoformat(item["locked_until"]) if item.get("locked_until") else None,
+        )
+        for item in items
+    }
     return Keyring(
         str(document["key_check"]),
-        tuple(_slot_of(item) for item in document["slots"] if item.get("kind") == "account"),
+        tuple(_slot_of(item) for item in items),
         recovery.get("issued_at"),
+        {name: lock for name, lock in locks.items() if lock != SlotLock()},
     )
 
 
@@ -165,17 +198,51 @@ def write_keyring(database_path: Path, keyring: Keyring) -> Path:
     return path
 
 
-def unlock(database_path: Path, *, name: str, password: str) -> bytes:
+WRONG_PASSWORD = "账号或密码不正确。"  # the same words as the sign-in of a plain file: which of the two is not said
+
+
+def unlock(database_path: Path, *, name: str, password: str, now: datetime | None = None) -> bytes:
     """The data key from ``name``'s slot; one Chinese refusal for a wrong password or an account without a
-    slot (which of the two is not said, as with any sign-in)."""
+    slot (which of the two is not said, as with any sign-in). Wrong passwords count in the keyring, and
+    the fifth in a row locks the slot for 15 minutes, as the sign-in does for a plain file."""
+    moment = now or utc_now()
     keyring = read_keyring(database_path)
     if keyring is None:
         raise KeyringMissing(missing_message(database_path))
-    slot = keyring.slot(name.strip())
-    key = unwrap_key(slot, password) if slot is not None else None
+    name = name.strip()
+    slot = keyring.slot(name)
+    if slot is None:
+        raise KeyRefused(WRONG_PASSWORD)
+    lock = keyring.lock(name)
+    if lock.locked_until is not None and lock.locked_until > moment:
+        minutes = max(1, -(-int((lock.locked_until - moment).total_seconds()) // 60))
+        raise KeyRefused(f"账号“{name}”因连续{MAX_FAILURES}次密码错误已锁定，请{minutes}分钟后再试，或请管理员解锁。")
+    key = unwrap_key(slot, password)
     if key is None or key_check(key) != keyring.check:
-        raise KeyRefused("账号或密码不正确，无法打开加密的数据库（没有账号和密码，加密的数据库打不开）。")
+        failures = lock.failures + 1
+        locked = locked_until_after_failure(failures, moment)
+        _write_quietly(database_path, keyring.with_lock(name, SlotLock(0 if locked else failures, locked)))
+        if locked is not None:
+            raise KeyRefused(f"密码错误{MAX_FAILURES}次，账号“{name}”已锁定15分钟（或请管理员解锁）。")
+        raise KeyRefused(WRONG_PASSWORD)
+    if lock != SlotLock():
+        _write_quietly(database_path, keyring.with_lock(name, SlotLock()))
     return key
+
+
+def _write_quietly(database_path: Path, keyring: Keyring) -> None:
+    """The wrong-password count: not being able to write it (a read-only medium) must not stop a sign-in."""
+    try:
+        write_keyring(database_path, keyring)
+    except StoreError:
+        return
+
+
+def clear_lock(database_path: Path, *, name: str) -> None:
+    """解锁 by a 管理员: the slot's wrong-password count and lock go too."""
+    keyring = read_keyring(database_path)
+    if keyring is not None and keyring.lock(name) != SlotLock():
+        write_keyring(database_path, keyring.with_lock(name, SlotLock()))
 
 
 def unlock_with_recovery_code(database_path: Path, code: str) -> bytes:
