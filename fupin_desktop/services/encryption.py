@@ -146,9 +146,7 @@ def encrypt_database(path: Path, *, name: str, password: str, now: datetime | No
     before = backups.check_database_file(path)
     if not before.sound:
         raise EncryptionRefused(f"数据库文件有损坏，不能加密（请先从备份恢复）：{before.describe()}")
-    for suffix in ("-wal", "-journal"):
-        if path.with_name(path.name + suffix).exists():
-            raise EncryptionRefused("数据库正被另一个程序使用（有未写完的日志文件），请关闭其他窗口后再加密。")
+    _fold_in_the_wal(path)
     key = new_data_key()
     temporary = path.with_name(f".{path.name}.加密中-{uuid.uuid4().hex}.tmp")
     try:
@@ -174,6 +172,23 @@ def encrypt_database(path: Path, *, name: str, password: str, now: datetime | No
         tuple(others),
         encrypted_backups,
     )
+
+
+def _fold_in_the_wal(path: Path) -> None:
+    """Everything of the WAL into the file and the WAL gone (rollback journal mode), so that no plain WAL is
+    left beside the encrypted file; another program holding the file makes this fail: refused then."""
+    try:
+        connection = cipher.connect(path, None)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            connection.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            connection.close()
+    except cipher.DRIVER_ERRORS as error:
+        why = type(error).__name__
+        raise EncryptionRefused(f"数据库正被另一个程序使用，请关闭其他窗口后再加密（{why}）。") from None
+    if path.with_name(path.name + "-wal").exists():
+        raise EncryptionRefused("数据库正被另一个程序使用（有未写完的日志文件），请关闭其他窗口后再加密。")
 
 
 def _backup_folder(database: Database) -> Path:
