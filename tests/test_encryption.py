@@ -387,3 +387,22 @@ def test_keys_are_refused_where_encryption_does_not_apply(tmp_path: Path, capsys
     assert "服务器上的数据库不使用本程序的文件加密" in capsys.readouterr().err
     with pytest.raises(KeyRefused, match="恢复码不正确"):
         recover_with_code(plain, code="x", name="admin", new_password="password")
+
+
+def test_a_rolled_back_change_to_an_encrypted_file_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import update
+
+    db = tmp_path / "station.db"
+    make_demo(db, capsys)
+    database = open_encrypted(db, name="admin", password="demo")
+    try:
+        with database.session_factory() as session:  # one transaction, as on a plain file: all or nothing
+            session.execute(update(Person).values(phone="13900000000"))
+            session.rollback()
+        with database.session_factory() as session:
+            changed = session.scalar(select(func.count()).select_from(Person).where(Person.phone == "13900000000"))
+    finally:
+        database.dispose()
+    assert changed == 0

@@ -158,9 +158,11 @@ def _sqlite_engine(
 ) -> Engine:
     if key is not None:
         # sqlcipher3 in place of sqlite3 (the same DB-API); the key is set by the creator, before the
-        # dialect's first statement, since nothing of an encrypted file can be read without it.
+        # dialect's first statement, since nothing of an encrypted file can be read without it. DEFERRED:
+        # the driver's own implicit BEGIN, as sqlite3 does by default, on which SQLAlchemy's transactions
+        # rest (with autocommit every row of an executemany would be a transaction of its own).
         def creator() -> sqlite3.Connection:
-            return cipher.connect(path, key, read_only=read_only, check_same_thread=False)
+            return cipher.connect(path, key, read_only=read_only, check_same_thread=False, isolation_level="DEFERRED")
 
         engine = create_engine(f"sqlite:///{path}", future=True, module=cipher.sqlcipher_module, creator=creator)
     elif read_only:  # mode=ro: not even the journal mode of a backup file changes
