@@ -242,7 +242,7 @@ def check_log_written(test: SelfTest) -> str:
 STEPS: list[Step] = [
     Step("资源文件（代码表、省份配置、迁移脚本、图标、字体）", check_resources),
     Step("日志文件", start_logging),
-    Step("新建加密的临时数据库（建表迁移、账号钥匙槽）", open_temporary_database),
+    Step("打开临时数据库（新建加密文件、建表迁移、账号钥匙槽）", open_temporary_database),
     Step(f"生成演示数据（{DEMO_HOUSEHOLDS}户）", make_demo_data),
     Step("打开主窗口并等待首次绘制", open_main_window),
     Step("关于对话框", open_about_dialog),
