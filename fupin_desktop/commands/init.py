@@ -36,7 +36,7 @@ def print_recovery_code(code: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from fupin_desktop.services.encryption import new_encrypted_database
+    from fupin_desktop.services.encryption import is_encrypted_file, new_encrypted_database
     from fupin_desktop.services.station import start_station
     from fupin_desktop.store.db import default_database_path, open_database
     from fupin_desktop.store.errors import NotADatabase
@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     password = read_password(f"管理员“{args.admin}”的密码：")
     key = code = None
     fresh = not path.exists() or path.stat().st_size == 0
+    if not fresh and is_encrypted_file(path):  # an encrypted station already: the same refusal as for a plain one
+        return fail(f"错误：数据库“{path}”已有数据，未作任何改动：新站请指定一个新的文件（--db 新文件）。")
     if fresh and not args.plain:
         from fupin_desktop.domain.accounts import password_problem
 

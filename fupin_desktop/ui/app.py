@@ -28,8 +28,8 @@ from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
 from fupin_desktop.domain.accounts import Actor
 from fupin_desktop.logging_setup import setup_logging
+from fupin_desktop.services.encryption import is_encrypted_file
 from fupin_desktop.startup_clock import seconds_since_process_start
-from fupin_desktop.store.cipher import looks_encrypted
 from fupin_desktop.store.db import Database, database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged, DatabaseLocked, DatabaseReadOnly, StoreError
 from fupin_desktop.store.lockfile import lock_file_path
@@ -305,9 +305,8 @@ def start_new_station(path: Path) -> tuple[Database, QLockFile, Actor] | None:
     """The first start on a new file: its first 管理员, for whom it is created encrypted, and the recovery
     code shown once; None when the user quits (nothing is created)."""
     from fupin_desktop.services.accounts import sign_in
-    from fupin_desktop.services.encryption import new_encrypted_database
+    from fupin_desktop.services.encryption import keyring_path, new_encrypted_database
     from fupin_desktop.services.station import start_station
-    from fupin_desktop.store.keyring import keyring_path
     from fupin_desktop.ui.encryption_dialogs import NewStationDialog, RecoveryCodeDialog
 
     dialog = NewStationDialog(path)
@@ -405,7 +404,7 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
     checked = check_before_open(path)
     account: Actor | bool | None = None
     try:
-        if measure_startup and looks_encrypted(path):
+        if measure_startup and is_encrypted_file(path):
             # Timing only, no dialog: the account from FUPIN_USER and FUPIN_PASSWORD opens the file.
             import os
 
@@ -414,7 +413,7 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
             name, password = os.environ.get("FUPIN_USER", ""), os.environ.get("FUPIN_PASSWORD", "")
             key = data_key_for(path, name=name, password=password)
             database, lock = open_for_window(path, check_on_open=checked, key=key)
-        elif not measure_startup and (looks_encrypted(path) or not path.exists()):
+        elif not measure_startup and (is_encrypted_file(path) or not path.exists()):
             unlocked = sign_in_to_encrypted(path, checked=checked) if path.exists() else start_new_station(path)
             if unlocked is None:
                 return 0

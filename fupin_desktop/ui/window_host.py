@@ -129,8 +129,7 @@ class WindowHost(QObject):
         """加密数据库: close the window, release the engine (the lock stays ours), convert, reopen encrypted
         with the 管理员 signed in, and show the recovery code once. A refusal reopens the plain file."""
         from fupin_desktop.services.accounts import sign_in
-        from fupin_desktop.services.encryption import encrypt_database
-        from fupin_desktop.store.keyring import unlock
+        from fupin_desktop.services.encryption import data_key_for, encrypt_database
         from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
 
         app = QApplication.instance()
@@ -149,7 +148,7 @@ class WindowHost(QObject):
             except messages.EXPECTED_ERRORS as failure:
                 error = failure
             try:
-                key = unlock(path, name=name, password=password) if code is not None else None
+                key = data_key_for(path, name=name, password=password) if code is not None else None
                 self.database = open_database(path, key=key)
             except messages.EXPECTED_ERRORS as failure:
                 QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
