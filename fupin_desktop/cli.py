@@ -16,6 +16,7 @@ from fupin_desktop import APP_NAME, __version__
 COMMAND_MODULES = (
     "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
     "station_key", "check", "print_", "backup", "restore", "stats", "user", "package", "info",
+    "encrypt", "recover",
 )
 
 
@@ -79,6 +80,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from fupin_desktop.ui.app import run_gui
 
         return run_gui(args.db, measure_startup=args.measure_startup)
+    from fupin_desktop.commands import start_command
+
+    start_command(args.user)
     return int(args.run(args))
 
 

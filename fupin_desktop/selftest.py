@@ -82,12 +82,50 @@ def start_logging(test: SelfTest) -> str:
     return str(test.log_path)
 
 
-def open_temporary_database(test: SelfTest) -> str:
-    from fupin_desktop.store.db import open_database
+SELF_TEST_ADMIN = "自检管理员"
+SELF_TEST_REVIEWER = "自检审核人"
 
-    test.database = open_database(test.work_dir / "selftest.db")
+
+def open_temporary_database(test: SelfTest) -> str:
+    """A new encrypted database (SQLCipher through sqlcipher3, as every new station's), with a 管理员 and a
+    审核人 whose key slots open it; the later command-line steps sign in as the 审核人."""
+    import secrets
+
+    from fupin_desktop.domain.accounts import Role
+    from fupin_desktop.services.accounts import create_account, sign_in
+    from fupin_desktop.services.encryption import new_encrypted_database
+    from fupin_desktop.services.station import start_station
+    from fupin_desktop.store.cipher import looks_encrypted
+    from fupin_desktop.store.db import open_database
+    from fupin_desktop.store.keyring import unlock
+
+    path = test.work_dir / "selftest.db"
+    password = secrets.token_urlsafe(12)
+    key, _code = new_encrypted_database(path, accounts={SELF_TEST_ADMIN: password})
+    test.database = open_database(path, key=key)
     test.cleanups.append(test.database.dispose)
-    return str(test.database.path)
+    start_station(test.database, admin=SELF_TEST_ADMIN, password=password)
+    admin = sign_in(test.database, name=SELF_TEST_ADMIN, password=password)
+    create_account(test.database, actor=admin, name=SELF_TEST_REVIEWER, role=Role.REVIEWER, password=password)
+    if not looks_encrypted(path) or unlock(path, name=SELF_TEST_REVIEWER, password=password) != key:
+        raise AssertionError("新建的数据库没有加密，或账号的钥匙槽打不开它")
+    for variable, value in (("FUPIN_USER", SELF_TEST_REVIEWER), ("FUPIN_PASSWORD", password)):
+        previous = os.environ.get(variable)
+        os.environ[variable] = value
+        test.cleanups.append(lambda v=variable, p=previous: _restore_variable(v, p))
+    return f"{test.database.path}，已加密（SQLCipher {_cipher_version(test.database)}）"
+
+
+def _restore_variable(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+def _cipher_version(database: Database) -> str:
+    with database.engine.connect() as connection:
+        return str(connection.exec_driver_sql("PRAGMA cipher_version").scalar())
 
 
 def make_demo_data(test: SelfTest) -> str:
@@ -181,7 +219,11 @@ def back_up_and_check(test: SelfTest) -> str:
     made = list_backups(folder, test.database.path.stem)
     if len(made) != 1:
         raise AssertionError(f"备份文件夹中应有一个备份，实际：{[b.path.name for b in made]}")
-    check = check_database_file(made[0].path)
+    from fupin_desktop.store.cipher import looks_encrypted
+
+    if not looks_encrypted(made[0].path):
+        raise AssertionError(f"加密数据库的备份没有加密：{made[0].path.name}")
+    check = check_database_file(made[0].path, key=test.database.key)
     if not check.sound or check.count("household") != DEMO_HOUSEHOLDS:
         raise AssertionError(f"备份未通过检查：{check.describe()}")
     return f"{made[0].path.name}，{check.count('household')}户，完好"
@@ -200,7 +242,7 @@ def check_log_written(test: SelfTest) -> str:
 STEPS: list[Step] = [
     Step("资源文件（代码表、省份配置、迁移脚本、图标、字体）", check_resources),
     Step("日志文件", start_logging),
-    Step("打开临时数据库（建表迁移）", open_temporary_database),
+    Step("打开临时数据库（新建加密文件、建表迁移、账号钥匙槽）", open_temporary_database),
     Step(f"生成演示数据（{DEMO_HOUSEHOLDS}户）", make_demo_data),
     Step("打开主窗口并等待首次绘制", open_main_window),
     Step("关于对话框", open_about_dialog),

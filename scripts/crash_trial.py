@@ -29,10 +29,10 @@ def _seal_command(db: Path, out: Path) -> list[str]:
 def run_trial(work: Path, seals: int, seed: int) -> list[str]:
     """Returns the problems found (empty: the trial passed)."""
     from fupin_desktop.export.verify import Verdict, verify_file
+    from fupin_desktop.services.encryption import open_encrypted
     from fupin_desktop.services.integrity import check_database
     from fupin_desktop.services.station_keys import known_keys_of
     from fupin_desktop.services.submissions import tidy_after_crash
-    from fupin_desktop.store.db import open_database
     from fupin_desktop.store.models import Submission
 
     rng = random.Random(seed)
@@ -62,7 +62,8 @@ def run_trial(work: Path, seals: int, seed: int) -> list[str]:
         for process in pair:
             process.wait()
             finished += process.returncode == 0
-    database = open_database(db)
+    # The demo file is encrypted: opened as the demo's 审核人, as the seal commands were.
+    database = open_encrypted(db, name="reviewer", password="demo")
     try:
         tidied = tidy_after_crash(database, extra=[out])  # what the next start does
         keys = known_keys_of(database)

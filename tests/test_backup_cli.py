@@ -14,7 +14,7 @@ from tests.test_cli import run_cli
 
 
 def make_demo(path: Path, households: int = 120) -> None:
-    result = run_cli("--db", str(path), "demo", "--households", str(households))
+    result = run_cli("--db", str(path), "demo", "--plain", "--households", str(households))
     assert result.returncode == 0, result.stderr
 
 

@@ -28,7 +28,7 @@ def test_help_lists_the_commands() -> None:
 
 def test_demo_fills_a_database_that_later_commands_open(tmp_path: Path) -> None:
     db_path = tmp_path / "demo.db"
-    result = run_cli("--db", str(db_path), "demo", "--households", "300", "--seed", "7")
+    result = run_cli("--db", str(db_path), "demo", "--plain", "--households", "300", "--seed", "7")
     assert result.returncode == 0, result.stderr
     assert "300户" in result.stdout
     database = open_database(db_path)

@@ -126,7 +126,7 @@ def test_the_migration_fills_the_index_with_the_same_statement() -> None:
 
 def test_search_on_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    assert run_cli("--db", str(db), "demo", "--households", "30").returncode == 0
+    assert run_cli("--db", str(db), "demo", "--plain", "--households", "30").returncode == 0
     from fupin_desktop.store.db import open_database
 
     database = open_database(db)

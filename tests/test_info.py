@@ -19,7 +19,7 @@ def test_info_reports_the_demo_counts_and_revision(tmp_path: Path, capsys: pytes
     assert main(["--db", db, "info", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["households"] == 30 and info["people"] > 30
-    assert info["revision"] == head_revision() and info["encrypted"] is False
+    assert info["revision"] == head_revision() and info["encrypted"] is True  # demo makes an encrypted file
     assert sum(info["intentions_by_state"].values()) > 0
     assert main(["--db", db, "info"]) == 0
     assert "农户30户" in capsys.readouterr().out

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from fupin_desktop.services.encryption import open_encrypted
 from fupin_desktop.services.settings import load_station_profile
-from fupin_desktop.store.db import open_database
 from tests.test_cli import run_cli
 from tests.test_regions import NBS_ROWS, write_csv
 
@@ -43,7 +43,7 @@ def test_a_new_station_from_init_to_its_villages(tmp_path: Path) -> None:
         "371321001001      北村（村，0户）",
         "371321001002      南村（村，0户）",
     ]
-    database = open_database(db)
+    database = open_encrypted(Path(db), name="王敏", password="demo")  # init made it encrypted, for its 管理员
     try:
         with database.session_factory() as session:
             assert load_station_profile(session).operator_name == "王敏"

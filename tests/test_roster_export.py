@@ -68,7 +68,7 @@ def test_an_empty_area_is_refused_and_nothing_is_written(
 
 def test_export_roster_on_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    assert run_cli("--db", str(db), "demo", "--households", "30").returncode == 0
+    assert run_cli("--db", str(db), "demo", "--plain", "--households", "30").returncode == 0
     from fupin_desktop.store.db import open_database
 
     database = open_database(db)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_every_window_fits_a_1366_by_768_screen(tmp_path: Path) -> None:
     db = tmp_path / "demo.db"
-    assert run_cli("--db", str(db), "demo", "--households", "40").returncode == 0
+    assert run_cli("--db", str(db), "demo", "--plain", "--households", "40").returncode == 0
     pdf = tmp_path / "sheet.pdf"
     canvas = Canvas(str(pdf), pagesize=landscape(A4))
     canvas.drawString(72, 500, "sheet")

@@ -33,7 +33,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_stats_writes_the_county_tables_and_charts(tmp_path: Path) -> None:
     db = tmp_path / "county.db"
-    assert run_cli("--db", str(db), "demo", "--households", "300", "--seed", "3").returncode == 0
+    assert run_cli("--db", str(db), "demo", "--plain", "--households", "300", "--seed", "3").returncode == 0
     database = open_database(db)
     try:
         with database.session_factory() as session:
@@ -93,7 +93,7 @@ def test_a_region_name_that_looks_like_a_formula_stays_text(tmp_path: Path) -> N
 
 def test_a_village_renamed_shows_under_its_new_name_at_once(tmp_path: Path) -> None:
     db = tmp_path / "v.db"
-    assert run_cli("--db", str(db), "demo", "--households", "120").returncode == 0
+    assert run_cli("--db", str(db), "demo", "--plain", "--households", "120").returncode == 0
     database = open_database(db)
     try:
         with database.engine.begin() as connection:

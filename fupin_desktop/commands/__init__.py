@@ -20,6 +20,46 @@ from fupin_desktop.store.postgres import file_only, is_server_address
 
 log = logging.getLogger(__name__)
 
+# One command's sign-in: ``--user`` (set by cli.main) and the password once read, so that an encrypted file
+# (opened with the account's key slot) and the command's own sign-in ask for it only once.
+_sign_in: dict[str, str | None] = {"user": None, "name": None, "password": None}
+
+
+def start_command(user: str | None) -> None:
+    """Called by ``cli.main`` before each command: forget the previous command's sign-in."""
+    _sign_in.update(user=user, name=None, password=None)
+
+
+def _account_name() -> str | None:
+    return _sign_in["user"] or os.environ.get("FUPIN_USER")
+
+
+def _password_of(name: str) -> str:
+    if _sign_in["name"] == name and _sign_in["password"] is not None:
+        return _sign_in["password"]
+    password = read_password(f"账号“{name}”的密码：")
+    _sign_in.update(name=name, password=password)
+    return password
+
+
+def data_key(path: Path) -> bytes | None:
+    """The data key of an encrypted file: from the account's slot (``--user``/FUPIN_USER and its password),
+    or from FUPIN_RECOVERY_CODE when set; None for a plain or new file."""
+    from fupin_desktop.services.encryption import data_key_for, data_key_from_code, is_encrypted_file
+    from fupin_desktop.store.keyring import keyring_path
+
+    if not is_encrypted_file(path):
+        return None
+    code = os.environ.get("FUPIN_RECOVERY_CODE")
+    if code:
+        return data_key_from_code(path, code)
+    if not keyring_path(path).exists():
+        return None  # not ours, or its keyring is lost: opening says which, and how to recover
+    name = _account_name()
+    if not name:
+        raise SignInRefused("此数据库已启用账号：请用 --user 账号（或环境变量 FUPIN_USER）登录。")
+    return data_key_for(path, name=name, password=_password_of(name))
+
 
 def fail(message: str, code: int = 1) -> int:
     print(message, file=sys.stderr)
@@ -27,12 +67,18 @@ def fail(message: str, code: int = 1) -> int:
 
 
 @contextmanager
-def opened(db: Path | str | None, *, writing: bool = False) -> Iterator[Database]:
+def opened(db: Path | str | None, *, writing: bool = False, new_key: bytes | None = None) -> Iterator[Database]:
     """The database of ``--db``; a writing command is refused while a window has the file open (a server
-    has no lock file: several clients at once is what it is for, its row locks keep them apart)."""
-    if writing and not is_server_address(db):
-        refuse_if_open_in_window(database_path(db))
-    database = open_database(db)
+    has no lock file: several clients at once is what it is for, its row locks keep them apart).
+
+    An encrypted file opens with the signed-in account's key (:func:`data_key`); ``new_key`` creates a new
+    file encrypted with it."""
+    key = new_key
+    if not is_server_address(db):
+        if writing:
+            refuse_if_open_in_window(database_path(db))
+        key = data_key(database_path(db)) or new_key
+    database = open_database(db, key=key)
     try:
         yield database
     finally:
@@ -91,4 +137,4 @@ def signed_in(args: argparse.Namespace, database: Database, fallback: str = "命
     name = getattr(args, "user", None) or os.environ.get("FUPIN_USER")
     if not name:
         raise SignInRefused("此数据库已启用账号：请用 --user 账号（或环境变量 FUPIN_USER）登录。")
-    return sign_in(database, name=name, password=read_password(f"账号“{name}”的密码："))
+    return sign_in(database, name=name, password=_password_of(name))

@@ -18,6 +18,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--households", type=int, default=2000, help="农户数（默认2000，约一个乡镇）")
     parser.add_argument("--seed", type=int, default=1, help="随机种子：相同种子生成相同数据")
     parser.add_argument("--password", default="demo", help="演示账号（每个角色一个）的密码，默认 demo")
+    parser.add_argument(
+        "--plain",
+        action="store_true",
+        help="新文件不加密（测试和基准比较用；默认新文件是加密的，每个演示账号一个钥匙槽）",
+    )
     parser.set_defaults(run=run)
 
 
@@ -26,10 +31,17 @@ def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.accounts import create_demo_accounts
     from fupin_desktop.services.demo import generate_demo
     from fupin_desktop.services.demo_workflow import generate_demo_workflow
+    from fupin_desktop.services.encryption import new_encrypted_database
     from fupin_desktop.store.changes import log_unlogged
+    from fupin_desktop.store.db import database_path, is_server_address
 
     started = time.perf_counter()
-    with opened(args.db, writing=True) as database:
+    path = None if is_server_address(args.db) else database_path(args.db)
+    code = new_key = None
+    if path is not None and not args.plain and (not path.exists() or path.stat().st_size == 0):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        new_key, code = new_encrypted_database(path, accounts={})  # the accounts' slots come with the accounts
+    with opened(args.db, writing=True, new_key=new_key) as database:
         with database.engine.begin() as connection:
             summary = generate_demo(connection, args.households, args.seed, today=today())
             workflow = generate_demo_workflow(connection, args.seed, today())
@@ -47,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
     for account in accounts:
         where = f"，{account.region_name}" if account.region_name else ""
         print(f"  {account.name}  {account.role_label}（{account.display_name}{where}）")
+    if code is not None:
+        from fupin_desktop.commands.init import print_recovery_code
+
+        print("数据库已加密：没有账号和密码打不开。")
+        print_recovery_code(code)
     return 0
 
 

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from fupin_desktop.commands import fail, file_of, guarded, signed_in
+from fupin_desktop.commands import data_key, fail, file_of, guarded, signed_in
 
 if TYPE_CHECKING:
     from fupin_desktop.services.accounts import Who
@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
-def _actor(args: argparse.Namespace, target: Path) -> Who:
+def _actor(args: argparse.Namespace, target: Path, key: bytes | None) -> Who:
     """Who restores: an account of the database being replaced (恢复备份 needs its 管理员); a missing or
     damaged file has no accounts to ask, and the name is only recorded."""
     from fupin_desktop.store.db import open_database
@@ -34,7 +34,7 @@ def _actor(args: argparse.Namespace, target: Path) -> Who:
     if not target.is_file():
         return fallback
     try:
-        current = open_database(target)
+        current = open_database(target, key=key)
     except (DatabaseDamaged, NotADatabase):
         return fallback
     try:
@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
             f"错误：数据库文件“{target}”正在程序窗口中打开，请先关闭窗口再恢复（或在窗口的“备份与恢复”中恢复）。"
         )
     try:
-        result = restore_backup(target=target, backup=args.file, actor=_actor(args, target))
+        # An encrypted database keeps its key; on a new laptop the encrypted backup's own keyring opens it.
+        key = data_key(target) if target.is_file() else data_key(args.file)
+        result = restore_backup(target=target, backup=args.file, actor=_actor(args, target, key), key=key)
     except NotADatabase as error:
         return fail(f"错误：{error}", 2)
     finally:

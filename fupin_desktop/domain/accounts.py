@@ -90,6 +90,9 @@ _MEMORY_KIB = 19 * 1024  # OWASP's minimum for Argon2id (19 MiB, 2 passes): ~50 
 _PASSES = 2
 _LANES = 1
 _LENGTH = 32
+#: Argon2id's cost (memory in KiB, passes, lanes), shared with the key slots of an encrypted file
+#: (domain/keyslots.py): one password, one cost, whether it is checked against a hash or unwraps a key.
+ARGON2_COST = (_MEMORY_KIB, _PASSES, _LANES)
 
 
 def _b64(data: bytes) -> str:

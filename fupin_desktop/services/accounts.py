@@ -31,6 +31,7 @@ from fupin_desktop.domain.accounts import (
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.permissions import PERMISSIONS, Capability
 from fupin_desktop.services.errors import NotFound, PermissionDenied, ServiceError, SignInRefused
+from fupin_desktop.store import keyring
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Household, Operator, Region
 from fupin_desktop.store.uow import UnitOfWork
@@ -198,6 +199,13 @@ def _refuse_weak(password: str) -> None:
         raise ServiceError(problem)
 
 
+def _rewrap(database: Database, name: str, password: str) -> None:
+    """An encrypted file: the account's slot in the keyring wraps the data key under this password (only
+    that slot changes). Written before the commit: a keyring that cannot be written leaves the account as it was."""
+    if database.key is not None and database.path is not None:
+        keyring.set_slot(database.path, database.key, name=name, password=password)
+
+
 def _load(session: Session, name: str) -> Operator:
     account = _account(session, name)
     if account is None:
@@ -249,6 +257,7 @@ def create_account(
         account.locked_until = None
         session.flush()
         uow.audit("create", "operator", account.id, new=f"{name}（{ROLE_LABELS[role]}）")
+        _rewrap(database, name, password)
         uow.commit()
     return next(row for row in list_accounts(database) if row.name == name)
 
@@ -262,6 +271,8 @@ def disable_account(database: Database, *, actor: Who, name: str) -> None:
             raise ServiceError("不能停用自己正在使用的账号。")
         account.disabled = True
         uow.audit("update", "operator", account.id, "disabled", "否", "是")
+        if database.key is not None and database.path is not None:  # its password no longer opens the file
+            keyring.remove_slot(database.path, name=account.name)
         uow.commit()
 
 
@@ -275,6 +286,7 @@ def reset_password(database: Database, *, actor: Who, name: str, password: str) 
         account.failed_attempts = 0
         account.locked_until = None
         uow.audit("update", "operator", account.id, "password", None, "（已重置）")
+        _rewrap(database, account.name, password)
         uow.commit()
 
 
@@ -286,6 +298,7 @@ def change_password(database: Database, *, name: str, old_password: str, new_pas
         account = _load(uow.session, actor.name)
         account.password_hash = hash_password(new_password)
         uow.audit("update", "operator", account.id, "password", None, "（已修改）")
+        _rewrap(database, account.name, new_password)
         uow.commit()
 
 
@@ -297,6 +310,8 @@ def unlock_account(database: Database, *, actor: Who, name: str) -> None:
         account.failed_attempts = 0
         account.locked_until = None
         uow.audit("update", "operator", account.id, "locked_until", None, "（已解锁）")
+        if database.key is not None and database.path is not None:
+            keyring.clear_lock(database.path, name=account.name)
         uow.commit()
 
 

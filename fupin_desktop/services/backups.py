@@ -4,7 +4,6 @@ the list for 备份与恢复, restoring a backup over the database file."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -15,8 +14,9 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store import backup as store
+from fupin_desktop.store import cipher
 from fupin_desktop.store.db import Database, open_database
-from fupin_desktop.store.errors import DatabaseDamaged, NotADatabase
+from fupin_desktop.store.errors import DatabaseDamaged, NotADatabase, StoreError
 from fupin_desktop.store.models import Setting
 from fupin_desktop.store.postgres import BACKUP_INSTEAD
 from fupin_desktop.store.uow import UnitOfWork
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 _SETTING_ENTITY_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
 _DATABASE_ENTITY_ID = uuid.UUID("00000000-0000-4000-8000-000000000002")
 AUTOMATIC_INTERVAL_HOURS = 3
+_UNREADABLE: tuple[type[Exception], ...] = (*cipher.DRIVER_OR_OS_ERRORS, StoreError)
 
 
 class BackupRefused(ServiceError):
@@ -104,7 +105,7 @@ def back_up(database: Database, *, folder: Path | None = None, now: datetime | N
     path = _file(database)
     target = folder if folder is not None else backup_folder(database)
     started = time.perf_counter()
-    made, check = store.write_backup(path, target, made_at=now or datetime.now())
+    made, check = store.write_backup(path, target, made_at=now or datetime.now(), key=database.key)
     removed = tuple(store.thin_backups(target, path.stem))
     seconds = time.perf_counter() - started
     log.info("已备份到 %s（%.2f 秒，按保留规则删除旧备份 %d 个）", made.path, seconds, len(removed))
@@ -132,14 +133,15 @@ def list_backup_entries(database: Database, folder: Path | None = None) -> list[
     if database.is_backup:
         parsed = store.parse_backup_name(path)
         stem = parsed.stem if parsed is not None else stem
-    return [_entry(backup) for backup in store.list_backups(target, stem)]
+    return [_entry(backup, database.key) for backup in store.list_backups(target, stem)]
 
 
-def _entry(backup: store.BackupFile) -> BackupEntry:
+def _entry(backup: store.BackupFile, key: bytes | None) -> BackupEntry:
     counts: dict[str, int] = {}
+    encrypted = cipher.looks_encrypted(backup.path)
     try:
-        counts = store.table_counts(backup.path, ("household", "person", "intention"))
-    except (sqlite3.Error, OSError):
+        counts = store.table_counts(backup.path, ("household", "person", "intention"), key if encrypted else None)
+    except _UNREADABLE:
         log.warning("无法读取备份 %s 的记录数", backup.path.name)
     return BackupEntry(
         backup.path,
@@ -151,13 +153,13 @@ def _entry(backup: store.BackupFile) -> BackupEntry:
     )
 
 
-def _refuse_unless_allowed(target: Path, actor: Who) -> None:
+def _refuse_unless_allowed(target: Path, actor: Who, key: bytes | None) -> None:
     """恢复备份 replaces the data of ``target``: a 管理员 of that database decides. A file that is missing
     or damaged has nobody to ask, and recovering it needs no account (the damaged file is kept aside)."""
     if not target.is_file():
         return
     try:
-        current = open_database(target)
+        current = open_database(target, key=key)
     except (DatabaseDamaged, NotADatabase):
         return
     try:
@@ -166,17 +168,20 @@ def _refuse_unless_allowed(target: Path, actor: Who) -> None:
         current.dispose()
 
 
-def restore_backup(*, target: Path, backup: Path, actor: Who, now: datetime | None = None) -> RestoreResult:
+def restore_backup(
+    *, target: Path, backup: Path, actor: Who, now: datetime | None = None, key: bytes | None = None
+) -> RestoreResult:
     """Replace the database file ``target`` by the checked backup; the current file is kept aside.
 
     Whoever holds ``target`` open must have closed it (disposed its engine) first. The restore is
-    recorded in the restored file's audit trail.
+    recorded in the restored file's audit trail. ``key``: the data key of an encrypted ``target``, which
+    the restored file keeps (a plain backup from before the conversion is encrypted on the way).
     """
     if backup.resolve() == target.resolve():
         raise ServiceError("不能用数据库文件自身来恢复，请选择一个备份文件。")
-    _refuse_unless_allowed(target, actor)
-    outcome = store.restore_file(backup, target, at=now or datetime.now())
-    database = open_database(target)
+    _refuse_unless_allowed(target, actor, key)
+    outcome = store.restore_file(backup, target, at=now or datetime.now(), key=key)
+    database = open_database(target, key=key)
     try:
         with UnitOfWork(database, actor_name(actor)) as uow:
             aside = outcome.kept_aside.name if outcome.kept_aside is not None else None
@@ -188,9 +193,9 @@ def restore_backup(*, target: Path, backup: Path, actor: Who, now: datetime | No
     return RestoreResult(backup, outcome.kept_aside, outcome.backup.count("household"), outcome.backup.count("person"))
 
 
-def newest_sound_backup(database_path: Path) -> Path | None:
+def newest_sound_backup(database_path: Path, key: bytes | None = None) -> Path | None:
     """The newest backup of this file that passes the quick check, from its configured folder."""
-    found = store.newest_sound_backup(store.configured_backup_folder(database_path), database_path.stem)
+    found = store.newest_sound_backup(store.configured_backup_folder(database_path, key), database_path.stem, key)
     return found.path if found is not None else None
 
 
@@ -199,8 +204,9 @@ KEEP_RECENT, KEEP_DAILY = store.KEEP_RECENT, store.KEEP_DAILY
 KEEP_WEEKLY, KEEP_MONTHLY = store.KEEP_WEEKLY, store.KEEP_MONTHLY
 
 
-def damage_found(path: Path) -> str | None:
+def damage_found(path: Path, key: bytes | None = None) -> str | None:
     """SQLite's quick check of a database file: None when sound, else the message that offers the
     newest sound backup."""
-    check = store.check_database_file(path, quick=True)
-    return None if check.sound else store.damage_message(check)
+    check = store.check_database_file(path, quick=True, key=key)
+    return None if check.sound else store.damage_message(check, key)
+

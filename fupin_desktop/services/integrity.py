@@ -11,6 +11,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.signing import scheme, signed_message
+from fupin_desktop.services.overview import is_encrypted_session
 from fupin_desktop.services.station_keys import known_keys
 from fupin_desktop.services.submissions import number_text
 from fupin_desktop.store.chain import short, verify_chain
@@ -41,6 +42,11 @@ def check_database(database: Database) -> IntegrityReport:
                 found = [str(error.orig)]
             if found != ["ok"]:
                 problems.append("数据库文件已损坏：" + "；".join(str(f) for f in found[:5]))
+            if found == ["ok"] and is_encrypted_session(session):
+                # Every page's HMAC: a page changed outside SQLCipher that still parses as a page.
+                pages = [str(row[0]) for row in session.connection().exec_driver_sql("PRAGMA cipher_integrity_check")]
+                if pages:
+                    problems.append("加密文件的页校验未通过（文件在程序之外被改动）：" + "；".join(pages[:5]))
         try:
             sealed = session.execute(select(Submission.year, Submission.number, Submission.chain_head)).all()
             wanted = frozenset(head for _y, _n, head in sealed if head)

@@ -72,6 +72,12 @@ class DatabaseInfo:
     encrypted: bool
 
 
+def is_encrypted_session(session: Session) -> bool:
+    """A SQLCipher file: the program connects through sqlcipher3 only with a data key (store/db.py)."""
+    dbapi = session.get_bind().dialect.dbapi
+    return getattr(dbapi, "__name__", "").startswith("sqlcipher3")
+
+
 def database_info(session: Session) -> DatabaseInfo:
     from alembic.runtime.migration import MigrationContext
 
@@ -95,5 +101,5 @@ def database_info(session: Session) -> DatabaseInfo:
         count(AuditEntry),
         revision,
         site,
-        encrypted=False,  # SQLCipher files are issue 18's next step; every file is plain today
+        encrypted=is_encrypted_session(session),
     )

@@ -3,6 +3,10 @@
 A backup is written with ``VACUUM INTO`` under a temporary name in the backup folder, checked
 (integrity, foreign keys, schema revision, row counts against the source) and only then renamed to
 ``<stem>-备份-YYYYMMDD-HHMMSS.db``. Thinning and listing touch nothing but files of exactly that name.
+
+An encrypted file's backup is encrypted with the same data key (``VACUUM INTO`` writes through the
+cipher; ``strings`` finds nothing), verified with that key including ``cipher_integrity_check``, and gets
+a copy of the keyring beside it (``…-备份-….db.keys``), so that it opens with the accounts of its day.
 """
 
 from __future__ import annotations
@@ -22,10 +26,12 @@ from urllib.parse import quote
 from alembic.script import ScriptDirectory
 
 from fupin_desktop.assets import migrations_path
+from fupin_desktop.store import cipher
 from fupin_desktop.store.errors import (
     BackupFailed,
     DatabaseDamaged,
     DatabaseTooNew,
+    KeyRefused,
     NotADatabase,
     StoreError,
     translate,
@@ -36,7 +42,7 @@ _STAMP_FORMAT = "%Y%m%d-%H%M%S"
 _BACKUP_NAME = re.compile(r"^(?P<stem>.+)-备份-(?P<stamp>\d{8}-\d{6})\.db$")
 _TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)-备份中-[0-9a-f]{32}\.tmp$")
 _STALE_TEMPORARY_SECONDS = 24 * 3600
-_SQLITE_HEADER = b"SQLite format 3\x00"
+_KEYRING_SUFFIX = ".keys"
 # Anki's scheme: the newest backup of each of the last 12 days with one, then of 10 weeks, then of 9 months;
 # before those, the 8 newest made within a day of the newest, so that this morning's state survives a
 # mistake made in the afternoon and backed up in the evening.
@@ -129,17 +135,50 @@ def looks_like_backup(path: Path) -> bool:
     return parse_backup_name(path) is not None or path.parent.name == BACKUP_FOLDER_NAME
 
 
-def _read_only(path: Path) -> sqlite3.Connection:
-    """A connection that cannot change the file, not even its journal mode."""
-    return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+def _read_only(path: Path, key: bytes | None = None) -> sqlite3.Connection:
+    """A connection that cannot change the file, not even its journal mode (with the key of an encrypted one)."""
+    if key is None:
+        return sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, isolation_level=None)
+    return cipher.connect(path, key, read_only=True)
 
 
-def _require_sqlite(path: Path) -> None:
+def _require_sqlite(path: Path, key: bytes | None = None) -> bytes | None:
+    """The key to read ``path`` with: None for a plain file, ``key`` for an encrypted one that it opens."""
     if not path.is_file():
         raise StoreError(f"找不到数据库文件“{path}”。")
-    with path.open("rb") as handle:
-        if handle.read(16) != _SQLITE_HEADER:
-            raise NotADatabase(f"文件“{path.name}”不是本程序的数据库文件（也不是SQLite数据库）。")
+    if cipher.is_plain_sqlite(path):
+        return None
+    if key is None:
+        raise NotADatabase(
+            f"文件“{path.name}”是加密的数据库，或不是本程序的数据库文件：加密的文件须以账号登录后才能读取。"
+        )
+    try:
+        opens = cipher.key_opens(path, key)
+    except cipher.DATABASE_ERRORS:
+        opens = False
+    if not opens:
+        raise KeyRefused(f"文件“{path.name}”不能用本数据库的密钥打开（另一个数据库的加密文件，或已损坏）。")
+    return key
+
+
+def keyring_of(path: Path) -> Path:
+    return path.with_name(path.name + _KEYRING_SUFFIX)
+
+
+def copy_keyring(source: Path, target: Path) -> Path | None:
+    """The keyring of ``source`` beside ``target`` too (atomically), so that the copy opens by itself."""
+    keys = keyring_of(source)
+    if not keys.is_file():
+        return None
+    kept = keyring_of(target)
+    temporary = kept.with_name(f".{kept.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        shutil.copyfile(keys, temporary)
+        _fsync(temporary)
+        os.replace(temporary, kept)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return kept
 
 
 def _tables(connection: sqlite3.Connection) -> list[str]:
@@ -171,21 +210,24 @@ def _revision(connection: sqlite3.Connection) -> str | None:
     return str(row[0]) if row else None
 
 
-def check_database_file(path: Path, *, quick: bool = False) -> FileCheck:
+def check_database_file(path: Path, *, quick: bool = False, key: bytes | None = None) -> FileCheck:
     """Check a database file without changing it: ``integrity_check`` (or the faster ``quick_check``),
-    ``foreign_key_check``, the Alembic revision and the row count of every table.
+    ``foreign_key_check``, the Alembic revision and the row count of every table; of an encrypted file
+    (``key``), also SQLCipher's ``cipher_integrity_check`` (every page's HMAC) unless ``quick``.
 
     For the backup verification, the ``check`` command and the check on open alike. A file whose
     damage stops SQLite from reading it at all comes back with that as its integrity problem.
     """
-    _require_sqlite(path)
-    connection = _read_only(path)
+    key = _require_sqlite(path, key)
+    connection = _read_only(path, key)
     try:
         pragma = "quick_check" if quick else "integrity_check"
         try:
             rows = connection.execute(f"PRAGMA {pragma}").fetchall()
             problems = tuple(str(row[0]) for row in rows if row[0] != "ok")
-        except sqlite3.DatabaseError as error:
+            if key is not None and not quick and not problems:
+                problems = cipher.cipher_problems(connection)
+        except cipher.DATABASE_ERRORS as error:
             _raise_if_not_damage(error, path)
             return FileCheck(path, (str(error),), 0, None, {}, quick)
         if problems:
@@ -195,7 +237,7 @@ def check_database_file(path: Path, *, quick: bool = False) -> FileCheck:
             revision = _revision(connection)
             counts = {} if quick else _counts(connection)
             head = None if quick else _audit_head(connection)
-        except sqlite3.DatabaseError as error:
+        except cipher.DATABASE_ERRORS as error:
             _raise_if_not_damage(error, path)
             return FileCheck(path, (str(error),), 0, None, {}, quick)
         return FileCheck(path, (), foreign_keys, revision, counts, quick, head)
@@ -203,7 +245,7 @@ def check_database_file(path: Path, *, quick: bool = False) -> FileCheck:
         connection.close()
 
 
-def _raise_if_not_damage(error: sqlite3.DatabaseError, path: Path) -> None:
+def _raise_if_not_damage(error: Exception, path: Path) -> None:
     """A file that cannot be read because the disk is full, the file read-only or locked is not damaged:
     raise that error instead of reporting damage."""
     translated = translate(error, path)
@@ -234,13 +276,16 @@ def _fsync_folder(folder: Path) -> None:
         os.close(descriptor)
 
 
-def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[BackupFile, FileCheck]:
+def write_backup(
+    source: Path, folder: Path, *, made_at: datetime, key: bytes | None = None
+) -> tuple[BackupFile, FileCheck]:
     """A verified copy of ``source`` in ``folder``; nothing of our name exists there unless it checked out.
 
     Another window may write while the copy is made: the source's counts are taken before and after
-    ``VACUUM INTO``, and the copy is made again (up to three times) unless they agree.
+    ``VACUUM INTO``, and the copy is made again (up to three times) unless they agree. The copy of an
+    encrypted file is encrypted with its key, checked with it, and its keyring copied beside it.
     """
-    _require_sqlite(source)
+    key = _require_sqlite(source, key)
     try:  # only the folder itself: a USB stick that is not plugged in must not become a local folder
         folder.mkdir(exist_ok=True)
     except OSError as error:
@@ -248,8 +293,10 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
         raise BackupFailed(f"无法创建备份文件夹“{folder}”：{why}。若备份文件夹在U盘上，请检查U盘是否插好。") from error
     temporary = folder / f".{source.stem}-备份中-{uuid.uuid4().hex}.tmp"
     try:
-        expected, head, revision = _vacuum_into(source, temporary)
-        check = check_database_file(temporary)
+        expected, head, revision = _vacuum_into(source, temporary, key)
+        if key is not None and cipher.is_plain_sqlite(temporary):
+            raise BackupFailed("备份没有加密，已删除（加密的数据库只能有加密的备份）。")
+        check = check_database_file(temporary, key=key)
         if not check.sound:
             raise BackupFailed(f"备份未通过检查，已删除：{check.describe()}")
         if check.revision != revision:
@@ -261,6 +308,8 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
             raise BackupFailed("备份的修改记录与原文件结束于不同的一条，已删除。")
         _fsync(temporary)
         target = folder / backup_name(source.stem, made_at)
+        if key is not None:  # the keyring first: a backup of our name always opens
+            copy_keyring(source, target)
         os.replace(temporary, target)
         _fsync_folder(folder)
     except OSError as error:
@@ -272,9 +321,11 @@ def write_backup(source: Path, folder: Path, *, made_at: datetime) -> tuple[Back
     )
 
 
-def _vacuum_into(source: Path, temporary: Path) -> tuple[dict[str, int], str | None, str | None]:
+def _vacuum_into(
+    source: Path, temporary: Path, key: bytes | None = None
+) -> tuple[dict[str, int], str | None, str | None]:
     """The copy, and the source's counts and audit head as they were when it was taken."""
-    connection = _read_only(source)
+    connection = _read_only(source, key)
     try:
         for _attempt in range(3):
             temporary.unlink(missing_ok=True)
@@ -284,13 +335,13 @@ def _vacuum_into(source: Path, temporary: Path) -> tuple[dict[str, int], str | N
             if before == after:
                 return after[0], after[1], _revision(connection)
         raise BackupFailed("备份期间数据库一直在被写入，三次都未能得到一致的副本，请稍后再试。")
-    except sqlite3.Error as error:
+    except cipher.DRIVER_ERRORS as error:
         raise _vacuum_error(source, temporary, error) from error
     finally:
         connection.close()
 
 
-def _vacuum_error(source: Path, temporary: Path, error: sqlite3.Error) -> StoreError:
+def _vacuum_error(source: Path, temporary: Path, error: Exception) -> StoreError:
     """The source's damage, or the backup folder's trouble (full, not writable): two different messages."""
     name = getattr(error, "sqlite_errorname", "")
     if name in ("SQLITE_CORRUPT", "SQLITE_NOTADB"):
@@ -365,6 +416,7 @@ def thin_backups(folder: Path, stem: str, *, now: float | None = None) -> list[P
     for backup in backups:
         if backup.path not in keep:
             backup.path.unlink(missing_ok=True)
+            keyring_of(backup.path).unlink(missing_ok=True)
             removed.append(backup.path)
     return removed_temporaries + removed
 
@@ -381,10 +433,15 @@ def _remove_stale_temporaries(folder: Path, stem: str, now: float) -> list[Path]
     return removed
 
 
-def restore_file(backup: Path, target: Path, *, at: datetime) -> RestoreOutcome:
+def restore_file(backup: Path, target: Path, *, at: datetime, key: bytes | None = None) -> RestoreOutcome:
     """Replace ``target`` by a checked copy of ``backup``; the current file (with its WAL) is kept aside
-    as ``<stem>.恢复前-YYYYMMDD-HHMMSS.db``. Nobody may have ``target`` open."""
-    check = check_database_file(backup)
+    as ``<stem>.恢复前-YYYYMMDD-HHMMSS.db``. Nobody may have ``target`` open.
+
+    With ``key`` (the current file is encrypted) the restored file is encrypted with it whatever the
+    backup is: an encrypted backup is copied through the cipher, a plain one from before the conversion is
+    exported into an encrypted file. The keyring beside ``target`` stays (the same data key)."""
+    backup_key = key if cipher.looks_encrypted(backup) else None
+    check = check_database_file(backup, key=backup_key)
     if not check.sound:
         raise DatabaseDamaged(f"备份不能用于恢复：{check.describe()}")
     if check.revision is None:
@@ -394,11 +451,18 @@ def restore_file(backup: Path, target: Path, *, at: datetime) -> RestoreOutcome:
     temporary = target.with_name(f".{target.name}.恢复中-{uuid.uuid4().hex}")
     aside: Path | None = None
     try:
-        _copy_database(backup, temporary)
+        if key is not None and backup_key is None:
+            cipher.export_encrypted(backup, temporary, key)
+        else:
+            _copy_database(backup, temporary, backup_key)
         _fsync(temporary)
         if target.exists():
             aside = target.with_name(f"{target.stem}.恢复前-{at.strftime(_STAMP_FORMAT)}{target.suffix}")
             _keep_aside(target, aside)
+            if key is not None:
+                copy_keyring(target, aside)
+        elif key is not None and not keyring_of(target).exists():
+            copy_keyring(backup, target)
         for suffix in ("-wal", "-shm", "-journal"):
             _sidecar(target, suffix).unlink(missing_ok=True)
         os.replace(temporary, target)
@@ -414,11 +478,12 @@ def _sidecar(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
-def _copy_database(source: Path, target: Path) -> None:
-    """Through SQLite's backup API, so that the copy is one consistent state of the file."""
-    reader = _read_only(source)
+def _copy_database(source: Path, target: Path, key: bytes | None = None) -> None:
+    """Through SQLite's backup API, so that the copy is one consistent state of the file (encrypted with
+    the same key when ``key``)."""
+    reader = _read_only(source, key)
     try:
-        writer = sqlite3.connect(target)
+        writer = cipher.connect(target, key)
         try:
             reader.backup(writer)
         finally:
@@ -443,37 +508,37 @@ def _keep_aside(target: Path, aside: Path) -> None:
 BACKUP_FOLDER_SETTING = "backup.folder"
 
 
-def configured_backup_folder(database_path: Path) -> Path:
+def configured_backup_folder(database_path: Path, key: bytes | None = None) -> Path:
     """The backup folder set for this database (a station setting), or 备份 beside it; read without
     the ORM so that it also works on a file too damaged to open."""
     folder = ""
     try:
-        connection = _read_only(database_path)
+        connection = _read_only(database_path, key if cipher.looks_encrypted(database_path) else None)
         try:
             row = connection.execute("SELECT value FROM setting WHERE key = ?", (BACKUP_FOLDER_SETTING,)).fetchone()
             folder = str(row[0]) if row and row[0] else ""
         finally:
             connection.close()
-    except sqlite3.Error:
+    except cipher.DRIVER_ERRORS:
         folder = ""
     return Path(folder) if folder else default_backup_folder(database_path)
 
 
-def newest_sound_backup(folder: Path, stem: str) -> BackupFile | None:
-    """The newest backup of ``stem`` that passes the quick check."""
+def newest_sound_backup(folder: Path, stem: str, key: bytes | None = None) -> BackupFile | None:
+    """The newest backup of ``stem`` that passes the quick check (an encrypted one with ``key``)."""
     for backup in list_backups(folder, stem):
         try:
-            if check_database_file(backup.path, quick=True).sound:
+            if check_database_file(backup.path, quick=True, key=key).sound:
                 return backup
         except StoreError:
             continue
     return None
 
 
-def damage_message(check: FileCheck) -> str:
+def damage_message(check: FileCheck, key: bytes | None = None) -> str:
     """What the user reads when a file is damaged: what was found, and the newest sound backup to restore."""
     path = check.path
-    backup = newest_sound_backup(configured_backup_folder(path), path.stem)
+    backup = newest_sound_backup(configured_backup_folder(path, key), path.stem, key)
     if backup is None:
         offer = "没有找到可用的备份。请把此文件复制一份保存好，再联系技术人员。"
     else:
@@ -485,10 +550,10 @@ def damage_message(check: FileCheck) -> str:
     return f"{check.describe()}\n为防止损坏扩大，不能再写入此文件。\n{offer}"
 
 
-def table_counts(path: Path, tables: Iterable[str]) -> dict[str, int]:
+def table_counts(path: Path, tables: Iterable[str], key: bytes | None = None) -> dict[str, int]:
     """Row counts of some tables of a file, read-only (for listing backups: no integrity check)."""
-    _require_sqlite(path)
-    connection = _read_only(path)
+    key = _require_sqlite(path, key)
+    connection = _read_only(path, key)
     try:
         present = set(_tables(connection))
         return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
@@ -29,15 +29,19 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from fupin_desktop import APP_NAME
 from fupin_desktop.assets import migrations_path
 from fupin_desktop.store import backup as backups
+from fupin_desktop.store import cipher
 from fupin_desktop.store.errors import (
     CannotOpen,
     DatabaseDamaged,
     DatabaseReadOnly,
     DatabaseTooNew,
+    KeyRefused,
+    KeyringMissing,
     NotADatabase,
     StoreError,
     translate,
 )
+from fupin_desktop.store.keyring import keyring_path
 from fupin_desktop.store.limits import install_length_check
 from fupin_desktop.store.postgres import (
     DEFAULT_LOCK_TIMEOUT,
@@ -76,6 +80,12 @@ class Database:
     read_only_reason: str | None = None
     is_backup: bool = False
     url: str = ""  # a server database's address, its password hidden; "" for a file
+    # The data key of an encrypted file (SQLCipher), None for a plain one: the backups and checks need it.
+    key: bytes | None = field(default=None, repr=False)
+
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
 
     @property
     def is_server(self) -> bool:
@@ -143,8 +153,19 @@ def raise_translated(error: BaseException, path: Path | None) -> None:
     raise translated
 
 
-def _sqlite_engine(path: Path, read_only: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Engine:
-    if read_only:  # mode=ro: not even the journal mode of a backup file changes
+def _sqlite_engine(
+    path: Path, read_only: bool = False, busy_timeout: float = DEFAULT_BUSY_TIMEOUT, key: bytes | None = None
+) -> Engine:
+    if key is not None:
+        # sqlcipher3 in place of sqlite3 (the same DB-API); the key is set by the creator, before the
+        # dialect's first statement, since nothing of an encrypted file can be read without it. DEFERRED:
+        # the driver's own implicit BEGIN, as sqlite3 does by default, on which SQLAlchemy's transactions
+        # rest (with autocommit every row of an executemany would be a transaction of its own).
+        def creator() -> sqlite3.Connection:
+            return cipher.connect(path, key, read_only=read_only, check_same_thread=False, isolation_level="DEFERRED")
+
+        engine = create_engine(f"sqlite:///{path}", future=True, module=cipher.sqlcipher_module, creator=creator)
+    elif read_only:  # mode=ro: not even the journal mode of a backup file changes
         engine = create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true", future=True)
     else:
         engine = create_engine(f"sqlite:///{path}", future=True)
@@ -178,7 +199,8 @@ def _alembic_config() -> Config:
     return config
 
 
-def _check_is_sqlite(path: Path) -> None:
+def _check_is_sqlite(path: Path, key: bytes | None = None) -> None:
+    """A plain SQLite file, or an encrypted one that ``key`` opens; anything else is refused, saying why."""
     if not path.exists() or path.stat().st_size == 0:
         return
     try:
@@ -187,31 +209,50 @@ def _check_is_sqlite(path: Path) -> None:
     except OSError as error:
         raise_translated(error, path)
         raise CannotOpen(f"无法读取数据库文件“{path}”：{error.strerror}") from None
-    if header != b"SQLite format 3\x00":
-        raise NotADatabase(f"文件“{path}”不是本程序的数据库文件（也不是SQLite数据库），未作任何改动。")
+    if header == cipher.SQLITE_HEADER:
+        if key is not None:
+            raise CannotOpen(f"数据库文件“{path}”没有加密，却给了密钥：请不带恢复码打开它。")
+        return
+    if key is not None:
+        if not cipher.key_opens(path, key):
+            raise KeyRefused(
+                f"钥匙文件或恢复码与数据库文件“{path.name}”不匹配（也可能文件已损坏），无法打开；未作任何改动。"
+            )
+        return
+    keyring = keyring_path(path)
+    if keyring.exists():
+        raise KeyRefused(f"数据库文件“{path.name}”是加密的：请以账号登录（--user 账号，密码）后再打开。")
+    raise NotADatabase(
+        f"文件“{path}”不是本程序的数据库文件（也不是SQLite数据库），未作任何改动。"
+        f"如果它是本程序加密的数据库而旁边的钥匙文件“{keyring.name}”不见了：数据并未丢失，"
+        f'请用站长保管的恢复码运行 fupin-desktop --db "{path}" recover --user 管理员账号。'
+    )
 
 
-def _backup(path: Path, revision: str | None) -> Path:
-    """Copy the file through SQLite's backup API (consistent even with a WAL file beside it)."""
+def _backup(path: Path, revision: str | None, key: bytes | None = None) -> Path:
+    """Copy the file through SQLite's backup API (consistent even with a WAL file beside it); the copy
+    of an encrypted file is encrypted with the same key, and its keyring is copied beside it."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.stem}.备份-{revision or 'empty'}-{stamp}{path.suffix}")
     try:
-        source = sqlite3.connect(path)
+        source = cipher.connect(path, key)
         try:
-            destination = sqlite3.connect(target)
+            destination = cipher.connect(target, key)
             try:
                 source.backup(destination)
             finally:
                 destination.close()
         finally:
             source.close()
-    except (sqlite3.Error, OSError) as error:
+        if key is not None:
+            backups.copy_keyring(path, target)
+    except cipher.DRIVER_OR_OS_ERRORS as error:
         raise_translated(error, target)
         raise
     return target
 
 
-def migrate(engine: Engine, path: Path | None = None) -> Path | None:
+def migrate(engine: Engine, path: Path | None = None, key: bytes | None = None) -> Path | None:
     """Bring the schema to the newest revision; returns the path of the backup copy, if one was made."""
     config = _alembic_config()
     script = ScriptDirectory.from_config(config)
@@ -235,7 +276,7 @@ def migrate(engine: Engine, path: Path | None = None) -> Path | None:
             raise DatabaseTooNew(
                 f"数据库文件由更新版本的程序写入（结构版本 {current}），本程序无法安全打开，请升级程序。"
             ) from error
-    backup = _backup(path, current) if path is not None and has_tables else None
+    backup = _backup(path, current, key) if path is not None and has_tables else None
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             # Two clients opening a new county database at once: the second waits, then finds it migrated.
@@ -272,6 +313,7 @@ def open_database(
     read_only: bool | None = None,
     check_on_open: bool = True,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+    key: bytes | None = None,
 ) -> Database:
     """The single way to open a database: a file path or a ``sqlite:///`` URL (None: the default file),
     created if needed, or a ``postgresql://`` server database (which must exist); its schema brought up
@@ -280,8 +322,13 @@ def open_database(
     ``check_on_open`` runs SQLite's quick check first: a damaged file is refused (DatabaseDamaged,
     naming the newest sound backup), or, opened ``read_only``, comes with its writes blocked.
     A backup (our backup name, or a file in a 备份 folder) is opened read-only unless told otherwise.
+
+    ``key`` is the data key of an encrypted file (store/keyring.py unwraps it from an account's slot);
+    a new file opened with a key is created encrypted. An encrypted file without its key is refused.
     """
     if is_server_address(url_or_path):
+        if key is not None:
+            raise file_only("加密", "服务器上的数据库由服务器管理员保护（磁盘加密、访问权限），本程序不加密。")
         return _open_server(url_or_path, apply_migrations=apply_migrations, lock_timeout=busy_timeout)
     db_path = database_path(url_or_path)
     is_backup = backups.looks_like_backup(db_path)
@@ -294,30 +341,30 @@ def open_database(
             raise CannotOpen(f"无法创建数据文件夹“{db_path.parent}”：{error.strerror}") from None
     elif not db_path.is_file():
         raise CannotOpen(f"找不到数据库文件“{db_path}”。")
-    _check_is_sqlite(db_path)
+    _check_is_sqlite(db_path, key)
     reason = (
         "这是一个备份文件，只能查看。要用它恢复数据，请打开原数据库，在“设置 → 备份与恢复”中选择它恢复。"
         if is_backup
         else None
     )
     if check_on_open and db_path.exists() and db_path.stat().st_size > 0:
-        check = backups.check_database_file(db_path, quick=True)
+        check = backups.check_database_file(db_path, quick=True, key=key)
         if not check.sound:
             if not read_only:
-                raise DatabaseDamaged(backups.damage_message(check))
-            reason = backups.damage_message(check)
+                raise DatabaseDamaged(backups.damage_message(check, key))
+            reason = backups.damage_message(check, key)
     elif read_only:
         reason = reason or "数据库以只读方式打开。"
-    engine = _sqlite_engine(db_path, read_only, busy_timeout)
+    engine = _sqlite_engine(db_path, read_only, busy_timeout, key)
     try:
         if read_only:
             _refuse_outdated(engine)
         elif apply_migrations:
-            migrate(engine, db_path)
+            migrate(engine, db_path, key)
     except BaseException:
         engine.dispose()
         raise
-    database = Database(db_path, engine, _session_factory(engine), reason, is_backup)
+    database = Database(db_path, engine, _session_factory(engine), reason, is_backup, key=key)
     _guard_writes(database)
     return database
 
@@ -370,6 +417,8 @@ def _refuse_outdated(engine: Engine) -> None:
 
 __all__ = [
     "Database",
+    "KeyRefused",
+    "KeyringMissing",
     "StoreError",
     "database_path",
     "default_database_path",

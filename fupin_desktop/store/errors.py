@@ -8,7 +8,6 @@ message: the translated error keeps only the driver's own short text (``detail``
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 
@@ -60,6 +59,16 @@ class CannotOpen(StoreError):
 
 
 
+class KeyRefused(StoreError):
+    """An encrypted file that the given account, password or recovery code does not open."""
+
+
+class KeyringMissing(StoreError):
+    """An encrypted file whose keyring (``<file>.keys``) is gone or unreadable: only the recovery code opens it."""
+
+    exit_code = 2
+
+
 class BackupFailed(StoreError):
     """A backup could not be written or did not check out; nothing of our backup name was left behind."""
 
@@ -97,7 +106,7 @@ def translate(error: BaseException, path: Path | None = None) -> StoreError | No
         return original
     if isinstance(original, OSError):
         return _translate_os_error(original, path)
-    if not isinstance(original, sqlite3.Error):
+    if not isinstance(original, _driver_errors()):
         return None
     code = getattr(original, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
@@ -129,6 +138,12 @@ def translate(error: BaseException, path: Path | None = None) -> StoreError | No
             detail=detail,
         )
     return None
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    from fupin_desktop.store.cipher import DRIVER_ERRORS
+
+    return DRIVER_ERRORS
 
 
 def _disk_is_full(path: Path | None) -> bool:

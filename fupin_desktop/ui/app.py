@@ -26,7 +26,9 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow
 
 from fupin_desktop import APP_NAME, __version__
 from fupin_desktop.assets import icon_path, resource_path
+from fupin_desktop.domain.accounts import Actor
 from fupin_desktop.logging_setup import setup_logging
+from fupin_desktop.services.encryption import is_encrypted_file
 from fupin_desktop.services.location import is_server_address, remembered_server
 from fupin_desktop.startup_clock import seconds_since_process_start
 from fupin_desktop.store.db import Database, database_path, open_database
@@ -35,7 +37,6 @@ from fupin_desktop.store.lockfile import lock_file_path
 from fupin_desktop.ui.messages import describe
 
 if TYPE_CHECKING:
-    from fupin_desktop.domain.accounts import Actor
     from fupin_desktop.ui.main_window import MainWindow
 
 APP_DISPLAY_NAME = "扶贫就业信息采集"
@@ -235,13 +236,15 @@ def lock_database(path: Path) -> QLockFile:
     )
 
 
-def open_for_window(db_path: Path | str | None, *, check_on_open: bool = True) -> tuple[Database, QLockFile]:
+def open_for_window(
+    db_path: Path | str | None, *, check_on_open: bool = True, key: bytes | None = None
+) -> tuple[Database, QLockFile]:
     """Lock, then open the database; the lock is released if opening fails."""
     path = database_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
-        database = open_database(path, check_on_open=check_on_open)
+        database = open_database(path, check_on_open=check_on_open, key=key)
     except BaseException:
         lock.unlock()
         raise
@@ -292,19 +295,84 @@ def use_file_instead(error: StoreError) -> bool:
     return True
 
 
-def open_damaged_for_window(path: Path, error: DatabaseDamaged) -> tuple[Database, QLockFile] | None:
+def open_damaged_for_window(
+    path: Path, error: DatabaseDamaged, key: bytes | None = None
+) -> tuple[Database, QLockFile] | None:
     """A damaged file: offer its newest sound backup or a read-only look; None when the user quits."""
     from fupin_desktop.ui.window_host import open_damaged, recover_damaged
 
-    choice = recover_damaged(path, error)
+    choice = recover_damaged(path, error, key=key)
     if choice is None:
         return None
     lock = lock_database(path)
     try:
-        return open_damaged(path, restore=choice), lock
+        return open_damaged(path, restore=choice, key=key), lock
     except BaseException:
         lock.unlock()
         raise
+
+
+def sign_in_to_encrypted(path: Path, *, checked: bool = True) -> tuple[Database, QLockFile, Actor] | None:
+    """An encrypted file: the sign-in dialog comes first and opens it (the account's key slot unwrapped
+    with the password); None when the user quits. A damaged file gets the offer of its newest backup."""
+    from fupin_desktop.services.encryption import data_key_for
+    from fupin_desktop.ui.sign_in_dialog import SignInDialog
+    from fupin_desktop.ui.window_host import open_damaged, recover_damaged
+
+    lock = lock_database(path)
+
+    def open_with(name: str, password: str) -> Database:
+        key = data_key_for(path, name=name, password=password)
+        try:
+            return open_database(path, check_on_open=checked, key=key)
+        except DatabaseDamaged as error:
+            log.warning("数据库文件已损坏")
+            choice = recover_damaged(path, error, key=key)
+            if choice is None:
+                raise
+            return open_damaged(path, restore=choice, key=key)
+
+    dialog = SignInDialog(None, opener=open_with, encrypted_path=path)
+    accepted = dialog.exec() == SignInDialog.DialogCode.Accepted
+    if not accepted or dialog.database is None or dialog.actor is None:
+        if dialog.database is not None:
+            dialog.database.dispose()
+        lock.unlock()
+        return None
+    if not dialog.database.read_only:
+        tidy_interrupted_seals(dialog.database)
+    return dialog.database, lock, dialog.actor
+
+
+def start_new_station(path: Path) -> tuple[Database, QLockFile, Actor] | None:
+    """The first start on a new file: its first 管理员, for whom it is created encrypted, and the recovery
+    code shown once; None when the user quits (nothing is created)."""
+    from fupin_desktop.services.accounts import sign_in
+    from fupin_desktop.services.encryption import keyring_path, new_encrypted_database
+    from fupin_desktop.services.station import start_station
+    from fupin_desktop.ui.encryption_dialogs import NewStationDialog, RecoveryCodeDialog
+
+    dialog = NewStationDialog(path)
+    if dialog.exec() != NewStationDialog.DialogCode.Accepted:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = lock_database(path)
+    try:
+        key, code = new_encrypted_database(path, accounts={dialog.name: dialog.password})
+        database = open_database(path, key=key)
+    except BaseException:
+        keyring_path(path).unlink(missing_ok=True)
+        lock.unlock()
+        raise
+    try:
+        start_station(database, admin=dialog.name, password=dialog.password)
+        actor = sign_in(database, name=dialog.name, password=dialog.password)
+    except BaseException:
+        database.dispose()
+        lock.unlock()
+        raise
+    RecoveryCodeDialog(code, path.name).exec()
+    return database, lock, actor
 
 
 def tidy_interrupted_seals(database: Database) -> None:
@@ -362,7 +430,7 @@ def damaged_on_first_screen(database: Database, error: BaseException) -> Databas
     if not isinstance(error, DatabaseDamaged) or database.is_backup or database.path is None:
         return None
     log.warning("读取数据库出错（%s），检查文件", type(error).__name__)
-    found = damage_found(database.path)
+    found = damage_found(database.path, database.key)
     return None if found is None else DatabaseDamaged(found)
 
 
@@ -393,27 +461,45 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
     path = database_path(None if server is not None else db_path)
     checked = True
     lock: QLockFile | None
+    account: Actor | bool | None = None
     if on_server is not None:
         database, lock = on_server, None
     else:
         checked = check_before_open(path)
         try:
-            try:
-                database, lock = open_for_window(path, check_on_open=checked)
-            except DatabaseDamaged as error:
-                log.warning("数据库文件已损坏")
-                opened = open_damaged_for_window(path, error)
-                if opened is None:
-                    return 1
-                database, lock = opened
-                checked = True
+            if measure_startup and is_encrypted_file(path):
+                # Timing only, no dialog: the account from FUPIN_USER and FUPIN_PASSWORD opens the file.
+                import os
+
+                from fupin_desktop.services.encryption import data_key_for
+
+                name, password = os.environ.get("FUPIN_USER", ""), os.environ.get("FUPIN_PASSWORD", "")
+                key = data_key_for(path, name=name, password=password)
+                database, lock = open_for_window(path, check_on_open=checked, key=key)
+            elif not measure_startup and (is_encrypted_file(path) or not path.exists()):
+                unlocked = sign_in_to_encrypted(path, checked=checked) if path.exists() else start_new_station(path)
+                if unlocked is None:
+                    return 0
+                database, lock, account = unlocked
+                checked = checked or database.read_only
+            else:
+                try:
+                    database, lock = open_for_window(path, check_on_open=checked)
+                except DatabaseDamaged as error:
+                    log.warning("数据库文件已损坏")
+                    opened = open_damaged_for_window(path, error)
+                    if opened is None:
+                        return 1
+                    database, lock = opened
+                    checked = True
         except (StoreError, OSError) as error:
             log.warning("无法打开数据库：%s", error)
             QMessageBox.critical(None, APP_DISPLAY_NAME, describe(error))
             return 1
     host = WindowHost(database, lock, log_path, auto_backup=not measure_startup, checked=checked)
     try:
-        account = None if measure_startup else ask_account(database)
+        if account is None and not measure_startup:
+            account = ask_account(database)
         if account is False:
             return 0
         if not measure_startup and not database.read_only:
@@ -433,8 +519,9 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
                     app.exec()
                 return 1
             # A big file, not checked yet, whose first screen met its damage: the same offer as on opening.
+            key = host.database.key
             host.close()
-            opened = open_damaged_for_window(path, damaged)
+            opened = open_damaged_for_window(path, damaged, key)
             if opened is None:
                 return 1
             host = WindowHost(*opened, log_path, auto_backup=not measure_startup, checked=True)

@@ -13,7 +13,16 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QApplication, QDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from fupin_desktop.domain.clock import today
 from fupin_desktop.domain.permissions import Capability
@@ -26,6 +35,7 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.encryption_dialogs import EncryptDialog
 from fupin_desktop.ui.idle_lock import DEFAULT_MINUTES, SETTING_KEY, IdleWatch
 from fupin_desktop.ui.location_dialog import LocationDialog
 from fupin_desktop.ui.pages import PAGES, PageSpec
@@ -63,6 +73,8 @@ class MainWindow(QMainWindow):
     restore_requested = Signal(Path)
     # The user chose another database (a server address, or None for the default file): the host reopens.
     location_requested = Signal(object)
+    # A 管理员 asked to encrypt the plain file (name, password): the window host closes, converts, reopens.
+    encrypt_requested = Signal(str, str)
 
     def __init__(self, database: Database, settings: QSettings | None = None, *, auto_backup: bool = False) -> None:
         """``settings`` remembers the window between sessions (the app passes the user's QSettings);
@@ -99,6 +111,12 @@ class MainWindow(QMainWindow):
         self.location_action.triggered.connect(self.choose_location)
         settings_menu.addAction(self.location_action)
         self.location_dialog: LocationDialog | None = None
+        self.encrypt_action = QAction("加密数据库(&E)…", self)
+        self.encrypt_action.triggered.connect(self.ask_to_encrypt)
+        self.encrypt_action.setVisible(
+            database.path is not None and not database.encrypted and not database.is_backup and not database.read_only
+        )
+        settings_menu.addAction(self.encrypt_action)
         self.switch_user_action = QAction("切换用户(&U)…", self)
         self.switch_user_action.triggered.connect(self.switch_user)
         self.switch_user_action.setVisible(database.read(accounts_in_force))
@@ -110,6 +128,7 @@ class MainWindow(QMainWindow):
         self.idle_watch.idle.connect(self.lock_when_idle)
         self.profile_dialog: ProfileDialog | None = None
         self.backup_dialog: BackupDialog | None = None
+        self.explanation: QMessageBox | None = None
         # Automatic backups (the program's own window only; tests switch them on where they test them).
         self.auto_backup = auto_backup
         self.backup_task: Task[backups.BackupResult] | None = None
@@ -165,6 +184,33 @@ class MainWindow(QMainWindow):
             return False
         self.context.set_account(dialog.actor)
         return True
+
+    def ask_to_encrypt(self) -> EncryptDialog | None:
+        """加密数据库: only a signed-in 管理员, and only once the database has one (no account, no data)."""
+        from fupin_desktop.domain.accounts import Role
+
+        account = self.context.account
+        if not self.context.database.read(accounts_in_force):
+            self._explain(
+                "此数据库还没有管理员账号，不能加密：加密后只有账号能打开它。"
+                "请先用命令 user add 账号 --role 管理员 新建管理员，以该管理员登录后再加密。"
+            )
+            return None
+        if account is None or account.role is not Role.ADMIN:
+            self._explain("需要管理员权限才能加密数据库：请以管理员账号登录（设置 → 切换用户）。")
+            return None
+        path = self.context.database.path
+        assert path is not None  # the action is shown for a file only
+        dialog = EncryptDialog(account.name, path, self)
+        dialog.accepted.connect(lambda: self.encrypt_requested.emit(dialog.name, dialog.password))
+        dialog.open()
+        return dialog
+
+    def _explain(self, text: str) -> None:
+        """A message that does not block (tests read ``explanation``)."""
+        box = QMessageBox(QMessageBox.Icon.Information, "加密数据库", text, QMessageBox.StandardButton.Ok, self)
+        self.explanation = box
+        box.open()
 
     def lock_when_idle(self) -> None:
         """空闲锁定: the pages are hidden until the same or another account signs in; 退出 closes the window."""

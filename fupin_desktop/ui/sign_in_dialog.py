@@ -1,6 +1,13 @@
-"""登录: the account and its password, checked by the accounts service (which counts wrong passwords)."""
+"""登录: the account and its password, checked by the accounts service (which counts wrong passwords).
+
+An encrypted file is opened by the sign-in itself: the dialog has no database yet, only an ``opener`` that
+unwraps the account's key slot with the password and opens the file; a wrong password opens nothing.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
@@ -9,21 +16,29 @@ from fupin_desktop.services.accounts import sign_in
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
 
+Opener = Callable[[str, str], Database]
+"""Opens an encrypted file with an account's name and password (raises KeyRefused for a wrong one)."""
+
 
 class SignInDialog(QDialog):
-    """Accepted once an account signed in; :attr:`actor` is then that account."""
+    """Accepted once an account signed in; :attr:`actor` is then that account (and :attr:`database` the
+    file it opened, for an encrypted one)."""
 
     def __init__(
         self,
-        database: Database,
+        database: Database | None,
         parent: QWidget | None = None,
         *,
         name: str = "",
         switching: bool = False,
         locked: bool = False,
+        opener: Opener | None = None,
+        encrypted_path: Path | None = None,
     ) -> None:
         super().__init__(parent)
         self.database = database
+        self.opener = opener
+        self.encrypted_path = encrypted_path
         self.actor: Actor | None = None
         self.setWindowTitle("切换用户" if switching else "已锁定" if locked else "登录")
         self.setMinimumWidth(340)
@@ -42,11 +57,17 @@ class SignInDialog(QDialog):
         self.sign_in_button = buttons.addButton("登录", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("取消" if switching else "退出", QDialogButtonBox.ButtonRole.RejectRole)
         self.sign_in_button.setDefault(True)
+        self.recovery_button = None
+        if opener is not None and encrypted_path is not None:
+            self.recovery_button = buttons.addButton("用恢复码打开…", QDialogButtonBox.ButtonRole.ActionRole)
+            self.recovery_button.clicked.connect(self.recover)
         buttons.accepted.connect(self.try_sign_in)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         if locked:
             intro = "长时间未操作，程序已锁定：请重新登录（本人或其他账号）。"
+        elif opener is not None:
+            intro = "本数据库已加密：请以账号登录，才能打开它。"
         else:
             intro = "请以其他账号登录。" if switching else "本数据库已启用账号，请登录。"
         label = QLabel(intro)
@@ -58,8 +79,12 @@ class SignInDialog(QDialog):
         (self.password_edit if name else self.name_edit).setFocus()
 
     def try_sign_in(self) -> None:
+        name, password = self.name_edit.text(), self.password_edit.text()
         try:
-            self.actor = sign_in(self.database, name=self.name_edit.text(), password=self.password_edit.text())
+            if self.database is None:
+                assert self.opener is not None
+                self.database = self.opener(name.strip(), password)
+            self.actor = sign_in(self.database, name=name, password=password)
         except EXPECTED_ERRORS as error:
             self.message.setText(describe(error))
             self.message.show()
@@ -67,3 +92,15 @@ class SignInDialog(QDialog):
             self.password_edit.setFocus()
             return
         self.accept()
+
+    def recover(self) -> None:
+        """用恢复码打开: the 管理员 gets a new password with the code; then the sign-in goes on with it."""
+        from fupin_desktop.ui.encryption_dialogs import RecoverWithCodeDialog
+
+        assert self.encrypted_path is not None
+        dialog = RecoverWithCodeDialog(self.encrypted_path, self)
+        if dialog.exec() != RecoverWithCodeDialog.DialogCode.Accepted:
+            return
+        self.name_edit.setText(dialog.name)
+        self.password_edit.setText(dialog.password)
+        self.try_sign_in()

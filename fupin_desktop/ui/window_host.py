@@ -48,6 +48,7 @@ class WindowHost(QObject):
         self.checked = checked
         self.window: MainWindow | None = None
         self.notice: QMessageBox | None = None
+        self.recovery_dialog: QWidget | None = None
 
     def open_window(self) -> MainWindow:
         from fupin_desktop.ui.app import create_main_window
@@ -58,6 +59,7 @@ class WindowHost(QObject):
         # Queued: the window (and the dialog that asked) is torn down only after the click has returned.
         window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
         window.location_requested.connect(self.reopen, Qt.ConnectionType.QueuedConnection)
+        window.encrypt_requested.connect(self.encrypt, Qt.ConnectionType.QueuedConnection)
         self.window = window
         return window
 
@@ -67,9 +69,10 @@ class WindowHost(QObject):
             return
         self.checked = True
         path = self.database.path
+        key = self.database.key
 
         def work(_control: TaskControl) -> str | None:
-            return backups.damage_found(path)
+            return backups.damage_found(path, key)
 
         run_task(self.window, "检查数据库文件", work, self._checked, cancellable=False, quiet=True)
 
@@ -94,15 +97,16 @@ class WindowHost(QObject):
             operator = self.window.context.actor if self.window is not None else "未登录"
             self._close_window()
             path = self.database.path
+            key = self.database.key
             self.database.dispose()
             error: BaseException | None = None
             result: backups.RestoreResult | None = None
             try:
-                result = backups.restore_backup(target=path, backup=backup, actor=operator)
+                result = backups.restore_backup(target=path, backup=backup, actor=operator, key=key)
             except messages.EXPECTED_ERRORS as failure:
                 error = failure
             try:
-                self.database = open_database(path)
+                self.database = open_database(path, key=key)
             except messages.EXPECTED_ERRORS as failure:
                 QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
                 app.quit()
@@ -127,13 +131,24 @@ class WindowHost(QObject):
         """Another database chosen in 设置 → 数据库位置 (a server's address, or None: this computer's
         default file): this window closes and one on the chosen database opens, signed in again. When
         the chosen one cannot be opened, the window stays on the database it had, and says why."""
-        from fupin_desktop.ui.app import ask_station_profile, open_for_window, open_server_for_window
+        from fupin_desktop.services.encryption import is_encrypted_file
+        from fupin_desktop.ui.app import (
+            ask_station_profile,
+            open_for_window,
+            open_server_for_window,
+            sign_in_to_encrypted,
+        )
 
         if location is None and self.database.path == default_database_path():
             self._tell(QMessageBox.Icon.Information, "数据库位置", "已经在使用本机的数据库文件。")
             return
         try:
-            if location is None:
+            if location is None and is_encrypted_file(default_database_path()):
+                unlocked = sign_in_to_encrypted(default_database_path())  # the file opens with an account's key
+                if unlocked is None:
+                    return
+                database, lock, _account = unlocked
+            elif location is None:
                 database, lock = open_for_window(None)
             else:
                 database, lock = open_server_for_window(location, self.window), None
@@ -165,6 +180,48 @@ class WindowHost(QObject):
         if window.switch_user_action.isVisible() and not window.switch_user():
             window.close()
 
+    def encrypt(self, name: str, password: str) -> None:
+        """加密数据库: close the window, release the engine (the lock stays ours), convert, reopen encrypted
+        with the 管理员 signed in, and show the recovery code once. A refusal reopens the plain file."""
+        from fupin_desktop.services.accounts import sign_in
+        from fupin_desktop.services.encryption import data_key_for, encrypt_database
+        from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
+
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        path = self.database.path
+        assert path is not None
+        code: str | None = None
+        error: BaseException | None = None
+        try:
+            self._close_window()
+            self.database.dispose()
+            try:
+                code = encrypt_database(path, name=name, password=password).recovery_code
+            except messages.EXPECTED_ERRORS as failure:
+                error = failure
+            try:
+                key = data_key_for(path, name=name, password=password) if code is not None else None
+                self.database = open_database(path, key=key)
+            except messages.EXPECTED_ERRORS as failure:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
+                app.quit()
+                return
+            window = self.open_window()
+            window.show()
+            if code is not None:
+                window.context.set_account(sign_in(self.database, name=name, password=password))
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        if error is not None:
+            self._tell(QMessageBox.Icon.Warning, "未加密", f"数据库未改动。{messages.describe(error)}")
+            return
+        assert code is not None
+        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window)
+        self.recovery_dialog.open()
+
     def _close_window(self) -> None:
         window = self.window
         if window is None:
@@ -188,10 +245,12 @@ class WindowHost(QObject):
             self.lock.unlock()
 
 
-def recover_damaged(path: Path, error: DatabaseDamaged, parent: QWidget | None = None) -> bool | None:
+def recover_damaged(
+    path: Path, error: DatabaseDamaged, parent: QWidget | None = None, key: bytes | None = None
+) -> bool | None:
     """The damaged file met on opening: True to restore the newest sound backup, False to open it
     read-only to look, None to quit."""
-    newest = backups.newest_sound_backup(path)
+    newest = backups.newest_sound_backup(path, key)
     box = QMessageBox(QMessageBox.Icon.Critical, APP_DISPLAY_NAME, str(error), QMessageBox.StandardButton.NoButton)
     box.setParent(parent)
     box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 560px; }")
@@ -208,14 +267,14 @@ def recover_damaged(path: Path, error: DatabaseDamaged, parent: QWidget | None =
     return None
 
 
-def open_damaged(path: Path, *, restore: bool, actor: str = "未登录") -> Database:
+def open_damaged(path: Path, *, restore: bool, actor: str = "未登录", key: bytes | None = None) -> Database:
     """After ``recover_damaged``: restore the newest sound backup and open it, or open read-only."""
     if restore:
-        newest = backups.newest_sound_backup(path)
+        newest = backups.newest_sound_backup(path, key)
         if newest is not None:
-            backups.restore_backup(target=path, backup=newest, actor=actor)
-            return open_database(path)
-    return open_database(path, read_only=True)
+            backups.restore_backup(target=path, backup=newest, actor=actor, key=key)
+            return open_database(path, key=key)
+    return open_database(path, read_only=True, key=key)
 
 
 def schedule_after_first_paint(host: WindowHost) -> None:

@@ -1,0 +1,255 @@
+"""加密 in the window: the recovery code shown once, opening with the recovery code, the new station's first
+管理员 (a new file is encrypted for it), and the conversion of a plain file (设置 → 加密数据库…)."""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QTextDocument
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fupin_desktop.domain.accounts import password_problem
+from fupin_desktop.services.encryption import recover_with_code
+from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
+
+
+def _message_label() -> QLabel:
+    label = QLabel()
+    label.setStyleSheet("color: #a33;")
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def _password_edit() -> QLineEdit:
+    edit = QLineEdit()
+    edit.setEchoMode(QLineEdit.EchoMode.Password)
+    return edit
+
+
+class RecoveryCodeDialog(QDialog):
+    """The recovery code, shown this once: printed or copied by hand, kept by the station head on paper.
+    Closing needs the tick that says so; the code is never written to a file by the program."""
+
+    def __init__(self, code: str, database_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.code = code
+        self.database_name = database_name
+        self.setWindowTitle("恢复码")
+        self.setMinimumWidth(560)
+        intro = QLabel(
+            f"数据库“{database_name}”已加密。下面是它的<b>恢复码</b>，只显示这一次。<br>"
+            "忘记全部密码、或钥匙文件（.keys）丢失时，只有它能打开数据库。请打印或抄写下来，"
+            "由站长保管，不要和电脑放在一起；不要拍照、不要存在电脑或U盘上。"
+        )
+        intro.setWordWrap(True)
+        self.code_label = QLabel(self._grouped())
+        font = QFont("monospace")
+        font.setStyleHint(QFont.StyleHint.Monospace)
+        font.setPointSize(15)
+        font.setBold(True)
+        self.code_label.setFont(font)
+        self.code_label.setStyleSheet("padding: 10px; border: 1px solid #888; background: #fff;")
+        self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.print_button = QPushButton("打印(&P)…")
+        self.print_button.clicked.connect(self.print_code)
+        self.kept = QCheckBox("我已打印或抄写恢复码，并交站长保管")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("完成")
+        self.ok_button.setEnabled(False)
+        self.kept.toggled.connect(self.ok_button.setEnabled)
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.accepted.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.code_label)
+        layout.addWidget(self.kept)
+        layout.addWidget(buttons)
+
+    def _grouped(self) -> str:
+        groups = self.code.split("-")
+        return "\n".join("  ".join(groups[i : i + 5]) for i in range(0, len(groups), 5))
+
+    def reject(self) -> None:  # Esc does not lose the code: only 完成, after the tick, closes
+        if self.kept.isChecked():
+            super().reject()
+
+    def document(self) -> QTextDocument:
+        """What is printed: the file's name, the code in large type, what it is for."""
+        code = "<br>".join(escape(line) for line in self._grouped().splitlines())
+        document = QTextDocument()
+        document.setHtml(
+            f"<h2>扶贫就业信息采集 · 数据库恢复码</h2><p>数据库：{escape(self.database_name)}</p>"
+            f"<p style='font-family: monospace; font-size: 20pt; font-weight: bold'>{code}</p>"
+            "<p>用途：忘记全部密码或钥匙文件丢失时打开加密的数据库（登录窗口“用恢复码打开”）。"
+            "由站长保管，不要和电脑放在一起。</p><p>保管人：＿＿＿＿＿＿　日期：＿＿＿＿＿＿</p>"
+        )
+        return document
+
+    def print_code(self) -> None:
+        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)  # never to a PDF file: paper only
+        dialog = QPrintDialog(printer, self)
+        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+            self.document().print_(printer)
+
+
+class RecoverWithCodeDialog(QDialog):
+    """用恢复码打开: the code, the 管理员 account and its new password; the keyring is made again if lost."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.name = ""
+        self.password = ""
+        self.setWindowTitle("用恢复码打开")
+        self.setMinimumWidth(460)
+        self.code_edit = QLineEdit()
+        self.code_edit.setPlaceholderText("14组，每组4个字母或数字")
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("管理员账号名")
+        self.password_edit = _password_edit()
+        self.again_edit = _password_edit()
+        self.message = _message_label()
+        form = QFormLayout()
+        form.addRow("恢复码(&C)：", self.code_edit)
+        form.addRow("管理员账号(&U)：", self.name_edit)
+        form.addRow("新密码(&P)：", self.password_edit)
+        form.addRow("再输入一次：", self.again_edit)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("设新密码并打开", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.try_recover)
+        buttons.rejected.connect(self.reject)
+        intro = QLabel(
+            "输入站长保管的恢复码，为一个管理员账号设新密码。钥匙文件丢失时会重建，"
+            "其他账号之后须由管理员重置密码才能登录。"
+        )
+        intro.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    def _say(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def try_recover(self) -> None:
+        password = self.password_edit.text()
+        if password != self.again_edit.text():
+            self._say("两次输入的新密码不一致。")
+            return
+        try:
+            result = recover_with_code(
+                self.path, code=self.code_edit.text(), name=self.name_edit.text(), new_password=password
+            )
+        except EXPECTED_ERRORS as error:
+            self._say(describe(error))
+            return
+        self.name, self.password = result.name, password
+        self.accept()
+
+
+class NewStationDialog(QDialog):
+    """The first start on a new database: its first 管理员, for whom the new file is encrypted."""
+
+    def __init__(self, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.path = path
+        self.setWindowTitle("新建本站数据库")
+        self.setMinimumWidth(460)
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("例如 admin 或 姓名")
+        self.password_edit = _password_edit()
+        self.again_edit = _password_edit()
+        self.message = _message_label()
+        form = QFormLayout()
+        form.addRow("管理员账号(&U)：", self.name_edit)
+        form.addRow("密码(&P)：", self.password_edit)
+        form.addRow("再输入一次：", self.again_edit)
+        intro = QLabel(
+            f"将新建数据库“{path}”。它是<b>加密</b>的：没有账号和密码，任何人都读不出其中的身份证号、电话等信息。"
+            "<br>请先设置第一个管理员账号；之后会显示一次恢复码，请打印交站长保管。"
+        )
+        intro.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("新建", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.check)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+
+    @property
+    def name(self) -> str:
+        return self.name_edit.text().strip()
+
+    @property
+    def password(self) -> str:
+        return self.password_edit.text()
+
+    def check(self) -> None:
+        problem = (
+            "请填写管理员账号名。"
+            if not self.name
+            else password_problem(self.password)
+            or ("两次输入的密码不一致。" if self.password != self.again_edit.text() else None)
+        )
+        if problem is not None:
+            self.message.setText(problem)
+            self.message.show()
+            return
+        self.accept()
+
+
+class EncryptDialog(QDialog):
+    """设置 → 加密数据库…: the signed-in 管理员 confirms with the password; the window host converts."""
+
+    def __init__(self, account_name: str, path: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("加密数据库")
+        self.setMinimumWidth(480)
+        intro = QLabel(
+            f"把数据库“{path.name}”转换为加密的文件：先做一个加密的副本并与原文件逐表核对，再替换原文件；"
+            "备份文件夹里的旧备份也一并加密。其间窗口会关闭片刻。<br><br>"
+            "加密后只有账号能打开它；其他账号须由管理员重置密码后才能登录。"
+            "完成后显示一次恢复码，请打印交站长保管。"
+        )
+        intro.setWordWrap(True)
+        self.name = account_name
+        self.password_edit = _password_edit()
+        form = QFormLayout()
+        form.addRow(f"“{account_name}”的密码(&P)：", self.password_edit)
+        buttons = QDialogButtonBox()
+        self.ok_button = buttons.addButton("加密", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    @property
+    def password(self) -> str:
+        return self.password_edit.text()

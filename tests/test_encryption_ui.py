@@ -1,0 +1,131 @@
+"""Encryption in the window: the real sign-in dialog opens an encrypted file (and a wrong password opens
+nothing), 用恢复码打开 when the keyring is lost, and 设置 → 加密数据库 converting the open plain file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from pytestqt.qtbot import QtBot
+
+from fupin_desktop.cli import main
+from fupin_desktop.services.encryption import data_key_for
+from fupin_desktop.store import cipher
+from fupin_desktop.store.db import Database, open_database
+from fupin_desktop.store.errors import KeyRefused
+from fupin_desktop.store.keyring import keyring_path
+from fupin_desktop.ui.app import open_for_window
+from fupin_desktop.ui.encryption_dialogs import RecoverWithCodeDialog, RecoveryCodeDialog
+from fupin_desktop.ui.sign_in_dialog import SignInDialog
+from fupin_desktop.ui.window_host import WindowHost
+
+
+@pytest.fixture
+def cleanup() -> Iterator[None]:
+    yield
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def demo(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> str:
+    assert main(["--db", str(path), "demo", "--households", "15", *extra]) == 0
+    return capsys.readouterr().out
+
+
+def opener(path: Path) -> object:
+    def open_with(name: str, password: str) -> Database:
+        return open_database(path, key=data_key_for(path, name=name, password=password))
+
+    return open_with
+
+
+def test_the_sign_in_dialog_opens_an_encrypted_file_only_with_the_right_password(
+    qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str], cleanup: None
+) -> None:
+    db = tmp_path / "station.db"
+    demo(db, capsys)
+    dialog = SignInDialog(None, opener=opener(db), encrypted_path=db)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.name_edit.setText("reviewer")
+    dialog.password_edit.setText("wrong")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and dialog.database is None and dialog.actor is None
+    assert dialog.message.text() == "账号或密码不正确。"
+    dialog.password_edit.setText("demo")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert dialog.result() == SignInDialog.DialogCode.Accepted
+    assert dialog.actor is not None and dialog.actor.name == "reviewer"
+    assert dialog.database is not None and dialog.database.encrypted
+    dialog.database.dispose()
+
+
+def test_the_recovery_code_opens_the_file_in_the_window_when_the_keyring_is_lost(
+    qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str], cleanup: None
+) -> None:
+    db = tmp_path / "station.db"
+    [code] = re.findall(r"(?:[A-Z2-7]{4}-){13}[A-Z2-7]{4}", demo(db, capsys))
+    keyring_path(db).unlink()
+    dialog = SignInDialog(None, opener=opener(db), encrypted_path=db)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.name_edit.setText("admin")
+    dialog.password_edit.setText("demo")
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert "钥匙文件“station.db.keys”不见了" in dialog.message.text() and "恢复码" in dialog.message.text()
+
+    recovery = RecoverWithCodeDialog(db, dialog)
+    qtbot.addWidget(recovery)
+    recovery.code_edit.setText(code.lower())
+    recovery.name_edit.setText("admin")
+    recovery.password_edit.setText("new-admin")
+    recovery.again_edit.setText("new-admin")
+    qtbot.mouseClick(recovery.ok_button, Qt.MouseButton.LeftButton)
+    assert recovery.result() == RecoverWithCodeDialog.DialogCode.Accepted, recovery.message.text()
+    dialog.name_edit.setText(recovery.name)
+    dialog.password_edit.setText(recovery.password)
+    qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
+    assert dialog.database is not None and dialog.actor is not None and dialog.actor.name == "admin"
+    dialog.database.dispose()
+
+
+def test_the_settings_menu_encrypts_the_open_plain_file_and_shows_the_code_once(
+    qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str], cleanup: None
+) -> None:
+    from fupin_desktop.services.accounts import sign_in
+
+    db = tmp_path / "station.db"
+    demo(db, capsys, "--plain")
+    database, lock = open_for_window(db)
+    host = WindowHost(database, lock, None, auto_backup=False)
+    try:
+        window = host.open_window()
+        qtbot.addWidget(window)
+        assert window.encrypt_action.isVisible()
+        window.context.set_account(sign_in(database, name="clerk", password="demo"))
+        assert window.ask_to_encrypt() is None  # a 乡镇经办人 may not
+        assert window.explanation is not None and "需要管理员权限" in window.explanation.text()
+        window.explanation.close()
+        window.context.set_account(sign_in(database, name="admin", password="demo"))
+        dialog = window.ask_to_encrypt()
+        assert dialog is not None
+        dialog.password_edit.setText("demo")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: host.recovery_dialog is not None)
+        assert host.database.encrypted and cipher.looks_encrypted(db)
+        assert host.window is not None and not host.window.encrypt_action.isVisible()
+        assert host.window.context.account is not None and host.window.context.account.name == "admin"
+        shown = host.recovery_dialog
+        assert isinstance(shown, RecoveryCodeDialog)
+        assert not shown.ok_button.isEnabled()  # only once the code is printed or copied
+        shown.kept.setChecked(True)
+        assert shown.ok_button.isEnabled()
+        shown.grab().save(str(tmp_path / "recovery.png"))
+        shown.accept()
+    finally:
+        if host.window is not None:
+            host.window.close()
+        host.close()
+    with pytest.raises(KeyRefused):
+        open_database(db)  # from now on only an account opens it
