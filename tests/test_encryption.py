@@ -14,6 +14,7 @@ from alembic import command
 from sqlalchemy import func, select
 
 from fupin_desktop.cli import main
+from fupin_desktop.domain.accounts import Actor, Role
 from fupin_desktop.domain.keyslots import key_from_recovery_code, recovery_code
 from fupin_desktop.services import accounts
 from fupin_desktop.services import encryption as encryption_service
@@ -317,7 +318,7 @@ def test_backup_and_restore_of_an_encrypted_file_stay_encrypted(
     assert not any(number.encode() in data for number in numbers) and not ID_NUMBER.search(data)
 
     key = keyrings.unlock(db, name="admin", password="demo")
-    result = restore_backup(target=db, backup=made.path, actor="admin", key=key)
+    result = restore_backup(target=db, backup=made.path, actor=Actor("admin", Role.ADMIN), key=key)
     assert result.people == made.people == people(db)
     assert cipher.looks_encrypted(db) and result.kept_aside is not None
     assert cipher.looks_encrypted(result.kept_aside) and keyring_path(result.kept_aside).is_file()
@@ -326,7 +327,7 @@ def test_backup_and_restore_of_an_encrypted_file_stay_encrypted(
     laptop = tmp_path / "laptop" / "station.db"
     laptop.parent.mkdir()
     key = keyrings.unlock(made.path, name="admin", password="demo")
-    restore_backup(target=laptop, backup=made.path, actor="admin", key=key)
+    restore_backup(target=laptop, backup=made.path, actor=Actor("admin", Role.ADMIN), key=key)
     assert people(laptop) == made.people
 
 

@@ -40,7 +40,7 @@ def server_url(postgres_server: PostgresServer) -> Iterator[str]:
 @pytest.fixture
 def host(tmp_path: Path, qtbot: QtBot) -> Iterator[WindowHost]:
     path = tmp_path / "station.db"
-    assert main(["--db", str(path), "demo", "--households", "20"]) == 0
+    assert main(["--db", str(path), "demo", "--plain", "--households", "20"]) == 0
     database, lock = open_for_window(path)
     window_host = WindowHost(database, lock, None, auto_backup=True)
     window_host.open_window()  # not given to qtbot: the host deletes a window it replaces, and closes the last

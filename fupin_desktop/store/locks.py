@@ -9,7 +9,6 @@ so two clients never wait for each other in a circle.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,8 +33,9 @@ def patient(session: Session, seconds: float) -> Iterator[None]:
     default). On PostgreSQL it lasts to the end of the transaction (SET LOCAL); on SQLite the connection's
     busy timeout is restored when the block ends."""
     connection = session.connection()
-    raw = connection.connection.dbapi_connection
-    if isinstance(raw, sqlite3.Connection):
+    if connection.dialect.name != "postgresql":  # a file: sqlite3's or sqlcipher3's connection alike
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
         before = raw.execute("PRAGMA busy_timeout").fetchone()
         raw.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
         try:

@@ -7,7 +7,6 @@ an exchanged record is recorded in the change log (``store/changes.py``) the sam
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -129,8 +128,9 @@ def _begin_transaction(session: Session) -> None:
     """Make sure the driver's transaction has begun before a SAVEPOINT: Python's sqlite3 begins one only
     at the first INSERT/UPDATE/DELETE, so a SAVEPOINT issued first would start — and its RELEASE end — a
     transaction of its own, outside the unit of work's rollback."""
-    raw = session.connection().connection.dbapi_connection
-    if isinstance(raw, sqlite3.Connection) and not raw.in_transaction:
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not raw.in_transaction:  # sqlite3 or sqlcipher3
         raw.execute("BEGIN")
 
 
