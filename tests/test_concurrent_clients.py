@@ -92,7 +92,8 @@ def _wait_for(waiting: Callable[[], int], count: int) -> None:
 
 
 def _demo(url: str) -> None:
-    assert main(["--db", url, "demo", "--households", "300", "--seed", "5"]) == 0
+    plain = [] if url.startswith("postgresql") else ["--plain"]  # the other client below is sqlite3 on the file
+    assert main(["--db", url, "demo", *plain, "--households", "300", "--seed", "5"]) == 0
 
 
 def _check(url: str) -> None:
