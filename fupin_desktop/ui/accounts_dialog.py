@@ -74,14 +74,16 @@ class NewAccountDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
-        form = QFormLayout()
-        form.addRow("账号：", self.name)
-        form.addRow("姓名：", self.display_name)
-        form.addRow("角色：", self.role)
-        form.addRow("所属村：", self.village)
-        form.addRow("电话：", self.phone)
-        form.addRow("密码：", self.password)
-        form.addRow("再输一次：", self.again)
+        self.name.setPlaceholderText("登录用，如 wangzhuang；不能重复")
+        self.display_name.setPlaceholderText("印在表上的姓名")
+        self.form = form = QFormLayout()
+        form.addRow("账号(&N)：", self.name)
+        form.addRow("姓名(&M)：", self.display_name)
+        form.addRow("角色(&R)：", self.role)
+        form.addRow("所属村(&V)：", self.village)
+        form.addRow("电话(&T)：", self.phone)
+        form.addRow("密码(&P)：", self.password)
+        form.addRow("再输一次(&A)：", self.again)
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setWordWrap(True)
@@ -102,7 +104,12 @@ class NewAccountDialog(QDialog):
         self._role_changed()
 
     def _role_changed(self) -> None:
-        self.village.setEnabled(self.chosen_role() is Role.VILLAGE_CLERK)
+        """所属村 only for a 村级录入员: for the other roles the row is not there, rather than showing a village
+        greyed out that the account does not belong to."""
+        village_clerk = self.chosen_role() is Role.VILLAGE_CLERK
+        self.village.setEnabled(village_clerk)
+        self.form.setRowVisible(self.village, village_clerk)
+        self.adjustSize()
 
     def chosen_role(self) -> Role:
         return Role(self.role.currentData())

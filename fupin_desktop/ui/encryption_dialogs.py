@@ -71,21 +71,29 @@ class RecoveryCodeDialog(QDialog):
         self.ok_button.setText("完成")
         self.ok_button.setEnabled(False)
         self.kept.toggled.connect(self.ok_button.setEnabled)
+        self.reminder = _message_label()
+        self.reminder.setText("请先打印或抄写恢复码，勾选“我已打印或抄写恢复码”后点“完成”；关闭后不会再显示。")
+        self.kept.toggled.connect(lambda kept: self.reminder.setVisible(self.reminder.isVisible() and not kept))
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.code_label)
         layout.addWidget(self.kept)
+        layout.addWidget(self.reminder)
         layout.addWidget(buttons)
 
     def _grouped(self) -> str:
         groups = self.code.split("-")
         return "\n".join("  ".join(groups[i : i + 5]) for i in range(0, len(groups), 5))
 
-    def reject(self) -> None:  # Esc does not lose the code: only 完成, after the tick, closes
+    def reject(self) -> None:
+        """Esc or the window's close button does not lose the code: before the tick it says what to do."""
         if self.kept.isChecked():
             super().reject()
+        else:
+            self.reminder.show()
+            self.kept.setFocus()
 
     def document(self) -> QTextDocument:
         """What is printed: the file's name, the code in large type, what it is for."""

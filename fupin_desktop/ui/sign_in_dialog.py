@@ -61,6 +61,7 @@ class SignInDialog(QDialog):
         if opener is not None and encrypted_path is not None:
             self.recovery_button = buttons.addButton("用恢复码打开…", QDialogButtonBox.ButtonRole.ActionRole)
             self.recovery_button.clicked.connect(self.recover)
+            self.setMinimumWidth(400)  # three buttons side by side, none squeezed
         buttons.accepted.connect(self.try_sign_in)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

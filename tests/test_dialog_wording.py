@@ -1,0 +1,86 @@
+"""What the new dialogs say, as a township clerk reads them: a message names the field once and says what to
+do, a line never points at a button the account does not have, and a field shown belongs to the account."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from fupin_desktop.domain.accounts import Actor, Role
+from fupin_desktop.services.signatories import Signatories
+from fupin_desktop.store.db import Database
+from fupin_desktop.ui.accounts_dialog import NewAccountDialog
+from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
+from fupin_desktop.ui.exchange_page import ExchangePage
+from fupin_desktop.ui.location_dialog import LocationDialog
+from fupin_desktop.ui.seal_dialog import SealDialog
+from fupin_desktop.ui.sign_in_dialog import SignInDialog
+
+CODE = "A6XL-3DRA-IGKB-HS3A-3FM6-2X7P-MRFO-VRIX-LXHZ-MZN6-AGRU-ABKU-3LV6-7JD7"
+
+
+def test_a_bad_phone_in_the_seal_dialog_names_the_field_once_and_does_not_seal(qtbot: QtBot) -> None:
+    dialog = SealDialog("封存？", Signatories("张经办", "123", "李审核", "王所长"))
+    qtbot.addWidget(dialog)
+    dialog.seal_button.click()
+    text = dialog.message.text()
+    assert dialog.result() != dialog.DialogCode.Accepted and dialog.message.isVisibleTo(dialog)
+    assert text.count("联系电话") == 1 and "“123”" in text and "11位" in text
+
+
+def test_closing_the_recovery_code_before_the_tick_says_what_to_do(qtbot: QtBot) -> None:
+    dialog = RecoveryCodeDialog(CODE, "new.db")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert not dialog.reminder.isVisible()
+    dialog.reject()  # Esc, or the window's close button
+    assert dialog.isVisible() and dialog.reminder.isVisible() and "勾选" in dialog.reminder.text()
+    dialog.kept.setChecked(True)
+    assert not dialog.reminder.isVisible() and dialog.ok_button.isEnabled()
+    dialog.ok_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted
+
+
+def test_the_exchange_page_tells_an_account_that_may_not_import_who_does(qtbot: QtBot, database: Database) -> None:
+    context = AppContext(database)
+    page = ExchangePage(context)
+    qtbot.addWidget(page)
+    page.show()
+    assert page.import_button.isVisible() and "先预览" in page.preview.text()
+    assert page.detail.title.text().startswith("没有待处理事项")  # not "选择左侧一条" in front of an empty list
+
+    context.set_account(Actor("admin", Role.ADMIN, "系统管理员"))
+    assert not page.import_button.isVisible()
+    assert "先预览" not in page.preview.text() and "乡镇经办人" in page.preview.text()
+    context.set_account(Actor("clerk", Role.TOWNSHIP_CLERK, "张经办"))
+    assert page.import_button.isVisible() and "先预览" in page.preview.text()
+
+
+def test_the_location_dialog_says_which_file_is_open(qtbot: QtBot, database: Database) -> None:
+    dialog = LocationDialog(database)
+    qtbot.addWidget(dialog)
+    assert database.path is not None and str(database.path) in dialog.current.text()
+
+
+def test_the_new_account_dialog_shows_the_village_only_for_a_village_clerk(qtbot: QtBot, database: Database) -> None:
+    dialog = NewAccountDialog(AppContext(database))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.VILLAGE_CLERK.value))
+    assert dialog.village.isVisible()
+    dialog.role.setCurrentIndex(dialog.role.findData(Role.TOWNSHIP_CLERK.value))
+    assert not dialog.village.isVisible()
+    assert dialog.form.labelForField(dialog.name).text().startswith("账号")  # every field has its label
+
+
+def test_the_sign_in_dialog_with_the_recovery_button_fits_its_three_buttons(qtbot: QtBot, tmp_path: Path) -> None:
+    dialog = SignInDialog(None, opener=lambda _n, _p: None, encrypted_path=tmp_path / "x.db")  # type: ignore[arg-type,return-value]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    QApplication.processEvents()
+    assert dialog.recovery_button is not None
+    for button in (dialog.sign_in_button, dialog.recovery_button):
+        assert button.width() >= button.sizeHint().width()  # no button squeezed below its text
