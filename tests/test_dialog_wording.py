@@ -3,9 +3,7 @@ do, a line never points at a button the account does not have, and a field shown
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.accounts import Actor, Role
@@ -17,7 +15,6 @@ from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
 from fupin_desktop.ui.exchange_page import ExchangePage
 from fupin_desktop.ui.location_dialog import LocationDialog
 from fupin_desktop.ui.seal_dialog import SealDialog
-from fupin_desktop.ui.sign_in_dialog import SignInDialog
 
 CODE = "A6XL-3DRA-IGKB-HS3A-3FM6-2X7P-MRFO-VRIX-LXHZ-MZN6-AGRU-ABKU-3LV6-7JD7"
 
@@ -76,11 +73,11 @@ def test_the_new_account_dialog_shows_the_village_only_for_a_village_clerk(qtbot
     assert dialog.form.labelForField(dialog.name).text().startswith("账号")  # every field has its label
 
 
-def test_the_sign_in_dialog_with_the_recovery_button_fits_its_three_buttons(qtbot: QtBot, tmp_path: Path) -> None:
-    dialog = SignInDialog(None, opener=lambda _n, _p: None, encrypted_path=tmp_path / "x.db")  # type: ignore[arg-type,return-value]
+def test_the_station_key_dialog_says_where_the_private_key_is_kept_today(qtbot: QtBot, database: Database) -> None:
+    from fupin_desktop.ui.station_key_dialog import StationKeyDialog
+
+    dialog = StationKeyDialog(database, "审核人")
     qtbot.addWidget(dialog)
-    dialog.show()
-    QApplication.processEvents()
-    assert dialog.recovery_button is not None
-    for button in (dialog.sign_in_button, dialog.recovery_button):
-        assert button.width() >= button.sizeHint().width()  # no button squeezed below its text
+    notes = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "启用登录后" not in notes  # accounts exist: the old promise is no longer news
+    assert "未加密" in notes and "加密数据库" in notes  # a plain file: what to do about it
