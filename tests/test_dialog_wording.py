@@ -3,12 +3,17 @@ do, a line never points at a button the account does not have, and a field shown
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel
+import uuid
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.accounts import Actor, Role
 from fupin_desktop.services.signatories import Signatories
-from fupin_desktop.store.db import Database
+from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.ui.accounts_dialog import NewAccountDialog
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
@@ -81,3 +86,54 @@ def test_the_station_key_dialog_says_where_the_private_key_is_kept_today(qtbot: 
     notes = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "启用登录后" not in notes  # accounts exist: the old promise is no longer news
     assert "未加密" in notes and "加密数据库" in notes  # a plain file: what to do about it
+
+
+def test_a_village_clerk_statistics_path_has_no_way_up_that_does_nothing(qtbot: QtBot, tmp_path: Path) -> None:
+    """The figures of a 村级录入员 are their village's: the township above is named, not a link, and 上一级
+    is off — before, both were offered and a click showed the same village again."""
+    from fupin_desktop.services.accounts import sign_in
+    from fupin_desktop.ui.statistics_page import StatisticsPage
+    from tests.test_roles import NAMES, PASSWORD, build_scene
+
+    scene = build_scene(tmp_path)
+    database = open_database(scene.file)
+    context = AppContext(database)
+    page = StatisticsPage(context)
+    qtbot.addWidget(page)
+    page.show()
+
+    def path_widgets() -> list[QWidget]:
+        found = [page.path_bar.itemAt(i).widget() for i in range(page.path_bar.count())]
+        return [widget for widget in found if widget is not None]
+
+    def loaded_at(level: str) -> bool:
+        return (
+            page.stats is not None
+            and not page.loading
+            and page.stats.area.region is not None
+            and page.stats.area.region.level == level
+        )
+
+    try:
+        context.set_account(sign_in(database, name=NAMES[Role.REVIEWER], password=PASSWORD))
+        page.load(database.read(lambda session: _village_id(session, "北村")))
+        qtbot.waitUntil(lambda: loaded_at("village"), timeout=20000)
+        assert page.up_button.isEnabled() and any(isinstance(w, QPushButton) for w in path_widgets())
+
+        context.set_account(sign_in(database, name=NAMES[Role.VILLAGE_CLERK], password=PASSWORD))
+        page.load()
+        qtbot.waitUntil(lambda: loaded_at("village") and not page.up_button.isEnabled(), timeout=20000)
+        assert not page.up_button.isEnabled() and "本村" in page.up_button.toolTip()
+        assert not any(isinstance(w, QPushButton) for w in path_widgets())
+        assert [w.text() for w in path_widgets() if w.text() != "›"][:2] == ["沂南县", "界湖街道"]
+    finally:
+        page.close()
+        database.dispose()
+
+
+def _village_id(session: Session, name: str) -> uuid.UUID:
+    from fupin_desktop.store.models import Region
+
+    found = session.scalar(select(Region.id).where(Region.name == name))
+    assert found is not None
+    return found
