@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -137,3 +138,44 @@ def _village_id(session: Session, name: str) -> uuid.UUID:
     found = session.scalar(select(Region.id).where(Region.name == name))
     assert found is not None
     return found
+
+
+def test_the_recovery_code_is_never_printed_to_a_file(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No printer: the dialog says to copy the code by hand (before, Qt's dialog offered 打印到文件 (PDF) as
+    the only printer, which puts the code on the disk). With one: the print dialog has no 打印到文件."""
+    from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinterInfo
+
+    dialog = RecoveryCodeDialog(CODE, "new.db")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    opened: list[bool] = []
+    monkeypatch.setattr(QPrintDialog, "exec", lambda self: opened.append(True) or 0)
+    monkeypatch.setattr(QPrinterInfo, "availablePrinters", staticmethod(lambda: []))
+    dialog.print_button.click()
+    assert not opened and dialog.reminder.isVisible() and "抄写" in dialog.reminder.text()
+
+    monkeypatch.setattr(QPrinterInfo, "availablePrinters", staticmethod(lambda: [QPrinterInfo()]))
+    dialog.print_button.click()
+    assert opened and dialog.print_dialog is not None
+    assert not dialog.print_dialog.testOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile)
+
+
+def test_the_new_station_dialog_puts_the_cursor_where_the_problem_is(qtbot: QtBot, tmp_path: Path) -> None:
+    from fupin_desktop.ui.encryption_dialogs import NewStationDialog
+
+    dialog = NewStationDialog(tmp_path / "new.db")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    dialog.name_edit.setText("admin")
+    dialog.password_edit.setText("12")
+    dialog.again_edit.setText("12")
+    dialog.again_edit.setFocus()
+    dialog.ok_button.click()
+    assert "密码" in dialog.message.text() and dialog.focusWidget() is dialog.password_edit
+    dialog.password_edit.setText("demo1234")
+    dialog.again_edit.setText("demo1235")
+    dialog.ok_button.click()
+    assert "不一致" in dialog.message.text() and dialog.focusWidget() is dialog.again_edit
+    assert dialog.again_edit.selectedText() == "demo1235"
+    assert dialog.result() != dialog.DialogCode.Accepted

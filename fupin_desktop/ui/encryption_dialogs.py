@@ -39,6 +39,9 @@ def _password_edit() -> QLineEdit:
     return edit
 
 
+TICK_FIRST = "请先打印或抄写恢复码，勾选“我已打印或抄写恢复码”后点“完成”；关闭后不会再显示。"
+
+
 class RecoveryCodeDialog(QDialog):
     """The recovery code, shown this once: printed or copied by hand, kept by the station head on paper.
     Closing needs the tick that says so; the code is never written to a file by the program."""
@@ -55,6 +58,8 @@ class RecoveryCodeDialog(QDialog):
             "由站长保管，不要和电脑放在一起；不要拍照、不要存在电脑或U盘上。"
         )
         intro.setWordWrap(True)
+        alphabet = QLabel("恢复码里只有字母A～Z和数字2～7：看到的O、I、B、G都是字母（误抄成0、1、8、9也能认出）。")
+        alphabet.setStyleSheet("color: #555;")
         self.code_label = QLabel(self._grouped())
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -71,14 +76,16 @@ class RecoveryCodeDialog(QDialog):
         self.ok_button.setText("完成")
         self.ok_button.setEnabled(False)
         self.kept.toggled.connect(self.ok_button.setEnabled)
+        self.print_dialog: QDialog | None = None
         self.reminder = _message_label()
-        self.reminder.setText("请先打印或抄写恢复码，勾选“我已打印或抄写恢复码”后点“完成”；关闭后不会再显示。")
+        self.reminder.setText(TICK_FIRST)
         self.kept.toggled.connect(lambda kept: self.reminder.setVisible(self.reminder.isVisible() and not kept))
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.code_label)
+        layout.addWidget(alphabet)
         layout.addWidget(self.kept)
         layout.addWidget(self.reminder)
         layout.addWidget(buttons)
@@ -92,6 +99,7 @@ class RecoveryCodeDialog(QDialog):
         if self.kept.isChecked():
             super().reject()
         else:
+            self.reminder.setText(TICK_FIRST)
             self.reminder.show()
             self.kept.setFocus()
 
@@ -108,12 +116,26 @@ class RecoveryCodeDialog(QDialog):
         return document
 
     def print_code(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        """Paper only: the print dialog offers no 打印到文件 (a PDF of the code on the disk is what the
+        station must not have), and a computer without a printer says so rather than offering the file."""
+        from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 
+        if not QPrinterInfo.availablePrinters():
+            self.reminder.setText(
+                "本机没有可用的打印机：请把恢复码抄写在纸上（或接好打印机后再点“打印”），"
+                "不要截图或存成文件；抄好后勾选下面一项。"
+            )
+            self.reminder.show()
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)  # never to a PDF file: paper only
+        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)
         dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, False)
+        self.print_dialog = dialog
+        if (
+            dialog.exec() == QPrintDialog.DialogCode.Accepted
+            and printer.outputFormat() is QPrinter.OutputFormat.NativeFormat
+        ):
             self.document().print_(printer)
 
 
@@ -226,6 +248,15 @@ class NewStationDialog(QDialog):
         if problem is not None:
             self.message.setText(problem)
             self.message.show()
+            field = (
+                self.name_edit
+                if not self.name
+                else self.password_edit
+                if password_problem(self.password)
+                else self.again_edit
+            )
+            field.setFocus()  # where the problem is, selected for typing over
+            field.selectAll()
             return
         self.accept()
 
