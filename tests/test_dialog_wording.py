@@ -179,3 +179,25 @@ def test_the_new_station_dialog_puts_the_cursor_where_the_problem_is(qtbot: QtBo
     assert "不一致" in dialog.message.text() and dialog.focusWidget() is dialog.again_edit
     assert dialog.again_edit.selectedText() == "demo1235"
     assert dialog.result() != dialog.DialogCode.Accepted
+
+
+def test_a_wrong_password_to_encrypt_is_said_in_the_dialog_and_the_window_stays(
+    qtbot: QtBot, database: Database
+) -> None:
+    from fupin_desktop.services.accounts import create_demo_accounts
+    from fupin_desktop.ui.encryption_dialogs import EncryptDialog
+
+    create_demo_accounts(database, password="demo")
+    assert database.path is not None
+    dialog = EncryptDialog("admin", database.path, database=database)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.ok_button.click()
+    assert "请输入“admin”的密码" in dialog.message.text() and dialog.result() != dialog.DialogCode.Accepted
+    dialog.password_edit.setText("wrong")
+    dialog.ok_button.click()
+    assert "不正确" in dialog.message.text() and dialog.result() != dialog.DialogCode.Accepted
+    assert dialog.password_edit.text() == ""
+    dialog.password_edit.setText("demo")
+    dialog.ok_button.click()
+    assert dialog.result() == dialog.DialogCode.Accepted and dialog.password == "demo"

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain.accounts import password_problem
+from fupin_desktop.services.accounts import sign_in
 from fupin_desktop.services.encryption import recover_with_code
+from fupin_desktop.store.db import Database
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
 
 
@@ -264,8 +266,11 @@ class NewStationDialog(QDialog):
 class EncryptDialog(QDialog):
     """设置 → 加密数据库…: the signed-in 管理员 confirms with the password; the window host converts."""
 
-    def __init__(self, account_name: str, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, account_name: str, path: Path, parent: QWidget | None = None, *, database: Database | None = None
+    ) -> None:
         super().__init__(parent)
+        self.database = database
         self.setWindowTitle("加密数据库")
         self.setMinimumWidth(480)
         intro = QLabel(
@@ -279,15 +284,36 @@ class EncryptDialog(QDialog):
         self.password_edit = _password_edit()
         form = QFormLayout()
         form.addRow(f"“{account_name}”的密码(&P)：", self.password_edit)
+        self.message = _message_label()
         buttons = QDialogButtonBox()
         self.ok_button = buttons.addButton("加密", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self.check)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def check(self) -> None:
+        """A missing or wrong password is said here, before the window closes for the conversion (which
+        would only reopen the same plain file to say so)."""
+        problem: str | None = None
+        if not self.password:
+            problem = f"请输入“{self.name}”的密码。"
+        elif self.database is not None:
+            try:
+                sign_in(self.database, name=self.name, password=self.password)
+            except EXPECTED_ERRORS as error:
+                problem = describe(error)
+        if problem is not None:
+            self.message.setText(problem)
+            self.message.show()
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            return
+        self.accept()
 
     @property
     def password(self) -> str:
