@@ -201,3 +201,24 @@ def test_a_wrong_password_to_encrypt_is_said_in_the_dialog_and_the_window_stays(
     dialog.password_edit.setText("demo")
     dialog.ok_button.click()
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.password == "demo"
+
+
+def test_the_sites_tab_shows_a_station_s_whole_name_and_what_happens_to_packages_sent_to_it(
+    qtbot: QtBot, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.services.sites import SiteInfo
+    from fupin_desktop.ui import exchange_page
+
+    own = SiteInfo(uuid.uuid4(), "沂南县界湖街道人力资源和社会保障所", "station", None, True, 13)
+    laptop = SiteInfo(uuid.uuid4(), "北村甲笔记本", "village", own.id, False, 2, can_encrypt=False)
+    monkeypatch.setattr(exchange_page, "list_sites", lambda _database: [own, laptop])
+    page = ExchangePage(AppContext(database))
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.tabs.setCurrentIndex(2)
+    table = page.site_table
+    shown = page.sites.index(0, 0).data()
+    assert shown == "沂南县界湖街道人力资源和社会保障所（本站）"
+    assert table.columnWidth(0) >= table.fontMetrics().horizontalAdvance(shown)  # not cut to "…和…"
+    assert page.sites.index(1, 4).data() == "不加密（未登记其密钥）"

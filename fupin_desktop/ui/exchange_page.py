@@ -90,7 +90,11 @@ def site_columns() -> list[Column[SiteInfo]]:
         Column("类型", lambda s: owner_label(s.kind), 100),
         Column("负责区划", lambda s: s.region_name or "—", 100),
         Column("已套用到", lambda s: f"第 {s.last_seq} 号", 90),
-        Column("加密", lambda s: "可加密" if s.can_encrypt else ("—" if s.own else "未知其密钥"), 90),
+        Column(
+            "发给它的数据包",
+            lambda s: "—" if s.own else "加密" if s.can_encrypt else "不加密（未登记其密钥）",
+            120,
+        ),
     ]
 
 
@@ -169,8 +173,10 @@ class ExchangePage(QWidget):
         self.sites = ListTableModel(site_columns(), self)
         self.tabs = QTabWidget()
         self.tabs.addTab(issue_split, "待处理")
-        self.tabs.addTab(self._table(self.history), "往来记录")
-        self.tabs.addTab(self._table(self.sites), "站点")
+        self.history_table = self._table(self.history)
+        self.site_table = self._table(self.sites)
+        self.tabs.addTab(self.history_table, "往来记录")
+        self.tabs.addTab(self.site_table, "站点")
 
         layout = QVBoxLayout(self)
         layout.addWidget(exchange_box)
@@ -204,6 +210,17 @@ class ExchangePage(QWidget):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         return table
 
+    @staticmethod
+    def _fit_columns(table: QTableView) -> None:
+        """Columns as wide as their longest text (a station's full name with “（本站）”), never narrower
+        than set and at most 420 px; the last one still takes the rest of the width."""
+        model = table.model()
+        assert isinstance(model, ListTableModel)
+        last = len(model.columns) - 1
+        for index, column in enumerate(model.columns[:last]):
+            table.resizeColumnToContents(index)
+            table.setColumnWidth(index, min(max(table.columnWidth(index), column.width), 420))
+
     # --- reading -------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
@@ -226,6 +243,8 @@ class ExchangePage(QWidget):
         self.receiver.setCurrentIndex(max(self.receiver.findData(current), 0))
         self.sites.set_rows(sites)
         self.history.set_rows(exchange_history(database))
+        for table in (self.site_table, self.history_table):
+            self._fit_columns(table)
         selected = self.selected_issue()
         issues = list_issues(database)
         self.issues.set_rows(issues)
