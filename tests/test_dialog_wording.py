@@ -222,3 +222,18 @@ def test_the_sites_tab_shows_a_station_s_whole_name_and_what_happens_to_packages
     assert shown == "沂南县界湖街道人力资源和社会保障所（本站）"
     assert table.columnWidth(0) >= table.fontMetrics().horizontalAdvance(shown)  # not cut to "…和…"
     assert page.sites.index(1, 4).data() == "不加密（未登记其密钥）"
+
+
+def test_the_station_key_dialog_offers_its_buttons_only_to_who_may_use_them(qtbot: QtBot, database: Database) -> None:
+    from fupin_desktop.ui.station_key_dialog import StationKeyDialog
+
+    village = StationKeyDialog(database, Actor("village", Role.VILLAGE_CLERK, "村录入员"))
+    qtbot.addWidget(village)
+    village.show()
+    assert not village.export_button.isVisible() and not village.import_button.isVisible()
+    notes = " ".join(label.text() for label in village.findChildren(QLabel))
+    assert "审核人（站长）或管理员办理" in notes
+    reviewer = StationKeyDialog(database, Actor("reviewer", Role.REVIEWER, "李审核"))
+    qtbot.addWidget(reviewer)
+    reviewer.show()
+    assert reviewer.export_button.isVisible() and reviewer.import_button.isVisible()
