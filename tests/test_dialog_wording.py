@@ -237,3 +237,32 @@ def test_the_station_key_dialog_offers_its_buttons_only_to_who_may_use_them(qtbo
     qtbot.addWidget(reviewer)
     reviewer.show()
     assert reviewer.export_button.isVisible() and reviewer.import_button.isVisible()
+
+
+def test_a_wrong_password_on_an_encrypted_file_says_what_to_do_next(qtbot: QtBot, tmp_path: Path) -> None:
+    from fupin_desktop.store.errors import KeyRefused
+    from fupin_desktop.ui.sign_in_dialog import SignInDialog
+
+    def refuse(_name: str, _password: str) -> Database:
+        raise KeyRefused("账号或密码不正确。")
+
+    dialog = SignInDialog(None, opener=refuse, encrypted_path=tmp_path / "station.db")
+    qtbot.addWidget(dialog)
+    dialog.name_edit.setText("admin")
+    dialog.password_edit.setText("wrong")
+    dialog.sign_in_button.click()
+    assert (
+        "不正确" in dialog.message.text()
+        and "恢复码" in dialog.message.text()
+        and "管理员重置" in dialog.message.text()
+    )
+
+
+def test_the_whole_recovery_code_fits_in_its_field(qtbot: QtBot, tmp_path: Path) -> None:
+    from fupin_desktop.ui.encryption_dialogs import RecoverWithCodeDialog
+
+    dialog = RecoverWithCodeDialog(tmp_path / "station.db")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.code_edit.setText(CODE)
+    assert dialog.code_edit.width() > dialog.code_edit.fontMetrics().horizontalAdvance(CODE)  # compared group by group

@@ -153,6 +153,9 @@ class RecoverWithCodeDialog(QDialog):
         self.setMinimumWidth(460)
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText("14组，每组4个字母或数字")
+        # The whole code in sight while it is compared with the paper, group by group.
+        sample = "-".join(["MMMM"] * 14)
+        self.code_edit.setMinimumWidth(self.code_edit.fontMetrics().horizontalAdvance(sample) + 16)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("管理员账号名")
         self.password_edit = _password_edit()
