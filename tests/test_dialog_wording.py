@@ -266,3 +266,38 @@ def test_the_whole_recovery_code_fits_in_its_field(qtbot: QtBot, tmp_path: Path)
     dialog.show()
     dialog.code_edit.setText(CODE)
     assert dialog.code_edit.width() > dialog.code_edit.fontMetrics().horizontalAdvance(CODE)  # compared group by group
+
+
+def test_a_password_is_reset_only_when_typed_twice_alike(qtbot: QtBot, database: Database) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from fupin_desktop.services.accounts import create_demo_accounts, sign_in
+    from fupin_desktop.ui.accounts_dialog import AccountsDialog, ResetPasswordDialog
+
+    create_demo_accounts(database, password="demo")
+    context = AppContext(database)
+    context.set_account(sign_in(database, name="admin", password="demo"))
+    dialog = AccountsDialog(context)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    row = next(r for r in range(dialog.model.rowCount()) if dialog.model.record(r).name == "clerk")
+    dialog.table.selectRow(row)
+    seen: list[str] = []
+
+    def type_then_fix() -> None:
+        reset = QApplication.activeModalWidget()
+        assert isinstance(reset, ResetPasswordDialog)
+        reset.password.setText("new-1234")
+        reset.again.setText("new-1243")
+        reset.ok_button.click()
+        seen.append(reset.message.text())
+        assert reset.isVisible()  # not reset with a typo
+        reset.again.setText("new-1234")
+        reset.ok_button.click()
+
+    QTimer.singleShot(0, type_then_fix)
+    dialog.reset_password()
+    assert seen == ["两次输入的密码不一样。"]
+    qtbot.waitUntil(lambda: "已重置" in dialog.status.text(), timeout=10000)
+    assert sign_in(database, name="clerk", password="new-1234").name == "clerk"
