@@ -79,16 +79,6 @@ def test_the_new_account_dialog_shows_the_village_only_for_a_village_clerk(qtbot
     assert dialog.form.labelForField(dialog.name).text().startswith("账号")  # every field has its label
 
 
-def test_the_station_key_dialog_says_where_the_private_key_is_kept_today(qtbot: QtBot, database: Database) -> None:
-    from fupin_desktop.ui.station_key_dialog import StationKeyDialog
-
-    dialog = StationKeyDialog(database, "审核人")
-    qtbot.addWidget(dialog)
-    notes = " ".join(label.text() for label in dialog.findChildren(QLabel))
-    assert "启用登录后" not in notes  # accounts exist: the old promise is no longer news
-    assert "未加密" in notes and "加密数据库" in notes  # a plain file: what to do about it
-
-
 def test_a_village_clerk_statistics_path_has_no_way_up_that_does_nothing(qtbot: QtBot, tmp_path: Path) -> None:
     """The figures of a 村级录入员 are their village's: the township above is named, not a link, and 上一级
     is off — before, both were offered and a click showed the same village again."""

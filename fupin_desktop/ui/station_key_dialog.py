@@ -62,14 +62,10 @@ class StationKeyDialog(QDialog):
         self.registered = QPlainTextEdit()
         self.registered.setReadOnly(True)
         self.registered.setMaximumHeight(110)
-        kept = (
-            "私钥保存在加密的数据库中：没有账号和密码读不出。"
-            if database.encrypted
-            else "私钥保存在服务器的数据库中，由服务器的账号权限保护。"
-            if database.is_server
-            else "私钥保存在本数据库中，而本数据库未加密：请管理员用“设置 → 加密数据库”加密。"
+        note = QLabel(
+            "上报表由本站密钥签名，县局凭本站导出的密钥文件核验“是本站封存的原件”。"
+            "私钥暂存于本数据库中（启用登录后改为由站长账号加密保存）。"
         )
-        note = QLabel(f"上报表由本站密钥签名，县局凭本站导出的密钥文件核验“是本站封存的原件”。{kept}")
         note.setWordWrap(True)
         self.export_button = QPushButton("导出密钥文件…")
         self.import_button = QPushButton("登记其他站点的密钥…")
@@ -102,7 +98,7 @@ class StationKeyDialog(QDialog):
         own: PublicKey = keys[0]
         self.own = own
         self.summary.setText(
-            f"<b>{own.unit_name or '（单位名称未填：请管理员在“设置 → 本站信息”中填写填表单位）'}</b><br>"
+            f"<b>{own.unit_name or '（请先在“设置”中填写填表单位）'}</b><br>"
             f"密钥指纹：<b style='font-family:monospace'>{own.fingerprint}</b>（算法 {own.algorithm}）"
         )
         self.qr.setPixmap(qr_pixmap(own.qr_text()))
