@@ -20,7 +20,7 @@ SPEC = Path(__file__).resolve().parents[1] / "installer" / "fupin-desktop.spec"
 @pytest.fixture
 def chinese(qapp: QApplication) -> Iterator[None]:
     translators = install_qt_translations(qapp)
-    assert len(translators) == 2
+    assert len(translators) == 3  # qtbase, qt, and the strings they miss (ui/qt_strings.py)
     yield
     for translator in translators:
         qapp.removeTranslator(translator)
@@ -73,3 +73,19 @@ def test_open_folder_without_a_file_manager_says_so_and_names_the_folder(
     box = parent.findChild(QMessageBox)
     assert isinstance(box, QMessageBox)
     assert "没有可以打开文件夹的程序" in box.text() and str(tmp_path) in box.text()
+
+
+def test_qt_s_own_file_dialog_has_no_english_label(qtbot: QtBot, chinese: None) -> None:
+    """Qt 6's "&Look in:" and "Files of &type:" are missing from qtbase_zh_CN.qm; other words still come
+    from Qt's files (the supplement answers nothing else)."""
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    dialog = QFileDialog(None, "导入数据包")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    qtbot.addWidget(dialog)
+    labels = [label.text() for label in dialog.findChildren(QLabel) if label.text()]
+    assert labels and all(any("\u4e00" <= ch <= "\u9fff" for ch in text) for text in labels), labels
+    assert QCoreApplication.translate("QAbstractFileIconProvider", "Folder") == "文件夹"
+    assert QCoreApplication.translate("QFileDialog", "Back") == "后退"
+    assert QCoreApplication.translate("NoSuchContext", "Hello") == "Hello"

@@ -53,7 +53,7 @@ def test_the_sign_in_dialog_opens_an_encrypted_file_only_with_the_right_password
     dialog.password_edit.setText("wrong")
     qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and dialog.database is None and dialog.actor is None
-    assert dialog.message.text() == "账号或密码不正确。"
+    assert dialog.message.text().startswith("账号或密码不正确。") and "恢复码" in dialog.message.text()
     dialog.password_edit.setText("demo")
     qtbot.mouseClick(dialog.sign_in_button, Qt.MouseButton.LeftButton)
     assert dialog.result() == SignInDialog.DialogCode.Accepted

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fupin_desktop.domain.accounts import ROLE_LABELS, Role
+from fupin_desktop.domain.accounts import ROLE_LABELS, Role, password_problem
 from fupin_desktop.services import accounts
 from fupin_desktop.services.accounts import AccountRow
 from fupin_desktop.services.regions import region_nodes
@@ -74,14 +73,16 @@ class NewAccountDialog(QDialog):
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
-        form = QFormLayout()
-        form.addRow("账号：", self.name)
-        form.addRow("姓名：", self.display_name)
-        form.addRow("角色：", self.role)
-        form.addRow("所属村：", self.village)
-        form.addRow("电话：", self.phone)
-        form.addRow("密码：", self.password)
-        form.addRow("再输一次：", self.again)
+        self.name.setPlaceholderText("登录用，如 wangzhuang；不能重复")
+        self.display_name.setPlaceholderText("印在表上的姓名")
+        self.form = form = QFormLayout()
+        form.addRow("账号(&N)：", self.name)
+        form.addRow("姓名(&M)：", self.display_name)
+        form.addRow("角色(&R)：", self.role)
+        form.addRow("所属村(&V)：", self.village)
+        form.addRow("电话(&T)：", self.phone)
+        form.addRow("密码(&P)：", self.password)
+        form.addRow("再输一次(&A)：", self.again)
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setWordWrap(True)
@@ -102,7 +103,12 @@ class NewAccountDialog(QDialog):
         self._role_changed()
 
     def _role_changed(self) -> None:
-        self.village.setEnabled(self.chosen_role() is Role.VILLAGE_CLERK)
+        """所属村 only for a 村级录入员: for the other roles the row is not there, rather than showing a village
+        greyed out that the account does not belong to."""
+        village_clerk = self.chosen_role() is Role.VILLAGE_CLERK
+        self.village.setEnabled(village_clerk)
+        self.form.setRowVisible(self.village, village_clerk)
+        self.adjustSize()
 
     def chosen_role(self) -> Role:
         return Role(self.role.currentData())
@@ -130,6 +136,54 @@ class NewAccountDialog(QDialog):
         operation = Operation(self, self.context, work, changes="account")
         operation.refused(lambda error: self._say(str(error)))
         operation.success(lambda _row: self.accept()).run()
+
+
+class ResetPasswordDialog(QDialog):
+    """重置密码: the new password twice (a typo here would lock the person out until the next reset), and
+    what to tell them; the password rule is checked here as the service checks it."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("重置密码")
+        self.setMinimumWidth(380)
+        intro = QLabel(f"为账号“{name}”设新密码，并解除锁定。请当面告诉本人，由本人登录后继续使用。")
+        intro.setWordWrap(True)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
+        form = QFormLayout()
+        form.addRow("新密码(&P)：", self.password)
+        form.addRow("再输一次(&A)：", self.again)
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+        self.ok_button = QPushButton("重置")
+        cancel = QPushButton("取消")
+        self.ok_button.clicked.connect(self.check)
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.ok_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addLayout(buttons)
+
+    def check(self) -> None:
+        problem = password_problem(self.password.text()) or (
+            "两次输入的密码不一样。" if self.password.text() != self.again.text() else None
+        )
+        if problem is not None:
+            self.message.setText(problem)
+            self.message.setVisible(True)
+            self.again.clear()
+            (self.password if password_problem(self.password.text()) else self.again).setFocus()
+            return
+        self.accept()
 
 
 class AccountsDialog(QDialog):
@@ -173,6 +227,7 @@ class AccountsDialog(QDialog):
         layout.addLayout(buttons)
         self.table.selectionModel().selectionChanged.connect(lambda *_a: self._update_buttons())
         self.new_dialog: NewAccountDialog | None = None
+        self.reset_dialog: ResetPasswordDialog | None = None
         self.refresh()
 
     def refresh(self) -> None:
@@ -216,11 +271,11 @@ class AccountsDialog(QDialog):
         row = self.selected()
         if row is None:
             return
-        password, accepted = QInputDialog.getText(
-            self, "重置密码", f"账号“{row.name}”的新密码：", QLineEdit.EchoMode.Password
-        )
-        if not accepted:
+        dialog = ResetPasswordDialog(row.name, self)
+        self.reset_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
             return
+        password = dialog.password.text()
         work = partial(
             accounts.reset_password, self.context.database, actor=self.context.actor, name=row.name, password=password
         )

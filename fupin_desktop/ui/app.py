@@ -82,6 +82,11 @@ def install_qt_translations(app: QApplication) -> list[QTranslator]:
             installed.append(translator)
         else:
             log.warning("未找到Qt的中文翻译文件%s.qm（%s）", name, folder)
+    from fupin_desktop.ui.qt_strings import MissingQtStrings
+
+    supplement = MissingQtStrings(app)
+    if app.installTranslator(supplement):
+        installed.append(supplement)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     return installed
 

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain.accounts import password_problem
+from fupin_desktop.services.accounts import sign_in
 from fupin_desktop.services.encryption import recover_with_code
+from fupin_desktop.store.db import Database
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
 
 
@@ -37,6 +39,9 @@ def _password_edit() -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
     return edit
+
+
+TICK_FIRST = "请先打印或抄写恢复码，勾选“我已打印或抄写恢复码”后点“完成”；关闭后不会再显示。"
 
 
 class RecoveryCodeDialog(QDialog):
@@ -55,6 +60,8 @@ class RecoveryCodeDialog(QDialog):
             "由站长保管，不要和电脑放在一起；不要拍照、不要存在电脑或U盘上。"
         )
         intro.setWordWrap(True)
+        alphabet = QLabel("恢复码里只有字母A～Z和数字2～7：看到的O、I、B、G都是字母（误抄成0、1、8、9也能认出）。")
+        alphabet.setStyleSheet("color: #555;")
         self.code_label = QLabel(self._grouped())
         font = QFont("monospace")
         font.setStyleHint(QFont.StyleHint.Monospace)
@@ -71,21 +78,32 @@ class RecoveryCodeDialog(QDialog):
         self.ok_button.setText("完成")
         self.ok_button.setEnabled(False)
         self.kept.toggled.connect(self.ok_button.setEnabled)
+        self.print_dialog: QDialog | None = None
+        self.reminder = _message_label()
+        self.reminder.setText(TICK_FIRST)
+        self.kept.toggled.connect(lambda kept: self.reminder.setVisible(self.reminder.isVisible() and not kept))
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.code_label)
+        layout.addWidget(alphabet)
         layout.addWidget(self.kept)
+        layout.addWidget(self.reminder)
         layout.addWidget(buttons)
 
     def _grouped(self) -> str:
         groups = self.code.split("-")
         return "\n".join("  ".join(groups[i : i + 5]) for i in range(0, len(groups), 5))
 
-    def reject(self) -> None:  # Esc does not lose the code: only 完成, after the tick, closes
+    def reject(self) -> None:
+        """Esc or the window's close button does not lose the code: before the tick it says what to do."""
         if self.kept.isChecked():
             super().reject()
+        else:
+            self.reminder.setText(TICK_FIRST)
+            self.reminder.show()
+            self.kept.setFocus()
 
     def document(self) -> QTextDocument:
         """What is printed: the file's name, the code in large type, what it is for."""
@@ -100,12 +118,26 @@ class RecoveryCodeDialog(QDialog):
         return document
 
     def print_code(self) -> None:
-        from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+        """Paper only: the print dialog offers no 打印到文件 (a PDF of the code on the disk is what the
+        station must not have), and a computer without a printer says so rather than offering the file."""
+        from PySide6.QtPrintSupport import QAbstractPrintDialog, QPrintDialog, QPrinter, QPrinterInfo
 
+        if not QPrinterInfo.availablePrinters():
+            self.reminder.setText(
+                "本机没有可用的打印机：请把恢复码抄写在纸上（或接好打印机后再点“打印”），"
+                "不要截图或存成文件；抄好后勾选下面一项。"
+            )
+            self.reminder.show()
+            return
         printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)  # never to a PDF file: paper only
+        printer.setOutputFormat(QPrinter.OutputFormat.NativeFormat)
         dialog = QPrintDialog(printer, self)
-        if dialog.exec() == QPrintDialog.DialogCode.Accepted:
+        dialog.setOption(QAbstractPrintDialog.PrintDialogOption.PrintToFile, False)
+        self.print_dialog = dialog
+        if (
+            dialog.exec() == QPrintDialog.DialogCode.Accepted
+            and printer.outputFormat() is QPrinter.OutputFormat.NativeFormat
+        ):
             self.document().print_(printer)
 
 
@@ -121,6 +153,9 @@ class RecoverWithCodeDialog(QDialog):
         self.setMinimumWidth(460)
         self.code_edit = QLineEdit()
         self.code_edit.setPlaceholderText("14组，每组4个字母或数字")
+        # The whole code in sight while it is compared with the paper, group by group.
+        sample = "-".join(["MMMM"] * 14)
+        self.code_edit.setMinimumWidth(self.code_edit.fontMetrics().horizontalAdvance(sample) + 16)
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("管理员账号名")
         self.password_edit = _password_edit()
@@ -218,6 +253,15 @@ class NewStationDialog(QDialog):
         if problem is not None:
             self.message.setText(problem)
             self.message.show()
+            field = (
+                self.name_edit
+                if not self.name
+                else self.password_edit
+                if password_problem(self.password)
+                else self.again_edit
+            )
+            field.setFocus()  # where the problem is, selected for typing over
+            field.selectAll()
             return
         self.accept()
 
@@ -225,8 +269,11 @@ class NewStationDialog(QDialog):
 class EncryptDialog(QDialog):
     """设置 → 加密数据库…: the signed-in 管理员 confirms with the password; the window host converts."""
 
-    def __init__(self, account_name: str, path: Path, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, account_name: str, path: Path, parent: QWidget | None = None, *, database: Database | None = None
+    ) -> None:
         super().__init__(parent)
+        self.database = database
         self.setWindowTitle("加密数据库")
         self.setMinimumWidth(480)
         intro = QLabel(
@@ -240,15 +287,36 @@ class EncryptDialog(QDialog):
         self.password_edit = _password_edit()
         form = QFormLayout()
         form.addRow(f"“{account_name}”的密码(&P)：", self.password_edit)
+        self.message = _message_label()
         buttons = QDialogButtonBox()
         self.ok_button = buttons.addButton("加密", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self.check)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
+        layout.addWidget(self.message)
         layout.addWidget(buttons)
+
+    def check(self) -> None:
+        """A missing or wrong password is said here, before the window closes for the conversion (which
+        would only reopen the same plain file to say so)."""
+        problem: str | None = None
+        if not self.password:
+            problem = f"请输入“{self.name}”的密码。"
+        elif self.database is not None:
+            try:
+                sign_in(self.database, name=self.name, password=self.password)
+            except EXPECTED_ERRORS as error:
+                problem = describe(error)
+        if problem is not None:
+            self.message.setText(problem)
+            self.message.show()
+            self.password_edit.clear()
+            self.password_edit.setFocus()
+            return
+        self.accept()
 
     @property
     def password(self) -> str:

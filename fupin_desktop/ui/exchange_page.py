@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain.accounts import roles_phrase
 from fupin_desktop.domain.ownership import owner_label
-from fupin_desktop.domain.permissions import Capability
+from fupin_desktop.domain.permissions import PERMISSIONS, Capability
 from fupin_desktop.services.package_decisions import (
     DECISION_LABELS,
     ENTITY_LABELS,
@@ -89,7 +90,11 @@ def site_columns() -> list[Column[SiteInfo]]:
         Column("类型", lambda s: owner_label(s.kind), 100),
         Column("负责区划", lambda s: s.region_name or "—", 100),
         Column("已套用到", lambda s: f"第 {s.last_seq} 号", 90),
-        Column("加密", lambda s: "可加密" if s.can_encrypt else ("—" if s.own else "未知其密钥"), 90),
+        Column(
+            "发给它的数据包",
+            lambda s: "—" if s.own else "加密" if s.can_encrypt else "不加密（未登记其密钥）",
+            120,
+        ),
     ]
 
 
@@ -118,8 +123,10 @@ class ExchangePage(QWidget):
         context.guard(self.export_button, Capability.EXPORT_PACKAGE)
         for button in (self.import_button, self.confirm_button, self.cancel_button):
             context.guard(button, Capability.IMPORT_PACKAGE)
-        self.preview = QLabel("先预览：导入前会列出将新增、修改和需要人工处理的内容，确认后才写入。")
+        self.preview = QLabel()
         self.preview.setWordWrap(True)
+        self._say_what_import_does()
+        context.account_changed.connect(self._say_what_import_does)
         self.status = QLabel()
         self.status.setWordWrap(True)
 
@@ -166,8 +173,10 @@ class ExchangePage(QWidget):
         self.sites = ListTableModel(site_columns(), self)
         self.tabs = QTabWidget()
         self.tabs.addTab(issue_split, "待处理")
-        self.tabs.addTab(self._table(self.history), "往来记录")
-        self.tabs.addTab(self._table(self.sites), "站点")
+        self.history_table = self._table(self.history)
+        self.site_table = self._table(self.sites)
+        self.tabs.addTab(self.history_table, "往来记录")
+        self.tabs.addTab(self.site_table, "站点")
 
         layout = QVBoxLayout(self)
         layout.addWidget(exchange_box)
@@ -175,6 +184,17 @@ class ExchangePage(QWidget):
         layout.addWidget(self.status)
         context.data_changed.connect(lambda _kind: self.refresh())
         self.refresh()
+
+    def _say_what_import_does(self) -> None:
+        """The line under the buttons: how an import goes, or, to an account that may not import (the
+        管理员), who does it — never a hint about a button that is not there."""
+        if self.pending_import is not None:
+            return
+        if self.context.may_do(Capability.IMPORT_PACKAGE):
+            self.preview.setText("先预览：导入前会列出将新增、修改和需要人工处理的内容，确认后才写入。")
+        else:
+            who = roles_phrase(PERMISSIONS[Capability.IMPORT_PACKAGE].roles)
+            self.preview.setText(f"本账号只能导出数据包；导入数据包、处理待处理事项由{who}的账号办理。")
 
     @staticmethod
     def _table(model: ListTableModel) -> QTableView:  # type: ignore[type-arg]
@@ -189,6 +209,17 @@ class ExchangePage(QWidget):
         table.horizontalHeader().setStretchLastSection(True)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         return table
+
+    @staticmethod
+    def _fit_columns(table: QTableView) -> None:
+        """Columns as wide as their longest text (a station's full name with “（本站）”), never narrower
+        than set and at most 420 px; the last one still takes the rest of the width."""
+        model = table.model()
+        assert isinstance(model, ListTableModel)
+        last = len(model.columns) - 1
+        for index, column in enumerate(model.columns[:last]):
+            table.resizeColumnToContents(index)
+            table.setColumnWidth(index, min(max(table.columnWidth(index), column.width), 420))
 
     # --- reading -------------------------------------------------------------------------------------
 
@@ -212,6 +243,8 @@ class ExchangePage(QWidget):
         self.receiver.setCurrentIndex(max(self.receiver.findData(current), 0))
         self.sites.set_rows(sites)
         self.history.set_rows(exchange_history(database))
+        for table in (self.site_table, self.history_table):
+            self._fit_columns(table)
         selected = self.selected_issue()
         issues = list_issues(database)
         self.issues.set_rows(issues)
@@ -221,6 +254,7 @@ class ExchangePage(QWidget):
             for row, issue in enumerate(issues):
                 if issue.id == selected.id:
                     self.issue_table.selectRow(row)
+        self.detail.nothing_pending = not issues
         self.show_selected()
 
     def selected_issue(self) -> IssueView | None:
@@ -316,7 +350,7 @@ class ExchangePage(QWidget):
         self.pending_import = None
         self.confirm_button.setEnabled(False)
         self.cancel_button.setEnabled(False)
-        self.preview.setText("先预览：导入前会列出将新增、修改和需要人工处理的内容，确认后才写入。")
+        self._say_what_import_does()
 
     # --- decisions -----------------------------------------------------------------------------------
 
@@ -357,6 +391,9 @@ def describe(result: PackageImported) -> str:
     return "；".join(parts) + "。"
 
 
+NOTHING_PENDING = "没有待处理事项。导入数据包后，双方改了同一项、疑似重复的人和对方的修改提议会列在左侧，由您逐条决定。"
+
+
 class _SideBySide(QFrame):
     """One question, three columns: 原值 (what both started from), 本站, 对方 — and who and when on each side."""
 
@@ -364,7 +401,8 @@ class _SideBySide(QFrame):
         super().__init__()
         self.setFrameShape(QFrame.Shape.StyledPanel)
         grid = QGridLayout(self)
-        self.title = QLabel("选择左侧一条待处理事项。")
+        self.nothing_pending = True
+        self.title = QLabel(NOTHING_PENDING)
         self.title.setWordWrap(True)
         self.title.setStyleSheet("font-weight: bold;")
         grid.addWidget(self.title, 0, 0, 1, 3)
@@ -395,7 +433,7 @@ class _SideBySide(QFrame):
 
     def show_issue(self, issue: IssueView | None) -> None:
         if issue is None:
-            self.title.setText("选择左侧一条待处理事项。")
+            self.title.setText(NOTHING_PENDING if self.nothing_pending else "选择左侧一条待处理事项。")
             for label in (*self.values.values(), *self.who.values()):
                 label.setText("")
             self.note.setText("")

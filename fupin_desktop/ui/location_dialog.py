@@ -7,7 +7,7 @@ UI thread and says what it found, changing nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QDialog,
@@ -79,7 +79,13 @@ class LocationDialog(QDialog):
         self.save_button.setText("保存并重新打开")
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
+        # What is open now: started with --db, it is not the default file the first choice names.
+        where = without_password(database.url) if database.is_server else database.location
+        self.current = QLabel(f"现在打开的是：{where}")
+        self.current.setWordWrap(True)
+        self.current.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.current)
         layout.addWidget(self.on_file)
         layout.addWidget(self.on_server)
         layout.addWidget(self.server_box)

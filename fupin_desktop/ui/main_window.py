@@ -201,7 +201,7 @@ class MainWindow(QMainWindow):
             return None
         path = self.context.database.path
         assert path is not None  # the action is shown for a file only
-        dialog = EncryptDialog(account.name, path, self)
+        dialog = EncryptDialog(account.name, path, self, database=self.context.database)
         dialog.accepted.connect(lambda: self.encrypt_requested.emit(dialog.name, dialog.password))
         dialog.open()
         return dialog

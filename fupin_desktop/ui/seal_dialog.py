@@ -38,10 +38,10 @@ class SealDialog(QDialog):
         self.head = QLineEdit(names.head)
         form = QFormLayout()
         for label, edit in (
-            ("填表人", self.operator),
-            ("联系电话", self.phone),
-            ("审核人", self.reviewer),
-            ("负责人", self.head),
+            ("填表人(&O)", self.operator),
+            ("联系电话(&T)", self.phone),
+            ("审核人(&R)", self.reviewer),
+            ("负责人(&H)", self.head),
         ):
             edit.setMaxLength(NAME_LIMIT)
             form.addRow(label + "：", edit)
@@ -82,9 +82,9 @@ class SealDialog(QDialog):
             for label, text in (("填表人", names.operator), ("审核人", names.reviewer), ("负责人", names.head))
             if not text
         ]
-        phone = validate_phone(names.phone)
+        phone = validate_phone(names.phone)  # already names the field: "联系电话“…”不是有效号码…"
         if phone:
-            problems.append(f"联系电话：{phone}")
+            problems.append(phone)
         if problems:
             self.message.setText("；".join(problems))
             self.message.setVisible(True)

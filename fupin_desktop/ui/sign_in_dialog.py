@@ -13,7 +13,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 
 from fupin_desktop.domain.accounts import Actor
 from fupin_desktop.services.accounts import sign_in
+from fupin_desktop.services.errors import SignInRefused
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.errors import KeyRefused
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
 
 Opener = Callable[[str, str], Database]
@@ -61,6 +63,7 @@ class SignInDialog(QDialog):
         if opener is not None and encrypted_path is not None:
             self.recovery_button = buttons.addButton("用恢复码打开…", QDialogButtonBox.ButtonRole.ActionRole)
             self.recovery_button.clicked.connect(self.recover)
+            self.setMinimumWidth(400)  # three buttons side by side, none squeezed
         buttons.accepted.connect(self.try_sign_in)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -86,7 +89,10 @@ class SignInDialog(QDialog):
                 self.database = self.opener(name.strip(), password)
             self.actor = sign_in(self.database, name=name, password=password)
         except EXPECTED_ERRORS as error:
-            self.message.setText(describe(error))
+            text = describe(error)
+            if self.recovery_button is not None and isinstance(error, (SignInRefused, KeyRefused)) and "不正确" in text:
+                text += "忘了密码请管理员重置；管理员也忘了，用站长保管的恢复码打开。"
+            self.message.setText(text)
             self.message.show()
             self.password_edit.clear()
             self.password_edit.setFocus()

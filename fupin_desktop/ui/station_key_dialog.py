@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain.accounts import Actor, roles_phrase
+from fupin_desktop.domain.permissions import PERMISSIONS, Capability, allowed
 from fupin_desktop.domain.signing import KEY_FILE_SUFFIX, PublicKey
 from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import ServiceError
@@ -73,6 +75,14 @@ class StationKeyDialog(QDialog):
         buttons.addButton(self.export_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.import_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
+        # Hidden, as elsewhere in the window, from an account that may not (the service refuses it anyway).
+        role = operator.role if isinstance(operator, Actor) else None
+        self.may_manage = allowed(role, Capability.STATION_KEYS)
+        self.export_button.setVisible(self.may_manage)
+        self.import_button.setVisible(self.may_manage)
+        if not self.may_manage:
+            who = roles_phrase(PERMISSIONS[Capability.STATION_KEYS].roles)
+            note.setText(f"{note.text()}导出本站密钥、登记其他站点的密钥由{who}办理。")
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.qr)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today
 from fupin_desktop.services.statistics import (
     FIGURE_KEYS,
@@ -475,6 +476,7 @@ class StatisticsPage(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
         context.data_changed.connect(self._data_changed)
+        context.account_changed.connect(self._forget_path)  # the path's links depend on the account
         context.profile_changed.connect(self._data_changed)
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -563,9 +565,15 @@ class StatisticsPage(QWidget):
             if widget is not None:
                 widget.deleteLater()
         path = stats.area.path
+        # A 村级录入员's figures stop at their village: the township and county above are named, not links,
+        # and 上一级 is off (the service would show the village again, and the click would seem lost).
+        own_village_only = self.context.account is not None and self.context.account.role is Role.VILLAGE_CLERK
         for i, region in enumerate(path):
             if i:
                 self.path_bar.addWidget(QLabel("›"))
+            if own_village_only and i < len(path) - 1:
+                self.path_bar.addWidget(QLabel(region.name))
+                continue
             if i == len(path) - 1:
                 here = QLabel(f"<b>{region.name}</b>")
                 self.path_bar.addWidget(here)
@@ -580,7 +588,11 @@ class StatisticsPage(QWidget):
             self.path_bar.addWidget(button)
         if not path:
             self.path_bar.addWidget(QLabel("全部区划"))
-        self.up_button.setEnabled(len(path) > 1)
+        self.up_button.setEnabled(len(path) > 1 and not own_village_only)
+        self.up_button.setToolTip("村级录入员的统计只含本村" if own_village_only else "")
+
+    def _forget_path(self) -> None:
+        self._path_shown = None
 
     def go_up(self) -> None:
         if self.stats is not None and len(self.stats.area.path) > 1:
