@@ -19,6 +19,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.integrity import check_database
+    from fupin_desktop.services.station_keys import protection_note
     from fupin_desktop.store.db import database_path
     from fupin_desktop.store.postgres import is_server_address
 
@@ -29,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
             return fail(f"错误：找不到数据库文件“{path}”。", 2)
     with opened(args.db) as database:
         report = check_database(database)
+        note = protection_note(database)
     if not report.sound:
         return fail("数据库检查未通过：\n" + "\n".join(f"  {p}" for p in report.problems))
     # A server keeps its own pages sound (checksums, WAL): the program checks what it wrote there.
@@ -37,4 +39,6 @@ def run(args: argparse.Namespace) -> int:
         f"数据库完好：{what}；审计记录链完整（{report.entries}条，链头 {report.head}）；"
         f"{report.submissions}张上报表的链头均在链中。"
     )
+    if note is not None:  # not damage: the file is sound, but a lost laptop gives away the signing key
+        print(f"{note}（fupin-desktop encrypt）")
     return 0

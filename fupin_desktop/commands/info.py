@@ -21,6 +21,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @guarded
 def run(args: argparse.Namespace) -> int:
     from fupin_desktop.services.overview import database_info
+    from fupin_desktop.services.station_keys import protection_note
     from fupin_desktop.store.db import database_path, is_server_address
 
     if not is_server_address(args.db) and not database_path(args.db).is_file():
@@ -28,8 +29,10 @@ def run(args: argparse.Namespace) -> int:
     with opened(args.db) as database:
         info = database.read(database_info)
         location = database.location
+        note = protection_note(database)
     if args.json:
-        print(json.dumps({"database": location, **dataclasses.asdict(info)}, ensure_ascii=False, indent=2))
+        fields = {"database": location, **dataclasses.asdict(info), "private_key_unprotected": note is not None}
+        print(json.dumps(fields, ensure_ascii=False, indent=2))
         return 0
     states = "，".join(f"{label}{count}" for label, count in info.intentions_by_state.items() if count)
     print(
@@ -39,4 +42,6 @@ def run(args: argparse.Namespace) -> int:
         f"意愿{sum(info.intentions_by_state.values())}条（{states or '无'}）\n"
         f"流转记录{info.transitions}步，上报表{info.submissions}张，审计记录{info.audit_entries}条"
     )
+    if note is not None:
+        print(f"{note}（fupin-desktop encrypt）")
     return 0

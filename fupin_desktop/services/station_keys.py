@@ -1,9 +1,12 @@
 """本站密钥: the station's signing key, its public key file, and the keys of other stations.
 
-The own key is created with the station database (migration 0003). Its private half is stored in the
-database for now — sign-in comes with a later issue, and then it is encrypted with a key that the
-station head's account opens. Registered keys (public halves from other stations' key files) are
-what ``verify`` accepts besides the own key.
+The own key is created with the station database (migration 0003). Its private half lies in the
+database: in an encrypted file it is protected at rest with the rest of the data (the accounts' key
+slots open it); in a plain file it is not, and ``info``, ``check`` and the 本站密钥 dialog say so
+(:data:`UNPROTECTED`). Nothing writes it anywhere else: the key file holds the public half only, data
+packages carry the public keys, and a plain file's backups leave the private halves out (store/backup.py).
+Registered keys (public halves from other stations' key files) are what ``verify`` accepts besides
+the own key.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import StationKey
 from fupin_desktop.store.uow import UnitOfWork
+
+UNPROTECTED = "本站私钥未加密保护：请加密数据库"
+_MISSING_PRIVATE = "本站密钥缺少私钥部分（未加密数据库的备份不含私钥），不能{what}。"
 
 
 @dataclass(frozen=True)
@@ -74,7 +80,7 @@ def sign_digest(session: Session, digest: str) -> Signature:
     """The station's signature over a sealed sheet's digest (inside the sealing transaction)."""
     row = _own_row(session)
     if row.private_key is None:
-        raise ServiceError("本站密钥缺少私钥部分，不能签名封存。")
+        raise ServiceError(_MISSING_PRIVATE.format(what="签名封存"))
     value = scheme(row.algorithm).sign(base64.b64decode(row.private_key), signed_message(digest))
     return Signature(row.algorithm, base64.b64decode(row.public_key), value)
 
@@ -83,9 +89,26 @@ def sign_bytes(session: Session, message: bytes) -> Signature:
     """The station's signature over ``message`` (a data package's manifest, with its own prefix)."""
     row = _own_row(session)
     if row.private_key is None:
-        raise ServiceError("本站密钥缺少私钥部分，不能签名。")
+        raise ServiceError(_MISSING_PRIVATE.format(what="签名"))
     value = scheme(row.algorithm).sign(base64.b64decode(row.private_key), message)
     return Signature(row.algorithm, base64.b64decode(row.public_key), value)
+
+
+def private_key_unprotected(database: Database) -> bool:
+    """Whether the station's private key lies unencrypted on disk: a plain file that holds it. (An
+    encrypted file protects it at rest; a server keeps it under the server's own logins.)"""
+    if database.encrypted or database.is_server:
+        return False
+    with database.session_factory() as session:
+        return (
+            session.scalar(select(StationKey.id).where(StationKey.own.is_(True), StationKey.private_key.is_not(None)))
+            is not None
+        )
+
+
+def protection_note(database: Database) -> str | None:
+    """:data:`UNPROTECTED` for a plain file that holds the private key, else None."""
+    return UNPROTECTED if private_key_unprotected(database) else None
 
 
 def known_keys(session: Session) -> list[PublicKey]:

@@ -7,6 +7,10 @@ A backup is written with ``VACUUM INTO`` under a temporary name in the backup fo
 An encrypted file's backup is encrypted with the same data key (``VACUUM INTO`` writes through the
 cipher; ``strings`` finds nothing), verified with that key including ``cipher_integrity_check``, and gets
 a copy of the keyring beside it (``…-备份-….db.keys``), so that it opens with the accounts of its day.
+
+A plain file's backup leaves out the private keys (the station's signing key, the site's package key):
+unlike the file's own folder, the backup folder may be a USB stick that travels. Restoring takes them over
+from the file being replaced.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ _BACKUP_NAME = re.compile(r"^(?P<stem>.+)-备份-(?P<stamp>\d{8}-\d{6})\.db$")
 _TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)-备份中-[0-9a-f]{32}\.tmp$")
 _STALE_TEMPORARY_SECONDS = 24 * 3600
 _KEYRING_SUFFIX = ".keys"
+# (table, public key column, private key column): the station's signing key and the site's package key.
+# A plain file's backups leave the private halves out (the backup folder may be a USB stick).
+PRIVATE_KEY_COLUMNS = (("station_key", "public_key", "private_key"), ("site", "box_public", "box_private"))
 # Anki's scheme: the newest backup of each of the last 12 days with one, then of 10 weeks, then of 9 months;
 # before those, the 8 newest made within a day of the newest, so that this morning's state survives a
 # mistake made in the afternoon and backed up in the evening.
@@ -330,7 +337,10 @@ def _vacuum_into(
         for _attempt in range(3):
             temporary.unlink(missing_ok=True)
             before = (_counts(connection), _audit_head(connection))
-            connection.execute("VACUUM INTO ?", (str(temporary),))
+            if key is None:
+                _vacuum_without_private_keys(connection, temporary)
+            else:
+                connection.execute("VACUUM INTO ?", (str(temporary),))
             after = (_counts(connection), _audit_head(connection))
             if before == after:
                 return after[0], after[1], _revision(connection)
@@ -339,6 +349,58 @@ def _vacuum_into(
         raise _vacuum_error(source, temporary, error) from error
     finally:
         connection.close()
+
+
+def _vacuum_without_private_keys(connection: sqlite3.Connection, temporary: Path) -> None:
+    """A plain file's copy without the private keys: the file is read into memory, the private halves
+    are cleared there, and only then written out, so that they never reach the backup folder's disk."""
+    memory = sqlite3.connect(":memory:", isolation_level=None)
+    try:
+        connection.backup(memory)
+        _clear_private_keys(memory)
+        memory.execute("VACUUM INTO ?", (str(temporary),))
+    finally:
+        memory.close()
+
+
+def _clear_private_keys(connection: sqlite3.Connection) -> None:
+    tables = set(_tables(connection))
+    for table, _public, private in PRIVATE_KEY_COLUMNS:
+        if table in tables:
+            connection.execute(f'UPDATE "{table}" SET "{private}" = NULL WHERE "{private}" IS NOT NULL')
+
+
+def carry_private_keys(source: Path, source_key: bytes | None, target: Path, target_key: bytes | None) -> int:
+    """The private halves of ``source`` into ``target`` where ``target`` has the same public key without
+    its private half (a plain file's backup being restored over its database); how many were carried."""
+    reader = _read_only(source, source_key)
+    try:
+        tables = set(_tables(reader))
+        found = [
+            (table, public_column, private_column, public, private)
+            for table, public_column, private_column in PRIVATE_KEY_COLUMNS
+            if table in tables
+            for public, private in reader.execute(
+                f'SELECT "{public_column}", "{private_column}" FROM "{table}" WHERE "{private_column}" IS NOT NULL'
+            )
+        ]
+    finally:
+        reader.close()
+    if not found:
+        return 0
+    writer = cipher.connect(target, target_key)
+    try:
+        with writer:
+            return sum(
+                writer.execute(
+                    f'UPDATE "{table}" SET "{private_column}" = ? '
+                    f'WHERE "{public_column}" = ? AND "{private_column}" IS NULL',
+                    (private, public),
+                ).rowcount
+                for table, public_column, private_column, public, private in found
+            )
+    finally:
+        writer.close()
 
 
 def _vacuum_error(source: Path, temporary: Path, error: Exception) -> StoreError:
@@ -439,7 +501,8 @@ def restore_file(backup: Path, target: Path, *, at: datetime, key: bytes | None 
 
     With ``key`` (the current file is encrypted) the restored file is encrypted with it whatever the
     backup is: an encrypted backup is copied through the cipher, a plain one from before the conversion is
-    exported into an encrypted file. The keyring beside ``target`` stays (the same data key)."""
+    exported into an encrypted file. The keyring beside ``target`` stays (the same data key). The private
+    keys that a plain file's backup leaves out are taken over from the current file."""
     backup_key = key if cipher.looks_encrypted(backup) else None
     check = check_database_file(backup, key=backup_key)
     if not check.sound:
@@ -455,6 +518,8 @@ def restore_file(backup: Path, target: Path, *, at: datetime, key: bytes | None 
             cipher.export_encrypted(backup, temporary, key)
         else:
             _copy_database(backup, temporary, backup_key)
+        if target.exists():
+            _carry_private_keys_if_readable(target, key, temporary)
         _fsync(temporary)
         if target.exists():
             aside = target.with_name(f"{target.stem}.恢复前-{at.strftime(_STAMP_FORMAT)}{target.suffix}")
@@ -472,6 +537,15 @@ def restore_file(backup: Path, target: Path, *, at: datetime, key: bytes | None 
     finally:
         temporary.unlink(missing_ok=True)
     return RestoreOutcome(check, aside)
+
+
+def _carry_private_keys_if_readable(target: Path, key: bytes | None, temporary: Path) -> None:
+    """A plain file's backup has no private keys: they come from the file it replaces, when that one
+    can still be read (a damaged or foreign one keeps its keys; signing then says the key is missing)."""
+    try:
+        carry_private_keys(target, key if cipher.looks_encrypted(target) else None, temporary, key)
+    except cipher.DRIVER_OR_OS_ERRORS:
+        return
 
 
 def _sidecar(path: Path, suffix: str) -> Path:

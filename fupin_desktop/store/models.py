@@ -235,8 +235,8 @@ class StationKey(Base):
     """A station's signing key: this station's own (with its private half) or one registered from
     a key file (public half only), whose signatures ``verify`` then accepts.
 
-    The private half is kept in the database for now; once sign-in exists it is encrypted with a
-    key that the station head's account opens."""
+    The private half lies in the database: an encrypted file protects it with the rest (the accounts'
+    key slots open it); a plain file's backups leave it out (store/backup.py)."""
 
     __tablename__ = "station_key"
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -23,7 +23,12 @@ from fupin_desktop.domain.permissions import PERMISSIONS, Capability, allowed
 from fupin_desktop.domain.signing import KEY_FILE_SUFFIX, PublicKey
 from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.station_keys import export_station_key, known_keys_of, register_station_key
+from fupin_desktop.services.station_keys import (
+    export_station_key,
+    known_keys_of,
+    protection_note,
+    register_station_key,
+)
 from fupin_desktop.store.db import Database
 
 
@@ -62,11 +67,11 @@ class StationKeyDialog(QDialog):
         self.registered = QPlainTextEdit()
         self.registered.setReadOnly(True)
         self.registered.setMaximumHeight(110)
-        note = QLabel(
-            "上报表由本站密钥签名，县局凭本站导出的密钥文件核验“是本站封存的原件”。"
-            "私钥暂存于本数据库中（启用登录后改为由站长账号加密保存）。"
-        )
+        note = QLabel("上报表由本站密钥签名，县局凭本站导出的密钥文件核验“是本站封存的原件”。")
         note.setWordWrap(True)
+        # Where the private half lies: with the encrypted data, or unprotected in a plain file.
+        self.protection = QLabel()
+        self.protection.setWordWrap(True)
         self.export_button = QPushButton("导出密钥文件…")
         self.import_button = QPushButton("登记其他站点的密钥…")
         self.export_button.clicked.connect(self.export_key)
@@ -87,6 +92,7 @@ class StationKeyDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.qr)
         layout.addWidget(note)
+        layout.addWidget(self.protection)
         layout.addWidget(QLabel("已登记的其他站点密钥："))
         layout.addWidget(self.registered)
         layout.addStretch(1)
@@ -102,6 +108,14 @@ class StationKeyDialog(QDialog):
             f"密钥指纹：<b style='font-family:monospace'>{own.fingerprint}</b>（算法 {own.algorithm}）"
         )
         self.qr.setPixmap(qr_pixmap(own.qr_text()))
+        unprotected = protection_note(self.database)
+        if unprotected is not None:
+            self.protection.setText(
+                f"<b style='color:#b00020'>{unprotected}</b>（设置 → 加密数据库）。"
+                "私钥在本数据库文件中以明文保存，电脑丢失时他人可用它冒充本站签名；备份中不含私钥。"
+            )
+        else:
+            self.protection.setText("私钥保存在本数据库中，随数据一同加密，只导出公钥。")
         self.registered.setPlainText("\n".join(f"{k.fingerprint}  {k.unit_name}" for k in keys[1:]) or "（无）")
 
     def export_key(self) -> None:
