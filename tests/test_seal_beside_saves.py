@@ -1,0 +1,167 @@
+"""A long seal beside other clerks' saves: real processes against one database, on both engines.
+
+A county list takes about a quarter of a minute to write as xlsx and PDF. While it does, the seal holds its
+unit's counter row and the rows it seals, not the audit chain head: on a server another clerk's household
+edit commits at once and a second seal of the unit waits for its number. On a SQLite file the seal's first
+write takes the file's one write lock, so the edit waits its busy timeout and is refused with nothing written,
+and goes through once the seal is done. The sealing process writes its PDF through a writer slowed by a few
+seconds, standing in for the county list's file writing (the part that used to hold the chain head).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from fupin_desktop.cli import main
+from fupin_desktop.domain.workflow import State
+from fupin_desktop.store.db import open_database
+from fupin_desktop.store.models import Household, Intention, Person, Submission
+
+pytestmark = pytest.mark.both_engines
+
+ENV = {**os.environ, "FUPIN_USER": "reviewer", "FUPIN_PASSWORD": "demo", "QT_QPA_PLATFORM": "offscreen"}
+SLOW_FILES = 8.0  # seconds the sealing process's PDF writer waits before writing
+
+# A seal through the command line whose PDF writer first sleeps (argv: seconds, then the command's arguments).
+_SLOW_SEAL = """
+import sys, time
+import fupin_desktop.export.pdf as pdf
+real = pdf.write_pdf
+def slowed(*args, **kwargs):
+    time.sleep(float(sys.argv[1]))
+    return real(*args, **kwargs)
+pdf.write_pdf = slowed
+from fupin_desktop.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
+
+# A clerk's window in miniature: signed in beforehand, it saves one household edit when told to ("go" on
+# stdin) and prints how long the save took; a refusal prints its message and exits 1.
+_EDIT = """
+import sys, time, uuid
+from dataclasses import replace
+from fupin_desktop.services.accounts import sign_in
+from fupin_desktop.services.households import edit_household, household_facts
+from fupin_desktop.store.db import open_database
+from fupin_desktop.store.errors import StoreError
+from fupin_desktop.store.models import Household
+database = open_database(sys.argv[1])
+actor = sign_in(database, name="reviewer", password="demo")
+household_id = uuid.UUID(sys.argv[2])
+with database.session_factory() as session:
+    facts = household_facts(session.get_one(Household, household_id))
+print("ready", flush=True)
+sys.stdin.readline()
+started = time.monotonic()
+try:
+    edit_household(database, actor=actor, household_id=household_id, facts=replace(facts, address=sys.argv[3]))
+except StoreError as error:
+    print(f"{time.monotonic() - started:.2f}", flush=True)
+    print(error, file=sys.stderr)
+    sys.exit(1)
+print(f"{time.monotonic() - started:.2f}", flush=True)
+"""
+
+
+def _python(script: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", script, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
+    )
+
+
+def _writing_files(folder: Path, process: subprocess.Popen[str]) -> None:
+    """Wait until the seal has written its temporary xlsx: it is then in its slowed PDF writer."""
+    deadline = time.monotonic() + 120
+    while not (folder.exists() and any(p.name.startswith(".sealing-") for p in folder.iterdir())):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the seal never reached its files"
+        time.sleep(0.05)
+
+
+def _sealed_household(url: str) -> tuple[uuid.UUID, str]:
+    """A household with a member the training list will seal, and its address."""
+    database = open_database(url)
+    try:
+        with database.session_factory() as session:
+            row = session.execute(
+                select(Household.id, Household.address)
+                .join(Person, Person.household_id == Household.id)
+                .join(Intention, Intention.person_id == Person.id)
+                .where(Intention.state == State.NOTICE_PASSED.value, Intention.kind == "training")
+                .limit(1)
+            ).one()
+        return row[0], row[1] or ""
+    finally:
+        database.dispose()
+
+
+def _address(url: str, household_id: uuid.UUID) -> str | None:
+    database = open_database(url)
+    try:
+        with database.session_factory() as session:
+            return session.get_one(Household, household_id).address
+    finally:
+        database.dispose()
+
+
+def test_a_clerk_saves_while_a_long_seal_writes_its_files(database_url: str, engine_name: str, tmp_path: Path) -> None:
+    assert main(["--db", database_url, "demo", "--households", "300", "--seed", "5", "--plain"]) == 0
+    assert main(["--db", database_url, "seal", "progress_henan", "--out", str(tmp_path / "first")]) == 0
+    household_id, before = _sealed_household(database_url)
+    edited = f"{before}（门牌已核实）"[:120]
+    clerk = _python(_EDIT, database_url, str(household_id), edited)
+    assert clerk.stdout is not None and clerk.stdout.readline().strip() == "ready", clerk.communicate()
+
+    out = tmp_path / "long"
+    seal = _python(_SLOW_SEAL, str(SLOW_FILES), "--db", database_url, "seal", "training_list", "--out", str(out))
+    _writing_files(out, seal)
+    second = _python(_SLOW_SEAL, "0", "--db", database_url, "seal", "school_list", "--out", str(tmp_path / "second"))
+    clerk_out, clerk_err = clerk.communicate("go\n", timeout=60)
+    took = float(clerk_out.split()[0])
+    still_sealing = seal.poll() is None
+    seal_out, seal_err = seal.communicate(timeout=300)
+    second_out, second_err = second.communicate(timeout=300)
+    assert still_sealing  # the edit was saved (or refused) while the long seal was still writing
+    assert seal.returncode == 0 and second.returncode == 0, (seal_err, second_err)
+
+    if engine_name == "postgresql":
+        assert clerk.returncode == 0, clerk_err
+        assert took < 3.0  # not the 5 s lock wait and its refusal: the seal does not hold the chain head
+        assert _address(database_url, household_id) == edited
+    else:
+        # One write lock per file: the edit waits its busy timeout, is refused in one line, writes nothing...
+        assert clerk.returncode == 1 and took >= 4.0, clerk_err
+        assert "正被另一个程序写入" in clerk_err and "Traceback" not in clerk_err
+        assert _address(database_url, household_id) == before
+        # ...and the same save goes through once the seal has committed.
+        again = _python(_EDIT, database_url, str(household_id), edited)
+        _printed, again_err = again.communicate("go\n", timeout=60)
+        assert again.returncode == 0, again_err
+        assert _address(database_url, household_id) == edited
+
+    numbers = sorted(int(re.search(r"第(\d+)号", text).group(1)) for text in (seal_out, second_out))  # type: ignore[union-attr]
+    assert numbers == [2, 3]  # the second seal waited for the long one's counter row, then took the next number
+    files = sorted(out.iterdir())
+    assert [p.suffix for p in files] == [".pdf", ".xlsx"] and "第2号" in files[0].name  # renamed, nothing left over
+    database = open_database(database_url)
+    try:
+        with database.session_factory() as session:
+            assert sorted(session.scalars(select(Submission.number))) == [1, 2, 3]
+    finally:
+        database.dispose()
+    assert main(["--db", database_url, "check"]) == 0
+    assert all(main(["--db", database_url, "verify", str(path)]) == 0 for path in files)
