@@ -44,27 +44,36 @@ from fupin_desktop.cli import main
 sys.exit(main(sys.argv[2:]))
 """
 
-# A clerk's window in miniature: signed in beforehand, it saves one household edit when told to ("go" on
-# stdin) and prints how long the save took; a refusal prints its message and exits 1.
+# A clerk's window in miniature: signed in beforehand, it saves one edit when told to ("go" on stdin) — a
+# household's address, or with "person" a member's name — and prints how long the save took; a refusal prints
+# its message and exits 1.
 _EDIT = """
 import sys, time, uuid
 from dataclasses import replace
 from fupin_desktop.services.accounts import sign_in
-from fupin_desktop.services.households import edit_household, household_facts
+from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import edit_household, edit_person, household_facts, person_facts
 from fupin_desktop.store.db import open_database
 from fupin_desktop.store.errors import StoreError
-from fupin_desktop.store.models import Household
+from fupin_desktop.store.models import Household, Person
 database = open_database(sys.argv[1])
 actor = sign_in(database, name="reviewer", password="demo")
-household_id = uuid.UUID(sys.argv[2])
+record_id = uuid.UUID(sys.argv[2])
+person = sys.argv[4:] == ["person"]
 with database.session_factory() as session:
-    facts = household_facts(session.get_one(Household, household_id))
+    if person:
+        facts = replace(person_facts(session.get_one(Person, record_id)), name=sys.argv[3])
+    else:
+        facts = replace(household_facts(session.get_one(Household, record_id)), address=sys.argv[3])
 print("ready", flush=True)
 sys.stdin.readline()
 started = time.monotonic()
 try:
-    edit_household(database, actor=actor, household_id=household_id, facts=replace(facts, address=sys.argv[3]))
-except StoreError as error:
+    if person:
+        edit_person(database, actor=actor, person_id=record_id, facts=facts)
+    else:
+        edit_household(database, actor=actor, household_id=record_id, facts=facts)
+except (StoreError, ServiceError) as error:
     print(f"{time.monotonic() - started:.2f}", flush=True)
     print(error, file=sys.stderr)
     sys.exit(1)
@@ -105,6 +114,22 @@ def _sealed_household(url: str) -> tuple[uuid.UUID, str]:
                 .limit(1)
             ).one()
         return row[0], row[1] or ""
+    finally:
+        database.dispose()
+
+
+def _sealed_person(url: str) -> tuple[uuid.UUID, str]:
+    """A member the training list will seal, and the name."""
+    database = open_database(url)
+    try:
+        with database.session_factory() as session:
+            row = session.execute(
+                select(Person.id, Person.name)
+                .join(Intention, Intention.person_id == Person.id)
+                .where(Intention.state == State.NOTICE_PASSED.value, Intention.kind == "training")
+                .limit(1)
+            ).one()
+        return row[0], row[1]
     finally:
         database.dispose()
 
@@ -165,3 +190,29 @@ def test_a_clerk_saves_while_a_long_seal_writes_its_files(database_url: str, eng
         database.dispose()
     assert main(["--db", database_url, "check"]) == 0
     assert all(main(["--db", database_url, "verify", str(path)]) == 0 for path in files)
+
+
+def test_a_member_edited_while_the_seal_holds_the_row_is_refused_not_changed_after_the_freeze(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The seal has locked its members' rows before it writes its files; an edit of one of them waits for the
+    seal (PostgreSQL: its row; a file: the write lock), then finds the member sealed: refused, nothing changed."""
+    assert main(["--db", database_url, "demo", "--households", "300", "--seed", "5", "--plain"]) == 0
+    person_id, name = _sealed_person(database_url)
+    clerk = _python(_EDIT, database_url, str(person_id), name[:1] + "某某", "person")
+    assert clerk.stdout is not None and clerk.stdout.readline().strip() == "ready", clerk.communicate()
+    out = tmp_path / "sealed"
+    seal = _python(_SLOW_SEAL, "2.5", "--db", database_url, "seal", "training_list", "--out", str(out))
+    _writing_files(out, seal)
+    _printed, refused = clerk.communicate("go\n", timeout=60)
+    assert seal.communicate(timeout=300) and seal.returncode == 0
+    assert clerk.returncode == 1 and "Traceback" not in refused, refused
+    assert "已列入封存的上报表" in refused, refused  # it waited for the seal's commit (2.5 s, under the 5 s wait)
+    database = open_database(database_url)
+    try:
+        with database.session_factory() as session:
+            sealed = session.get_one(Person, person_id)
+            assert sealed.name == name and sealed.locked
+    finally:
+        database.dispose()
+    assert main(["--db", database_url, "check"]) == 0
