@@ -216,3 +216,33 @@ def test_a_member_edited_while_the_seal_holds_the_row_is_refused_not_changed_aft
     finally:
         database.dispose()
     assert main(["--db", database_url, "check"]) == 0
+
+
+def test_on_a_server_a_save_waits_for_a_long_commit_ahead_of_it_instead_of_being_refused(
+    database_url: str, engine_name: str
+) -> None:
+    """A county seal's own commit chains and logs some 50,000 steps (a few seconds): a save meeting it at the
+    chain head waits for it (up to 30 s), beyond the 5 s it waits for a record someone is editing."""
+    if engine_name != "postgresql":
+        pytest.skip("a file has one write lock: the save waits its busy timeout at its first write (above)")
+    import psycopg
+
+    from fupin_desktop.store.postgres import server_url
+
+    assert main(["--db", database_url, "demo", "--households", "300", "--seed", "5", "--plain"]) == 0
+    household_id, before = _sealed_household(database_url)
+    clerk = _python(_EDIT, database_url, str(household_id), f"{before}（已核实）"[:120])
+    assert clerk.stdout is not None and clerk.stdout.readline().strip() == "ready", clerk.communicate()
+    libpq = server_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(libpq) as holder:
+        holder.execute("select * from audit_chain_head for update")  # the commit ahead, still running
+        clerk.stdin.write("go\n")  # type: ignore[union-attr]
+        clerk.stdin.flush()  # type: ignore[union-attr]
+        time.sleep(7.0)
+        assert clerk.poll() is None  # still waiting, not refused at 5 s
+        holder.rollback()
+    printed, refused = clerk.communicate(timeout=60)
+    assert clerk.returncode == 0, refused
+    assert 7.0 <= float(printed.split()[0]) < 15.0
+    assert _address(database_url, household_id) == f"{before}（已核实）"[:120]
+    assert main(["--db", database_url, "check"]) == 0

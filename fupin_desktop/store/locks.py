@@ -4,7 +4,8 @@ Two clients of one database (two windows on a server, a command beside a window)
 things that must never interleave — a unit's sealing counter, the audit chain head, the site's change
 counter — by updating that one row first in their transaction: SQLite's write lock or PostgreSQL's
 row lock is then held until the commit. The order is always counter → chain head → change counter,
-so two clients never wait for each other in a circle.
+so two clients never wait for each other in a circle. A seal holds its counter row (and the rows it
+seals) while it writes its files, and the chain head and change counter only for its commit.
 """
 
 from __future__ import annotations
@@ -24,6 +25,10 @@ from fupin_desktop.store.models import AuditChainHead
 SEAL_WAIT = 120.0
 #: The same for a village import waiting for another client's import.
 IMPORT_WAIT = 120.0
+#: Seconds a commit waits for the audit chain head and the site's change counter. They are held only by
+#: commits (a county-wide seal's takes a few seconds: its ~50,000 已上报 steps chained and logged), never
+#: while anyone edits or writes files, so a save waits for the commit ahead of it rather than being refused.
+COMMIT_WAIT = 30.0
 #: PostgreSQL advisory lock keys (any fixed numbers): one turn per kind of work that must not interleave.
 IMPORT_TURN = 0x66757069_01
 
@@ -89,4 +94,13 @@ def insert_if_missing(session: Session, table: Table, values: dict[str, object])
         session.execute(sqlite.insert(table).values(values).on_conflict_do_nothing())
 
 
-__all__ = ["IMPORT_TURN", "IMPORT_WAIT", "SEAL_WAIT", "hold_rows", "insert_if_missing", "patient", "take_turn"]
+__all__ = [
+    "COMMIT_WAIT",
+    "IMPORT_TURN",
+    "IMPORT_WAIT",
+    "SEAL_WAIT",
+    "hold_rows",
+    "insert_if_missing",
+    "patient",
+    "take_turn",
+]
