@@ -34,6 +34,7 @@ from fupin_desktop.services.results import Removed, Saved
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.id_grams import index_people
+from fupin_desktop.store.locks import hold_rows
 from fupin_desktop.store.models import Household, Intention, Person, Region, Visit
 from fupin_desktop.store.uow import UnitOfWork
 
@@ -178,7 +179,10 @@ def _load_household(uow: UnitOfWork, household_id: uuid.UUID) -> Household:
 
 
 def _load_person(uow: UnitOfWork, person_id: uuid.UUID) -> Person:
-    person = uow.session.get(Person, person_id)
+    """The member, its row held to the end of the transaction (store/locks.hold_rows): an edit beside a seal
+    of this member waits for the seal and then finds it locked, instead of changing it after it was frozen."""
+    hold_rows(uow.session, Person.__table__, [person_id])
+    person = uow.session.get(Person, person_id, populate_existing=True)
     if person is None:
         raise NotFound("该成员已不存在（可能已在其他窗口删除），请刷新列表。")
     return person
@@ -364,7 +368,9 @@ def delete_person(uow: UnitOfWork, person_id: uuid.UUID) -> None:
 def delete_household(uow: UnitOfWork, household_id: uuid.UUID) -> None:
     """Delete a household, its members and its visits (intentions beyond 登记 block the delete)."""
     household = _load_household(uow, household_id)
+    hold_rows(uow.session, Person.__table__, [p.id for p in household.members])  # as in _load_person
     for person in household.members:
+        uow.session.refresh(person, ["locked"])
         _refuse_locked(person)
     _refuse_active_intentions(uow, household.members)
     for person in list(household.members):

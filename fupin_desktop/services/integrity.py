@@ -14,7 +14,7 @@ from fupin_desktop.domain.signing import scheme, signed_message
 from fupin_desktop.services.overview import is_encrypted_session
 from fupin_desktop.services.station_keys import known_keys
 from fupin_desktop.services.submissions import number_text
-from fupin_desktop.store.chain import short, verify_chain
+from fupin_desktop.store.chain import GENESIS, short, verify_chain
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Submission
 
@@ -49,7 +49,8 @@ def check_database(database: Database) -> IntegrityReport:
                     problems.append("加密文件的页校验未通过（文件在程序之外被改动）：" + "；".join(pages[:5]))
         try:
             sealed = session.execute(select(Submission.year, Submission.number, Submission.chain_head)).all()
-            wanted = frozenset(head for _y, _n, head in sealed if head)
+            # A sheet sealed before the first entry was chained names the empty chain (GENESIS): always in it.
+            wanted = frozenset(head for _y, _n, head in sealed if head and head != GENESIS)
             report = verify_chain(session, wanted)
         except DatabaseError as error:
             problems.append(f"无法读完审计记录，文件已损坏：{error.orig}")
@@ -59,7 +60,7 @@ def check_database(database: Database) -> IntegrityReport:
         problems.append(f"审计记录链断开：{report.problem}")
     else:
         for year, number, head in sealed:
-            if head and head not in report.heads_seen:
+            if head in wanted and head not in report.heads_seen:
                 problems.append(
                     f"{number_text(year, number)}封存时的审计链头 {short(head)} 不在链中：其后的记录被改写或替换"
                 )

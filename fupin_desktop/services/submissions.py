@@ -4,7 +4,12 @@ Sealing is one transaction: the people move to 已上报 and are locked, the nex
 and year is taken from its counter row, the rows are frozen as canonical JSON stamped with the
 sealing time, the station key's fingerprint and the audit chain head, and the digest is signed.
 Both files are written under temporary names (``.sealing-<id>-<pid>``, which ``verify`` refuses)
-before the commit and renamed only after it. A crash before the commit leaves no record and only
+before the commit and renamed only after it. While they are written the seal holds its unit's counter
+row and the rows of the records it seals (their 已上报 step and ``locked`` are flushed first), not the
+audit chain head nor the site's change counter: those it takes for its short final commit, so that on a
+server other clerks' saves are not held up by a long seal. On a SQLite file the first write of the seal
+takes the file's one write lock for the whole seal; another writer waits its busy timeout and is told
+the file is busy, with nothing written. A crash before the commit leaves no record and only
 temporary files, which the next start removes; a crash after it leaves a record whose temporary
 files the next start renames. A number is therefore never on two files that verify.
 """
@@ -253,7 +258,11 @@ def seal_sheet(
 
     content.number = number_text(year, number)
     content.replaces = number_text(replaced.year, replaced.number) if replaced else None
-    head = uow.chain_head()  # the 已上报 steps are in the chain before it is printed
+    # The head is read, not taken: the seal holds only its counter row and the rows it seals while it writes
+    # its files (a county list: a quarter of a minute), and takes the head for its commit alone, so other
+    # clients' saves go on meanwhile. The sheet names the history it was read from; its own 已上报 steps
+    # and its creation are appended after that head when it commits.
+    head = chain.current_head(session)
     sealed_at = utc_now()
     content.stamp = SealStamp(
         sealed_at=chain.time_text(sealed_at),

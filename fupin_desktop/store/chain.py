@@ -71,6 +71,18 @@ def _lock_head(connection: Connection) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
+def current_head(session: Session) -> str:
+    """The head as the last commit left it, read without taking it: what a seal prints while it writes its
+    files, so that other clients keep appending meanwhile (a seal takes the head only for its commit)."""
+    found = session.scalar(select(_HEAD.c.hash).where(_HEAD.c.id == HEAD_ID))
+    if found is not None:
+        return str(found)
+    last = session.scalar(select(func.max(AuditEntry.seq)))
+    if not last:
+        return GENESIS
+    return str(session.scalar(select(AuditEntry.hash).where(AuditEntry.seq == last)) or GENESIS)
+
+
 def append(session: Session, entries: Sequence[PendingEntry]) -> str:
     """Chain ``entries`` onto the head in the session's transaction; returns the new head hash."""
     session.flush()

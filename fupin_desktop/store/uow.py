@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.store import chain, changes
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.locks import COMMIT_WAIT, patient
 
 
 class UnitOfWork:
@@ -64,9 +65,11 @@ class UnitOfWork:
         session.flush()
         # The chain head before the change counter, always (store/locks.py): two clients committing at
         # once then wait for each other in a line, never in a circle.
-        if self._pending or session.info.get(changes.PENDING):
-            self.chain_head()
-        changes.write_pending(session, self.operator)
+        # Both are held only by commits: wait for one ahead (a county seal's) rather than refuse the save.
+        with patient(session, COMMIT_WAIT):
+            if self._pending or session.info.get(changes.PENDING):
+                self.chain_head()
+            changes.write_pending(session, self.operator)
         session.commit()
         self._committed = True
 
