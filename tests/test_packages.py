@@ -429,7 +429,7 @@ def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> 
     """The demo's records are logged as baseline entries (ids only); the package reads them whole, in an
     order a receiver can insert (a village after its township), and the copy equals the source."""
     path = tmp_path / "demo.db"
-    assert main(["--db", str(path), "demo", "--households", "40", "--seed", "3"]) == 0
+    assert main(["--db", str(path), "demo", "--households", "40", "--seed", "3", "--plain"]) == 0
     source = open_database(path)
     with source.session_factory() as session:
         assert session.scalars(select(ChangeEntry.after).where(ChangeEntry.action == "create")).first() is None

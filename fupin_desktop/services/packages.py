@@ -499,6 +499,12 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
 
 
 _BATCH = 2000
+# Fields the checks of later changes read (where a record lies, who it duplicates, whether it is sealed,
+# a household's summary): an update of one is written at once, the others wait for one executemany.
+_LOOKED_UP = frozenset(
+    {"household_id", "village_id", "parent_id", "person_id", "visit_id", "intention_id", "id_number",
+     "household_no", "code", "level", "locked", "relation", "name", "state", "to_state"}
+)  # fmt: skip
 
 
 _MISSING = object()
@@ -564,6 +570,11 @@ class _Applier:
         self._prefetched: dict[tuple[str, uuid.UUID], Any] = {}  # the records a run of updates changes
         self._last_field: dict[tuple[uuid.UUID, str], tuple[object, object]] = {}  # set by this package
         self._entries: list[list[Any]] = []
+        # Plain field updates wait here, as the driver takes them, for one executemany per kind of update
+        # (``_write_updates``), written before anything reads the records again.
+        self._updates: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+        self._updated: set[tuple[str, uuid.UUID]] = set()
+        self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
         entry = ChangeEntry.__table__
@@ -584,11 +595,13 @@ class _Applier:
             while end < len(rows) and end - start_at < _BATCH and self._batchable(rows[end], rows[start_at]):
                 end += 1
             if end - start_at > 1:
+                self._write_updates()
                 outcomes.extend(self._create_batch(rows[start_at:end]))
                 start_at = end
             else:
                 outcomes.append(self.apply(rows[start_at]))
                 start_at += 1
+        self._write_updates()
         return outcomes
 
     def _prefetch(self, rows: list[list[Any]]) -> None:
@@ -736,6 +749,7 @@ class _Applier:
         return found
 
     def finish(self) -> None:
+        self._write_updates()
         start_at = changes.next_arrival(self.session)
         table = ChangeEntry.__table__
         convert = self._driver(table)
@@ -767,6 +781,8 @@ class _Applier:
             return self._issue("missing", row, entity_uuid, None, None)
         if action == "create" and row[7] is None:
             return None  # a baseline entry of a record that left no trace where it was made
+        if action != "update" or (table.name, entity_uuid) in self._updated:
+            self._write_updates()  # what follows reads what the waiting updates change
         current = self._prefetched.pop((table.name, entity_uuid), _MISSING)
         if current is _MISSING:
             current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
@@ -832,7 +848,11 @@ class _Applier:
         values: dict[str, object] = {name: changes.decode(table, name, after)}
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
-        self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        if name in _LOOKED_UP:  # the ownership and duplicate checks read it: written now
+            self._write_updates()
+            self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        else:
+            self._wait_update(table, entity_id, values)
         self._last_field[(entity_id, name)] = (before, after)
         if name in ("household_id", "relation", "name"):
             self._touch(table, current, values if name == "household_id" else None)
@@ -840,6 +860,46 @@ class _Applier:
             self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
             self._numbers[entity_id] = values[name]  # type: ignore[assignment]
         return None
+
+    def _processor(self, table: Table, column: str) -> Callable[[Any], Any] | None:
+        key = (table.name, column)
+        if key not in self._processors:
+            self._processors[key] = bind_processor(self.session, table, column)
+        return self._processors[key]
+
+    def _wait_update(self, table: Table, entity_id: uuid.UUID, values: dict[str, object]) -> None:
+        """An UPDATE of one record's fields, kept (converted for the driver) until ``_write_updates``."""
+        names = tuple(values)
+        bound = []
+        for name, value in (*values.items(), ("id", entity_id)):
+            process = self._processor(table, name)
+            bound.append(value if value is None or process is None else process(value))
+        self._updates.setdefault((table.name, names), []).append(tuple(bound))
+        self._updated.add((table.name, entity_id))
+
+    def _write_updates(self) -> None:
+        """The waiting updates, one executemany of a compiled UPDATE per table and set of fields."""
+        if not self._updates:
+            return
+        connection = self.session.connection()
+        dialect = connection.dialect
+        for (entity, names), rows in self._updates.items():
+            table = changes.TRACKED[entity]
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_key"))
+                .values({name: bindparam(f"_set_{name}") for name in names})
+            )
+            compiled = statement.compile(dialect=dialect)
+            keys = [f"_set_{name}" for name in names] + ["_key"]
+            if compiled.positional and compiled.positiontup is not None:
+                where = {key: index for index, key in enumerate(keys)}
+                order = [where[key] for key in compiled.positiontup]
+                connection.exec_driver_sql(str(compiled), [tuple(row[i] for i in order) for row in rows])
+            else:
+                connection.exec_driver_sql(str(compiled), [dict(zip(keys, row, strict=True)) for row in rows])
+        self._updates.clear()
+        self._updated.clear()
 
     def _same_edit(self, table: Table, entity_id: uuid.UUID, name: str, before: object, after: object) -> bool:
         """Whether the value here came from the same edit (same "before", same "after"): then the remote one
