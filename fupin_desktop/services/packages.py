@@ -566,6 +566,7 @@ class _Applier:
         self._cards = cards
         self._rules: dict[str, SiteRule] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+        self._steps: dict[str, list[tuple[str, Callable[[Any], Any] | None, Any]]] = {}
         self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
         self._prefetched: dict[tuple[str, uuid.UUID], Any] = {}  # the records a run of updates changes
         self._last_field: dict[tuple[uuid.UUID, str], tuple[object, object]] = {}  # set by this package
@@ -661,8 +662,7 @@ class _Applier:
                     matches[key] = entity_id  # a second create of the same person in this package
         columns = list(table.c.keys())
         kept = [index for index in batch if index >= 0]
-        convert = self._driver(table)
-        tuples = [convert(values[i]) for i in kept]
+        tuples = self._driver_rows(table, [values[i] for i in kept])
         try:
             with self.session.begin_nested():
                 insert_rows(self.session, table, columns, tuples, bound=True)
@@ -682,6 +682,24 @@ class _Applier:
         for index in single:  # what meets a record here: one by one, through the careful path
             outcomes[index] = self.apply(rows[index])
         return outcomes
+
+    def _driver_rows(self, table: Table, records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Records as JSON → rows as the driver takes them (``insert_rows(bound=True)``), as ``_driver``
+        converts one but column by column: each column's step runs over all its values at once."""
+        if not records:
+            return []
+        self._driver(table)
+        marker = _MISSING
+        columns: list[list[Any]] = []
+        for key, step, missing in self._steps[table.name]:
+            found = [record.get(key, marker) for record in records]
+            absent = marker in found  # JSON values: compared in C
+            if step is not None:
+                found = [value if value is None or value is marker else step(value) for value in found]
+            if absent:
+                found = [missing if value is marker else value for value in found]
+            columns.append(found)
+        return list(zip(*columns, strict=True))
 
     def _driver(self, table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         """A record as JSON → the row as the driver takes it (``insert_rows(bound=True)``), converters cached."""
@@ -719,6 +737,7 @@ class _Applier:
             )  # fmt: skip
 
         self._converters[table.name] = convert
+        self._steps[table.name] = steps
         return convert
 
     def _matches(self, table: Table, keys: list[tuple[object, ...] | None]) -> dict[tuple[object, ...], uuid.UUID]:
@@ -752,17 +771,16 @@ class _Applier:
         self._write_updates()
         start_at = changes.next_arrival(self.session)
         table = ChangeEntry.__table__
-        convert = self._driver(table)
-        names = (*_ENTRY_COLUMNS, "arrival")
         columns = list(table.c.keys())
-        arrived = [
-            convert(dict(zip(names, (*entry, start_at + index), strict=True)))
-            for index, entry in enumerate(self._entries)
-        ]
+        arrived = self._driver_rows(table, self._entry_records(start_at))
         insert_rows(self.session, table, columns, arrived, bound=True)
         index_people(self.session, list(self._numbers.items()))
         refresh_summaries(self.session, self._households)
         self.session.expire_all()
+
+    def _entry_records(self, start_at: int) -> list[dict[str, Any]]:
+        names = (*_ENTRY_COLUMNS, "arrival")
+        return [dict(zip(names, (*entry, start_at + index), strict=True)) for index, entry in enumerate(self._entries)]
 
     def _touch(self, table: Table, *rows: Any) -> None:
         if table.name == "person":

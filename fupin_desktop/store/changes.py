@@ -391,23 +391,34 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
         result = session.execute(records, params)
         keys = list(result.keys())
         at = keys.index("id")
-        rows: dict[str, dict[str, object]] = {_hex_of(v[at]): dict(zip(keys, v, strict=True)) for v in result.all()}
+        found = result.all()
+        position = {_hex_of(v[at]): index for index, v in enumerate(found)}
         since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
             entry.c.entity == entity, entry.c.arrival.is_not(None)
         )
         if not whole:
             since = since.where(entry.c.entity_id.in_([uuid.UUID(hex=h) for h in chunk]))
         later = session.execute(since.order_by(entry.c.arrival.desc())).all()
+        undone: dict[str, dict[str, object]] = {}  # the records changed since, as dicts to undo them on
         for entity_id, action, field, before in later:
             key = entity_id.hex
-            row = rows.get(key)
             if action == "delete" and before:  # gone since: its tombstone is where to start from
-                rows[key] = json.loads(before)
-            elif row is not None and field is not None and action in ("update", "decide") and field in table.c:
+                undone[key] = json.loads(before)
+            elif field is not None and action in ("update", "decide") and field in table.c:
+                row = undone.get(key)
+                if row is None:
+                    if key not in position:
+                        continue
+                    row = undone[key] = dict(zip(keys, found[position[key]], strict=True))
                 row[field] = None if before is None else json.loads(before)
+        # The others as they are, written column by column (``json_objects``): at county scale a JSON
+        # encoder call per record is most of a full package's time.
+        kept = [v for v in found if _hex_of(v[at]) not in undone] if undone else found
+        texts = json_objects(keys, list(zip(*kept, strict=True))) if kept else []
+        written = {_hex_of(v[at]): text for v, text in zip(kept, texts, strict=True)}
         for key in chunk:
-            row = rows.get(key)
-            out[key] = encode_plain(row) if row is not None else None
+            row = undone.get(key)
+            out[key] = encode_plain(row) if row is not None else written.get(key)
     return out
 
 
