@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import operator
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, Table, Uuid, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,7 @@ from fupin_desktop.services.sync_apply import (
     upsert,
 )
 from fupin_desktop.store import changes
-from fupin_desktop.store.bulk import bind_processor, insert_rows
+from fupin_desktop.store.bulk import bind_processor, driver_rows, insert_rows, uuid_binder
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Site, SyncIssue
@@ -143,11 +144,12 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         ranges: dict[str, tuple[int, int]] = {}
         rows: list[list[Any]] = []
         ordered: list[tuple[int, int, int, list[Any]]] = []
+        site_key = uuid_binder(session, ChangeEntry.__table__, "site_id")
         for rank, site in enumerate(sites):
             start = seen.get(str(site.id), 0) + 1
             if site.last_seq < start:
                 continue
-            found = session.execute(_RAW_ENTRIES, {"site": site.id, "start": start}).all()
+            found = driver_rows(session, _RAW_ENTRIES, (site_key(site.id), start))
             if not found:
                 continue
             ranges[str(site.id)] = (found[0][1], found[-1][1])
@@ -206,10 +208,10 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
 
 # The log as the driver returns it (no type processing: at county scale that is most of the time):
 # SQLite gives ids as hex text and times as text, PostgreSQL as objects; both are normalised below.
-_RAW_ENTRIES = text(
+_RAW_ENTRIES = (
     "select site_id, seq, action, entity, entity_id, field, before, after, account, at, arrival"
-    " from change_entry where site_id = :site and seq >= :start order by seq"
-).bindparams(bindparam("site", type_=Uuid()), bindparam("start", type_=Integer()))
+    " from change_entry where site_id = ? and seq >= ? order by seq"
+)
 
 
 def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> None:
@@ -773,6 +775,9 @@ class _Applier:
         table = ChangeEntry.__table__
         columns = list(table.c.keys())
         arrived = self._driver_rows(table, self._entry_records(start_at))
+        # In the order of the (entity, entity id) index, as ``changes.write_pending`` writes its own: a full
+        # package's entries then land on neighbouring pages of that index, not on a random page each.
+        arrived.sort(key=operator.itemgetter(columns.index("entity"), columns.index("entity_id")))
         insert_rows(self.session, table, columns, arrived, bound=True)
         index_people(self.session, list(self._numbers.items()))
         refresh_summaries(self.session, self._households)

@@ -370,6 +370,8 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
     now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
     a record that left no trace (the receiver then has nothing to add). Ids as text (with or without
     dashes), and the answer keyed by the 32 hex digits."""
+    from fupin_desktop.store.bulk import driver_rows
+
     table = TRACKED[entity]
     entry = models.ChangeEntry.__table__
     out: dict[str, str | None] = {}
@@ -381,17 +383,16 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
         chunk = wanted[start_at : start_at + step]
         # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
         # reads either form. The changes undone below put back their own JSON values.
+        keys = [column.name for column in table.columns]
+        listed = ", ".join(f'"{key}"' for key in keys)
         if whole:
-            records, params = text(f'select * from "{table.name}"'), {}
+            found = driver_rows(session, f'select {listed} from "{table.name}"')
         else:
-            records = text(f'select * from "{table.name}" where id in :ids').bindparams(
+            records = text(f'select {listed} from "{table.name}" where id in :ids').bindparams(
                 bindparam("ids", expanding=True, type_=Uuid())
             )
-            params = {"ids": [uuid.UUID(hex=h) for h in chunk]}
-        result = session.execute(records, params)
-        keys = list(result.keys())
+            found = list(session.execute(records, {"ids": [uuid.UUID(hex=h) for h in chunk]}).all())
         at = keys.index("id")
-        found = result.all()
         position = {_hex_of(v[at]): index for index, v in enumerate(found)}
         since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
             entry.c.entity == entity, entry.c.arrival.is_not(None)
