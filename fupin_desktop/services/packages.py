@@ -23,7 +23,7 @@ import json
 import operator
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -167,7 +167,9 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         payload: Any = rows
         if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
             payload = {"changes": rows, "state": _state_of(session, rows)}
-        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        sealed = receiver is not None and bool(receiver.box_public)
+        streamed = payload is rows and not sealed  # a plain list of changes: written as it is made
+        content = b"" if streamed else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
             "format": packages.FORMAT,
@@ -184,17 +186,25 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
             "ranges": {site_id: list(span) for site_id, span in ranges.items()},
             "vector": {str(site.id): site.last_seq for site in sites},
             "counts": dict(Counter(str(row[3]) for row in rows)),
-            "content_sha256": packages.sha256(content),
+            "content_sha256": None if streamed else packages.sha256(content),
             "encryption": None,
         }
-        stored = content
-        if receiver is not None and receiver.box_public:
-            stored, manifest["encryption"] = packages.encrypt(content, base64.b64decode(receiver.box_public))
-        raw = packages.manifest_bytes(manifest)
-        signature = sign_bytes(session, packages.signed_message(raw))
+
+        def seal(content_sha256: str) -> tuple[bytes, bytes]:
+            raw = packages.manifest_bytes(manifest | {"content_sha256": content_sha256})
+            return raw, sign_bytes(session, packages.signed_message(raw)).value
+
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            packages.write(out, raw, signature.value, stored, sealed=manifest["encryption"] is not None)
+            if streamed:
+                packages.write_streamed(out, _json_pieces(rows), seal)
+            else:
+                stored = content
+                if sealed:
+                    assert receiver is not None and receiver.box_public
+                    stored, manifest["encryption"] = packages.encrypt(content, base64.b64decode(receiver.box_public))
+                raw, signature = seal(packages.sha256(content))
+                packages.write(out, raw, signature, stored, sealed=sealed)
         except OSError as error:
             raise ServiceError(f"无法写入数据包“{out}”：{error.strerror}") from error
         uow.audit(
@@ -204,6 +214,16 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
     return PackageExported(
         out, len(rows), ranges, receiver.name if receiver else None, manifest["encryption"] is not None
     )
+
+
+def _json_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
+    """``json.dumps(rows)`` (compact, UTF-8) in pieces of ``size`` rows: the same bytes, made a piece at a
+    time so that the previous piece is compressed meanwhile."""
+    yield b"["
+    for start_at in range(0, len(rows), size):
+        text = json.dumps(rows[start_at : start_at + size], ensure_ascii=False, separators=(",", ":"))[1:-1]
+        yield (("," if start_at else "") + text).encode("utf-8")
+    yield b"]"
 
 
 # The log as the driver returns it (no type processing: at county scale that is most of the time):
