@@ -143,7 +143,7 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         sites = list(session.scalars(select(Site)))
         ranges: dict[str, tuple[int, int]] = {}
         rows: list[list[Any]] = []
-        ordered: list[tuple[int, int, int, list[Any]]] = []
+        keys: list[tuple[int, int, int]] = []
         site_key = uuid_binder(session, ChangeEntry.__table__, "site_id")
         for rank, site in enumerate(sites):
             start = seen.get(str(site.id), 0) + 1
@@ -154,15 +154,14 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
                 continue
             ranges[str(site.id)] = (found[0][1], found[-1][1])
             site_text = str(site.id)
-            ordered.extend(
-                (
-                    -1 if row[10] is None else row[10], rank, row[1],
-                    [site_text, *row[1:4], _text_of(row[4]), *row[5:9], _time_of(row[9])],
-                )
-                for row in found
-            )  # fmt: skip
-        ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
-        rows = [item[3] for item in ordered]
+            for _site, seq, action, entity, entity_id, name, before, after, account, at, arrival in found:
+                keys.append((-1 if arrival is None else arrival, rank, seq))
+                rows.append(
+                    [site_text, seq, action, entity, entity_id if type(entity_id) is str else str(entity_id),
+                     name, before, after, account, at.replace(" ", "T", 1) if type(at) is str else _time_of(at)]
+                )  # fmt: skip
+        order = sorted(range(len(rows)), key=keys.__getitem__)  # as they happened here: a decision after
+        rows = [rows[index] for index in order]  # what it decides
         _fill_baselines(session, rows, str(own.id))
         payload: Any = rows
         if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
@@ -247,10 +246,6 @@ def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> Non
         texts = changes.baseline_rows(session, entity, [str(row[4]) for row in found])
         for row in found:
             row[7] = texts.get(str(row[4]).replace("-", ""))
-
-
-def _text_of(value: object) -> str:
-    return value if isinstance(value, str) else str(value)
 
 
 def _time_of(value: object) -> str:
