@@ -479,3 +479,18 @@ def test_a_full_package_written_in_pieces_is_the_same_content_checked_by_its_man
     assert read.manifest["content_sha256"] == signed[0] == packages.sha256(read.content)
     assert len(json.loads(read.content)) == 30001
     assert not (tmp_path / "pieces.fupinpkg.part").exists()
+
+
+def test_a_field_edited_twice_in_one_package_ends_with_the_second_edit_and_no_conflict(sites) -> None:  # type: ignore[no-untyped-def]
+    """The plain field updates of a package are written together; the second edit of the same field checks
+    its "before" against the first edit's value, not the value before the package."""
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    _edit(a, "甲经办", "张三丰", phone="13905392222")
+    _edit(a, "甲经办", "李秀英", phone="13905393333", work_place="江苏苏州", work_months=8)
+    result = _exchange(a, station, tmp)
+    assert result.issues == Counter() and result.applied == 5
+    edited = _person(station, "李秀英")
+    assert (edited.phone, edited.work_place, edited.work_months) == ("13905393333", "江苏苏州", 8)
+    assert _person(station, "张三丰").phone == "13905392222"
+    assert dump(station) == dump(a)
