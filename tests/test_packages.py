@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy import select
 
 from fupin_desktop.cli import main
+from fupin_desktop.domain import packages
 from fupin_desktop.domain.accounts import Actor, Role
 from fupin_desktop.services.accounts import Who
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import edit_person, person_facts, register_household, register_person
 from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
@@ -442,3 +444,53 @@ def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> 
     assert dump(copy) == dump(source)
     for database in (source, copy):
         database.dispose()
+
+
+def test_a_full_package_that_cannot_be_written_leaves_no_file_and_no_log(sites) -> None:  # type: ignore[no-untyped-def]
+    """A full package is written in pieces while it is made: when the file cannot be put in place, the
+    export is refused with the reason, no partial file is left and nothing is recorded as sent."""
+    station, _a, _b, _village, tmp = sites
+    out = tmp / "taken.fupinpkg"
+    out.mkdir()
+    (out / "something").write_text("x", encoding="utf-8")  # a folder of that name is in the way
+    with station.session_factory() as session:
+        exports = len(list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "package"))))
+    with pytest.raises(ServiceError, match="无法写入数据包"):
+        export_package(station, actor="站长", out=out)
+    assert sorted(p.name for p in tmp.iterdir() if p.name.startswith("taken")) == ["taken.fupinpkg"]
+    with station.session_factory() as session:
+        assert len(list(session.scalars(select(AuditEntry).where(AuditEntry.entity == "package")))) == exports
+
+
+def test_a_full_package_written_in_pieces_is_the_same_content_checked_by_its_manifest(tmp_path: Path) -> None:
+    """Many pieces through the second thread: the content is every piece in order, its checksum in the
+    signed manifest, and one byte changed is found."""
+    pieces = [b"[", *(json.dumps([i, "记录" * (i % 7)]).encode() + b"," for i in range(30000)), b"0]"]
+    signed: list[str] = []
+
+    def seal(content_sha256: str) -> tuple[bytes, bytes]:
+        signed.append(content_sha256)
+        return packages.manifest_bytes({"format": packages.FORMAT, "content_sha256": content_sha256}), b"sig"
+
+    path = tmp_path / "pieces.fupinpkg"
+    packages.write_streamed(path, iter(pieces), seal)
+    read = packages.read(path)
+    assert read.content == b"".join(pieces)
+    assert read.manifest["content_sha256"] == signed[0] == packages.sha256(read.content)
+    assert len(json.loads(read.content)) == 30001
+    assert not (tmp_path / "pieces.fupinpkg.part").exists()
+
+
+def test_a_field_edited_twice_in_one_package_ends_with_the_second_edit_and_no_conflict(sites) -> None:  # type: ignore[no-untyped-def]
+    """The plain field updates of a package are written together; the second edit of the same field checks
+    its "before" against the first edit's value, not the value before the package."""
+    station, a, _b, _village, tmp = sites
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    _edit(a, "甲经办", "张三丰", phone="13905392222")
+    _edit(a, "甲经办", "李秀英", phone="13905393333", work_place="江苏苏州", work_months=8)
+    result = _exchange(a, station, tmp)
+    assert result.issues == Counter() and result.applied == 5
+    edited = _person(station, "李秀英")
+    assert (edited.phone, edited.work_place, edited.work_months) == ("13905393333", "江苏苏州", 8)
+    assert _person(station, "张三丰").phone == "13905392222"
+    assert dump(station) == dump(a)

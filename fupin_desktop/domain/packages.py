@@ -15,7 +15,10 @@ import hashlib
 import io
 import json
 import os
+import queue
+import threading
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,6 +101,49 @@ def write(path: Path, manifest: bytes, signature: bytes, content: bytes, *, seal
     temporary = path.with_name(path.name + ".part")
     temporary.write_bytes(buffer.getvalue())
     os.replace(temporary, path)
+
+
+def write_streamed(path: Path, pieces: Iterable[bytes], seal: Callable[[str], tuple[bytes, bytes]]) -> None:
+    """Write a plain package whose content comes in pieces (a county's full package: a few hundred MB of
+    JSON): each piece is hashed and compressed in a second thread while the next one is made (zlib and
+    hashlib let go of the interpreter while they work), then ``seal(content_sha256)`` gives the manifest
+    and its signature. Written whole, or not at all, as :func:`write`."""
+    temporary = path.with_name(path.name + ".part")
+    waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+    digest = hashlib.sha256()
+    failed: list[BaseException] = []
+    try:
+        with zipfile.ZipFile(temporary, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            with archive.open(_PLAIN, "w", force_zip64=True) as member:
+
+                def take() -> None:
+                    while (piece := waiting.get()) is not None:
+                        if not failed:
+                            try:
+                                digest.update(piece)
+                                member.write(piece)
+                            except BaseException as error:  # handed to the caller's thread below
+                                failed.append(error)
+
+                worker = threading.Thread(target=take, name="package-writer", daemon=True)
+                worker.start()
+                try:
+                    for piece in pieces:
+                        if failed:
+                            break
+                        waiting.put(piece)
+                finally:
+                    waiting.put(None)
+                    worker.join()
+                if failed:
+                    raise failed[0]
+            manifest, signature = seal(digest.hexdigest())
+            archive.writestr(_MANIFEST, manifest)
+            archive.writestr(_SIGNATURE, base64.b64encode(signature))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)

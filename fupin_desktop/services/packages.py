@@ -20,15 +20,16 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import operator
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, Table, Uuid, bindparam, delete, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,7 +55,7 @@ from fupin_desktop.services.sync_apply import (
     upsert,
 )
 from fupin_desktop.store import changes
-from fupin_desktop.store.bulk import bind_processor, insert_rows
+from fupin_desktop.store.bulk import bind_processor, driver_rows, insert_rows, uuid_binder
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Site, SyncIssue
@@ -142,30 +143,32 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         sites = list(session.scalars(select(Site)))
         ranges: dict[str, tuple[int, int]] = {}
         rows: list[list[Any]] = []
-        ordered: list[tuple[int, int, int, list[Any]]] = []
+        keys: list[tuple[int, int, int]] = []
+        site_key = uuid_binder(session, ChangeEntry.__table__, "site_id")
         for rank, site in enumerate(sites):
             start = seen.get(str(site.id), 0) + 1
             if site.last_seq < start:
                 continue
-            found = session.execute(_RAW_ENTRIES, {"site": site.id, "start": start}).all()
+            found = driver_rows(session, _RAW_ENTRIES, (site_key(site.id), start))
             if not found:
                 continue
             ranges[str(site.id)] = (found[0][1], found[-1][1])
             site_text = str(site.id)
-            ordered.extend(
-                (
-                    -1 if row[10] is None else row[10], rank, row[1],
-                    [site_text, *row[1:4], _text_of(row[4]), *row[5:9], _time_of(row[9])],
-                )
-                for row in found
-            )  # fmt: skip
-        ordered.sort(key=lambda item: item[:3])  # as they happened here: a decision after what it decides
-        rows = [item[3] for item in ordered]
+            for _site, seq, action, entity, entity_id, name, before, after, account, at, arrival in found:
+                keys.append((-1 if arrival is None else arrival, rank, seq))
+                rows.append(
+                    [site_text, seq, action, entity, entity_id if type(entity_id) is str else str(entity_id),
+                     name, before, after, account, at.replace(" ", "T", 1) if type(at) is str else _time_of(at)]
+                )  # fmt: skip
+        order = sorted(range(len(rows)), key=keys.__getitem__)  # as they happened here: a decision after
+        rows = [rows[index] for index in order]  # what it decides
         _fill_baselines(session, rows, str(own.id))
         payload: Any = rows
         if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
             payload = {"changes": rows, "state": _state_of(session, rows)}
-        content = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        sealed = receiver is not None and bool(receiver.box_public)
+        streamed = payload is rows and not sealed  # a plain list of changes: written as it is made
+        content = b"" if streamed else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
             "format": packages.FORMAT,
@@ -182,17 +185,25 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
             "ranges": {site_id: list(span) for site_id, span in ranges.items()},
             "vector": {str(site.id): site.last_seq for site in sites},
             "counts": dict(Counter(str(row[3]) for row in rows)),
-            "content_sha256": packages.sha256(content),
+            "content_sha256": None if streamed else packages.sha256(content),
             "encryption": None,
         }
-        stored = content
-        if receiver is not None and receiver.box_public:
-            stored, manifest["encryption"] = packages.encrypt(content, base64.b64decode(receiver.box_public))
-        raw = packages.manifest_bytes(manifest)
-        signature = sign_bytes(session, packages.signed_message(raw))
+
+        def seal(content_sha256: str) -> tuple[bytes, bytes]:
+            raw = packages.manifest_bytes(manifest | {"content_sha256": content_sha256})
+            return raw, sign_bytes(session, packages.signed_message(raw)).value
+
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            packages.write(out, raw, signature.value, stored, sealed=manifest["encryption"] is not None)
+            if streamed:
+                packages.write_streamed(out, _json_pieces(rows), seal)
+            else:
+                stored = content
+                if sealed:
+                    assert receiver is not None and receiver.box_public
+                    stored, manifest["encryption"] = packages.encrypt(content, base64.b64decode(receiver.box_public))
+                raw, signature = seal(packages.sha256(content))
+                packages.write(out, raw, signature, stored, sealed=sealed)
         except OSError as error:
             raise ServiceError(f"无法写入数据包“{out}”：{error.strerror}") from error
         uow.audit(
@@ -204,12 +215,22 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
     )
 
 
+def _json_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
+    """``json.dumps(rows)`` (compact, UTF-8) in pieces of ``size`` rows: the same bytes, made a piece at a
+    time so that the previous piece is compressed meanwhile."""
+    yield b"["
+    for start_at in range(0, len(rows), size):
+        text = json.dumps(rows[start_at : start_at + size], ensure_ascii=False, separators=(",", ":"))[1:-1]
+        yield (("," if start_at else "") + text).encode("utf-8")
+    yield b"]"
+
+
 # The log as the driver returns it (no type processing: at county scale that is most of the time):
 # SQLite gives ids as hex text and times as text, PostgreSQL as objects; both are normalised below.
-_RAW_ENTRIES = text(
+_RAW_ENTRIES = (
     "select site_id, seq, action, entity, entity_id, field, before, after, account, at, arrival"
-    " from change_entry where site_id = :site and seq >= :start order by seq"
-).bindparams(bindparam("site", type_=Uuid()), bindparam("start", type_=Integer()))
+    " from change_entry where site_id = ? and seq >= ? order by seq"
+)
 
 
 def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> None:
@@ -225,10 +246,6 @@ def _fill_baselines(session: Session, rows: list[list[Any]], own_id: str) -> Non
         texts = changes.baseline_rows(session, entity, [str(row[4]) for row in found])
         for row in found:
             row[7] = texts.get(str(row[4]).replace("-", ""))
-
-
-def _text_of(value: object) -> str:
-    return value if isinstance(value, str) else str(value)
 
 
 def _time_of(value: object) -> str:
@@ -499,6 +516,12 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
 
 
 _BATCH = 2000
+# Fields the checks of later changes read (where a record lies, who it duplicates, whether it is sealed,
+# a household's summary): an update of one is written at once, the others wait for one executemany.
+_LOOKED_UP = frozenset(
+    {"household_id", "village_id", "parent_id", "person_id", "visit_id", "intention_id", "id_number",
+     "household_no", "code", "level", "locked", "relation", "name", "state", "to_state"}
+)  # fmt: skip
 
 
 _MISSING = object()
@@ -560,10 +583,16 @@ class _Applier:
         self._cards = cards
         self._rules: dict[str, SiteRule] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
+        self._steps: dict[str, list[tuple[str, Callable[[Any], Any] | None, Any]]] = {}
         self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
         self._prefetched: dict[tuple[str, uuid.UUID], Any] = {}  # the records a run of updates changes
         self._last_field: dict[tuple[uuid.UUID, str], tuple[object, object]] = {}  # set by this package
         self._entries: list[list[Any]] = []
+        # Plain field updates wait here, as the driver takes them, for one executemany per kind of update
+        # (``_write_updates``), written before anything reads the records again.
+        self._updates: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+        self._updated: set[tuple[str, uuid.UUID]] = set()
+        self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
         entry = ChangeEntry.__table__
@@ -584,11 +613,13 @@ class _Applier:
             while end < len(rows) and end - start_at < _BATCH and self._batchable(rows[end], rows[start_at]):
                 end += 1
             if end - start_at > 1:
+                self._write_updates()
                 outcomes.extend(self._create_batch(rows[start_at:end]))
                 start_at = end
             else:
                 outcomes.append(self.apply(rows[start_at]))
                 start_at += 1
+        self._write_updates()
         return outcomes
 
     def _prefetch(self, rows: list[list[Any]]) -> None:
@@ -648,8 +679,7 @@ class _Applier:
                     matches[key] = entity_id  # a second create of the same person in this package
         columns = list(table.c.keys())
         kept = [index for index in batch if index >= 0]
-        convert = self._driver(table)
-        tuples = [convert(values[i]) for i in kept]
+        tuples = self._driver_rows(table, [values[i] for i in kept])
         try:
             with self.session.begin_nested():
                 insert_rows(self.session, table, columns, tuples, bound=True)
@@ -669,6 +699,24 @@ class _Applier:
         for index in single:  # what meets a record here: one by one, through the careful path
             outcomes[index] = self.apply(rows[index])
         return outcomes
+
+    def _driver_rows(self, table: Table, records: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """Records as JSON → rows as the driver takes them (``insert_rows(bound=True)``), as ``_driver``
+        converts one but column by column: each column's step runs over all its values at once."""
+        if not records:
+            return []
+        self._driver(table)
+        marker = _MISSING
+        columns: list[list[Any]] = []
+        for key, step, missing in self._steps[table.name]:
+            found = [record.get(key, marker) for record in records]
+            absent = marker in found  # JSON values: compared in C
+            if step is not None:
+                found = [value if value is None or value is marker else step(value) for value in found]
+            if absent:
+                found = [missing if value is marker else value for value in found]
+            columns.append(found)
+        return list(zip(*columns, strict=True))
 
     def _driver(self, table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         """A record as JSON → the row as the driver takes it (``insert_rows(bound=True)``), converters cached."""
@@ -706,6 +754,7 @@ class _Applier:
             )  # fmt: skip
 
         self._converters[table.name] = convert
+        self._steps[table.name] = steps
         return convert
 
     def _matches(self, table: Table, keys: list[tuple[object, ...] | None]) -> dict[tuple[object, ...], uuid.UUID]:
@@ -736,19 +785,22 @@ class _Applier:
         return found
 
     def finish(self) -> None:
+        self._write_updates()
         start_at = changes.next_arrival(self.session)
         table = ChangeEntry.__table__
-        convert = self._driver(table)
-        names = (*_ENTRY_COLUMNS, "arrival")
         columns = list(table.c.keys())
-        arrived = [
-            convert(dict(zip(names, (*entry, start_at + index), strict=True)))
-            for index, entry in enumerate(self._entries)
-        ]
+        arrived = self._driver_rows(table, self._entry_records(start_at))
+        # In the order of the (entity, entity id) index, as ``changes.write_pending`` writes its own: a full
+        # package's entries then land on neighbouring pages of that index, not on a random page each.
+        arrived.sort(key=operator.itemgetter(columns.index("entity"), columns.index("entity_id")))
         insert_rows(self.session, table, columns, arrived, bound=True)
         index_people(self.session, list(self._numbers.items()))
         refresh_summaries(self.session, self._households)
         self.session.expire_all()
+
+    def _entry_records(self, start_at: int) -> list[dict[str, Any]]:
+        names = (*_ENTRY_COLUMNS, "arrival")
+        return [dict(zip(names, (*entry, start_at + index), strict=True)) for index, entry in enumerate(self._entries)]
 
     def _touch(self, table: Table, *rows: Any) -> None:
         if table.name == "person":
@@ -767,6 +819,8 @@ class _Applier:
             return self._issue("missing", row, entity_uuid, None, None)
         if action == "create" and row[7] is None:
             return None  # a baseline entry of a record that left no trace where it was made
+        if action != "update" or (table.name, entity_uuid) in self._updated:
+            self._write_updates()  # what follows reads what the waiting updates change
         current = self._prefetched.pop((table.name, entity_uuid), _MISSING)
         if current is _MISSING:
             current = self.session.execute(select(table).where(table.c.id == entity_uuid)).mappings().first()
@@ -832,7 +886,11 @@ class _Applier:
         values: dict[str, object] = {name: changes.decode(table, name, after)}
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
-        self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        if name in _LOOKED_UP:  # the ownership and duplicate checks read it: written now
+            self._write_updates()
+            self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+        else:
+            self._wait_update(table, entity_id, values)
         self._last_field[(entity_id, name)] = (before, after)
         if name in ("household_id", "relation", "name"):
             self._touch(table, current, values if name == "household_id" else None)
@@ -840,6 +898,46 @@ class _Applier:
             self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
             self._numbers[entity_id] = values[name]  # type: ignore[assignment]
         return None
+
+    def _processor(self, table: Table, column: str) -> Callable[[Any], Any] | None:
+        key = (table.name, column)
+        if key not in self._processors:
+            self._processors[key] = bind_processor(self.session, table, column)
+        return self._processors[key]
+
+    def _wait_update(self, table: Table, entity_id: uuid.UUID, values: dict[str, object]) -> None:
+        """An UPDATE of one record's fields, kept (converted for the driver) until ``_write_updates``."""
+        names = tuple(values)
+        bound = []
+        for name, value in (*values.items(), ("id", entity_id)):
+            process = self._processor(table, name)
+            bound.append(value if value is None or process is None else process(value))
+        self._updates.setdefault((table.name, names), []).append(tuple(bound))
+        self._updated.add((table.name, entity_id))
+
+    def _write_updates(self) -> None:
+        """The waiting updates, one executemany of a compiled UPDATE per table and set of fields."""
+        if not self._updates:
+            return
+        connection = self.session.connection()
+        dialect = connection.dialect
+        for (entity, names), rows in self._updates.items():
+            table = changes.TRACKED[entity]
+            statement = (
+                update(table)
+                .where(table.c.id == bindparam("_key"))
+                .values({name: bindparam(f"_set_{name}") for name in names})
+            )
+            compiled = statement.compile(dialect=dialect)
+            keys = [f"_set_{name}" for name in names] + ["_key"]
+            if compiled.positional and compiled.positiontup is not None:
+                where = {key: index for index, key in enumerate(keys)}
+                order = [where[key] for key in compiled.positiontup]
+                connection.exec_driver_sql(str(compiled), [tuple(row[i] for i in order) for row in rows])
+            else:
+                connection.exec_driver_sql(str(compiled), [dict(zip(keys, row, strict=True)) for row in rows])
+        self._updates.clear()
+        self._updated.clear()
 
     def _same_edit(self, table: Table, entity_id: uuid.UUID, name: str, before: object, after: object) -> bool:
         """Whether the value here came from the same edit (same "before", same "after"): then the remote one

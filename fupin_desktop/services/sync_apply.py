@@ -143,11 +143,12 @@ def refresh_summaries(session: Session, household_ids: Iterable[uuid.UUID]) -> i
             if current is None:
                 continue
             head = next((m for m in rows if m.relation == HEAD), None)
-            summary = {
-                "head_name": head.name if head else None,
-                "head_pinyin": search_keys(head.name)[0] if head else None,
-                "member_count": len(rows),
-            }
+            name = head.name if head else None
+            if name is not None and name == current.head_name and current.head_pinyin is not None:
+                pinyin = current.head_pinyin  # derived from the same name: no need to derive it again
+            else:
+                pinyin = search_keys(name)[0] if name is not None else None
+            summary = {"head_name": name, "head_pinyin": pinyin, "member_count": len(rows)}
             if any(getattr(current, key) != value for key, value in summary.items()):
                 session.execute(update(household).where(household.c.id == hid).values(**summary))
                 written += 1

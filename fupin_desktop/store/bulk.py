@@ -48,6 +48,21 @@ def _same(value: uuid.UUID) -> Any:
 _hex: Callable[[uuid.UUID], Any] = operator.attrgetter("hex")
 
 
+def driver_rows(session: Session, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    """The rows of a plain query as the driver returns them — tuples, no type processing, no Row objects
+    (a county's full package reads half a million rows). ``sql`` marks each parameter with ``?``; the
+    parameters are given as the driver takes them (:func:`uuid_binder`)."""
+    connection = session.connection()
+    if connection.dialect.paramstyle != "qmark":
+        sql = sql.replace("%", "%%").replace("?", "%s")
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql, tuple(parameters))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def insert_rows(
     session: Session, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, bound: bool = False
 ) -> None:

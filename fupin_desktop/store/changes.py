@@ -370,6 +370,8 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
     now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
     a record that left no trace (the receiver then has nothing to add). Ids as text (with or without
     dashes), and the answer keyed by the 32 hex digits."""
+    from fupin_desktop.store.bulk import driver_rows
+
     table = TRACKED[entity]
     entry = models.ChangeEntry.__table__
     out: dict[str, str | None] = {}
@@ -381,33 +383,43 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
         chunk = wanted[start_at : start_at + step]
         # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
         # reads either form. The changes undone below put back their own JSON values.
+        keys = [column.name for column in table.columns]
+        listed = ", ".join(f'"{key}"' for key in keys)
         if whole:
-            records, params = text(f'select * from "{table.name}"'), {}
+            found = driver_rows(session, f'select {listed} from "{table.name}"')
         else:
-            records = text(f'select * from "{table.name}" where id in :ids').bindparams(
+            records = text(f'select {listed} from "{table.name}" where id in :ids').bindparams(
                 bindparam("ids", expanding=True, type_=Uuid())
             )
-            params = {"ids": [uuid.UUID(hex=h) for h in chunk]}
-        result = session.execute(records, params)
-        keys = list(result.keys())
+            found = list(session.execute(records, {"ids": [uuid.UUID(hex=h) for h in chunk]}).all())
         at = keys.index("id")
-        rows: dict[str, dict[str, object]] = {_hex_of(v[at]): dict(zip(keys, v, strict=True)) for v in result.all()}
+        position = {_hex_of(v[at]): index for index, v in enumerate(found)}
         since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
             entry.c.entity == entity, entry.c.arrival.is_not(None)
         )
         if not whole:
             since = since.where(entry.c.entity_id.in_([uuid.UUID(hex=h) for h in chunk]))
         later = session.execute(since.order_by(entry.c.arrival.desc())).all()
+        undone: dict[str, dict[str, object]] = {}  # the records changed since, as dicts to undo them on
         for entity_id, action, field, before in later:
             key = entity_id.hex
-            row = rows.get(key)
             if action == "delete" and before:  # gone since: its tombstone is where to start from
-                rows[key] = json.loads(before)
-            elif row is not None and field is not None and action in ("update", "decide") and field in table.c:
+                undone[key] = json.loads(before)
+            elif field is not None and action in ("update", "decide") and field in table.c:
+                row = undone.get(key)
+                if row is None:
+                    if key not in position:
+                        continue
+                    row = undone[key] = dict(zip(keys, found[position[key]], strict=True))
                 row[field] = None if before is None else json.loads(before)
+        # The others as they are, written column by column (``json_objects``): at county scale a JSON
+        # encoder call per record is most of a full package's time.
+        kept = [v for v in found if _hex_of(v[at]) not in undone] if undone else found
+        texts = json_objects(keys, list(zip(*kept, strict=True))) if kept else []
+        written = {_hex_of(v[at]): text for v, text in zip(kept, texts, strict=True)}
         for key in chunk:
-            row = rows.get(key)
-            out[key] = encode_plain(row) if row is not None else None
+            row = undone.get(key)
+            out[key] = encode_plain(row) if row is not None else written.get(key)
     return out
 
 
