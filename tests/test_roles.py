@@ -35,7 +35,7 @@ from fupin_desktop.services.regions import add_region, create_region
 from fupin_desktop.services.settings import load_station_profile, store_station_profile
 from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station_keys import export_station_key
-from fupin_desktop.services.submissions import seal_submission, unlock_submission
+from fupin_desktop.services.submissions import list_submissions, seal_submission, unlock_submission
 from fupin_desktop.services.visits import VisitInput, save_visit
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.models import (
@@ -482,6 +482,9 @@ def test_a_village_clerk_cannot_find_list_or_export_a_person_of_another_village(
     assert stats.area.region is not None and stats.area.region.name == "北村"
     with pytest.raises(PermissionDenied, match="本村（北村）"):
         print_visit_form(database, out_dir=tmp_path, household_id=south_household, viewer=village)
+    # A sealed sheet of the township lists every village's people: not for a 村级录入员.
+    assert [row.id for row in database.read(list_submissions, clerk)] == [the_scene.ids["submission"]]
+    assert database.read(list_submissions, village) == []
 
 
 def test_search_on_the_command_line_as_a_village_clerk(

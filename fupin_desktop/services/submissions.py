@@ -35,7 +35,7 @@ from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, correction_note
-from fupin_desktop.services.accounts import Who, actor_name, permit
+from fupin_desktop.services.accounts import Who, actor_name, permit, village_scope
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.intentions import transition
 from fupin_desktop.services.scope import visible_region
@@ -469,8 +469,11 @@ def unlock_for_correction(uow: UnitOfWork, submission_id: uuid.UUID, *, reason: 
     return len(people)
 
 
-def list_submissions(session: Session) -> list[SubmissionRow]:
-    """Every sealed sheet, newest first, with what it replaces and what replaced it."""
+def list_submissions(session: Session, viewer: Who | None = None) -> list[SubmissionRow]:
+    """Every sealed sheet, newest first, with what it replaces and what replaced it. None for a 村级录入员:
+    a township's sheet lists the people of every village (their ID numbers on the list sheets)."""
+    if viewer is not None and village_scope(session, viewer) is not None:
+        return []
     rows = session.execute(
         select(
             Submission.id,

@@ -241,7 +241,7 @@ class SubmissionsPage(QWidget):
         self.description.setText(f"{form.seed}。{what}。{form.description}")
 
     def refresh(self) -> None:
-        self.model.set_rows(self.context.database.read(list_submissions))
+        self.model.set_rows(self.context.database.read(list_submissions, self.context.actor))
         reminder = self.context.database.read(next_reminder, today())
         self.deadline.setText(reminder.text if reminder else "")
         self.deadline.setVisible(reminder is not None)
