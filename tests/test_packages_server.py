@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import func, select
 
 from fupin_desktop.cli import main
-from fupin_desktop.services.households import edit_person, person_facts, register_household
+from fupin_desktop.services.households import register_household
 from fupin_desktop.services.packages import export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import load_station_profile, store_station_profile
 from fupin_desktop.services.station_keys import export_station_key, register_station_key
-from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database, open_database
-from fupin_desktop.store.models import Household, Person, Site
+from fupin_desktop.store.models import Household, Site
 from fupin_desktop.store.uow import UnitOfWork
 from tests.conftest import TODAY, household, person
+from tests.test_packages import _edit, _person, dump  # one canonical dump for both engines' tests
 
 pytestmark = pytest.mark.both_engines
 
@@ -53,32 +53,6 @@ def _send(sender: Database, receiver: Database, folder: Path, *, to: str | None 
     path = folder / f"{uuid.uuid4().hex}.fupinpkg"
     export_package(sender, actor="经办", out=path, to=to)
     return import_package(receiver, actor="经办", path=path)
-
-
-def _person(database: Database, name: str) -> Person:
-    with database.session_factory() as session:
-        return session.scalars(select(Person).where(Person.name == name)).one()
-
-
-def _edit(database: Database, actor: str, name: str, **fields: object) -> None:
-    found = _person(database, name)
-    edit_person(database, actor=actor, person_id=found.id, facts=replace(person_facts(found), **fields), on=TODAY)
-
-
-def dump(database: Database) -> dict[str, list[dict[str, object]]]:
-    """Every exchanged table, canonically (bookkeeping times and names left out): the same on either engine."""
-    out: dict[str, list[dict[str, object]]] = {}
-    with database.session_factory() as session:
-        for name, table in changes.TRACKED.items():
-            rows = session.execute(select(table)).mappings().all()
-            out[name] = sorted(
-                (
-                    {k: changes.plain(v) for k, v in r.items() if k not in changes.BOOKKEEPING | {"created_at"}}
-                    for r in rows
-                ),
-                key=lambda row: str(row["id"]),
-            )
-    return out
 
 
 @pytest.fixture

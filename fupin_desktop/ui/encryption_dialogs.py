@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 
@@ -33,6 +34,31 @@ def _message_label() -> QLabel:
     label.setWordWrap(True)
     label.hide()
     return label
+
+
+def _lay_out(
+    dialog: QDialog,
+    intro: str,
+    form: QFormLayout,
+    message: QLabel,
+    ok_text: str,
+    cancel_text: str,
+    on_ok: Callable[[], None],
+) -> QPushButton:
+    """The intro, the form, the red message line and the two buttons, top to bottom; returns the OK button."""
+    text = QLabel(intro)
+    text.setWordWrap(True)
+    buttons = QDialogButtonBox()
+    ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+    buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(text)
+    layout.addLayout(form)
+    layout.addWidget(message)
+    layout.addWidget(buttons)
+    return ok_button
 
 
 def _password_edit() -> QLineEdit:
@@ -166,21 +192,11 @@ class RecoverWithCodeDialog(QDialog):
         form.addRow("管理员账号(&U)：", self.name_edit)
         form.addRow("新密码(&P)：", self.password_edit)
         form.addRow("再输入一次：", self.again_edit)
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton("设新密码并打开", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.try_recover)
-        buttons.rejected.connect(self.reject)
-        intro = QLabel(
+        intro = (
             "输入站长保管的恢复码，为一个管理员账号设新密码。钥匙文件丢失时会重建，"
             "其他账号之后须由管理员重置密码才能登录。"
         )
-        intro.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        self.ok_button = _lay_out(self, intro, form, self.message, "设新密码并打开", "取消", self.try_recover)
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -219,21 +235,11 @@ class NewStationDialog(QDialog):
         form.addRow("管理员账号(&U)：", self.name_edit)
         form.addRow("密码(&P)：", self.password_edit)
         form.addRow("再输入一次：", self.again_edit)
-        intro = QLabel(
+        intro = (
             f"将新建数据库“{path}”。它是<b>加密</b>的：没有账号和密码，任何人都读不出其中的身份证号、电话等信息。"
             "<br>请先设置第一个管理员账号；之后会显示一次恢复码，请打印交站长保管。"
         )
-        intro.setWordWrap(True)
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton("新建", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("退出", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.check)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        self.ok_button = _lay_out(self, intro, form, self.message, "新建", "退出", self.check)
 
     @property
     def name(self) -> str:
@@ -276,28 +282,18 @@ class EncryptDialog(QDialog):
         self.database = database
         self.setWindowTitle("加密数据库")
         self.setMinimumWidth(480)
-        intro = QLabel(
+        intro = (
             f"把数据库“{path.name}”转换为加密的文件：先做一个加密的副本并与原文件逐表核对，再替换原文件；"
             "备份文件夹里的旧备份也一并加密。其间窗口会关闭片刻。<br><br>"
             "加密后只有账号能打开它；其他账号须由管理员重置密码后才能登录。"
             "完成后显示一次恢复码，请打印交站长保管。"
         )
-        intro.setWordWrap(True)
         self.name = account_name
         self.password_edit = _password_edit()
         form = QFormLayout()
         form.addRow(f"“{account_name}”的密码(&P)：", self.password_edit)
         self.message = _message_label()
-        buttons = QDialogButtonBox()
-        self.ok_button = buttons.addButton("加密", QDialogButtonBox.ButtonRole.AcceptRole)
-        buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
-        buttons.accepted.connect(self.check)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(buttons)
+        self.ok_button = _lay_out(self, intro, form, self.message, "加密", "取消", self.check)
 
     def check(self) -> None:
         """A missing or wrong password is said here, before the window closes for the conversion (which
