@@ -259,7 +259,7 @@ def test_a_village_clerk_enters_households_of_their_own_village_only(
         register_household(database, actor=actors[role], village_id=other, facts=elsewhere, on=TODAY)
         return
     before = _audit_count(database)
-    with pytest.raises(PermissionDenied, match="村级录入员只能登记本村（北村）的农户和成员"):
+    with pytest.raises(PermissionDenied, match="村级录入员只能在本村（北村）登记或修改农户和成员"):
         register_household(database, actor=actors[role], village_id=other, facts=elsewhere, on=TODAY)
     with database.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Household).where(Household.village_id == other)) == 0

@@ -25,7 +25,17 @@ from fupin_desktop.services import accounts
 from fupin_desktop.services.backups import back_up, restore_backup, set_backup_folder
 from fupin_desktop.services.errors import NotFound, PermissionDenied
 from fupin_desktop.services.followup import Enrolment, grant_subsidy, record_enrolment
-from fupin_desktop.services.households import edit_household, household_facts
+from fupin_desktop.services.households import (
+    edit_household,
+    edit_person,
+    household_facts,
+    person_facts,
+    register_household,
+    register_person,
+    relocate_person,
+    remove_household,
+    remove_person,
+)
 from fupin_desktop.services.imports import import_village
 from fupin_desktop.services.intentions import IntentionInput, register_intention, take_step
 from fupin_desktop.services.notices import ObjectionInput, add_objection, end_notice, start_notice
@@ -517,3 +527,53 @@ def test_the_histories_show_the_accounts_by_their_display_names(scene: tuple[Sce
     assert edits[0].operator == "王经办（clerk）" and edits[0].new_value == "北村二组8号"
     assert steps[-1].operator == "李站长（reviewer）" and steps[-1].to_label == "审核通过"
     assert steps[0].operator == "王经办"  # a free-text name of before the accounts, as it was written
+
+
+def test_every_household_use_case_refuses_another_village_in_the_same_words(scene: tuple[Scene, Database]) -> None:
+    """登记、修改、删除、迁移 all say what a 走访 or an 意愿 says: the one sentence of the permission table."""
+    the_scene, database = scene
+    actor = actor_for(Role.VILLAGE_CLERK, the_scene)
+    south_household, south_member = the_scene.ids["south_household"], the_scene.ids["south_free_person"]
+    with database.session_factory() as session:
+        household_row = session.get(Household, south_household)
+        member_row = session.get(Person, south_member)
+        assert household_row is not None and member_row is not None
+        facts, member = household_facts(household_row), person_facts(member_row)
+    newcomer = replace(member, name="钱新人", id_number="371321199001011234", relation="子女")
+    calls: dict[str, Callable[[], object]] = {
+        "登记农户": lambda: register_household(
+            database, actor=actor, village_id=the_scene.south, facts=replace(facts, household_no="3713210010029999")
+        ),
+        "修改农户": lambda: edit_household(database, actor=actor, household_id=south_household, facts=facts),
+        "删除农户": lambda: remove_household(database, actor=actor, household_id=south_household),
+        "登记成员": lambda: register_person(database, actor=actor, household_id=south_household, facts=newcomer),
+        "修改成员": lambda: edit_person(database, actor=actor, person_id=south_member, facts=member),
+        "删除成员": lambda: remove_person(database, actor=actor, person_id=south_member),
+        "迁出南村": lambda: relocate_person(
+            database,
+            actor=actor,
+            person_id=south_member,
+            target_household_id=the_scene.ids["household"],
+            relation="子女",
+        ),
+        "迁入南村": lambda: relocate_person(
+            database,
+            actor=actor,
+            person_id=the_scene.ids["free_person"],
+            target_household_id=south_household,
+            relation="子女",
+        ),
+    }
+    expected = f"村级录入员只能在本村（北村）{PERMISSIONS[Capability.EDIT_HOUSEHOLDS].what}（账号“village”）。"
+    visit = VisitInput(TODAY, "走访员", "入户走访", "了解培训意愿")
+    with pytest.raises(PermissionDenied) as visit_refusal:
+        save_visit(database, actor=actor, household_id=south_household, visit=visit)
+    assert str(visit_refusal.value) == expected.replace(
+        PERMISSIONS[Capability.EDIT_HOUSEHOLDS].what, PERMISSIONS[Capability.RECORD_VISIT].what
+    )
+    before = fingerprint(database)
+    for name, call in calls.items():
+        with pytest.raises(PermissionDenied) as refusal:
+            call()
+        assert str(refusal.value) == expected, name
+    assert fingerprint(database) == before

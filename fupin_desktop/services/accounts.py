@@ -105,18 +105,6 @@ def _outside_own_village(session: Session, actor: Who, village_ids: set[uuid.UUI
     return None
 
 
-def require_village(session: Session, actor: Who, village_ids: set[uuid.UUID], what: str) -> None:
-    """A 村级录入员 changes only the households of their own village."""
-    where = _outside_own_village(session, actor, village_ids)
-    if where is not None:
-        raise PermissionDenied(f"村级录入员只能{what}{where}的农户和成员（账号“{actor_name(actor)}”）。")
-
-
-def require_household_village(session: Session, actor: Who, household_ids: set[uuid.UUID], what: str) -> None:
-    villages = set(session.scalars(select(Household.village_id).where(Household.id.in_(household_ids))))
-    require_village(session, actor, villages, what)
-
-
 def permit(session: Session, actor: Who, operation: Capability) -> Actor:
     """:func:`require` with the roles and words of :data:`PERMISSIONS` (the one table of who may do what)."""
     rule = PERMISSIONS[operation]

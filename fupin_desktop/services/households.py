@@ -27,7 +27,7 @@ from fupin_desktop.domain.validation import (
     Problem,
     validate_household,
 )
-from fupin_desktop.services.accounts import Who, actor_name, permit, require_household_village, require_village
+from fupin_desktop.services.accounts import Who, actor_name, permit_for_households, permit_in_villages
 from fupin_desktop.services.errors import NotFound, ServiceError, ValidationFailed
 from fupin_desktop.services.joins import with_households
 from fupin_desktop.services.results import Removed, Saved
@@ -432,10 +432,15 @@ def _person_label(person: Person) -> str:
     return f"{person.name} {person.id_number or ''}".strip()
 
 
-def _require_person_village(uow: UnitOfWork, actor: Who, person_id: uuid.UUID, what: str) -> None:
+def _households_of(uow: UnitOfWork, person_id: uuid.UUID) -> set[uuid.UUID]:
+    """The household a member belongs to (none when the member is gone: the use case then says so itself)."""
     person = uow.session.get(Person, person_id)
-    if person is not None:
-        require_household_village(uow.session, actor, {person.household_id}, what)
+    return set() if person is None else {person.household_id}
+
+
+def _permit(uow: UnitOfWork, actor: Who, household_ids: set[uuid.UUID]) -> None:
+    """登记或修改农户和成员, refused the same way as every other own-village operation (docs/roles.md)."""
+    permit_for_households(uow.session, actor, Capability.EDIT_HOUSEHOLDS, household_ids)
 
 
 # --- use cases: each opens, audits and commits its own unit of work --------------------------------
@@ -446,8 +451,7 @@ def register_household(
 ) -> Saved:
     """登记农户 with its members, in one transaction (a 村级录入员: in their own village)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        require_village(uow.session, actor, {village_id}, "登记")
+        permit_in_villages(uow.session, actor, Capability.EDIT_HOUSEHOLDS, {village_id})
         household_id, warnings = create_household(uow, village_id, facts, on=on)
         uow.commit()
     return Saved(household_id, tuple(warnings))
@@ -458,8 +462,7 @@ def edit_household(
 ) -> Saved:
     """The household's own fields (members are edited one by one)."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        require_household_village(uow.session, actor, {household_id}, "修改")
+        _permit(uow, actor, {household_id})
         warnings = update_household(uow, household_id, facts, on=on)
         uow.commit()
     return Saved(household_id, tuple(warnings))
@@ -469,8 +472,7 @@ def register_person(
     database: Database, *, actor: Who, household_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        require_household_village(uow.session, actor, {household_id}, "登记")
+        _permit(uow, actor, {household_id})
         person_id, warnings = add_person(uow, household_id, facts, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
@@ -480,8 +482,7 @@ def edit_person(
     database: Database, *, actor: Who, person_id: uuid.UUID, facts: PersonFacts, on: date | None = None
 ) -> Saved:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        _require_person_village(uow, actor, person_id, "修改")
+        _permit(uow, actor, _households_of(uow, person_id))
         warnings = update_person(uow, person_id, facts, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
@@ -489,8 +490,7 @@ def edit_person(
 
 def remove_person(database: Database, *, actor: Who, person_id: uuid.UUID) -> Removed:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        _require_person_village(uow, actor, person_id, "删除")
+        _permit(uow, actor, _households_of(uow, person_id))
         delete_person(uow, person_id)
         uow.commit()
     return Removed(person_id, "person")
@@ -498,8 +498,7 @@ def remove_person(database: Database, *, actor: Who, person_id: uuid.UUID) -> Re
 
 def remove_household(database: Database, *, actor: Who, household_id: uuid.UUID) -> Removed:
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        require_household_village(uow.session, actor, {household_id}, "删除")
+        _permit(uow, actor, {household_id})
         delete_household(uow, household_id)
         uow.commit()
     return Removed(household_id, "household")
@@ -516,9 +515,7 @@ def relocate_person(
 ) -> Saved:
     """Move a member to another household (marriage, 分户) with the relation to its head."""
     with UnitOfWork(database, actor_name(actor)) as uow:
-        permit(uow.session, actor, Capability.EDIT_HOUSEHOLDS)
-        _require_person_village(uow, actor, person_id, "迁移")
-        require_household_village(uow.session, actor, {target_household_id}, "迁入")
+        _permit(uow, actor, _households_of(uow, person_id) | {target_household_id})
         warnings = move_person(uow, person_id, target_household_id, relation, on=on)
         uow.commit()
     return Saved(person_id, tuple(warnings))
