@@ -4,7 +4,7 @@ area it covers (``resolve_scope``), its period (``default_period``) and its sign
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.clock import chinese_date
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.profiles import ProvinceProfile, ProvinceProfileError, load_province_profile
-from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff
+from fupin_desktop.export.sheet import Column, HeaderGroup, SheetContent, SignOff, Value
 from fupin_desktop.services.errors import ServiceError
-from fupin_desktop.services.figures import Period
+from fupin_desktop.services.figures import Course, CourseFigure, Period, count_by_place, courses
 from fupin_desktop.services.settings import StationProfile
 from fupin_desktop.store.models import Region
 
@@ -203,3 +203,59 @@ def sheet_params(scope: Scope, period: Period | None = None) -> dict[str, str]:
     if scope.region_id is not None:
         params["region_id"] = str(scope.region_id)
     return params
+
+
+@dataclass(frozen=True)
+class CourseCounts:
+    """Where a progress sheet (per 技工院校 or 培训机构) starts: its period, its area and that area's courses,
+    for the station signing it on ``today``."""
+
+    period: Period
+    scope: Scope
+    courses: list[Course]
+    profile: StationProfile
+    today: date
+
+    def count(self, figure: CourseFigure) -> dict[str, int]:
+        """How many of the courses meet ``figure`` in the period, by school or provider."""
+        return count_by_place(self.courses, self.period, figure)
+
+
+def course_counts(
+    session: Session, request: SheetRequest, profile: StationProfile, today: date, kinds: tuple[str, ...]
+) -> CourseCounts:
+    period = sheet_period(request, profile, today)
+    scope = resolve_scope(session, request.region_id, profile)
+    return CourseCounts(period, scope, courses(session, scope.villages, kinds), profile, today)
+
+
+def progress_sheet(
+    counts: CourseCounts,
+    *,
+    sheet: str,
+    title: str,
+    place: Column,
+    figures: list[Column],
+    groups: list[HeaderGroup],
+    rows: list[list[Value]],
+    totals: Sequence[Value],
+    landscape: bool,
+    notes: list[str],
+) -> BuiltSheet:
+    """A progress sheet as every one is laid out: 序号 and the school's (or provider's) column first, with no
+    group above them, the figures' columns under ``groups``, a row 总计 of ``totals``, signed for its area."""
+    return BuiltSheet(
+        SheetContent(
+            sheet=sheet,
+            title=title,
+            columns=[Column("no", "序号", 3, "int"), place, *figures],
+            groups=[HeaderGroup(None, 1), HeaderGroup(None, 1), *groups],
+            rows=rows,
+            totals=["总计", None, *totals],
+            sign_off=sign_off(counts.profile, counts.today, counts.scope),
+            landscape=landscape,
+            period=counts.period.label,
+            notes=notes,
+            params=sheet_params(counts.scope, counts.period),
+        )
+    )
