@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QLockFile, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from fupin_desktop.domain.accounts import Actor
 from fupin_desktop.services import backups
 from fupin_desktop.store.db import Database, default_database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged
@@ -88,35 +90,24 @@ class WindowHost(QObject):
             self._tell(QMessageBox.Icon.Critical, "数据库文件已损坏", damage)
 
     def restore(self, backup: Path) -> None:
-        """Close the window, release the engine (the lock stays ours), restore, reopen."""
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        quit_on_close = app.quitOnLastWindowClosed()
-        app.setQuitOnLastWindowClosed(False)
-        try:
-            operator = self.window.context.actor if self.window is not None else "未登录"
-            self._close_window()
-            path = self.database.path
-            key = self.database.key
-            self.database.dispose()
-            error: BaseException | None = None
-            result: backups.RestoreResult | None = None
+        """Restore ``backup`` over the open file (the lock stays ours) and reopen it; a refused restore
+        reopens the file as it was."""
+        operator = self.window.context.actor if self.window is not None else "未登录"
+        path, key = self.database.path, self.database.key
+        assert path is not None  # the action is shown for a file only
+        result: backups.RestoreResult | None = None
+        error: BaseException | None = None
+
+        def restored() -> tuple[Database, Actor | None]:
+            nonlocal result, error
             try:
                 result = backups.restore_backup(target=path, backup=backup, actor=operator, key=key)
             except messages.EXPECTED_ERRORS as failure:
                 error = failure
-            try:
-                self.database = open_database(path, key=key)
-            except messages.EXPECTED_ERRORS as failure:
-                QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
-                app.quit()
-                return
-            window = self.open_window()
-            window.show()
-        finally:
-            app.setQuitOnLastWindowClosed(quit_on_close)
-        if window.switch_user_action.isVisible():  # the restored file has accounts: sign in to it again
-            window.switch_user()
+            return open_database(path, key=key), None
+
+        if not self._swap_database(restored):
+            return
         if error is not None:
             self._tell(QMessageBox.Icon.Warning, "恢复未完成", f"数据库未被替换。{messages.describe(error)}")
         elif result is not None:
@@ -142,12 +133,13 @@ class WindowHost(QObject):
         if location is None and self.database.path == default_database_path():
             self._tell(QMessageBox.Icon.Information, "数据库位置", "已经在使用本机的数据库文件。")
             return
+        account: Actor | None = None
         try:
             if location is None and is_encrypted_file(default_database_path()):
                 unlocked = sign_in_to_encrypted(default_database_path())  # the file opens with an account's key
                 if unlocked is None:
                     return
-                database, lock, _account = unlocked
+                database, lock, account = unlocked
             elif location is None:
                 database, lock = open_for_window(None)
             else:
@@ -159,68 +151,83 @@ class WindowHost(QObject):
             return
         if database is None:  # the server's password was not given
             return
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        quit_on_close = app.quitOnLastWindowClosed()
-        app.setQuitOnLastWindowClosed(False)
-        try:
-            self._close_window()
-            self.database.dispose()
+        chosen = database
+
+        def moved() -> tuple[Database, Actor | None]:
             if self.lock is not None:
                 self.lock.unlock()
-            self.database, self.lock, self.checked = database, lock, True
-            if not database.read_only:
-                ask_station_profile(database)
-            window = self.open_window()
-            window.show()
-        finally:
-            app.setQuitOnLastWindowClosed(quit_on_close)
-        log.info("已改用%s", "数据库服务器" if database.is_server else "本机数据库文件")
-        # The chosen database has accounts: its window is only for one signed in to it.
-        if window.switch_user_action.isVisible() and not window.switch_user():
-            window.close()
+            self.lock, self.checked = lock, True
+            if not chosen.read_only:
+                ask_station_profile(chosen)
+            return chosen, account
+
+        if self._swap_database(moved):
+            log.info("已改用%s", "数据库服务器" if chosen.is_server else "本机数据库文件")
 
     def encrypt(self, name: str, password: str) -> None:
-        """加密数据库: close the window, release the engine (the lock stays ours), convert, reopen encrypted
-        with the 管理员 signed in, and show the recovery code once. A refusal reopens the plain file."""
+        """加密数据库: convert the open file (the lock stays ours) and reopen it encrypted with the 管理员
+        signed in, then show the recovery code once. A refusal reopens the plain file."""
         from fupin_desktop.services.accounts import sign_in
         from fupin_desktop.services.encryption import data_key_for, encrypt_database
         from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
 
-        app = QApplication.instance()
-        assert isinstance(app, QApplication)
-        quit_on_close = app.quitOnLastWindowClosed()
-        app.setQuitOnLastWindowClosed(False)
         path = self.database.path
         assert path is not None
         code: str | None = None
         error: BaseException | None = None
-        try:
-            self._close_window()
-            self.database.dispose()
+
+        def encrypted() -> tuple[Database, Actor | None]:
+            nonlocal code, error
             try:
                 code = encrypt_database(path, name=name, password=password).recovery_code
             except messages.EXPECTED_ERRORS as failure:
                 error = failure
-            try:
-                key = data_key_for(path, name=name, password=password) if code is not None else None
-                self.database = open_database(path, key=key)
-            except messages.EXPECTED_ERRORS as failure:
-                QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
-                app.quit()
-                return
-            window = self.open_window()
-            window.show()
-            if code is not None:
-                window.context.set_account(sign_in(self.database, name=name, password=password))
-        finally:
-            app.setQuitOnLastWindowClosed(quit_on_close)
+                return open_database(path), None
+            database = open_database(path, key=data_key_for(path, name=name, password=password))
+            return database, sign_in(database, name=name, password=password)
+
+        window = self._swap_database(encrypted)
+        if window is None:
+            return
         if error is not None:
             self._tell(QMessageBox.Icon.Warning, "未加密", f"数据库未改动。{messages.describe(error)}")
             return
         assert code is not None
         self.recovery_dialog = RecoveryCodeDialog(code, path.name, window)
         self.recovery_dialog.open()
+
+    def _swap_database(self, replace: Callable[[], tuple[Database, Actor | None]]) -> MainWindow | None:
+        """The one way the database under the window changes (a restore, an encryption, another location).
+
+        The window closes with its pages' models and sessions, the engine is disposed, ``replace`` changes
+        the file or hands over the other database (with the account already signed in to it, if any), and
+        a window opens on it: for that account, or for one who signs in when the database has accounts.
+        None when no window is left: the user would not sign in (the program ends as at start), or the
+        file cannot be opened again (said, and the program quits)."""
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        try:
+            self._close_window()
+            self.database.dispose()
+            try:
+                self.database, account = replace()
+            except messages.EXPECTED_ERRORS as failure:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
+                app.quit()
+                return None
+            window = self.open_window()
+            window.show()
+            if account is not None:
+                window.context.set_account(account)
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        # A database with accounts: its window is only for one signed in to it.
+        if account is None and window.switch_user_action.isVisible() and not window.switch_user():
+            window.close()
+            return None
+        return window
 
     def _close_window(self) -> None:
         window = self.window
