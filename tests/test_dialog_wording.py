@@ -62,6 +62,64 @@ def test_the_exchange_page_tells_an_account_that_may_not_import_who_does(qtbot: 
     assert page.import_button.isVisible() and "先预览" in page.preview.text()
 
 
+def test_the_exchange_page_calls_this_site_本站_everywhere(qtbot: QtBot, database: Database) -> None:
+    """One word for "here" on the 数据交换 page, its detail pane, its buttons and what it says after an import:
+    the docs call a site 站点 and this one 本站, so no 本机 beside a column headed 本站."""
+    from collections import Counter
+    from datetime import datetime
+
+    from PySide6.QtCore import Qt
+
+    from fupin_desktop.services.package_decisions import IssueView
+    from fupin_desktop.services.packages import PackageImported
+    from fupin_desktop.ui import exchange_page
+
+    page = ExchangePage(AppContext(database))
+    qtbot.addWidget(page)
+    issue = IssueView(
+        id=uuid.uuid4(),
+        kind="conflict",
+        kind_label="冲突",
+        entity="person",
+        entity_label="成员",
+        entity_id=uuid.uuid4(),
+        record="李秀英",
+        field="phone",
+        field_label="联系电话",
+        base="13905390000",
+        ours="13905392222",
+        theirs="13905391111",
+        our_account="乙录入",
+        our_at=datetime(2026, 11, 20, 9, 0),
+        their_site="甲村笔记本",
+        their_account="甲录入",
+        their_at=datetime(2026, 12, 20, 9, 0),
+        their_clock_ahead=True,
+        choices=("ours", "theirs"),
+        note="",
+        resolved_at=None,
+        resolution=None,
+    )
+    page.detail.show_issue(issue)
+    imported = PackageImported("甲村笔记本", dry_run=True, applied=3, issues=Counter(conflict=1), future_times=1)
+    words = [
+        *(widget.text() for widget in page.findChildren(QLabel)),
+        *(button.text() for button in page.findChildren(QPushButton)),
+        *(page.tabs.tabText(index) for index in range(page.tabs.count())),
+        *(
+            str(model.headerData(column, Qt.Orientation.Horizontal))
+            for model in (page.issues, page.history, page.sites)
+            for column in range(model.columnCount())
+        ),
+        exchange_page.describe(imported),
+        *(column.text(issue) for column in exchange_page.issue_columns()),
+    ]
+    assert [text for text in words if "本机" in text] == []
+    assert page.decision_buttons["ours"].text() == "采用本站"
+    assert "本站" in [column.title for column in exchange_page.issue_columns()]
+    assert "晚于本站时钟" in page.detail.who["theirs"].text() and "本站时钟" in page.detail.who["ours"].text()
+
+
 def test_the_location_dialog_says_which_file_is_open(qtbot: QtBot, database: Database) -> None:
     dialog = LocationDialog(database)
     qtbot.addWidget(dialog)

@@ -29,13 +29,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.set_defaults(run=run_import)
     issues = actions.add_parser("issues", help="列出数据包未能自动套用、待人工处理的冲突、疑似重复和更正申请")
     issues.set_defaults(run=run_issues)
-    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本机、采用对方、合并为同一人、接受或不接受")
+    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、接受或不接受")
     decide.add_argument("issue", metavar="ID", help="package issues 列出的编号（前几位即可）")
     decide.add_argument(
         "--choice",
         required=True,
         choices=("ours", "theirs", "merge", "accept", "reject", "dismiss"),
-        help="ours=采用本机 theirs=采用对方 merge=合并为同一人 accept=接受 reject=不接受 dismiss=知道了",
+        help="ours=采用本站 theirs=采用对方 merge=合并为同一人 accept=接受 reject=不接受 dismiss=知道了",
     )
     decide.set_defaults(run=run_decide)
     site = actions.add_parser("site", help="查看本站与已知站点；带 --name/--kind 时修改本站名称与类型")
@@ -73,7 +73,7 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"  {KIND_LABELS[kind]}：{count}条，待人工处理（不会自动决定）")
     if result.future_times:
         print(
-            f"  注意：{result.future_times}条变更的时间晚于本机时钟（对方电脑时钟可能不准；顺序只看变更号，不看时间）"
+            f"  注意：{result.future_times}条变更的时间晚于本站时钟（对方电脑时钟可能不准；顺序只看变更号，不看时间）"
         )
     print(f"  对方导出时间（对方时钟）：{result.sender_clock}")
     if result.dry_run:

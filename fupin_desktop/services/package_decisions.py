@@ -2,7 +2,7 @@
 
 Each open ``sync_issue`` — a conflict, a possible duplicate, a proposal from a site that does not own
 the record, a correction request for a sealed record — is shown with base / ours / theirs and who and
-when on each side, and decided here by a person of the site that owns the record: 采用本机, 采用对方,
+when on each side, and decided here by a person of the site that owns the record: 采用本站, 采用对方,
 合并为同一人, 接受 / 不接受. The decision is one unit of work: the record is written (Core statements,
 ``services/sync_apply.py``), the decision enters the change log as one ``decide`` or ``merge`` change
 (so every other site that met the same question makes the same writes and closes its own copy of it),
@@ -48,7 +48,7 @@ from fupin_desktop.store.models import Household, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 DECISION_LABELS = {
-    "ours": "采用本机",
+    "ours": "采用本站",
     "theirs": "采用对方",
     "merge": "合并为同一人",
     "accept": "接受",
@@ -285,7 +285,7 @@ def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decisio
         if table is not None:
             own, rule = _own_rule(session)
             if _under_station(own):
-                raise ServiceError("本机是人社所下的笔记本：这类问题由人社所统一决定，决定会随其数据包传来。")
+                raise ServiceError("本站是人社所下的笔记本：这类问题由人社所统一决定，决定会随其数据包传来。")
             if not rule.owns(session, issue.entity, issue.field, _record_values(session, table, issue)):
                 raise ServiceError("此记录不归本站所有，须由其所有者（人社所或该村的笔记本）决定。")
             _carry_out(uow, table, issue, decision)

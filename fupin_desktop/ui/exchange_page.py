@@ -3,7 +3,7 @@
 Export for a site (encrypted when its key is known) or a full package; import always previews first
 (a dry run: what would be added, changed, kept as a question) and applies only when confirmed; the
 open questions side by side — base, this site, the other site, who and when on each side — with
-采用本机 / 采用对方 / 合并为同一人 / 接受 / 不接受; and the packages sent and received per site.
+采用本站 / 采用对方 / 合并为同一人 / 接受 / 不接受; and the packages sent and received per site.
 Everything goes through the services (``services/packages.py``, ``services/package_decisions.py``,
 ``services/sites.py``); export and import run off the UI thread.
 """
@@ -69,7 +69,7 @@ def issue_columns() -> list[Column[IssueView]]:
         Column("对方", lambda i: i.theirs, 140),
         Column("对方站点", lambda i: i.their_site, 130),
         Column(
-            "对方时间（对方时钟）", lambda i: _when(i.their_at) + ("（晚于本机）" if i.their_clock_ahead else ""), 150
+            "对方时间（对方时钟）", lambda i: _when(i.their_at) + ("（晚于本站时钟）" if i.their_clock_ahead else ""), 150
         ),
     ]
 
@@ -231,7 +231,7 @@ class ExchangePage(QWidget):
             area = f"，负责{own.region_name}" if own.region_name else ""
             self.own_label.setText(
                 f"本站：{own.name}（{owner_label(own.kind)}{area}），本站变更已编到第 {own.last_seq} 号。"
-                "时间以各机时钟显示，仅供参考；顺序只看变更号。"
+                "时间以各站时钟显示，仅供参考；顺序只看变更号。"
             )
         current = self.receiver.currentData()
         self.receiver.clear()
@@ -386,7 +386,7 @@ def describe(result: PackageImported) -> str:
     for kind, count in sorted(result.issues.items()):
         parts.append(f"{KIND_LABELS.get(kind, kind)}{count}条")
     if result.future_times:
-        parts.append(f"{result.future_times}条变更时间晚于本机时钟（对方时钟可能不准）")
+        parts.append(f"{result.future_times}条变更时间晚于本站时钟（对方时钟可能不准）")
     parts.append(f"对方导出时间（对方时钟）{result.sender_clock[:16].replace('T', ' ')}")
     return "；".join(parts) + "。"
 
@@ -443,8 +443,8 @@ class _SideBySide(QFrame):
         self.values["ours"].setText(issue.ours)
         self.values["theirs"].setText(issue.theirs)
         self.who["base"].setText("双方改动之前")
-        self.who["ours"].setText(f"本站 {issue.our_account}\n{_when(issue.our_at)}（本机时钟）")
-        ahead = "\n晚于本机时钟：对方时钟可能不准" if issue.their_clock_ahead else ""
+        self.who["ours"].setText(f"本站 {issue.our_account}\n{_when(issue.our_at)}（本站时钟）")
+        ahead = "\n晚于本站时钟：对方时钟可能不准" if issue.their_clock_ahead else ""
         self.who["theirs"].setText(
             f"{issue.their_site} {issue.their_account}\n{_when(issue.their_at)}（对方时钟）{ahead}"
         )
