@@ -89,3 +89,69 @@ def test_qt_s_own_file_dialog_has_no_english_label(qtbot: QtBot, chinese: None) 
     assert QCoreApplication.translate("QAbstractFileIconProvider", "Folder") == "文件夹"
     assert QCoreApplication.translate("QFileDialog", "Back") == "后退"
     assert QCoreApplication.translate("NoSuchContext", "Hello") == "Hello"
+
+
+FILE_DIALOG_DATES = """
+import os, sys, time
+from datetime import datetime
+from pathlib import Path
+from PySide6.QtCore import QDate, QLocale
+from PySide6.QtWidgets import QFileSystemModel
+from fupin_desktop.ui.app import make_application
+
+app = make_application()
+folder = Path(sys.argv[1])
+moment = datetime(2026, 12, 1, 9, 30).timestamp()
+os.utime(folder / "数据包.fupinpkg", (moment, moment))
+model = QFileSystemModel()  # what Qt's own file dialog lists, with its 大小 and 修改日期 columns
+root = model.setRootPath(str(folder))
+deadline = time.monotonic() + 20
+while model.rowCount(root) == 0 and time.monotonic() < deadline:
+    app.processEvents()
+row = model.index(0, 0, root)
+print(QLocale().name(), QLocale().toString(QDate(2026, 12, 1), QLocale.FormatType.LongFormat))
+print(model.index(row.row(), 3, root).data())
+"""
+
+
+@pytest.mark.parametrize("environment", [{"LANG": "C.UTF-8"}, {"LANG": "en_US.UTF-8", "LC_ALL": "en_US.UTF-8"}])
+def test_dates_read_in_chinese_in_qt_s_own_file_dialog(tmp_path: Path, environment: dict[str, str]) -> None:
+    """On a computer left at C or English, Qt's file dialog showed 修改日期 as "1 12 2026": it formats with the
+    system locale, whose time category the program now makes Chinese before the application starts."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "数据包.fupinpkg").write_bytes(b"")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE")}
+    env.update(environment, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", FILE_DIALOG_DATES, str(tmp_path)], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    default, modified = done.stdout.splitlines()
+    assert default.startswith("zh_CN 2026年12月1日")
+    assert modified.startswith("2026/12/1 09:30")
+
+
+def test_the_chinese_locale_leaves_a_chinese_environment_as_it_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from PySide6.QtCore import QDate, QLocale
+
+    from fupin_desktop.ui.qt_strings import use_chinese_locale
+
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("LC_TIME", "zh_TW.UTF-8")
+    monkeypatch.delenv("LC_ALL", raising=False)
+    monkeypatch.delenv("LC_MESSAGES", raising=False)
+    use_chinese_locale()
+    assert os.environ["LC_TIME"] == "zh_TW.UTF-8" and "LC_MESSAGES" not in os.environ
+    assert QLocale().name() == "zh_CN"
+    assert QLocale().toString(QDate(2026, 12, 1), QLocale.FormatType.ShortFormat) == "2026/12/1"
+
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")
+    monkeypatch.delenv("LC_TIME")
+    use_chinese_locale()  # an English LC_ALL gives way: it becomes LANG, and the dates are Chinese
+    assert "LC_ALL" not in os.environ and os.environ["LANG"] == "en_US.UTF-8"
+    assert os.environ["LC_TIME"] == "zh_CN.UTF-8"

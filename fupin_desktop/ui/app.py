@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import (
     QEvent,
     QLibraryInfo,
-    QLocale,
     QLockFile,
     QObject,
     QSettings,
@@ -87,7 +86,6 @@ def install_qt_translations(app: QApplication) -> list[QTranslator]:
     supplement = MissingQtStrings(app)
     if app.installTranslator(supplement):
         installed.append(supplement)
-    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
     return installed
 
 
@@ -99,6 +97,9 @@ def app_icon() -> QIcon:
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
+    from fupin_desktop.ui.qt_strings import use_chinese_locale
+
+    use_chinese_locale()  # before the application reads the environment's locale
     app = QApplication.instance() or QApplication(argv or sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_NAME)

@@ -69,7 +69,9 @@ def issue_columns() -> list[Column[IssueView]]:
         Column("对方", lambda i: i.theirs, 140),
         Column("对方站点", lambda i: i.their_site, 130),
         Column(
-            "对方时间（对方时钟）", lambda i: _when(i.their_at) + ("（晚于本站时钟）" if i.their_clock_ahead else ""), 150
+            "对方时间（对方时钟）",
+            lambda i: _when(i.their_at) + ("（晚于本站时钟）" if i.their_clock_ahead else ""),
+            150,
         ),
     ]
 

@@ -1,11 +1,15 @@
 """Qt's own words that its Chinese translation files miss: Qt 6 gave the file dialog's labels access keys
 ("&Look in:", "Files of &type:") and named the file types in a new class, and the shipped qtbase_zh_CN.qm
 still has only the old strings, so Qt's own file dialog (the one used where the desktop offers none)
-showed them in English beside Chinese ones."""
+showed them in English beside Chinese ones. And its dates: see :func:`use_chinese_locale`."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QTranslator
+import os
+
+from PySide6.QtCore import QLocale, QObject, QTranslator
+
+CHINESE_TIME = "zh_CN.UTF-8"
 
 MISSING: dict[tuple[str, str], str] = {
     ("QFileDialog", "&Look in:"): "查找范围(&L)：",
@@ -29,3 +33,20 @@ class MissingQtStrings(QTranslator):
 
     def isEmpty(self) -> bool:
         return False
+
+
+def use_chinese_locale() -> None:
+    """Dates as a Chinese reader writes them (2026/12/1), set before the application exists.
+
+    Our widgets format with QLocale's default, set here. Qt's own file dialog formats its 修改日期 with the
+    *system* locale, which Qt reads once from LC_ALL, LC_TIME and LANG: on a computer left at C or English it
+    showed "1 12 2026". So for this process the time category is made Chinese too, unless it is already; a
+    LC_ALL that would override it becomes LANG, keeping the rest. LC_MESSAGES is left alone: it would also
+    translate the server library's errors, which store/postgres.py recognises by their English words."""
+    every = os.environ.get("LC_ALL", "")
+    if every and not every.startswith("zh"):
+        os.environ["LANG"] = every
+        del os.environ["LC_ALL"]
+    if not (os.environ.get("LC_ALL") or os.environ.get("LC_TIME", "")).startswith("zh"):
+        os.environ["LC_TIME"] = CHINESE_TIME
+    QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))  # reads the environment: last
