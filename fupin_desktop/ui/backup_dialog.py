@@ -72,15 +72,16 @@ class BackupDialog(QDialog):
             folder_row.addWidget(button)
         rules = QLabel(
             f"关闭窗口时和使用中每{backups.AUTOMATIC_INTERVAL_HOURS}小时自动备份一次。每个备份都先写入临时文件，"
-            f"检查完好、记录数与数据库一致后才改为备份文件名。保留最近一天内最新的{KEEP_RECENT}个，此前"
+            f"检查完好、记录数与数据库一致后才改为备份文件名。\n保留最近一天内最新的{KEEP_RECENT}个，此前"
             f"{KEEP_DAILY}天每天一个、{KEEP_WEEKLY}周每周一个、{KEEP_MONTHLY}个月每月一个，"
-            "只删除本程序备份文件名格式的文件。可把备份文件夹设在U盘上。"
+            "只删除本程序备份文件名格式的文件。\n可把备份文件夹设在U盘上。"
         )
         rules.setWordWrap(True)
         self.model: ListTableModel[BackupEntry] = ListTableModel(backup_columns(), self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()  # a row number says nothing here: the time names a backup
         self.table.setAlternatingRowColors(True)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)

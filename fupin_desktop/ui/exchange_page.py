@@ -63,11 +63,11 @@ def _when(moment: datetime | None) -> str:
 def issue_columns() -> list[Column[IssueView]]:
     return [
         Column("类型", lambda i: i.kind_label, 80),
-        Column("记录", lambda i: f"{i.entity_label} {i.record}", 220),
+        Column("记录", lambda i: f"{i.entity_label} {i.record}", 290),  # a member with the 16-digit 户编号, whole
         Column("字段", lambda i: i.field_label, 90),
-        Column("本站", lambda i: i.ours, 140),
-        Column("对方", lambda i: i.theirs, 140),
-        Column("对方站点", lambda i: i.their_site, 130),
+        Column("本站", lambda i: i.ours, 120),
+        Column("对方", lambda i: i.theirs, 120),
+        Column("对方站点", lambda i: i.their_site, 120),
         Column(
             "对方时间（对方时钟）",
             lambda i: _when(i.their_at) + ("（晚于本站时钟）" if i.their_clock_ahead else ""),
