@@ -349,3 +349,27 @@ def test_a_password_is_reset_only_when_typed_twice_alike(qtbot: QtBot, database:
     assert seen == ["两次输入的密码不一样。"]
     qtbot.waitUntil(lambda: "已重置" in dialog.status.text(), timeout=10000)
     assert sign_in(database, name="clerk", password="new-1234").name == "clerk"
+
+
+def test_unlock_is_offered_only_for_a_locked_account(qtbot: QtBot, database: Database) -> None:
+    from fupin_desktop.services.accounts import create_demo_accounts, sign_in
+    from fupin_desktop.services.errors import SignInRefused
+    from fupin_desktop.ui.accounts_dialog import AccountsDialog
+
+    create_demo_accounts(database, password="demo")
+    for _attempt in range(5):  # the fifth wrong password in a row locks the account
+        with pytest.raises(SignInRefused):
+            sign_in(database, name="clerk", password="wrong")
+    context = AppContext(database)
+    context.set_account(sign_in(database, name="admin", password="demo"))
+    dialog = AccountsDialog(context)
+    qtbot.addWidget(dialog)
+    rows = {dialog.model.record(r).name: r for r in range(dialog.model.rowCount())}
+    dialog.table.selectRow(rows["reviewer"])
+    assert dialog.reset_button.isEnabled() and not dialog.unlock_button.isEnabled()
+    dialog.table.selectRow(rows["clerk"])
+    assert dialog.unlock_button.isEnabled()
+    dialog.unlock()
+    qtbot.waitUntil(lambda: "已解锁" in dialog.status.text(), timeout=10000)
+    dialog.table.selectRow(rows["clerk"])
+    assert not dialog.unlock_button.isEnabled()

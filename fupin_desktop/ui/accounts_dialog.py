@@ -58,7 +58,7 @@ class NewAccountDialog(QDialog):
         super().__init__(parent)
         self.context = context
         self.setWindowTitle("新建账号")
-        self.setMinimumWidth(380)
+        self.setMinimumWidth(440)  # the 账号 field's hint whole, and a village's name with its 12-digit code
         self.name = QLineEdit()
         self.display_name = QLineEdit()
         self.role = QComboBox()
@@ -240,8 +240,9 @@ class AccountsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         row = self.selected()
-        for button in (self.disable_button, self.reset_button, self.unlock_button):
+        for button in (self.disable_button, self.reset_button):
             button.setEnabled(row is not None and not row.disabled)
+        self.unlock_button.setEnabled(row is not None and not row.disabled and row.locked_until is not None)
 
     def _run(self, work: partial[object], done: str) -> None:
         operation = Operation(self, self.context, work, changes="account")
