@@ -100,7 +100,10 @@ def data_key_for(path: Path, *, name: str, password: str) -> bytes | None:
     (KeyRefused for a wrong password, KeyringMissing when the keyring is gone)."""
     if not cipher.looks_encrypted(path):
         return None
-    return unlock(path, name=name, password=password)
+    key = unlock(path, name=name, password=password)
+    if wipe.wipe_leftovers(path):  # a crash in the conversion left the plain file beside it
+        log.warning("已抹除加密时中断留下的明文文件")
+    return key
 
 
 def data_key_from_code(path: Path, code: str) -> bytes:
@@ -159,6 +162,8 @@ def encrypt_database(path: Path, *, name: str, password: str, now: datetime | No
         raise EncryptionRefused(f"找不到数据库文件“{path}”。")
     if backups.looks_like_backup(path):
         raise EncryptionRefused("这是一个备份文件：请加密原数据库（它的备份随之加密）。")
+    if path.with_name(path.name + "-wal").exists():
+        _fold_in_the_wal(path)  # a crash left a plain WAL: zeroed before opening the file would delete it
     database = open_database(path)
     try:
         others = _refuse_unless_admin(database, name, password)
