@@ -60,6 +60,7 @@ class WindowHost(QObject):
         window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
         window.location_requested.connect(self.reopen, Qt.ConnectionType.QueuedConnection)
         window.encrypt_requested.connect(self.encrypt, Qt.ConnectionType.QueuedConnection)
+        window.new_code_requested.connect(self.new_code, Qt.ConnectionType.QueuedConnection)
         self.window = window
         return window
 
@@ -219,8 +220,55 @@ class WindowHost(QObject):
             self._tell(QMessageBox.Icon.Warning, "未加密", f"数据库未改动。{messages.describe(error)}")
             return
         assert code is not None
-        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window)
+        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window, path=path)
         self.recovery_dialog.open()
+
+    def new_code(self, name: str, password: str) -> None:
+        """重新生成恢复码: close the window, release the engine (the lock stays ours), re-key, reopen with
+        the 管理员 signed in, and show the new code once. A refusal reopens the file as it was."""
+        from fupin_desktop.services.accounts import sign_in
+        from fupin_desktop.services.encryption import data_key_for, regenerate_recovery_code
+        from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
+
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        quit_on_close = app.quitOnLastWindowClosed()
+        app.setQuitOnLastWindowClosed(False)
+        path = self.database.path
+        assert path is not None
+        code: str | None = None
+        error: BaseException | None = None
+        try:
+            self._close_window()
+            self.database.dispose()
+            try:
+                code = regenerate_recovery_code(path, name=name, password=password).recovery_code
+            except messages.EXPECTED_ERRORS as failure:
+                error = failure
+            try:
+                self.database = open_database(path, key=data_key_for(path, name=name, password=password))
+            except messages.EXPECTED_ERRORS as failure:
+                QMessageBox.critical(None, APP_DISPLAY_NAME, messages.describe(failure))
+                app.quit()
+                return
+            window = self.open_window()
+            window.show()
+            window.context.set_account(sign_in(self.database, name=name, password=password))
+        finally:
+            app.setQuitOnLastWindowClosed(quit_on_close)
+        if error is not None:
+            self._tell(QMessageBox.Icon.Warning, "未重新生成恢复码", f"数据库未改动。{messages.describe(error)}")
+            return
+        assert code is not None
+        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window, path=path, new=True)
+        self.recovery_dialog.finished.connect(lambda _result: self._after_new_code(window))
+        self.recovery_dialog.open()
+
+    def _after_new_code(self, window: MainWindow) -> None:
+        from fupin_desktop.services.encryption import recovery_unconfirmed
+
+        if self.window is window:
+            window.recovery_reminder.setVisible(recovery_unconfirmed(self.database.path))
 
     def _close_window(self) -> None:
         window = self.window
