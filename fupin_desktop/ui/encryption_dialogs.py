@@ -51,6 +51,9 @@ def _lay_out(
     """The intro, the form, the red message line and the two buttons, top to bottom; returns the OK button."""
     text = QLabel(intro)
     text.setWordWrap(True)
+    # The wrapped text's height measured at the dialog's own width (else Qt reserves the height of a
+    # narrower label and leaves a gap under it).
+    text.setMinimumWidth(dialog.minimumWidth() - 24)
     buttons = QDialogButtonBox()
     ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
     buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
@@ -58,6 +61,7 @@ def _lay_out(
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
     layout.addWidget(text)
+    layout.addSpacing(6)
     layout.addLayout(form)
     layout.addWidget(message)
     layout.addWidget(buttons)
