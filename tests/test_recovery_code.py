@@ -111,9 +111,11 @@ def test_without_its_keyring_the_file_opens_with_the_new_code_and_not_the_old(
     monkeypatch.setenv("FUPIN_RECOVERY_CODE", new)
     assert main(["--db", str(db), "check"]) == 0
     monkeypatch.setenv("FUPIN_NEW_PASSWORD", "admin-again")
+    assert recovery_unconfirmed(db) is False  # no keyring: nothing to say until there is one
     assert main(["--db", str(db), "--user", "admin", "recover"]) == 0
     assert "钥匙文件已重建" in capsys.readouterr().out
     assert people(db, name="admin", password="admin-again") > 25
+    assert not recovery_unconfirmed(db)  # the code was just typed in full: whoever typed it has it
 
 
 class PowerCut(Exception):

@@ -12,7 +12,7 @@ import logging
 import os
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -398,7 +398,9 @@ def _audit_new_code(path: Path, key: bytes, name: str) -> None:
         database.dispose()
 
 
-def recover_with_code(path: Path, *, code: str, name: str, new_password: str) -> RecoveryResult:
+def recover_with_code(
+    path: Path, *, code: str, name: str, new_password: str, now: datetime | None = None
+) -> RecoveryResult:
     """恢复码: the 管理员 ``name`` gets ``new_password``, and a slot for it in the keyring, which is made
     again if it was lost (the other accounts then get new passwords from that 管理员: their slots are gone)."""
     problem = password_problem(new_password)
@@ -419,7 +421,11 @@ def recover_with_code(path: Path, *, code: str, name: str, new_password: str) ->
             account.failed_attempts = 0
             account.locked_until = None
             uow.audit("update", "operator", account.id, "password", None, "（用恢复码重设）")
-            base = keyring if keyring is not None else Keyring(key_check(key), ())
+            # The code was just typed in full: whoever did it has it, so it is confirmed (a rebuilt keyring
+            # does not start reminding that nobody has the code).
+            confirmed = (now or datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+            base = keyring.settled(key) if keyring is not None else Keyring(key_check(key), ())
+            base = replace(base, recovery_confirmed=confirmed)
             written = write_keyring(path, base.with_slot(wrap_key(key, name=account.name, password=new_password)))
             others = uow.session.scalars(
                 select(Operator.name).where(Operator.password_hash.is_not(None), Operator.disabled.is_(False))
