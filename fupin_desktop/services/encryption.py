@@ -374,9 +374,18 @@ def regenerate_recovery_code(path: Path, *, name: str, password: str, now: datet
         wipe.fsync_folder(path.parent)
     finally:
         temporary.unlink(missing_ok=True)
-    written = write_keyring(path, changing.settled(key))
+    # From here on the file is under the new key: what fails now is said in the log, not as a refusal
+    # (the keyring of both keys still opens it, and the next sign-in settles it).
+    written = keyring_path(path)
+    try:
+        written = write_keyring(path, changing.settled(key))
+    except StoreError:
+        log.warning("钥匙文件未能去掉旧密钥，下次登录时再去掉")
     path.with_name(path.name + "-shm").unlink(missing_ok=True)
-    _audit_new_code(path, key, name)
+    try:
+        _audit_new_code(path, key, name)
+    except _NOT_ENCRYPTED as error:
+        log.warning("重新生成恢复码未能写入修改记录：%s", type(error).__name__)
     rekeyed = _encrypt_backups(folder, path, key, old)
     seconds = time.perf_counter() - started
     dropped = tuple(slot.name for slot in keyring.slots if slot.name not in changing.names)

@@ -330,6 +330,9 @@ def unlock(database_path: Path, *, name: str, password: str, now: datetime | Non
     return key
 
 
+_NONE = SealedKey(b"", b"", b"")  # a first-format slot: what the password opened is the data key itself
+
+
 def _data_key(database_path: Path, keyring: Keyring, slot: KeySlot, private: bytes) -> bytes | None:
     """The data key the slot holds, checked against the keyring's tag; while a re-key is finished, the
     one of the new and the old keys that opens the file."""
@@ -343,9 +346,6 @@ def _data_key(database_path: Path, keyring: Keyring, slot: KeySlot, private: byt
     if before is not None and key_check(before) == keyring.previous_check:
         return before
     return None
-
-
-_NONE = SealedKey(b"", b"", b"")
 
 
 def _opens(database_path: Path, key: bytes) -> bool:
