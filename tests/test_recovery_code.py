@@ -207,6 +207,9 @@ def test_converting_a_plain_file_zeroes_its_blocks_and_its_wal_before_they_go(
     db = tmp_path / "station.db"
     make_demo(db, capsys, "--plain")
     assert ID_NUMBER.search(db.read_bytes())
+    assert main(["--db", str(db), "backup"]) == 0
+    [backup] = list_backups(tmp_path / "备份", "station")
+    assert ID_NUMBER.search(backup.path.read_bytes())
     # A crash left a WAL with people in it: written by a process that dies without closing the file.
     script = (
         "import os, sqlite3, sys\n"
@@ -238,16 +241,19 @@ def test_converting_a_plain_file_zeroes_its_blocks_and_its_wal_before_they_go(
 
     monkeypatch.setattr(Path, "unlink", unlink)
     monkeypatch.setattr(wipe, "overwrite_with_zeros", overwrite)
-    original = os.open(db, os.O_RDONLY)  # the plain file's own blocks, whatever name they have
+    originals = [os.open(path, os.O_RDONLY) for path in (db, backup.path)]  # their own blocks, whatever name
     try:
         encrypt_database(db, name="admin", password="demo")
-        size = os.fstat(original).st_size
-        blocks = os.pread(original, size, 0)
+        sizes = [os.fstat(original).st_size for original in originals]
+        blocks = [os.pread(original, size, 0) for original, size in zip(originals, sizes, strict=True)]
     finally:
-        os.close(original)
+        for original in originals:
+            os.close(original)
     monkeypatch.undo()
 
-    assert size > 0 and blocks == bytes(size)  # the plain file's blocks hold zeros only
+    for size, content in zip(sizes, blocks, strict=True):  # the plain file's and its backup's blocks: zeros only
+        assert size > 0 and content == bytes(size)
+    assert cipher.looks_encrypted(backup.path)
     aside = [
         content for name, content in unlinked.items() if wipe.LEFTOVER_MARK in name and name.startswith(".station")
     ]
