@@ -1,7 +1,8 @@
 """The recovery code's robustness without Qt: a code nobody confirmed (the program killed while it was shown)
 is reported on every open and regenerated; the regenerated file opens with every account and the new code,
 never with the old one, even without its keyring; a crash at any step of the re-key leaves a file that
-opens; and a plain file's blocks are zeroed before it is removed by the conversion."""
+opens; ``init`` killed with the code on a terminal leaves a file that says so; and a plain file's blocks
+are zeroed before it is removed by the conversion."""
 
 from __future__ import annotations
 
@@ -286,3 +287,56 @@ def test_a_plain_file_a_crash_left_aside_is_wiped_and_the_wipe_is_a_real_overwri
     finally:
         os.close(descriptor)
     assert not leftover.exists() and db.read_bytes() == b"encrypted bytes"
+
+
+def _init_on_a_terminal(db: Path) -> tuple[subprocess.Popen[bytes], int, str]:
+    """``init`` on a pseudo-terminal, read up to its question for the code's last group: (process, the
+    terminal's master end, what it printed)."""
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "FUPIN_PASSWORD": "Station-2026", "QT_QPA_PLATFORM": "offscreen"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fupin_desktop.cli", "--db", str(db), "init", "--admin", "head"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+    )
+    os.close(slave)
+    printed = b""
+    while "最后一组".encode() not in printed:
+        ready, _, _ = select.select([master], [], [], 60)
+        assert ready, printed.decode(errors="replace")
+        printed += os.read(master, 4096)
+    return process, master, printed.decode()
+
+
+def test_init_killed_while_the_code_is_on_the_terminal_leaves_a_file_that_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "station.db"
+    process, master, printed = _init_on_a_terminal(db)
+    process.kill()  # the program killed (a power cut) with the code on the screen
+    process.wait()
+    os.close(master)
+    old = printed_code(printed)
+    assert recovery_unconfirmed(db)
+    monkeypatch.setenv("FUPIN_USER", "head")
+    monkeypatch.setenv("FUPIN_PASSWORD", "Station-2026")
+    assert main(["--db", str(db), "info"]) == 0
+    assert "恢复码还没有确认" in capsys.readouterr().out
+    assert main(["--db", str(db), "recover", "--new-code"]) == 0
+    new = printed_code(capsys.readouterr().out)
+    assert code_opens(db, new) and not code_opens(db, old)
+    assert keyrings.unlock(db, name="head", password="Station-2026") == key_from_recovery_code(new)
+
+
+def test_typing_the_last_group_back_on_the_terminal_confirms_the_code(tmp_path: Path) -> None:
+    db = tmp_path / "station.db"
+    process, master, printed = _init_on_a_terminal(db)
+    os.write(master, printed_code(printed)[-4:].encode() + b"\n")
+    assert process.wait(timeout=60) == 0
+    os.close(master)
+    assert not recovery_unconfirmed(db)
