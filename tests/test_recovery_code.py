@@ -174,7 +174,10 @@ def test_a_crash_in_the_middle_of_the_re_key_leaves_a_file_that_opens(
     assert settled is not None and settled.previous_check is None and settled.names == names  # the sign-in settled it
     assert not list(tmp_path.glob(".*换钥中*"))
     assert recovery_unconfirmed(db)  # nobody has seen a code of the file as it is now
+    killed = db.with_name(".station.db.换钥中-0123.tmp")  # what a re-key killed outright would leave
+    killed.write_bytes(b"half a copy")
     again = regenerate_recovery_code(db, name="admin", password="demo")  # and it can simply be run again
+    assert not killed.exists()
     assert code_opens(db, again.recovery_code) and not code_opens(db, old)
     assert people(db, name="reviewer") == before.counts["person"]
 

@@ -358,6 +358,8 @@ def regenerate_recovery_code(path: Path, *, name: str, password: str, now: datet
     finally:
         database.dispose()
     _fold_in_the_wal(path, old, doing="重新生成恢复码")
+    for leftover in path.parent.glob(f".{path.name}.换钥中-*.tmp"):  # a copy a killed re-key left (encrypted)
+        leftover.unlink(missing_ok=True)
     before = backups.check_database_file(path, key=old)
     if not before.sound:
         raise EncryptionRefused(f"数据库文件有损坏，不能重新生成恢复码（请先从备份恢复）：{before.describe()}")
