@@ -117,9 +117,9 @@ class RecoveryCodeDialog(QDialog):
         self.path = path
         self.setWindowTitle("新的恢复码" if new else "恢复码")
         self.setMinimumWidth(560)
-        state = "已换用新的恢复码，旧恢复码已作废" if new else "已加密"
+        state = "已换用新的密钥，旧恢复码已作废。下面是新的" if new else "已加密。下面是它的"
         intro = QLabel(
-            f"数据库“{database_name}”{state}。下面是它的<b>恢复码</b>，只显示这一次。<br>"
+            f"数据库“{database_name}”{state}<b>恢复码</b>，只显示这一次。<br>"
             "忘记全部密码、或钥匙文件（.keys）丢失时，只有它能打开数据库。请打印或抄写下来，"
             "由站长保管，不要和电脑放在一起；不要拍照、不要存在电脑或U盘上。"
         )
