@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import QDialog, QLabel
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.cli import main
-from fupin_desktop.services.encryption import data_key_for
+from fupin_desktop.services.encryption import data_key_for, recovery_unconfirmed
 from fupin_desktop.store import cipher
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.errors import KeyRefused
@@ -120,12 +121,68 @@ def test_the_settings_menu_encrypts_the_open_plain_file_and_shows_the_code_once(
         assert isinstance(shown, RecoveryCodeDialog)
         assert not shown.ok_button.isEnabled()  # only once the code is printed or copied
         shown.kept.setChecked(True)
+        assert not shown.ok_button.isEnabled()  # and its last group typed back from the paper
+        shown.last_group_edit.setText(shown.code[-4:])
         assert shown.ok_button.isEnabled()
         shown.grab().save(str(tmp_path / "recovery.png"))
-        shown.accept()
+        assert recovery_unconfirmed(db)
+        shown.ok_button.click()
+        assert shown.result() == shown.DialogCode.Accepted and not recovery_unconfirmed(db)
     finally:
         if host.window is not None:
             host.window.close()
         host.close()
     with pytest.raises(KeyRefused):
         open_database(db)  # from now on only an account opens it
+
+
+def test_a_code_nobody_confirmed_is_said_over_the_pages_and_a_new_one_voids_it(
+    qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str], cleanup: None
+) -> None:
+    """The program killed while the code was on the screen (here: shown by ``demo`` with no one to confirm):
+    the window says so on opening; the 管理员 regenerates it from the reminder; the old code opens nothing,
+    the new one does, every account still signs in, and once confirmed the reminder is gone."""
+    from fupin_desktop.domain.keyslots import key_from_recovery_code
+    from fupin_desktop.services.accounts import sign_in
+
+    db = tmp_path / "station.db"
+    [old] = re.findall(r"(?:[A-Z2-7]{4}-){13}[A-Z2-7]{4}", demo(db, capsys))
+    database = opener(db)("reviewer", "demo")  # type: ignore[operator]
+    host = WindowHost(database, None, None, auto_backup=False)
+    try:
+        window = host.open_window()
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        window.context.set_account(sign_in(database, name="reviewer", password="demo"))
+        assert window.recovery_reminder.isVisible() and "没有确认" in window.recovery_reminder.text.text()
+        assert not window.recovery_reminder.button.isVisible() and not window.new_code_action.isVisible()
+        window.grab().save(str(tmp_path / "reminder.png"))
+        window.context.set_account(sign_in(database, name="admin", password="demo"))
+        assert window.recovery_reminder.button.isVisible() and window.new_code_action.isVisible()
+        qtbot.mouseClick(window.recovery_reminder.button, Qt.MouseButton.LeftButton)
+        dialog = next(child for child in window.findChildren(QDialog) if child.windowTitle() == "重新生成恢复码")
+        dialog.password_edit.setText("wrong")  # type: ignore[attr-defined]
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+        assert dialog.isVisible() and "密码不正确" in dialog.message.text()  # type: ignore[attr-defined]
+        dialog.password_edit.setText("demo")  # type: ignore[attr-defined]
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # type: ignore[attr-defined]
+        qtbot.waitUntil(lambda: host.recovery_dialog is not None)
+        shown = host.recovery_dialog
+        assert isinstance(shown, RecoveryCodeDialog) and shown.windowTitle() == "新的恢复码"
+        assert shown.code != old and "旧恢复码已作废" in shown.findChild(QLabel).text()  # type: ignore[union-attr]
+        new_key, old_key = key_from_recovery_code(shown.code), key_from_recovery_code(old)
+        assert new_key is not None and old_key is not None
+        assert cipher.key_opens(db, new_key) and not cipher.key_opens(db, old_key)
+        assert host.window is not None and host.window.context.account.name == "admin"  # type: ignore[union-attr]
+        assert host.window.recovery_reminder.isVisibleTo(host.window)  # until the new one is confirmed
+        shown.last_group_edit.setText(shown.code[-4:])
+        shown.kept.setChecked(True)
+        shown.ok_button.click()
+        assert not recovery_unconfirmed(db) and not host.window.recovery_reminder.isVisibleTo(host.window)
+    finally:
+        if host.window is not None:
+            host.window.close()
+        host.close()
+    for name in ("admin", "reviewer"):
+        assert data_key_for(db, name=name, password="demo") == new_key

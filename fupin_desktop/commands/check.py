@@ -18,6 +18,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @guarded
 def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.encryption import UNCONFIRMED, recovery_unconfirmed
     from fupin_desktop.services.integrity import check_database
     from fupin_desktop.services.station_keys import protection_note
     from fupin_desktop.store.db import database_path
@@ -31,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     with opened(args.db) as database:
         report = check_database(database)
         note = protection_note(database)
+        unconfirmed = recovery_unconfirmed(database.path)
     if not report.sound:
         return fail("数据库检查未通过：\n" + "\n".join(f"  {p}" for p in report.problems))
     # A server keeps its own pages sound (checksums, WAL): the program checks what it wrote there.
@@ -41,4 +43,6 @@ def run(args: argparse.Namespace) -> int:
     )
     if note is not None:  # not damage: the file is sound, but a lost laptop gives away the signing key
         print(f"{note}（fupin-desktop encrypt）")
+    if unconfirmed:  # not damage either: the file is sound, but nobody may hold its recovery code
+        print(f"{UNCONFIRMED}（fupin-desktop recover --new-code --user 管理员账号）")
     return 0

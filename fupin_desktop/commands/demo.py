@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         from fupin_desktop.commands.init import print_recovery_code
 
         print("数据库已加密：没有账号和密码打不开。")
-        print_recovery_code(code)
+        print_recovery_code(code, path)
     return 0
 
 

@@ -47,5 +47,5 @@ def run(args: argparse.Namespace) -> int:
             f"其他账号（{'、'.join(result.without_slot)}）须由管理员重置密码（user password 账号）"
             "后才能登录加密的数据库。"
         )
-    print_recovery_code(result.recovery_code)
+    print_recovery_code(result.recovery_code, path)
     return 0

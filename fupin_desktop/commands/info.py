@@ -20,6 +20,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 @guarded
 def run(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.encryption import UNCONFIRMED, recovery_unconfirmed
     from fupin_desktop.services.overview import database_info
     from fupin_desktop.services.station_keys import protection_note
     from fupin_desktop.store.db import database_path, is_server_address
@@ -30,8 +31,14 @@ def run(args: argparse.Namespace) -> int:
         info = database.read(database_info)
         location = database.location
         note = protection_note(database)
+        unconfirmed = recovery_unconfirmed(database.path)
     if args.json:
-        fields = {"database": location, **dataclasses.asdict(info), "private_key_unprotected": note is not None}
+        fields = {
+            "database": location,
+            **dataclasses.asdict(info),
+            "private_key_unprotected": note is not None,
+            "recovery_code_unconfirmed": unconfirmed,
+        }
         print(json.dumps(fields, ensure_ascii=False, indent=2))
         return 0
     states = "，".join(f"{label}{count}" for label, count in info.intentions_by_state.items() if count)
@@ -44,4 +51,6 @@ def run(args: argparse.Namespace) -> int:
     )
     if note is not None:
         print(f"{note}（fupin-desktop encrypt）")
+    if unconfirmed:
+        print(f"{UNCONFIRMED}（fupin-desktop recover --new-code --user 管理员账号）")
     return 0

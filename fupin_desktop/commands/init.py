@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from fupin_desktop.commands import fail, guarded, read_password
 
@@ -25,17 +26,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(run=run)
 
 
-def print_recovery_code(code: str) -> None:
-    """The recovery code, shown this once: the station head prints or copies it and keeps the paper safe."""
+def print_recovery_code(code: str, path: Path | None = None) -> None:
+    """The recovery code, shown this once: the station head prints or copies it and keeps the paper safe.
+    On a terminal, typing back its last group confirms it (recorded in the keyring of ``path``); until
+    then every open of the file reminds that the code may be lost."""
+    import sys
+
     print("恢复码（只显示这一次；请打印或抄写，由站长妥善保管，不要和电脑放在一起）：")
     print(f"  {code}")
     print("忘记全部密码或钥匙文件（.keys）丢失时，只有恢复码能打开此数据库：命令 recover，或登录窗口的“用恢复码打开”。")
+    if path is None:
+        return
+    if sys.stdin.isatty():
+        from fupin_desktop.services.encryption import confirm_recovery_code
+
+        typed = input("抄好后请输入恢复码的最后一组（4个字符）以确认，直接回车则以后再确认：").strip().upper()
+        if typed and typed == code.rsplit("-", 1)[-1]:
+            confirm_recovery_code(path, code=code)
+            print("已确认：恢复码已抄写保管。")
+            return
+        if typed:
+            print("最后一组不符，未确认。")
+    print(
+        "恢复码尚未确认已抄写：抄好后运行 recover --confirm（输入恢复码）确认；"
+        "在此之前，程序窗口和 info、check 命令每次都会提醒。"
+    )
 
 
 @guarded
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from fupin_desktop.services.encryption import is_encrypted_file, new_encrypted_database
     from fupin_desktop.services.station import start_station
     from fupin_desktop.store.db import default_database_path, open_database
@@ -69,6 +88,6 @@ def run(args: argparse.Namespace) -> int:
     database.dispose()
     print(f"已新建本站数据库：{path}（管理员：{started.admin}；{'已加密' if key is not None else '未加密'}）")
     if code is not None:
-        print_recovery_code(code)
+        print_recovery_code(code, path)
     print("下一步：打开程序填写本站信息并选择所属县，或用命令 regions import 代码表.xlsx 导入本县的统计用区划代码。")
     return 0

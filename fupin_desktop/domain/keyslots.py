@@ -3,8 +3,14 @@ holds it wrapped under its own password, and the recovery code is the data key i
 No files and no database here (store/keyring.py keeps the slots beside the database file).
 
 Wrapping: Argon2id over the password (the accounts' cost, domain/accounts.py) gives a 256-bit key that
-seals the data key with AES-GCM; the slot's account name is the associated data, so a slot copied to
-another name does not open. A wrong password fails the GCM tag: nothing to compare, nothing learned.
+seals, with AES-GCM, the slot's own X25519 private key; the data key is sealed to that slot's public key
+(an ephemeral X25519 exchange, HKDF, AES-GCM). So a new data key (重新生成恢复码: the file re-keyed, the
+old recovery code void) is sealed again to every slot without anyone's password, and every account still
+signs in. The slot's account name is the associated data of both seals, so a slot copied to another name
+does not open. A wrong password fails the GCM tag: nothing to compare, nothing learned.
+
+A slot of the first keyring format (``public`` None) wraps the data key itself under the password: it
+still opens, and is made a sealed slot at its account's next sign-in (the password is known then).
 """
 
 from __future__ import annotations
@@ -13,17 +19,22 @@ import base64
 import hashlib
 import hmac
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat, PublicFormat
 
 from fupin_desktop.domain.accounts import ARGON2_COST
 
 DATA_KEY_BYTES = 32
 _AAD_PREFIX = b"fupin-keyslot/v1:"
 _CHECK_LABEL = b"fupin-data-key-check/v1"
+_SEAL_LABEL = b"fupin-keyslot-seal/v2:"
 # Recovery code: the 32-byte key and a 3-byte checksum, 35 bytes = 56 base32 characters, 14 groups of 4.
 _CHECKSUM_BYTES = 3
 _GROUP = 4
@@ -32,8 +43,18 @@ _MISREAD = str.maketrans({"0": "O", "1": "I", "8": "B", "9": "G"})
 
 
 @dataclass(frozen=True)
+class SealedKey:
+    """The data key sealed to a slot's public key: the ephemeral public key, the nonce, the ciphertext."""
+
+    ephemeral: bytes
+    nonce: bytes
+    ciphertext: bytes
+
+
+@dataclass(frozen=True)
 class KeySlot:
-    """The data key, wrapped for one account."""
+    """One account's way in: ``wrapped`` is its private key under the password (or, in a first-format
+    slot without ``public``, the data key itself), ``sealed`` the data key sealed to ``public``."""
 
     name: str
     salt: bytes
@@ -42,6 +63,13 @@ class KeySlot:
     memory_kib: int
     passes: int
     lanes: int
+    public: bytes | None = None
+    sealed: SealedKey | None = None
+
+    @property
+    def sealable(self) -> bool:
+        """Whether a new data key can be sealed to this slot without its password."""
+        return self.public is not None
 
 
 def new_data_key() -> bytes:
@@ -63,22 +91,73 @@ def _aad(name: str) -> bytes:
     return _AAD_PREFIX + name.encode("utf-8")
 
 
+def _seal_key(shared: bytes, ephemeral: bytes, public: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_SEAL_LABEL + ephemeral + public).derive(shared)
+
+
+def seal(key: bytes, *, name: str, public: bytes) -> SealedKey:
+    """``key`` sealed to the slot's public key: only its private key (its password) opens it."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(public))
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(_seal_key(shared, ephemeral_public, public)).encrypt(nonce, key, _aad(name))
+    return SealedKey(ephemeral_public, nonce, ciphertext)
+
+
 def wrap_key(key: bytes, *, name: str, password: str) -> KeySlot:
-    """A new slot for ``name``: a fresh salt and nonce every time (a password change rewraps)."""
+    """A new slot for ``name``: a new key pair, a fresh salt and nonce every time (a password change
+    rewraps), and ``key`` sealed to it."""
     memory_kib, passes, lanes = ARGON2_COST
     salt, nonce = os.urandom(16), os.urandom(12)
-    wrapped = AESGCM(_kek(password, salt, memory_kib, passes, lanes)).encrypt(nonce, key, _aad(name))
-    return KeySlot(name, salt, nonce, wrapped, memory_kib, passes, lanes)
+    private = X25519PrivateKey.generate()
+    raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    wrapped = AESGCM(_kek(password, salt, memory_kib, passes, lanes)).encrypt(nonce, raw, _aad(name))
+    return KeySlot(name, salt, nonce, wrapped, memory_kib, passes, lanes, public, seal(key, name=name, public=public))
+
+
+def resealed(slot: KeySlot, key: bytes) -> KeySlot:
+    """The slot holding ``key`` instead (no password needed); a first-format slot cannot be."""
+    if slot.public is None:
+        raise ValueError("a first-format slot holds its data key under the password")
+    return replace(slot, sealed=seal(key, name=slot.name, public=slot.public))
+
+
+def private_key(slot: KeySlot, password: str) -> bytes | None:
+    """What the password opens in the slot: its private key (or a first-format slot's data key); None
+    when the password is not this slot's."""
+    kek = _kek(password, slot.salt, slot.memory_kib, slot.passes, slot.lanes)
+    try:
+        return AESGCM(kek).decrypt(slot.nonce, slot.wrapped, _aad(slot.name))
+    except InvalidTag:
+        return None
+
+
+def open_sealed(slot: KeySlot, private: bytes, sealed: SealedKey) -> bytes | None:
+    """The data key of ``sealed`` (this slot's seal, or the one kept while a re-key is finished)."""
+    if slot.public is None:
+        return private if len(private) == DATA_KEY_BYTES else None
+    try:
+        shared = X25519PrivateKey.from_private_bytes(private).exchange(
+            X25519PublicKey.from_public_bytes(sealed.ephemeral)
+        )
+        key = AESGCM(_seal_key(shared, sealed.ephemeral, slot.public)).decrypt(
+            sealed.nonce, sealed.ciphertext, _aad(slot.name)
+        )
+    except (InvalidTag, ValueError):
+        return None
+    return key if len(key) == DATA_KEY_BYTES else None
 
 
 def unwrap_key(slot: KeySlot, password: str) -> bytes | None:
     """The data key, or None when the password is not this slot's."""
-    kek = _kek(password, slot.salt, slot.memory_kib, slot.passes, slot.lanes)
-    try:
-        key = AESGCM(kek).decrypt(slot.nonce, slot.wrapped, _aad(slot.name))
-    except InvalidTag:
+    private = private_key(slot, password)
+    if private is None:
         return None
-    return key if len(key) == DATA_KEY_BYTES else None
+    if slot.public is None:
+        return open_sealed(slot, private, SealedKey(b"", b"", b""))
+    return open_sealed(slot, private, slot.sealed) if slot.sealed is not None else None
 
 
 def _checksum(key: bytes) -> bytes:

@@ -5,6 +5,13 @@ The slots cannot live in the encrypted file, since they are needed before it ope
 nothing secret in the clear — wrapped keys, salts, and a check tag of the data key — and is written
 atomically (temporary file, fsync, rename), so that a crash leaves the old keyring or the new one. A copy
 goes beside every backup. Losing it loses no data: the recovery code is the data key itself.
+
+It also records whether the station head confirmed having the recovery code on paper (``confirmed_at``):
+a program killed while the code was on the screen leaves a file whose code nobody saw, and every open
+says so until a new code is made (重新生成恢复码, services/encryption.py). While such a re-key is being
+finished the keyring holds the old data key too (``previous``), sealed to the same slots: a crash between
+the file's rename and the keyring's leaves a file that one of the two opens, and the next sign-in keeps
+the one that does.
 """
 
 from __future__ import annotations
@@ -20,12 +27,23 @@ from typing import Any
 
 from fupin_desktop.domain.accounts import MAX_FAILURES, locked_until_after_failure
 from fupin_desktop.domain.clock import utc_now
-from fupin_desktop.domain.keyslots import KeySlot, key_check, key_from_recovery_code, unwrap_key, wrap_key
+from fupin_desktop.domain.keyslots import (
+    KeySlot,
+    SealedKey,
+    key_check,
+    key_from_recovery_code,
+    open_sealed,
+    private_key,
+    resealed,
+    wrap_key,
+)
+from fupin_desktop.store import cipher
 from fupin_desktop.store.errors import KeyRefused, KeyringMissing, StoreError
 
 KEYRING_SUFFIX = ".keys"
 _FORMAT = "fupin-keyring"
-_VERSION = 1
+_VERSION = 2  # 2: sealed slots (a re-key needs no password) and the recovery code's confirmation
+_READABLE = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -39,12 +57,62 @@ class SlotLock:
 
 @dataclass(frozen=True)
 class Keyring:
-    """``check`` tags the data key the slots hold; ``recovery_issued`` is when its recovery code was shown."""
+    """``check`` tags the data key the slots hold; ``recovery_issued`` is when its recovery code was shown,
+    ``recovery_confirmed`` when the station head confirmed having it on paper (None: never). While a re-key
+    is finished, ``previous_check`` tags the old data key and ``previous`` holds it sealed per slot."""
 
     check: str
     slots: tuple[KeySlot, ...]
     recovery_issued: str | None = None
     locks: dict[str, SlotLock] = field(default_factory=dict)
+    recovery_confirmed: str | None = None
+    previous_check: str | None = None
+    previous: dict[str, SealedKey] = field(default_factory=dict)
+
+    def rekeyed(self, key: bytes, old: bytes, *, issued_at: datetime, kept: dict[str, str]) -> Keyring:
+        """The keyring of a new data key ``key``, every sealed slot holding it and, until :meth:`settled`,
+        the old one too; a first-format slot is made again for the accounts of ``kept`` (name → password),
+        the others' first-format slots go (their accounts get a new password from a 管理员)."""
+        slots = []
+        previous = {}
+        for slot in self.slots:
+            if slot.sealable:
+                assert slot.sealed is not None
+                slots.append(resealed(slot, key))
+                previous[slot.name] = slot.sealed
+            elif slot.name in kept:
+                fresh = wrap_key(old, name=slot.name, password=kept[slot.name])
+                assert fresh.sealed is not None
+                slots.append(resealed(fresh, key))
+                previous[slot.name] = fresh.sealed
+        names = {slot.name for slot in slots}
+        return replace(
+            self,
+            check=key_check(key),
+            slots=tuple(slots),
+            recovery_issued=issued_at.strftime("%Y-%m-%d %H:%M:%S"),
+            recovery_confirmed=None,
+            previous_check=key_check(old),
+            previous=previous,
+            locks={name: lock for name, lock in self.locks.items() if name in names},
+        )
+
+    def settled(self, key: bytes) -> Keyring:
+        """After a re-key: only ``key``'s seals, whichever of the two (new or old) the file opens with."""
+        if self.previous_check is None:
+            return self
+        if key_check(key) == self.check:
+            return replace(self, previous_check=None, previous={})
+        slots = tuple(
+            replace(slot, sealed=self.previous[slot.name]) for slot in self.slots if slot.name in self.previous
+        )
+        return replace(
+            self, check=self.previous_check, slots=slots, previous_check=None, previous={}, recovery_issued=None
+        )
+
+    @property
+    def recovery_unconfirmed(self) -> bool:
+        return self.recovery_confirmed is None
 
     def slot(self, name: str) -> KeySlot | None:
         return next((slot for slot in self.slots if slot.name == name), None)
@@ -65,7 +133,9 @@ class Keyring:
         return replace(self, slots=(*others, slot)).with_lock(slot.name, SlotLock())
 
     def without(self, name: str) -> Keyring:
-        return replace(self, slots=tuple(slot for slot in self.slots if slot.name != name)).with_lock(name, SlotLock())
+        previous = {other: sealed for other, sealed in self.previous.items() if other != name}
+        slots = tuple(slot for slot in self.slots if slot.name != name)
+        return replace(self, slots=slots, previous=previous).with_lock(name, SlotLock())
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -86,7 +156,22 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def _slot_json(slot: KeySlot, lock: SlotLock) -> dict[str, Any]:
+def _sealed_json(sealed: SealedKey) -> dict[str, str]:
+    return {"ephemeral": _b64(sealed.ephemeral), "nonce": _b64(sealed.nonce), "sealed": _b64(sealed.ciphertext)}
+
+
+def _sealed_of(item: dict[str, Any]) -> SealedKey:
+    return SealedKey(
+        base64.b64decode(item["ephemeral"]), base64.b64decode(item["nonce"]), base64.b64decode(item["sealed"])
+    )
+
+
+def _slot_json(slot: KeySlot, lock: SlotLock, previous: SealedKey | None) -> dict[str, Any]:
+    sealing: dict[str, Any] = {}
+    if slot.public is not None and slot.sealed is not None:
+        sealing = {"public": _b64(slot.public), "data_key": _sealed_json(slot.sealed)}
+        if previous is not None:
+            sealing["previous_data_key"] = _sealed_json(previous)
     return {
         "kind": "account",
         "failures": lock.failures,
@@ -97,6 +182,7 @@ def _slot_json(slot: KeySlot, lock: SlotLock) -> dict[str, Any]:
         "cipher": "aes-256-gcm",
         "nonce": _b64(slot.nonce),
         "wrapped": _b64(slot.wrapped),
+        **sealing,
     }
 
 
@@ -112,6 +198,8 @@ def _slot_of(item: dict[str, Any]) -> KeySlot:
         memory_kib=int(kdf["memory_kib"]),
         passes=int(kdf["passes"]),
         lanes=int(kdf["lanes"]),
+        public=base64.b64decode(item["public"]) if item.get("public") else None,
+        sealed=_sealed_of(item["data_key"]) if item.get("data_key") else None,
     )
 
 
@@ -120,17 +208,22 @@ def to_json(keyring: Keyring) -> str:
         "format": _FORMAT,
         "version": _VERSION,
         "key_check": keyring.check,
-        "slots": [_slot_json(slot, keyring.lock(slot.name)) for slot in keyring.slots],
+        "previous_key_check": keyring.previous_check,
+        "slots": [_slot_json(slot, keyring.lock(slot.name), keyring.previous.get(slot.name)) for slot in keyring.slots],
         # The recovery code is the data key itself (on paper, with the station head): nothing is stored
-        # for it but the date it was shown.
-        "recovery": {"kind": "recovery-code", "issued_at": keyring.recovery_issued},
+        # for it but the date it was shown and the date the station head confirmed having it.
+        "recovery": {
+            "kind": "recovery-code",
+            "issued_at": keyring.recovery_issued,
+            "confirmed_at": keyring.recovery_confirmed,
+        },
     }
     return json.dumps(document, ensure_ascii=False, indent=2)
 
 
 def from_json(text: str) -> Keyring:
     document = json.loads(text)
-    if document.get("format") != _FORMAT or document.get("version") != _VERSION:
+    if document.get("format") != _FORMAT or document.get("version") not in _READABLE:
         raise ValueError("not a keyring")
     recovery = document.get("recovery") or {}
     items = [item for item in document["slots"] if item.get("kind") == "account"]
@@ -146,6 +239,9 @@ def from_json(text: str) -> Keyring:
         tuple(_slot_of(item) for item in items),
         recovery.get("issued_at"),
         {name: lock for name, lock in locks.items() if lock != SlotLock()},
+        recovery.get("confirmed_at"),
+        document.get("previous_key_check"),
+        {str(item["name"]): _sealed_of(item["previous_data_key"]) for item in items if item.get("previous_data_key")},
     )
 
 
@@ -217,17 +313,46 @@ def unlock(database_path: Path, *, name: str, password: str, now: datetime | Non
     if lock.locked_until is not None and lock.locked_until > moment:
         minutes = max(1, -(-int((lock.locked_until - moment).total_seconds()) // 60))
         raise KeyRefused(f"账号“{name}”因连续{MAX_FAILURES}次密码错误已锁定，请{minutes}分钟后再试，或请管理员解锁。")
-    key = unwrap_key(slot, password)
-    if key is None or key_check(key) != keyring.check:
+    private = private_key(slot, password)
+    key = _data_key(database_path, keyring, slot, private) if private is not None else None
+    if key is None:
         failures = lock.failures + 1
         locked = locked_until_after_failure(failures, moment)
         _write_quietly(database_path, keyring.with_lock(name, SlotLock(0 if locked else failures, locked)))
         if locked is not None:
             raise KeyRefused(f"密码错误{MAX_FAILURES}次，账号“{name}”已锁定15分钟（或请管理员解锁）。")
         raise KeyRefused(WRONG_PASSWORD)
-    if lock != SlotLock():
-        _write_quietly(database_path, keyring.with_lock(name, SlotLock()))
+    kept = keyring.settled(key).with_lock(name, SlotLock())
+    if not slot.sealable:  # a first-format slot becomes a sealed one now that its password is known
+        kept = kept.with_slot(wrap_key(key, name=name, password=password))
+    if kept != keyring:
+        _write_quietly(database_path, kept)
     return key
+
+
+_NONE = SealedKey(b"", b"", b"")  # a first-format slot: what the password opened is the data key itself
+
+
+def _data_key(database_path: Path, keyring: Keyring, slot: KeySlot, private: bytes) -> bytes | None:
+    """The data key the slot holds, checked against the keyring's tag; while a re-key is finished, the
+    one of the new and the old keys that opens the file."""
+    key = open_sealed(slot, private, slot.sealed) if slot.sealed is not None else open_sealed(slot, private, _NONE)
+    sealed_before = keyring.previous.get(slot.name)
+    before = open_sealed(slot, private, sealed_before) if sealed_before is not None else None
+    if key is not None and key_check(key) == keyring.check:
+        if before is None or keyring.previous_check != key_check(before) or _opens(database_path, key):
+            return key
+        return before if _opens(database_path, before) else key
+    if before is not None and key_check(before) == keyring.previous_check:
+        return before
+    return None
+
+
+def _opens(database_path: Path, key: bytes) -> bool:
+    try:
+        return cipher.key_opens(database_path, key)
+    except cipher.DRIVER_OR_OS_ERRORS:
+        return False
 
 
 def _write_quietly(database_path: Path, keyring: Keyring) -> None:
@@ -255,9 +380,21 @@ def unlock_with_recovery_code(database_path: Path, code: str) -> bytes:
         keyring = read_keyring(database_path)
     except KeyringMissing:
         keyring = None
-    if keyring is not None and keyring.check != key_check(key):
-        raise KeyRefused(f"这个恢复码不属于数据库文件“{database_path.name}”。")
+    if keyring is not None and key_check(key) not in (keyring.check, keyring.previous_check):
+        raise KeyRefused(
+            f"这个恢复码不属于数据库文件“{database_path.name}”，或已经作废（重新生成恢复码后，旧的恢复码不再有效）。"
+        )
     return key
+
+
+def confirm_recovery(database_path: Path, key: bytes, *, at: datetime) -> Path:
+    """The station head has the code of ``key`` on paper: recorded, and the reminders stop."""
+    keyring = read_keyring(database_path)
+    if keyring is None:
+        raise KeyringMissing(missing_message(database_path))
+    if keyring.check != key_check(key):
+        raise KeyRefused(f"这个恢复码不是数据库文件“{database_path.name}”现在的恢复码，未确认。")
+    return write_keyring(database_path, replace(keyring, recovery_confirmed=at.strftime("%Y-%m-%d %H:%M:%S")))
 
 
 def set_slot(database_path: Path, key: bytes, *, name: str, password: str) -> None:

@@ -377,7 +377,7 @@ def start_new_station(path: Path) -> tuple[Database, QLockFile, Actor] | None:
         database.dispose()
         lock.unlock()
         raise
-    RecoveryCodeDialog(code, path.name).exec()
+    RecoveryCodeDialog(code, path.name, path=path).exec()
     return database, lock, actor
 
 

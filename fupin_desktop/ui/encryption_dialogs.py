@@ -1,5 +1,6 @@
-"""加密 in the window: the recovery code shown once, opening with the recovery code, the new station's first
-管理员 (a new file is encrypted for it), and the conversion of a plain file (设置 → 加密数据库…)."""
+"""加密 in the window: the recovery code shown once (and its confirmation recorded), opening with the recovery
+code, the new station's first 管理员 (a new file is encrypted for it), the conversion of a plain file
+(设置 → 加密数据库…) and 重新生成恢复码 (设置 → 重新生成恢复码…, or the reminder over the pages)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -23,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from fupin_desktop.domain.accounts import password_problem
 from fupin_desktop.services.accounts import sign_in
-from fupin_desktop.services.encryption import recover_with_code
+from fupin_desktop.services.encryption import UNCONFIRMED, confirm_recovery_code, recover_with_code
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe
 
@@ -48,6 +51,9 @@ def _lay_out(
     """The intro, the form, the red message line and the two buttons, top to bottom; returns the OK button."""
     text = QLabel(intro)
     text.setWordWrap(True)
+    # The wrapped text's height measured at the dialog's own width (else Qt reserves the height of a
+    # narrower label and leaves a gap under it).
+    text.setMinimumWidth(dialog.minimumWidth() - 24)
     buttons = QDialogButtonBox()
     ok_button = buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
     buttons.addButton(cancel_text, QDialogButtonBox.ButtonRole.RejectRole)
@@ -55,10 +61,28 @@ def _lay_out(
     buttons.rejected.connect(dialog.reject)
     layout = QVBoxLayout(dialog)
     layout.addWidget(text)
+    layout.addSpacing(6)
     layout.addLayout(form)
     layout.addWidget(message)
     layout.addWidget(buttons)
     return ok_button
+
+
+class RecoveryReminder(QFrame):
+    """Over the pages, on every open of a file whose recovery code was never confirmed: what that means
+    and, for a 管理员, the button that makes a new one (the window guards it)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryReminder")
+        self.setStyleSheet("#recoveryReminder { background: #fff4e5; border-bottom: 1px solid #e0a040; }")
+        self.text = QLabel(UNCONFIRMED)
+        self.text.setWordWrap(True)
+        self.button = QPushButton("重新生成恢复码…")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.button)
 
 
 def _password_edit() -> QLineEdit:
@@ -67,21 +91,35 @@ def _password_edit() -> QLineEdit:
     return edit
 
 
-TICK_FIRST = "请先打印或抄写恢复码，勾选“我已打印或抄写恢复码”后点“完成”；关闭后不会再显示。"
+TICK_FIRST = (
+    "请先打印或抄写恢复码，照着抄好的纸输入它的最后一组，勾选“我已打印或抄写恢复码”后点“完成”；关闭后不会再显示。"
+)
 
 
 class RecoveryCodeDialog(QDialog):
     """The recovery code, shown this once: printed or copied by hand, kept by the station head on paper.
-    Closing needs the tick that says so; the code is never written to a file by the program."""
+    Closing needs its last group typed back from the paper and the tick; then the keyring of ``path``
+    records the confirmation (a program killed before it leaves the file reminding on every open). The
+    code is never written to a file by the program."""
 
-    def __init__(self, code: str, database_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        database_name: str,
+        parent: QWidget | None = None,
+        *,
+        path: Path | None = None,
+        new: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.code = code
         self.database_name = database_name
-        self.setWindowTitle("恢复码")
+        self.path = path
+        self.setWindowTitle("新的恢复码" if new else "恢复码")
         self.setMinimumWidth(560)
+        state = "已换用新的密钥，旧恢复码已作废。下面是新的" if new else "已加密。下面是它的"
         intro = QLabel(
-            f"数据库“{database_name}”已加密。下面是它的<b>恢复码</b>，只显示这一次。<br>"
+            f"数据库“{database_name}”{state}<b>恢复码</b>，只显示这一次。<br>"
             "忘记全部密码、或钥匙文件（.keys）丢失时，只有它能打开数据库。请打印或抄写下来，"
             "由站长保管，不要和电脑放在一起；不要拍照、不要存在电脑或U盘上。"
         )
@@ -98,32 +136,65 @@ class RecoveryCodeDialog(QDialog):
         self.code_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.print_button = QPushButton("打印(&P)…")
         self.print_button.clicked.connect(self.print_code)
+        self.last_group_edit = QLineEdit()
+        self.last_group_edit.setMaxLength(4)
+        self.last_group_edit.setPlaceholderText("照着纸上抄好的输入")
+        self.last_group_edit.setFixedWidth(self.last_group_edit.fontMetrics().horizontalAdvance("MMMM") * 3)
         self.kept = QCheckBox("我已打印或抄写恢复码，并交站长保管")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("完成")
         self.ok_button.setEnabled(False)
-        self.kept.toggled.connect(self.ok_button.setEnabled)
+        self.kept.toggled.connect(self._enable)
+        self.last_group_edit.textChanged.connect(self._enable)
         self.print_dialog: QDialog | None = None
         self.reminder = _message_label()
         self.reminder.setText(TICK_FIRST)
-        self.kept.toggled.connect(lambda kept: self.reminder.setVisible(self.reminder.isVisible() and not kept))
         buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.accepted.connect(self.accept)
+        buttons.accepted.connect(self.confirm)
+        typed_back = QFormLayout()
+        typed_back.addRow("恢复码的最后一组(&L)：", self.last_group_edit)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.code_label)
         layout.addWidget(alphabet)
+        layout.addLayout(typed_back)
         layout.addWidget(self.kept)
         layout.addWidget(self.reminder)
         layout.addWidget(buttons)
+
+    @property
+    def typed_back(self) -> bool:
+        """The last group, typed from the paper (the misreadings of 0/1/8/9 forgiven, as on opening)."""
+        typed = "".join(ch for ch in self.last_group_edit.text().upper() if ch.isalnum())
+        return typed.translate(str.maketrans("0189", "OIBG")) == self.code.rsplit("-", 1)[-1]
+
+    def _enable(self) -> None:
+        ready = self.kept.isChecked() and self.typed_back
+        self.ok_button.setEnabled(ready)
+        if ready:
+            self.reminder.hide()
+
+    def confirm(self) -> None:
+        """完成: the confirmation recorded in the keyring (the reminders stop), then the dialog closes."""
+        if not (self.kept.isChecked() and self.typed_back):
+            return
+        if self.path is not None:
+            try:
+                confirm_recovery_code(self.path, code=self.code)
+            except EXPECTED_ERRORS as error:
+                self.reminder.setText(f"未能记下确认：{describe(error)}")
+                self.reminder.show()
+                return
+        self.accept()
 
     def _grouped(self) -> str:
         groups = self.code.split("-")
         return "\n".join("  ".join(groups[i : i + 5]) for i in range(0, len(groups), 5))
 
     def reject(self) -> None:
-        """Esc or the window's close button does not lose the code: before the tick it says what to do."""
+        """Esc or the window's close button does not lose the code: before the tick it says what to do
+        (closed with the tick but without 完成, the file keeps reminding that the code is unconfirmed)."""
         if self.kept.isChecked():
             super().reject()
         else:
@@ -272,32 +343,26 @@ class NewStationDialog(QDialog):
         self.accept()
 
 
-class EncryptDialog(QDialog):
-    """设置 → 加密数据库…: the signed-in 管理员 confirms with the password; the window host converts."""
+class _AdminPasswordDialog(QDialog):
+    """The signed-in 管理员 confirms a change of the whole file with the password; the window host does it
+    (the window closes meanwhile). A missing or wrong password is said here, before the window closes
+    (which would only reopen the same file to say so)."""
 
     def __init__(
-        self, account_name: str, path: Path, parent: QWidget | None = None, *, database: Database | None = None
+        self, account_name: str, title: str, intro: str, ok_text: str, parent: QWidget | None, database: Database | None
     ) -> None:
         super().__init__(parent)
         self.database = database
-        self.setWindowTitle("加密数据库")
-        self.setMinimumWidth(480)
-        intro = (
-            f"把数据库“{path.name}”转换为加密的文件：先做一个加密的副本并与原文件逐表核对，再替换原文件；"
-            "备份文件夹里的旧备份也一并加密。其间窗口会关闭片刻。<br><br>"
-            "加密后只有账号能打开它；其他账号须由管理员重置密码后才能登录。"
-            "完成后显示一次恢复码，请打印交站长保管。"
-        )
         self.name = account_name
+        self.setWindowTitle(title)
+        self.setMinimumWidth(480)
         self.password_edit = _password_edit()
         form = QFormLayout()
         form.addRow(f"“{account_name}”的密码(&P)：", self.password_edit)
         self.message = _message_label()
-        self.ok_button = _lay_out(self, intro, form, self.message, "加密", "取消", self.check)
+        self.ok_button = _lay_out(self, intro, form, self.message, ok_text, "取消", self.check)
 
     def check(self) -> None:
-        """A missing or wrong password is said here, before the window closes for the conversion (which
-        would only reopen the same plain file to say so)."""
         problem: str | None = None
         if not self.password:
             problem = f"请输入“{self.name}”的密码。"
@@ -317,3 +382,35 @@ class EncryptDialog(QDialog):
     @property
     def password(self) -> str:
         return self.password_edit.text()
+
+
+class EncryptDialog(_AdminPasswordDialog):
+    """设置 → 加密数据库…: the plain file converted."""
+
+    def __init__(
+        self, account_name: str, path: Path, parent: QWidget | None = None, *, database: Database | None = None
+    ) -> None:
+        intro = (
+            f"把数据库“{path.name}”转换为加密的文件：先做一个加密的副本并与原文件逐表核对，再替换原文件；"
+            "备份文件夹里的旧备份也一并加密。其间窗口会关闭片刻。<br><br>"
+            "原来的未加密文件先用零覆盖再删除（固态硬盘、U盘上只能尽力而为：硬盘可能把旧数据留在别处，"
+            "整盘加密如 BitLocker 才能完全杜绝）。<br><br>"
+            "加密后只有账号能打开它；其他账号须由管理员重置密码后才能登录。"
+            "完成后显示一次恢复码，请打印交站长保管。"
+        )
+        super().__init__(account_name, "加密数据库", intro, "加密", parent, database)
+
+
+class NewCodeDialog(_AdminPasswordDialog):
+    """重新生成恢复码: the file re-keyed, the old code void."""
+
+    def __init__(
+        self, account_name: str, path: Path, parent: QWidget | None = None, *, database: Database | None = None
+    ) -> None:
+        intro = (
+            f"为数据库“{path.name}”生成新的恢复码：用新的密钥重新加密整个文件（先做一个副本并逐表核对，再替换），"
+            "备份文件夹里的备份也换用新密钥。其间窗口会关闭片刻。<br><br>"
+            "<b>旧的恢复码随即作废</b>（丢失的那张纸从此打不开数据库）；所有账号照常用原密码登录。"
+            "完成后显示一次新的恢复码，请打印或抄写交站长保管。"
+        )
+        super().__init__(account_name, "重新生成恢复码", intro, "重新生成", parent, database)

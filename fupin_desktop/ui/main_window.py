@@ -29,13 +29,14 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services import backups
 from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
+from fupin_desktop.services.encryption import recovery_unconfirmed
 from fupin_desktop.services.location import backups_on_server
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.encryption_dialogs import EncryptDialog
+from fupin_desktop.ui.encryption_dialogs import EncryptDialog, NewCodeDialog, RecoveryReminder
 from fupin_desktop.ui.idle_lock import DEFAULT_MINUTES, SETTING_KEY, IdleWatch
 from fupin_desktop.ui.location_dialog import LocationDialog
 from fupin_desktop.ui.pages import PAGES, PageSpec
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
     location_requested = Signal(object)
     # A 管理员 asked to encrypt the plain file (name, password): the window host closes, converts, reopens.
     encrypt_requested = Signal(str, str)
+    # A 管理员 asked for a new recovery code (name, password): the window host closes, re-keys, reopens.
+    new_code_requested = Signal(str, str)
 
     def __init__(self, database: Database, settings: QSettings | None = None, *, auto_backup: bool = False) -> None:
         """``settings`` remembers the window between sessions (the app passes the user's QSettings);
@@ -95,7 +98,16 @@ class MainWindow(QMainWindow):
                 self.tabs.addTab(_PageSlot(), spec.title)
                 self._unbuilt[index] = spec
         self.tabs.currentChanged.connect(self.build_page)
-        self.setCentralWidget(self.tabs)
+        self.recovery_reminder = RecoveryReminder()
+        self.recovery_reminder.button.clicked.connect(self.ask_for_new_code)
+        self.recovery_reminder.setVisible(not database.read_only and recovery_unconfirmed(database.path))
+        central = QWidget()
+        central_layout = QVBoxLayout(central)
+        central_layout.setContentsMargins(0, 0, 0, 0)
+        central_layout.setSpacing(0)
+        central_layout.addWidget(self.recovery_reminder)
+        central_layout.addWidget(self.tabs, 1)
+        self.setCentralWidget(central)
         settings_menu = self.menuBar().addMenu("设置(&S)")
         self.profile_action = QAction("本站信息…", self)
         self.profile_action.triggered.connect(self.edit_profile)
@@ -117,12 +129,20 @@ class MainWindow(QMainWindow):
             database.path is not None and not database.encrypted and not database.is_backup and not database.read_only
         )
         settings_menu.addAction(self.encrypt_action)
+        self.new_code_action = QAction("重新生成恢复码(&R)…", self)
+        self.new_code_action.triggered.connect(self.ask_for_new_code)
+        self.new_code_action.setVisible(
+            database.path is not None and database.encrypted and not database.is_backup and not database.read_only
+        )
+        settings_menu.addAction(self.new_code_action)
         self.switch_user_action = QAction("切换用户(&U)…", self)
         self.switch_user_action.triggered.connect(self.switch_user)
         self.switch_user_action.setVisible(database.read(accounts_in_force))
         settings_menu.addAction(self.switch_user_action)
         self.context.guard(self.profile_action, Capability.STATION_SETTINGS)
         self.context.guard(self.accounts_action, Capability.MANAGE_ACCOUNTS)
+        self.context.guard(self.new_code_action, Capability.MANAGE_ACCOUNTS)
+        self.context.guard(self.recovery_reminder.button, Capability.MANAGE_ACCOUNTS)
         self.idle_watch = IdleWatch(idle_minutes(settings) * 60, self)
         self.lock_dialog: QDialog | None = None
         self.idle_watch.idle.connect(self.lock_when_idle)
@@ -203,6 +223,21 @@ class MainWindow(QMainWindow):
         assert path is not None  # the action is shown for a file only
         dialog = EncryptDialog(account.name, path, self, database=self.context.database)
         dialog.accepted.connect(lambda: self.encrypt_requested.emit(dialog.name, dialog.password))
+        dialog.open()
+        return dialog
+
+    def ask_for_new_code(self) -> NewCodeDialog | None:
+        """重新生成恢复码: a signed-in 管理员 (the others are told whom to ask)."""
+        from fupin_desktop.domain.accounts import Role
+
+        account = self.context.account
+        if account is None or account.role is not Role.ADMIN:
+            self._explain("需要管理员权限才能重新生成恢复码：请管理员登录（设置 → 切换用户）后重新生成。")
+            return None
+        path = self.context.database.path
+        assert path is not None  # shown for an encrypted file only
+        dialog = NewCodeDialog(account.name, path, self, database=self.context.database)
+        dialog.accepted.connect(lambda: self.new_code_requested.emit(dialog.name, dialog.password))
         dialog.open()
         return dialog
 
@@ -309,8 +344,11 @@ class MainWindow(QMainWindow):
         if self.backup_task is not None:
             self.backup_task.wait()
         database = self.context.database
-        if self.auto_backup and not database.is_server and not database.read_only and not backups.backup_is_current(
-            database
+        if (
+            self.auto_backup
+            and not database.is_server
+            and not database.read_only
+            and not backups.backup_is_current(database)
         ):
             self.statusBar().showMessage("正在备份……")
             QApplication.processEvents()

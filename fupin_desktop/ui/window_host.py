@@ -62,6 +62,7 @@ class WindowHost(QObject):
         window.restore_requested.connect(self.restore, Qt.ConnectionType.QueuedConnection)
         window.location_requested.connect(self.reopen, Qt.ConnectionType.QueuedConnection)
         window.encrypt_requested.connect(self.encrypt, Qt.ConnectionType.QueuedConnection)
+        window.new_code_requested.connect(self.new_code, Qt.ConnectionType.QueuedConnection)
         self.window = window
         return window
 
@@ -193,8 +194,46 @@ class WindowHost(QObject):
             self._tell(QMessageBox.Icon.Warning, "未加密", f"数据库未改动。{messages.describe(error)}")
             return
         assert code is not None
-        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window)
+        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window, path=path)
         self.recovery_dialog.open()
+
+    def new_code(self, name: str, password: str) -> None:
+        """重新生成恢复码: close the window, release the engine (the lock stays ours), re-key, reopen with
+        the 管理员 signed in, and show the new code once. A refusal reopens the file as it was."""
+        from fupin_desktop.services.accounts import sign_in
+        from fupin_desktop.services.encryption import data_key_for, regenerate_recovery_code
+        from fupin_desktop.ui.encryption_dialogs import RecoveryCodeDialog
+
+        path = self.database.path
+        assert path is not None
+        code: str | None = None
+        error: BaseException | None = None
+
+        def rekeyed() -> tuple[Database, Actor | None]:
+            nonlocal code, error
+            try:
+                code = regenerate_recovery_code(path, name=name, password=password).recovery_code
+            except messages.EXPECTED_ERRORS as failure:
+                error = failure
+            database = open_database(path, key=data_key_for(path, name=name, password=password))
+            return database, sign_in(database, name=name, password=password)
+
+        window = self._swap_database(rekeyed)
+        if window is None:
+            return
+        if error is not None:
+            self._tell(QMessageBox.Icon.Warning, "未重新生成恢复码", f"数据库未改动。{messages.describe(error)}")
+            return
+        assert code is not None
+        self.recovery_dialog = RecoveryCodeDialog(code, path.name, window, path=path, new=True)
+        self.recovery_dialog.finished.connect(lambda _result: self._after_new_code(window))
+        self.recovery_dialog.open()
+
+    def _after_new_code(self, window: MainWindow) -> None:
+        from fupin_desktop.services.encryption import recovery_unconfirmed
+
+        if self.window is window:
+            window.recovery_reminder.setVisible(recovery_unconfirmed(self.database.path))
 
     def _swap_database(self, replace: Callable[[], tuple[Database, Actor | None]]) -> MainWindow | None:
         """The one way the database under the window changes (a restore, an encryption, another location).
