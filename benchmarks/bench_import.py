@@ -278,17 +278,16 @@ def bench_import(db: Path, rows: int = ROWS, repeats: int = 3) -> list:
         households = build_sheet(sheet, copy, code, name, full, rows)
         calamine = [_sample("calamine", sheet, copy)["seconds"] for _ in range(repeats + 2)]
         check = [_sample("check", sheet, copy) for _ in range(repeats)]
-        write = []
+        write: list[dict[str, Any]] = []
+        floor: list[dict[str, Any]] = []
         rows_file = work / "written.pickle"
-        for _ in range(repeats):
+        for _ in range(repeats):  # ours and the floor taking turns: both see the machine as loaded as it is
             fresh = work / "county-write.db"
             _copy(copy, fresh)  # the same village (same id) in every sample: the baseline rows fit each copy
             before = _rowids(fresh)
             write.append(_sample("write", sheet, fresh))
             if not rows_file.exists():
                 counts = _dump_written(fresh, before, rows_file)
-        floor = []
-        for _ in range(repeats):
             fresh = work / "county-baseline.db"
             _copy(copy, fresh)
             floor.append(_sample("baseline", sheet, fresh))
