@@ -327,7 +327,7 @@ def number_lost_message(label: str, raw: CellValue) -> str | None:
     if isinstance(raw, str):
         text = raw.strip()
         folded = text if text.isascii() else unicodedata.normalize("NFKC", text)  # ASCII folds to itself
-        if _SCIENTIFIC.fullmatch(folded):
+        if ("e" in folded or "E" in folded) and _SCIENTIFIC.fullmatch(folded):  # no e: no need to match
             return f"{label}“{text}”是科学计数法，后几位已经丢失，无法还原：请按户口簿重新输入完整号码"
     return None
 
