@@ -2,6 +2,8 @@
 
     .venv/bin/python benchmarks/bench_import.py [benchmarks/work/county.db] [--rows 20000] [--repeats 3]
 
+It prints each row and writes them to benchmarks/results/import.json with the machine and its load.
+
 The sheet is what a village clerk fills in the blank template: the title rows with the village's
 name and 12-digit code, the two header rows, then one row per person — real-looking names and
 families from the demo generator (households of 1–7, valid ID numbers of the county, schooling,
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import random
 import sqlite3
@@ -329,9 +332,21 @@ def main() -> int:
         return 0
     if not args.db.exists():
         parser.error(f"{args.db} not found: build it with `python benchmarks/run.py` or the demo command")
-    for m in bench_import(args.db, args.rows, args.repeats):
+    from run import machine  # type: ignore[import-not-found]
+
+    load_before = os.getloadavg()
+    measures = bench_import(args.db, args.rows, args.repeats)
+    for m in measures:
         ratio = f"{m.ratio:.2f}×" if m.ratio is not None else "—"
         print(f"{m.action:70} {m.ours_ms:10.1f} ms  baseline {m.baseline_ms:8.1f} ms  {ratio:>7}  {m.target}")
+    out = HERE / "results" / "import.json"
+    results = {
+        "machine": machine() | {"load_before": load_before, "load_after": os.getloadavg()},
+        "repeats": args.repeats,
+        "measures": [m.__dict__ | {"ratio": m.ratio} for m in measures],
+    }
+    out.write_text(json.dumps(results, ensure_ascii=False, indent=1), "utf-8")
+    print(f"→ {out}")
     return 0
 
 

@@ -495,6 +495,8 @@ def id_key(text: str | None) -> str | None:
     """An ID number as the database stores it: half-width, no spaces, X upper-case."""
     if not text:
         return None
+    if text.isascii() and text.isalnum():  # the usual: already half-width, no spaces
+        return text.upper()
     return "".join(unicodedata.normalize("NFKC", text).split()).upper() or None
 
 
