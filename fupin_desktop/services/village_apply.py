@@ -195,10 +195,11 @@ def _insert_new_households(
     """The new households, already checked by plan_import exactly as create_household checks them,
     written with their members, wishes and audit entries; they are the first writes of the unit of work.
     All of them in one round, one executemany per table: each table's rows then go into its indexes one
-    after another, instead of seven rounds through every table taking turns in the page cache (a tenth
-    of the writing, for a county). When one meets an ID number registered meanwhile (the unique index),
-    everything is undone and the households are returned, to go one at a time, each in its own
-    savepoint. (A savepoint per batch would cost the common case 2 % for this rare one.)"""
+    after another, instead of seven rounds through every table taking turns in the page cache (0.1–0.3 s
+    less in SQLite, of about 2 s, for 20,000 people on a county). When one meets an ID number registered
+    meanwhile (the unique index), everything is undone and the households are returned, to go one at a
+    time, each in its own savepoint. (A savepoint around the round would cost the common case 2 % for
+    this rare one.)"""
     if not households:
         return []
     village = uow.session.get(Region, plan.village.id)
