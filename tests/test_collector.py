@@ -53,3 +53,21 @@ def test_a_refused_sheet_leaves_the_collector_running(tmp_path):
     with pytest.raises(SpreadsheetError):
         read_village_file(path)
     assert gc.isenabled()
+
+
+def test_cycles_made_during_the_pause_are_still_collected_afterwards():
+    import weakref
+
+    class Node:
+        pass
+
+    gc.enable()
+    with collector_paused():
+        node = Node()
+        node.me = node  # a cycle: reference counting alone never frees it
+        gone = weakref.ref(node)
+        del node
+    assert gc.get_freeze_count() == 0, "nothing is left frozen"
+    assert gone() is not None
+    gc.collect()
+    assert gone() is None
