@@ -14,9 +14,10 @@ Each sample runs in a fresh Python process (modules imported before the clock st
 warmed by an earlier sample), on a fresh copy of the county:
   * calamine: python-calamine opening the file and reading every cell of the sheet;
   * baseline: the same read, plus raw ``sqlite3`` ``executemany`` of exactly the household, person,
-    intention, transition, audit and ID-search gram rows that our import wrote (taken from a finished
-    import, so that the floor writes the same bytes into the same indexed tables, with the same pragmas,
-    and commits);
+    intention, transition, audit, change-log and ID-search gram rows that our import wrote, and its two
+    one-row updates (the audit chain head, the own site's change counter) — taken from a finished import,
+    so that the floor writes the same bytes into the same indexed tables, with the same pragmas, and
+    commits; a baseline sample follows each of ours;
   * check: ``services.imports.import_village(dry_run=True)`` (what the window and the import command
     run, as the demo's 审核人) — read, clean, every rule, every lookup in the database, nothing written;
   * check + write: ``import_village`` — the same, plus every household, member, intention, audit,
