@@ -69,7 +69,10 @@ class IdNumber:
         An import checks each number several times (the member, the household, the birth date
         column): the result for a number and a day is remembered, so the work is done once.
         """
-        value = "".join(text.split()).translate(_NORMALISE).upper()
+        if text.isascii() and text.isalnum():  # the usual: nothing to fold but a lower-case x
+            value = text.upper()
+        else:
+            value = "".join(text.split()).translate(_NORMALISE).upper()
         return _parse(value, today if today is not None else clock.today())
 
     @classmethod

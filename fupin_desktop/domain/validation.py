@@ -11,6 +11,7 @@ import dataclasses
 import re
 from collections.abc import Iterable, Iterator
 from datetime import date
+from functools import cache
 from typing import Final, Literal
 
 from fupin_desktop.domain.clock import age_on
@@ -351,12 +352,24 @@ def _check_lengths(facts: PersonFacts | HouseholdFacts) -> Iterator[Problem]:
                 yield _error(name, message)
 
 
+@cache
+def _listed_names(list_name: str) -> frozenset[str]:
+    """The names of a code list as one set: a typed value found in it needs nothing more (every member of a sheet)."""
+    return frozenset(codelist(list_name).names())
+
+
 def _check_code_lists(facts: object, lists: dict[str, str]) -> Iterator[Problem]:
     for field, list_name in lists.items():
         raw: str | None = getattr(facts, field)
         if raw is None:  # nothing typed: no value to look up
             continue
-        values = _values(raw) if field in _MULTI_VALUED else [_clean(raw)]
+        if field in _MULTI_VALUED:
+            values = _values(raw)
+        else:
+            value = raw.strip()
+            if not value or value in _listed_names(list_name):  # blank, or a value of the list: nothing to say
+                continue
+            values = [value]
         allowed = codelist(list_name)
         for value in values:
             if value and value not in allowed:

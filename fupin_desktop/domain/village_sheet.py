@@ -327,7 +327,7 @@ def number_lost_message(label: str, raw: CellValue) -> str | None:
     if isinstance(raw, str):
         text = raw.strip()
         folded = text if text.isascii() else unicodedata.normalize("NFKC", text)  # ASCII folds to itself
-        if _SCIENTIFIC.fullmatch(folded):
+        if ("e" in folded or "E" in folded) and _SCIENTIFIC.fullmatch(folded):  # no e: no need to match
             return f"{label}“{text}”是科学计数法，后几位已经丢失，无法还原：请按户口簿重新输入完整号码"
     return None
 
@@ -561,7 +561,17 @@ def is_skippable_row(cells: Sequence[CellValue], after_header: int) -> bool:
 
 def _key_starts(text: str, prefixes: tuple[str, ...]) -> bool:
     # Every prefix is Chinese, and an ASCII cell stays ASCII once folded: most cells need no folding.
-    return not text.isascii() and header_key(text).startswith(prefixes)
+    if text.isascii():
+        return False
+    # Folding text already in NFKC only drops spaces and stars and lower-cases (which leaves a Chinese
+    # character as it is): without the first character of any prefix it can start with none (a name).
+    firsts = _FIRST_CHARACTERS.get(prefixes)
+    if firsts is not None and firsts.isdisjoint(text) and unicodedata.is_normalized("NFKC", text):
+        return False
+    return header_key(text).startswith(prefixes)
+
+
+_FIRST_CHARACTERS: Final = {prefixes: frozenset(p[0] for p in prefixes) for prefixes in (_TOTALS, _FOOTER_KEYS)}
 
 
 def row_span(rows: Sequence[int]) -> str:

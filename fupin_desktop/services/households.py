@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import fields, replace
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -46,6 +47,11 @@ _HOUSEHOLD_COLUMNS = (*HOUSEHOLD_FIELDS, "id", "village_id", "head_name", "head_
 _PERSON_COLUMNS = (
     *PERSON_FIELDS, "name_pinyin", "name_initials", "id", "household_id", "sort_order", "locked", *_TRACKED
 )  # fmt: skip
+
+
+# A record's fields in column order as one tuple, read in one call (insert_checked_households' rows).
+_HOUSEHOLD_VALUES = attrgetter(*HOUSEHOLD_FIELDS)
+_PERSON_VALUES = attrgetter(*PERSON_FIELDS)
 
 
 def person_facts(person: Person) -> PersonFacts:
@@ -241,6 +247,7 @@ def insert_checked_households(
     now = utc_now()
     operator = uow.operator
     uuid4 = uuid.uuid4
+    household_values, person_values = _HOUSEHOLD_VALUES, _PERSON_VALUES
     household_rows: list[tuple[object, ...]] = []
     person_rows: list[tuple[object, ...]] = []
     numbers: list[tuple[uuid.UUID, str | None]] = []  # (person id, ID number): for the gram index
@@ -253,7 +260,7 @@ def insert_checked_households(
         head = next((m for m in members if m.relation == HEAD), None)  # as refresh_household_summary
         household_rows.append(
             (
-                *[getattr(facts, name) for name in HOUSEHOLD_FIELDS],
+                *household_values(facts),
                 household_id,
                 village.id,
                 head.name if head else None,
@@ -270,7 +277,7 @@ def insert_checked_households(
             member = members[index]
             person_rows.append(
                 (
-                    *[getattr(member, name) for name in PERSON_FIELDS],
+                    *person_values(member),
                     *search_keys(member.name or ""),
                     ids[index],
                     household_id,

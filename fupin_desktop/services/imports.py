@@ -15,6 +15,7 @@ from fupin_desktop.services.village_import import (
     Progress,
     import_village_file,
 )
+from fupin_desktop.store.collector import collector_paused
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.locks import IMPORT_TURN, IMPORT_WAIT, take_turn
 from fupin_desktop.store.uow import UnitOfWork
@@ -41,7 +42,7 @@ def import_village(
 ) -> ImportOutcome:
     """Read, check and write a village sheet in one transaction: all of it, or (``valid_only``) the
     households without errors; nothing at all when the sheet is refused or this is a dry run."""
-    with UnitOfWork(database, actor_name(actor)) as uow:
+    with collector_paused(), UnitOfWork(database, actor_name(actor)) as uow:  # the commit too: store/collector.py
         session = uow.session
         permit(session, actor, Capability.IMPORT_VILLAGE)
         if not dry_run:  # another client's import of the same moment goes first; this one then reads its result

@@ -1,5 +1,5 @@
 """Applying a planned village import: the writes, through the household and intention services, each
-one audited. New households go in batches (one executemany per table); existing ones, and all the new ones
+one audited. New households go in one round (one executemany per table); existing ones, and all the new ones
 when one met an ID number registered meanwhile, go one household at a time, each in a savepoint: a
 household refused while writing is undone alone and the rest is not written again."""
 
@@ -46,8 +46,6 @@ from fupin_desktop.store.models import Person, Region
 from fupin_desktop.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
-
-_BATCH = 1000  # households per round of inserts (and per progress report)
 
 
 @dataclass
@@ -195,31 +193,38 @@ def _insert_new_households(
     uow: UnitOfWork, plan: ImportPlan, households: list[PlannedHousehold], progress: Progress | None
 ) -> list[PlannedHousehold]:
     """The new households, already checked by plan_import exactly as create_household checks them,
-    written in batches with their members, wishes and audit entries; they are the first writes of the
-    unit of work. When one meets an ID number registered meanwhile (the unique index), everything is
-    undone and the households are returned, to go one at a time, each in its own savepoint. (A
-    savepoint per batch would cost the common case 2 % for this rare one.)"""
+    written with their members, wishes and audit entries; they are the first writes of the unit of work.
+    All of them in one round, one executemany per table: each table's rows then go into its indexes one
+    after another, instead of seven rounds through every table taking turns in the page cache (0.1–0.3 s
+    less in SQLite, of about 2 s, for 20,000 people on a county). When one meets an ID number registered
+    meanwhile (the unique index), everything is undone and the households are returned, to go one at a
+    time, each in its own savepoint. (A savepoint around the round would cost the common case 2 % for
+    this rare one.)"""
     if not households:
         return []
     village = uow.session.get(Region, plan.village.id)
     if village is None or village.level != "village":
         raise ServiceError("要导入的村已不存在（可能已在其他窗口删除），请刷新后重试。")
     numbers: list[tuple[uuid.UUID, str | None]] = []
+    total = len(households)
     try:
-        for start in range(0, len(households), _BATCH):
-            if progress is not None:
-                progress(start, len(households), f"正在写入第{start + 1}户，共{len(households)}户")
-            batch = households[start : start + _BATCH]
-            created = insert_checked_households(uow, village, [_new_facts(p) for p in batch], grams=numbers)
-            wishes: list[tuple[uuid.UUID, str, IntentionInput]] = []
-            for planned, (_household_id, person_ids) in zip(batch, created, strict=True):
-                assert planned.new_facts is not None
-                position = {m.where: i for i, m in enumerate(planned.sheet.members)}
-                for member, wish in planned.intentions:
-                    index = position[member.where]
-                    wishes.append((person_ids[index], planned.new_facts.members[index].name or "", wish))
-            insert_new_people_intentions(uow, wishes)
-        index_people(uow.session, numbers)  # every batch's people in one sorted pass over the gram index
+        if progress is not None:
+            people = sum(len(p.sheet.members) for p in households)
+            progress(0, total, f"正在写入{total}户（{people}人）")
+        created = insert_checked_households(uow, village, [_new_facts(p) for p in households], grams=numbers)
+        wishes: list[tuple[uuid.UUID, str, IntentionInput]] = []
+        for planned, (_household_id, person_ids) in zip(households, created, strict=True):
+            if not planned.intentions:
+                continue
+            assert planned.new_facts is not None
+            position = {m.where: i for i, m in enumerate(planned.sheet.members)}
+            for member, wish in planned.intentions:
+                index = position[member.where]
+                wishes.append((person_ids[index], planned.new_facts.members[index].name or "", wish))
+        insert_new_people_intentions(uow, wishes)
+        if progress is not None:
+            progress(total * 3 // 4, total, "正在更新身份证号检索")
+        index_people(uow.session, numbers)  # everyone's grams in one sorted pass over the gram index
     except IntegrityError:
         uow.session.rollback()  # the services then say who was registered meanwhile, and where
         return households

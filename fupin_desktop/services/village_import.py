@@ -42,6 +42,7 @@ from fupin_desktop.services.village_rejected import (
     send_back,
     write_rejected_rows,
 )
+from fupin_desktop.store.collector import collector_paused
 from fupin_desktop.store.uow import UnitOfWork
 
 
@@ -49,8 +50,9 @@ def plan_import(
     session: Session, parsed: VillageSheet, *, village_code: str | None = None, on: date | None = None
 ) -> ImportPlan:
     """Check the parsed sheet against the database (reads only): what would be added, updated, refused."""
-    village = resolve_village(session, parsed.title_text, village_code)
-    return plan_sheet(parsed, village, known_to_database(session, parsed, village), on or clock_today())
+    with collector_paused():  # tens of thousands of objects, all kept: store/collector.py
+        village = resolve_village(session, parsed.title_text, village_code)
+        return plan_sheet(parsed, village, known_to_database(session, parsed, village), on or clock_today())
 
 
 def import_village_file(
@@ -66,15 +68,16 @@ def import_village_file(
 ) -> tuple[ImportPlan, ImportReport]:
     """Read, check and (unless ``dry_run``) write; the caller commits when ``report.written``.
     ``village_check`` may refuse the sheet's village (a 村级录入员's) before anything is written."""
-    parsed = read_village_file(path)
-    plan = plan_import(uow.session, parsed, village_code=village_code, on=on)
-    if village_check is not None:
-        village_check(plan.village.id)
-    if dry_run:
-        report = ImportReport(plan.village, problems=list(plan.problems), dry_run=True)
-        report.count(plan, [p for p in plan.households if not p.rejected])
-        return plan, report
-    return plan, apply_import(uow, plan, valid_only=valid_only, on=on, progress=progress)
+    with collector_paused():  # tens of thousands of objects, all kept: store/collector.py
+        parsed = read_village_file(path)
+        plan = plan_import(uow.session, parsed, village_code=village_code, on=on)
+        if village_check is not None:
+            village_check(plan.village.id)
+        if dry_run:
+            report = ImportReport(plan.village, problems=list(plan.problems), dry_run=True)
+            report.count(plan, [p for p in plan.households if not p.rejected])
+            return plan, report
+        return plan, apply_import(uow, plan, valid_only=valid_only, on=on, progress=progress)
 
 
 __all__ = [

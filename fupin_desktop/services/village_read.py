@@ -40,6 +40,7 @@ from fupin_desktop.domain.village_sheet import (
 )
 from fupin_desktop.services.intentions import IntentionInput
 from fupin_desktop.services.spreadsheet import Grid, SpreadsheetError, read_grids
+from fupin_desktop.store.collector import collector_paused
 
 _MEMBER_KEYS = frozenset(k for k, c in BY_KEY.items() if c.level in ("person", "intention"))
 _INTENTION_KEYS = tuple(k for k, c in BY_KEY.items() if c.level == "intention")
@@ -193,7 +194,11 @@ class VillageSheet:
 
 def read_village_file(path: Path) -> VillageSheet:
     """Read every data sheet and turn each row into facts; problems that need no database are listed."""
-    path = Path(path)
+    with collector_paused():  # a row's cells, facts and wishes, all kept: store/collector.py
+        return _read_village_file(Path(path))
+
+
+def _read_village_file(path: Path) -> VillageSheet:
     grids = read_grids(path)
     visible = [grid for grid in grids if not grid.hidden and not grid.empty]
     found = [(grid, find_header(grid.header_text())) for grid in visible]
@@ -490,6 +495,8 @@ def id_key(text: str | None) -> str | None:
     """An ID number as the database stores it: half-width, no spaces, X upper-case."""
     if not text:
         return None
+    if text.isascii() and text.isalnum():  # the usual: already half-width, no spaces
+        return text.upper()
     return "".join(unicodedata.normalize("NFKC", text).split()).upper() or None
 
 

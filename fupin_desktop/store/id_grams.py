@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from itertools import repeat
 from typing import Any
 
 from sqlalchemy import Connection, Table, delete, event, insert, inspect, text
@@ -54,18 +55,29 @@ def _pairs(people: Iterable[tuple[uuid.UUID, str | None]]) -> list[tuple[str, uu
 def index_people(session: Session, people: Sequence[tuple[uuid.UUID, str | None]]) -> None:
     """Write the grams of newly inserted (person id, number) pairs in one executemany (a bulk import).
 
-    The rows are put in key order as plain strings — each gram (always 4 characters) followed by the
-    id's hex text, which sorts as the UUIDs do — far cheaper to sort than (gram, UUID) pairs; each
-    person's id is converted for the driver once, not once per gram (SQLite stores that hex text)."""
-    numbers = [(pid.hex, number) for pid, number in people if number]
-    keys = [gram + hex_id for hex_id, number in numbers for gram in id_grams(number)]
-    keys.sort()
+    The rows go in key order, gathered by gram: the grams are sorted (at most some 10,000 distinct runs)
+    and each gram's people by the id's hex text, which sorts as the UUIDs do — a fraction of sorting
+    300,000 (gram, id) keys of a 20,000-person sheet. Each person's id is converted for the driver once,
+    not once per gram (SQLite stores that hex text)."""
+    by_gram: dict[str, list[str]] = {}
+    for pid, number in people:
+        if not number:
+            continue
+        hex_id = pid.hex
+        for gram in {number[i : i + GRAM] for i in range(len(number) - GRAM + 1)}:  # id_grams, inline
+            listed = by_gram.get(gram)
+            if listed is None:
+                by_gram[gram] = [hex_id]
+            else:
+                listed.append(hex_id)
     processor = bind_processor(session, _TABLE, "person_id")
-    if processor is not None and all(processor(pid) == pid.hex for pid, _number in people[:1]):
-        rows: list[tuple[str, object]] = [(key[:GRAM], key[GRAM:]) for key in keys]
-    else:
-        stored = {pid.hex: pid if processor is None else processor(pid) for pid, _number in people}
-        rows = [(key[:GRAM], stored[key[GRAM:]]) for key in keys]
+    as_hex = processor is not None and all(processor(pid) == pid.hex for pid, _number in people[:1])
+    stored = {} if as_hex else {pid.hex: pid if processor is None else processor(pid) for pid, _number in people}
+    rows: list[tuple[str, object]] = []
+    for gram in sorted(by_gram):
+        ids = by_gram[gram]
+        ids.sort()
+        rows.extend(zip(repeat(gram), ids if as_hex else [stored[hex_id] for hex_id in ids]))
     insert_rows(session, _TABLE, ("gram", "person_id"), rows, bound=True)
 
 
