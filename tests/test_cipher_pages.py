@@ -1,6 +1,6 @@
-"""The page size of encrypted files: new ones get 16 KB pages (fewer pages to decrypt and check), and
-every file encrypted before with SQLCipher's 4 KB pages keeps opening, being written, backed up, checked
-and restored — each copy with its source's page size."""
+"""The layout of encrypted files: new ones get 16 KB pages with HMAC-SHA256 (less to decrypt and check),
+and every file encrypted before with SQLCipher 4's defaults (4 KB, HMAC-SHA512) keeps opening, being
+written, backed up, checked and restored — each copy laid out as its source."""
 
 from __future__ import annotations
 
@@ -31,12 +31,11 @@ def households(path: Path, key: bytes) -> int:
         database.dispose()
 
 
-def station(path: Path, page_size: int | None) -> bytes:
-    """An encrypted station of 40 households; ``page_size`` 4096: made as every file before 16 KB pages."""
+def station(path: Path, layout: cipher.Layout | None) -> bytes:
+    """An encrypted station of 40 households; ``layout`` LEGACY: made as every file before NEW."""
     key, _code = new_encrypted_database(path, accounts={"admin": "demo-password"})
-    if page_size is not None:
-        cipher.connect(path, key, page_size=page_size).close()
-        first = cipher.connect(path, key, page_size=page_size, isolation_level=None)
+    if layout is not None:
+        first = cipher.connect(path, key, layout=layout, isolation_level=None)
         first.execute("PRAGMA journal_mode = WAL")
         first.execute("CREATE TABLE made_before (x)")
         first.close()
@@ -46,22 +45,23 @@ def station(path: Path, page_size: int | None) -> bytes:
     return key
 
 
-def default_page_size() -> int:
+def default_layout() -> cipher.Layout:
     connection = cipher.sqlcipher_module.connect(":memory:")
     try:
-        return int(connection.execute("PRAGMA cipher_default_page_size").fetchone()[0])
+        size = connection.execute("PRAGMA cipher_default_page_size").fetchone()[0]
+        return cipher.Layout(int(size), connection.execute("PRAGMA cipher_default_hmac_algorithm").fetchone()[0])
     finally:
         connection.close()
 
 
-@pytest.mark.parametrize("made_with", [None, cipher.LEGACY_PAGE_SIZE], ids=["new file", "file encrypted before"])
-def test_an_encrypted_file_of_either_page_size_is_written_backed_up_checked_and_restored(
-    tmp_path: Path, made_with: int | None
+@pytest.mark.parametrize("made_with", [None, cipher.LEGACY], ids=["new file", "file encrypted before"])
+def test_an_encrypted_file_of_either_layout_is_written_backed_up_checked_and_restored(
+    tmp_path: Path, made_with: cipher.Layout | None
 ) -> None:
     path = tmp_path / "station.db"
     key = station(path, made_with)
-    size = made_with or cipher.PAGE_SIZE
-    assert cipher.page_size_of(path, key) == size
+    layout = made_with or cipher.NEW
+    assert cipher.layout_of(path, key) == layout
     database = open_database(path, key=key)
     try:
         with UnitOfWork(database, "测试员") as uow:
@@ -70,21 +70,21 @@ def test_an_encrypted_file_of_either_page_size_is_written_backed_up_checked_and_
         made = back_up(database)  # VACUUM INTO
     finally:
         database.dispose()
-    assert default_page_size() == cipher.LEGACY_PAGE_SIZE  # SQLCipher's process-wide default put back
-    assert cipher.page_size_of(made.path, key) == size
+    assert default_layout() == cipher.LEGACY  # SQLCipher's process-wide defaults put back
+    assert cipher.layout_of(made.path, key) == layout
     check = check_database_file(made.path, key=key)  # integrity_check and cipher_integrity_check
     assert check.sound and check.counts["household"] == 40
     assert check_database_file(path, key=key).sound
 
     restore_backup(target=path, backup=made.path, actor=Actor("admin", Role.ADMIN), key=key)  # the backup API
-    assert cipher.page_size_of(path, key) == size and households(path, key) == 40
+    assert cipher.layout_of(path, key) == layout and households(path, key) == 40
 
     with pytest.raises(KeyRefused):
         open_database(path, key=os.urandom(32))  # a wrong key opens with neither page size
     assert not cipher.key_opens(path, os.urandom(32)) and cipher.key_opens(path, key)
 
 
-def test_a_plain_file_is_converted_into_16_kb_pages(tmp_path: Path) -> None:
+def test_a_plain_file_is_converted_into_the_new_layout(tmp_path: Path) -> None:
     plain = tmp_path / "plain.db"
     database = open_database(plain)
     fill(database, 20)
@@ -92,5 +92,5 @@ def test_a_plain_file_is_converted_into_16_kb_pages(tmp_path: Path) -> None:
     key = os.urandom(32)
     target = tmp_path / "encrypted.db"
     cipher.export_encrypted(plain, target, key)
-    assert cipher.page_size_of(target, key) == cipher.PAGE_SIZE
+    assert cipher.layout_of(target, key) == cipher.NEW == cipher.Layout(16384, "HMAC_SHA256")
     assert check_database_file(target, key=key).counts["household"] == 20

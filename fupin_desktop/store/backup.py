@@ -556,8 +556,8 @@ def _copy_database(source: Path, target: Path, key: bytes | None = None) -> None
     """Through SQLite's backup API, so that the copy is one consistent state of the file (encrypted with
     the same key when ``key``)."""
     reader = _read_only(source, key)
-    try:  # an encrypted copy keeps its source's page size (the backup API copies pages as they are)
-        writer = cipher.connect(target, key, page_size=cipher.connection_page_size(reader) if key else None)
+    try:  # an encrypted copy keeps its source's layout (the backup API copies pages as they are)
+        writer = cipher.connect(target, key, layout=cipher.connection_layout(reader) if key else None)
         try:
             reader.backup(writer)
         finally:

@@ -210,12 +210,12 @@ def _sqlite_engine(
         # dialect's first statement, since nothing of an encrypted file can be read without it. DEFERRED:
         # the driver's own implicit BEGIN, as sqlite3 does by default, on which SQLAlchemy's transactions
         # rest (with autocommit every row of an executemany would be a transaction of its own).
-        # The page size found once (a file encrypted before 16 KB pages keeps its 4 KB), not per connection.
-        page_size = cipher.page_size_of(path, key)
+        # The cipher's layout found once (a file encrypted before 16 KB pages keeps its own), not per connection.
+        layout = cipher.layout_of(path, key)
 
         def creator() -> sqlite3.Connection:
             return cipher.connect(
-                path, key, read_only=read_only, check_same_thread=False, isolation_level="DEFERRED", page_size=page_size
+                path, key, read_only=read_only, check_same_thread=False, isolation_level="DEFERRED", layout=layout
             )
 
         engine = create_engine(f"sqlite:///{path}", future=True, module=cipher.sqlcipher_module, creator=creator)
@@ -291,8 +291,8 @@ def _backup(path: Path, revision: str | None, key: bytes | None = None) -> Path:
     try:
         source = cipher.connect(path, key)
         try:
-            size = cipher.connection_page_size(source) if key is not None else None
-            destination = cipher.connect(target, key, page_size=size)
+            layout = cipher.connection_layout(source) if key is not None else None
+            destination = cipher.connect(target, key, layout=layout)
             try:
                 source.backup(destination)
             finally:
