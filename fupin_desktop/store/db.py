@@ -307,8 +307,11 @@ def _backup(path: Path, revision: str | None, key: bytes | None = None) -> Path:
     return target
 
 
-def migrate(engine: Engine, path: Path | None = None, key: bytes | None = None) -> Path | None:
-    """Bring the schema to the newest revision; returns the path of the backup copy, if one was made."""
+def migrate(
+    engine: Engine, path: Path | None = None, key: bytes | None = None, before: Callable[[], None] | None = None
+) -> Path | None:
+    """Bring the schema to the newest revision; returns the path of the backup copy, if one was made.
+    ``before`` runs first when there is a migration to make (the quick check left for later)."""
     config = _alembic_config()
     script = ScriptDirectory.from_config(config)
     head = script.get_current_head()
@@ -331,6 +334,8 @@ def migrate(engine: Engine, path: Path | None = None, key: bytes | None = None) 
             raise DatabaseTooNew(
                 f"数据库文件由更新版本的程序写入（结构版本 {current}），本程序无法安全打开，请升级程序。"
             ) from error
+    if before is not None:
+        before()
     backup = _backup(path, current, key) if path is not None and has_tables else None
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -408,22 +413,25 @@ def open_database(
         else None
     )
     has_data = db_path.exists() and db_path.stat().st_size > 0
-    # Never later before a migration: it writes (and copies the file first), so it must know the verdict.
-    later = check_on_open and check_later and has_data and (read_only or not apply_migrations or _at_head(db_path, key))
+    later = check_on_open and check_later and has_data
     if check_on_open and has_data and not later:
-        check = backups.check_database_file(db_path, quick=True, key=key)
-        if not check.sound:
-            if not read_only:
-                raise DatabaseDamaged(backups.damage_message(check, key))
-            reason = backups.damage_message(check, key)
+        reason = _quick_check(db_path, key, read_only) or reason
     elif read_only:
         reason = reason or "数据库以只读方式打开。"
+
+    def check_before_migrating() -> None:
+        # Never later before a migration: it writes (and copies the file first), so it must know the verdict.
+        nonlocal later
+        if later:
+            later = False
+            _quick_check(db_path, key, read_only=False)
+
     engine = _sqlite_engine(db_path, read_only, busy_timeout, key)
     try:
         if read_only:
             _refuse_outdated(engine)
         elif apply_migrations:
-            migrate(engine, db_path, key)
+            migrate(engine, db_path, key, before=check_before_migrating)
     except BaseException:
         engine.dispose()
         raise
@@ -466,17 +474,15 @@ def known_revisions() -> set[str]:
     return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
 
 
-def _at_head(path: Path, key: bytes | None) -> bool:
-    """Whether the file is at this program's schema revision (read in passing; unreadable: no)."""
-    try:
-        connection = cipher.connect(path, key, read_only=True)
-        try:
-            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
-        finally:
-            connection.close()
-    except cipher.DRIVER_ERRORS:
-        return False
-    return row is not None and row[0] == head_revision()
+def _quick_check(path: Path, key: bytes | None, read_only: bool) -> str | None:
+    """SQLite's quick check of the file: a damaged one is refused (DatabaseDamaged, naming the newest sound
+    backup), or, to be opened read-only, comes back with the damage as the reason writes are refused."""
+    check = backups.check_database_file(path, quick=True, key=key)
+    if check.sound:
+        return None
+    if not read_only:
+        raise DatabaseDamaged(backups.damage_message(check, key))
+    return backups.damage_message(check, key)
 
 
 def _refuse_outdated(engine: Engine) -> None:
