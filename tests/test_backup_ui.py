@@ -293,7 +293,7 @@ def test_the_window_paints_before_a_slow_check_and_a_write_meanwhile_waits_then_
         probe.painted.connect(lambda _seconds: schedule_after_first_paint(host))
         window.show()
         qtbot.waitUntil(lambda: probe.seconds is not None, timeout=20_000)  # painted, the check not even begun
-        assert slow.started.wait(20)  # then the check, in the background
+        qtbot.waitUntil(slow.started.is_set, timeout=20_000)  # then the check, in the background
         assert database.check_pending and "已损坏" not in window.windowTitle()
         release = threading.Timer(0.5, slow.release)
         release.start()
@@ -308,5 +308,6 @@ def test_the_window_paints_before_a_slow_check_and_a_write_meanwhile_waits_then_
     finally:
         slow.release()
         if host.window is not None:
+            host.window.auto_backup = False  # a failure above must not end in the close's backup dialog
             host.window.close()
         host.close()
