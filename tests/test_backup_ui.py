@@ -4,6 +4,7 @@ directly, the automatic backup, and the check of a big file after the first pain
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -172,7 +173,7 @@ def test_a_big_file_checked_after_first_paint_blocks_writes_when_damaged(
     fill(database, 150)
     back_up(database, now=NOW)
     database.dispose()
-    database, lock = open_for_window(path, check_on_open=False)  # as for a file over the size limit
+    database, lock = open_for_window(path, check_later=True)  # as for a file over the size limit
     host = WindowHost(database, lock, None, auto_backup=True, checked=False)
     try:
         window = host.open_window()
@@ -267,3 +268,46 @@ def test_a_failed_restore_reopens_the_current_file_untouched(host: WindowHost, q
     assert host.notice is not None and "恢复未完成" in host.notice.windowTitle()
     assert "已损坏" in host.notice.text()
     assert list(host.database.path.parent.glob("station.恢复前-*")) == []
+
+
+def test_the_window_paints_before_a_slow_check_and_a_write_meanwhile_waits_then_is_refused(
+    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.ui.app import FirstPaintProbe
+    from fupin_desktop.ui.window_host import schedule_after_first_paint
+    from tests.test_check_later import SlowCheck
+
+    path = tmp_path / "county.db"
+    database = open_database(path)
+    fill(database, 150)
+    back_up(database, now=NOW)
+    database.dispose()
+    slow = SlowCheck(monkeypatch)
+    database, lock = open_for_window(path, check_later=True)  # as run_gui opens a file over the size limit
+    host = WindowHost(database, lock, None, auto_backup=True, checked=False)
+    try:
+        window = host.open_window()
+        qtbot.addWidget(window)
+        damage(path)  # pages the first screen did not read
+        probe = FirstPaintProbe(window)
+        probe.painted.connect(lambda _seconds: schedule_after_first_paint(host))
+        window.show()
+        qtbot.waitUntil(lambda: probe.seconds is not None, timeout=20_000)  # painted, the check not even begun
+        qtbot.waitUntil(slow.started.is_set, timeout=20_000)  # then the check, in the background
+        assert database.check_pending and "已损坏" not in window.windowTitle()
+        release = threading.Timer(0.5, slow.release)
+        release.start()
+        started = time.perf_counter()
+        with pytest.raises(DatabaseReadOnly, match="最新的完好备份"), UnitOfWork(database, "测试员") as uow:
+            uow.session.execute(delete(Intention))  # a save from the window while the check runs
+        assert time.perf_counter() - started >= 0.4, "the write did not wait for the check's verdict"
+        qtbot.waitUntil(lambda: "已损坏" in window.windowTitle(), timeout=20_000)
+        assert host.notice is not None and "最新的完好备份" in host.notice.text()
+        assert not window.backup_timer.isActive()
+        release.join()
+    finally:
+        slow.release()
+        if host.window is not None:
+            host.window.auto_backup = False  # a failure above must not end in the close's backup dialog
+            host.window.close()
+        host.close()

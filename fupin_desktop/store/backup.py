@@ -340,7 +340,7 @@ def _vacuum_into(
             if key is None:
                 _vacuum_without_private_keys(connection, temporary)
             else:
-                connection.execute("VACUUM INTO ?", (str(temporary),))
+                cipher.vacuum_into(connection, temporary)
             after = (_counts(connection), _audit_head(connection))
             if before == after:
                 return after[0], after[1], _revision(connection)
@@ -556,8 +556,8 @@ def _copy_database(source: Path, target: Path, key: bytes | None = None) -> None
     """Through SQLite's backup API, so that the copy is one consistent state of the file (encrypted with
     the same key when ``key``)."""
     reader = _read_only(source, key)
-    try:
-        writer = cipher.connect(target, key)
+    try:  # an encrypted copy keeps its source's layout (the backup API copies pages as they are)
+        writer = cipher.connect(target, key, layout=cipher.connection_layout(reader) if key else None)
         try:
             reader.backup(writer)
         finally:

@@ -7,7 +7,10 @@ module and its neighbours in ``store/``, everything PostgreSQL-specific in ``sto
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import sqlite3
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,6 +55,8 @@ from fupin_desktop.store.postgres import (
     server_url,
 )
 
+log = logging.getLogger(__name__)
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -82,6 +87,9 @@ class Database:
     url: str = ""  # a server database's address, its password hidden; "" for a file
     # The data key of an encrypted file (SQLCipher), None for a plain one: the backups and checks need it.
     key: bytes | None = field(default=None, repr=False)
+    # The quick check on open left for later (``check_later``): not None until its verdict is in.
+    _check_lock: threading.Lock | None = field(default=None, repr=False)
+    _damage: str | None = field(default=None, repr=False)
 
     @property
     def encrypted(self) -> bool:
@@ -114,7 +122,48 @@ class Database:
         """From now on refuse every write (the quick check in the background found damage)."""
         self.read_only_reason = reason
 
+    @property
+    def check_pending(self) -> bool:
+        """Whether the quick check left for later has not given its verdict yet."""
+        return self._check_lock is not None
+
+    def run_deferred_check(self) -> str | None:
+        """Run the quick check that opening left for later and settle its verdict: the damage message,
+        now also the reason every write is refused, or None for a sound file. On any thread (it reads
+        through a connection of its own); a second caller waits for the first one's verdict. A check
+        that cannot run at all blocks writes too, saying why."""
+        lock = self._check_lock
+        if lock is None:
+            return self._damage
+        with lock:
+            if self._check_lock is None or self.path is None:  # settled while this one waited
+                return self._damage
+            damage: str | None = None
+            try:
+                check = backups.check_database_file(self.path, quick=True, key=self.key)
+                damage = None if check.sound else backups.damage_message(check, self.key)
+            except BaseException as error:
+                why = f"（{error}）" if isinstance(error, StoreError) else ""
+                damage = (
+                    f"无法检查数据库文件“{self.path.name}”{why}：为免写入损坏的文件，现在只能查看。请关闭后重新打开。"
+                )
+                raise
+            finally:
+                if damage is not None:
+                    log.error("数据库文件检查未通过，已禁止写入")
+                    self._damage = damage
+                    self.block_writes(damage)
+                self._check_lock = None
+        return damage
+
     def refuse_writes(self) -> None:
+        """Raise DatabaseReadOnly when nothing may be written. While the quick check left for later has
+        no verdict, a write first waits for it (or runs it, when nothing has started it yet), so that no
+        write goes into a file the check finds damaged."""
+        if self._check_lock is not None:
+            log.info("写入等待数据库文件检查结束")
+            with contextlib.suppress(Exception):  # a check that could not run blocked writes: the refusal below
+                self.run_deferred_check()
         if self.read_only_reason is not None:
             raise DatabaseReadOnly(self.read_only_reason)
 
@@ -161,8 +210,13 @@ def _sqlite_engine(
         # dialect's first statement, since nothing of an encrypted file can be read without it. DEFERRED:
         # the driver's own implicit BEGIN, as sqlite3 does by default, on which SQLAlchemy's transactions
         # rest (with autocommit every row of an executemany would be a transaction of its own).
+        # The cipher's layout found once (a file encrypted before 16 KB pages keeps its own), not per connection.
+        layout = cipher.layout_of(path, key)
+
         def creator() -> sqlite3.Connection:
-            return cipher.connect(path, key, read_only=read_only, check_same_thread=False, isolation_level="DEFERRED")
+            return cipher.connect(
+                path, key, read_only=read_only, check_same_thread=False, isolation_level="DEFERRED", layout=layout
+            )
 
         engine = create_engine(f"sqlite:///{path}", future=True, module=cipher.sqlcipher_module, creator=creator)
     elif read_only:  # mode=ro: not even the journal mode of a backup file changes
@@ -237,7 +291,8 @@ def _backup(path: Path, revision: str | None, key: bytes | None = None) -> Path:
     try:
         source = cipher.connect(path, key)
         try:
-            destination = cipher.connect(target, key)
+            layout = cipher.connection_layout(source) if key is not None else None
+            destination = cipher.connect(target, key, layout=layout)
             try:
                 source.backup(destination)
             finally:
@@ -252,8 +307,11 @@ def _backup(path: Path, revision: str | None, key: bytes | None = None) -> Path:
     return target
 
 
-def migrate(engine: Engine, path: Path | None = None, key: bytes | None = None) -> Path | None:
-    """Bring the schema to the newest revision; returns the path of the backup copy, if one was made."""
+def migrate(
+    engine: Engine, path: Path | None = None, key: bytes | None = None, before: Callable[[], None] | None = None
+) -> Path | None:
+    """Bring the schema to the newest revision; returns the path of the backup copy, if one was made.
+    ``before`` runs first when there is a migration to make (the quick check left for later)."""
     config = _alembic_config()
     script = ScriptDirectory.from_config(config)
     head = script.get_current_head()
@@ -276,6 +334,8 @@ def migrate(engine: Engine, path: Path | None = None, key: bytes | None = None) 
             raise DatabaseTooNew(
                 f"数据库文件由更新版本的程序写入（结构版本 {current}），本程序无法安全打开，请升级程序。"
             ) from error
+    if before is not None:
+        before()
     backup = _backup(path, current, key) if path is not None and has_tables else None
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
@@ -314,6 +374,7 @@ def open_database(
     check_on_open: bool = True,
     busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
     key: bytes | None = None,
+    check_later: bool = False,
 ) -> Database:
     """The single way to open a database: a file path or a ``sqlite:///`` URL (None: the default file),
     created if needed, or a ``postgresql://`` server database (which must exist); its schema brought up
@@ -322,6 +383,10 @@ def open_database(
     ``check_on_open`` runs SQLite's quick check first: a damaged file is refused (DatabaseDamaged,
     naming the newest sound backup), or, opened ``read_only``, comes with its writes blocked.
     A backup (our backup name, or a file in a 备份 folder) is opened read-only unless told otherwise.
+
+    ``check_later`` leaves the quick check for later instead (it reads every page: seconds for a county's
+    encrypted file): until ``Database.run_deferred_check`` gives its verdict, every write waits for it.
+    The window opens so and runs the check in the background after its first paint.
 
     ``key`` is the data key of an encrypted file (store/keyring.py unwraps it from an account's slot);
     a new file opened with a key is created encrypted. An encrypted file without its key is refused.
@@ -347,24 +412,32 @@ def open_database(
         if is_backup
         else None
     )
-    if check_on_open and db_path.exists() and db_path.stat().st_size > 0:
-        check = backups.check_database_file(db_path, quick=True, key=key)
-        if not check.sound:
-            if not read_only:
-                raise DatabaseDamaged(backups.damage_message(check, key))
-            reason = backups.damage_message(check, key)
+    has_data = db_path.exists() and db_path.stat().st_size > 0
+    later = check_on_open and check_later and has_data
+    if check_on_open and has_data and not later:
+        reason = _quick_check(db_path, key, read_only) or reason
     elif read_only:
         reason = reason or "数据库以只读方式打开。"
+
+    def check_before_migrating() -> None:
+        # Never later before a migration: it writes (and copies the file first), so it must know the verdict.
+        nonlocal later
+        if later:
+            later = False
+            _quick_check(db_path, key, read_only=False)
+
     engine = _sqlite_engine(db_path, read_only, busy_timeout, key)
     try:
         if read_only:
             _refuse_outdated(engine)
         elif apply_migrations:
-            migrate(engine, db_path, key)
+            migrate(engine, db_path, key, before=check_before_migrating)
     except BaseException:
         engine.dispose()
         raise
     database = Database(db_path, engine, _session_factory(engine), reason, is_backup, key=key)
+    if later:
+        database._check_lock = threading.Lock()
     _guard_writes(database)
     return database
 
@@ -399,6 +472,17 @@ def head_revision() -> str | None:
 def known_revisions() -> set[str]:
     """Every schema revision this program can read (its own and the older ones it migrates from)."""
     return {script.revision for script in ScriptDirectory.from_config(_alembic_config()).walk_revisions()}
+
+
+def _quick_check(path: Path, key: bytes | None, read_only: bool) -> str | None:
+    """SQLite's quick check of the file: a damaged one is refused (DatabaseDamaged, naming the newest sound
+    backup), or, to be opened read-only, comes back with the damage as the reason writes are refused."""
+    check = backups.check_database_file(path, quick=True, key=key)
+    if check.sound:
+        return None
+    if not read_only:
+        raise DatabaseDamaged(backups.damage_message(check, key))
+    return backups.damage_message(check, key)
 
 
 def _refuse_outdated(engine: Engine) -> None:

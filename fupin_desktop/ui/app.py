@@ -243,14 +243,15 @@ def lock_database(path: Path) -> QLockFile:
 
 
 def open_for_window(
-    db_path: Path | str | None, *, check_on_open: bool = True, key: bytes | None = None
+    db_path: Path | str | None, *, check_on_open: bool = True, check_later: bool = False, key: bytes | None = None
 ) -> tuple[Database, QLockFile]:
-    """Lock, then open the database; the lock is released if opening fails."""
+    """Lock, then open the database; the lock is released if opening fails. ``check_later``: the quick check
+    runs after the first paint (WindowHost.after_first_paint), writes waiting for its verdict."""
     path = database_path(db_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = lock_database(path)
     try:
-        database = open_database(path, check_on_open=check_on_open, key=key)
+        database = open_database(path, check_on_open=check_on_open, check_later=check_later, key=key)
     except BaseException:
         lock.unlock()
         raise
@@ -330,7 +331,7 @@ def sign_in_to_encrypted(path: Path, *, checked: bool = True) -> tuple[Database,
     def open_with(name: str, password: str) -> Database:
         key = data_key_for(path, name=name, password=password)
         try:
-            return open_database(path, check_on_open=checked, key=key)
+            return open_database(path, check_later=not checked, key=key)
         except DatabaseDamaged as error:
             log.warning("数据库文件已损坏")
             choice = recover_damaged(path, error, key=key)
@@ -481,7 +482,7 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
 
                 name, password = os.environ.get("FUPIN_USER", ""), os.environ.get("FUPIN_PASSWORD", "")
                 key = data_key_for(path, name=name, password=password)
-                database, lock = open_for_window(path, check_on_open=checked, key=key)
+                database, lock = open_for_window(path, check_later=not checked, key=key)
             elif not measure_startup and (is_encrypted_file(path) or not path.exists()):
                 unlocked = sign_in_to_encrypted(path, checked=checked) if path.exists() else start_new_station(path)
                 if unlocked is None:
@@ -490,7 +491,7 @@ def run_gui(db_path: Path | str | None, *, measure_startup: bool = False) -> int
                 checked = checked or database.read_only
             else:
                 try:
-                    database, lock = open_for_window(path, check_on_open=checked)
+                    database, lock = open_for_window(path, check_later=not checked)
                 except DatabaseDamaged as error:
                     log.warning("数据库文件已损坏")
                     opened = open_damaged_for_window(path, error)
