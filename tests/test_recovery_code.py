@@ -343,3 +343,13 @@ def test_typing_the_last_group_back_on_the_terminal_confirms_the_code(tmp_path: 
     assert process.wait(timeout=60) == 0
     os.close(master)
     assert not recovery_unconfirmed(db)
+
+
+def test_a_regenerated_code_gives_the_file_the_new_cipher_layout(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A re-keyed file takes the faster page layout of new files (a file made before it had the old one)."""
+    db = tmp_path / "fupin.db"
+    make_demo(db, capsys)
+    regenerate_recovery_code(db, name="admin", password="demo")
+    assert cipher.layout_of(db, encryption_service.data_key_for(db, name="admin", password="demo")) == cipher.NEW
