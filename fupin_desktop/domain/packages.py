@@ -6,6 +6,11 @@ when encrypted, how), ``manifest.sig`` (the sending station's signature over the
 content — ``changes.json``, or ``changes.bin`` when it is encrypted to the receiver's X25519 key
 (an ephemeral X25519 exchange, HKDF-SHA256, AES-256-GCM). The signature covers the manifest and the
 manifest covers the content, so a changed byte anywhere is found. No Qt and no database here.
+
+The content of format 2 is UTF-8 text, one change per line (:func:`change_lines`): the change's header
+as a JSON array, then its "before" and "after" as the JSON texts they are in the change log, each after
+a tab. Format 1 (still read: a laptop may hold an older package) was one JSON array of the changes with
+those texts as JSON strings, so every record was escaped twice on the way out and unescaped on the way in.
 """
 
 from __future__ import annotations
@@ -14,11 +19,12 @@ import base64
 import hashlib
 import io
 import json
+import json.encoder
 import os
 import queue
 import threading
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +35,9 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-FORMAT = "fupin-desktop/package/1"
+FORMAT = "fupin-desktop/package/2"
+FORMAT_1 = "fupin-desktop/package/1"
+FORMATS = frozenset({FORMAT, FORMAT_1})
 SIGNED_PREFIX = b"fupin-desktop/package-signature/1\n"
 BOX_SCHEME = "x25519-hkdf-sha256-aes256gcm"
 SUFFIX = ".fupinpkg"
@@ -166,8 +174,80 @@ def read(path: Path) -> PackageFile:
         manifest = json.loads(raw_manifest)
     except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as error:
         raise PackageDamaged("not a package") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
         raise PackageDamaged("not a package")
     if bool(manifest.get("encryption")) != (_SEALED in names):
         raise PackageDamaged("encryption does not match the manifest")
     return PackageFile(manifest, raw_manifest, signature, content)
+
+
+# A change as the services hold it: [site, seq, action, entity, entity id, field, before, after, account, at],
+# "before" and "after" JSON text (or None); a state entry (what a station holds now): [entity, id, field, value].
+_quote = json.encoder.encode_basestring  # a str as the encoders write it (ensure_ascii=False), in C
+
+
+def _text(value: object) -> str:
+    """A JSON text as it goes on a line: a text with a raw tab or line break (JSON allows one between its
+    tokens; this program never writes one) is written again compactly."""
+    if value is None:
+        return ""
+    text = str(value)
+    if "\t" in text or "\n" in text or "\r" in text:
+        return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"))
+    return text
+
+
+def _quoted(value: object) -> str:
+    return "null" if value is None else _quote(str(value))
+
+
+def change_lines(rows: Sequence[Sequence[Any]]) -> str:
+    """Changes as format 2's lines, each ending in a line break; the values are their own JSON texts,
+    written as they are (not as JSON strings of JSON: no second escaping)."""
+    quote, text = _quoted, _text
+    return "".join(
+        [
+            f"[{quote(site)},{int(seq)},{quote(action)},{quote(entity)},{quote(entity_id)},{quote(field)},"
+            f"{quote(account)},{quote(at)}]\t{text(before)}\t{text(after)}\n"
+            for site, seq, action, entity, entity_id, field, before, after, account, at in rows
+        ]
+    )
+
+
+def state_lines(state: Sequence[Sequence[Any]]) -> str:
+    """State entries as lines: [entity, id, field] and the value's JSON text, one tab between."""
+    return "".join(
+        f"[{_quoted(entity)},{_quoted(key)},{_quoted(name)}]\t{_text(value)}\n" for entity, key, name, value in state
+    )
+
+
+def read_lines(content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
+    """Format 2's content → (changes, state entries). Raises PackageDamaged when it is not that."""
+    try:
+        changes: list[list[str]] = []
+        state: list[list[str]] = []
+        for line in content.decode("utf-8").split("\n"):
+            parts = line.split("\t")
+            if len(parts) == 3:
+                changes.append(parts)
+            elif len(parts) == 2:
+                state.append(parts)
+            elif line:
+                raise PackageDamaged("not a line of changes")
+        # Every header in one call of the decoder, not one call per change.
+        heads = json.loads("[" + ",".join([parts[0] for parts in changes]) + "]")
+        marks = json.loads("[" + ",".join([parts[0] for parts in state]) + "]")
+    except (UnicodeDecodeError, ValueError) as error:
+        raise PackageDamaged("content is not lines of changes") from error
+    if any(type(head) is not list or len(head) != 8 for head in heads):
+        raise PackageDamaged("a change's header is not one")
+    if any(type(mark) is not list or len(mark) != 3 for mark in marks):
+        raise PackageDamaged("a state entry's header is not one")
+    rows = [
+        [site, seq, action, entity, entity_id, field, before or None, after or None, account, at]
+        for (site, seq, action, entity, entity_id, field, account, at), (_head, before, after) in zip(
+            heads, changes, strict=True
+        )
+    ]
+    held = [[*mark, value or None] for mark, (_mark, value) in zip(marks, state, strict=True)]
+    return rows, held

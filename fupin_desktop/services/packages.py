@@ -163,12 +163,12 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         order = sorted(range(len(rows)), key=keys.__getitem__)  # as they happened here: a decision after
         rows = [rows[index] for index in order]  # what it decides
         _fill_baselines(session, rows, str(own.id))
-        payload: Any = rows
+        state: list[list[Any]] = []
         if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
-            payload = {"changes": rows, "state": _state_of(session, rows)}
+            state = _state_of(session, rows)
         sealed = receiver is not None and bool(receiver.box_public)
-        streamed = payload is rows and not sealed  # a plain list of changes: written as it is made
-        content = b"" if streamed else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        streamed = not state and not sealed  # plain lines of changes: written as they are made
+        content = b"" if streamed else (packages.change_lines(rows) + packages.state_lines(state)).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
             "format": packages.FORMAT,
@@ -196,7 +196,7 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             if streamed:
-                packages.write_streamed(out, _json_pieces(rows), seal)
+                packages.write_streamed(out, _line_pieces(rows), seal)
             else:
                 stored = content
                 if sealed:
@@ -215,14 +215,11 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
     )
 
 
-def _json_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
-    """``json.dumps(rows)`` (compact, UTF-8) in pieces of ``size`` rows: the same bytes, made a piece at a
-    time so that the previous piece is compressed meanwhile."""
-    yield b"["
+def _line_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
+    """The changes' lines (UTF-8) in pieces of ``size`` changes, so that the previous piece is hashed and
+    compressed meanwhile."""
     for start_at in range(0, len(rows), size):
-        text = json.dumps(rows[start_at : start_at + size], ensure_ascii=False, separators=(",", ":"))[1:-1]
-        yield (("," if start_at else "") + text).encode("utf-8")
-    yield b"]"
+        yield packages.change_lines(rows[start_at : start_at + size]).encode("utf-8")
 
 
 # The log as the driver returns it (no type processing: at county scale that is most of the time):
@@ -283,11 +280,9 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         sender = _check_sender(session, manifest, package, path)
         content = _content(manifest, package, own, path)
         try:
-            loaded = json.loads(content)
-        except ValueError:
+            rows, state = _changes_of(manifest, content)
+        except (ValueError, KeyError, TypeError):
             raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
-        rows: list[list[Any]] = loaded["changes"] if isinstance(loaded, dict) else loaded
-        state: list[list[Any]] = loaded.get("state", []) if isinstance(loaded, dict) else []
         vector = {str(site.id): site for site in session.scalars(select(Site))}
         _check_ranges(manifest, vector, own, path)
         cards = {str(card.get("id")): card for card in manifest.get("sites", [])}
@@ -331,6 +326,16 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         if not dry_run:
             uow.commit()
     return result
+
+
+def _changes_of(manifest: dict[str, Any], content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The changes and the state entries of a package's content, in either format."""
+    if manifest.get("format") != packages.FORMAT_1:
+        return packages.read_lines(content)
+    loaded = json.loads(content)  # format 1: one JSON array, or {"changes": …, "state": …}
+    if isinstance(loaded, dict):
+        return list(loaded["changes"]), list(loaded.get("state", []))
+    return list(loaded), []
 
 
 def _state_of(session: Session, rows: list[list[Any]]) -> list[list[Any]]:
