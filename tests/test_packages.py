@@ -24,7 +24,7 @@ from fupin_desktop.services.households import edit_person, person_facts, registe
 from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import load_station_profile, store_station_profile
-from fupin_desktop.services.station_keys import export_station_key, register_station_key
+from fupin_desktop.services.station_keys import export_station_key, register_station_key, sign_bytes
 from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.models import AuditEntry, ChangeEntry, Person, Site, SyncIssue
@@ -494,3 +494,54 @@ def test_a_field_edited_twice_in_one_package_ends_with_the_second_edit_and_no_co
     assert (edited.phone, edited.work_place, edited.work_months) == ("13905393333", "江苏苏州", 8)
     assert _person(station, "张三丰").phone == "13905392222"
     assert dump(station) == dump(a)
+
+
+def _as_format_1(database: Database, path: Path, out: Path) -> Path:
+    """The package as the previous program wrote it (format 1: one JSON array of the changes, each record
+    a JSON string inside it), signed again by its station as that program signed it."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        rows, state = packages.read_lines(archive.read("changes.json"))
+    assert not state and rows
+    content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    manifest |= {"format": packages.FORMAT_1, "content_sha256": packages.sha256(content)}
+    raw = packages.manifest_bytes(manifest)
+    signature = database.read(sign_bytes, packages.signed_message(raw)).value
+    packages.write(out, raw, signature, content, sealed=False)
+    return out
+
+
+def test_a_package_of_the_previous_format_still_imports(sites) -> None:  # type: ignore[no-untyped-def]
+    """A laptop may still hold a package written before format 2: a new laptop is made from a full one, and
+    an edit in an incremental one reaches the station."""
+    station, a, _b, _village, tmp = sites
+    laptop = _open(tmp / "laptop-丙.db", "丙经办", "丙外业笔记本")
+    _introduce(station, laptop, tmp)
+    full = export_package(station, actor="站长", out=tmp / "full-丙.fupinpkg")
+    old_full = _as_format_1(station, full.path, tmp / "full-丙-1.fupinpkg")
+    assert import_package(laptop, actor="丙经办", path=old_full).applied == full.changes
+    assert dump(laptop) == dump(station)
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    day = export_package(a, actor="甲经办", out=tmp / "a.fupinpkg")
+    result = import_package(station, actor="站长", path=_as_format_1(a, day.path, tmp / "a-1.fupinpkg"))
+    assert result.applied == 1 and not result.issues
+    assert _person(station, "李秀英").phone == "13905391111"
+    assert dump(station) == dump(a)
+    laptop.dispose()
+
+
+def test_a_change_line_keeps_every_value_even_with_tabs_and_line_breaks_in_it() -> None:
+    site, record = str(uuid.uuid4()), str(uuid.uuid4())
+    created = '{"name":"张\\t三","notes":"一\\n二"}'  # escaped inside the JSON, as the encoders write them
+    rows = [
+        [site, 1, "create", "person", record, None, None, created, "王\t经办", "2026-12-01T08:00:00"],
+        [site, 2, "update", "person", record, "notes", '"一\\n二"', '{"x":\n1}', "经办\n", "2026-12-01T08:00:01"],
+    ]  # fmt: skip
+    content = (packages.change_lines(rows) + packages.state_lines([["person", record, "notes", '"三"']])).encode()
+    assert content.count(b"\n") == 3
+    read, state = packages.read_lines(content)
+    assert read[0] == rows[0]
+    assert read[1] == [*rows[1][:7], '{"x":1}', *rows[1][8:]]  # a raw line break between tokens, written again
+    assert state == [["person", record, "notes", '"三"']]
+    with pytest.raises(packages.PackageDamaged):
+        packages.read_lines(b'["only","three"]\t\t\n')
