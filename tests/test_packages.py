@@ -530,18 +530,20 @@ def test_a_package_of_the_previous_format_still_imports(sites) -> None:  # type:
     laptop.dispose()
 
 
-def test_a_change_line_keeps_every_value_even_with_tabs_and_line_breaks_in_it() -> None:
+def test_change_lines_keep_every_value_even_with_line_breaks_in_it() -> None:
     site, record = str(uuid.uuid4()), str(uuid.uuid4())
     created = '{"name":"张\\t三","notes":"一\\n二"}'  # escaped inside the JSON, as the encoders write them
     rows = [
-        [site, 1, "create", "person", record, None, None, created, "王\t经办", "2026-12-01T08:00:00"],
-        [site, 2, "update", "person", record, "notes", '"一\\n二"', '{"x":\n1}', "经办\n", "2026-12-01T08:00:01"],
+        [site, 1, "create", "person", record, None, None, created, "王\n经办", "2026-12-01T08:00:00"],
+        [site, 2, "update", "person", record, "notes", '"一\\n二"', '{"x":\n1}', "经办\t", "2026-12-01T08:00:01"],
     ]  # fmt: skip
     content = (packages.change_lines(rows) + packages.state_lines([["person", record, "notes", '"三"']])).encode()
-    assert content.count(b"\n") == 3
+    assert content.count(b"\n") == 9
     read, state = packages.read_lines(content)
     assert read[0] == rows[0]
     assert read[1] == [*rows[1][:7], '{"x":1}', *rows[1][8:]]  # a raw line break between tokens, written again
     assert state == [["person", record, "notes", '"三"']]
-    with pytest.raises(packages.PackageDamaged):
-        packages.read_lines(b'["only","three"]\t\t\n')
+    assert packages.read_lines(packages.change_lines(rows).encode()) == (read, [])
+    for damaged in (b'["only","three"]\n\n', b'["only","three"]\n"1"\n"2"\n', b"[1,2\n\n\n"):
+        with pytest.raises(packages.PackageDamaged):
+            packages.read_lines(damaged)
