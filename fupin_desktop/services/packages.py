@@ -23,7 +23,7 @@ import json
 import operator
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -667,7 +667,10 @@ class _Applier:
         table = changes.TRACKED[str(rows[0][3])]
         loads = json.loads
         ids = [uuid.UUID(str(row[4])) for row in rows]
-        values: list[dict[str, Any]] = [loads(str(row[7])) for row in rows]  # as JSON: converted for the driver
+        # As JSON (converted for the driver below), every record of the batch in one call of the decoder.
+        values: list[dict[str, Any]] = loads("[" + ",".join([str(row[7]) for row in rows]) + "]")
+        if len(values) != len(rows) or not all(type(record) is dict for record in values):
+            values = [loads(str(row[7])) for row in rows]  # one is not a record: it fails on its own
         present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
         keys = [_match_key(table.name, record) for record in values]
         matches = self._matches(table, keys)
@@ -711,8 +714,13 @@ class _Applier:
         if not records:
             return []
         self._driver(table)
+        keys = [key for key, _step, _missing in self._steps[table.name]]
+        try:  # every column in every record (what this program writes): one C call per record picks them
+            return self._driver_columns(table, list(zip(*map(operator.itemgetter(*keys), records), strict=True)))
+        except KeyError:  # a record of an older program: the columns it lacks take their defaults
+            pass
         marker = _MISSING
-        columns: list[list[Any]] = []
+        columns: list[Sequence[Any]] = []
         for key, step, missing in self._steps[table.name]:
             found = [record.get(key, marker) for record in records]
             absent = marker in found  # JSON values: compared in C
@@ -722,6 +730,15 @@ class _Applier:
                 found = [missing if value is marker else value for value in found]
             columns.append(found)
         return list(zip(*columns, strict=True))
+
+    def _driver_columns(self, table: Table, columns: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Columns of JSON values (every column, in the table's order) → rows as the driver takes them."""
+        self._driver(table)
+        converted = [
+            found if step is None else [value if value is None else step(value) for value in found]
+            for found, (_key, step, _missing) in zip(columns, self._steps[table.name], strict=True)
+        ]
+        return list(zip(*converted, strict=True))
 
     def _driver(self, table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         """A record as JSON → the row as the driver takes it (``insert_rows(bound=True)``), converters cached."""
@@ -794,7 +811,7 @@ class _Applier:
         start_at = changes.next_arrival(self.session)
         table = ChangeEntry.__table__
         columns = list(table.c.keys())
-        arrived = self._driver_rows(table, self._entry_records(start_at))
+        arrived = self._driver_columns(table, self._entry_columns(start_at))
         # In the order of the (entity, entity id) index, as ``changes.write_pending`` writes its own: a full
         # package's entries then land on neighbouring pages of that index, not on a random page each.
         arrived.sort(key=operator.itemgetter(columns.index("entity"), columns.index("entity_id")))
@@ -803,9 +820,13 @@ class _Applier:
         refresh_summaries(self.session, self._households)
         self.session.expire_all()
 
-    def _entry_records(self, start_at: int) -> list[dict[str, Any]]:
-        names = (*_ENTRY_COLUMNS, "arrival")
-        return [dict(zip(names, (*entry, start_at + index), strict=True)) for index, entry in enumerate(self._entries)]
+    def _entry_columns(self, start_at: int) -> list[Sequence[Any]]:
+        """The kept changes as the change log's columns (in its table's order), numbered in arrival order."""
+        by_name: dict[str, Sequence[Any]] = {}
+        if self._entries:
+            by_name.update(zip(_ENTRY_COLUMNS, zip(*self._entries, strict=True), strict=True))
+        by_name["arrival"] = range(start_at, start_at + len(self._entries))
+        return [by_name.get(column.key, ()) for column in ChangeEntry.__table__.columns]
 
     def _touch(self, table: Table, *rows: Any) -> None:
         if table.name == "person":
