@@ -427,14 +427,27 @@ def test_the_command_line_lists_what_waits_for_a_person(sites, capsys) -> None: 
     assert "冲突" in out and "13905391111" in out and "13905392222" in out and "乙经办" in out
 
 
-def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scale", ["township", "county"])
+def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path, monkeypatch, scale: str) -> None:  # type: ignore[no-untyped-def]
     """The demo's records are logged as baseline entries (ids only); the package reads them whole, in an
-    order a receiver can insert (a village after its township), and the copy equals the source."""
+    order a receiver can insert (a village after its township), and the copy equals the source. "county":
+    the ways taken for a county's tables (each read whole, its JSON written by SQLite; the households'
+    summaries checked by two queries), here on a small area, with a person renamed after the baseline."""
+    from fupin_desktop.services import sync_apply
+
+    if scale == "county":
+        monkeypatch.setattr(changes, "WHOLE_TABLE", 0)
+        monkeypatch.setattr(sync_apply, "_MANY", 0)
     path = tmp_path / "demo.db"
     assert main(["--db", str(path), "demo", "--plain", "--households", "40", "--seed", "3"]) == 0
     source = open_database(path)
     with source.session_factory() as session:
         assert session.scalars(select(ChangeEntry.after).where(ChangeEntry.action == "create")).first() is None
+        head = session.scalars(select(Person).where(Person.relation == "户主").order_by(Person.id)).first()
+        assert head is not None
+    if scale == "county":
+        clerk = Actor("clerk", Role.TOWNSHIP_CLERK)
+        edit_person(source, actor=clerk, person_id=head.id, facts=replace(person_facts(head), name="改名后"), on=TODAY)
     copy = _open(tmp_path / "copy.db", "管理员", "新笔记本")
     admin = Actor("admin", Role.ADMIN)  # the demo has accounts
     _introduce(source, copy, tmp_path, actor=admin)
@@ -442,8 +455,51 @@ def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> 
     result = import_package(copy, actor="管理员", path=full.path)
     assert result.issues == Counter() and result.applied == full.changes
     assert dump(copy) == dump(source)
+    with copy.session_factory() as session:
+        assert session.get(Person, head.id).name == (head.name if scale == "township" else "改名后")  # type: ignore[union-attr]
     for database in (source, copy):
         database.dispose()
+
+
+def test_the_summaries_checked_by_two_queries_are_those_derived_one_household_at_a_time(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A county's households' summaries (head, member count, members' order) are checked by two queries,
+    and only those found off are derived again: the same as deriving every one, however they are off."""
+    import shutil
+    import sqlite3
+
+    from fupin_desktop.services import sync_apply
+    from fupin_desktop.store.models import Household
+
+    path = tmp_path / "demo.db"
+    assert main(["--db", str(path), "demo", "--plain", "--households", "40", "--seed", "5"]) == 0
+    with sqlite3.connect(path) as connection:
+        for damage in (
+            "update household set member_count = member_count + 1 where rowid % 7 = 0",
+            "update household set head_pinyin = null where rowid % 9 = 0",
+            "update household set head_name = '别人' where rowid % 11 = 0",
+            "update person set sort_order = sort_order + 3 where rowid % 13 = 0",
+            "update person set relation = '户主' where rowid % 17 = 1 and relation != '户主'",
+            "update person set household_id = (select id from household where rowid = 1) where rowid % 19 = 0",
+        ):
+            assert connection.execute(damage).rowcount > 0
+    connection.close()  # the last connection: its changes are checkpointed into the file that is copied
+    derived = []
+    for many in (10**9, 0):  # every household one at a time; only those the two queries find off
+        copy = tmp_path / f"copy-{many}.db"
+        shutil.copyfile(path, copy)
+        monkeypatch.setattr(sync_apply, "_MANY", many)
+        database = open_database(copy)
+        with database.session_factory() as session:
+            written = sync_apply.refresh_summaries(session, list(session.scalars(select(Household.id))))
+            summaries = session.execute(
+                select(Household.id, Household.head_name, Household.head_pinyin, Household.member_count)
+            )
+            derived.append((written, set(summaries), set(session.execute(select(Person.id, Person.sort_order)))))
+        database.dispose()
+    assert derived[0][0] > 5
+    assert derived[0] == derived[1]
 
 
 def test_a_full_package_that_cannot_be_written_leaves_no_file_and_no_log(sites) -> None:  # type: ignore[no-untyped-def]

@@ -365,6 +365,9 @@ def _level_of(row: Any) -> tuple[int, str]:
     return (_LEVELS.index(level) if level in _LEVELS else len(_LEVELS), str(row[0]))
 
 
+WHOLE_TABLE = 5000  # more baseline records of one table than this: the table is read whole
+
+
 def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> dict[str, str | None]:
     """The records of baseline entries as JSON, as they were when the baseline was taken: each as it is
     now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
@@ -376,7 +379,7 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
     entry = models.ChangeEntry.__table__
     out: dict[str, str | None] = {}
     wanted = [_hex_of(entity_id) for entity_id in entity_ids]
-    whole = len(wanted) > 5000  # most of a table (a full package): read it whole, not by ids
+    whole = len(wanted) > WHOLE_TABLE  # most of a table (a full package): read it whole, not by ids
     step = len(wanted) if whole else 500
     encode_plain = _baseline_encoder
     keys = [column.name for column in table.columns]
