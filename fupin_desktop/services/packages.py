@@ -600,6 +600,14 @@ class _Applier:
         self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
+        # The tables that held nothing when the package came (a new site's), each with the ids and the
+        # duplicate keys (``_match_key``) of what batches have written to it since: no query needs to ask.
+        # A table leaves this as soon as anything else writes to it.
+        self._fresh: dict[str, tuple[set[uuid.UUID], dict[tuple[object, ...], uuid.UUID]]] = {
+            name: (set(), {})
+            for name, table in changes.TRACKED.items()
+            if self.session.execute(select(table.c.id).limit(1)).first() is None
+        }
         entry = ChangeEntry.__table__
         self._tombstones = {
             (str(entity), entity_id)
@@ -671,9 +679,14 @@ class _Applier:
         values: list[dict[str, Any]] = loads("[" + ",".join([str(row[7]) for row in rows]) + "]")
         if len(values) != len(rows) or not all(type(record) is dict for record in values):
             values = [loads(str(row[7])) for row in rows]  # one is not a record: it fails on its own
-        present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
         keys = [_match_key(table.name, record) for record in values]
-        matches = self._matches(table, keys)
+        fresh = self._fresh.get(table.name)
+        if fresh is not None:  # only batches have written this table: what they wrote is known here
+            inserted, matches = fresh
+            present = inserted.intersection(ids)
+        else:
+            present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+            matches = self._matches(table, keys)
         single: list[int] = []
         batch: list[int] = []
         for index, (entity_id, key) in enumerate(zip(ids, keys, strict=True)):
@@ -693,6 +706,8 @@ class _Applier:
                 insert_rows(self.session, table, columns, tuples, bound=True)
         except IntegrityError:  # a reference missing here: one by one, so each gets its own answer
             return [self.apply(row) for row in rows]
+        if fresh is not None:
+            fresh[0].update(ids[index] for index in kept)
         outcomes: list[str | None] = [None] * len(rows)
         careful = set(single)
         for index, row in enumerate(rows):
@@ -840,6 +855,10 @@ class _Applier:
         _site_id, _seq, action, entity, entity_id, _field, _before, _after, _account, _at = row
         entity_uuid = uuid.UUID(str(entity_id))
         self._record_entry(row)
+        if action in (MERGE, DECIDE, "delete"):
+            self._fresh.clear()  # they may change other records than their own
+        else:
+            self._fresh.pop(str(entity), None)
         table = changes.TRACKED.get(str(entity))
         if table is None:
             return self._issue("missing", row, entity_uuid, None, None)
