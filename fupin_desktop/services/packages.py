@@ -291,16 +291,17 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         session.info[changes.RECORDING] = False  # applied changes keep their own site and number
         applier = _Applier(uow, own, vector, cards)
         fresh = []
+        own_id = str(own.id)
+        applied = {site_id: site.last_seq for site_id, site in vector.items()}
         for row in rows:
-            site_id, seq = str(row[0]), int(row[1])
-            known = vector.get(site_id)
-            if site_id == str(own.id) or (known is not None and seq <= known.last_seq):
+            site_id = str(row[0])
+            if site_id == own_id or int(row[1]) <= applied.get(site_id, 0):
                 result.already_had += 1
                 continue
             if str(row[9]) > soon:
                 result.future_times += 1
             fresh.append(row)
-            result.by_entity[str(row[3])] += 1
+        result.by_entity.update(str(row[3]) for row in fresh)
         for outcome in applier.apply_all(fresh):
             if outcome is not None:
                 result.issues[outcome] += 1
@@ -587,6 +588,7 @@ class _Applier:
         self._vector = vector
         self._cards = cards
         self._rules: dict[str, SiteRule] = {}
+        self._stations: dict[str, bool] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
         self._steps: dict[str, list[tuple[str, Callable[[Any], Any] | None, Any]]] = {}
         self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
@@ -661,13 +663,13 @@ class _Applier:
                         self._villages[("person", str(household_id))] = village_id
 
     def _batchable(self, row: list[Any], first: list[Any]) -> bool:
-        return (
-            row[2] == "create"
-            and row[7] is not None
-            and row[3] == first[3]
-            and str(row[3]) in changes.TRACKED
-            and self._rule(str(row[0])).kind == "station"
-        )
+        if row[2] != "create" or row[7] is None or row[3] != first[3] or str(row[3]) not in changes.TRACKED:
+            return False
+        site_id = str(row[0])
+        station = self._stations.get(site_id)
+        if station is None:  # a site's kind does not change within a package (its area may, with regions)
+            station = self._stations[site_id] = self._rule(site_id).kind == "station"
+        return station
 
     def _create_batch(self, rows: list[list[Any]]) -> list[str | None]:
         """Creates of one kind, at a station's word: those new here in one executemany; any that meets a
@@ -709,16 +711,19 @@ class _Applier:
         if fresh is not None:
             fresh[0].update(ids[index] for index in kept)
         outcomes: list[str | None] = [None] * len(rows)
-        careful = set(single)
-        for index, row in enumerate(rows):
-            if index not in careful:
-                self._record_entry(row)
+        if single:
+            careful = set(single)
+            self._entries.extend(row for index, row in enumerate(rows) if index not in careful)
+        else:
+            self._entries.extend(rows)
         if table.name == "region":
             self._rules.clear()
         if table.name == "person":
+            households: set[str] = set()
             for index in kept:
                 self._numbers[ids[index]] = values[index].get("id_number")
-                self._households.add(uuid.UUID(str(values[index]["household_id"])))
+                households.add(str(values[index]["household_id"]))
+            self._households.update(uuid.UUID(text) for text in households)  # each household once
         for index in single:  # what meets a record here: one by one, through the careful path
             outcomes[index] = self.apply(rows[index])
         return outcomes
