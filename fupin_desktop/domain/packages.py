@@ -235,16 +235,12 @@ def read_lines(content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
     except (UnicodeDecodeError, ValueError) as error:
         raise PackageDamaged("content is not lines of changes") from error
     befores, afters = lines[1::3], lines[2::3]
-    rows: list[list[Any]]
     if all(type(head) is list and len(head) == 8 for head in heads):  # changes only (every full package)
-        rows = [
-            [site, seq, action, entity, entity_id, field, before or None, after or None, account, at]
-            for (site, seq, action, entity, entity_id, field, account, at), before, after in zip(
-                heads, befores, afters, strict=True
-            )
-        ]
-        return rows, []
-    rows, state = [], []  # a station's reply to a laptop under it: its state entries too
+        for head, before, after in zip(heads, befores, afters, strict=True):
+            head[6:6] = (before or None, after or None)  # in place: the header becomes the change
+        return heads, []
+    rows: list[list[Any]] = []
+    state: list[list[Any]] = []  # a station's reply to a laptop under it: its state entries too
     for head, before, after in zip(heads, befores, afters, strict=True):
         if type(head) is list and len(head) == 8:
             site, seq, action, entity, entity_id, field, account, at = head
