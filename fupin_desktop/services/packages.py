@@ -26,6 +26,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -555,6 +556,19 @@ def _then_sqlite_time(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return convert
 
 
+def _converted(values: Sequence[Any], step: Callable[[Any], Any]) -> Sequence[Any]:
+    """A column's values through ``step`` (None stays None): a value on every row (the site of a full
+    package's changes, the time of its baseline) once, and ids to hex text in C (``str.replace``)."""
+    if not values:
+        return values
+    first = values[0]
+    if values.count(first) == len(values):
+        return [None if first is None else step(first)] * len(values)
+    if step is _hex and None not in values and all(type(value) is str for value in values):
+        return list(map(str.replace, values, repeat("-"), repeat("")))
+    return [value if value is None else step(value) for value in values]
+
+
 def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: second(first(value))
 
@@ -755,7 +769,7 @@ class _Applier:
         """Columns of JSON values (every column, in the table's order) → rows as the driver takes them."""
         self._driver(table)
         converted = [
-            found if step is None else [value if value is None else step(value) for value in found]
+            found if step is None else _converted(found, step)
             for found, (_key, step, _missing) in zip(columns, self._steps[table.name], strict=True)
         ]
         return list(zip(*converted, strict=True))
