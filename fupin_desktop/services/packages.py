@@ -619,7 +619,7 @@ class _Applier:
         # The tables that held nothing when the package came (a new site's), each with the ids and the
         # duplicate keys (``_match_key``) of what batches have written to it since: no query needs to ask.
         # A table leaves this as soon as anything else writes to it.
-        self._fresh: dict[str, tuple[set[uuid.UUID], dict[tuple[object, ...], uuid.UUID]]] = {
+        self._fresh: dict[str, tuple[set[Any], dict[tuple[object, ...], Any]]] = {
             name: (set(), {})
             for name, table in changes.TRACKED.items()
             if self.session.execute(select(table.c.id).limit(1)).first() is None
@@ -690,13 +690,17 @@ class _Applier:
         record here (the same id, a possible duplicate, a tombstone) one by one, as ``apply`` does."""
         table = changes.TRACKED[str(rows[0][3])]
         loads = json.loads
-        ids = [uuid.UUID(str(row[4])) for row in rows]
+        fresh = self._fresh.get(table.name)
+        ids: list[Any]
+        if fresh is not None and not self._tombstones and table.name != "person":
+            ids = [str(row[4]).replace("-", "") for row in rows]  # compared only among themselves: as text
+        else:
+            ids = [uuid.UUID(str(row[4])) for row in rows]
         # As JSON (converted for the driver below), every record of the batch in one call of the decoder.
         values: list[dict[str, Any]] = loads("[" + ",".join([str(row[7]) for row in rows]) + "]")
         if len(values) != len(rows) or not all(type(record) is dict for record in values):
             values = [loads(str(row[7])) for row in rows]  # one is not a record: it fails on its own
         keys = [_match_key(table.name, record) for record in values]
-        fresh = self._fresh.get(table.name)
         if fresh is not None:  # only batches have written this table: what they wrote is known here
             inserted, matches = fresh
             present = inserted.intersection(ids)
