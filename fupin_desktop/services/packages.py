@@ -544,16 +544,28 @@ def _hex(value: object) -> str:
     return str(value).replace("-", "")
 
 
-def _then_sqlite_time(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """ISO text → SQLite's stored text ("2026-12-01 08:00:00.000000") without a datetime on the way,
-    when it is already in full form; otherwise through the type's own processor."""
+class _SqliteText:
+    """ISO text of a time or a date → the text SQLite stores ("2026-12-01 08:00:00.000000", "2026-12-01"),
+    without a datetime on the way when it is already in full form; otherwise through the type's processor."""
 
-    def convert(value: Any) -> Any:
-        if isinstance(value, str) and len(value) == 26 and value[10] in "T ":
-            return f"{value[:10]} {value[11:]}"
-        return process(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    def __init__(self, process: Callable[[Any], Any], kind: type) -> None:
+        self.process, self.kind = process, kind
+        self.length = 26 if kind is datetime else 10
 
-    return convert
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) == self.length:
+            if self.length == 10:
+                return value
+            if value[10] in "T ":
+                return f"{value[:10]} {value[11:]}"
+        parse = datetime.fromisoformat if self.kind is datetime else date.fromisoformat
+        return self.process(parse(value) if isinstance(value, str) else value)
+
+    def stored(self, values: Sequence[Any]) -> bool:
+        """Whether every value is already the stored text (a package from a SQLite site): taken as it is."""
+        if self.length == 10:
+            return all(value is None or (type(value) is str and len(value) == 10) for value in values)
+        return all(value is None or (type(value) is str and len(value) == 26 and value[10] == " ") for value in values)
 
 
 def _converted(values: Sequence[Any], step: Callable[[Any], Any]) -> Sequence[Any]:
@@ -566,6 +578,8 @@ def _converted(values: Sequence[Any], step: Callable[[Any], Any]) -> Sequence[An
         return [None if first is None else step(first)] * len(values)
     if step is _hex and None not in values and all(type(value) is str for value in values):
         return list(map(str.replace, values, repeat("-"), repeat("")))
+    if isinstance(step, _SqliteText) and step.stored(values):
+        return values
     return [value if value is None else step(value) for value in values]
 
 
@@ -791,8 +805,8 @@ class _Applier:
             step: Callable[[Any], Any] | None
             if kind is uuid.UUID and sqlite:
                 step = _hex
-            elif kind is datetime and sqlite and process is not None:
-                step = _then_sqlite_time(process)
+            elif kind in (datetime, date) and sqlite and process is not None:
+                step = _SqliteText(process, kind)
             elif kind in (uuid.UUID, datetime, date):
                 parse: Callable[[Any], Any] = _PARSERS[kind]
                 step = parse if process is None else _then(parse, process)
