@@ -587,6 +587,9 @@ def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable
     return lambda value: second(first(value))
 
 
+_MATCHED = frozenset({"person", "household", "region"})  # the kinds a new record may duplicate (``_same_as``)
+
+
 def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None:
     """What makes a new record the same as one here (``_same_as``), from its JSON values."""
     if entity == "person" and values.get("id_number"):
@@ -714,7 +717,9 @@ class _Applier:
         values: list[dict[str, Any]] = loads("[" + ",".join([str(row[7]) for row in rows]) + "]")
         if len(values) != len(rows) or not all(type(record) is dict for record in values):
             values = [loads(str(row[7])) for row in rows]  # one is not a record: it fails on its own
-        keys = [_match_key(table.name, record) for record in values]
+        keys: list[tuple[object, ...] | None] = (
+            [_match_key(table.name, record) for record in values] if table.name in _MATCHED else [None] * len(values)
+        )
         if fresh is not None:  # only batches have written this table: what they wrote is known here
             inserted, matches = fresh
             present = inserted.intersection(ids)
