@@ -41,14 +41,15 @@ _clock = time.perf_counter
 
 
 def _demo(path: Path, households: int) -> Path:
-    """The demo area of ``households`` (kept in benchmarks/work/ between runs: it takes a while)."""
+    """The demo area of ``households`` (kept in benchmarks/work/ between runs: it takes a while), a plain
+    file: the baselines read it with the standard library's sqlite3."""
     import os
     import subprocess
 
     if path.exists():
         return path
     env = dict(os.environ, FUPIN_PASSWORD="demo")
-    command = ["--db", str(path), "demo", "--households", str(households), "--seed", "1"]
+    command = ["--db", str(path), "demo", "--plain", "--households", str(households), "--seed", "1"]
     subprocess.run(
         [sys.executable, "-m", "fupin_desktop", *command], check=True, capture_output=True, timeout=3600, env=env
     )

@@ -24,7 +24,7 @@ from fupin_desktop.services.households import edit_person, person_facts, registe
 from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import load_station_profile, store_station_profile
-from fupin_desktop.services.station_keys import export_station_key, register_station_key
+from fupin_desktop.services.station_keys import export_station_key, register_station_key, sign_bytes
 from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database, open_database
 from fupin_desktop.store.models import AuditEntry, ChangeEntry, Person, Site, SyncIssue
@@ -364,7 +364,7 @@ def test_the_migration_makes_an_existing_database_a_site_whose_records_are_in_it
         _introduce(database, receiver, tmp_path)
         full = export_package(database, actor="管理员", out=tmp_path / "full.fupinpkg")
         with zipfile.ZipFile(full.path) as archive:
-            first = json.loads(archive.read("changes.json"))[0]
+            first = packages.read_lines(archive.read("changes.json"))[0][0]
         assert json.loads(first[7])["name"] == "沂南县"  # as it was when the baseline was taken
         assert import_package(receiver, actor="管理员", path=full.path).issues == Counter()
         assert dump(receiver) == dump(database)
@@ -427,14 +427,27 @@ def test_the_command_line_lists_what_waits_for_a_person(sites, capsys) -> None: 
     assert "冲突" in out and "13905391111" in out and "13905392222" in out and "乙经办" in out
 
 
-def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scale", ["township", "county"])
+def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path, monkeypatch, scale: str) -> None:  # type: ignore[no-untyped-def]
     """The demo's records are logged as baseline entries (ids only); the package reads them whole, in an
-    order a receiver can insert (a village after its township), and the copy equals the source."""
+    order a receiver can insert (a village after its township), and the copy equals the source. "county":
+    the ways taken for a county's tables (each read whole, its JSON written by SQLite; the households'
+    summaries checked by two queries), here on a small area, with a person renamed after the baseline."""
+    from fupin_desktop.services import sync_apply
+
+    if scale == "county":
+        monkeypatch.setattr(changes, "WHOLE_TABLE", 0)
+        monkeypatch.setattr(sync_apply, "_MANY", 0)
     path = tmp_path / "demo.db"
     assert main(["--db", str(path), "demo", "--plain", "--households", "40", "--seed", "3"]) == 0
     source = open_database(path)
     with source.session_factory() as session:
         assert session.scalars(select(ChangeEntry.after).where(ChangeEntry.action == "create")).first() is None
+        head = session.scalars(select(Person).where(Person.relation == "户主").order_by(Person.id)).first()
+        assert head is not None
+    if scale == "county":
+        clerk = Actor("clerk", Role.TOWNSHIP_CLERK)
+        edit_person(source, actor=clerk, person_id=head.id, facts=replace(person_facts(head), name="改名后"), on=TODAY)
     copy = _open(tmp_path / "copy.db", "管理员", "新笔记本")
     admin = Actor("admin", Role.ADMIN)  # the demo has accounts
     _introduce(source, copy, tmp_path, actor=admin)
@@ -442,8 +455,51 @@ def test_a_full_package_of_the_demo_area_makes_an_equal_copy(tmp_path: Path) -> 
     result = import_package(copy, actor="管理员", path=full.path)
     assert result.issues == Counter() and result.applied == full.changes
     assert dump(copy) == dump(source)
+    with copy.session_factory() as session:
+        assert session.get(Person, head.id).name == (head.name if scale == "township" else "改名后")  # type: ignore[union-attr]
     for database in (source, copy):
         database.dispose()
+
+
+def test_the_summaries_checked_by_two_queries_are_those_derived_one_household_at_a_time(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A county's households' summaries (head, member count, members' order) are checked by two queries,
+    and only those found off are derived again: the same as deriving every one, however they are off."""
+    import shutil
+    import sqlite3
+
+    from fupin_desktop.services import sync_apply
+    from fupin_desktop.store.models import Household
+
+    path = tmp_path / "demo.db"
+    assert main(["--db", str(path), "demo", "--plain", "--households", "40", "--seed", "5"]) == 0
+    with sqlite3.connect(path) as connection:
+        for damage in (
+            "update household set member_count = member_count + 1 where rowid % 7 = 0",
+            "update household set head_pinyin = null where rowid % 9 = 0",
+            "update household set head_name = '别人' where rowid % 11 = 0",
+            "update person set sort_order = sort_order + 3 where rowid % 13 = 0",
+            "update person set relation = '户主' where rowid % 17 = 1 and relation != '户主'",
+            "update person set household_id = (select id from household where rowid = 1) where rowid % 19 = 0",
+        ):
+            assert connection.execute(damage).rowcount > 0
+    connection.close()  # the last connection: its changes are checkpointed into the file that is copied
+    derived = []
+    for many in (10**9, 0):  # every household one at a time; only those the two queries find off
+        copy = tmp_path / f"copy-{many}.db"
+        shutil.copyfile(path, copy)
+        monkeypatch.setattr(sync_apply, "_MANY", many)
+        database = open_database(copy)
+        with database.session_factory() as session:
+            written = sync_apply.refresh_summaries(session, list(session.scalars(select(Household.id))))
+            summaries = session.execute(
+                select(Household.id, Household.head_name, Household.head_pinyin, Household.member_count)
+            )
+            derived.append((written, set(summaries), set(session.execute(select(Person.id, Person.sort_order)))))
+        database.dispose()
+    assert derived[0][0] > 5
+    assert derived[0] == derived[1]
 
 
 def test_a_full_package_that_cannot_be_written_leaves_no_file_and_no_log(sites) -> None:  # type: ignore[no-untyped-def]
@@ -494,3 +550,56 @@ def test_a_field_edited_twice_in_one_package_ends_with_the_second_edit_and_no_co
     assert (edited.phone, edited.work_place, edited.work_months) == ("13905393333", "江苏苏州", 8)
     assert _person(station, "张三丰").phone == "13905392222"
     assert dump(station) == dump(a)
+
+
+def _as_format_1(database: Database, path: Path, out: Path) -> Path:
+    """The package as the previous program wrote it (format 1: one JSON array of the changes, each record
+    a JSON string inside it), signed again by its station as that program signed it."""
+    with zipfile.ZipFile(path) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        rows, state = packages.read_lines(archive.read("changes.json"))
+    assert not state and rows
+    content = json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    manifest |= {"format": packages.FORMAT_1, "content_sha256": packages.sha256(content)}
+    raw = packages.manifest_bytes(manifest)
+    signature = database.read(sign_bytes, packages.signed_message(raw)).value
+    packages.write(out, raw, signature, content, sealed=False)
+    return out
+
+
+def test_a_package_of_the_previous_format_still_imports(sites) -> None:  # type: ignore[no-untyped-def]
+    """A laptop may still hold a package written before format 2: a new laptop is made from a full one, and
+    an edit in an incremental one reaches the station."""
+    station, a, _b, _village, tmp = sites
+    laptop = _open(tmp / "laptop-丙.db", "丙经办", "丙外业笔记本")
+    _introduce(station, laptop, tmp)
+    full = export_package(station, actor="站长", out=tmp / "full-丙.fupinpkg")
+    old_full = _as_format_1(station, full.path, tmp / "full-丙-1.fupinpkg")
+    assert import_package(laptop, actor="丙经办", path=old_full).applied == full.changes
+    assert dump(laptop) == dump(station)
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    day = export_package(a, actor="甲经办", out=tmp / "a.fupinpkg")
+    result = import_package(station, actor="站长", path=_as_format_1(a, day.path, tmp / "a-1.fupinpkg"))
+    assert result.applied == 1 and not result.issues
+    assert _person(station, "李秀英").phone == "13905391111"
+    assert dump(station) == dump(a)
+    laptop.dispose()
+
+
+def test_change_lines_keep_every_value_even_with_line_breaks_in_it() -> None:
+    site, record = str(uuid.uuid4()), str(uuid.uuid4())
+    created = '{"name":"张\\t三","notes":"一\\n二"}'  # escaped inside the JSON, as the encoders write them
+    rows = [
+        [site, 1, "create", "person", record, None, None, created, "王\n经办", "2026-12-01T08:00:00"],
+        [site, 2, "update", "person", record, "notes", '"一\\n二"', '{"x":\n1}', "经办\t", "2026-12-01T08:00:01"],
+    ]  # fmt: skip
+    content = (packages.change_lines(rows) + packages.state_lines([["person", record, "notes", '"三"']])).encode()
+    assert content.count(b"\n") == 9
+    read, state = packages.read_lines(content)
+    assert read[0] == rows[0]
+    assert read[1] == [*rows[1][:7], '{"x":1}', *rows[1][8:]]  # a raw line break between tokens, written again
+    assert state == [["person", record, "notes", '"三"']]
+    assert packages.read_lines(packages.change_lines(rows).encode()) == (read, [])
+    for damaged in (b'["only","three"]\n\n', b'["only","three"]\n"1"\n"2"\n', b"[1,2\n\n\n"):
+        with pytest.raises(packages.PackageDamaged):
+            packages.read_lines(damaged)

@@ -154,3 +154,27 @@ def test_the_command_line_imports_to_and_exports_from_the_county(
         assert session.scalar(select(func.count()).select_from(Household)) == laptop.scalar(
             select(func.count()).select_from(Household)
         )
+
+
+def test_the_ways_taken_at_county_scale_give_the_same_copies_on_the_server(
+    county_and_townships,  # type: ignore[no-untyped-def]
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    """The tables read whole for a full package (their JSON written here, as the server gives no SQLite
+    json_object), and the households' summaries checked by two queries on the server."""
+    from fupin_desktop.services import sync_apply
+    from fupin_desktop.store import changes
+
+    monkeypatch.setattr(changes, "WHOLE_TABLE", 0)
+    monkeypatch.setattr(sync_apply, "_MANY", 0)
+    county, a, _b, _village, tmp = county_and_townships
+    laptop = _site(str(tmp / "新笔记本.db"), "新经办", "新人社所")
+    _introduce(county, laptop, tmp)
+    full = export_package(county, actor="县局管理员", out=tmp / "full-new.fupinpkg")
+    assert import_package(laptop, actor="新经办", path=full.path).applied == full.changes
+    assert dump(laptop) == dump(county)
+    _edit(a, "界湖经办", "李秀英", phone="13905391111")
+    assert not _send(a, county, tmp).issues
+    assert _person(county, "李秀英").phone == "13905391111"
+    assert dump(county) == dump(a)
+    laptop.dispose()

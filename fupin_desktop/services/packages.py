@@ -23,9 +23,10 @@ import json
 import operator
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -163,12 +164,12 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         order = sorted(range(len(rows)), key=keys.__getitem__)  # as they happened here: a decision after
         rows = [rows[index] for index in order]  # what it decides
         _fill_baselines(session, rows, str(own.id))
-        payload: Any = rows
+        state: list[list[Any]] = []
         if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
-            payload = {"changes": rows, "state": _state_of(session, rows)}
+            state = _state_of(session, rows)
         sealed = receiver is not None and bool(receiver.box_public)
-        streamed = payload is rows and not sealed  # a plain list of changes: written as it is made
-        content = b"" if streamed else json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        streamed = not state and not sealed  # plain lines of changes: written as they are made
+        content = b"" if streamed else (packages.change_lines(rows) + packages.state_lines(state)).encode("utf-8")
         key = own_public_key(session)
         manifest: dict[str, Any] = {
             "format": packages.FORMAT,
@@ -196,7 +197,7 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             if streamed:
-                packages.write_streamed(out, _json_pieces(rows), seal)
+                packages.write_streamed(out, _line_pieces(rows), seal)
             else:
                 stored = content
                 if sealed:
@@ -215,14 +216,11 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
     )
 
 
-def _json_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
-    """``json.dumps(rows)`` (compact, UTF-8) in pieces of ``size`` rows: the same bytes, made a piece at a
-    time so that the previous piece is compressed meanwhile."""
-    yield b"["
+def _line_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
+    """The changes' lines (UTF-8) in pieces of ``size`` changes, so that the previous piece is hashed and
+    compressed meanwhile."""
     for start_at in range(0, len(rows), size):
-        text = json.dumps(rows[start_at : start_at + size], ensure_ascii=False, separators=(",", ":"))[1:-1]
-        yield (("," if start_at else "") + text).encode("utf-8")
-    yield b"]"
+        yield packages.change_lines(rows[start_at : start_at + size]).encode("utf-8")
 
 
 # The log as the driver returns it (no type processing: at county scale that is most of the time):
@@ -283,11 +281,9 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         sender = _check_sender(session, manifest, package, path)
         content = _content(manifest, package, own, path)
         try:
-            loaded = json.loads(content)
-        except ValueError:
+            rows, state = _changes_of(manifest, content)
+        except (ValueError, KeyError, TypeError):
             raise PackageRefused(f"数据包“{path.name}”的内容无法读取，未导入。") from None
-        rows: list[list[Any]] = loaded["changes"] if isinstance(loaded, dict) else loaded
-        state: list[list[Any]] = loaded.get("state", []) if isinstance(loaded, dict) else []
         vector = {str(site.id): site for site in session.scalars(select(Site))}
         _check_ranges(manifest, vector, own, path)
         cards = {str(card.get("id")): card for card in manifest.get("sites", [])}
@@ -296,16 +292,17 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         session.info[changes.RECORDING] = False  # applied changes keep their own site and number
         applier = _Applier(uow, own, vector, cards)
         fresh = []
+        own_id = str(own.id)
+        applied = {site_id: site.last_seq for site_id, site in vector.items()}
         for row in rows:
-            site_id, seq = str(row[0]), int(row[1])
-            known = vector.get(site_id)
-            if site_id == str(own.id) or (known is not None and seq <= known.last_seq):
+            site_id = str(row[0])
+            if site_id == own_id or int(row[1]) <= applied.get(site_id, 0):
                 result.already_had += 1
                 continue
             if str(row[9]) > soon:
                 result.future_times += 1
             fresh.append(row)
-            result.by_entity[str(row[3])] += 1
+        result.by_entity.update(str(row[3]) for row in fresh)
         for outcome in applier.apply_all(fresh):
             if outcome is not None:
                 result.issues[outcome] += 1
@@ -331,6 +328,16 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         if not dry_run:
             uow.commit()
     return result
+
+
+def _changes_of(manifest: dict[str, Any], content: bytes) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The changes and the state entries of a package's content, in either format."""
+    if manifest.get("format") != packages.FORMAT_1:
+        return packages.read_lines(content)
+    loaded = json.loads(content)  # format 1: one JSON array, or {"changes": …, "state": …}
+    if isinstance(loaded, dict):
+        return list(loaded["changes"]), list(loaded.get("state", []))
+    return list(loaded), []
 
 
 def _state_of(session: Session, rows: list[list[Any]]) -> list[list[Any]]:
@@ -537,20 +544,50 @@ def _hex(value: object) -> str:
     return str(value).replace("-", "")
 
 
-def _then_sqlite_time(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """ISO text → SQLite's stored text ("2026-12-01 08:00:00.000000") without a datetime on the way,
-    when it is already in full form; otherwise through the type's own processor."""
+class _SqliteText:
+    """ISO text of a time or a date → the text SQLite stores ("2026-12-01 08:00:00.000000", "2026-12-01"),
+    without a datetime on the way when it is already in full form; otherwise through the type's processor."""
 
-    def convert(value: Any) -> Any:
-        if isinstance(value, str) and len(value) == 26 and value[10] in "T ":
-            return f"{value[:10]} {value[11:]}"
-        return process(datetime.fromisoformat(value) if isinstance(value, str) else value)
+    def __init__(self, process: Callable[[Any], Any], kind: type) -> None:
+        self.process, self.kind = process, kind
+        self.length = 26 if kind is datetime else 10
 
-    return convert
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, str) and len(value) == self.length:
+            if self.length == 10:
+                return value
+            if value[10] in "T ":
+                return f"{value[:10]} {value[11:]}"
+        parse = datetime.fromisoformat if self.kind is datetime else date.fromisoformat
+        return self.process(parse(value) if isinstance(value, str) else value)
+
+    def stored(self, values: Sequence[Any]) -> bool:
+        """Whether every value is already the stored text (a package from a SQLite site): taken as it is."""
+        if self.length == 10:
+            return all(value is None or (type(value) is str and len(value) == 10) for value in values)
+        return all(value is None or (type(value) is str and len(value) == 26 and value[10] == " ") for value in values)
+
+
+def _converted(values: Sequence[Any], step: Callable[[Any], Any]) -> Sequence[Any]:
+    """A column's values through ``step`` (None stays None): a value on every row (the site of a full
+    package's changes, the time of its baseline) once, and ids to hex text in C (``str.replace``)."""
+    if not values:
+        return values
+    first = values[0]
+    if values.count(first) == len(values):
+        return [None if first is None else step(first)] * len(values)
+    if step is _hex and None not in values and all(type(value) is str for value in values):
+        return list(map(str.replace, values, repeat("-"), repeat("")))
+    if isinstance(step, _SqliteText) and step.stored(values):
+        return values
+    return [value if value is None else step(value) for value in values]
 
 
 def _then(first: Callable[[Any], Any], second: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: second(first(value))
+
+
+_MATCHED = frozenset({"person", "household", "region"})  # the kinds a new record may duplicate (``_same_as``)
 
 
 def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None:
@@ -582,6 +619,7 @@ class _Applier:
         self._vector = vector
         self._cards = cards
         self._rules: dict[str, SiteRule] = {}
+        self._stations: dict[str, bool] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
         self._steps: dict[str, list[tuple[str, Callable[[Any], Any] | None, Any]]] = {}
         self._villages: dict[tuple[str, object], uuid.UUID | None] = {}  # where records lie, looked up once
@@ -595,6 +633,14 @@ class _Applier:
         self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
         self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
+        # The tables that held nothing when the package came (a new site's), each with the ids and the
+        # duplicate keys (``_match_key``) of what batches have written to it since: no query needs to ask.
+        # A table leaves this as soon as anything else writes to it.
+        self._fresh: dict[str, tuple[set[Any], dict[tuple[object, ...], Any]]] = {
+            name: (set(), {})
+            for name, table in changes.TRACKED.items()
+            if self.session.execute(select(table.c.id).limit(1)).first() is None
+        }
         entry = ChangeEntry.__table__
         self._tombstones = {
             (str(entity), entity_id)
@@ -648,24 +694,38 @@ class _Applier:
                         self._villages[("person", str(household_id))] = village_id
 
     def _batchable(self, row: list[Any], first: list[Any]) -> bool:
-        return (
-            row[2] == "create"
-            and row[7] is not None
-            and row[3] == first[3]
-            and str(row[3]) in changes.TRACKED
-            and self._rule(str(row[0])).kind == "station"
-        )
+        if row[2] != "create" or row[7] is None or row[3] != first[3] or str(row[3]) not in changes.TRACKED:
+            return False
+        site_id = str(row[0])
+        station = self._stations.get(site_id)
+        if station is None:  # a site's kind does not change within a package (its area may, with regions)
+            station = self._stations[site_id] = self._rule(site_id).kind == "station"
+        return station
 
     def _create_batch(self, rows: list[list[Any]]) -> list[str | None]:
         """Creates of one kind, at a station's word: those new here in one executemany; any that meets a
         record here (the same id, a possible duplicate, a tombstone) one by one, as ``apply`` does."""
         table = changes.TRACKED[str(rows[0][3])]
         loads = json.loads
-        ids = [uuid.UUID(str(row[4])) for row in rows]
-        values: list[dict[str, Any]] = [loads(str(row[7])) for row in rows]  # as JSON: converted for the driver
-        present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
-        keys = [_match_key(table.name, record) for record in values]
-        matches = self._matches(table, keys)
+        fresh = self._fresh.get(table.name)
+        ids: list[Any]
+        if fresh is not None and not self._tombstones and table.name != "person":
+            ids = [str(row[4]).replace("-", "") for row in rows]  # compared only among themselves: as text
+        else:
+            ids = [uuid.UUID(str(row[4])) for row in rows]
+        # As JSON (converted for the driver below), every record of the batch in one call of the decoder.
+        values: list[dict[str, Any]] = loads("[" + ",".join([str(row[7]) for row in rows]) + "]")
+        if len(values) != len(rows) or not all(type(record) is dict for record in values):
+            values = [loads(str(row[7])) for row in rows]  # one is not a record: it fails on its own
+        keys: list[tuple[object, ...] | None] = (
+            [_match_key(table.name, record) for record in values] if table.name in _MATCHED else [None] * len(values)
+        )
+        if fresh is not None:  # only batches have written this table: what they wrote is known here
+            inserted, matches = fresh
+            present = inserted.intersection(ids)
+        else:
+            present = set(self.session.scalars(select(table.c.id).where(table.c.id.in_(ids))))
+            matches = self._matches(table, keys)
         single: list[int] = []
         batch: list[int] = []
         for index, (entity_id, key) in enumerate(zip(ids, keys, strict=True)):
@@ -685,17 +745,22 @@ class _Applier:
                 insert_rows(self.session, table, columns, tuples, bound=True)
         except IntegrityError:  # a reference missing here: one by one, so each gets its own answer
             return [self.apply(row) for row in rows]
+        if fresh is not None:
+            fresh[0].update(ids[index] for index in kept)
         outcomes: list[str | None] = [None] * len(rows)
-        careful = set(single)
-        for index, row in enumerate(rows):
-            if index not in careful:
-                self._record_entry(row)
+        if single:
+            careful = set(single)
+            self._entries.extend(row for index, row in enumerate(rows) if index not in careful)
+        else:
+            self._entries.extend(rows)
         if table.name == "region":
             self._rules.clear()
         if table.name == "person":
+            households: set[str] = set()
             for index in kept:
                 self._numbers[ids[index]] = values[index].get("id_number")
-                self._households.add(uuid.UUID(str(values[index]["household_id"])))
+                households.add(str(values[index]["household_id"]))
+            self._households.update(uuid.UUID(text) for text in households)  # each household once
         for index in single:  # what meets a record here: one by one, through the careful path
             outcomes[index] = self.apply(rows[index])
         return outcomes
@@ -706,8 +771,13 @@ class _Applier:
         if not records:
             return []
         self._driver(table)
+        keys = [key for key, _step, _missing in self._steps[table.name]]
+        try:  # every column in every record (what this program writes): one C call per record picks them
+            return self._driver_columns(table, list(zip(*map(operator.itemgetter(*keys), records), strict=True)))
+        except KeyError:  # a record of an older program: the columns it lacks take their defaults
+            pass
         marker = _MISSING
-        columns: list[list[Any]] = []
+        columns: list[Sequence[Any]] = []
         for key, step, missing in self._steps[table.name]:
             found = [record.get(key, marker) for record in records]
             absent = marker in found  # JSON values: compared in C
@@ -717,6 +787,15 @@ class _Applier:
                 found = [missing if value is marker else value for value in found]
             columns.append(found)
         return list(zip(*columns, strict=True))
+
+    def _driver_columns(self, table: Table, columns: list[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        """Columns of JSON values (every column, in the table's order) → rows as the driver takes them."""
+        self._driver(table)
+        converted = [
+            found if step is None else _converted(found, step)
+            for found, (_key, step, _missing) in zip(columns, self._steps[table.name], strict=True)
+        ]
+        return list(zip(*converted, strict=True))
 
     def _driver(self, table: Table) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         """A record as JSON → the row as the driver takes it (``insert_rows(bound=True)``), converters cached."""
@@ -731,8 +810,8 @@ class _Applier:
             step: Callable[[Any], Any] | None
             if kind is uuid.UUID and sqlite:
                 step = _hex
-            elif kind is datetime and sqlite and process is not None:
-                step = _then_sqlite_time(process)
+            elif kind in (datetime, date) and sqlite and process is not None:
+                step = _SqliteText(process, kind)
             elif kind in (uuid.UUID, datetime, date):
                 parse: Callable[[Any], Any] = _PARSERS[kind]
                 step = parse if process is None else _then(parse, process)
@@ -789,7 +868,7 @@ class _Applier:
         start_at = changes.next_arrival(self.session)
         table = ChangeEntry.__table__
         columns = list(table.c.keys())
-        arrived = self._driver_rows(table, self._entry_records(start_at))
+        arrived = self._driver_columns(table, self._entry_columns(start_at))
         # In the order of the (entity, entity id) index, as ``changes.write_pending`` writes its own: a full
         # package's entries then land on neighbouring pages of that index, not on a random page each.
         arrived.sort(key=operator.itemgetter(columns.index("entity"), columns.index("entity_id")))
@@ -798,9 +877,13 @@ class _Applier:
         refresh_summaries(self.session, self._households)
         self.session.expire_all()
 
-    def _entry_records(self, start_at: int) -> list[dict[str, Any]]:
-        names = (*_ENTRY_COLUMNS, "arrival")
-        return [dict(zip(names, (*entry, start_at + index), strict=True)) for index, entry in enumerate(self._entries)]
+    def _entry_columns(self, start_at: int) -> list[Sequence[Any]]:
+        """The kept changes as the change log's columns (in its table's order), numbered in arrival order."""
+        by_name: dict[str, Sequence[Any]] = {}
+        if self._entries:
+            by_name.update(zip(_ENTRY_COLUMNS, zip(*self._entries, strict=True), strict=True))
+        by_name["arrival"] = range(start_at, start_at + len(self._entries))
+        return [by_name.get(column.key, ()) for column in ChangeEntry.__table__.columns]
 
     def _touch(self, table: Table, *rows: Any) -> None:
         if table.name == "person":
@@ -814,6 +897,10 @@ class _Applier:
         _site_id, _seq, action, entity, entity_id, _field, _before, _after, _account, _at = row
         entity_uuid = uuid.UUID(str(entity_id))
         self._record_entry(row)
+        if action in (MERGE, DECIDE, "delete"):
+            self._fresh.clear()  # they may change other records than their own
+        else:
+            self._fresh.pop(str(entity), None)
         table = changes.TRACKED.get(str(entity))
         if table is None:
             return self._issue("missing", row, entity_uuid, None, None)

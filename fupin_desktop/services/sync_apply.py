@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, or_, select, update
+from sqlalchemy import Table, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain import ownership
@@ -119,6 +119,8 @@ def refresh_summaries(session: Session, household_ids: Iterable[uuid.UUID]) -> i
     """Derive again, for many households at once, what lists show without a join (``refresh_household_summary``:
     the head's name and pinyin, the member count, the members' order); only what differs is written."""
     wanted = sorted(set(household_ids))
+    if len(wanted) > _MANY:  # a full package: most households are new and came with their summary right
+        wanted = sorted(set(wanted) & _summaries_off(session))
     written = 0
     person, household = Person.__table__, Household.__table__
     for start_at in range(0, len(wanted), 500):
@@ -157,6 +159,49 @@ def refresh_summaries(session: Session, household_ids: Iterable[uuid.UUID]) -> i
                 if member.sort_order != order:
                     session.execute(update(person).where(person.c.id == member.id).values(sort_order=order))
     return written
+
+
+_MANY = 1000
+
+
+def _summaries_off(session: Session) -> set[uuid.UUID]:
+    """The households whose summary or members' order is not what ``refresh_summaries`` would make of
+    their members, found by two queries over the whole tables (faster than reading a county's members
+    by the 500). A household not found here would be written as it is: no need to read it."""
+    person, household = Person.__table__, Household.__table__
+    heading = case((person.c.relation == HEAD, 1), else_=0)
+    members = (
+        select(
+            person.c.household_id,
+            func.count().label("count"),
+            func.sum(heading).label("heads"),
+            func.max(case((person.c.relation == HEAD, person.c.name))).label("head"),
+        )
+        .group_by(person.c.household_id)
+        .subquery()
+    )
+    summary_off = (
+        select(household.c.id)
+        .outerjoin(members, members.c.household_id == household.c.id)
+        .where(
+            or_(
+                household.c.member_count.is_distinct_from(func.coalesce(members.c.count, 0)),
+                func.coalesce(members.c.heads, 0) > 1,  # which head: as the members are read, one by one
+                household.c.head_name.is_distinct_from(members.c.head),
+                and_(members.c.head.is_(None), household.c.head_pinyin.is_not(None)),
+                and_(members.c.head.is_not(None), household.c.head_pinyin.is_(None)),
+            )
+        )
+    )
+    ranked = select(
+        person.c.household_id,
+        person.c.sort_order,
+        func.row_number()
+        .over(partition_by=person.c.household_id, order_by=(1 - heading, person.c.sort_order))
+        .label("place"),
+    ).subquery()
+    order_off = select(ranked.c.household_id).where(ranked.c.sort_order.is_distinct_from(ranked.c.place - 1))
+    return set(session.scalars(summary_off)) | set(session.scalars(order_off.distinct()))
 
 
 # --- where a record lies, and who owns it ---------------------------------------------------------------

@@ -365,6 +365,9 @@ def _level_of(row: Any) -> tuple[int, str]:
     return (_LEVELS.index(level) if level in _LEVELS else len(_LEVELS), str(row[0]))
 
 
+WHOLE_TABLE = 5000  # more baseline records of one table than this: the table is read whole
+
+
 def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> dict[str, str | None]:
     """The records of baseline entries as JSON, as they were when the baseline was taken: each as it is
     now (or as its tombstone kept it) with every change logged here since undone, newest first. None for
@@ -376,30 +379,41 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
     entry = models.ChangeEntry.__table__
     out: dict[str, str | None] = {}
     wanted = [_hex_of(entity_id) for entity_id in entity_ids]
-    whole = len(wanted) > 5000  # most of a table (a full package): read it whole, not by ids
+    whole = len(wanted) > WHOLE_TABLE  # most of a table (a full package): read it whole, not by ids
     step = len(wanted) if whole else 500
     encode_plain = _baseline_encoder
+    keys = [column.name for column in table.columns]
+    listed = ", ".join(f'"{key}"' for key in keys)
+    at = keys.index("id")
+    in_sql = whole and _json_in_sql(session)
     for start_at in range(0, len(wanted), max(step, 1)):
         chunk = wanted[start_at : start_at + step]
-        # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
-        # reads either form. The changes undone below put back their own JSON values.
-        keys = [column.name for column in table.columns]
-        listed = ", ".join(f'"{key}"' for key in keys)
-        if whole:
-            found = driver_rows(session, f'select {listed} from "{table.name}"')
-        else:
-            records = text(f'select {listed} from "{table.name}" where id in :ids').bindparams(
-                bindparam("ids", expanding=True, type_=Uuid())
-            )
-            found = list(session.execute(records, {"ids": [uuid.UUID(hex=h) for h in chunk]}).all())
-        at = keys.index("id")
-        position = {_hex_of(v[at]): index for index, v in enumerate(found)}
         since = select(entry.c.entity_id, entry.c.action, entry.c.field, entry.c.before).where(
             entry.c.entity == entity, entry.c.arrival.is_not(None)
         )
         if not whole:
             since = since.where(entry.c.entity_id.in_([uuid.UUID(hex=h) for h in chunk]))
         later = session.execute(since.order_by(entry.c.arrival.desc())).all()
+        texts: dict[str, str] | None = None
+        # As the driver returns them (SQLite: ids as hex, times as text): JSON as they are, fast; a receiver
+        # reads either form. The changes undone below put back their own JSON values.
+        if in_sql:  # every record's JSON made by SQLite itself; only those changed since read as rows
+            pairs = ", ".join(f"'{key}', \"{key}\"" for key in keys)
+            texts = dict(driver_rows(session, f'select id, json_object({pairs}) from "{table.name}"'))
+            changed = sorted({entity_id.hex for entity_id, *_rest in later} & texts.keys())
+            found = []
+            for first in range(0, len(changed), 500):
+                some = changed[first : first + 500]
+                marks = ", ".join("?" * len(some))
+                found += driver_rows(session, f'select {listed} from "{table.name}" where id in ({marks})', some)
+        elif whole:
+            found = driver_rows(session, f'select {listed} from "{table.name}"')
+        else:
+            records = text(f'select {listed} from "{table.name}" where id in :ids').bindparams(
+                bindparam("ids", expanding=True, type_=Uuid())
+            )
+            found = list(session.execute(records, {"ids": [uuid.UUID(hex=h) for h in chunk]}).all())
+        position = {_hex_of(v[at]): index for index, v in enumerate(found)}
         undone: dict[str, dict[str, object]] = {}  # the records changed since, as dicts to undo them on
         for entity_id, action, field, before in later:
             key = entity_id.hex
@@ -412,18 +426,30 @@ def baseline_rows(session: Session, entity: str, entity_ids: Sequence[str]) -> d
                         continue
                     row = undone[key] = dict(zip(keys, found[position[key]], strict=True))
                 row[field] = None if before is None else json.loads(before)
-        # The others as they are, written column by column (``json_objects``): at county scale a JSON
-        # encoder call per record is most of a full package's time.
-        kept = [v for v in found if _hex_of(v[at]) not in undone] if undone else found
-        texts = json_objects(keys, list(zip(*kept, strict=True))) if kept else []
-        written = {_hex_of(v[at]): text for v, text in zip(kept, texts, strict=True)}
+        if texts is None:
+            # The others as they are, written column by column (``json_objects``): at county scale a JSON
+            # encoder call per record is most of a full package's time.
+            kept = [v for v in found if _hex_of(v[at]) not in undone] if undone else found
+            written = json_objects(keys, list(zip(*kept, strict=True))) if kept else []
+            texts = {_hex_of(v[at]): text for v, text in zip(kept, written, strict=True)}
         for key in chunk:
             row = undone.get(key)
-            out[key] = encode_plain(row) if row is not None else written.get(key)
+            out[key] = encode_plain(row) if row is not None else texts.get(key)
     return out
 
 
 _baseline_encoder = json.JSONEncoder(ensure_ascii=False, default=_default).encode
+
+
+def _json_in_sql(session: Session) -> bool:
+    """Whether the database writes the records' JSON itself: SQLite's ``json_object`` (built in since 3.38)
+    writes a county's records several times faster than Python can. PostgreSQL's would write its own
+    forms of times and flags, so there the records are written here."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    version = str(connection.exec_driver_sql("select sqlite_version()").scalar())  # the driver's: SQLCipher's own
+    return tuple(int(part) for part in version.split(".")[:2]) >= (3, 38)
 
 
 def _hex_of(value: object) -> str:
