@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ from fupin_desktop.services.sync_apply import (
 )
 from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Site, SyncIssue
+from fupin_desktop.store.models import Household, Person, Region, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 DECISION_LABELS = {
@@ -243,15 +243,42 @@ def _side_by_side(session: Session, table: Table, ours_id: uuid.UUID, theirs: st
     if ours is None:
         return "（本站已无此记录）", show_value(theirs)
     other = changes.decode_row(table, theirs)
+    derived = changes.DERIVED.get(table.name, frozenset())
     left, right = [], []
     for key, value in other.items():
-        if key in _SKIPPED or key in changes.BOOKKEEPING or changes.encode(ours.get(key)) == changes.encode(value):
+        if key in _SKIPPED or key in changes.BOOKKEEPING or key in derived:
             continue
-        left.append(f"{_field_label(key)}：{show_value(changes.encode(ours.get(key)))}")
-        right.append(f"{_field_label(key)}：{show_value(changes.encode(value))}")
+        if changes.encode(ours.get(key)) == changes.encode(value):
+            continue
+        left.append(f"{_field_label(key)}：{_shown(session, key, ours.get(key))}")
+        right.append(f"{_field_label(key)}：{_shown(session, key, value)}")
+    if table.name == "household":  # the members of each, as they are here now
+        left.append(f"成员：{_members(session, ours_id)}")
+        right.append(f"成员：{_members(session, other.get('id'))}")
     if not left:
         return "与对方完全相同", "与本站完全相同"
     return "\n".join(left), "\n".join(right)
+
+
+def _shown(session: Session, key: str, value: object) -> str:
+    """A value in words; a household by its 户编号, a village by its name, rather than an id."""
+    if key == "household_id" and value is not None:
+        found = session.get(Household, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        return f"户编号 {found.household_no}" if found is not None else "（本站无此户）"
+    if key in ("village_id", "parent_id") and value is not None:
+        region = session.get(Region, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        return region.name if region is not None else "（本站无此区划）"
+    return show_value(changes.encode(value))
+
+
+def _members(session: Session, household_id: object) -> str:
+    if household_id is None:
+        return "（无）"
+    key = household_id if isinstance(household_id, uuid.UUID) else uuid.UUID(str(household_id))
+    rows = session.execute(
+        select(Person.name, Person.relation).where(Person.household_id == key).order_by(Person.sort_order)
+    ).all()
+    return "、".join(f"{name}（{relation}）" for name, relation in rows) or "（无）"
 
 
 def _field_label(field: str | None) -> str:
@@ -376,17 +403,66 @@ def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> No
     kept = row_of(session, table, issue.other_id)
     if kept is None:
         raise ServiceError("本站的那条记录已不存在，无法合并，请刷新列表。")
-    theirs = changes.decode_row(table, issue.theirs)
+    if table.name == "household":
+        _merge_members(uow, issue.entity_id, issue.other_id, decision)
+    _merge_pair(uow, table, issue.entity_id, kept, changes.decode_row(table, issue.theirs), decision)
+
+
+def _merge_pair(
+    uow: UnitOfWork, table: Table, gone_id: uuid.UUID, kept: dict[str, Any], theirs: dict[str, Any], decision: str
+) -> None:
+    """One record merged into another: the kept one takes their values as ``decision`` says, and whatever
+    referred to the gone one refers to it (``merge_into``), logged as one ``merge`` change that travels."""
     for key, value in theirs.items():
         if key in ("id", "created_at") or key in changes.BOOKKEEPING or value in (None, ""):
             continue
+        if key in changes.DERIVED.get(table.name, frozenset()):
+            continue  # derived again from the members once they are merged
         if decision == "theirs" or (decision == "merge" and kept.get(key) in (None, "")):
             kept[key] = value
-    merge_into(session, table, issue.entity_id, kept)
-    changes.record_decision(session, MERGE, table.name, issue.entity_id, None, None, changes.encode_row(kept))
+    merge_into(uow.session, table, gone_id, kept)
+    changes.record_decision(uow.session, MERGE, table.name, gone_id, None, None, changes.encode_row(kept))
+
+
+def _merge_members(uow: UnitOfWork, gone_id: uuid.UUID, kept_id: uuid.UUID, decision: str) -> None:
+    """Two households that are one: each member of the gone one that is a possible duplicate of a person
+    here (the same 身份证号, waiting as a question) is merged into that person first, by the same decision;
+    the other members then move with the household (``merge_into``), with their visits and intentions."""
+    session = uow.session
+    person = changes.TRACKED["person"]
+    members = set(session.scalars(select(person.c.id).where(person.c.household_id == gone_id)))
+    questions = session.scalars(
+        select(SyncIssue).where(
+            SyncIssue.kind == "duplicate",
+            SyncIssue.entity == "person",
+            SyncIssue.resolved_at.is_(None),
+            or_(SyncIssue.entity_id.in_(members), SyncIssue.other_id.in_(members)),
+        )
+    )
+    for question in list(questions):
+        if question.other_id is None or not question.theirs:
+            continue
+        parked, first = question.entity_id, question.other_id  # the one that arrived, the one here before
+        parked_row, first_row = row_of(session, person, parked), row_of(session, person, first)
+        if parked_row is None or first_row is None:
+            continue
+        arrived = changes.decode_row(person, question.theirs)  # with its 身份证号, held by the question
+        if parked in members:  # the arrived member goes into the person already here
+            _merge_pair(uow, person, parked, first_row, arrived, decision)
+        else:  # the person here first lies in the gone household: it goes into the arrived one, which
+            kept = arrived | {"household_id": parked_row["household_id"]}  # takes its 身份证号 back
+            _merge_pair(uow, person, first, kept, first_row, "theirs" if decision == "ours" else decision)
+        question.resolved_at = utc_now()
+        question.resolution = f"{DECISION_LABELS[decision]}（随农户合并，{uow.operator}）"[:200]
 
 
 def _refresh_households(session: Session, table: Table, current: dict[str, Any] | None, issue: SyncIssue) -> None:
+    if table.name == "household":
+        kept = session.get(Household, issue.other_id) if issue.other_id is not None else None
+        session.expire_all()
+        if kept is not None:
+            refresh_household_summary(kept)
+        return
     if table.name != "person":
         return
     ids = set()

@@ -39,6 +39,7 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import HEAD
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
 from fupin_desktop.services.sync_apply import (
@@ -565,6 +566,15 @@ def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None
     return None
 
 
+def _unique_columns(table: Table) -> list[str]:
+    """The columns no two records may share (a person's 身份证号, a region's 区划代码)."""
+    return [column.key for column in table.columns if column.unique and column.nullable]
+
+
+def _uuid_of(value: object) -> uuid.UUID | None:
+    return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
 def _default(table: Table, column: str) -> object:
     """A column missing from a record made by an older program: its scalar default, else None."""
     default = table.c[column].default
@@ -852,22 +862,59 @@ class _Applier:
                     "conflict", row, entity_id, name, changes.encode(current[name]), theirs=changes.encode(values[name])
                 )
             return "conflict" if differing else None
-        other = self._same_as(table, values)
-        if other is not None:
-            return self._issue("duplicate", row, entity_id, None, None, other_id=other)
         if self._tombstoned(table.name, entity_id):
             return None
+        other = self._same_as(table, values)
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(table).values(**values))
+                # A possible duplicate is kept beside the record it may be (its unique values, such as the
+                # 身份证号, held by the question until a person merges them), so that whatever refers to it
+                # (members, visits, intentions) arrives too and moves with it at the merge.
+                parked = values if other is None else values | {key: None for key in _unique_columns(table)}
+                self.session.execute(insert(table).values(**parked))
         except IntegrityError:
             return self._issue("missing", row, entity_id, None, None)
+        if other is not None:
+            self._issue("duplicate", row, entity_id, None, None, other_id=other)
+            if table.name == "person":
+                self._same_household(row, values)
         if table.name == "region":
             self._rules.clear()  # areas are drawn from the regions: a new one may widen a site's area
         if table.name == "person":
-            self._numbers[entity_id] = values.get("id_number")  # type: ignore[assignment]
+            self._numbers[entity_id] = None if other is not None else values.get("id_number")  # type: ignore[assignment]
             self._touch(table, values)
-        return None
+        return "duplicate" if other is not None else None
+
+    def _same_household(self, row: list[Any], values: dict[str, Any]) -> None:
+        """A new 户主 whose 身份证号 is the 户主 of another household here: the two households may be one
+        (entered on two laptops, perhaps under different 户编号) — a question about the households, asked
+        once per pair, besides the one about the two heads."""
+        if values.get("relation") != HEAD or not values.get("id_number"):
+            return
+        person, household = Person.__table__, Household.__table__
+        found = self.session.execute(
+            select(person.c.id, person.c.household_id).where(
+                person.c.id_number == values["id_number"], person.c.relation == HEAD
+            )
+        ).first()
+        ours_household = _uuid_of(values.get("household_id"))
+        if found is None or ours_household is None or found.household_id == ours_household:
+            return
+        pair = [ours_household, found.household_id]
+        asked = self.session.scalar(
+            select(SyncIssue.id).where(
+                SyncIssue.entity == "household", SyncIssue.kind == "duplicate", SyncIssue.resolved_at.is_(None),
+                SyncIssue.entity_id.in_(pair), SyncIssue.other_id.in_(pair),
+            )
+        )  # fmt: skip
+        if asked is None:
+            theirs = row_of(self.session, household, ours_household)
+            if theirs is not None:
+                about = [row[0], row[1], "create", "household", str(ours_household), None, None, None, row[8], row[9]]
+                self._issue(
+                    "duplicate", about, ours_household, None, None,
+                    theirs=changes.encode_row(theirs), other_id=found.household_id,
+                )  # fmt: skip
 
     def _update(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
         name, before, after = str(row[5]), row[6], row[7]
@@ -1070,6 +1117,8 @@ class _Applier:
         for entity_id in (gone_id, kept_id):
             self._numbers.pop(entity_id, None)
         self._touch(table, current, into)
+        if table.name == "household":  # its members now include the gone one's
+            self._households.add(kept_id)
         close_issues(self.session, [gone_id, kept_id], None, self._decided(row))
         return None
 
