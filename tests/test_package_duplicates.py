@@ -16,11 +16,16 @@ from sqlalchemy.orm import Session
 from fupin_desktop.services.households import register_household
 from fupin_desktop.services.intentions import IntentionInput, register_intention
 from fupin_desktop.services.package_decisions import decide_issue, list_issues
+from fupin_desktop.services.packages import export_package, import_package
+from fupin_desktop.services.regions import add_region
 from fupin_desktop.services.visits import VisitInput, save_visit
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import AuditEntry, Household, Intention, Person, Visit
+from fupin_desktop.store.models import AuditEntry, Household, Intention, Person, Region, Visit
 from tests.conftest import TODAY, household, person
+from tests.test_packages import _introduce, _open
 from tests.test_three_sites import Net, _laptop, _same, _station, decide_all, dump
+
+WEST = "371321001003"
 
 
 def _household_of(database: Database, number: str) -> Household | None:
@@ -121,4 +126,68 @@ def test_the_same_household_entered_on_two_laptops_is_merged_at_the_station_and_
         decided = list(session.scalars(audited))
     assert len(decided) == 1 and decided[0].entity_id == made_b
     for database in (station, a, b):
+        database.dispose()
+
+
+def _field_laptop(station: Database, folder: Path) -> Database:
+    """A field clerk's laptop made from the station's full package and not told its village: it keeps
+    field records anywhere (domain/ownership.py), and nothing else."""
+    laptop = _open(folder / "外业.db", "外业录入", "外业笔记本")
+    _introduce(station, laptop, folder)
+    full = export_package(station, actor="站长", out=folder / "full-外业.fupinpkg")
+    import_package(laptop, actor="外业录入", path=full.path)
+    return laptop
+
+
+def _regions(database: Database) -> list[tuple[str | None, str]]:
+    with database.session_factory() as session:
+        return sorted(((code, name) for code, name in session.execute(select(Region.code, Region.name))), key=str)
+
+
+@pytest.mark.parametrize("their_code", [WEST, "371321001004"])  # the same 区划代码, or the same name only
+def test_a_village_added_at_two_sites_is_merged_and_a_laptops_new_village_is_a_proposal(
+    tmp_path: Path, their_code: str
+) -> None:
+    station, _north, _south = _station(tmp_path)
+    field, a = _field_laptop(station, tmp_path), _laptop(station, tmp_path, "甲")
+    net = Net(tmp_path)
+    for laptop in (field, a):
+        net.send(laptop, station)
+    ours = add_region(station, actor="站长", code=WEST, name="西村")
+    theirs = add_region(field, actor="外业录入", code=their_code, name="西村")
+    family = household("3713210010030001", person("钱进", "户主", date(1980, 9, 9), 71))
+    made = register_household(field, actor="外业录入", village_id=theirs.id, facts=family).id
+    add_region(a, actor="甲录入", code="371321001005", name="东村")  # a region only the station may add
+
+    _path, from_field = net.send(field, station)
+    _path, from_a = net.send(a, station)
+    assert from_field is not None and from_a is not None
+    assert from_field.issues == {"duplicate": 1} and from_a.issues == {"proposal": 1}
+    asked = {i.kind: i for i in list_issues(station)}
+    assert set(asked) == {"duplicate", "proposal"}
+    same = asked["duplicate"]
+    assert (same.entity, same.record, same.choices) == ("region", "西村", ("merge", "ours", "theirs"))
+    assert asked["proposal"].entity == "region" and asked["proposal"].choices == ("accept", "reject")
+    assert ("371321001005", "东村") not in _regions(station)  # a proposal is not applied by itself
+    with station.session_factory() as session:  # the household arrived, in the village waiting to be merged
+        assert session.get(Household, made) is not None
+
+    assert decide_all(station, "站长") == {"duplicate:merge": 1, "proposal:reject": 1}
+    for _round in range(2):
+        for laptop in (field, a):
+            net.send(station, laptop)
+            net.send(laptop, station)
+            decide_all(station, "站长")
+    _same(dump(station), dump(field))
+    _same(dump(station), dump(a))
+    assert dump(station) == dump(field) == dump(a)
+    for database in (station, field, a):
+        assert list_issues(database) == []
+        names = [name for _code, name in _regions(database)]
+        assert names.count("西村") == 1 and "东村" not in names  # one 西村, under the station's code
+        with database.session_factory() as session:
+            west = session.scalars(select(Region).where(Region.name == "西村")).one()
+            assert west.id == ours.id and west.code == WEST
+            assert session.get(Household, made).village_id == ours.id  # type: ignore[union-attr]
+    for database in (station, field, a):
         database.dispose()

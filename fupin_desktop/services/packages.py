@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -1069,6 +1069,8 @@ class _Applier:
         if current is not None:
             ours = changes.encode(current[name]) if name is not None else changes.encode_row(dict(current))
         if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value, villages=villages):
+            if action == "create" and current is None and table.name == "region" and self._same_as(table, values):
+                return self._create(table, row, entity_id, current)  # a village this site has: one to merge
             return self._issue("proposal", row, entity_id, name, ours)
         return self._issue("elsewhere", row, entity_id, name, ours)
 
@@ -1129,8 +1131,12 @@ class _Applier:
             where = table.c.id_number == values["id_number"]
         elif table.name == "household" and values.get("household_no"):
             where = (table.c.village_id == values.get("village_id")) & (table.c.household_no == values["household_no"])
-        elif table.name == "region" and values.get("code"):
-            where = table.c.code == values["code"]
+        elif table.name == "region" and (values.get("code") or values.get("name")):
+            # the same 区划代码, or the same name under the same parent (a village added twice, each
+            # with a code of its own): one place
+            where = table.c.code == values["code"] if values.get("code") else false()
+            if values.get("name") and values.get("parent_id"):
+                where = where | ((table.c.parent_id == values["parent_id"]) & (table.c.name == values["name"]))
         else:
             return None
         found: uuid.UUID | None = self.session.scalar(select(table.c.id).where(where).limit(1))
