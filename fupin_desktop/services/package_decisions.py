@@ -327,6 +327,55 @@ def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decisio
         return Decided(issue_id, decision, closed)
 
 
+@dataclass(frozen=True)
+class Requested:
+    """A change asked of a record's owner; the record here is as it was until the owner's decision arrives."""
+
+    entity: str
+    entity_id: uuid.UUID
+    field: str
+    before: str
+    after: str
+
+
+def request_change(
+    database: Database, *, actor: Who, entity: str, entity_id: uuid.UUID, field: str, value: object
+) -> Requested:
+    """更正申请 from a site that does not own a record (the county, of a township's people): nothing here
+    changes. The request is logged as a change of this site, so it travels in the next package to the owner,
+    where it becomes a proposal (a correction request when the record is sealed) for a person there; their
+    decision comes back as a ``decide`` change, and only then does the record change here."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        session = uow.session
+        permit(session, actor, Capability.DECIDE_EXCHANGE)
+        table = changes.TRACKED.get(entity)
+        label = ENTITY_LABELS.get(entity, entity)
+        if table is None or field not in table.c or field in _NOT_REQUESTED or field in changes.BOOKKEEPING:
+            raise ServiceError(f"不能申请更正{label}的“{_field_label(field)}”。")
+        if field in changes.DERIVED.get(entity, frozenset()):
+            raise ServiceError(f"{label}的“{_field_label(field)}”由成员自动得出，不能单独申请更正。")
+        current = row_of(session, table, entity_id)
+        if current is None:
+            raise NotFound(f"本站没有这条{label}记录，请刷新后再申请。")
+        _own, rule = _own_rule(session)
+        try:
+            wanted = changes.typed(table, field, value)
+        except ValueError:
+            raise ServiceError(f"“{value}”不是{_field_label(field)}的有效值。") from None
+        if rule.owns(session, entity, field, current, new_value=wanted):
+            raise ServiceError("此记录归本站所有：请直接修改，不必申请更正。")
+        before, after = changes.encode(current[field]), changes.encode(wanted)
+        if before == after:
+            raise ServiceError(f"{_describe(session, table, entity_id, None)}的{_field_label(field)}已是该值。")
+        changes.record_decision(session, "update", entity, entity_id, field, before, after)
+        uow.audit("request", entity, entity_id, field, show_value(before), show_value(after))
+        uow.commit()
+    return Requested(entity, entity_id, field, show_value(before), show_value(after))
+
+
+_NOT_REQUESTED = frozenset({"id", "created_at", "locked"})
+
+
 def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
     session = uow.session
     current = row_of(session, table, issue.entity_id)

@@ -164,8 +164,12 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         order = sorted(range(len(rows)), key=keys.__getitem__)  # as they happened here: a decision after
         rows = [rows[index] for index in order]  # what it decides
         _fill_baselines(session, rows, str(own.id))
+        if receiver is not None and own.kind == "county" and receiver.kind == "station":
+            rows, part = _township_part(session, rows, own, receiver, sites)
+            ranges = {site_id: span for site_id, span in ranges.items() if site_id in part}
         payload: Any = rows
-        if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
+        if receiver is not None and receiver.parent_id == own.id and receiver.kind in ("village", "field"):
+            # a laptop under this station
             payload = {"changes": rows, "state": _state_of(session, rows)}
         sealed = receiver is not None and bool(receiver.box_public)
         streamed = payload is rows and not sealed  # a plain list of changes: written as it is made
@@ -214,6 +218,37 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
     return PackageExported(
         out, len(rows), ranges, receiver.name if receiver else None, manifest["encryption"] is not None
     )
+
+
+def _township_part(
+    session: Session, rows: list[list[Any]], own: Site, station: Site, sites: list[Site]
+) -> tuple[list[list[Any]], set[str]]:
+    """What a county sends one of its townships: the changes about records made by the county itself or by
+    that township (its station and the laptops under it) — never another township's records. Which site
+    made a record is its first entry in this county's log."""
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for site in sites:
+        children.setdefault(site.parent_id, []).append(site.id)
+    part, waiting = {own.id, station.id}, [station.id]
+    while waiting:
+        for child in children.get(waiting.pop(), []):
+            if child not in part:
+                part.add(child)
+                waiting.append(child)
+    keys = {(str(row[3]), str(row[4]).replace("-", "")) for row in rows}
+    entry = ChangeEntry.__table__
+    made_by: dict[tuple[str, str], uuid.UUID] = {}
+    ids = sorted({uuid.UUID(key) for _entity, key in keys})
+    for start_at in range(0, len(ids), 500):
+        found = session.execute(
+            select(entry.c.entity, entry.c.entity_id, entry.c.site_id)
+            .where(entry.c.entity_id.in_(ids[start_at : start_at + 500]))
+            .order_by(entry.c.arrival.nulls_first(), entry.c.seq)
+        )
+        for entity, entity_id, site_id in found:
+            made_by.setdefault((str(entity), entity_id.hex), site_id)
+    kept = [row for row in rows if made_by.get((str(row[3]), str(row[4]).replace("-", "")), own.id) in part]
+    return kept, {str(site_id) for site_id in part}
 
 
 def _json_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
@@ -509,7 +544,7 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
         sender.seen_vector = json.dumps(manifest.get("vector", {}), sort_keys=True)
         key = manifest["sender"]["key"]
         sender.key_fingerprint = fingerprint(str(key["algorithm"]), base64.b64decode(key["public_key"]))
-        if manifest.get("full") and own.parent_id is None:
+        if manifest.get("full") and own.parent_id is None and own.kind != "county" and sender.parent_id != own.id:
             own.parent_id = sender.id  # a laptop made from this site's full package belongs under it
             if own.kind == "station" and sender.kind == "station":
                 own.kind = "field"  # … as a field laptop, until it is told its village (package site)
@@ -1069,6 +1104,8 @@ class _Applier:
         if current is not None:
             ours = changes.encode(current[name]) if name is not None else changes.encode_row(dict(current))
         if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value, villages=villages):
+            if current is not None and table.name in _LOCKABLE and current["locked"] and name != "locked":
+                return self._issue("correction", row, entity_id, name, ours)  # sealed: a correction request
             if action == "create" and current is None and table.name == "region" and self._same_as(table, values):
                 return self._create(table, row, entity_id, current)  # a village this site has: one to merge
             return self._issue("proposal", row, entity_id, name, ours)
