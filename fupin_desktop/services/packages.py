@@ -648,6 +648,32 @@ class _Applier:
             )
         }
 
+        # Records merged into another here (合并为同一人 / the same household): gone id → kept id. A change that
+        # arrives later and still refers to the gone one (a member added to it before the merge reached its
+        # laptop) refers to the kept one, as whatever referred to it at the merge does.
+        self._merged: dict[uuid.UUID, uuid.UUID] = {}
+        for gone, after in self.session.execute(
+            select(entry.c.entity_id, entry.c.after).where(entry.c.action == MERGE, entry.c.after.is_not(None))
+        ):
+            self._merged[gone] = uuid.UUID(str(json.loads(after)["id"]))
+
+    def _redirect(self, table: Table, values: dict[str, Any]) -> dict[str, Any]:
+        """``values`` with every reference to a record merged away here turned to the record it was merged into."""
+        if not self._merged:
+            return values
+        out = values
+        for column in table.columns:
+            if not column.foreign_keys or values.get(column.key) is None:
+                continue
+            target = _uuid_of(values[column.key])
+            seen: set[uuid.UUID] = set()
+            while target in self._merged and target not in seen:
+                seen.add(target)
+                target = self._merged[target]
+            if target != _uuid_of(values[column.key]):
+                out = out | {column.key: target}
+        return out
+
     def apply_all(self, rows: list[list[Any]]) -> list[str | None]:
         """Every change in order; a run of creates of one kind from a station goes in one batch."""
         self._prefetch(rows)
@@ -885,7 +911,7 @@ class _Applier:
         return self._update(table, row, entity_uuid, current)
 
     def _create(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
-        values = changes.decode_row(table, str(row[7]))
+        values = self._redirect(table, changes.decode_row(table, str(row[7])))
         if current is not None:
             differing = [
                 k
@@ -916,7 +942,7 @@ class _Applier:
         if table.name == "region":
             self._rules.clear()  # areas are drawn from the regions: a new one may widen a site's area
         if table.name == "person":
-            self._numbers[entity_id] = None if other is not None else values.get("id_number")  # type: ignore[assignment]
+            self._numbers[entity_id] = None if other is not None else values.get("id_number")
             self._touch(table, values)
         return "duplicate" if other is not None else None
 
@@ -965,12 +991,16 @@ class _Applier:
             return self._issue("correction", row, entity_id, name, ours)
         if ours != before:
             return self._issue("conflict", row, entity_id, name, ours)
-        values: dict[str, object] = {name: changes.decode(table, name, after)}
+        values: dict[str, object] = self._redirect(table, {name: changes.decode(table, name, after)})
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
         if name in _LOOKED_UP:  # the ownership and duplicate checks read it: written now
             self._write_updates()
-            self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+            except IntegrityError:  # e.g. moved there into a household deleted here: a person decides
+                return self._issue("conflict", row, entity_id, name, ours)
         else:
             self._wait_update(table, entity_id, values)
         self._last_field[(entity_id, name)] = (before, after)
@@ -1153,6 +1183,8 @@ class _Applier:
         except IntegrityError:
             return self._issue("missing", row, gone_id, None, None)
         kept_id = uuid.UUID(str(into["id"]))
+        if kept_id != gone_id:
+            self._merged[gone_id] = kept_id
         for entity_id in (gone_id, kept_id):
             self._numbers.pop(entity_id, None)
         self._touch(table, current, into)
