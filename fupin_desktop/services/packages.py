@@ -423,6 +423,17 @@ def _take_state(session: Session, state: list[list[Any]], own: Site, acknowledge
                         remove(session, table, entity_id)
                     elif value is not None and current is None:
                         upsert(session, table, changes.decode_row(table, str(value)))
+                    elif value is not None and current is not None:  # a whole record decided there: its
+                        theirs = changes.decode_row(table, str(value))  # fields as there, but for those
+                        differing = {  # changed here since the station last heard from this laptop
+                            key: theirs[key]
+                            for key in theirs
+                            if key not in changes.BOOKKEEPING
+                            and (entity_id, key) not in busy
+                            and changes.encode(current[key]) != changes.encode(theirs[key])
+                        }
+                        if differing:
+                            upsert(session, table, current | differing)
                 elif current is not None and changes.encode(current[name]) != value:
                     set_field(session, table, entity_id, str(name), changes.decode(table, str(name), value), "人社所")
         except IntegrityError:
