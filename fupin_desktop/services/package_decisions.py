@@ -425,7 +425,8 @@ def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dic
     session = uow.session
     theirs_row = changes.decode_row(table, issue.theirs) if issue.theirs else None
     if take:
-        if theirs_row is not None:  # their record, as they made it
+        if theirs_row is not None:  # their record, as they made it (in what it lies in, if deleted here)
+            _restore_parents(session, table, theirs_row)
             upsert(session, table, theirs_row)
             after = changes.encode_row(theirs_row)
             changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, after)
@@ -438,8 +439,47 @@ def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dic
         return
     if current is not None:  # ours stands, whole: a site that deleted it gets it back
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, changes.encode_row(current))
-    else:  # their record is not taken: a site that has it lets it go
+    else:  # their record is not taken: a site that has it lets it go, and what it lay in if gone here
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, issue.theirs, None)
+        if theirs_row is not None:
+            _gone_parents_too(session, table, theirs_row)
+
+
+def _restore_parents(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """Bring back, as they were when deleted here, the records ``values`` lies in (a household removed here
+    that the other side added a member to), each logged as a decision that travels."""
+    for column in table.columns:
+        for key in column.foreign_keys:
+            parent = key.column.table
+            target = values.get(column.key)
+            if target is None or not isinstance(parent, Table) or changes.TRACKED.get(parent.name) is not parent:
+                continue
+            target_id = target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
+            if row_of(session, parent, target_id) is not None:
+                continue
+            was = tombstone(session, parent, target_id)
+            if was is None:
+                continue
+            _restore_parents(session, parent, was)
+            upsert(session, parent, was)
+            changes.record_decision(session, DECIDE, parent.name, target_id, None, None, changes.encode_row(was))
+
+
+def _gone_parents_too(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """A record refused because what it lay in was deleted here (a member added there to a household removed
+    here): that it stays deleted travels too, so the site that kept it for the member lets it go as well."""
+    for column in table.columns:
+        for key in column.foreign_keys:
+            parent = key.column.table
+            target = values.get(column.key)
+            if target is None or not isinstance(parent, Table) or changes.TRACKED.get(parent.name) is not parent:
+                continue
+            target_id = target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
+            if row_of(session, parent, target_id) is None:
+                was = tombstone(session, parent, target_id)
+                if was is not None:
+                    before = changes.encode_row(was)
+                    changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
 
 
 def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:

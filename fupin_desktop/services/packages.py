@@ -944,8 +944,9 @@ class _Applier:
                 # (members, visits, intentions) arrives too and moves with it at the merge.
                 parked = values if other is None else values | {key: None for key in _unique_columns(table)}
                 self.session.execute(insert(table).values(**parked))
-        except IntegrityError:
-            return self._issue("missing", row, entity_id, None, None)
+        except IntegrityError:  # it lies in a record deleted here (a member added to a removed household):
+            gone = self._gone_parent(table, values)  # an edit against a delete, for a person to decide
+            return self._issue("conflict" if gone else "missing", row, entity_id, None, None)
         if other is not None:
             self._issue("duplicate", row, entity_id, None, None, other_id=other)
             if table.name == "person":
@@ -956,6 +957,15 @@ class _Applier:
             self._numbers[entity_id] = None if other is not None else values.get("id_number")
             self._touch(table, values)
         return "duplicate" if other is not None else None
+
+    def _gone_parent(self, table: Table, values: dict[str, Any]) -> bool:
+        """Whether a record that ``values`` refers to was deleted here."""
+        for column in table.columns:
+            for key in column.foreign_keys:
+                target, value = key.column.table, _uuid_of(values.get(column.key))
+                if value is not None and isinstance(target, Table) and self._tombstoned(target.name, value):
+                    return True
+        return False
 
     def _same_household(self, row: list[Any], values: dict[str, Any]) -> None:
         """A new 户主 whose 身份证号 is the 户主 of another household here: the two households may be one
