@@ -12,8 +12,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
+from fupin_desktop.cli import main
 from fupin_desktop.services.households import register_household
 from fupin_desktop.services.package_decisions import list_issues, request_change
 from fupin_desktop.services.packages import export_package, import_package
@@ -108,7 +110,9 @@ def _part(whole: dict[str, list[dict[str, object]]], made_by: dict[uuid.UUID, uu
     }
 
 
-def test_a_county_relays_two_townships_once_each_and_asks_them_for_corrections(tmp_path: Path) -> None:
+def test_a_county_relays_two_townships_once_each_and_asks_them_for_corrections(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     county = _county(tmp_path)
     net = Net(tmp_path)
     (jie, jie_village), (an, an_village) = (
@@ -156,7 +160,11 @@ def test_a_county_relays_two_townships_once_each_and_asks_them_for_corrections(t
     # The county asks 界湖 to correct two of its people: one open, one sealed. Nothing changes at the county.
     open_one, sealed_one = _person(county, "界湖新户主"), _person(county, fx.NAMES[0])
     assert sealed_one.locked
-    request_change(county, actor="县局", entity="person", entity_id=open_one.id, field="education", value="初中")
+    command = ["--db", str(county.path), "package", "request", "--id-number", str(open_one.id_number)]
+    assert main([*command, "--field", "文化程度", "--value", "初中"]) == 0  # the command line, by the field's label
+    assert "本站记录未改" in capsys.readouterr().out
+    assert main([*command, "--field", "文化程度", "--value", "高中"]) == 1  # already so: refused, in Chinese
+    assert "已是该值" in capsys.readouterr().err
     request_change(county, actor="县局", entity="person", entity_id=sealed_one.id, field="phone", value="13905392000")
     assert _person(county, "界湖新户主").education == "高中" and _person(county, fx.NAMES[0]).phone != "13905392000"
     _path, asked = net.send(county, jie)

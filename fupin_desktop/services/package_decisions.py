@@ -359,7 +359,8 @@ def request_change(
             raise NotFound(f"本站没有这条{label}记录，请刷新后再申请。")
         _own, rule = _own_rule(session)
         try:
-            wanted = changes.typed(table, field, value)
+            kind = table.c[field].type.python_type
+            wanted = int(value) if kind is int and isinstance(value, str) else changes.typed(table, field, value)
         except ValueError:
             raise ServiceError(f"“{value}”不是{_field_label(field)}的有效值。") from None
         if rule.owns(session, entity, field, current, new_value=wanted):
@@ -374,6 +375,20 @@ def request_change(
 
 
 _NOT_REQUESTED = frozenset({"id", "created_at", "locked"})
+
+
+def request_person_change(database: Database, *, actor: Who, id_number: str, field: str, value: str) -> Requested:
+    """``request_change`` for a person found by 身份证号, the field given by its name or its label (学历…)."""
+    number = id_number.strip().upper()
+    found = database.read(lambda session: session.scalar(select(Person.id).where(Person.id_number == number)))
+    if found is None:
+        raise NotFound(f"本站没有身份证号为“{number}”的人员。")
+    wanted = field.strip()
+    labels = {label: key for key, label in FIELD_LABELS.items()} | {v: k for k, v in _MORE_LABELS.items()}
+    key = labels.get(wanted, wanted)
+    if key not in changes.TRACKED["person"].c:
+        raise ServiceError(f"成员没有“{wanted}”这一项：请用字段名（如 education）或其中文名（如 学历）。")
+    return request_change(database, actor=actor, entity="person", entity_id=found, field=key, value=value)
 
 
 def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
