@@ -43,7 +43,7 @@ MEMBERS = ("钱小一", "钱小二", "钱小三", "钱小四", "钱小五")
 HEADS = ("孙大一", "孙大二", "孙大三")
 
 
-def _step(database: Database, actor: str, rng: random.Random, village: uuid.UUID) -> str:
+def _step(database: Database, actor: str, rng: random.Random, village: uuid.UUID, *, moves: bool = True) -> str:
     """One random edit, as a person at that site would make it (a refused one changes nothing)."""
     with database.session_factory() as session:
         people = list(session.scalars(select(Person).where(Person.id_number.is_not(None)).order_by(Person.id_number)))
@@ -79,7 +79,7 @@ def _step(database: Database, actor: str, rng: random.Random, village: uuid.UUID
         if roll < 0.85 and members:
             remove_person(database, actor=actor, person_id=rng.choice(members).id)
             return "delete"
-        if members and len(households) > 1:
+        if moves and members and len(households) > 1:
             moving = rng.choice(members)
             target = rng.choice([h for h in households if h != moving.household_id])
             relocate_person(database, actor=actor, person_id=moving.id, target_household_id=target, relation="之子")

@@ -505,8 +505,13 @@ def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> No
     if issue.other_id is None or not issue.theirs:
         raise ServiceError("这条疑似重复缺少对方的记录内容，无法合并。")
     kept = row_of(session, table, issue.other_id)
-    if kept is None:
-        raise ServiceError("本站的那条记录已不存在，无法合并，请刷新列表。")
+    if kept is None:  # the record it may have been is gone since: the one that arrived stands, whole
+        arrived = changes.decode_row(table, issue.theirs)
+        if row_of(session, table, issue.entity_id) is None:
+            raise ServiceError("两条记录都已不存在，无法合并，请刷新列表。")
+        upsert(session, table, arrived)
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, changes.encode_row(arrived))
+        return
     if table.name == "household":
         _merge_members(uow, issue.entity_id, issue.other_id, decision)
     _merge_pair(uow, table, issue.entity_id, kept, changes.decode_row(table, issue.theirs), decision)
@@ -561,11 +566,12 @@ def _merge_members(uow: UnitOfWork, gone_id: uuid.UUID, kept_id: uuid.UUID, deci
 
 
 def _refresh_households(session: Session, table: Table, current: dict[str, Any] | None, issue: SyncIssue) -> None:
-    if table.name == "household":
-        kept = session.get(Household, issue.other_id) if issue.other_id is not None else None
+    if table.name == "household":  # merged, or written whole: derived again from its members
         session.expire_all()
-        if kept is not None:
-            refresh_household_summary(kept)
+        for household_id in (issue.entity_id, issue.other_id):
+            found = session.get(Household, household_id) if household_id is not None else None
+            if found is not None:
+                refresh_household_summary(found)
         return
     if table.name != "person":
         return

@@ -377,6 +377,9 @@ def _state_of(session: Session, rows: list[list[Any]]) -> list[list[Any]]:
     for row in rows:
         field_name = row[5] if row[2] in ("update", DECIDE) else None
         touched.setdefault(str(row[3]), {}).setdefault(str(uuid.UUID(str(row[4]))), set()).add(field_name)
+        if row[2] == MERGE and row[7]:  # the kept record too, as it is now (with what arrived since the merge)
+            kept = str(uuid.UUID(str(json.loads(str(row[7]))["id"])))
+            touched[str(row[3])].setdefault(kept, set()).add(None)
     out: list[list[Any]] = []
     for entity, records in touched.items():
         table = changes.TRACKED.get(entity)
@@ -439,6 +442,8 @@ def _take_state(session: Session, state: list[list[Any]], own: Site, acknowledge
         except IntegrityError:
             continue
         close_issues(session, [entity_id], name, "按人社所的现值")  # the station has it: its question, if any
+        if table.name == "household" and row_of(session, table, entity_id) is not None:
+            households.add(entity_id)
         if table.name == "person":
             for source in (current, row_of(session, table, entity_id)):
                 if source is not None:
@@ -668,13 +673,14 @@ class _Applier:
         ):
             self._merged[gone] = uuid.UUID(str(json.loads(after)["id"]))
 
-    def _redirect(self, table: Table, values: dict[str, Any]) -> dict[str, Any]:
-        """``values`` with every reference to a record merged away here turned to the record it was merged into."""
+    def _redirect(self, table: Table, values: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+        """``values`` with every reference to a record merged away here turned to the record it was merged into
+        (with ``key``, that column only: a record's own id)."""
         if not self._merged:
             return values
         out = values
         for column in table.columns:
-            if not column.foreign_keys or values.get(column.key) is None:
+            if values.get(column.key) is None or not (column.key == key if key else column.foreign_keys):
                 continue
             target = _uuid_of(values[column.key])
             seen: set[uuid.UUID] = set()
@@ -885,6 +891,8 @@ class _Applier:
         return [dict(zip(names, (*entry, start_at + index), strict=True)) for index, entry in enumerate(self._entries)]
 
     def _touch(self, table: Table, *rows: Any) -> None:
+        if table.name == "household":  # written whole (a decision): its summary is derived again here
+            self._households.update(row["id"] for row in rows if row is not None and row.get("id"))
         if table.name == "person":
             self._households.update(row["household_id"] for row in rows if row is not None and row["household_id"])
 
@@ -901,6 +909,8 @@ class _Applier:
             return self._issue("missing", row, entity_uuid, None, None)
         if action == "create" and row[7] is None:
             return None  # a baseline entry of a record that left no trace where it was made
+        if action in ("update", "delete") and entity_uuid in self._merged:  # made to a record merged away here:
+            entity_uuid = self._redirect(table, {"id": entity_uuid}, key="id")["id"]  # it is the kept one's
         if action != "update" or (table.name, entity_uuid) in self._updated:
             self._write_updates()  # what follows reads what the waiting updates change
         current = self._prefetched.pop((table.name, entity_uuid), _MISSING)
