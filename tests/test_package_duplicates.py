@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
@@ -190,4 +191,48 @@ def test_a_village_added_at_two_sites_is_merged_and_a_laptops_new_village_is_a_p
             assert west.id == ours.id and west.code == WEST
             assert session.get(Household, made).village_id == ours.id  # type: ignore[union-attr]
     for database in (station, field, a):
+        database.dispose()
+
+
+def test_the_exchange_page_shows_two_households_side_by_side_and_merges_them(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    mine = household("3713210010010007", head, person("周桂兰", "配偶", date(1976, 8, 2), 62))
+    theirs = household("3713210010010017", head, person("孙小军", "之子", date(2003, 1, 15), 63))
+    register_household(a, actor="甲录入", village_id=north, facts=replace(mine, card_no=""))
+    register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no=""))
+    net.send(a, station)
+    net.send(b, station)
+
+    page = ExchangePage(AppContext(station))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.refresh()
+    _wait_tasks(qtbot)
+    row = next(
+        r
+        for r in range(page.issues.rowCount())
+        if page.issues.record(r).kind == "duplicate" and page.issues.record(r).entity == "household"
+    )
+    page.issue_table.selectRow(row)
+    assert "周桂兰（配偶）" in page.detail.values["ours"].text()
+    assert "孙小军（之子）" in page.detail.values["theirs"].text()
+    page.grab().save(str(tmp_path / "exchange-household.png"))
+    assert page.decision_buttons["merge"].isEnabled()
+    monkeypatch.setattr(page, "confirm", lambda text: "合并" in text)  # the 是/否 box, answered 是
+    page.decision_buttons["merge"].click()
+    _wait_tasks(qtbot)
+    kept = _household_of(station, head.id_number)
+    assert kept is not None and kept.member_count == 3 and kept.household_no == "3713210010010007"
+    assert list_issues(station) == []
+    for database in (station, a, b):
         database.dispose()
