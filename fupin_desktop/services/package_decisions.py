@@ -431,8 +431,10 @@ def _decide_field(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dict
             raise ServiceError("该记录已封存：请先在上报页对其所在的上报表“解锁更正”，再接受这项更正申请。")
         set_field(session, table, issue.entity_id, name, changes.decode(table, name, issue.theirs), uow.operator)
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, name, ours, issue.theirs)
-    else:  # ours stands: a site that took theirs takes ours back
+    else:  # ours stands: a site that took theirs takes ours back (and lets go what it pointed to, if gone here)
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, name, issue.theirs, ours)
+        if table.c[name].foreign_keys and issue.theirs is not None:
+            _gone_parents_too(session, table, {name: changes.decode(table, name, issue.theirs)})
 
 
 def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dict[str, Any] | None, take: bool) -> None:
