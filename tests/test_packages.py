@@ -290,10 +290,12 @@ def test_the_same_new_person_on_two_laptops_becomes_a_possible_duplicate(sites) 
     _exchange(a, station, tmp)
     result = _exchange(b, station, tmp)
     assert result.issues["duplicate"] == 1
-    with station.session_factory() as session:
-        assert len(session.scalars(select(Person).where(Person.name == "张小明")).all()) == 1
     (duplicate,) = [i for i in open_issues(station) if i.kind == "duplicate"]
     assert duplicate.their_site == _site_name(b)
+    with station.session_factory() as session:  # one person with the 身份证号; 乙's waits beside it, its number
+        numbers = [p.id_number for p in session.scalars(select(Person).where(Person.name == "张小明"))]
+        assert sorted(numbers, key=str) == [child.id_number, None]  # held by the question until the merge
+    assert child.id_number in str(duplicate.theirs)
 
 
 def test_a_locked_record_is_never_changed_by_a_package(sites) -> None:  # type: ignore[no-untyped-def]

@@ -79,7 +79,7 @@ class Net:
 
 
 def decide_all(database: Database, actor: str) -> Counter[str]:
-    """The fixed rule a person follows here: 合并 a duplicate, 采用本机 on a conflict, accept a proposal
+    """The fixed rule a person follows here: 合并 a duplicate, 采用本站 on a conflict, accept a proposal
     about education, refuse any other proposal and every correction of a sealed record."""
     taken: Counter[str] = Counter()
     while True:  # one at a time: a decision may settle others about the same record

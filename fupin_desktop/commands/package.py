@@ -1,5 +1,6 @@
 """``fupin-desktop package export --out FILE [--to SITE] | import FILE [--dry-run] | issues | decide ID --choice C
-| site [--name N] [--kind K] [--region CODE]``: data packages, and what they leave for a person to decide."""
+| request --id-number N --field F --value V | site [--name N] [--kind K] [--region CODE]``: data packages,
+and what they leave for a person to decide."""
 
 from __future__ import annotations
 
@@ -38,6 +39,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="ours=采用本站 theirs=采用对方 merge=合并为同一人 accept=接受 reject=不接受 dismiss=知道了",
     )
     decide.set_defaults(run=run_decide)
+    request = actions.add_parser(
+        "request", help="更正申请：请记录的所有者（如县局请人社所）更正一项，本站记录不变，待对方决定后随数据包传回"
+    )
+    request.add_argument("--id-number", required=True, metavar="身份证号", help="要更正的人员的身份证号")
+    request.add_argument("--field", required=True, metavar="FIELD", help="要更正的项：字段名或中文名，如 学历")
+    request.add_argument("--value", required=True, metavar="VALUE", help="申请改为的值")
+    request.set_defaults(run=run_request)
     site = actions.add_parser("site", help="查看本站与已知站点；带 --name/--kind 时修改本站名称与类型")
     site.add_argument("--name", metavar="NAME", help="本站名称，如“北村村委会”“张三的外业笔记本”")
     site.add_argument(
@@ -134,4 +142,19 @@ def run_decide(args: argparse.Namespace) -> int:
         decided = decide_issue(database, actor=signed_in(args, database), issue_id=matching[0].id, decision=args.choice)
     issue = matching[0]
     print(f"已{DECISION_LABELS[decided.decision]}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
+    return 0
+
+
+@guarded
+def run_request(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.package_decisions import request_person_change
+
+    with opened(args.db, writing=True) as database:
+        asked = request_person_change(
+            database, actor=signed_in(args, database), id_number=args.id_number, field=args.field, value=args.value
+        )
+    print(
+        f"已申请更正（{asked.before} → {asked.after}）：本站记录未改，申请随下一个发往其所有者的数据包送出，"
+        "对方决定后随其数据包传回。"
+    )
     return 0

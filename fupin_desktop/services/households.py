@@ -8,7 +8,7 @@ edit), checks that no ID number is registered in another household, and writes t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields, replace
 from datetime import date
 from operator import attrgetter
@@ -166,10 +166,16 @@ def _apply_person(person: Person, facts: PersonFacts, uow: UnitOfWork, audit: bo
     person.updated_by = uow.operator
 
 
+def first_head(members: Iterable[Any]) -> Any:
+    """The household's 户主; should two be recorded (two households merged at the station), the same one on
+    every site (by id, not by the order members arrived), so that every site shows the same head."""
+    return min((m for m in members if m.relation == HEAD), key=lambda m: str(m.id), default=None)
+
+
 def refresh_household_summary(household: Household) -> None:
     """Keep the head's name, its pinyin and the member count that lists show without a join."""
     members = household.members
-    head = next((m for m in members if m.relation == HEAD), None)
+    head = first_head(members)
     household.head_name = head.name if head else None
     household.head_pinyin = search_keys(head.name)[0] if head else None
     household.member_count = len(members)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ from fupin_desktop.services.sync_apply import (
 )
 from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Site, SyncIssue
+from fupin_desktop.store.models import Household, Person, Region, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 DECISION_LABELS = {
@@ -243,15 +243,42 @@ def _side_by_side(session: Session, table: Table, ours_id: uuid.UUID, theirs: st
     if ours is None:
         return "（本站已无此记录）", show_value(theirs)
     other = changes.decode_row(table, theirs)
+    derived = changes.DERIVED.get(table.name, frozenset())
     left, right = [], []
     for key, value in other.items():
-        if key in _SKIPPED or key in changes.BOOKKEEPING or changes.encode(ours.get(key)) == changes.encode(value):
+        if key in _SKIPPED or key in changes.BOOKKEEPING or key in derived:
             continue
-        left.append(f"{_field_label(key)}：{show_value(changes.encode(ours.get(key)))}")
-        right.append(f"{_field_label(key)}：{show_value(changes.encode(value))}")
+        if changes.encode(ours.get(key)) == changes.encode(value):
+            continue
+        left.append(f"{_field_label(key)}：{_shown(session, key, ours.get(key))}")
+        right.append(f"{_field_label(key)}：{_shown(session, key, value)}")
+    if table.name == "household":  # the members of each, as they are here now
+        left.append(f"成员：{_members(session, ours_id)}")
+        right.append(f"成员：{_members(session, other.get('id'))}")
     if not left:
         return "与对方完全相同", "与本站完全相同"
     return "\n".join(left), "\n".join(right)
+
+
+def _shown(session: Session, key: str, value: object) -> str:
+    """A value in words; a household by its 户编号, a village by its name, rather than an id."""
+    if key == "household_id" and value is not None:
+        found = session.get(Household, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        return f"户编号 {found.household_no}" if found is not None else "（本站无此户）"
+    if key in ("village_id", "parent_id") and value is not None:
+        region = session.get(Region, value if isinstance(value, uuid.UUID) else uuid.UUID(str(value)))
+        return region.name if region is not None else "（本站无此区划）"
+    return show_value(changes.encode(value))
+
+
+def _members(session: Session, household_id: object) -> str:
+    if household_id is None:
+        return "（无）"
+    key = household_id if isinstance(household_id, uuid.UUID) else uuid.UUID(str(household_id))
+    rows = session.execute(
+        select(Person.name, Person.relation).where(Person.household_id == key).order_by(Person.sort_order)
+    ).all()
+    return "、".join(f"{name}（{relation}）" for name, relation in rows) or "（无）"
 
 
 def _field_label(field: str | None) -> str:
@@ -300,6 +327,70 @@ def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decisio
         return Decided(issue_id, decision, closed)
 
 
+@dataclass(frozen=True)
+class Requested:
+    """A change asked of a record's owner; the record here is as it was until the owner's decision arrives."""
+
+    entity: str
+    entity_id: uuid.UUID
+    field: str
+    before: str
+    after: str
+
+
+def request_change(
+    database: Database, *, actor: Who, entity: str, entity_id: uuid.UUID, field: str, value: object
+) -> Requested:
+    """更正申请 from a site that does not own a record (the county, of a township's people): nothing here
+    changes. The request is logged as a change of this site, so it travels in the next package to the owner,
+    where it becomes a proposal (a correction request when the record is sealed) for a person there; their
+    decision comes back as a ``decide`` change, and only then does the record change here."""
+    with UnitOfWork(database, actor_name(actor)) as uow:
+        session = uow.session
+        permit(session, actor, Capability.DECIDE_EXCHANGE)
+        table = changes.TRACKED.get(entity)
+        label = ENTITY_LABELS.get(entity, entity)
+        if table is None or field not in table.c or field in _NOT_REQUESTED or field in changes.BOOKKEEPING:
+            raise ServiceError(f"不能申请更正{label}的“{_field_label(field)}”。")
+        if field in changes.DERIVED.get(entity, frozenset()):
+            raise ServiceError(f"{label}的“{_field_label(field)}”由成员自动得出，不能单独申请更正。")
+        current = row_of(session, table, entity_id)
+        if current is None:
+            raise NotFound(f"本站没有这条{label}记录，请刷新后再申请。")
+        _own, rule = _own_rule(session)
+        try:
+            kind = table.c[field].type.python_type
+            wanted = int(value) if kind is int and isinstance(value, str) else changes.typed(table, field, value)
+        except ValueError:
+            raise ServiceError(f"“{value}”不是{_field_label(field)}的有效值。") from None
+        if rule.owns(session, entity, field, current, new_value=wanted):
+            raise ServiceError("此记录归本站所有：请直接修改，不必申请更正。")
+        before, after = changes.encode(current[field]), changes.encode(wanted)
+        if before == after:
+            raise ServiceError(f"{_describe(session, table, entity_id, None)}的{_field_label(field)}已是该值。")
+        changes.record_decision(session, "update", entity, entity_id, field, before, after)
+        uow.audit("request", entity, entity_id, field, show_value(before), show_value(after))
+        uow.commit()
+    return Requested(entity, entity_id, field, show_value(before), show_value(after))
+
+
+_NOT_REQUESTED = frozenset({"id", "created_at", "locked"})
+
+
+def request_person_change(database: Database, *, actor: Who, id_number: str, field: str, value: str) -> Requested:
+    """``request_change`` for a person found by 身份证号, the field given by its name or its label (学历…)."""
+    number = id_number.strip().upper()
+    found = database.read(lambda session: session.scalar(select(Person.id).where(Person.id_number == number)))
+    if found is None:
+        raise NotFound(f"本站没有身份证号为“{number}”的人员。")
+    wanted = field.strip()
+    labels = {label: key for key, label in FIELD_LABELS.items()} | {v: k for k, v in _MORE_LABELS.items()}
+    key = labels.get(wanted, wanted)
+    if key not in changes.TRACKED["person"].c:
+        raise ServiceError(f"成员没有“{wanted}”这一项：请用字段名（如 education）或其中文名（如 学历）。")
+    return request_change(database, actor=actor, entity="person", entity_id=found, field=key, value=value)
+
+
 def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
     session = uow.session
     current = row_of(session, table, issue.entity_id)
@@ -340,8 +431,10 @@ def _decide_field(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dict
             raise ServiceError("该记录已封存：请先在上报页对其所在的上报表“解锁更正”，再接受这项更正申请。")
         set_field(session, table, issue.entity_id, name, changes.decode(table, name, issue.theirs), uow.operator)
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, name, ours, issue.theirs)
-    else:  # ours stands: a site that took theirs takes ours back
+    else:  # ours stands: a site that took theirs takes ours back (and lets go what it pointed to, if gone here)
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, name, issue.theirs, ours)
+        if table.c[name].foreign_keys and issue.theirs is not None:
+            _gone_parents_too(session, table, {name: changes.decode(table, name, issue.theirs)})
 
 
 def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dict[str, Any] | None, take: bool) -> None:
@@ -349,7 +442,8 @@ def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dic
     session = uow.session
     theirs_row = changes.decode_row(table, issue.theirs) if issue.theirs else None
     if take:
-        if theirs_row is not None:  # their record, as they made it
+        if theirs_row is not None:  # their record, as they made it (in what it lies in, if deleted here)
+            _restore_parents(session, table, theirs_row)
             upsert(session, table, theirs_row)
             after = changes.encode_row(theirs_row)
             changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, after)
@@ -362,8 +456,47 @@ def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dic
         return
     if current is not None:  # ours stands, whole: a site that deleted it gets it back
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, changes.encode_row(current))
-    else:  # their record is not taken: a site that has it lets it go
+    else:  # their record is not taken: a site that has it lets it go, and what it lay in if gone here
         changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, issue.theirs, None)
+        if theirs_row is not None:
+            _gone_parents_too(session, table, theirs_row)
+
+
+def _restore_parents(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """Bring back, as they were when deleted here, the records ``values`` lies in (a household removed here
+    that the other side added a member to), each logged as a decision that travels."""
+    for column in table.columns:
+        for key in column.foreign_keys:
+            parent = key.column.table
+            target = values.get(column.key)
+            if target is None or not isinstance(parent, Table) or changes.TRACKED.get(parent.name) is not parent:
+                continue
+            target_id = target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
+            if row_of(session, parent, target_id) is not None:
+                continue
+            was = tombstone(session, parent, target_id)
+            if was is None:
+                continue
+            _restore_parents(session, parent, was)
+            upsert(session, parent, was)
+            changes.record_decision(session, DECIDE, parent.name, target_id, None, None, changes.encode_row(was))
+
+
+def _gone_parents_too(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """A record refused because what it lay in was deleted here (a member added there to a household removed
+    here): that it stays deleted travels too, so the site that kept it for the member lets it go as well."""
+    for column in table.columns:
+        for key in column.foreign_keys:
+            parent = key.column.table
+            target = values.get(column.key)
+            if target is None or not isinstance(parent, Table) or changes.TRACKED.get(parent.name) is not parent:
+                continue
+            target_id = target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
+            if row_of(session, parent, target_id) is None:
+                was = tombstone(session, parent, target_id)
+                if was is not None:
+                    before = changes.encode_row(was)
+                    changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
 
 
 def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
@@ -374,19 +507,74 @@ def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> No
     if issue.other_id is None or not issue.theirs:
         raise ServiceError("这条疑似重复缺少对方的记录内容，无法合并。")
     kept = row_of(session, table, issue.other_id)
-    if kept is None:
-        raise ServiceError("本站的那条记录已不存在，无法合并，请刷新列表。")
-    theirs = changes.decode_row(table, issue.theirs)
+    if kept is None:  # the record it may have been is gone since: the one that arrived stands, whole
+        arrived = changes.decode_row(table, issue.theirs)
+        if row_of(session, table, issue.entity_id) is None:
+            raise ServiceError("两条记录都已不存在，无法合并，请刷新列表。")
+        upsert(session, table, arrived)
+        changes.record_decision(session, DECIDE, table.name, issue.entity_id, None, None, changes.encode_row(arrived))
+        return
+    if table.name == "household":
+        _merge_members(uow, issue.entity_id, issue.other_id, decision)
+    _merge_pair(uow, table, issue.entity_id, kept, changes.decode_row(table, issue.theirs), decision)
+
+
+def _merge_pair(
+    uow: UnitOfWork, table: Table, gone_id: uuid.UUID, kept: dict[str, Any], theirs: dict[str, Any], decision: str
+) -> None:
+    """One record merged into another: the kept one takes their values as ``decision`` says, and whatever
+    referred to the gone one refers to it (``merge_into``), logged as one ``merge`` change that travels."""
     for key, value in theirs.items():
         if key in ("id", "created_at") or key in changes.BOOKKEEPING or value in (None, ""):
             continue
+        if key in changes.DERIVED.get(table.name, frozenset()):
+            continue  # derived again from the members once they are merged
         if decision == "theirs" or (decision == "merge" and kept.get(key) in (None, "")):
             kept[key] = value
-    merge_into(session, table, issue.entity_id, kept)
-    changes.record_decision(session, MERGE, table.name, issue.entity_id, None, None, changes.encode_row(kept))
+    merge_into(uow.session, table, gone_id, kept)
+    changes.record_decision(uow.session, MERGE, table.name, gone_id, None, None, changes.encode_row(kept))
+
+
+def _merge_members(uow: UnitOfWork, gone_id: uuid.UUID, kept_id: uuid.UUID, decision: str) -> None:
+    """Two households that are one: each member of the gone one that is a possible duplicate of a person
+    here (the same 身份证号, waiting as a question) is merged into that person first, by the same decision;
+    the other members then move with the household (``merge_into``), with their visits and intentions."""
+    session = uow.session
+    person = changes.TRACKED["person"]
+    members = set(session.scalars(select(person.c.id).where(person.c.household_id == gone_id)))
+    questions = session.scalars(
+        select(SyncIssue).where(
+            SyncIssue.kind == "duplicate",
+            SyncIssue.entity == "person",
+            SyncIssue.resolved_at.is_(None),
+            or_(SyncIssue.entity_id.in_(members), SyncIssue.other_id.in_(members)),
+        )
+    )
+    for question in list(questions):
+        if question.other_id is None or not question.theirs:
+            continue
+        parked, first = question.entity_id, question.other_id  # the one that arrived, the one here before
+        parked_row, first_row = row_of(session, person, parked), row_of(session, person, first)
+        if parked_row is None or first_row is None:
+            continue
+        arrived = changes.decode_row(person, question.theirs)  # with its 身份证号, held by the question
+        if parked in members:  # the arrived member goes into the person already here
+            _merge_pair(uow, person, parked, first_row, arrived, decision)
+        else:  # the person here first lies in the gone household: it goes into the arrived one, which
+            kept = arrived | {"household_id": parked_row["household_id"]}  # takes its 身份证号 back
+            _merge_pair(uow, person, first, kept, first_row, "theirs" if decision == "ours" else decision)
+        question.resolved_at = utc_now()
+        question.resolution = f"{DECISION_LABELS[decision]}（随农户合并，{uow.operator}）"[:200]
 
 
 def _refresh_households(session: Session, table: Table, current: dict[str, Any] | None, issue: SyncIssue) -> None:
+    if table.name == "household":  # merged, or written whole: derived again from its members
+        session.expire_all()
+        for household_id in (issue.entity_id, issue.other_id):
+            found = session.get(Household, household_id) if household_id is not None else None
+            if found is not None:
+                refresh_household_summary(found)
+        return
     if table.name != "person":
         return
     ids = set()

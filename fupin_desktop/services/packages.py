@@ -30,7 +30,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, false, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.households import HEAD
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
 from fupin_desktop.services.sync_apply import (
@@ -165,8 +166,11 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
         rows = [rows[index] for index in order]  # what it decides
         _fill_baselines(session, rows, str(own.id))
         state: list[list[Any]] = []
-        if receiver is not None and receiver.parent_id == own.id:  # a laptop under this station
-            state = _state_of(session, rows)
+        if receiver is not None and own.kind == "county" and receiver.kind == "station":
+            rows, part = _township_part(session, rows, own, receiver, sites)
+            ranges = {site_id: span for site_id, span in ranges.items() if site_id in part}
+        if receiver is not None and receiver.parent_id == own.id and receiver.kind in ("village", "field"):
+            state = _state_of(session, rows)  # a laptop under this station
         sealed = receiver is not None and bool(receiver.box_public)
         streamed = not state and not sealed  # plain lines of changes: written as they are made
         content = b"" if streamed else (packages.change_lines(rows) + packages.state_lines(state)).encode("utf-8")
@@ -214,6 +218,37 @@ def export_package(database: Database, *, actor: Who, out: Path, to: str | None 
     return PackageExported(
         out, len(rows), ranges, receiver.name if receiver else None, manifest["encryption"] is not None
     )
+
+
+def _township_part(
+    session: Session, rows: list[list[Any]], own: Site, station: Site, sites: list[Site]
+) -> tuple[list[list[Any]], set[str]]:
+    """What a county sends one of its townships: the changes about records made by the county itself or by
+    that township (its station and the laptops under it) — never another township's records. Which site
+    made a record is its first entry in this county's log."""
+    children: dict[uuid.UUID | None, list[uuid.UUID]] = {}
+    for site in sites:
+        children.setdefault(site.parent_id, []).append(site.id)
+    part, waiting = {own.id, station.id}, [station.id]
+    while waiting:
+        for child in children.get(waiting.pop(), []):
+            if child not in part:
+                part.add(child)
+                waiting.append(child)
+    keys = {(str(row[3]), str(row[4]).replace("-", "")) for row in rows}
+    entry = ChangeEntry.__table__
+    made_by: dict[tuple[str, str], uuid.UUID] = {}
+    ids = sorted({uuid.UUID(key) for _entity, key in keys})
+    for start_at in range(0, len(ids), 500):
+        found = session.execute(
+            select(entry.c.entity, entry.c.entity_id, entry.c.site_id)
+            .where(entry.c.entity_id.in_(ids[start_at : start_at + 500]))
+            .order_by(entry.c.arrival.nulls_first(), entry.c.seq)
+        )
+        for entity, entity_id, site_id in found:
+            made_by.setdefault((str(entity), entity_id.hex), site_id)
+    kept = [row for row in rows if made_by.get((str(row[3]), str(row[4]).replace("-", "")), own.id) in part]
+    return kept, {str(site_id) for site_id in part}
 
 
 def _line_pieces(rows: list[list[Any]], size: int = 20000) -> Iterator[bytes]:
@@ -348,6 +383,9 @@ def _state_of(session: Session, rows: list[list[Any]]) -> list[list[Any]]:
     for row in rows:
         field_name = row[5] if row[2] in ("update", DECIDE) else None
         touched.setdefault(str(row[3]), {}).setdefault(str(uuid.UUID(str(row[4]))), set()).add(field_name)
+        if row[2] == MERGE and row[7]:  # the kept record too, as it is now (with what arrived since the merge)
+            kept = str(uuid.UUID(str(json.loads(str(row[7]))["id"])))
+            touched[str(row[3])].setdefault(kept, set()).add(None)
     out: list[list[Any]] = []
     for entity, records in touched.items():
         table = changes.TRACKED.get(entity)
@@ -394,11 +432,24 @@ def _take_state(session: Session, state: list[list[Any]], own: Site, acknowledge
                         remove(session, table, entity_id)
                     elif value is not None and current is None:
                         upsert(session, table, changes.decode_row(table, str(value)))
+                    elif value is not None and current is not None:  # a whole record decided there: its
+                        theirs = changes.decode_row(table, str(value))  # fields as there, but for those
+                        differing = {  # changed here since the station last heard from this laptop
+                            key: theirs[key]
+                            for key in theirs
+                            if key not in changes.BOOKKEEPING
+                            and (entity_id, key) not in busy
+                            and changes.encode(current[key]) != changes.encode(theirs[key])
+                        }
+                        if differing:
+                            upsert(session, table, current | differing)
                 elif current is not None and changes.encode(current[name]) != value:
                     set_field(session, table, entity_id, str(name), changes.decode(table, str(name), value), "人社所")
         except IntegrityError:
             continue
         close_issues(session, [entity_id], name, "按人社所的现值")  # the station has it: its question, if any
+        if table.name == "household" and row_of(session, table, entity_id) is not None:
+            households.add(entity_id)
         if table.name == "person":
             for source in (current, row_of(session, table, entity_id)):
                 if source is not None:
@@ -515,7 +566,7 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
         sender.seen_vector = json.dumps(manifest.get("vector", {}), sort_keys=True)
         key = manifest["sender"]["key"]
         sender.key_fingerprint = fingerprint(str(key["algorithm"]), base64.b64decode(key["public_key"]))
-        if manifest.get("full") and own.parent_id is None:
+        if manifest.get("full") and own.parent_id is None and own.kind != "county" and sender.parent_id != own.id:
             own.parent_id = sender.id  # a laptop made from this site's full package belongs under it
             if own.kind == "station" and sender.kind == "station":
                 own.kind = "field"  # … as a field laptop, until it is told its village (package site)
@@ -602,6 +653,15 @@ def _match_key(entity: str, values: dict[str, Any]) -> tuple[object, ...] | None
     return None
 
 
+def _unique_columns(table: Table) -> list[str]:
+    """The columns no two records may share (a person's 身份证号, a region's 区划代码)."""
+    return [column.key for column in table.columns if column.unique and column.nullable]
+
+
+def _uuid_of(value: object) -> uuid.UUID | None:
+    return value if value is None or isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
 def _default(table: Table, column: str) -> object:
     """A column missing from a record made by an older program: its scalar default, else None."""
     default = table.c[column].default
@@ -648,6 +708,33 @@ class _Applier:
                 select(entry.c.entity, entry.c.entity_id).where(entry.c.action == "delete")
             )
         }
+
+        # Records merged into another here (合并为同一人 / the same household): gone id → kept id. A change that
+        # arrives later and still refers to the gone one (a member added to it before the merge reached its
+        # laptop) refers to the kept one, as whatever referred to it at the merge does.
+        self._merged: dict[uuid.UUID, uuid.UUID] = {}
+        for gone, after in self.session.execute(
+            select(entry.c.entity_id, entry.c.after).where(entry.c.action == MERGE, entry.c.after.is_not(None))
+        ):
+            self._merged[gone] = uuid.UUID(str(json.loads(after)["id"]))
+
+    def _redirect(self, table: Table, values: dict[str, Any], *, key: str | None = None) -> dict[str, Any]:
+        """``values`` with every reference to a record merged away here turned to the record it was merged into
+        (with ``key``, that column only: a record's own id)."""
+        if not self._merged:
+            return values
+        out = values
+        for column in table.columns:
+            if values.get(column.key) is None or not (column.key == key if key else column.foreign_keys):
+                continue
+            target = _uuid_of(values[column.key])
+            seen: set[uuid.UUID] = set()
+            while target in self._merged and target not in seen:
+                seen.add(target)
+                target = self._merged[target]
+            if target != _uuid_of(values[column.key]):
+                out = out | {column.key: target}
+        return out
 
     def apply_all(self, rows: list[list[Any]]) -> list[str | None]:
         """Every change in order; a run of creates of one kind from a station goes in one batch."""
@@ -886,6 +973,8 @@ class _Applier:
         return [by_name.get(column.key, ()) for column in ChangeEntry.__table__.columns]
 
     def _touch(self, table: Table, *rows: Any) -> None:
+        if table.name == "household":  # written whole (a decision): its summary is derived again here
+            self._households.update(row["id"] for row in rows if row is not None and row.get("id"))
         if table.name == "person":
             self._households.update(row["household_id"] for row in rows if row is not None and row["household_id"])
 
@@ -906,6 +995,8 @@ class _Applier:
             return self._issue("missing", row, entity_uuid, None, None)
         if action == "create" and row[7] is None:
             return None  # a baseline entry of a record that left no trace where it was made
+        if action in ("update", "delete") and entity_uuid in self._merged:  # made to a record merged away here:
+            entity_uuid = self._redirect(table, {"id": entity_uuid}, key="id")["id"]  # it is the kept one's
         if action != "update" or (table.name, entity_uuid) in self._updated:
             self._write_updates()  # what follows reads what the waiting updates change
         current = self._prefetched.pop((table.name, entity_uuid), _MISSING)
@@ -927,7 +1018,7 @@ class _Applier:
         return self._update(table, row, entity_uuid, current)
 
     def _create(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
-        values = changes.decode_row(table, str(row[7]))
+        values = self._redirect(table, changes.decode_row(table, str(row[7])))
         if current is not None:
             differing = [
                 k
@@ -939,22 +1030,69 @@ class _Applier:
                     "conflict", row, entity_id, name, changes.encode(current[name]), theirs=changes.encode(values[name])
                 )
             return "conflict" if differing else None
-        other = self._same_as(table, values)
-        if other is not None:
-            return self._issue("duplicate", row, entity_id, None, None, other_id=other)
         if self._tombstoned(table.name, entity_id):
             return None
+        other = self._same_as(table, values)
         try:
             with self.session.begin_nested():
-                self.session.execute(insert(table).values(**values))
-        except IntegrityError:
-            return self._issue("missing", row, entity_id, None, None)
+                # A possible duplicate is kept beside the record it may be (its unique values, such as the
+                # 身份证号, held by the question until a person merges them), so that whatever refers to it
+                # (members, visits, intentions) arrives too and moves with it at the merge.
+                parked = values if other is None else values | {key: None for key in _unique_columns(table)}
+                self.session.execute(insert(table).values(**parked))
+        except IntegrityError:  # it lies in a record deleted here (a member added to a removed household):
+            gone = self._gone_parent(table, values)  # an edit against a delete, for a person to decide
+            return self._issue("conflict" if gone else "missing", row, entity_id, None, None)
+        if other is not None:
+            self._issue("duplicate", row, entity_id, None, None, other_id=other)
+            if table.name == "person":
+                self._same_household(row, values)
         if table.name == "region":
             self._rules.clear()  # areas are drawn from the regions: a new one may widen a site's area
         if table.name == "person":
-            self._numbers[entity_id] = values.get("id_number")  # type: ignore[assignment]
+            self._numbers[entity_id] = None if other is not None else values.get("id_number")
             self._touch(table, values)
-        return None
+        return "duplicate" if other is not None else None
+
+    def _gone_parent(self, table: Table, values: dict[str, Any]) -> bool:
+        """Whether a record that ``values`` refers to was deleted here."""
+        for column in table.columns:
+            for key in column.foreign_keys:
+                target, value = key.column.table, _uuid_of(values.get(column.key))
+                if value is not None and isinstance(target, Table) and self._tombstoned(target.name, value):
+                    return True
+        return False
+
+    def _same_household(self, row: list[Any], values: dict[str, Any]) -> None:
+        """A new 户主 whose 身份证号 is the 户主 of another household here: the two households may be one
+        (entered on two laptops, perhaps under different 户编号) — a question about the households, asked
+        once per pair, besides the one about the two heads."""
+        if values.get("relation") != HEAD or not values.get("id_number"):
+            return
+        person, household = Person.__table__, Household.__table__
+        found = self.session.execute(
+            select(person.c.id, person.c.household_id).where(
+                person.c.id_number == values["id_number"], person.c.relation == HEAD
+            )
+        ).first()
+        ours_household = _uuid_of(values.get("household_id"))
+        if found is None or ours_household is None or found.household_id == ours_household:
+            return
+        pair = [ours_household, found.household_id]
+        asked = self.session.scalar(
+            select(SyncIssue.id).where(
+                SyncIssue.entity == "household", SyncIssue.kind == "duplicate", SyncIssue.resolved_at.is_(None),
+                SyncIssue.entity_id.in_(pair), SyncIssue.other_id.in_(pair),
+            )
+        )  # fmt: skip
+        if asked is None:
+            theirs = row_of(self.session, household, ours_household)
+            if theirs is not None:
+                about = [row[0], row[1], "create", "household", str(ours_household), None, None, None, row[8], row[9]]
+                self._issue(
+                    "duplicate", about, ours_household, None, None,
+                    theirs=changes.encode_row(theirs), other_id=found.household_id,
+                )  # fmt: skip
 
     def _update(self, table: Table, row: list[Any], entity_id: uuid.UUID, current: Any) -> str | None:
         name, before, after = str(row[5]), row[6], row[7]
@@ -970,12 +1108,16 @@ class _Applier:
             return self._issue("correction", row, entity_id, name, ours)
         if ours != before:
             return self._issue("conflict", row, entity_id, name, ours)
-        values: dict[str, object] = {name: changes.decode(table, name, after)}
+        values: dict[str, object] = self._redirect(table, {name: changes.decode(table, name, after)})
         if "updated_at" in table.c:
             values |= {"updated_at": datetime.fromisoformat(str(row[9])), "updated_by": str(row[8])[:40]}
         if name in _LOOKED_UP:  # the ownership and duplicate checks read it: written now
             self._write_updates()
-            self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(update(table).where(table.c.id == entity_id).values(**values))
+            except IntegrityError:  # e.g. moved there into a household deleted here: a person decides
+                return self._issue("conflict", row, entity_id, name, ours)
         else:
             self._wait_update(table, entity_id, values)
         self._last_field[(entity_id, name)] = (before, after)
@@ -1109,6 +1251,10 @@ class _Applier:
         if current is not None:
             ours = changes.encode(current[name]) if name is not None else changes.encode_row(dict(current))
         if self._rule(str(self.own.id)).owns(session, table.name, name, values, new_value=new_value, villages=villages):
+            if current is not None and table.name in _LOCKABLE and current["locked"] and name != "locked":
+                return self._issue("correction", row, entity_id, name, ours)  # sealed: a correction request
+            if action == "create" and current is None and table.name == "region" and self._same_as(table, values):
+                return self._create(table, row, entity_id, current)  # a village this site has: one to merge
             return self._issue("proposal", row, entity_id, name, ours)
         return self._issue("elsewhere", row, entity_id, name, ours)
 
@@ -1154,9 +1300,13 @@ class _Applier:
         except IntegrityError:
             return self._issue("missing", row, gone_id, None, None)
         kept_id = uuid.UUID(str(into["id"]))
+        if kept_id != gone_id:
+            self._merged[gone_id] = kept_id
         for entity_id in (gone_id, kept_id):
             self._numbers.pop(entity_id, None)
         self._touch(table, current, into)
+        if table.name == "household":  # its members now include the gone one's
+            self._households.add(kept_id)
         close_issues(self.session, [gone_id, kept_id], None, self._decided(row))
         return None
 
@@ -1167,8 +1317,12 @@ class _Applier:
             where = table.c.id_number == values["id_number"]
         elif table.name == "household" and values.get("household_no"):
             where = (table.c.village_id == values.get("village_id")) & (table.c.household_no == values["household_no"])
-        elif table.name == "region" and values.get("code"):
-            where = table.c.code == values["code"]
+        elif table.name == "region" and (values.get("code") or values.get("name")):
+            # the same 区划代码, or the same name under the same parent (a village added twice, each
+            # with a code of its own): one place
+            where = table.c.code == values["code"] if values.get("code") else false()
+            if values.get("name") and values.get("parent_id"):
+                where = where | ((table.c.parent_id == values["parent_id"]) & (table.c.name == values["name"]))
         else:
             return None
         found: uuid.UUID | None = self.session.scalar(select(table.c.id).where(where).limit(1))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain import ownership
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.pinyin import search_keys
-from fupin_desktop.services.households import HEAD
+from fupin_desktop.services.households import HEAD, first_head
 from fupin_desktop.store import changes
 from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, Household, Intention, Person, PersonIdGram, Region, SyncIssue, Visit
@@ -144,7 +144,7 @@ def refresh_summaries(session: Session, household_ids: Iterable[uuid.UUID]) -> i
             current = now.get(hid)
             if current is None:
                 continue
-            head = next((m for m in rows if m.relation == HEAD), None)
+            head = first_head(rows)
             name = head.name if head else None
             if name is not None and name == current.head_name and current.head_pinyin is not None:
                 pinyin = current.head_pinyin  # derived from the same name: no need to derive it again

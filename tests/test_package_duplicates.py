@@ -1,0 +1,238 @@
+"""Duplicates across sites: the same household entered on two village laptops while apart, and the same
+village or 村民小组 added at two sites. Each is shown at the station as a possible duplicate to merge —
+never silently two records, never silently one — and after the merge and every exchange both ways the
+three databases hold the same data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from fupin_desktop.services.households import register_household
+from fupin_desktop.services.intentions import IntentionInput, register_intention
+from fupin_desktop.services.package_decisions import decide_issue, list_issues
+from fupin_desktop.services.packages import export_package, import_package
+from fupin_desktop.services.regions import add_region
+from fupin_desktop.services.visits import VisitInput, save_visit
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.models import AuditEntry, Household, Intention, Person, Region, Visit
+from tests.conftest import TODAY, household, person
+from tests.test_packages import _introduce, _open
+from tests.test_three_sites import Net, _laptop, _same, _station, decide_all, dump
+
+WEST = "371321001003"
+
+
+def _household_of(database: Database, number: str) -> Household | None:
+    with database.session_factory() as session:
+        found = session.scalars(select(Person).where(Person.id_number == number)).one_or_none()
+        return session.get(Household, found.household_id) if found is not None else None
+
+
+def _count(session: Session, *where: ColumnElement[bool]) -> int:
+    return int(session.scalar(select(func.count()).select_from(Person).where(*where)) or 0)
+
+
+def _one_household(database: Database, number: str, gone_number: str | None) -> None:
+    """The family is one household under the first 户编号, with every member, visit and intention of both."""
+    kept = _household_of(database, number)
+    assert kept is not None
+    assert (kept.household_no, kept.member_count, kept.head_name) == ("3713210010010007", 3, "孙立国")
+    with database.session_factory() as session:
+        households = [h.household_no for h in session.scalars(select(Household))]
+        assert households.count("3713210010010007") == 1 and (gone_number is None or gone_number not in households)
+        everyone = session.execute(select(Person.id, Person.name, Person.household_id))
+        members = {name: (pid, hid) for pid, name, hid in everyone}
+        assert {members[name][1] for name in ("孙立国", "周桂兰", "孙小军")} == {kept.id}
+        assert _count(session, Person.name == "孙立国") == 1
+        head = session.scalars(select(Person).where(Person.id_number == number)).one()
+        assert head.phone == "13905398888"  # the blank filled from 乙's
+        held = dict(session.execute(select(Intention.occupation, Intention.person_id)).all())
+        assert held == {"焊工": head.id, "电工": members["孙小军"][0]}  # the head's now on the kept head
+        visits = list(session.scalars(select(Visit.household_id).where(Visit.household_id == kept.id)))
+        assert len(visits) == 2  # 甲's and 乙's
+
+
+@pytest.mark.parametrize(
+    ("their_number", "first"),
+    [("3713210010010017", "household"), ("3713210010010017", "person"), ("3713210010010007", "household")],
+)
+def test_the_same_household_entered_on_two_laptops_is_merged_at_the_station_and_everywhere(
+    tmp_path: Path, their_number: str, first: str
+) -> None:
+    """Under another 户编号 or the same one; the households merged at once, or the heads first."""
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    for laptop in (a, b):
+        net.send(laptop, station)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    number = head.id_number
+    mine = household("3713210010010007", head, person("周桂兰", "配偶", date(1976, 8, 2), 62))
+    theirs = household(
+        their_number,
+        replace(head, phone="13905398888"),
+        person("孙小军", "之子", date(2003, 1, 15), 63),
+    )
+    made_a = register_household(a, actor="甲录入", village_id=north, facts=replace(mine, card_no="")).id
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no="")).id
+    with b.session_factory() as session:
+        son = session.scalars(select(Person.id).where(Person.name == "孙小军")).one()
+        b_head = session.scalars(select(Person.id).where(Person.id_number == number)).one()
+    for who, occupation in ((son, "电工"), (b_head, "焊工")):
+        told = IntentionInput("training", occupation=occupation, training_type="02", referral_source="village")
+        register_intention(b, actor="乙录入", person_id=who, data=told)
+    save_visit(a, actor="甲录入", household_id=made_a, visit=VisitInput(TODAY, "甲录入", "入户"))
+    save_visit(b, actor="乙录入", household_id=made_b, visit=VisitInput(TODAY, "乙录入", "入户"))
+
+    net.send(a, station)
+    assert list_issues(station) == []
+    _path, from_b = net.send(b, station)
+    assert from_b is not None
+    shown = {i.entity: i for i in list_issues(station) if i.kind == "duplicate"}
+    assert set(from_b.issues) == {"duplicate"} and set(shown) == {"household", "person"}, from_b.issues
+    both = shown["household"]  # side by side: the two 户编号 and each household's members
+    assert both.choices == ("merge", "ours", "theirs") and both.record.startswith(f"户编号 {their_number}")
+    if their_number != mine.household_no:
+        assert "户编号：3713210010010007" in both.ours and f"户编号：{their_number}" in both.theirs
+    assert "周桂兰（配偶）" in both.ours and "孙小军（之子）" in both.theirs and "孙小军" not in both.ours
+    assert "户编号 3713210010010007" in shown["person"].ours  # the head's household by its number, not an id
+    with station.session_factory() as session:  # kept apart until a person decides: the head's 身份证号 once
+        assert session.scalar(select(func.count()).select_from(Person).where(Person.id_number == number)) == 1
+        assert session.scalar(select(func.count()).select_from(Intention)) == 2  # nothing of 乙's was lost
+
+    decide_issue(station, actor="站长", issue_id=shown[first].id, decision="merge")
+    if first == "household":
+        assert [i.kind for i in list_issues(station)] == []  # the heads were merged with their households
+    assert decide_all(station, "站长") == ({} if first == "household" else {"duplicate:merge": 1})
+    for _round in range(2):
+        for laptop in (a, b):
+            net.send(station, laptop)
+            net.send(laptop, station)
+            decide_all(station, "站长")
+    _same(dump(station), dump(a))
+    _same(dump(station), dump(b))
+    assert dump(station) == dump(a) == dump(b)
+    for database in (station, a, b):
+        assert list_issues(database) == []
+        _one_household(database, number, their_number if their_number != mine.household_no else None)
+    with station.session_factory() as session:
+        audited = select(AuditEntry).where(AuditEntry.action == "decide", AuditEntry.entity == "household")
+        decided = list(session.scalars(audited))
+    assert len(decided) == 1 and decided[0].entity_id == made_b
+    for database in (station, a, b):
+        database.dispose()
+
+
+def _field_laptop(station: Database, folder: Path) -> Database:
+    """A field clerk's laptop made from the station's full package and not told its village: it keeps
+    field records anywhere (domain/ownership.py), and nothing else."""
+    laptop = _open(folder / "外业.db", "外业录入", "外业笔记本")
+    _introduce(station, laptop, folder)
+    full = export_package(station, actor="站长", out=folder / "full-外业.fupinpkg")
+    import_package(laptop, actor="外业录入", path=full.path)
+    return laptop
+
+
+def _regions(database: Database) -> list[tuple[str | None, str]]:
+    with database.session_factory() as session:
+        return sorted(((code, name) for code, name in session.execute(select(Region.code, Region.name))), key=str)
+
+
+@pytest.mark.parametrize("their_code", [WEST, "371321001004"])  # the same 区划代码, or the same name only
+def test_a_village_added_at_two_sites_is_merged_and_a_laptops_new_village_is_a_proposal(
+    tmp_path: Path, their_code: str
+) -> None:
+    station, _north, _south = _station(tmp_path)
+    field, a = _field_laptop(station, tmp_path), _laptop(station, tmp_path, "甲")
+    net = Net(tmp_path)
+    for laptop in (field, a):
+        net.send(laptop, station)
+    ours = add_region(station, actor="站长", code=WEST, name="西村")
+    theirs = add_region(field, actor="外业录入", code=their_code, name="西村")
+    family = household("3713210010030001", person("钱进", "户主", date(1980, 9, 9), 71))
+    made = register_household(field, actor="外业录入", village_id=theirs.id, facts=family).id
+    add_region(a, actor="甲录入", code="371321001005", name="东村")  # a region only the station may add
+
+    _path, from_field = net.send(field, station)
+    _path, from_a = net.send(a, station)
+    assert from_field is not None and from_a is not None
+    assert from_field.issues == {"duplicate": 1} and from_a.issues == {"proposal": 1}
+    asked = {i.kind: i for i in list_issues(station)}
+    assert set(asked) == {"duplicate", "proposal"}
+    same = asked["duplicate"]
+    assert (same.entity, same.record, same.choices) == ("region", "西村", ("merge", "ours", "theirs"))
+    assert asked["proposal"].entity == "region" and asked["proposal"].choices == ("accept", "reject")
+    assert ("371321001005", "东村") not in _regions(station)  # a proposal is not applied by itself
+    with station.session_factory() as session:  # the household arrived, in the village waiting to be merged
+        assert session.get(Household, made) is not None
+
+    assert decide_all(station, "站长") == {"duplicate:merge": 1, "proposal:reject": 1}
+    for _round in range(2):
+        for laptop in (field, a):
+            net.send(station, laptop)
+            net.send(laptop, station)
+            decide_all(station, "站长")
+    _same(dump(station), dump(field))
+    _same(dump(station), dump(a))
+    assert dump(station) == dump(field) == dump(a)
+    for database in (station, field, a):
+        assert list_issues(database) == []
+        names = [name for _code, name in _regions(database)]
+        assert names.count("西村") == 1 and "东村" not in names  # one 西村, under the station's code
+        with database.session_factory() as session:
+            west = session.scalars(select(Region).where(Region.name == "西村")).one()
+            assert west.id == ours.id and west.code == WEST
+            assert session.get(Household, made).village_id == ours.id  # type: ignore[union-attr]
+    for database in (station, field, a):
+        database.dispose()
+
+
+def test_the_exchange_page_shows_two_households_side_by_side_and_merges_them(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    mine = household("3713210010010007", head, person("周桂兰", "配偶", date(1976, 8, 2), 62))
+    theirs = household("3713210010010017", head, person("孙小军", "之子", date(2003, 1, 15), 63))
+    register_household(a, actor="甲录入", village_id=north, facts=replace(mine, card_no=""))
+    register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no=""))
+    net.send(a, station)
+    net.send(b, station)
+
+    page = ExchangePage(AppContext(station))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.refresh()
+    _wait_tasks(qtbot)
+    row = next(
+        r
+        for r in range(page.issues.rowCount())
+        if page.issues.record(r).kind == "duplicate" and page.issues.record(r).entity == "household"
+    )
+    page.issue_table.selectRow(row)
+    assert "周桂兰（配偶）" in page.detail.values["ours"].text()
+    assert "孙小军（之子）" in page.detail.values["theirs"].text()
+    page.grab().save(str(tmp_path / "exchange-household.png"))
+    assert page.decision_buttons["merge"].isEnabled()
+    monkeypatch.setattr(page, "confirm", lambda text: "合并" in text)  # the 是/否 box, answered 是
+    page.decision_buttons["merge"].click()
+    _wait_tasks(qtbot)
+    kept = _household_of(station, head.id_number)
+    assert kept is not None and kept.member_count == 3 and kept.household_no == "3713210010010007"
+    assert list_issues(station) == []
+    for database in (station, a, b):
+        database.dispose()
