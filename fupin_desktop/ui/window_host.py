@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from fupin_desktop.domain.accounts import Actor
 from fupin_desktop.services import backups
-from fupin_desktop.store.cipher import looks_encrypted
+from fupin_desktop.services.encryption import is_encrypted_file
 from fupin_desktop.store.db import Database, default_database_path, open_database
 from fupin_desktop.store.errors import DatabaseDamaged
 from fupin_desktop.ui import messages
@@ -35,7 +35,7 @@ def check_before_open(path: Path) -> bool:
     if not path.exists():
         return True
     size = path.stat().st_size
-    return size <= (CHECK_ENCRYPTED_BEFORE_OPEN_BYTES if looks_encrypted(path) else CHECK_BEFORE_OPEN_BYTES)
+    return size <= (CHECK_ENCRYPTED_BEFORE_OPEN_BYTES if is_encrypted_file(path) else CHECK_BEFORE_OPEN_BYTES)
 
 
 class WindowHost(QObject):
