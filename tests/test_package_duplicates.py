@@ -98,7 +98,7 @@ def test_the_same_household_entered_on_two_laptops_is_merged_at_the_station_and_
     shown = {i.entity: i for i in list_issues(station) if i.kind == "duplicate"}
     assert set(from_b.issues) == {"duplicate"} and set(shown) == {"household", "person"}, from_b.issues
     both = shown["household"]  # side by side: the two 户编号 and each household's members
-    assert both.choices == ("merge", "ours", "theirs") and both.record.startswith(f"户编号 {their_number}")
+    assert both.choices == ("merge", "ours", "theirs", "apart") and both.record.startswith(f"户编号 {their_number}")
     if their_number != mine.household_no:
         assert "户编号：3713210010010007" in both.ours and f"户编号：{their_number}" in both.theirs
     assert "周桂兰（配偶）" in both.ours and "孙小军（之子）" in both.theirs and "孙小军" not in both.ours
@@ -126,6 +126,63 @@ def test_the_same_household_entered_on_two_laptops_is_merged_at_the_station_and_
         audited = select(AuditEntry).where(AuditEntry.action == "decide", AuditEntry.entity == "household")
         decided = list(session.scalars(audited))
     assert len(decided) == 1 and decided[0].entity_id == made_b
+    for database in (station, a, b):
+        database.dispose()
+
+
+def test_two_families_under_one_household_number_are_kept_apart_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """不是同一户 (here with ``package decide --choice apart``): both households stay with their own members,
+    the one that arrived gets the village's next 户编号, and that travels: after exchanges both ways the three
+    databases are equal and hold both families, under two numbers."""
+    from fupin_desktop.cli import main
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    for laptop in (a, b):
+        net.send(laptop, station)
+    sun = household("3713210010010007", person("孙立国", "户主", date(1975, 4, 9), 61),
+                    person("周桂兰", "配偶", date(1976, 8, 2), 62))  # fmt: skip
+    li = household("3713210010010007", person("李春生", "户主", date(1968, 2, 1), 64),
+                   person("李小梅", "之女", date(1999, 6, 6), 65))  # fmt: skip
+    register_household(a, actor="甲录入", village_id=north, facts=replace(sun, card_no=""))
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(li, card_no="")).id
+    net.send(a, station)
+    net.send(b, station)
+    shown = [i for i in list_issues(station) if i.kind == "duplicate"]
+    assert [(i.entity, i.choices) for i in shown] == [("household", ("merge", "ours", "theirs", "apart"))]
+    capsys.readouterr()
+    assert main(["--db", str(station.path), "package", "decide", str(shown[0].id)[:8], "--choice", "apart"]) == 0
+    assert "不是同一户" in capsys.readouterr().out
+    assert list_issues(station) == []
+    with station.session_factory() as session:
+        assert session.get(Household, made_b).household_no == "3713210010010008"  # type: ignore[union-attr]
+
+    for _round in range(2):
+        for laptop in (a, b):
+            net.send(station, laptop)
+            net.send(laptop, station)
+    _same(dump(station), dump(a))
+    _same(dump(station), dump(b))
+    assert dump(station) == dump(a) == dump(b)
+    for database in (station, a, b):
+        assert list_issues(database) == []
+        with database.session_factory() as session:
+            families = {
+                h.household_no: (h.head_name, h.member_count) for h in session.scalars(select(Household))
+            }
+            assert families["3713210010010007"] == ("孙立国", 2)
+            assert families["3713210010010008"] == ("李春生", 2)
+            assert _household_of(database, li.members[1].id_number).household_no == "3713210010010008"  # type: ignore[union-attr]
+    with station.session_factory() as session:
+        audited = {
+            (e.action, e.field, e.new_value)
+            for e in session.scalars(select(AuditEntry).where(AuditEntry.entity_id == made_b))
+        }
+    assert ("decide", None, "不是同一户") in audited  # the question closed, and by whom: in the audit trail
+    assert ("update", "household_no", "3713210010010008") in audited
     for database in (station, a, b):
         database.dispose()
 

@@ -30,13 +30,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.set_defaults(run=run_import)
     issues = actions.add_parser("issues", help="列出数据包未能自动套用、待人工处理的冲突、疑似重复和更正申请")
     issues.set_defaults(run=run_issues)
-    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、接受或不接受")
+    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、不是同一户、接受或不接受")
     decide.add_argument("issue", metavar="ID", help="package issues 列出的编号（前几位即可）")
     decide.add_argument(
         "--choice",
         required=True,
-        choices=("ours", "theirs", "merge", "accept", "reject", "dismiss"),
-        help="ours=采用本站 theirs=采用对方 merge=合并为同一人 accept=接受 reject=不接受 dismiss=知道了",
+        choices=("ours", "theirs", "merge", "apart", "accept", "reject", "dismiss"),
+        help="ours=采用本站 theirs=采用对方 merge=合并为同一人（或同一户） apart=不是同一户（两户都保留，"
+        "户编号相同时对方一户改用本村下一个户编号） accept=接受 reject=不接受 dismiss=知道了",
     )
     decide.set_defaults(run=run_decide)
     request = actions.add_parser(

@@ -29,6 +29,7 @@ from fupin_desktop.services.accounts import Who, actor_name, permit, require
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.households import refresh_household_summary
 from fupin_desktop.services.packages import KIND_LABELS
+from fupin_desktop.services.roster import next_household_no
 from fupin_desktop.services.sync_apply import (
     DECIDE,
     MERGE,
@@ -51,6 +52,7 @@ DECISION_LABELS = {
     "ours": "采用本站",
     "theirs": "采用对方",
     "merge": "合并为同一人",
+    "apart": "不是同一户",
     "accept": "接受",
     "reject": "不接受",
     "dismiss": "知道了",
@@ -75,7 +77,7 @@ FUTURE_SLACK = timedelta(hours=1)
 def choices_for(kind: str, entity: str) -> tuple[str, ...]:
     """The decisions a person can take on an issue of this kind."""
     if kind == "duplicate":
-        return ("merge", "ours", "theirs")
+        return ("merge", "ours", "theirs", "apart") if entity == "household" else ("merge", "ours", "theirs")
     if kind in ("proposal", "correction"):
         return ("accept", "reject")
     if kind == "conflict":
@@ -397,7 +399,9 @@ def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -
     take_theirs = decision in ("theirs", "accept")
     try:
         with session.begin_nested():
-            if issue.kind == "duplicate":
+            if decision == "apart":
+                _keep_apart(uow, table, issue)
+            elif issue.kind == "duplicate":
                 _merge(uow, table, issue, decision)
             elif decision == "dismiss":
                 return
@@ -497,6 +501,26 @@ def _gone_parents_too(session: Session, table: Table, values: dict[str, Any]) ->
                 if was is not None:
                     before = changes.encode_row(was)
                     changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
+
+
+def _keep_apart(uow: UnitOfWork, table: Table, issue: SyncIssue) -> None:
+    """不是同一户: both households stay, each with its members. If they share a 户编号 in one village, the one
+    that arrived takes the village's next free number here (the deciding site sees every household of the
+    village). Either way the decision travels as one ``decide`` change of its 户编号 (before → after; the same
+    value when it keeps its own), so every site renumbers it alike and closes its copy of the question."""
+    session = uow.session
+    arrived = row_of(session, table, issue.entity_id)
+    if arrived is None:
+        raise ServiceError("对方的这一户在本站已不存在，无法分开保留，请刷新列表。")
+    kept = row_of(session, table, issue.other_id) if issue.other_id is not None else None
+    number = str(arrived["household_no"])
+    renumbered = number
+    if kept is not None and kept["household_no"] == number and kept["village_id"] == arrived["village_id"]:
+        renumbered = next_household_no(session, arrived["village_id"])
+        set_field(session, table, issue.entity_id, "household_no", renumbered, uow.operator)
+        uow.audit("update", "household", issue.entity_id, "household_no", number, renumbered)
+    before, after = changes.encode(number), changes.encode(renumbered)
+    changes.record_decision(session, DECIDE, table.name, issue.entity_id, "household_no", before, after)
 
 
 def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
