@@ -170,9 +170,7 @@ def test_two_families_under_one_household_number_are_kept_apart_everywhere(
     for database in (station, a, b):
         assert list_issues(database) == []
         with database.session_factory() as session:
-            families = {
-                h.household_no: (h.head_name, h.member_count) for h in session.scalars(select(Household))
-            }
+            families = {h.household_no: (h.head_name, h.member_count) for h in session.scalars(select(Household))}
             assert families["3713210010010007"] == ("孙立国", 2)
             assert families["3713210010010008"] == ("李春生", 2)
             assert _household_of(database, li.members[1].id_number).household_no == "3713210010010008"  # type: ignore[union-attr]

@@ -30,7 +30,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.set_defaults(run=run_import)
     issues = actions.add_parser("issues", help="列出数据包未能自动套用、待人工处理的冲突、疑似重复和更正申请")
     issues.set_defaults(run=run_issues)
-    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、不是同一户、接受或不接受")
+    decide = actions.add_parser(
+        "decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、不是同一户、接受或不接受"
+    )
     decide.add_argument("issue", metavar="ID", help="package issues 列出的编号（前几位即可）")
     decide.add_argument(
         "--choice",
