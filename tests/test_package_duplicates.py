@@ -291,3 +291,51 @@ def test_the_exchange_page_shows_two_households_side_by_side_and_merges_them(
     assert list_issues(station) == []
     for database in (station, a, b):
         database.dispose()
+
+
+def test_the_exchange_page_keeps_two_households_apart_and_scrolls_a_long_member_list(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    sun = household("3713210010010007", person("孙立国", "户主", date(1975, 4, 9), 61))
+    children = [person(f"李{name}", "之子", date(1990 + i, 1, 1), 70 + i) for i, name in enumerate("一二三四五六七八")]
+    li = household("3713210010010007", person("李春生", "户主", date(1950, 2, 1), 64), *children)
+    register_household(a, actor="甲录入", village_id=north, facts=replace(sun, card_no=""))
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(li, card_no="")).id
+    net.send(a, station)
+    net.send(b, station)
+
+    page = ExchangePage(AppContext(station))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    _wait_tasks(qtbot)
+    page.issue_table.selectRow(0)
+    assert page.selected_issue() is not None and page.selected_issue().entity == "household"  # type: ignore[union-attr]
+    assert "同一户编号" in page.detail.note.text() and "身份证号" not in page.detail.note.text()
+    assert page.decision_buttons["merge"].text() == "合并为同一户"
+    assert "李八（之子）" in page.detail.values["theirs"].text()
+    page.grab().save("/tmp/ux19-apart.png")
+    assert page.detail.boxes["theirs"].widget() is page.detail.values["theirs"]
+    page.resize(1100, 520)  # a smaller window: the long member list scrolls in its box instead of being cut off
+    qtbot.waitUntil(lambda: page.detail.boxes["theirs"].verticalScrollBar().isVisible())
+    assert page.issues.data(page.issues.index(0, 4)).startswith("成员：李春生（户主）；李一（之子）")
+    page.grab().save("/tmp/ux19-apart-small.png")
+    asked: list[str] = []
+    monkeypatch.setattr(page, "confirm", lambda text: asked.append(text) or True)
+    page.decision_buttons["apart"].click()
+    _wait_tasks(qtbot)
+    assert "不是同一户" in asked[0] and "下一个户编号" in asked[0]
+    assert "已不是同一户" in page.status.text() or "不是同一户" in page.status.text()
+    assert list_issues(station) == [] and page.issues.rowCount() == 0
+    with station.session_factory() as session:
+        kept_apart = session.get(Household, made_b)
+        assert kept_apart is not None and (kept_apart.household_no, kept_apart.member_count) == ("3713210010010008", 9)
+    for database in (station, a, b):
+        database.dispose()

@@ -113,6 +113,9 @@ class IssueView:
     note: str
     resolved_at: datetime | None
     resolution: str | None
+    # why two records may be one: "id_number" (a person), "household_no" (the same 户编号 in one village),
+    # "head" (the same 户主身份证号 under another 户编号), "region"; empty for other questions
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,8 +206,10 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
             if issue.kind == "correction":
                 note = "已封存的记录：接受须先在上报页“解锁更正”。"
             ours_text, theirs_text = show_value(issue.ours), show_value(issue.theirs)
+            reason = ""
             if issue.kind == "duplicate" and table is not None and issue.other_id is not None and issue.theirs:
                 ours_text, theirs_text = _side_by_side(session, table, issue.other_id, issue.theirs)
+                reason = _reason(session, table, issue.other_id, issue.theirs)
             out.append(
                 IssueView(
                     id=issue.id,
@@ -229,11 +234,21 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
                     note=note,
                     resolved_at=issue.resolved_at,
                     resolution=issue.resolution,
+                    reason=reason,
                 )
             )
         return out
 
     return database.read(query)
+
+
+def _reason(session: Session, table: Table, ours_id: uuid.UUID, theirs: str) -> str:
+    """Why two records are asked about as one (see ``IssueView.reason``)."""
+    if table.name != "household":
+        return {"person": "id_number", "region": "region"}.get(table.name, "")
+    ours, other = row_of(session, table, ours_id), changes.decode_row(table, theirs)
+    same_no = ours is not None and ours["household_no"] == other.get("household_no")
+    return "household_no" if same_no and ours is not None and ours["village_id"] == other.get("village_id") else "head"
 
 
 _SKIPPED = frozenset({"id", "created_at", "name_pinyin", "name_initials", "sort_order", "head_pinyin"})
@@ -280,7 +295,7 @@ def _members(session: Session, household_id: object) -> str:
     rows = session.execute(
         select(Person.name, Person.relation).where(Person.household_id == key).order_by(Person.sort_order)
     ).all()
-    return "、".join(f"{name}（{relation}）" for name, relation in rows) or "（无）"
+    return "".join(f"\n　{name}（{relation}）" for name, relation in rows) or "（无）"  # one a line
 
 
 def _field_label(field: str | None) -> str:
