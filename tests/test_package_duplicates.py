@@ -321,12 +321,12 @@ def test_the_exchange_page_keeps_two_households_apart_and_scrolls_a_long_member_
     assert "同一户编号" in page.detail.note.text() and "身份证号" not in page.detail.note.text()
     assert page.decision_buttons["merge"].text() == "合并为同一户"
     assert "李八（之子）" in page.detail.values["theirs"].text()
-    page.grab().save("/tmp/ux19-apart.png")
+    page.grab().save(str(tmp_path / "exchange-apart.png"))
     assert page.detail.boxes["theirs"].widget() is page.detail.values["theirs"]
     page.resize(1100, 520)  # a smaller window: the long member list scrolls in its box instead of being cut off
     qtbot.waitUntil(lambda: page.detail.boxes["theirs"].verticalScrollBar().isVisible())
     assert page.issues.data(page.issues.index(0, 4)).startswith("成员：李春生（户主）；李一（之子）")
-    page.grab().save("/tmp/ux19-apart-small.png")
+    page.grab().save(str(tmp_path / "exchange-apart-small.png"))
     asked: list[str] = []
     monkeypatch.setattr(page, "confirm", lambda text: asked.append(text) or True)
     page.decision_buttons["apart"].click()

@@ -394,6 +394,45 @@ def request_change(
 _NOT_REQUESTED = frozenset({"id", "created_at", "locked"})
 
 
+def requestable_person_fields() -> list[tuple[str, str]]:
+    """The fields of a person a 更正申请 may name, (key, label) in the order of the person form."""
+    table = changes.TRACKED["person"]
+    derived = changes.DERIVED.get("person", frozenset())
+    return [
+        (key, label)
+        for key, label in FIELD_LABELS.items()
+        if key in table.c and key not in _NOT_REQUESTED and key not in changes.BOOKKEEPING and key not in derived
+    ]
+
+
+@dataclass(frozen=True)
+class RequestTarget:
+    """The person a 更正申请 is about, as the dialog shows them: who, where, and each field's value now."""
+
+    person_id: uuid.UUID
+    name: str
+    household_no: str
+    values: dict[str, str]
+
+
+def find_request_target(database: Database, *, id_number: str) -> RequestTarget:
+    """The person with this 身份证号 here, for the 申请更正 dialog (reads only)."""
+    number = id_number.strip().upper()
+    if not number:
+        raise ServiceError("请填写要更正的人员的身份证号。")
+
+    def query(session: Session) -> RequestTarget:
+        found = session.scalars(select(Person).where(Person.id_number == number)).one_or_none()
+        if found is None:
+            raise NotFound(f"本站没有身份证号为“{number}”的人员。")
+        household = session.get(Household, found.household_id)
+        row = row_of(session, changes.TRACKED["person"], found.id) or {}
+        values = {key: show_value(changes.encode(row.get(key))) for key, _label in requestable_person_fields()}
+        return RequestTarget(found.id, found.name, household.household_no if household is not None else "", values)
+
+    return database.read(query)
+
+
 def request_person_change(database: Database, *, actor: Who, id_number: str, field: str, value: str) -> Requested:
     """``request_change`` for a person found by 身份证号, the field given by its name or its label (学历…)."""
     number = id_number.strip().upper()

@@ -43,6 +43,7 @@ from fupin_desktop.services.package_decisions import (
     ENTITY_LABELS,
     Decided,
     IssueView,
+    Requested,
     decide_issue,
     list_issues,
 )
@@ -52,6 +53,7 @@ from fupin_desktop.services.sites import PackageEvent, SiteInfo, exchange_histor
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.folders import save_folder
 from fupin_desktop.ui.operations import Operation
+from fupin_desktop.ui.request_dialog import RequestChangeDialog
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel, local_time
 
 DECISION_ORDER = ("ours", "theirs", "merge", "apart", "accept", "reject", "dismiss")
@@ -85,7 +87,7 @@ def issue_columns() -> list[Column[IssueView]]:
 def history_columns() -> list[Column[PackageEvent]]:
     return [
         Column("时间", lambda e: _when(e.at), 130),
-        Column("方向", lambda e: e.direction, 50),
+        Column("方向", lambda e: e.direction, 64),
         Column("站点", lambda e: e.site, 160),
         Column("内容", lambda e: e.summary, 360),
         Column("操作员", lambda e: e.account, 80),
@@ -128,6 +130,15 @@ class ExchangePage(QWidget):
         self.cancel_button = QPushButton("放弃")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_import)
+        self.request_button = QPushButton("申请更正…")
+        self.request_button.setToolTip("请所属人社所更正某人的一项记录（本站记录不变，对方决定后随数据包传回）")
+        self.request_button.clicked.connect(self.ask_for_change)
+        context.guard(self.request_button, Capability.DECIDE_EXCHANGE)
+        self.request_holder = QWidget()  # shown only at a county: every other site changes its own records
+        holder = QHBoxLayout(self.request_holder)
+        holder.setContentsMargins(0, 0, 0, 0)
+        holder.addWidget(self.request_button)
+        self.request_holder.setVisible(False)
         context.guard(self.export_button, Capability.EXPORT_PACKAGE)
         for button in (self.import_button, self.confirm_button, self.cancel_button):
             context.guard(button, Capability.IMPORT_PACKAGE)
@@ -147,6 +158,8 @@ class ExchangePage(QWidget):
         row.addWidget(self.import_button)
         row.addWidget(self.confirm_button)
         row.addWidget(self.cancel_button)
+        row.addSpacing(24)
+        row.addWidget(self.request_holder)
         row.addStretch(1)
         box_layout = QVBoxLayout(exchange_box)
         box_layout.addWidget(self.own_label)
@@ -241,6 +254,7 @@ class ExchangePage(QWidget):
                 f"本站：{own.name}（{owner_label(own.kind)}{area}），本站变更已编到第 {own.last_seq} 号。"
                 "时间以各站时钟显示，仅供参考；顺序只看变更号。"
             )
+        self.request_holder.setVisible(own is not None and own.kind == "county")
         current = self.receiver.currentData()
         self.receiver.clear()
         self.receiver.addItem("完整数据包（新笔记本用）", None)
@@ -307,6 +321,24 @@ class ExchangePage(QWidget):
             self, self.context, lambda: export_package(database, actor=actor, out=path, to=to), changes="package"
         )
         operation.success(done).run_in_background("正在导出数据包")
+
+    # --- 更正申请 (a county asks a township) ------------------------------------------------------------
+
+    def open_request_dialog(self) -> RequestChangeDialog:
+        """The dialog, made and returned before it is shown (tests drive it)."""
+        return RequestChangeDialog(self.context, self)
+
+    def ask_for_change(self) -> None:
+        dialog = self.open_request_dialog()
+        if dialog.exec() and dialog.requested is not None:
+            self.said_requested(dialog.requested)
+
+    def said_requested(self, asked: Requested) -> None:
+        self.tabs.setCurrentWidget(self.history_table)  # the request, at the top of 往来记录
+        self.status.setText(
+            f"已申请更正（{asked.before} → {asked.after}）：本站记录未改，申请随下一个发给其所属人社所的数据包送出，"
+            "对方决定后随其数据包传回。"
+        )
 
     # --- import: preview, then confirm -----------------------------------------------------------------
 
