@@ -339,3 +339,37 @@ def test_the_exchange_page_keeps_two_households_apart_and_scrolls_a_long_member_
         assert kept_apart is not None and (kept_apart.household_no, kept_apart.member_count) == ("3713210010010008", 9)
     for database in (station, a, b):
         database.dispose()
+
+
+def test_households_with_one_head_under_two_numbers_are_kept_apart_and_the_heads_stay_a_question(
+    tmp_path: Path,
+) -> None:
+    """不是同一户 for two households whose 户主 share a 身份证号: both stay, with their members and numbers; the
+    two heads are still one 身份证号, so that question stays open for a person (never two people)."""
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    mine = household("3713210010010007", head, person("周桂兰", "配偶", date(1976, 8, 2), 62))
+    theirs = household("3713210010010017", head, person("孙小军", "之子", date(2003, 1, 15), 63))
+    register_household(a, actor="甲录入", village_id=north, facts=replace(mine, card_no=""))
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no="")).id
+    net.send(a, station)
+    net.send(b, station)
+    both = next(i for i in list_issues(station) if i.entity == "household")
+    assert both.reason == "head" and "apart" in both.choices
+    decide_issue(station, actor="站长", issue_id=both.id, decision="apart")
+    left = list_issues(station)
+    assert [(i.kind, i.entity, i.reason) for i in left] == [("duplicate", "person", "id_number")]
+    net.send(station, a)
+    net.send(station, b)
+    for database in (station, a, b):
+        with database.session_factory() as session:
+            numbers = sorted(h.household_no for h in session.scalars(select(Household)))
+        assert {"3713210010010007", "3713210010010017"} <= set(numbers)
+        assert [i.entity for i in list_issues(database) if i.kind == "duplicate"] in (["person"], [])
+        assert all(i.entity != "household" for i in list_issues(database))
+    with station.session_factory() as session:
+        assert session.get(Household, made_b).household_no == "3713210010010017"  # type: ignore[union-attr]
+    for database in (station, a, b):
+        database.dispose()

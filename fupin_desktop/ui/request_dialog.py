@@ -39,6 +39,10 @@ class RequestChangeDialog(QDialog):
         self.requested: Requested | None = None
         self.setWindowTitle("申请更正")
 
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setVisible(False)
         self.id_number = QLineEdit()
         self.id_number.setPlaceholderText("18位身份证号")
         self.id_number.setMaxLength(18)
@@ -54,10 +58,6 @@ class RequestChangeDialog(QDialog):
         self.value = QLineEdit()
         self.value.setPlaceholderText("申请改为的值")
         self.value.textChanged.connect(lambda _text: self.message.setVisible(False))
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setVisible(False)
 
         form = QFormLayout()
         form.addRow("身份证号：", self.id_number)
