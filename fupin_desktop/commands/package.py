@@ -110,7 +110,7 @@ def run_site(args: argparse.Namespace) -> int:
 
 @guarded
 def run_issues(args: argparse.Namespace) -> int:
-    from fupin_desktop.services.package_decisions import DECISION_LABELS, list_issues
+    from fupin_desktop.services.package_decisions import decision_label, list_issues
 
     with opened(args.db) as database:
         found = list_issues(database)
@@ -122,7 +122,7 @@ def run_issues(args: argparse.Namespace) -> int:
             f"对方 {issue.theirs}（{issue.their_site} {issue.their_account} {issue.their_at:%Y-%m-%d %H:%M}，对方时钟）"
         )
         if issue.choices:
-            print("          可选：" + "、".join(f"{c}={DECISION_LABELS[c]}" for c in issue.choices))
+            print("          可选：" + "、".join(f"{c}={decision_label(c, issue.entity)}" for c in issue.choices))
         if issue.note:
             print(f"          {issue.note}")
     print(f"共{len(found)}条待处理。" if found else "没有待处理的冲突。")
@@ -132,7 +132,7 @@ def run_issues(args: argparse.Namespace) -> int:
 @guarded
 def run_decide(args: argparse.Namespace) -> int:
     from fupin_desktop.services.errors import ServiceError
-    from fupin_desktop.services.package_decisions import DECISION_LABELS, decide_issue, list_issues
+    from fupin_desktop.services.package_decisions import decide_issue, decision_label, list_issues
 
     with opened(args.db, writing=True) as database:
         wanted = args.issue.strip().lower()
@@ -144,7 +144,8 @@ def run_decide(args: argparse.Namespace) -> int:
             )
         decided = decide_issue(database, actor=signed_in(args, database), issue_id=matching[0].id, decision=args.choice)
     issue = matching[0]
-    print(f"已{DECISION_LABELS[decided.decision]}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
+    label = decision_label(decided.decision, issue.entity)
+    print(f"已{label}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
     return 0
 
 

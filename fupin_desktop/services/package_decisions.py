@@ -74,6 +74,15 @@ _MORE_LABELS = {"locked": "封存", "state": "状态", "household_id": "所在�
 FUTURE_SLACK = timedelta(hours=1)
 
 
+def decision_label(code: str, entity: str) -> str:
+    """A decision in words for this kind of record: two households are merged into one 户, not one 人."""
+    if code == "merge" and entity == "household":
+        return "合并为同一户"
+    if code == "merge" and entity == "region":
+        return "合并为同一区划"
+    return DECISION_LABELS.get(code, code)
+
+
 def choices_for(kind: str, entity: str) -> tuple[str, ...]:
     """The decisions a person can take on an issue of this kind."""
     if kind == "duplicate":

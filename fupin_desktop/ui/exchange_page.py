@@ -45,6 +45,7 @@ from fupin_desktop.services.package_decisions import (
     IssueView,
     Requested,
     decide_issue,
+    decision_label,
     list_issues,
 )
 from fupin_desktop.services.packages import KIND_LABELS, PackageExported, PackageImported, export_package
@@ -289,8 +290,7 @@ class ExchangePage(QWidget):
     def show_selected(self) -> None:
         issue = self.selected_issue()
         self.detail.show_issue(issue)
-        household = issue is not None and issue.entity == "household"
-        self.decision_buttons["merge"].setText("合并为同一户" if household else DECISION_LABELS["merge"])
+        self.decision_buttons["merge"].setText(decision_label("merge", issue.entity if issue is not None else ""))
         for code, button in self.decision_buttons.items():
             button.setEnabled(issue is not None and code in issue.choices)
 
@@ -406,7 +406,7 @@ class ExchangePage(QWidget):
             return
         household = issue.entity == "household"
         if code == "merge" and not self.confirm(
-            f"把对方的“{issue.record}”与本站的合并为同一{'户' if household else '人'}？"
+            f"把对方的“{issue.record}”与本站的{decision_label('merge', issue.entity)}？"
             + ("对方的成员并入本站这一户，" if household else "")
             + "对方的空缺字段取本站的值。"
         ):
@@ -423,8 +423,7 @@ class ExchangePage(QWidget):
         database, actor = self.context.database, self.context.actor
 
         def done(result: Decided) -> None:
-            label = "合并为同一户" if household and result.decision == "merge" else DECISION_LABELS[result.decision]
-            self.status.setText(f"已{label}：{issue.kind_label} {issue.record}")
+            self.status.setText(f"已{decision_label(result.decision, issue.entity)}：{issue.kind_label} {issue.record}")
 
         Operation[Decided](
             self, self.context, lambda: decide_issue(database, actor=actor, issue_id=issue.id, decision=code),
