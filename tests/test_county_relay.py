@@ -256,6 +256,9 @@ def test_the_county_asks_for_a_correction_from_the_exchange_page(qtbot: QtBot, t
         assert "已是该值" in dialog.message.text() and dialog.requested is None
     with county.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(ChangeEntry)) == logged  # nothing written
+    dialog.value.setText("博士后")  # not in the 文化程度 code list: refused, as the person form would
+    dialog.ok_button.click()
+    assert "代码表" in dialog.message.text() and dialog.requested is None
     dialog.value.setText(wanted)
     dialog.grab().save(str(tmp_path / "request-dialog.png"))
     dialog.ok_button.click()

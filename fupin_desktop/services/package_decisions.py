@@ -11,6 +11,7 @@ and it is audited. What is another site's to decide ("elsewhere") only waits her
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -22,12 +23,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.accounts import Role
-from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.clock import today, utc_now
 from fupin_desktop.domain.permissions import Capability
-from fupin_desktop.domain.validation import FIELD_LABELS
+from fupin_desktop.domain.validation import FIELD_LABELS, validate_person
 from fupin_desktop.services.accounts import Who, actor_name, permit, require
 from fupin_desktop.services.errors import NotFound, ServiceError
-from fupin_desktop.services.households import refresh_household_summary
+from fupin_desktop.services.households import PERSON_FIELDS, person_facts, refresh_household_summary
 from fupin_desktop.services.packages import KIND_LABELS
 from fupin_desktop.services.roster import next_household_no
 from fupin_desktop.services.sync_apply import (
@@ -445,7 +446,7 @@ def find_request_target(database: Database, *, id_number: str) -> RequestTarget:
 def request_person_change(database: Database, *, actor: Who, id_number: str, field: str, value: str) -> Requested:
     """``request_change`` for a person found by 身份证号, the field given by its name or its label (学历…)."""
     number = id_number.strip().upper()
-    found = database.read(lambda session: session.scalar(select(Person.id).where(Person.id_number == number)))
+    found = database.read(lambda session: session.scalars(select(Person).where(Person.id_number == number)).first())
     if found is None:
         raise NotFound(f"本站没有身份证号为“{number}”的人员。")
     wanted = field.strip()
@@ -453,7 +454,20 @@ def request_person_change(database: Database, *, actor: Who, id_number: str, fie
     key = labels.get(wanted, wanted)
     if key not in changes.TRACKED["person"].c:
         raise ServiceError(f"成员没有“{wanted}”这一项：请用字段名（如 education）或其中文名（如 学历）。")
-    return request_change(database, actor=actor, entity="person", entity_id=found, field=key, value=value)
+    _check_requested_value(found, key, value.strip())
+    return request_change(database, actor=actor, entity="person", entity_id=found.id, field=key, value=value.strip())
+
+
+def _check_requested_value(person: Person, key: str, value: str) -> None:
+    """The same rules as the person form for the value asked for (a 文化程度 from its code list, a phone
+    number that is one…): a request the owner could not save is refused here, in Chinese."""
+    if key not in PERSON_FIELDS or key in ("birth_date", "work_months"):
+        return
+    changed: dict[str, Any] = {key: value}
+    facts = dataclasses.replace(person_facts(person), **changed)
+    problems = [p.message for p in validate_person(facts, today()) if p.field == key and p.is_error]
+    if problems:
+        raise ServiceError(f"{person.name}的{_field_label(key)}不能申请改为“{value}”：" + "；".join(problems))
 
 
 def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
