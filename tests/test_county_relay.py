@@ -246,6 +246,8 @@ def test_the_county_asks_for_a_correction_from_the_exchange_page(qtbot: QtBot, t
     assert dialog.look_up() is not None and asked_about.name in dialog.who.text()
     dialog.field.setCurrentIndex(dialog.field.findData("education"))
     assert dialog.current.text() == (was or "（无）")
+    completer = dialog.value.completer()
+    assert completer is not None and "初中" in completer.model().stringList()  # type: ignore[attr-defined]
     assert [dialog.field.itemData(i) for i in range(dialog.field.count())][:2] == ["name", "id_number"]
     dialog.ok_button.click()  # no value yet
     assert "申请改为的值" in dialog.message.text() and dialog.requested is None

@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today, utc_now
+from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.permissions import Capability
-from fupin_desktop.domain.validation import FIELD_LABELS, validate_person
+from fupin_desktop.domain.validation import FIELD_LABELS, person_code_list, validate_person
 from fupin_desktop.services.accounts import Who, actor_name, permit, require
 from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.households import PERSON_FIELDS, person_facts, refresh_household_summary
@@ -413,6 +414,12 @@ def requestable_person_fields() -> list[tuple[str, str]]:
         for key, label in FIELD_LABELS.items()
         if key in table.c and key not in _NOT_REQUESTED and key not in changes.BOOKKEEPING and key not in derived
     ]
+
+
+def request_value_choices(field: str) -> list[str]:
+    """The values a 更正申请 of this person field may ask for (its code list), empty for free text."""
+    name = person_code_list(field)
+    return codelist(name).names() if name is not None else []
 
 
 @dataclass(frozen=True)

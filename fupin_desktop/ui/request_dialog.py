@@ -4,8 +4,10 @@ person accepts or refuses it, and the decision comes back (``services/package_de
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -21,6 +23,7 @@ from fupin_desktop.services.package_decisions import (
     RequestTarget,
     find_request_target,
     request_person_change,
+    request_value_choices,
     requestable_person_fields,
 )
 from fupin_desktop.ui import messages
@@ -54,6 +57,7 @@ class RequestChangeDialog(QDialog):
         for key, label in requestable_person_fields():
             self.field.addItem(label, key)
         self.field.currentIndexChanged.connect(self._show_current)
+        self.field.currentIndexChanged.connect(lambda _index: self.value.clear())
         self.current = QLabel("—")
         self.value = QLineEdit()
         self.value.setPlaceholderText("申请改为的值")
@@ -83,6 +87,7 @@ class RequestChangeDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.resize(520, 300)
+        self._show_current()
 
     def _forget(self) -> None:
         self.target = None
@@ -112,6 +117,16 @@ class RequestChangeDialog(QDialog):
 
     def _show_current(self) -> None:
         key = self.field.currentData()
+        choices = request_value_choices(str(key))
+        if choices:  # a coded field: its values pop up as one types
+            completer = QCompleter(choices, self.value)
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
+            self.value.setCompleter(completer)
+            self.value.setPlaceholderText("从代码表中选择，如 " + "、".join(choices[:3]))
+        else:
+            self.value.setCompleter(None)  # type: ignore[arg-type]
+            self.value.setPlaceholderText("申请改为的值")
         self.current.setText(self.target.values.get(key, "—") if self.target is not None else "—")
 
     def submit(self) -> None:
