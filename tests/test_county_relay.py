@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from fupin_desktop.cli import main
@@ -203,4 +204,87 @@ def test_a_county_relays_two_townships_once_each_and_asks_them_for_corrections(
             numbers += [(s.unit_name, s.year, s.number) for s in session.scalars(select(Submission))]
     assert len(numbers) == len(set(numbers)) == 2 and {n for _u, _y, n in numbers} == {1}
     for database in (county, jie, an, jie_village, an_village):
+        database.dispose()
+
+
+def test_the_county_asks_for_a_correction_from_the_exchange_page(qtbot: QtBot, tmp_path: Path) -> None:
+    """申请更正… on the county's 数据交换 page: a bad 身份证号 or an empty value is refused in the dialog with
+    nothing written; a good request leaves the county's record as it is and reaches the township's station,
+    in the package the page exports to it, as a proposal for a person there."""
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    county = _county(tmp_path)
+    jie, jie_village = _township(county, tmp_path, "界湖", 0)
+    full = export_package(jie, actor="站长", out=tmp_path / "full-jie.fupinpkg")
+    import_package(county, actor="县局", path=full.path)
+    with county.session_factory() as session:
+        asked_about = session.scalars(select(Person).where(Person.locked.is_(False)).order_by(Person.name)).first()
+        assert asked_about is not None
+        logged = session.scalar(select(func.count()).select_from(ChangeEntry))
+    was = asked_about.education
+
+    station_page = ExchangePage(AppContext(jie))
+    qtbot.addWidget(station_page)
+    station_page.show()
+    assert not station_page.request_holder.isVisible()  # a township changes its own records
+    page = ExchangePage(AppContext(county))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    assert page.request_holder.isVisible() and page.request_button.isVisible()
+
+    dialog = page.open_request_dialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.keyClicks(dialog.id_number, "371321199901019999")
+    dialog.look_up()
+    assert "没有身份证号为" in dialog.message.text() and dialog.message.isVisible()
+    dialog.id_number.clear()
+    qtbot.keyClicks(dialog.id_number, str(asked_about.id_number).lower())  # a lower-case x is still found
+    assert dialog.look_up() is not None and asked_about.name in dialog.who.text()
+    dialog.field.setCurrentIndex(dialog.field.findData("education"))
+    assert dialog.current.text() == (was or "（无）")
+    completer = dialog.value.completer()
+    assert completer is not None and "初中" in completer.model().stringList()  # type: ignore[attr-defined]
+    assert [dialog.field.itemData(i) for i in range(dialog.field.count())][:2] == ["name", "id_number"]
+    dialog.ok_button.click()  # no value yet
+    assert "申请改为的值" in dialog.message.text() and dialog.requested is None
+    wanted = "初中" if was != "初中" else "高中"
+    if was:
+        dialog.value.setText(was)  # already so: refused in Chinese
+        dialog.ok_button.click()
+        assert "已是该值" in dialog.message.text() and dialog.requested is None
+    with county.session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(ChangeEntry)) == logged  # nothing written
+    dialog.value.setText("博士后")  # not in the 文化程度 code list: refused, as the person form would
+    dialog.ok_button.click()
+    assert "代码表" in dialog.message.text() and dialog.requested is None
+    dialog.value.setText(wanted)
+    dialog.grab().save(str(tmp_path / "request-dialog.png"))
+    dialog.ok_button.click()
+    assert dialog.requested is not None and dialog.result() == dialog.DialogCode.Accepted
+    page.said_requested(dialog.requested)
+    assert "本站记录未改" in page.status.text()
+    assert page.tabs.currentWidget() is page.history_table
+    shown = page.history.record(0)
+    before = dialog.requested.before
+    assert (shown.direction, shown.summary) == ("申请更正", f"{asked_about.name} 文化程度：{before} → {wanted}")
+    assert shown.site.startswith("待发出")
+    page.grab().save(str(tmp_path / "county-exchange.png"))
+    assert _person(county, asked_about.name).education == was  # the county's copy waits for the decision
+
+    out = tmp_path / "county-to-jie.fupinpkg"
+    page.receiver.setCurrentIndex(page.receiver.findData(_own(jie).name))
+    page.export_to(out, page.receiver.currentData())
+    _wait_tasks(qtbot)
+    assert out.exists() and "已导出" in page.status.text()
+    assert next(e for e in page.history.rows() if e.direction == "申请更正").site.startswith("已随数据包发出")
+    arrived = import_package(jie, actor="界湖站长", path=out)
+    assert arrived.issues == Counter({"proposal": 1}), arrived.issues
+    proposal = next(i for i in list_issues(jie) if i.kind == "proposal")
+    assert (proposal.entity_id, proposal.field, proposal.theirs) == (asked_about.id, "education", wanted)
+    assert proposal.choices == ("accept", "reject")
+    for database in (county, jie, jie_village):
         database.dispose()

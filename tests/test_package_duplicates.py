@@ -98,7 +98,7 @@ def test_the_same_household_entered_on_two_laptops_is_merged_at_the_station_and_
     shown = {i.entity: i for i in list_issues(station) if i.kind == "duplicate"}
     assert set(from_b.issues) == {"duplicate"} and set(shown) == {"household", "person"}, from_b.issues
     both = shown["household"]  # side by side: the two 户编号 and each household's members
-    assert both.choices == ("merge", "ours", "theirs") and both.record.startswith(f"户编号 {their_number}")
+    assert both.choices == ("merge", "ours", "theirs", "apart") and both.record.startswith(f"户编号 {their_number}")
     if their_number != mine.household_no:
         assert "户编号：3713210010010007" in both.ours and f"户编号：{their_number}" in both.theirs
     assert "周桂兰（配偶）" in both.ours and "孙小军（之子）" in both.theirs and "孙小军" not in both.ours
@@ -126,6 +126,61 @@ def test_the_same_household_entered_on_two_laptops_is_merged_at_the_station_and_
         audited = select(AuditEntry).where(AuditEntry.action == "decide", AuditEntry.entity == "household")
         decided = list(session.scalars(audited))
     assert len(decided) == 1 and decided[0].entity_id == made_b
+    for database in (station, a, b):
+        database.dispose()
+
+
+def test_two_families_under_one_household_number_are_kept_apart_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """不是同一户 (here with ``package decide --choice apart``): both households stay with their own members,
+    the one that arrived gets the village's next 户编号, and that travels: after exchanges both ways the three
+    databases are equal and hold both families, under two numbers."""
+    from fupin_desktop.cli import main
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    for laptop in (a, b):
+        net.send(laptop, station)
+    sun = household("3713210010010007", person("孙立国", "户主", date(1975, 4, 9), 61),
+                    person("周桂兰", "配偶", date(1976, 8, 2), 62))  # fmt: skip
+    li = household("3713210010010007", person("李春生", "户主", date(1968, 2, 1), 64),
+                   person("李小梅", "之女", date(1999, 6, 6), 65))  # fmt: skip
+    register_household(a, actor="甲录入", village_id=north, facts=replace(sun, card_no=""))
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(li, card_no="")).id
+    net.send(a, station)
+    net.send(b, station)
+    shown = [i for i in list_issues(station) if i.kind == "duplicate"]
+    assert [(i.entity, i.choices) for i in shown] == [("household", ("merge", "ours", "theirs", "apart"))]
+    capsys.readouterr()
+    assert main(["--db", str(station.path), "package", "decide", str(shown[0].id)[:8], "--choice", "apart"]) == 0
+    assert "不是同一户" in capsys.readouterr().out
+    assert list_issues(station) == []
+    with station.session_factory() as session:
+        assert session.get(Household, made_b).household_no == "3713210010010008"  # type: ignore[union-attr]
+
+    for _round in range(2):
+        for laptop in (a, b):
+            net.send(station, laptop)
+            net.send(laptop, station)
+    _same(dump(station), dump(a))
+    _same(dump(station), dump(b))
+    assert dump(station) == dump(a) == dump(b)
+    for database in (station, a, b):
+        assert list_issues(database) == []
+        with database.session_factory() as session:
+            families = {h.household_no: (h.head_name, h.member_count) for h in session.scalars(select(Household))}
+            assert families["3713210010010007"] == ("孙立国", 2)
+            assert families["3713210010010008"] == ("李春生", 2)
+            assert _household_of(database, li.members[1].id_number).household_no == "3713210010010008"  # type: ignore[union-attr]
+    with station.session_factory() as session:
+        audited = {
+            (e.action, e.field, e.new_value)
+            for e in session.scalars(select(AuditEntry).where(AuditEntry.entity_id == made_b))
+        }
+    assert ("decide", None, "不是同一户") in audited  # the question closed, and by whom: in the audit trail
+    assert ("update", "household_no", "3713210010010008") in audited
     for database in (station, a, b):
         database.dispose()
 
@@ -234,5 +289,87 @@ def test_the_exchange_page_shows_two_households_side_by_side_and_merges_them(
     kept = _household_of(station, head.id_number)
     assert kept is not None and kept.member_count == 3 and kept.household_no == "3713210010010007"
     assert list_issues(station) == []
+    for database in (station, a, b):
+        database.dispose()
+
+
+def test_the_exchange_page_keeps_two_households_apart_and_scrolls_a_long_member_list(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    sun = household("3713210010010007", person("孙立国", "户主", date(1975, 4, 9), 61))
+    children = [person(f"李{name}", "之子", date(1990 + i, 1, 1), 70 + i) for i, name in enumerate("一二三四五六七八")]
+    li = household("3713210010010007", person("李春生", "户主", date(1950, 2, 1), 64), *children)
+    register_household(a, actor="甲录入", village_id=north, facts=replace(sun, card_no=""))
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(li, card_no="")).id
+    net.send(a, station)
+    net.send(b, station)
+
+    page = ExchangePage(AppContext(station))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    _wait_tasks(qtbot)
+    page.issue_table.selectRow(0)
+    assert page.selected_issue() is not None and page.selected_issue().entity == "household"  # type: ignore[union-attr]
+    assert "同一户编号" in page.detail.note.text() and "身份证号" not in page.detail.note.text()
+    assert page.decision_buttons["merge"].text() == "合并为同一户"
+    assert "李八（之子）" in page.detail.values["theirs"].text()
+    page.grab().save(str(tmp_path / "exchange-apart.png"))
+    assert page.detail.boxes["theirs"].widget() is page.detail.values["theirs"]
+    page.resize(1100, 520)  # a smaller window: the long member list scrolls in its box instead of being cut off
+    qtbot.waitUntil(lambda: page.detail.boxes["theirs"].verticalScrollBar().isVisible())
+    assert page.issues.data(page.issues.index(0, 4)).startswith("成员：李春生（户主）；李一（之子）")
+    page.grab().save(str(tmp_path / "exchange-apart-small.png"))
+    asked: list[str] = []
+    monkeypatch.setattr(page, "confirm", lambda text: asked.append(text) or True)
+    page.decision_buttons["apart"].click()
+    _wait_tasks(qtbot)
+    assert "不是同一户" in asked[0] and "下一个户编号" in asked[0]
+    assert "已不是同一户" in page.status.text() or "不是同一户" in page.status.text()
+    assert list_issues(station) == [] and page.issues.rowCount() == 0
+    with station.session_factory() as session:
+        kept_apart = session.get(Household, made_b)
+        assert kept_apart is not None and (kept_apart.household_no, kept_apart.member_count) == ("3713210010010008", 9)
+    for database in (station, a, b):
+        database.dispose()
+
+
+def test_households_with_one_head_under_two_numbers_are_kept_apart_and_the_heads_stay_a_question(
+    tmp_path: Path,
+) -> None:
+    """不是同一户 for two households whose 户主 share a 身份证号: both stay, with their members and numbers; the
+    two heads are still one 身份证号, so that question stays open for a person (never two people)."""
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    mine = household("3713210010010007", head, person("周桂兰", "配偶", date(1976, 8, 2), 62))
+    theirs = household("3713210010010017", head, person("孙小军", "之子", date(2003, 1, 15), 63))
+    register_household(a, actor="甲录入", village_id=north, facts=replace(mine, card_no=""))
+    made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no="")).id
+    net.send(a, station)
+    net.send(b, station)
+    both = next(i for i in list_issues(station) if i.entity == "household")
+    assert both.reason == "head" and "apart" in both.choices
+    decide_issue(station, actor="站长", issue_id=both.id, decision="apart")
+    left = list_issues(station)
+    assert [(i.kind, i.entity, i.reason) for i in left] == [("duplicate", "person", "id_number")]
+    net.send(station, a)
+    net.send(station, b)
+    for database in (station, a, b):
+        with database.session_factory() as session:
+            numbers = sorted(h.household_no for h in session.scalars(select(Household)))
+        assert {"3713210010010007", "3713210010010017"} <= set(numbers)
+        assert [i.entity for i in list_issues(database) if i.kind == "duplicate"] in (["person"], [])
+        assert all(i.entity != "household" for i in list_issues(database))
+    with station.session_factory() as session:
+        assert session.get(Household, made_b).household_no == "3713210010010017"  # type: ignore[union-attr]
     for database in (station, a, b):
         database.dispose()

@@ -30,13 +30,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     imported.set_defaults(run=run_import)
     issues = actions.add_parser("issues", help="列出数据包未能自动套用、待人工处理的冲突、疑似重复和更正申请")
     issues.set_defaults(run=run_issues)
-    decide = actions.add_parser("decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、接受或不接受")
+    decide = actions.add_parser(
+        "decide", help="处理一条待处理事项：采用本站、采用对方、合并为同一人、不是同一户、接受或不接受"
+    )
     decide.add_argument("issue", metavar="ID", help="package issues 列出的编号（前几位即可）")
     decide.add_argument(
         "--choice",
         required=True,
-        choices=("ours", "theirs", "merge", "accept", "reject", "dismiss"),
-        help="ours=采用本站 theirs=采用对方 merge=合并为同一人 accept=接受 reject=不接受 dismiss=知道了",
+        choices=("ours", "theirs", "merge", "apart", "accept", "reject", "dismiss"),
+        help="ours=采用本站 theirs=采用对方 merge=合并为同一人（或同一户） apart=不是同一户（两户都保留，"
+        "户编号相同时对方一户改用本村下一个户编号） accept=接受 reject=不接受 dismiss=知道了",
     )
     decide.set_defaults(run=run_decide)
     request = actions.add_parser(
@@ -107,7 +110,7 @@ def run_site(args: argparse.Namespace) -> int:
 
 @guarded
 def run_issues(args: argparse.Namespace) -> int:
-    from fupin_desktop.services.package_decisions import DECISION_LABELS, list_issues
+    from fupin_desktop.services.package_decisions import decision_label, list_issues
 
     with opened(args.db) as database:
         found = list_issues(database)
@@ -119,7 +122,7 @@ def run_issues(args: argparse.Namespace) -> int:
             f"对方 {issue.theirs}（{issue.their_site} {issue.their_account} {issue.their_at:%Y-%m-%d %H:%M}，对方时钟）"
         )
         if issue.choices:
-            print("          可选：" + "、".join(f"{c}={DECISION_LABELS[c]}" for c in issue.choices))
+            print("          可选：" + "、".join(f"{c}={decision_label(c, issue.entity)}" for c in issue.choices))
         if issue.note:
             print(f"          {issue.note}")
     print(f"共{len(found)}条待处理。" if found else "没有待处理的冲突。")
@@ -129,7 +132,7 @@ def run_issues(args: argparse.Namespace) -> int:
 @guarded
 def run_decide(args: argparse.Namespace) -> int:
     from fupin_desktop.services.errors import ServiceError
-    from fupin_desktop.services.package_decisions import DECISION_LABELS, decide_issue, list_issues
+    from fupin_desktop.services.package_decisions import decide_issue, decision_label, list_issues
 
     with opened(args.db, writing=True) as database:
         wanted = args.issue.strip().lower()
@@ -141,7 +144,8 @@ def run_decide(args: argparse.Namespace) -> int:
             )
         decided = decide_issue(database, actor=signed_in(args, database), issue_id=matching[0].id, decision=args.choice)
     issue = matching[0]
-    print(f"已{DECISION_LABELS[decided.decision]}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
+    label = decision_label(decided.decision, issue.entity)
+    print(f"已{label}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")
     return 0
 
 

@@ -213,6 +213,12 @@ def too_long(label: str, limit: int, text: str) -> str | None:
     return f"{label}最多{limit}个字，现为{len(text)}个字"
 
 
+def person_code_list(field: str) -> str | None:
+    """The code list a member's field takes its values from (文化程度, 健康状况…), or None for free text."""
+    found: str | None = _PERSON_CODE_LISTS.get(field)
+    return found
+
+
 def validate_person(p: PersonFacts, today: date) -> list[Problem]:
     """Every problem with one member; ``today`` fixes the age used by the age rules."""
     problems: list[Problem] = []

@@ -11,6 +11,7 @@ and it is audited. What is another site's to decide ("elsewhere") only waits her
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from dataclasses import dataclass
@@ -22,13 +23,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.accounts import Role
-from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.clock import today, utc_now
+from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.permissions import Capability
-from fupin_desktop.domain.validation import FIELD_LABELS
+from fupin_desktop.domain.validation import FIELD_LABELS, person_code_list, validate_person
 from fupin_desktop.services.accounts import Who, actor_name, permit, require
 from fupin_desktop.services.errors import NotFound, ServiceError
-from fupin_desktop.services.households import refresh_household_summary
+from fupin_desktop.services.households import PERSON_FIELDS, person_facts, refresh_household_summary
 from fupin_desktop.services.packages import KIND_LABELS
+from fupin_desktop.services.roster import next_household_no
 from fupin_desktop.services.sync_apply import (
     DECIDE,
     MERGE,
@@ -51,6 +54,7 @@ DECISION_LABELS = {
     "ours": "采用本站",
     "theirs": "采用对方",
     "merge": "合并为同一人",
+    "apart": "不是同一户",
     "accept": "接受",
     "reject": "不接受",
     "dismiss": "知道了",
@@ -72,10 +76,19 @@ _MORE_LABELS = {"locked": "封存", "state": "状态", "household_id": "所在�
 FUTURE_SLACK = timedelta(hours=1)
 
 
+def decision_label(code: str, entity: str) -> str:
+    """A decision in words for this kind of record: two households are merged into one 户, not one 人."""
+    if code == "merge" and entity == "household":
+        return "合并为同一户"
+    if code == "merge" and entity == "region":
+        return "合并为同一区划"
+    return DECISION_LABELS.get(code, code)
+
+
 def choices_for(kind: str, entity: str) -> tuple[str, ...]:
     """The decisions a person can take on an issue of this kind."""
     if kind == "duplicate":
-        return ("merge", "ours", "theirs")
+        return ("merge", "ours", "theirs", "apart") if entity == "household" else ("merge", "ours", "theirs")
     if kind in ("proposal", "correction"):
         return ("accept", "reject")
     if kind == "conflict":
@@ -111,6 +124,9 @@ class IssueView:
     note: str
     resolved_at: datetime | None
     resolution: str | None
+    # why two records may be one: "id_number" (a person), "household_no" (the same 户编号 in one village),
+    # "head" (the same 户主身份证号 under another 户编号), "region"; empty for other questions
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -201,8 +217,10 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
             if issue.kind == "correction":
                 note = "已封存的记录：接受须先在上报页“解锁更正”。"
             ours_text, theirs_text = show_value(issue.ours), show_value(issue.theirs)
+            reason = ""
             if issue.kind == "duplicate" and table is not None and issue.other_id is not None and issue.theirs:
                 ours_text, theirs_text = _side_by_side(session, table, issue.other_id, issue.theirs)
+                reason = _reason(session, table, issue.other_id, issue.theirs)
             out.append(
                 IssueView(
                     id=issue.id,
@@ -227,11 +245,21 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
                     note=note,
                     resolved_at=issue.resolved_at,
                     resolution=issue.resolution,
+                    reason=reason,
                 )
             )
         return out
 
     return database.read(query)
+
+
+def _reason(session: Session, table: Table, ours_id: uuid.UUID, theirs: str) -> str:
+    """Why two records are asked about as one (see ``IssueView.reason``)."""
+    if table.name != "household":
+        return {"person": "id_number", "region": "region"}.get(table.name, "")
+    ours, other = row_of(session, table, ours_id), changes.decode_row(table, theirs)
+    same_no = ours is not None and ours["household_no"] == other.get("household_no")
+    return "household_no" if same_no and ours is not None and ours["village_id"] == other.get("village_id") else "head"
 
 
 _SKIPPED = frozenset({"id", "created_at", "name_pinyin", "name_initials", "sort_order", "head_pinyin"})
@@ -278,7 +306,7 @@ def _members(session: Session, household_id: object) -> str:
     rows = session.execute(
         select(Person.name, Person.relation).where(Person.household_id == key).order_by(Person.sort_order)
     ).all()
-    return "、".join(f"{name}（{relation}）" for name, relation in rows) or "（无）"
+    return "".join(f"\n　{name}（{relation}）" for name, relation in rows) or "（无）"  # one a line
 
 
 def _field_label(field: str | None) -> str:
@@ -377,10 +405,55 @@ def request_change(
 _NOT_REQUESTED = frozenset({"id", "created_at", "locked"})
 
 
+def requestable_person_fields() -> list[tuple[str, str]]:
+    """The fields of a person a 更正申请 may name, (key, label) in the order of the person form."""
+    table = changes.TRACKED["person"]
+    derived = changes.DERIVED.get("person", frozenset())
+    return [
+        (key, label)
+        for key, label in FIELD_LABELS.items()
+        if key in table.c and key not in _NOT_REQUESTED and key not in changes.BOOKKEEPING and key not in derived
+    ]
+
+
+def request_value_choices(field: str) -> list[str]:
+    """The values a 更正申请 of this person field may ask for (its code list), empty for free text."""
+    name = person_code_list(field)
+    return codelist(name).names() if name is not None else []
+
+
+@dataclass(frozen=True)
+class RequestTarget:
+    """The person a 更正申请 is about, as the dialog shows them: who, where, and each field's value now."""
+
+    person_id: uuid.UUID
+    name: str
+    household_no: str
+    values: dict[str, str]
+
+
+def find_request_target(database: Database, *, id_number: str) -> RequestTarget:
+    """The person with this 身份证号 here, for the 申请更正 dialog (reads only)."""
+    number = id_number.strip().upper()
+    if not number:
+        raise ServiceError("请填写要更正的人员的身份证号。")
+
+    def query(session: Session) -> RequestTarget:
+        found = session.scalars(select(Person).where(Person.id_number == number)).one_or_none()
+        if found is None:
+            raise NotFound(f"本站没有身份证号为“{number}”的人员。")
+        household = session.get(Household, found.household_id)
+        row = row_of(session, changes.TRACKED["person"], found.id) or {}
+        values = {key: show_value(changes.encode(row.get(key))) for key, _label in requestable_person_fields()}
+        return RequestTarget(found.id, found.name, household.household_no if household is not None else "", values)
+
+    return database.read(query)
+
+
 def request_person_change(database: Database, *, actor: Who, id_number: str, field: str, value: str) -> Requested:
     """``request_change`` for a person found by 身份证号, the field given by its name or its label (学历…)."""
     number = id_number.strip().upper()
-    found = database.read(lambda session: session.scalar(select(Person.id).where(Person.id_number == number)))
+    found = database.read(lambda session: session.scalars(select(Person).where(Person.id_number == number)).first())
     if found is None:
         raise NotFound(f"本站没有身份证号为“{number}”的人员。")
     wanted = field.strip()
@@ -388,7 +461,20 @@ def request_person_change(database: Database, *, actor: Who, id_number: str, fie
     key = labels.get(wanted, wanted)
     if key not in changes.TRACKED["person"].c:
         raise ServiceError(f"成员没有“{wanted}”这一项：请用字段名（如 education）或其中文名（如 学历）。")
-    return request_change(database, actor=actor, entity="person", entity_id=found, field=key, value=value)
+    _check_requested_value(found, key, value.strip())
+    return request_change(database, actor=actor, entity="person", entity_id=found.id, field=key, value=value.strip())
+
+
+def _check_requested_value(person: Person, key: str, value: str) -> None:
+    """The same rules as the person form for the value asked for (a 文化程度 from its code list, a phone
+    number that is one…): a request the owner could not save is refused here, in Chinese."""
+    if key not in PERSON_FIELDS or key in ("birth_date", "work_months"):
+        return
+    changed: dict[str, Any] = {key: value}
+    facts = dataclasses.replace(person_facts(person), **changed)
+    problems = [p.message for p in validate_person(facts, today()) if p.field == key and p.is_error]
+    if problems:
+        raise ServiceError(f"{person.name}的{_field_label(key)}不能申请改为“{value}”：" + "；".join(problems))
 
 
 def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
@@ -397,7 +483,9 @@ def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -
     take_theirs = decision in ("theirs", "accept")
     try:
         with session.begin_nested():
-            if issue.kind == "duplicate":
+            if decision == "apart":
+                _keep_apart(uow, table, issue)
+            elif issue.kind == "duplicate":
                 _merge(uow, table, issue, decision)
             elif decision == "dismiss":
                 return
@@ -497,6 +585,26 @@ def _gone_parents_too(session: Session, table: Table, values: dict[str, Any]) ->
                 if was is not None:
                     before = changes.encode_row(was)
                     changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
+
+
+def _keep_apart(uow: UnitOfWork, table: Table, issue: SyncIssue) -> None:
+    """不是同一户: both households stay, each with its members. If they share a 户编号 in one village, the one
+    that arrived takes the village's next free number here (the deciding site sees every household of the
+    village). Either way the decision travels as one ``decide`` change of its 户编号 (before → after; the same
+    value when it keeps its own), so every site renumbers it alike and closes its copy of the question."""
+    session = uow.session
+    arrived = row_of(session, table, issue.entity_id)
+    if arrived is None:
+        raise ServiceError("对方的这一户在本站已不存在，无法分开保留，请刷新列表。")
+    kept = row_of(session, table, issue.other_id) if issue.other_id is not None else None
+    number = str(arrived["household_no"])
+    renumbered = number
+    if kept is not None and kept["household_no"] == number and kept["village_id"] == arrived["village_id"]:
+        renumbered = next_household_no(session, arrived["village_id"])
+        set_field(session, table, issue.entity_id, "household_no", renumbered, uow.operator)
+        uow.audit("update", "household", issue.entity_id, "household_no", number, renumbered)
+    before, after = changes.encode(number), changes.encode(renumbered)
+    changes.record_decision(session, DECIDE, table.name, issue.entity_id, "household_no", before, after)
 
 
 def _merge(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:

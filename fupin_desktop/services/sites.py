@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.ownership import SITE_KINDS
 from fupin_desktop.domain.permissions import Capability
+from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.services.accounts import Who, actor_name, permit
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import AuditEntry, Region, Site
+from fupin_desktop.store.models import AuditEntry, Person, Region, Site
 from fupin_desktop.store.uow import UnitOfWork
 
 __all__ = ["SITE_KINDS", "PackageEvent", "SiteInfo", "exchange_history", "list_sites", "rename_own_site"]
@@ -88,7 +89,7 @@ class PackageEvent:
     """One package sent or received here (from the audit trail: who, when, to or from which site)."""
 
     at: datetime
-    direction: str  # 发出 / 收到
+    direction: str  # 发出 / 收到 / 申请更正
     site: str
     summary: str
     account: str
@@ -101,12 +102,20 @@ def exchange_history(database: Database, *, limit: int = 500) -> list[PackageEve
         names = {site.id: site.name for site in session.scalars(select(Site))}
         found = session.scalars(
             select(AuditEntry)
-            .where(AuditEntry.entity == "package", AuditEntry.action.in_(("export", "import")))
+            .where(
+                ((AuditEntry.entity == "package") & AuditEntry.action.in_(("export", "import")))
+                | (AuditEntry.action == "request")
+            )
             .order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
             .limit(limit)
         )
-        out = []
+        out: list[PackageEvent] = []
+        sent_since = False  # newest first: an export after a request carried it
         for entry in found:
+            if entry.action == "request":
+                out.append(_request_event(session, entry, sent_since))
+                continue
+            sent_since = sent_since or entry.action == "export"
             text = entry.new_value or ""
             site, _sep, summary = text.partition("：")
             if entry.action == "import":
@@ -117,3 +126,16 @@ def exchange_history(database: Database, *, limit: int = 500) -> list[PackageEve
         return out
 
     return database.read(query)
+
+
+def _request_event(session: Session, entry: AuditEntry, sent: bool) -> PackageEvent:
+    """A 更正申请 made here (``package_decisions.request_change``): what was asked, and whether a package
+    has gone out since (it travels in the next one to the record's owner)."""
+    record = ""
+    if entry.entity == "person":
+        found = session.get(Person, entry.entity_id)
+        record = found.name if found is not None else ""
+    label = FIELD_LABELS.get(entry.field or "", entry.field or "")
+    where = "已随数据包发出，待所属站点决定" if sent else "待发出：随下一个发给所属站点的数据包送出"
+    summary = f"{record} {label}：{entry.old_value or '（空）'} → {entry.new_value or '（空）'}".strip()
+    return PackageEvent(entry.at, "申请更正", where, summary, entry.operator)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QTabWidget,
@@ -42,7 +43,9 @@ from fupin_desktop.services.package_decisions import (
     ENTITY_LABELS,
     Decided,
     IssueView,
+    Requested,
     decide_issue,
+    decision_label,
     list_issues,
 )
 from fupin_desktop.services.packages import KIND_LABELS, PackageExported, PackageImported, export_package
@@ -51,13 +54,19 @@ from fupin_desktop.services.sites import PackageEvent, SiteInfo, exchange_histor
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.folders import save_folder
 from fupin_desktop.ui.operations import Operation
+from fupin_desktop.ui.request_dialog import RequestChangeDialog
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel, local_time
 
-DECISION_ORDER = ("ours", "theirs", "merge", "accept", "reject", "dismiss")
+DECISION_ORDER = ("ours", "theirs", "merge", "apart", "accept", "reject", "dismiss")
 
 
 def _when(moment: datetime | None) -> str:
     return local_time(moment) if moment is not None else "—"
+
+
+def _one_line(text: str) -> str:
+    """A side-by-side value (a household's fields and members, one a line) in one table cell."""
+    return "；".join(part.strip("　 ") for part in text.splitlines() if part.strip()).replace("：；", "：")
 
 
 def issue_columns() -> list[Column[IssueView]]:
@@ -65,8 +74,8 @@ def issue_columns() -> list[Column[IssueView]]:
         Column("类型", lambda i: i.kind_label, 80),
         Column("记录", lambda i: f"{i.entity_label} {i.record}", 290),  # a member with the 16-digit 户编号, whole
         Column("字段", lambda i: i.field_label, 90),
-        Column("本站", lambda i: i.ours, 120),
-        Column("对方", lambda i: i.theirs, 120),
+        Column("本站", lambda i: _one_line(i.ours), 120),
+        Column("对方", lambda i: _one_line(i.theirs), 120),
         Column("对方站点", lambda i: i.their_site, 120),
         Column(
             "对方时间（对方时钟）",
@@ -79,7 +88,7 @@ def issue_columns() -> list[Column[IssueView]]:
 def history_columns() -> list[Column[PackageEvent]]:
     return [
         Column("时间", lambda e: _when(e.at), 130),
-        Column("方向", lambda e: e.direction, 50),
+        Column("方向", lambda e: e.direction, 64),
         Column("站点", lambda e: e.site, 160),
         Column("内容", lambda e: e.summary, 360),
         Column("操作员", lambda e: e.account, 80),
@@ -122,6 +131,15 @@ class ExchangePage(QWidget):
         self.cancel_button = QPushButton("放弃")
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_import)
+        self.request_button = QPushButton("申请更正…")
+        self.request_button.setToolTip("请所属人社所更正某人的一项记录（本站记录不变，对方决定后随数据包传回）")
+        self.request_button.clicked.connect(self.ask_for_change)
+        context.guard(self.request_button, Capability.DECIDE_EXCHANGE)
+        self.request_holder = QWidget()  # shown only at a county: every other site changes its own records
+        holder = QHBoxLayout(self.request_holder)
+        holder.setContentsMargins(0, 0, 0, 0)
+        holder.addWidget(self.request_button)
+        self.request_holder.setVisible(False)
         context.guard(self.export_button, Capability.EXPORT_PACKAGE)
         for button in (self.import_button, self.confirm_button, self.cancel_button):
             context.guard(button, Capability.IMPORT_PACKAGE)
@@ -141,6 +159,8 @@ class ExchangePage(QWidget):
         row.addWidget(self.import_button)
         row.addWidget(self.confirm_button)
         row.addWidget(self.cancel_button)
+        row.addSpacing(24)
+        row.addWidget(self.request_holder)
         row.addStretch(1)
         box_layout = QVBoxLayout(exchange_box)
         box_layout.addWidget(self.own_label)
@@ -235,6 +255,7 @@ class ExchangePage(QWidget):
                 f"本站：{own.name}（{owner_label(own.kind)}{area}），本站变更已编到第 {own.last_seq} 号。"
                 "时间以各站时钟显示，仅供参考；顺序只看变更号。"
             )
+        self.request_holder.setVisible(own is not None and own.kind == "county")
         current = self.receiver.currentData()
         self.receiver.clear()
         self.receiver.addItem("完整数据包（新笔记本用）", None)
@@ -269,6 +290,7 @@ class ExchangePage(QWidget):
     def show_selected(self) -> None:
         issue = self.selected_issue()
         self.detail.show_issue(issue)
+        self.decision_buttons["merge"].setText(decision_label("merge", issue.entity if issue is not None else ""))
         for code, button in self.decision_buttons.items():
             button.setEnabled(issue is not None and code in issue.choices)
 
@@ -299,6 +321,24 @@ class ExchangePage(QWidget):
             self, self.context, lambda: export_package(database, actor=actor, out=path, to=to), changes="package"
         )
         operation.success(done).run_in_background("正在导出数据包")
+
+    # --- 更正申请 (a county asks a township) ------------------------------------------------------------
+
+    def open_request_dialog(self) -> RequestChangeDialog:
+        """The dialog, made and returned before it is shown (tests drive it)."""
+        return RequestChangeDialog(self.context, self)
+
+    def ask_for_change(self) -> None:
+        dialog = self.open_request_dialog()
+        if dialog.exec() and dialog.requested is not None:
+            self.said_requested(dialog.requested)
+
+    def said_requested(self, asked: Requested) -> None:
+        self.tabs.setCurrentWidget(self.history_table)  # the request, at the top of 往来记录
+        self.status.setText(
+            f"已申请更正（{asked.before} → {asked.after}）：本站记录未改，申请随下一个发给其所属人社所的数据包送出，"
+            "对方决定后随其数据包传回。"
+        )
 
     # --- import: preview, then confirm -----------------------------------------------------------------
 
@@ -364,14 +404,26 @@ class ExchangePage(QWidget):
         issue = self.selected_issue()
         if issue is None or code not in issue.choices:
             return
+        household = issue.entity == "household"
         if code == "merge" and not self.confirm(
-            f"把对方的“{issue.record}”与本站的合并为同一人？对方的空缺字段取本站的值。"
+            f"把对方的“{issue.record}”与本站的{decision_label('merge', issue.entity)}？"
+            + ("对方的成员并入本站这一户，" if household else "")
+            + "对方的空缺字段取本站的值。"
+        ):
+            return
+        if code == "apart" and not self.confirm(
+            f"对方的“{issue.record}”与本站那一户不是同一户：两户都保留，各自的成员不变。"
+            + (
+                "两户户编号相同，对方这一户将改用本村下一个户编号，并随数据包传到各站。"
+                if issue.reason == "household_no"
+                else ""
+            )
         ):
             return
         database, actor = self.context.database, self.context.actor
 
         def done(result: Decided) -> None:
-            self.status.setText(f"已{DECISION_LABELS[result.decision]}：{issue.kind_label} {issue.record}")
+            self.status.setText(f"已{decision_label(result.decision, issue.entity)}：{issue.kind_label} {issue.record}")
 
         Operation[Decided](
             self, self.context, lambda: decide_issue(database, actor=actor, issue_id=issue.id, decision=code),
@@ -396,6 +448,16 @@ def describe(result: PackageImported) -> str:
 NOTHING_PENDING = "没有待处理事项。导入数据包后，双方改了同一项、疑似重复的人和对方的修改提议会列在左侧，由您逐条决定。"
 
 
+DUPLICATE_HINTS = {
+    "id_number": "同一身份证号在两处各登记了一次：合并为同一人后，对方的记录并入本站的这一条。",
+    "household_no": "同一村里两处各登记了同一户编号的一户：若是同一户，合并后对方的成员并入本站这一户；"
+    "若不是同一户，两户都保留，对方这一户改用本村下一个户编号。",
+    "head": "两户的户主是同一身份证号（户编号不同）：若是同一户，合并后对方的成员并入本站这一户；"
+    "若不是同一户，两户都保留，两位户主的身份证号仍须另行核对。",
+    "region": "同一区划代码或同一上级下的同名区划在两处各添加了一次：合并后对方的农户归入本站的这一条。",
+}
+
+
 class _SideBySide(QFrame):
     """One question, three columns: 原值 (what both started from), 本站, 对方 — and who and when on each side."""
 
@@ -409,6 +471,7 @@ class _SideBySide(QFrame):
         self.title.setStyleSheet("font-weight: bold;")
         grid.addWidget(self.title, 0, 0, 1, 3)
         self.values: dict[str, QLabel] = {}
+        self.boxes: dict[str, QScrollArea] = {}
         self.who: dict[str, QLabel] = {}
         for column, (key, heading) in enumerate((("base", "原值"), ("ours", "本站"), ("theirs", "对方"))):
             head = QLabel(heading)
@@ -417,9 +480,16 @@ class _SideBySide(QFrame):
             value = QLabel()
             value.setWordWrap(True)
             value.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-            value.setMinimumHeight(90)
-            value.setStyleSheet("font-size: 15px; padding: 6px; background: #f6f6f2; border: 1px solid #ddd;")
-            grid.addWidget(value, 2, column)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setStyleSheet("font-size: 15px; padding: 6px; background: #f6f6f2;")
+            box = QScrollArea()  # a household's long member list scrolls instead of being cut off
+            box.setWidget(value)
+            box.setWidgetResizable(True)
+            box.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            box.setMinimumHeight(90)
+            box.setStyleSheet("QScrollArea { border: 1px solid #ddd; background: #f6f6f2; }")
+            grid.addWidget(box, 2, column)
+            self.boxes[key] = box
             who = QLabel()
             who.setWordWrap(True)
             who.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -430,8 +500,11 @@ class _SideBySide(QFrame):
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #a33;")
+        self.note.setMinimumHeight(3 * self.note.fontMetrics().lineSpacing())  # a hint of two or three lines, whole
         grid.addWidget(self.note, 4, 0, 1, 3)
-        grid.setRowStretch(5, 1)
+        grid.setRowStretch(2, 1)
+        for column in range(3):
+            grid.setColumnStretch(column, 1)
 
     def show_issue(self, issue: IssueView | None) -> None:
         if issue is None:
@@ -451,7 +524,7 @@ class _SideBySide(QFrame):
             f"{issue.their_site} {issue.their_account}\n{_when(issue.their_at)}（对方时钟）{ahead}"
         )
         hints = {
-            "duplicate": "同一身份证号在两处各登记了一次：合并为同一人后，对方的记录并入本站的这一条。",
+            "duplicate": DUPLICATE_HINTS.get(issue.reason, DUPLICATE_HINTS["id_number"]),
             "proposal": "对方无权直接修改这条记录（不归其所有）：由本站决定是否接受。",
             "correction": "这条记录已封存：数据包不会改动它。",
             "conflict": "双方改了同一项：程序不替您决定。",
