@@ -90,23 +90,34 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-def _searches(plain: Path, encrypted: Path, cases: dict[str, list[str]]) -> dict[str, tuple[list[float], list[float]]]:
-    """Each query on the plain file, then on the encrypted one (both open): the timings of each, per case."""
-    from fupin_desktop.services.search import HouseholdFilter, count_households, fetch_households
+def _searches(
+    plain: Path, encrypted: Path, cases: dict[str, list[str]], passes: int = 1
+) -> dict[str, tuple[list[float], list[float]]]:
+    """Each search on the plain file, then on the encrypted one (both open): the timings of each, per case.
+    A search is what the window's household list asks when a text is typed (ui/roster_models.set_filter):
+    the first page of 300 with its employed marks and matched members, and the count up to the cap.
+    With ``passes`` > 1 every case runs again on the same connections and the last pass is timed: the
+    pages it reads were decrypted once already (as in a window that has been searched in for a while)."""
+    from fupin_desktop.services.roster import household_page
+    from fupin_desktop.services.search import HouseholdFilter
+    from fupin_desktop.ui.roster_models import HouseholdTableModel
+
+    today = date.today()
 
     databases = [_open(plain), _open(encrypted)]
     sessions = [database.session_factory() for database in databases]  # type: ignore[attr-defined]
     timings: dict[str, tuple[list[float], list[float]]] = {}
     try:
-        for action, texts in cases.items():
+        for action, texts in [(action, texts) for _ in range(passes) for action, texts in cases.items()]:
             timings[action] = ([], [])
             for text in texts:
                 for session, samples in zip(sessions, timings[action], strict=True):
                     session.info.clear()
                     started = time.perf_counter()
                     flt = HouseholdFilter(text=text)
-                    count_households(session, flt)
-                    fetch_households(session, flt, 0, 100)
+                    household_page(
+                        session, flt, 0, HouseholdTableModel.PAGE, on=today, count_cap=HouseholdTableModel.COUNT_CAP
+                    )
                     samples.append(time.perf_counter() - started)
     finally:
         for session, database in zip(sessions, databases, strict=True):
@@ -267,12 +278,14 @@ def run(households: int, rows: int, repeats: int) -> list[dict[str, object]]:
         "search: ID last 6 digits": [s[1][-6:] for s in sample],
     }
     _searches(plain, encrypted, cases)  # warm both files' pages alike (in the system's cache)
-    rounds = [_searches(plain, encrypted, cases) for _ in range(repeats)]  # each round on new connections
+    rounds = [_searches(plain, encrypted, cases) for _ in range(repeats)]  # each round on new connections: cold
+    warm_rounds = [_searches(plain, encrypted, cases, passes=2) for _ in range(repeats)]
     for action in cases:
-        plain_t, encrypted_t = (_fastest([timings[action][side] for timings in rounds]) for side in (0, 1))
-        (p50, p95), (e50, e95) = _p(plain_t), _p(encrypted_t)
-        row(f"{action} p50", p50, e50)
-        row(f"{action} p95", p95, e95)
+        for label, runs in (("", rounds), (", pages read once already on the connection", warm_rounds)):
+            plain_t, encrypted_t = (_fastest([timings[action][side] for timings in runs]) for side in (0, 1))
+            (p50, p95), (e50, e95) = _p(plain_t), _p(encrypted_t)
+            row(f"{action} p50{label}", p50, e50)
+            row(f"{action} p95{label}", p95, e95)
     switches = [_village_switches(plain, encrypted, village_ids) for _ in range(repeats)]
     plain_v, encrypted_v = (_fastest([timings[side] for timings in switches]) for side in (0, 1))
     row("village switch (count + first 300 households) p50", _p(plain_v)[0], _p(encrypted_v)[0])
