@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QStandardItemModel
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtGui import QFont, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QLineEdit
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.idnumber import make_id_number
@@ -23,7 +23,7 @@ from fupin_desktop.store.errors import DatabaseLocked
 from fupin_desktop.store.models import Household, Person
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
-from fupin_desktop.ui.app import lock_database, open_for_window
+from fupin_desktop.ui.app import load_bundled_fonts, lock_database, open_for_window
 from fupin_desktop.ui.audit_dialog import AuditDialog
 from fupin_desktop.ui.forms import CodeCombo, MultiCodeBox, set_value_of
 from fupin_desktop.ui.household_form import HouseholdDialog
@@ -397,3 +397,37 @@ def test_code_combos_offer_the_code_list() -> None:
     health = MultiCodeBox("health")
     health.set_value("长期慢性病、残疾")
     assert health.value() == "长期慢性病、残疾"
+
+
+def test_the_visit_dialog_shows_every_choice_of_a_member_whole(
+    qtbot: QtBot, database: Database, village: uuid.UUID, window: MainWindow
+) -> None:
+    """A clerk on a 1366×768 screen sees 弱劳动力或半劳动力 and 乡(镇)外县内务工 in full, not their tail."""
+    family = load_bundled_fonts()
+    assert family is not None
+    before = QApplication.font()
+    QApplication.setFont(QFont(family, 10))  # the font the program runs with
+    try:
+        _visit_choices_fit(qtbot, database, village, window)
+    finally:
+        QApplication.setFont(before)
+
+
+def _visit_choices_fit(qtbot: QtBot, database: Database, village: uuid.UUID, window: MainWindow) -> None:
+    saved_household(database, village)
+    page = page_of(window)
+    choose_village(page, village)
+    page.household_table.selectRow(0)
+    page.record_visit()
+    visit = page.dialog
+    assert isinstance(visit, VisitDialog)
+    visit.show()
+    qtbot.waitExposed(visit)
+    for widgets in visit.member_widgets.values():
+        for field, widget in widgets.items():
+            if not isinstance(widget, CodeCombo):
+                continue
+            line = widget.lineEdit()
+            longest = max((widget.itemText(i) for i in range(widget.count())), key=line.fontMetrics().horizontalAdvance)
+            assert line.width() >= line.fontMetrics().horizontalAdvance(longest), (field, longest, line.width())
+    visit.reject()

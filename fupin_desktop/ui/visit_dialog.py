@@ -182,7 +182,7 @@ def _member_widget(field: str) -> QWidget:
     if field == "work_months":
         return months_box()
     combo = CodeCombo(field)
-    combo.setMinimumContentsLength(11)  # 弱劳动力或半劳动力, 乡(镇)外县内务工 fit without cutting
+    combo.fit_longest_item()  # 弱劳动力或半劳动力, 乡(镇)外县内务工 whole
     return combo
 
 
