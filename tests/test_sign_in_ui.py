@@ -115,6 +115,31 @@ def test_the_window_locks_when_idle_until_an_account_signs_in_again(
     window.idle_watch.seconds = 0
 
 
+def test_a_clerk_leaving_the_desk_locks_the_window_at_once(
+    qtbot: QtBot, with_accounts: Database, cleanup: None
+) -> None:
+    """设置 → 锁定 (Ctrl+L): the names on the screen are hidden now, not after the idle minutes."""
+    window = _window(qtbot, with_accounts)
+    window.context.set_account(accounts.sign_in(with_accounts, name="admin", password=PASSWORD))
+    assert window.lock_action.isVisible() and window.lock_action.shortcut().toString() == "Ctrl+L"
+    seen: list[str] = []
+
+    def sign_in_when_locked() -> None:
+        dialog = window.lock_dialog
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(20, sign_in_when_locked)
+            return
+        seen.append(dialog.windowTitle())
+        seen.append(str(window.centralWidget().isVisible()))
+        _fill(dialog, qtbot, "admin", PASSWORD)
+
+    QTimer.singleShot(20, sign_in_when_locked)
+    window.lock_action.trigger()
+    qtbot.waitUntil(lambda: len(seen) == 2 and window.lock_dialog is None, timeout=5000)
+    assert seen == ["已锁定", "False"]
+    assert window.centralWidget().isVisible()
+
+
 def test_the_idle_time_comes_from_the_settings(tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     assert idle_minutes(settings) == 15 and idle_minutes(None) == 15

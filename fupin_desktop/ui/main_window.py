@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -139,6 +139,12 @@ class MainWindow(QMainWindow):
         self.switch_user_action.triggered.connect(self.switch_user)
         self.switch_user_action.setVisible(database.read(accounts_in_force))
         settings_menu.addAction(self.switch_user_action)
+        # Leaving the desk: hide the names on the screen now, not after the idle minutes.
+        self.lock_action = QAction("锁定(&L)", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock_when_idle)
+        self.lock_action.setVisible(database.read(accounts_in_force))
+        settings_menu.addAction(self.lock_action)
         self.context.guard(self.profile_action, Capability.STATION_SETTINGS)
         self.context.guard(self.accounts_action, Capability.MANAGE_ACCOUNTS)
         self.context.guard(self.new_code_action, Capability.MANAGE_ACCOUNTS)
