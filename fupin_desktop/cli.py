@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import TracebackType
@@ -85,7 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fupin_desktop.commands import start_command
 
     start_command(args.user)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        # The reader of the output stopped early (`… | head`): end quietly, not with a traceback, and
+        # keep Python from reporting the same closed pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

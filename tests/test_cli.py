@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -80,3 +81,21 @@ def test_a_mistyped_command_line_is_answered_in_chinese(tmp_path: Path) -> None:
     for english in ("usage:", "positional arguments", "options:", "show this help message"):
         assert english not in helped.stdout, english
     assert "显示本帮助并退出" in helped.stdout
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path: Path) -> None:
+    """`fupin-desktop info | head -3`: head closes the pipe; the command ends quietly."""
+    database = tmp_path / "demo.db"
+    assert run_cli("--db", str(database), "demo", "--households", "3", "--plain").returncode == 0
+    with subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "fupin_desktop", "--db", str(database), "info"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "FUPIN_USER": "reviewer", "FUPIN_PASSWORD": "demo"},
+    ) as reader:
+        assert reader.stdout is not None and reader.stderr is not None
+        reader.stdout.close()  # the reader is gone before the first line
+        errors = reader.stderr.read()
+        assert reader.wait(timeout=120) == 1
+    assert "Traceback" not in errors and "BrokenPipeError" not in errors
