@@ -87,7 +87,7 @@ def test_output_piped_into_a_reader_that_stops_early_is_no_traceback(tmp_path: P
     """`fupin-desktop info | head -3`: head closes the pipe; the command ends quietly."""
     database = tmp_path / "demo.db"
     assert run_cli("--db", str(database), "demo", "--households", "3", "--plain").returncode == 0
-    with subprocess.Popen(  # noqa: S603
+    with subprocess.Popen(
         [sys.executable, "-m", "fupin_desktop", "--db", str(database), "info"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
