@@ -323,6 +323,8 @@ def test_the_command_line_exports_previews_and_imports(sites, capsys) -> None:  
     assert _person(station, "李秀英").phone != "13905391111"
     assert main(["--db", str(station.path), "package", "import", str(path)]) == 0
     assert _person(station, "李秀英").phone == "13905391111"
+    told = capsys.readouterr().out
+    assert "  成员：1条变更" in told and "person" not in told  # what changed, in the clerk's words
     (tmp / "junk.fupinpkg").write_bytes(b"not a zip")
     assert main(["--db", str(station.path), "package", "import", str(tmp / "junk.fupinpkg")]) == 1
     assert "不是本程序导出的数据包" in capsys.readouterr().err
