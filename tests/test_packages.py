@@ -262,8 +262,10 @@ def test_a_package_from_an_unknown_site_is_refused(sites) -> None:  # type: igno
     path = tmp / "stranger.fupinpkg"
     export_package(stranger, actor="外人", out=path)
     stranger.dispose()
-    with pytest.raises(PackageRefused, match="未登记的站点"):
+    with pytest.raises(PackageRefused, match="未登记的站点") as refused:
         import_package(station, actor="站长", path=path)
+    # the way to register the key, for the window's clerk as well as for the command line
+    assert "上报 → 本站密钥… → 登记其他站点的密钥…" in str(refused.value) and "station-key import" in str(refused.value)
 
 
 def test_a_package_to_a_known_site_is_encrypted_and_only_it_can_open_it(sites) -> None:  # type: ignore[no-untyped-def]

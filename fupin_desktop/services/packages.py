@@ -490,7 +490,8 @@ def _check_sender(
     if is_known(algorithm, public, known_keys(session)) is None:
         raise PackageRefused(
             f"数据包“{path.name}”来自未登记的站点“{sender.get('name', '')}”（密钥指纹 "
-            f"{fingerprint(algorithm, public)}），未导入：请先用 station-key import 登记该站点的密钥文件。"
+            f"{fingerprint(algorithm, public)}），未导入：请先登记该站点的密钥文件"
+            "（程序窗口：上报 → 本站密钥… → 登记其他站点的密钥…；命令行：station-key import 密钥文件），再导入。"
         )
     if not scheme(algorithm).verify(public, packages.signed_message(package.manifest_bytes), package.signature):
         raise PackageRefused(f"数据包“{path.name}”的签名不符：文件在导出后被改动过，未导入。")
