@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import edit_person, person_facts, register_household, register_person
 from fupin_desktop.services.packages import PackageRefused, export_package, import_package, open_issues
 from fupin_desktop.services.regions import create_region
-from fupin_desktop.services.settings import load_station_profile, store_station_profile
+from fupin_desktop.services.settings import StationProfile, load_station_profile, store_station_profile
 from fupin_desktop.services.station_keys import export_station_key, register_station_key, sign_bytes
 from fupin_desktop.store import changes
 from fupin_desktop.store.db import Database, open_database
@@ -609,3 +610,21 @@ def test_change_lines_keep_every_value_even_with_line_breaks_in_it() -> None:
     for damaged in (b'["only","three"]\n\n', b'["only","three"]\n"1"\n"2"\n', b"[1,2\n\n\n"):
         with pytest.raises(packages.PackageDamaged):
             packages.read_lines(damaged)
+
+
+def test_a_laptop_not_named_yet_is_called_by_its_key_s_unit_not_本站(sites) -> None:  # type: ignore[no-untyped-def]
+    """A laptop that sent a package before its 本站信息 was filled in came in as "来自“本站”" at the station."""
+    station, a, _b, _village, tmp = sites
+    with a.session_factory() as session:
+        own = session.scalars(select(Site).where(Site.own.is_(True))).one()
+        own.name = "本站"  # as a new laptop's site is named until 本站信息 names it
+        session.commit()
+    _edit(a, "甲经办", "李秀英", phone="13905391111")
+    path = tmp / "unnamed.fupinpkg"
+    with patch("fupin_desktop.services.packages.load_station_profile", return_value=StationProfile()):
+        export_package(a, actor="甲经办", out=path)
+    result = import_package(station, actor="站长", path=path)
+    assert result.sender == "甲外业笔记本"  # the unit its registered key names
+    with station.session_factory() as session:
+        names = set(session.scalars(select(Site.name).where(Site.own.is_(False))))
+    assert "本站" not in names and "甲外业笔记本" in names

@@ -487,7 +487,8 @@ def _check_sender(
     own_key = own_public_key(session)
     if own_key.algorithm == algorithm and own_key.key == public:
         raise PackageRefused(f"“{path.name}”是本站自己导出的数据包，不需要导入。")
-    if is_known(algorithm, public, known_keys(session)) is None:
+    known = is_known(algorithm, public, known_keys(session))
+    if known is None:
         raise PackageRefused(
             f"数据包“{path.name}”来自未登记的站点“{sender.get('name', '')}”（密钥指纹 "
             f"{fingerprint(algorithm, public)}），未导入：请先登记该站点的密钥文件"
@@ -500,6 +501,13 @@ def _check_sender(
         raise PackageRefused(
             f"数据包“{path.name}”由更新版本的程序导出（结构版本 {revision}），本程序无法读取，请先升级程序。"
         )
+    if str(sender.get("name") or DEFAULT_SITE_NAME) == DEFAULT_SITE_NAME and known.unit_name:
+        # a laptop that sent this before its 本站信息 named it: called by the unit its registered key names,
+        # not "本站" (which, read here, means this site); the signature over the manifest is checked above
+        sender["name"] = known.unit_name[:80]
+        for card in manifest.get("sites", []):
+            if str(card.get("id")) == str(sender.get("id")):
+                card["name"] = sender["name"]
     return sender
 
 
