@@ -628,3 +628,12 @@ def test_a_laptop_not_named_yet_is_called_by_its_key_s_unit_not_本站(sites) ->
     with station.session_factory() as session:
         names = set(session.scalars(select(Site.name).where(Site.own.is_(False))))
     assert "本站" not in names and "甲外业笔记本" in names
+    # A station that recorded the laptop as "本站" before this fix learns its name from its next package.
+    with station.session_factory() as session:
+        laptop = session.scalars(select(Site).where(Site.name == "甲外业笔记本")).one()
+        laptop.name = "本站"
+        session.commit()
+    _edit(a, "甲经办", "李秀英", phone="13905392222")
+    _exchange(a, station, tmp)
+    with station.session_factory() as session:
+        assert "本站" not in set(session.scalars(select(Site.name).where(Site.own.is_(False))))

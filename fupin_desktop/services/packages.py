@@ -560,6 +560,8 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
             )
             session.add(site)
             vector[site_id] = site
+        elif site.name == DEFAULT_SITE_NAME and str(card["name"]) != DEFAULT_SITE_NAME:
+            site.name = str(card["name"])[:80]  # named since (本站信息 filled in on that laptop)
         site.box_public = card.get("box_public") or site.box_public
         if card.get("parent_id"):
             site.parent_id = uuid.UUID(str(card["parent_id"]))
