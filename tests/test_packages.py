@@ -637,3 +637,20 @@ def test_a_laptop_not_named_yet_is_called_by_its_key_s_unit_not_本站(sites) ->
     _exchange(a, station, tmp)
     with station.session_factory() as session:
         assert "本站" not in set(session.scalars(select(Site.name).where(Site.own.is_(False))))
+
+
+def test_a_conflict_the_station_decided_is_not_reported_as_waiting_on_the_laptop(sites) -> None:  # type: ignore[no-untyped-def]
+    """The laptop's import said "冲突：1条，待人工处理" while 待处理 was empty: the station's decision had come
+    in the same package and closed it."""
+    from fupin_desktop.services.package_decisions import decide_issue, list_issues
+
+    station, a, _b, _village, tmp = sites
+    _edit(station, "站长", "李秀英", phone="13933334444")
+    _edit(a, "甲经办", "李秀英", phone="13811112222")
+    assert _exchange(a, station, tmp).issues["conflict"] == 1
+    (issue,) = list_issues(station)
+    decide_issue(station, actor="站长", issue_id=issue.id, decision="theirs")
+    back = _exchange(station, a, tmp, to=_site_name(a))
+    assert open_issues(a) == []
+    assert back.issues["conflict"] == 0, back.issues
+    assert _person(a, "李秀英").phone == _person(station, "李秀英").phone == "13811112222"

@@ -348,6 +348,9 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         if own.kind in ("village", "field") and own.parent_id is not None:
             _tidy_questions(session)
         _remember_sites(session, manifest, vector, own)
+        # what still waits for a person: a decision later in the same package (or the tidy-up above) may
+        # have closed a question the package first opened (closing sets resolved_at on these same objects)
+        result.issues = Counter(issue.kind for issue in applier.raised if issue.resolved_at is None)
         uow.audit(
             "import",
             "package",
@@ -689,6 +692,7 @@ class _Applier:
         self.own = own
         self._vector = vector
         self._cards = cards
+        self.raised: list[SyncIssue] = []  # the questions this package opened (some it may close again)
         self._rules: dict[str, SiteRule] = {}
         self._stations: dict[str, bool] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
@@ -1356,24 +1360,24 @@ class _Applier:
     ) -> str:
         site_id, seq, action, entity, _id, _field, before, after, account, at = row
         our_account, our_at = self._last_local(str(entity), other_id or entity_id, field_name)
-        self.session.add(
-            SyncIssue(
-                kind=kind,
-                entity=str(entity),
-                entity_id=entity_id,
-                other_id=other_id,
-                field=field_name,
-                base=before,
-                ours=ours,
-                theirs=theirs if theirs is not None else after,
-                our_account=our_account,
-                our_at=our_at,
-                their_site_id=uuid.UUID(str(site_id)),
-                their_seq=int(seq),
-                their_account=str(account)[:40],
-                their_at=datetime.fromisoformat(str(at)),
-            )
+        issue = SyncIssue(
+            kind=kind,
+            entity=str(entity),
+            entity_id=entity_id,
+            other_id=other_id,
+            field=field_name,
+            base=before,
+            ours=ours,
+            theirs=theirs if theirs is not None else after,
+            our_account=our_account,
+            our_at=our_at,
+            their_site_id=uuid.UUID(str(site_id)),
+            their_seq=int(seq),
+            their_account=str(account)[:40],
+            their_at=datetime.fromisoformat(str(at)),
         )
+        self.session.add(issue)
+        self.raised.append(issue)
         self.uow.audit("sync", str(entity), entity_id, field_name, None, f"{KIND_LABELS[kind]}（{action}）")
         return kind
 
