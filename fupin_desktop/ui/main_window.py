@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,10 +30,12 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services import backups
 from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
-from fupin_desktop.services.encryption import recovery_unconfirmed
+from fupin_desktop.services.encryption import confirm_recovery_code, recovery_unconfirmed
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.location import backups_on_server
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.errors import StoreError
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self.build_page)
         self.recovery_reminder = RecoveryReminder()
         self.recovery_reminder.button.clicked.connect(self.ask_for_new_code)
+        self.recovery_reminder.confirm_button.clicked.connect(lambda: self.confirm_copied_code())
         self.recovery_reminder.setVisible(not database.read_only and recovery_unconfirmed(database.path))
         central = QWidget()
         central_layout = QVBoxLayout(central)
@@ -149,6 +153,7 @@ class MainWindow(QMainWindow):
         self.context.guard(self.accounts_action, Capability.MANAGE_ACCOUNTS)
         self.context.guard(self.new_code_action, Capability.MANAGE_ACCOUNTS)
         self.context.guard(self.recovery_reminder.button, Capability.MANAGE_ACCOUNTS)
+        self.context.guard(self.recovery_reminder.confirm_button, Capability.MANAGE_ACCOUNTS)
         self.idle_watch = IdleWatch(idle_minutes(settings) * 60, self)
         self.lock_dialog: QDialog | None = None
         self.idle_watch.idle.connect(self.lock_when_idle)
@@ -246,6 +251,26 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(lambda: self.new_code_requested.emit(dialog.name, dialog.password))
         dialog.open()
         return dialog
+
+    def confirm_copied_code(self, code: str | None = None) -> bool:
+        """已抄好，确认…: the recovery code the station head copied (asked for when ``code`` is None) ends the
+        reminder; a wrong or voided code is refused and the reminder stays."""
+        path = self.context.database.path
+        if path is None:
+            return False
+        if code is None:
+            code, accepted = QInputDialog.getText(
+                self, "确认恢复码已抄写", "请照着抄好的纸输入完整的恢复码（14组，每组4个字母或数字，用“-”分隔）："
+            )
+            if not accepted or not code.strip():
+                return False
+        try:
+            confirm_recovery_code(path, code=code.strip())
+        except (StoreError, ServiceError) as error:
+            messages.show_error(self, error, "未确认")
+            return False
+        self.recovery_reminder.setVisible(False)
+        return True
 
     def _explain(self, text: str) -> None:
         """A message that does not block (tests read ``explanation``)."""
