@@ -140,6 +140,36 @@ def test_a_clerk_leaving_the_desk_locks_the_window_at_once(
     assert window.centralWidget().isVisible()
 
 
+def test_a_window_reopened_after_a_restore_hides_the_data_until_someone_signs_in(
+    qtbot: QtBot, with_accounts: Database, cleanup: None
+) -> None:
+    """After 用所选备份恢复 the window came back with the roster on screen behind "请以其他账号登录"."""
+    window = _window(qtbot, with_accounts)  # as the host opens it on the restored file: nobody signed in yet
+    assert window.context.account is None
+    seen: list[object] = []
+
+    def sign_in_when_shown() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        seen.extend([dialog.windowTitle(), window.centralWidget().isVisible()])
+        _fill(dialog, qtbot, "reviewer", PASSWORD)
+
+    QTimer.singleShot(0, sign_in_when_shown)
+    assert window.switch_user()
+    assert seen == ["登录", False]
+    assert window.centralWidget().isVisible() and window.context.operator == "reviewer"
+
+    def switch_when_shown() -> None:  # signed in: the menu's 切换用户 leaves the pages as they are
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        seen.extend([dialog.windowTitle(), window.centralWidget().isVisible()])
+        dialog.reject()
+
+    QTimer.singleShot(0, switch_when_shown)
+    assert not window.switch_user()
+    assert seen[2:] == ["切换用户", True]
+
+
 def test_the_idle_time_comes_from_the_settings(tmp_path: Path) -> None:
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     assert idle_minutes(settings) == 15 and idle_minutes(None) == 15

@@ -207,14 +207,23 @@ class MainWindow(QMainWindow):
         return widget.page if isinstance(widget, _PageSlot) and widget.page is not None else widget
 
     def switch_user(self) -> bool:
-        """切换用户: another account signs in; the window stays as it is. False if cancelled."""
+        """切换用户: another account signs in; the window stays as it is. False if cancelled.
+
+        With nobody signed in yet (the window just reopened on a restored or moved file that has accounts)
+        it is the sign-in itself: 登录, and the pages stay hidden until someone has signed in."""
         from fupin_desktop.ui.sign_in_dialog import SignInDialog
 
-        dialog = SignInDialog(self.context.database, self, switching=True)
-        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
-            return False
-        self.context.set_account(dialog.actor)
-        return True
+        signing_in = self.context.account is None
+        dialog = SignInDialog(self.context.database, self, switching=not signing_in)
+        if signing_in:
+            self.centralWidget().hide()
+        try:
+            if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+                return False
+            self.context.set_account(dialog.actor)
+            return True
+        finally:
+            self.centralWidget().show()  # not signed in: the host closes the window at once
 
     def ask_to_encrypt(self) -> EncryptDialog | None:
         """加密数据库: only a signed-in 管理员, and only once the database has one (no account, no data)."""
