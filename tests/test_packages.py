@@ -654,3 +654,22 @@ def test_a_conflict_the_station_decided_is_not_reported_as_waiting_on_the_laptop
     assert open_issues(a) == []
     assert back.issues["conflict"] == 0, back.issues
     assert _person(a, "李秀英").phone == _person(station, "李秀英").phone == "13811112222"
+
+
+def test_a_new_laptop_s_管理员_is_told_how_to_import_the_full_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """docs/sites.md: init --admin, station-key import, package import. The 管理员 may not import (roles.md), and
+    a 村级录入员 needs a village the package has not brought yet: the refusal says which account to make."""
+    station, laptop = tmp_path / "station.db", tmp_path / "laptop.db"
+    assert main(["--db", str(station), "demo", "--households", "3", "--plain"]) == 0
+    assert main(["--db", str(station), "package", "export", "--out", str(tmp_path / "full.fupinpkg")]) == 0
+    assert main(["--db", str(station), "station-key", "export", str(tmp_path / "station.fupinkey")]) == 0
+    monkeypatch.setenv("FUPIN_USER", "张村")
+    monkeypatch.setenv("FUPIN_PASSWORD", "zhangcun1")
+    assert main(["--db", str(laptop), "init", "--admin", "张村", "--plain"]) == 0
+    assert main(["--db", str(laptop), "station-key", "import", str(tmp_path / "station.fupinkey")]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(laptop), "package", "import", str(tmp_path / "full.fupinpkg")]) == 1
+    told = capsys.readouterr().err
+    assert "管理员" in told and "user add" in told and "--role 乡镇经办人" in told and "账号管理" in told

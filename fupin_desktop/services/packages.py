@@ -35,11 +35,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain import packages
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
-from fupin_desktop.services.accounts import Who, actor_name, permit
-from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.accounts import Who, actor_name, checked_actor, permit
+from fupin_desktop.services.errors import PermissionDenied, ServiceError
 from fupin_desktop.services.households import HEAD
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
@@ -60,7 +61,7 @@ from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import bind_processor, driver_rows, insert_rows, uuid_binder
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
-from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Region, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 _head_revision = functools.cache(head_revision)  # read from the migration scripts: once is enough
@@ -300,9 +301,25 @@ def _site_card(site: Site) -> dict[str, Any]:
     }
 
 
+def _permit_import(session: Session, actor: Who) -> None:
+    """导入数据包 is not the 管理员's (docs/roles.md). On a new laptop (no regions yet) the 管理员 is the only
+    account, and a 村级录入员 needs a village the package has not brought yet: say which account to make."""
+    try:
+        permit(session, actor, Capability.IMPORT_PACKAGE)
+    except PermissionDenied as refused:
+        current = checked_actor(session, actor)
+        if current is None or current.role is not Role.ADMIN or session.scalar(select(Region.id).limit(1)) is not None:
+            raise
+        raise PermissionDenied(
+            f"{refused}新笔记本：请管理员先新建一个乡镇经办人账号"
+            "（设置 → 账号管理，或命令 user add 名字 --role 乡镇经办人），"
+            "以该账号导入本站的完整数据包；导入后本村已有，再为村里新建村级录入员账号。"
+        ) from None
+
+
 def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool = False) -> PackageImported:
     """Check ``path`` whole, then apply it in one transaction (or, with ``dry_run``, say what it would do)."""
-    database.read(permit, actor, Capability.IMPORT_PACKAGE)  # before the file is even read
+    database.read(_permit_import, actor)  # before the file is even read
     try:
         package = packages.read(path)
     except OSError as error:
