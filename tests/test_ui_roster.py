@@ -464,3 +464,18 @@ def test_a_refusal_in_the_visit_dialog_leaves_every_member_in_sight(
     assert scroll.viewport().height() >= inner.minimumSizeHint().height(), "members scroll out of sight"
     assert visit.height() <= 768 - 60  # still fits a 1366×768 screen with the taskbar
     visit.reject()
+
+
+@pytest.mark.usefixtures("program_font")
+def test_the_member_table_shows_every_code_value_whole(qtbot: QtBot, window: MainWindow) -> None:
+    """劳动技能 showed "弱劳动力或半劳…": a coded column is as wide as its longest value in the program's font."""
+    page = page_of(window)
+    table, model = page.member_table, page.members
+    metrics = table.fontMetrics()
+    checked = 0
+    for column, spec in enumerate(model.columns):
+        if spec.choices:
+            longest = max(spec.choices, key=metrics.horizontalAdvance)
+            assert table.columnWidth(column) >= metrics.horizontalAdvance(longest) + 12, (spec.title, longest)
+            checked += 1
+    assert checked >= 6  # relation, ethnicity, education, school status, labour, employment…
