@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.accounts import Actor, Role
@@ -131,12 +131,13 @@ def test_a_clerk_leaving_the_desk_locks_the_window_at_once(
             return
         seen.append(dialog.windowTitle())
         seen.append(str(window.centralWidget().isVisible()))
+        seen.extend(label.text() for label in dialog.findChildren(QLabel) if "锁定" in label.text())
         _fill(dialog, qtbot, "admin", PASSWORD)
 
     QTimer.singleShot(20, sign_in_when_locked)
     window.lock_action.trigger()
-    qtbot.waitUntil(lambda: len(seen) == 2 and window.lock_dialog is None, timeout=5000)
-    assert seen == ["已锁定", "False"]
+    qtbot.waitUntil(lambda: len(seen) == 3 and window.lock_dialog is None, timeout=5000)
+    assert seen == ["已锁定", "False", "已锁定：请重新登录（本人或其他账号）。"]  # not "长时间未操作"
     assert window.centralWidget().isVisible()
 
 

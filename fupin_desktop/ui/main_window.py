@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         # Leaving the desk: hide the names on the screen now, not after the idle minutes.
         self.lock_action = QAction("锁定(&L)", self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
-        self.lock_action.triggered.connect(self.lock_when_idle)
+        self.lock_action.triggered.connect(lambda: self.lock_when_idle(by_hand=True))
         self.lock_action.setVisible(database.read(accounts_in_force))
         settings_menu.addAction(self.lock_action)
         self.context.guard(self.profile_action, Capability.STATION_SETTINGS)
@@ -287,8 +287,9 @@ class MainWindow(QMainWindow):
         self.explanation = box
         box.open()
 
-    def lock_when_idle(self) -> None:
-        """空闲锁定: the pages are hidden until the same or another account signs in; 退出 closes the window."""
+    def lock_when_idle(self, *, by_hand: bool = False) -> None:
+        """空闲锁定 (or 设置 → 锁定, ``by_hand``): the pages are hidden until the same or another account signs
+        in; 退出 closes the window."""
         from fupin_desktop.ui.sign_in_dialog import SignInDialog
 
         if self.context.account is None:
@@ -296,7 +297,7 @@ class MainWindow(QMainWindow):
         self.idle_watch.paused = True
         self.centralWidget().hide()
         name = self.context.account.name
-        dialog = SignInDialog(self.context.database, self, name=name, locked=True)
+        dialog = SignInDialog(self.context.database, self, name=name, locked=True, by_hand=by_hand)
         self.lock_dialog = dialog
         accepted = dialog.exec() == SignInDialog.DialogCode.Accepted and dialog.actor is not None
         self.lock_dialog = None
