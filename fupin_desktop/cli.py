@@ -6,11 +6,13 @@ import argparse
 import contextlib
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from types import TracebackType
 
 from fupin_desktop import APP_NAME, __version__
+from fupin_desktop.cli_text import use_chinese
 
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
@@ -21,6 +23,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
+    use_chinese()
     parser = argparse.ArgumentParser(
         prog=APP_NAME,
         description="扶贫就业信息采集：农户走访、培训与技工院校意愿、审核公示与上报（离线单机）。不带命令时打开程序窗口。",
@@ -35,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="以此账号登录（或环境变量 FUPIN_USER）；密码取自环境变量 FUPIN_PASSWORD，未设置时提示输入",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="显示版本号并退出")
     parser.add_argument(
         "--self-test",
         action="store_true",
@@ -83,7 +86,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     from fupin_desktop.commands import start_command
 
     start_command(args.user)
-    return int(args.run(args))
+    try:
+        return int(args.run(args))
+    except BrokenPipeError:
+        # The reader of the output stopped early (`… | head`): end quietly, not with a traceback, and
+        # keep Python from reporting the same closed pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -186,3 +186,35 @@ def test_a_code_nobody_confirmed_is_said_over_the_pages_and_a_new_one_voids_it(
         host.close()
     for name in ("admin", "reviewer"):
         assert data_key_for(db, name=name, password="demo") == new_key
+
+
+def test_a_code_already_copied_is_confirmed_from_the_reminder_without_a_new_one(
+    qtbot: QtBot, tmp_path: Path, capsys: pytest.CaptureFixture[str], cleanup: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`init` on the command line showed the code and the station head copied it; the window offered only
+    重新生成恢复码. 已抄好，确认… takes the copied code: a wrong one is refused, the right one ends the reminder."""
+    from fupin_desktop.services.accounts import sign_in
+    from fupin_desktop.ui import main_window
+
+    db = tmp_path / "station.db"
+    [code] = re.findall(r"(?:[A-Z2-7]{4}-){13}[A-Z2-7]{4}", demo(db, capsys))
+    database = opener(db)("reviewer", "demo")  # type: ignore[operator]
+    host = WindowHost(database, None, None, auto_backup=False)
+    refused: list[str] = []
+    monkeypatch.setattr(main_window.messages, "show_error", lambda _p, error, *_a: refused.append(str(error)))
+    try:
+        window = host.open_window()
+        qtbot.addWidget(window)
+        window.show()
+        window.context.set_account(sign_in(database, name="reviewer", password="demo"))
+        assert not window.recovery_reminder.confirm_button.isVisible()  # the 管理员's, like the new code
+        window.context.set_account(sign_in(database, name="admin", password="demo"))
+        assert window.recovery_reminder.confirm_button.isVisible()
+        assert not window.confirm_copied_code(code[:-1] + ("A" if code[-1] != "A" else "B"))
+        assert refused and "恢复码" in refused[-1] and window.recovery_reminder.isVisible()
+        assert recovery_unconfirmed(db)
+        assert window.confirm_copied_code(code.lower())
+        assert not recovery_unconfirmed(db) and not window.recovery_reminder.isVisible()
+    finally:
+        if host.window is not None:
+            host.window.close()

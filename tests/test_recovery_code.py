@@ -56,7 +56,9 @@ def test_a_code_nobody_confirmed_is_reported_on_every_open_until_a_new_one_is_ma
     old = printed_code(make_demo(db, capsys))  # no terminal to type the last group back: like a killed window
     assert recovery_unconfirmed(db)
     assert main(["--db", str(db), "info"]) == 0
-    assert "恢复码还没有确认" in capsys.readouterr().out
+    told = capsys.readouterr().out
+    assert "恢复码还没有确认" in told
+    assert "recover --confirm" in told  # a code that is on paper already is confirmed, not replaced
     assert main(["--db", str(db), "check"]) == 0
     assert "recover --new-code" in capsys.readouterr().out
     assert main(["--db", str(db), "info", "--json"]) == 0
@@ -329,7 +331,9 @@ def test_init_killed_while_the_code_is_on_the_terminal_leaves_a_file_that_says_s
     monkeypatch.setenv("FUPIN_USER", "head")
     monkeypatch.setenv("FUPIN_PASSWORD", "Station-2026")
     assert main(["--db", str(db), "info"]) == 0
-    assert "恢复码还没有确认" in capsys.readouterr().out
+    told = capsys.readouterr().out
+    assert "恢复码还没有确认" in told
+    assert "recover --confirm" in told  # a code that is on paper already is confirmed, not replaced
     assert main(["--db", str(db), "recover", "--new-code"]) == 0
     new = printed_code(capsys.readouterr().out)
     assert code_opens(db, new) and not code_opens(db, old)

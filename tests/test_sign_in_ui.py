@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.accounts import Actor, Role
@@ -113,6 +113,62 @@ def test_the_window_locks_when_idle_until_an_account_signs_in_again(
     assert window.centralWidget().isVisible()
     assert window.operator_label.text() == "当前账号：李审核（审核人（站长））"
     window.idle_watch.seconds = 0
+
+
+def test_a_clerk_leaving_the_desk_locks_the_window_at_once(
+    qtbot: QtBot, with_accounts: Database, cleanup: None
+) -> None:
+    """设置 → 锁定 (Ctrl+L): the names on the screen are hidden now, not after the idle minutes."""
+    window = _window(qtbot, with_accounts)
+    window.context.set_account(accounts.sign_in(with_accounts, name="admin", password=PASSWORD))
+    assert window.lock_action.isVisible() and window.lock_action.shortcut().toString() == "Ctrl+L"
+    seen: list[str] = []
+
+    def sign_in_when_locked() -> None:
+        dialog = window.lock_dialog
+        if dialog is None or not dialog.isVisible():
+            QTimer.singleShot(20, sign_in_when_locked)
+            return
+        seen.append(dialog.windowTitle())
+        seen.append(str(window.centralWidget().isVisible()))
+        seen.extend(label.text() for label in dialog.findChildren(QLabel) if "锁定" in label.text())
+        _fill(dialog, qtbot, "admin", PASSWORD)
+
+    QTimer.singleShot(20, sign_in_when_locked)
+    window.lock_action.trigger()
+    qtbot.waitUntil(lambda: len(seen) == 3 and window.lock_dialog is None, timeout=5000)
+    assert seen == ["已锁定", "False", "已锁定：请重新登录（本人或其他账号）。"]  # not "长时间未操作"
+    assert window.centralWidget().isVisible()
+
+
+def test_a_window_reopened_after_a_restore_hides_the_data_until_someone_signs_in(
+    qtbot: QtBot, with_accounts: Database, cleanup: None
+) -> None:
+    """After 用所选备份恢复 the window came back with the roster on screen behind "请以其他账号登录"."""
+    window = _window(qtbot, with_accounts)  # as the host opens it on the restored file: nobody signed in yet
+    assert window.context.account is None
+    seen: list[object] = []
+
+    def sign_in_when_shown() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        seen.extend([dialog.windowTitle(), window.centralWidget().isVisible()])
+        _fill(dialog, qtbot, "reviewer", PASSWORD)
+
+    QTimer.singleShot(0, sign_in_when_shown)
+    assert window.switch_user()
+    assert seen == ["登录", False]
+    assert window.centralWidget().isVisible() and window.context.operator == "reviewer"
+
+    def switch_when_shown() -> None:  # signed in: the menu's 切换用户 leaves the pages as they are
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, SignInDialog)
+        seen.extend([dialog.windowTitle(), window.centralWidget().isVisible()])
+        dialog.reject()
+
+    QTimer.singleShot(0, switch_when_shown)
+    assert not window.switch_user()
+    assert seen[2:] == ["切换用户", True]
 
 
 def test_the_idle_time_comes_from_the_settings(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QStandardItemModel
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtGui import QFont, QStandardItemModel
+from PySide6.QtWidgets import QApplication, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.idnumber import make_id_number
@@ -23,7 +23,7 @@ from fupin_desktop.store.errors import DatabaseLocked
 from fupin_desktop.store.models import Household, Person
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
-from fupin_desktop.ui.app import lock_database, open_for_window
+from fupin_desktop.ui.app import load_bundled_fonts, lock_database, open_for_window
 from fupin_desktop.ui.audit_dialog import AuditDialog
 from fupin_desktop.ui.forms import CodeCombo, MultiCodeBox, set_value_of
 from fupin_desktop.ui.household_form import HouseholdDialog
@@ -33,7 +33,7 @@ from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.roster_models import HouseholdTableModel
 from fupin_desktop.ui.roster_page import RosterPage
 from fupin_desktop.ui.visit_dialog import VisitDialog
-from tests.conftest import AREA, household
+from tests.conftest import AREA, household, person
 
 ZHANG_ID = make_id_number(AREA, date(1970, 3, 7), 11)
 LI_ID = make_id_number(AREA, date(1972, 5, 1), 22)
@@ -397,3 +397,85 @@ def test_code_combos_offer_the_code_list() -> None:
     health = MultiCodeBox("health")
     health.set_value("长期慢性病、残疾")
     assert health.value() == "长期慢性病、残疾"
+
+
+@pytest.fixture
+def program_font() -> Iterator[None]:
+    """The bundled Noto Sans SC at 10 pt, as the program runs (the tests otherwise use Qt's default)."""
+    family = load_bundled_fonts()
+    assert family is not None
+    before = QApplication.font()
+    QApplication.setFont(QFont(family, 10))
+    yield
+    QApplication.setFont(before)
+
+
+@pytest.mark.usefixtures("program_font")
+def test_the_visit_dialog_shows_every_choice_of_a_member_whole(
+    qtbot: QtBot, database: Database, village: uuid.UUID, window: MainWindow
+) -> None:
+    """A clerk on a 1366×768 screen sees 弱劳动力或半劳动力 and 乡(镇)外县内务工 in full, not their tail."""
+    saved_household(database, village)
+    page = page_of(window)
+    choose_village(page, village)
+    page.household_table.selectRow(0)
+    page.record_visit()
+    visit = page.dialog
+    assert isinstance(visit, VisitDialog)
+    visit.show()
+    qtbot.waitExposed(visit)
+    for widgets in visit.member_widgets.values():
+        for field, widget in widgets.items():
+            if not isinstance(widget, CodeCombo):
+                continue
+            line = widget.lineEdit()
+            longest = max((widget.itemText(i) for i in range(widget.count())), key=line.fontMetrics().horizontalAdvance)
+            assert line.width() >= line.fontMetrics().horizontalAdvance(longest), (field, longest, line.width())
+    visit.reject()
+
+
+@pytest.mark.usefixtures("program_font")
+def test_a_refusal_in_the_visit_dialog_leaves_every_member_in_sight(
+    qtbot: QtBot, database: Database, village: uuid.UUID, window: MainWindow
+) -> None:
+    """The red message under the members took their room: a family of four showed one and a half rows."""
+    members = (
+        person("张三丰", "户主", date(1970, 3, 7), 11),
+        person("李秀英", "配偶", date(1972, 5, 1), 22),
+        person("张小明", "之子", date(2004, 9, 1), 31),
+        person("张小红", "之女", date(2007, 2, 1), 42),
+    )
+    with UnitOfWork(database, "测试员") as uow:
+        create_household(uow, village, household("3713210010010001", *members))
+        uow.commit()
+    page = page_of(window)
+    choose_village(page, village)
+    page.household_table.selectRow(0)
+    page.record_visit()
+    visit = page.dialog
+    assert isinstance(visit, VisitDialog)
+    visit.show()
+    qtbot.waitExposed(visit)
+    visit._show("张三丰：已有一条进行中的“培训”意愿，不能重复")
+    QApplication.processEvents()
+    scroll = visit.findChild(QScrollArea)
+    assert scroll is not None
+    inner = scroll.widget()
+    assert scroll.viewport().height() >= inner.minimumSizeHint().height(), "members scroll out of sight"
+    assert visit.height() <= 768 - 60  # still fits a 1366×768 screen with the taskbar
+    visit.reject()
+
+
+@pytest.mark.usefixtures("program_font")
+def test_the_member_table_shows_every_code_value_whole(qtbot: QtBot, window: MainWindow) -> None:
+    """劳动技能 showed "弱劳动力或半劳…": a coded column is as wide as its longest value in the program's font."""
+    page = page_of(window)
+    table, model = page.member_table, page.members
+    metrics = table.fontMetrics()
+    checked = 0
+    for column, spec in enumerate(model.columns):
+        if spec.choices:
+            longest = max(spec.choices, key=metrics.horizontalAdvance)
+            assert table.columnWidth(column) >= metrics.horizontalAdvance(longest) + 12, (spec.title, longest)
+            checked += 1
+    assert checked >= 6  # relation, ethnicity, education, school status, labour, employment…

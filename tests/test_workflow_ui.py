@@ -179,3 +179,42 @@ def test_the_intention_dialog_records_a_school_wish(qtbot: QtBot, database: Data
     with database.session_factory() as session:
         saved = session.get(Intention, dialog.intention_id)
         assert saved is not None and (saved.kind, saved.major, saved.state) == ("school", "电子商务", "DRAFT")
+
+
+def test_修改异议_is_offered_only_with_an_open_objection_chosen(
+    qtbot: QtBot, database: Database, village: uuid.UUID
+) -> None:
+    """The button stood enabled on an empty page and did nothing when clicked."""
+    from fupin_desktop.domain.clock import today
+    from fupin_desktop.services.notices import ObjectionInput, add_objection
+
+    context = _setup(database, village)
+    intentions = IntentionsPage(context)
+    qtbot.addWidget(intentions)
+    intentions.region.select(village)
+    intentions.table.selectAll()
+    intentions.take_step(State.REFERRED)
+    intentions.table.selectAll()
+    intentions.take_step(State.APPROVED)
+    notices = NoticesPage(context)
+    qtbot.addWidget(notices)
+    assert not notices.correct_button.isEnabled()  # nothing chosen
+    dialog = NewNoticeDialog(context, notices._profile(), notices)
+    qtbot.addWidget(dialog)
+    dialog.region.select(village)
+    dialog.save()
+    assert dialog.notice_id is not None
+    notices.select_notice(dialog.notice_id)
+    assert not notices.correct_button.isEnabled()  # a batch, but no objection chosen
+    add_objection(
+        context.database,
+        actor=context.operator,
+        notice_id=dialog.notice_id,
+        intention_id=notices.entries.record(0).intention_id,
+        data=ObjectionInput("村民王某", "来电", today(), "家中经营养殖场"),
+    )
+    context.data_changed.emit("notice")
+    notices.select_notice(dialog.notice_id)
+    assert not notices.correct_button.isEnabled()
+    notices.objection_table.selectRow(0)
+    assert notices.correct_button.isEnabled() and notices.resolve_button.isEnabled()

@@ -44,5 +44,8 @@ def run(args: argparse.Namespace) -> int:
     if note is not None:  # not damage: the file is sound, but a lost laptop gives away the signing key
         print(f"{note}（fupin-desktop encrypt）")
     if unconfirmed:  # not damage either: the file is sound, but nobody may hold its recovery code
-        print(f"{UNCONFIRMED}（fupin-desktop recover --new-code --user 管理员账号）")
+        print(
+            f"{UNCONFIRMED}（已抄好：fupin-desktop recover --confirm --user 管理员账号；"
+            "重新生成：fupin-desktop recover --new-code --user 管理员账号）"
+        )
     return 0

@@ -52,5 +52,8 @@ def run(args: argparse.Namespace) -> int:
     if note is not None:
         print(f"{note}（fupin-desktop encrypt）")
     if unconfirmed:
-        print(f"{UNCONFIRMED}（fupin-desktop recover --new-code --user 管理员账号）")
+        print(
+            f"{UNCONFIRMED}（已抄好：fupin-desktop recover --confirm --user 管理员账号；"
+            "重新生成：fupin-desktop recover --new-code --user 管理员账号）"
+        )
     return 0

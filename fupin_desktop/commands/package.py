@@ -72,6 +72,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 @guarded
 def run_import(args: argparse.Namespace) -> int:
+    from fupin_desktop.services.package_decisions import ENTITY_LABELS
     from fupin_desktop.services.packages import KIND_LABELS, import_package
 
     with opened(args.db, writing=not args.dry_run) as database:
@@ -79,7 +80,7 @@ def run_import(args: argparse.Namespace) -> int:
     verb = "将套用" if result.dry_run else "已套用"
     print(f"来自“{result.sender}”的数据包：{verb}{result.applied}条变更，{result.already_had}条本站已有。")
     for entity, count in sorted(result.by_entity.items()):
-        print(f"  {entity}: {count}")
+        print(f"  {ENTITY_LABELS.get(entity, entity)}：{count}条变更")
     for kind, count in sorted(result.issues.items()):
         print(f"  {KIND_LABELS[kind]}：{count}条，待人工处理（不会自动决定）")
     if result.future_times:

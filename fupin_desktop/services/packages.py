@@ -35,11 +35,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fupin_desktop.domain import packages
+from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.signing import fingerprint, is_known, scheme
-from fupin_desktop.services.accounts import Who, actor_name, permit
-from fupin_desktop.services.errors import ServiceError
+from fupin_desktop.services.accounts import Who, actor_name, checked_actor, permit
+from fupin_desktop.services.errors import PermissionDenied, ServiceError
 from fupin_desktop.services.households import HEAD
 from fupin_desktop.services.settings import load_station_profile
 from fupin_desktop.services.station_keys import known_keys, own_public_key, sign_bytes
@@ -60,7 +61,7 @@ from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import bind_processor, driver_rows, insert_rows, uuid_binder
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
-from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Site, SyncIssue
+from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Region, Site, SyncIssue
 from fupin_desktop.store.uow import UnitOfWork
 
 _head_revision = functools.cache(head_revision)  # read from the migration scripts: once is enough
@@ -300,9 +301,25 @@ def _site_card(site: Site) -> dict[str, Any]:
     }
 
 
+def _permit_import(session: Session, actor: Who) -> None:
+    """导入数据包 is not the 管理员's (docs/roles.md). On a new laptop (no regions yet) the 管理员 is the only
+    account, and a 村级录入员 needs a village the package has not brought yet: say which account to make."""
+    try:
+        permit(session, actor, Capability.IMPORT_PACKAGE)
+    except PermissionDenied as refused:
+        current = checked_actor(session, actor)
+        if current is None or current.role is not Role.ADMIN or session.scalar(select(Region.id).limit(1)) is not None:
+            raise
+        raise PermissionDenied(
+            f"{refused}新笔记本：请管理员先新建一个乡镇经办人账号"
+            "（设置 → 账号管理，或命令 user add 名字 --role 乡镇经办人），"
+            "以该账号导入本站的完整数据包；导入后本村已有，再为村里新建村级录入员账号。"
+        ) from None
+
+
 def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool = False) -> PackageImported:
     """Check ``path`` whole, then apply it in one transaction (or, with ``dry_run``, say what it would do)."""
-    database.read(permit, actor, Capability.IMPORT_PACKAGE)  # before the file is even read
+    database.read(_permit_import, actor)  # before the file is even read
     try:
         package = packages.read(path)
     except OSError as error:
@@ -348,6 +365,9 @@ def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool 
         if own.kind in ("village", "field") and own.parent_id is not None:
             _tidy_questions(session)
         _remember_sites(session, manifest, vector, own)
+        # what still waits for a person: a decision later in the same package (or the tidy-up above) may
+        # have closed a question the package first opened (closing sets resolved_at on these same objects)
+        result.issues = Counter(issue.kind for issue in applier.raised if issue.resolved_at is None)
         uow.audit(
             "import",
             "package",
@@ -487,10 +507,12 @@ def _check_sender(
     own_key = own_public_key(session)
     if own_key.algorithm == algorithm and own_key.key == public:
         raise PackageRefused(f"“{path.name}”是本站自己导出的数据包，不需要导入。")
-    if is_known(algorithm, public, known_keys(session)) is None:
+    known = is_known(algorithm, public, known_keys(session))
+    if known is None:
         raise PackageRefused(
             f"数据包“{path.name}”来自未登记的站点“{sender.get('name', '')}”（密钥指纹 "
-            f"{fingerprint(algorithm, public)}），未导入：请先用 station-key import 登记该站点的密钥文件。"
+            f"{fingerprint(algorithm, public)}），未导入：请先登记该站点的密钥文件"
+            "（程序窗口：上报 → 本站密钥… → 登记其他站点的密钥…；命令行：station-key import 密钥文件），再导入。"
         )
     if not scheme(algorithm).verify(public, packages.signed_message(package.manifest_bytes), package.signature):
         raise PackageRefused(f"数据包“{path.name}”的签名不符：文件在导出后被改动过，未导入。")
@@ -499,6 +521,13 @@ def _check_sender(
         raise PackageRefused(
             f"数据包“{path.name}”由更新版本的程序导出（结构版本 {revision}），本程序无法读取，请先升级程序。"
         )
+    if str(sender.get("name") or DEFAULT_SITE_NAME) == DEFAULT_SITE_NAME and known.unit_name:
+        # a laptop that sent this before its 本站信息 named it: called by the unit its registered key names,
+        # not "本站" (which, read here, means this site); the signature over the manifest is checked above
+        sender["name"] = known.unit_name[:80]
+        for card in manifest.get("sites", []):
+            if str(card.get("id")) == str(sender.get("id")):
+                card["name"] = sender["name"]
     return sender
 
 
@@ -551,6 +580,8 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
             )
             session.add(site)
             vector[site_id] = site
+        elif site.name == DEFAULT_SITE_NAME and str(card["name"]) != DEFAULT_SITE_NAME:
+            site.name = str(card["name"])[:80]  # named since (本站信息 filled in on that laptop)
         site.box_public = card.get("box_public") or site.box_public
         if card.get("parent_id"):
             site.parent_id = uuid.UUID(str(card["parent_id"]))
@@ -678,6 +709,7 @@ class _Applier:
         self.own = own
         self._vector = vector
         self._cards = cards
+        self.raised: list[SyncIssue] = []  # the questions this package opened (some it may close again)
         self._rules: dict[str, SiteRule] = {}
         self._stations: dict[str, bool] = {}
         self._converters: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {}
@@ -1345,24 +1377,24 @@ class _Applier:
     ) -> str:
         site_id, seq, action, entity, _id, _field, before, after, account, at = row
         our_account, our_at = self._last_local(str(entity), other_id or entity_id, field_name)
-        self.session.add(
-            SyncIssue(
-                kind=kind,
-                entity=str(entity),
-                entity_id=entity_id,
-                other_id=other_id,
-                field=field_name,
-                base=before,
-                ours=ours,
-                theirs=theirs if theirs is not None else after,
-                our_account=our_account,
-                our_at=our_at,
-                their_site_id=uuid.UUID(str(site_id)),
-                their_seq=int(seq),
-                their_account=str(account)[:40],
-                their_at=datetime.fromisoformat(str(at)),
-            )
+        issue = SyncIssue(
+            kind=kind,
+            entity=str(entity),
+            entity_id=entity_id,
+            other_id=other_id,
+            field=field_name,
+            base=before,
+            ours=ours,
+            theirs=theirs if theirs is not None else after,
+            our_account=our_account,
+            our_at=our_at,
+            their_site_id=uuid.UUID(str(site_id)),
+            their_seq=int(seq),
+            their_account=str(account)[:40],
+            their_at=datetime.fromisoformat(str(at)),
         )
+        self.session.add(issue)
+        self.raised.append(issue)
         self.uow.audit("sync", str(entity), entity_id, field_name, None, f"{KIND_LABELS[kind]}（{action}）")
         return kind
 

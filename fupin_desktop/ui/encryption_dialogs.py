@@ -79,9 +79,13 @@ class RecoveryReminder(QFrame):
         self.text = QLabel(UNCONFIRMED)
         self.text.setWordWrap(True)
         self.button = QPushButton("重新生成恢复码…")
+        # the code was shown where nobody could confirm it (a terminal, by `init`) and is on paper already
+        self.confirm_button = QPushButton("已抄好，确认…")
+        self.confirm_button.setToolTip("照着抄好的纸输入完整的恢复码，确认站长手里有它；不必重新生成")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 12, 6)
         layout.addWidget(self.text, 1)
+        layout.addWidget(self.confirm_button)
         layout.addWidget(self.button)
 
 

@@ -52,7 +52,7 @@ from fupin_desktop.services.packages import KIND_LABELS, PackageExported, Packag
 from fupin_desktop.services.packages import import_package as run_import
 from fupin_desktop.services.sites import PackageEvent, SiteInfo, exchange_history, list_sites
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.folders import save_folder
+from fupin_desktop.ui.folders import open_folder, save_folder
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.request_dialog import RequestChangeDialog
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel, local_time
@@ -344,7 +344,7 @@ class ExchangePage(QWidget):
 
     def import_path(self) -> Path | None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, "导入数据包", str(self.folder), "数据包 (*.fupinpkg);;所有文件 (*)"
+            self, "导入数据包", str(open_folder()), "数据包 (*.fupinpkg);;所有文件 (*)"
         )
         return Path(chosen) if chosen else None
 

@@ -17,3 +17,13 @@ def save_folder() -> Path:
 
 def remember_save_folder(folder: Path) -> None:
     QSettings().setValue(_KEY, str(folder))
+
+
+def open_folder() -> Path:
+    """Where a dialog that opens a file starts: the save folder, or (not made yet: nothing was saved)
+    the nearest folder above it that exists. Qt would otherwise put the missing folder's name in the
+    file name box, with 打开 greyed out."""
+    folder = save_folder()
+    while not folder.is_dir() and folder.parent != folder:
+        folder = folder.parent
+    return folder

@@ -4,6 +4,7 @@ throws unsaved changes away."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -91,6 +92,13 @@ class CodeCombo(QComboBox):
         line.textEdited.connect(self._typed)
         line.editingFinished.connect(self.finish_typing)
         self.activated.connect(lambda _index: self.finish_typing())
+
+    def fit_longest_item(self) -> None:
+        """Wide enough for the longest choice in this font: a cell in a grid of combos (the visit
+        dialog) shows 弱劳动力或半劳动力 whole, not its tail."""
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(self.itemText(i)) for i in range(self.count())), default=0)
+        self.setMinimumContentsLength(math.ceil(widest / max(1, metrics.horizontalAdvance("x"))) + 1)
 
     def _typed(self, _text: str) -> None:
         self.typing = True

@@ -38,7 +38,7 @@ from fupin_desktop.services.village_import import (
     template_title,
 )
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.folders import remember_save_folder, save_folder
+from fupin_desktop.ui.folders import open_folder, remember_save_folder, save_folder
 from fupin_desktop.ui.messages import EXPECTED_ERRORS, describe, show_error
 from fupin_desktop.ui.tasks import TaskCancelled, TaskControl, run_task
 
@@ -462,7 +462,7 @@ class ImportPage(QWidget):
     def open_import(self, path: Path | None = None) -> ImportDialog | None:
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "选择村级采集表", str(save_folder()), f"表格文件 ({SHEET_PATTERNS});;所有文件 (*)"
+                self, "选择村级采集表", str(open_folder()), f"表格文件 ({SHEET_PATTERNS});;所有文件 (*)"
             )
             if not chosen:
                 return None
@@ -476,7 +476,7 @@ class ImportPage(QWidget):
     def open_compare(self, path: Path | None = None) -> None:
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(
-                self, "选择建档立卡花名册", str(save_folder()), "Excel工作簿 (*.xlsx);;所有文件 (*)"
+                self, "选择建档立卡花名册", str(open_folder()), "Excel工作簿 (*.xlsx);;所有文件 (*)"
             )
             if not chosen:
                 return

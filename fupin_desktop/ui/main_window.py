@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -29,10 +30,12 @@ from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.services import backups
 from fupin_desktop.services.accounts import accounts_in_force
 from fupin_desktop.services.deadlines import next_reminder
-from fupin_desktop.services.encryption import recovery_unconfirmed
+from fupin_desktop.services.encryption import confirm_recovery_code, recovery_unconfirmed
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.location import backups_on_server
 from fupin_desktop.services.overview import count_records
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.errors import StoreError
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.backup_dialog import BackupDialog
 from fupin_desktop.ui.context import AppContext
@@ -100,6 +103,7 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self.build_page)
         self.recovery_reminder = RecoveryReminder()
         self.recovery_reminder.button.clicked.connect(self.ask_for_new_code)
+        self.recovery_reminder.confirm_button.clicked.connect(lambda: self.confirm_copied_code())
         self.recovery_reminder.setVisible(not database.read_only and recovery_unconfirmed(database.path))
         central = QWidget()
         central_layout = QVBoxLayout(central)
@@ -139,10 +143,17 @@ class MainWindow(QMainWindow):
         self.switch_user_action.triggered.connect(self.switch_user)
         self.switch_user_action.setVisible(database.read(accounts_in_force))
         settings_menu.addAction(self.switch_user_action)
+        # Leaving the desk: hide the names on the screen now, not after the idle minutes.
+        self.lock_action = QAction("锁定(&L)", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(lambda: self.lock_when_idle(by_hand=True))
+        self.lock_action.setVisible(database.read(accounts_in_force))
+        settings_menu.addAction(self.lock_action)
         self.context.guard(self.profile_action, Capability.STATION_SETTINGS)
         self.context.guard(self.accounts_action, Capability.MANAGE_ACCOUNTS)
         self.context.guard(self.new_code_action, Capability.MANAGE_ACCOUNTS)
         self.context.guard(self.recovery_reminder.button, Capability.MANAGE_ACCOUNTS)
+        self.context.guard(self.recovery_reminder.confirm_button, Capability.MANAGE_ACCOUNTS)
         self.idle_watch = IdleWatch(idle_minutes(settings) * 60, self)
         self.lock_dialog: QDialog | None = None
         self.idle_watch.idle.connect(self.lock_when_idle)
@@ -196,14 +207,23 @@ class MainWindow(QMainWindow):
         return widget.page if isinstance(widget, _PageSlot) and widget.page is not None else widget
 
     def switch_user(self) -> bool:
-        """切换用户: another account signs in; the window stays as it is. False if cancelled."""
+        """切换用户: another account signs in; the window stays as it is. False if cancelled.
+
+        With nobody signed in yet (the window just reopened on a restored or moved file that has accounts)
+        it is the sign-in itself: 登录, and the pages stay hidden until someone has signed in."""
         from fupin_desktop.ui.sign_in_dialog import SignInDialog
 
-        dialog = SignInDialog(self.context.database, self, switching=True)
-        if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
-            return False
-        self.context.set_account(dialog.actor)
-        return True
+        signing_in = self.context.account is None
+        dialog = SignInDialog(self.context.database, self, switching=not signing_in)
+        if signing_in:
+            self.centralWidget().hide()
+        try:
+            if dialog.exec() != SignInDialog.DialogCode.Accepted or dialog.actor is None:
+                return False
+            self.context.set_account(dialog.actor)
+            return True
+        finally:
+            self.centralWidget().show()  # not signed in: the host closes the window at once
 
     def ask_to_encrypt(self) -> EncryptDialog | None:
         """加密数据库: only a signed-in 管理员, and only once the database has one (no account, no data)."""
@@ -241,14 +261,35 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def confirm_copied_code(self, code: str | None = None) -> bool:
+        """已抄好，确认…: the recovery code the station head copied (asked for when ``code`` is None) ends the
+        reminder; a wrong or voided code is refused and the reminder stays."""
+        path = self.context.database.path
+        if path is None:
+            return False
+        if code is None:
+            code, accepted = QInputDialog.getText(
+                self, "确认恢复码已抄写", "请照着抄好的纸输入完整的恢复码（14组，每组4个字母或数字，用“-”分隔）："
+            )
+            if not accepted or not code.strip():
+                return False
+        try:
+            confirm_recovery_code(path, code=code.strip())
+        except (StoreError, ServiceError) as error:
+            messages.show_error(self, error, "未确认")
+            return False
+        self.recovery_reminder.setVisible(False)
+        return True
+
     def _explain(self, text: str) -> None:
         """A message that does not block (tests read ``explanation``)."""
         box = QMessageBox(QMessageBox.Icon.Information, "加密数据库", text, QMessageBox.StandardButton.Ok, self)
         self.explanation = box
         box.open()
 
-    def lock_when_idle(self) -> None:
-        """空闲锁定: the pages are hidden until the same or another account signs in; 退出 closes the window."""
+    def lock_when_idle(self, *, by_hand: bool = False) -> None:
+        """空闲锁定 (or 设置 → 锁定, ``by_hand``): the pages are hidden until the same or another account signs
+        in; 退出 closes the window."""
         from fupin_desktop.ui.sign_in_dialog import SignInDialog
 
         if self.context.account is None:
@@ -256,7 +297,7 @@ class MainWindow(QMainWindow):
         self.idle_watch.paused = True
         self.centralWidget().hide()
         name = self.context.account.name
-        dialog = SignInDialog(self.context.database, self, name=name, locked=True)
+        dialog = SignInDialog(self.context.database, self, name=name, locked=True, by_hand=by_hand)
         self.lock_dialog = dialog
         accepted = dialog.exec() == SignInDialog.DialogCode.Accepted and dialog.actor is not None
         self.lock_dialog = None

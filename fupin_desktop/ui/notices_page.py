@@ -518,7 +518,9 @@ class NoticesPage(QWidget):
         self.export_button.setEnabled(notice is not None)
         self.record_button.setEnabled(bool(self.entry_table.selectionModel().selectedRows()))
         objection = self._current(self.objection_table, self.objections)
-        self.resolve_button.setEnabled(objection is not None and objection.outcome is None)
+        open_objection = objection is not None and objection.outcome is None
+        self.resolve_button.setEnabled(open_objection)
+        self.correct_button.setEnabled(open_objection)  # a handled objection's record is not changed
 
     @staticmethod
     def _current(table: QTableView, model: ListTableModel[R]) -> R | None:

@@ -14,6 +14,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from fupin_desktop.domain import clock
+from fupin_desktop.domain.codelists import CodeListError, codelist
 from fupin_desktop.domain.validation import FIELD_LABELS, PersonFacts
 from fupin_desktop.services.audit import AuditRow
 from fupin_desktop.services.regions import RegionNode
@@ -37,6 +38,7 @@ class Column(Generic[T]):
     title: str
     text: Callable[[T], str]
     width: int = 90
+    choices: tuple[str, ...] = ()  # a code list's values: the column is made wide enough for the longest
 
 
 class ListTableModel(QAbstractTableModel, Generic[T]):
@@ -98,7 +100,11 @@ def _label(name: str) -> str:
 
 def member_columns() -> list[Column[PersonFacts]]:
     def field(name: str, width: int = 90) -> Column[PersonFacts]:
-        return Column(_label(name), lambda p: _text(getattr(p, name)), width)
+        try:
+            choices = tuple(codelist(name).names())
+        except CodeListError:  # not a coded field (name, ID number, phone…)
+            choices = ()
+        return Column(_label(name), lambda p: _text(getattr(p, name)), width, choices)
 
     return [
         field("name", 80),

@@ -224,8 +224,10 @@ class RosterPage(QWidget):
         # below: members and visits of the selected household
         self.members = MemberTableModel(self)
         self.member_table = _table(self.members)
+        metrics = self.member_table.fontMetrics()
         for column, spec in enumerate(self.members.columns):
-            self.member_table.setColumnWidth(column, spec.width)
+            widest = max((metrics.horizontalAdvance(value) for value in spec.choices), default=0)
+            self.member_table.setColumnWidth(column, max(spec.width, widest + 16))  # 弱劳动力或半劳动力 whole
         self.member_table.doubleClicked.connect(lambda _i: self.edit_member())
         self.add_member_button = QPushButton("添加成员")
         self.edit_member_button = QPushButton("修改成员")

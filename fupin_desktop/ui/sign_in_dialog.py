@@ -34,6 +34,7 @@ class SignInDialog(QDialog):
         name: str = "",
         switching: bool = False,
         locked: bool = False,
+        by_hand: bool = False,
         opener: Opener | None = None,
         encrypted_path: Path | None = None,
     ) -> None:
@@ -68,7 +69,7 @@ class SignInDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         if locked:
-            intro = "长时间未操作，程序已锁定：请重新登录（本人或其他账号）。"
+            intro = f"{'' if by_hand else '长时间未操作，程序'}已锁定：请重新登录（本人或其他账号）。"
         elif opener is not None:
             intro = "本数据库已加密：请以账号登录，才能打开它。"
         else:

@@ -49,7 +49,7 @@ from fupin_desktop.services.submissions import (
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.folders import save_folder
+from fupin_desktop.ui.folders import open_folder, save_folder
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.region_combo import RegionCombo
 from fupin_desktop.ui.roster_models import local_time
@@ -474,7 +474,7 @@ class VerifyDialog(QDialog):
 
     def _choose(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, "选择上报表文件", str(save_folder()), "上报表 (*.xlsx *.pdf);;所有文件 (*)"
+            self, "选择上报表文件", str(open_folder()), "上报表 (*.xlsx *.pdf);;所有文件 (*)"
         )
         if chosen:
             self.path.setText(chosen)

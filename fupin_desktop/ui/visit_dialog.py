@@ -174,6 +174,9 @@ class IntentionSection(VisitMemberSection):
 VISIT_MEMBER_SECTIONS: list[type[VisitMemberSection]] = [IntentionSection]
 
 
+MEMBERS_IN_SIGHT = 7  # rows of the member grid shown without scrolling: the dialog stays within 768 px
+
+
 def _member_widget(field: str) -> QWidget:
     if field == "work_place":
         edit = QLineEdit()
@@ -182,7 +185,7 @@ def _member_widget(field: str) -> QWidget:
     if field == "work_months":
         return months_box()
     combo = CodeCombo(field)
-    combo.setMinimumContentsLength(11)  # 弱劳动力或半劳动力, 乡(镇)外县内务工 fit without cutting
+    combo.fit_longest_item()  # 弱劳动力或半劳动力, 乡(镇)外县内务工 whole
     return combo
 
 
@@ -244,6 +247,12 @@ class VisitDialog(FormDialog):
         scroll = QScrollArea()
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
+        # every member in sight (up to MEMBERS_IN_SIGHT rows; more scroll), also when a message shows below
+        in_sight = inner.sizeHint().height()
+        if len(self.members) > MEMBERS_IN_SIGHT:
+            in_sight = in_sight * MEMBERS_IN_SIGHT // len(self.members)
+        bar = scroll.horizontalScrollBar().sizeHint().height()  # a narrow window scrolls sideways
+        scroll.setMinimumHeight(in_sight + 2 * scroll.frameWidth() + bar)
         members_box = QGroupBox("成员情况（只需改动有变化的项）")
         QVBoxLayout(members_box).addWidget(scroll)
 
@@ -275,7 +284,8 @@ class VisitDialog(FormDialog):
         layout.addLayout(buttons)
         self.watch(watched)
         self.notes.textChanged.connect(self._changed)
-        self.resize(1060, 300 + 40 * max(len(self.members), 3))
+        # as wide as the member grid (no sideways scrolling), within a 1366-pixel screen
+        self.resize(min(max(1060, inner.sizeHint().width() + 60), 1320), self.sizeHint().height())
 
     def print_form(self) -> Task[PrintResult] | None:
         database, household, viewer = self.context.database, self.household_id, self.context.actor
