@@ -40,6 +40,7 @@ from fupin_desktop.store.errors import (
     StoreError,
     translate,
 )
+from fupin_desktop.store.wipe import fsync_folder
 
 BACKUP_FOLDER_NAME = "备份"
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
@@ -273,16 +274,6 @@ def _fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    descriptor = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def write_backup(
     source: Path, folder: Path, *, made_at: datetime, key: bytes | None = None
 ) -> tuple[BackupFile, FileCheck]:
@@ -318,7 +309,7 @@ def write_backup(
         if key is not None:  # the keyring first: a backup of our name always opens
             copy_keyring(source, target)
         os.replace(temporary, target)
-        _fsync_folder(folder)
+        fsync_folder(folder)
     except OSError as error:
         raise BackupFailed(f"无法写入备份文件夹“{folder}”：{error.strerror or error}") from error
     finally:
@@ -531,7 +522,7 @@ def restore_file(backup: Path, target: Path, *, at: datetime, key: bytes | None 
         for suffix in ("-wal", "-shm", "-journal"):
             _sidecar(target, suffix).unlink(missing_ok=True)
         os.replace(temporary, target)
-        _fsync_folder(target.parent)
+        fsync_folder(target.parent)
     except OSError as error:
         raise StoreError(f"恢复未完成，原文件未被替换：{error.strerror or error}") from error
     finally:
