@@ -18,7 +18,7 @@ from fupin_desktop.cli_text import use_chinese
 COMMAND_MODULES = (
     "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
     "station_key", "check", "print_", "backup", "restore", "stats", "user", "package", "info",
-    "encrypt", "recover",
+    "encrypt", "recover", "profile",
 )
 
 

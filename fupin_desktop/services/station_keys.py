@@ -131,7 +131,10 @@ def export_station_key(database: Database, *, actor: Who, out: Path) -> KeyResul
         permit(uow.session, actor, Capability.STATION_KEYS)
         key = own_public_key(uow.session)
         if not key.unit_name:
-            raise ServiceError("请先在“设置”中填写填表单位（单位全称），再导出本站密钥：密钥文件写明所属单位。")
+            raise ServiceError(
+                "请先在“设置 → 本站信息”中填写填表单位（单位全称；命令行：fupin-desktop profile --unit 单位全称），"
+                "再导出本站密钥：密钥文件写明所属单位。"
+            )
         row = _own_row(uow.session)
         if row.unit_name != key.unit_name:
             row.unit_name = key.unit_name
