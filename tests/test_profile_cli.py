@@ -49,3 +49,21 @@ def test_a_bad_phone_is_refused_and_nothing_is_saved(new_station: Path, capsys: 
     assert "联系电话" in capsys.readouterr().err
     assert main(["--db", str(new_station), "profile"]) == 0
     assert "填表单位：（未填写）" in capsys.readouterr().out
+
+
+def test_an_exported_key_file_gets_the_extension_the_window_lists(
+    new_station: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--db", str(new_station), "profile", "--unit", "某某镇人力资源和社会保障所"]) == 0
+    capsys.readouterr()
+    assert main(["--db", str(new_station), "station-key", "export", str(tmp_path / "laptop.key")]) == 0
+    out = capsys.readouterr().out
+    assert (tmp_path / "laptop.key.fupinkey").is_file() and not (tmp_path / "laptop.key").exists()
+    assert "laptop.key.fupinkey" in out and "已加上扩展名 .fupinkey" in out
+    assert main(["--db", str(new_station), "station-key", "export", str(tmp_path / "own.fupinkey")]) == 0
+    assert "扩展名" not in capsys.readouterr().out
+    folder = tmp_path / "keys"
+    folder.mkdir()
+    assert main(["--db", str(new_station), "station-key", "export", str(folder)]) == 0
+    assert "扩展名" not in capsys.readouterr().out
+    assert [path.suffix for path in folder.iterdir()] == [".fupinkey"]

@@ -125,8 +125,14 @@ def known_keys_of(database: Database) -> list[PublicKey]:
     return keys
 
 
+def _keyed(path: Path) -> Path:
+    """``laptop.key`` → ``laptop.key.fupinkey``: the window's 登记其他站点的密钥… lists ``*.fupinkey`` files."""
+    return path if path.suffix.lower() == KEY_FILE_SUFFIX else path.with_name(path.name + KEY_FILE_SUFFIX)
+
+
 def export_station_key(database: Database, *, actor: Who, out: Path) -> KeyResult:
-    """Write the station's public key file (for the county's key folder); a folder gets the default name."""
+    """Write the station's public key file (for the county's key folder); a folder gets the default name,
+    a file name without ``.fupinkey`` gets it appended."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         permit(uow.session, actor, Capability.STATION_KEYS)
         key = own_public_key(uow.session)
@@ -138,7 +144,7 @@ def export_station_key(database: Database, *, actor: Who, out: Path) -> KeyResul
         row = _own_row(uow.session)
         if row.unit_name != key.unit_name:
             row.unit_name = key.unit_name
-        path = out / f"{_safe(key.unit_name)}-{key.fingerprint}{KEY_FILE_SUFFIX}" if out.is_dir() else out
+        path = out / f"{_safe(key.unit_name)}-{key.fingerprint}{KEY_FILE_SUFFIX}" if out.is_dir() else _keyed(out)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(key.to_file_text(), encoding="utf-8")
