@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
@@ -25,7 +25,6 @@ from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.app import load_bundled_fonts, lock_database, open_for_window
 from fupin_desktop.ui.audit_dialog import AuditDialog
-from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import CodeCombo, MultiCodeBox, set_value_of
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.main_window import MainWindow
@@ -480,22 +479,3 @@ def test_the_member_table_shows_every_code_value_whole(qtbot: QtBot, window: Mai
             assert table.columnWidth(column) >= metrics.horizontalAdvance(longest) + 12, (spec.title, longest)
             checked += 1
     assert checked >= 6  # relation, ethnicity, education, school status, labour, employment…
-
-
-def test_typing_a_phone_digit_by_digit_moves_nothing(qtbot: QtBot, database: Database) -> None:
-    """The phone's message comes and goes while it is typed: its room is kept, so 保存 stays where it is."""
-    dialog = PersonDialog(AppContext(database))
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    phone = dialog.grid.widgets["phone"]
-    assert isinstance(phone, QLineEdit)
-    message = dialog.grid.messages["phone"]
-    where = (dialog.height(), dialog.save_button.mapTo(dialog, QPoint(0, 0)))
-    shown = []
-    for digit in "13905391111":
-        qtbot.keyClick(phone, digit)
-        QApplication.processEvents()
-        shown.append(bool(message.text()))
-        assert (dialog.height(), dialog.save_button.mapTo(dialog, QPoint(0, 0))) == where
-    assert shown[0] and not shown[-1]  # a message while typing, none once the number is whole
