@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from types import TracebackType
 
 from fupin_desktop import APP_NAME, __version__
-from fupin_desktop.cli_text import use_chinese
+from fupin_desktop.cli_text import chinese_help, use_chinese
 
 # One module per command under fupin_desktop/commands; each has register(subparsers) and run(args).
 COMMAND_MODULES = (
     "init", "regions", "search", "demo", "template", "import_", "compare", "export", "seal", "verify",
     "station_key", "check", "print_", "backup", "restore", "stats", "user", "package", "info",
-    "encrypt", "recover",
+    "encrypt", "recover", "profile",
 )
 
 
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="命令")
     for name in COMMAND_MODULES:
         importlib.import_module(f"fupin_desktop.commands.{name}").register(subparsers)
+    chinese_help(parser)
     return parser
 
 

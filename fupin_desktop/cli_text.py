@@ -40,6 +40,35 @@ def chinese_plural(singular: str, plural: str, n: int) -> str:
     return singular if n == 1 else plural
 
 
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """Section titles end with the Chinese colon ("位置参数：", "选项：") like every other label here;
+    argparse writes the ASCII one itself after each heading, so it is replaced in the finished text."""
+
+    def __init__(self, prog: str, **kwargs: int) -> None:
+        super().__init__(prog, **kwargs)
+        self._headings: list[str] = []
+
+    def start_section(self, heading: str | None) -> None:
+        if heading:
+            self._headings.append(heading)
+        super().start_section(heading)
+
+    def format_help(self) -> str:
+        text = super().format_help()
+        for heading in self._headings:
+            text = text.replace(f"\n{heading}:\n", f"\n{heading}：\n")
+        return text
+
+
+def chinese_help(parser: argparse.ArgumentParser) -> None:
+    """:class:`ChineseHelpFormatter` for ``parser`` and every command under it."""
+    parser.formatter_class = ChineseHelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                chinese_help(sub)
+
+
 def use_chinese() -> None:
     """From now on argparse words its usage, help titles and errors in Chinese (idempotent)."""
     setattr(argparse, "_", chinese)  # noqa: B010 (a module global argparse reads at call time)

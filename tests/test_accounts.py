@@ -406,3 +406,9 @@ def test_the_history_names_an_account_by_its_display_name_and_keeps_old_names(
     with database.session_factory() as session:
         names = {row.operator for row in audit_history(session, "household", [old.id])}
     assert names == {"王经办", "李经办（li）"}
+
+
+def test_an_account_s_label_has_one_bracket_level() -> None:
+    assert Actor("li", Role.REVIEWER, "李站长").label == "李站长（审核人·站长）"
+    assert Actor("wang", Role.TOWNSHIP_CLERK).label == "wang（乡镇经办人）"
+    assert Actor("老张").label == "老张"

@@ -150,6 +150,9 @@ def test_thinning_keeps_anki_scheme_and_touches_only_our_files(tmp_path: Path) -
         "other-备份-20200101-000000.db",  # another database's backups
         "notes.txt",
         "fupin-备份-20261399-000000.db",  # not a real date
+        "fupin-备份-20261122-173000-1.db",  # the first of a second has no counter
+        "fupin-备份-20261122-173000-02.db",
+        "fupin-备份-20261122-173000-x.db",
     ]
     for name in strangers:
         (folder / name).write_bytes(b"keep me")
@@ -173,6 +176,22 @@ def test_thinning_keeps_anki_scheme_and_touches_only_our_files(tmp_path: Path) -
     assert (newest - kept[-1].made_at).days > 250  # months reach far back
     for name in strangers:
         assert (folder / name).read_bytes() == b"keep me"
+
+
+def test_backups_made_in_the_same_second_get_their_own_names_and_thin_by_their_order(
+    database: Database, tmp_path: Path
+) -> None:
+    fill(database)
+    folder = tmp_path / "备份"
+    first, second, third = (back_up(database, folder=folder, now=NOW) for _ in range(3))
+    names = [result.path.name for result in (first, second, third)]
+    assert names == ["test-备份-20261122-173000.db", "test-备份-20261122-173000-2.db", "test-备份-20261122-173000-3.db"]
+    assert all(check_database_file(folder / name).sound for name in names)
+    assert [b.path.name for b in list_backups(folder, "test")] == names[::-1]  # the newest first
+    older = [BackupFile(Path(f"{h}.db"), "test", NOW - timedelta(days=2, hours=h)) for h in range(3)]
+    same_second = [BackupFile(folder / f"{n}.db", "test", NOW - timedelta(days=1, hours=1), n) for n in (1, 2, 3)]
+    keep = backups_to_keep([*older, *same_second], recent=1, daily=1, weekly=0, monthly=0)
+    assert keep == {Path("0.db"), folder / "3.db"}  # of one second, the last one made is the newest
 
 
 def test_thinning_a_fresh_history_keeps_the_last_day_and_then_one_a_day() -> None:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
+from fupin_desktop.services.accounts import sign_in
 from fupin_desktop.services.households import register_person
 from fupin_desktop.services.packages import export_package
+from fupin_desktop.services.station import start_station
+from fupin_desktop.store.db import open_database
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.exchange_page import ExchangePage
 from fupin_desktop.ui.tasks import _running
@@ -107,3 +110,16 @@ def test_a_refused_package_leaves_nothing_to_confirm(qtbot: QtBot, tmp_path: Pat
     assert shown and "不是本程序导出的数据包" in shown[0]
     assert not page.confirm_button.isEnabled() and page.pending_import is None
     station.dispose()
+
+
+def test_a_new_laptop_s_管理员_is_told_which_account_imports(qtbot: QtBot, tmp_path: Path) -> None:
+    """The same advice as ``package import``'s refusal: make a 乡镇经办人 in 账号管理 and import with it."""
+    laptop = open_database(tmp_path / "laptop.db")
+    start_station(laptop, admin="张村", password="zhangcun1")
+    context = AppContext(laptop)
+    page = ExchangePage(context)
+    qtbot.addWidget(page)
+    context.set_account(sign_in(laptop, name="张村", password="zhangcun1"))
+    told = page.preview.text()
+    assert "本账号只能导出数据包" in told and "账号管理" in told and "乡镇经办人" in told and "村级录入员" in told
+    laptop.dispose()

@@ -54,3 +54,21 @@ def test_the_compare_lists_pass_the_model_tester(
         assert isinstance(view, QTableView)
         qtmodeltester.check(view.model())
     dialog.close()
+
+
+def test_a_notice_without_open_objections_shows_0_in_their_column(
+    qtbot: QtBot, database: Database, village: uuid.UUID
+) -> None:
+    station(database)
+    made = intentions(
+        database, people(database, village, 3), "training", [State.REFERRED, State.APPROVED, State.IN_NOTICE]
+    )
+    page = NoticesPage(AppContext(database))
+    qtbot.addWidget(page)
+    column = next(i for i, c in enumerate(page.notices.columns) if c.title == "待处理异议")
+    assert page.notices.data(page.notices.index(0, column)) == "0"
+    notice = page.notices.rows()[0]
+    objection = ObjectionInput("匿名", "来电", date(2026, 10, 10), "反映其已在外地务工")
+    add_objection(database, actor="王经办", notice_id=notice.id, intention_id=made[0], data=objection)
+    page.reload()
+    assert page.notices.data(page.notices.index(0, column)) == "1"

@@ -74,7 +74,7 @@ def test_switching_user_through_the_menu_shows_the_account_in_the_status_bar(
 
     QTimer.singleShot(0, sign_in_when_shown)
     assert window.switch_user()
-    assert window.operator_label.text() == "当前账号：李审核（审核人（站长））"
+    assert window.operator_label.text() == "当前账号：李审核（审核人·站长）"
     assert window.context.operator == "reviewer"
     assert window.context.actor == Actor("reviewer", Role.REVIEWER, "李审核", None)
 
@@ -111,7 +111,7 @@ def test_the_window_locks_when_idle_until_an_account_signs_in_again(
     qtbot.waitUntil(lambda: len(seen) == 2 and window.lock_dialog is None, timeout=5000)
     assert seen == ["已锁定", "账号或密码不正确。"]
     assert window.centralWidget().isVisible()
-    assert window.operator_label.text() == "当前账号：李审核（审核人（站长））"
+    assert window.operator_label.text() == "当前账号：李审核（审核人·站长）"
     window.idle_watch.seconds = 0
 
 

@@ -41,6 +41,8 @@ def run_export(args: argparse.Namespace) -> int:
     with opened(args.db) as database:
         result = export_station_key(database, actor=_actor(args, database), out=args.out)
     print(f"已导出本站公钥（{result.key.unit_name}，指纹 {result.key.fingerprint}）：{result.path}")
+    if result.path.parent != args.out and result.path != args.out:
+        print(f"（文件名已加上扩展名 {result.path.suffix}：窗口中“登记其他站点的密钥…”只列出这种文件。）")
     return 0
 
 

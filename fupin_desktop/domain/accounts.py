@@ -65,8 +65,11 @@ class Actor:
 
     @property
     def label(self) -> str:
+        """"李站长（审核人·站长）": one bracket level, the role's own bracket becomes a dot."""
         shown = self.display_name or self.name
-        return shown if self.role is None else f"{shown}（{ROLE_LABELS[self.role]}）"
+        if self.role is None:
+            return shown
+        return f"{shown}（{ROLE_LABELS[self.role].replace('（', '·').replace('）', '')}）"
 
 
 def roles_phrase(roles: tuple[Role, ...]) -> str:

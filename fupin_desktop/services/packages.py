@@ -301,20 +301,32 @@ def _site_card(site: Site) -> dict[str, Any]:
     }
 
 
+NEW_LAPTOP_ADVICE = (
+    "新笔记本：请管理员先新建一个乡镇经办人账号"
+    "（设置 → 账号管理，或命令 user add 名字 --role 乡镇经办人），"
+    "以该账号导入本站的完整数据包；导入后本村已有，再为村里新建村级录入员账号。"
+)
+
+
+def new_laptop_advice(session: Session, actor: Who) -> str | None:
+    """:data:`NEW_LAPTOP_ADVICE` for the 管理员 of a new laptop (no regions yet), who may not import: the window's
+    数据交换 page and the ``package import`` refusal give the same advice."""
+    current = checked_actor(session, actor)
+    if current is None or current.role is not Role.ADMIN or session.scalar(select(Region.id).limit(1)) is not None:
+        return None
+    return NEW_LAPTOP_ADVICE
+
+
 def _permit_import(session: Session, actor: Who) -> None:
     """导入数据包 is not the 管理员's (docs/roles.md). On a new laptop (no regions yet) the 管理员 is the only
     account, and a 村级录入员 needs a village the package has not brought yet: say which account to make."""
     try:
         permit(session, actor, Capability.IMPORT_PACKAGE)
     except PermissionDenied as refused:
-        current = checked_actor(session, actor)
-        if current is None or current.role is not Role.ADMIN or session.scalar(select(Region.id).limit(1)) is not None:
+        advice = new_laptop_advice(session, actor)
+        if advice is None:
             raise
-        raise PermissionDenied(
-            f"{refused}新笔记本：请管理员先新建一个乡镇经办人账号"
-            "（设置 → 账号管理，或命令 user add 名字 --role 乡镇经办人），"
-            "以该账号导入本站的完整数据包；导入后本村已有，再为村里新建村级录入员账号。"
-        ) from None
+        raise PermissionDenied(f"{refused}{advice}") from None
 
 
 def import_package(database: Database, *, actor: Who, path: Path, dry_run: bool = False) -> PackageImported:

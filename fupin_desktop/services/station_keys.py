@@ -125,17 +125,26 @@ def known_keys_of(database: Database) -> list[PublicKey]:
     return keys
 
 
+def _keyed(path: Path) -> Path:
+    """``laptop.key`` → ``laptop.key.fupinkey``: the window's 登记其他站点的密钥… lists ``*.fupinkey`` files."""
+    return path if path.suffix.lower() == KEY_FILE_SUFFIX else path.with_name(path.name + KEY_FILE_SUFFIX)
+
+
 def export_station_key(database: Database, *, actor: Who, out: Path) -> KeyResult:
-    """Write the station's public key file (for the county's key folder); a folder gets the default name."""
+    """Write the station's public key file (for the county's key folder); a folder gets the default name,
+    a file name without ``.fupinkey`` gets it appended."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         permit(uow.session, actor, Capability.STATION_KEYS)
         key = own_public_key(uow.session)
         if not key.unit_name:
-            raise ServiceError("请先在“设置”中填写填表单位（单位全称），再导出本站密钥：密钥文件写明所属单位。")
+            raise ServiceError(
+                "请先在“设置 → 本站信息”中填写填表单位（单位全称；命令行：fupin-desktop profile --unit 单位全称），"
+                "再导出本站密钥：密钥文件写明所属单位。"
+            )
         row = _own_row(uow.session)
         if row.unit_name != key.unit_name:
             row.unit_name = key.unit_name
-        path = out / f"{_safe(key.unit_name)}-{key.fingerprint}{KEY_FILE_SUFFIX}" if out.is_dir() else out
+        path = out / f"{_safe(key.unit_name)}-{key.fingerprint}{KEY_FILE_SUFFIX}" if out.is_dir() else _keyed(out)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(key.to_file_text(), encoding="utf-8")

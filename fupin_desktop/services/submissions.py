@@ -206,7 +206,10 @@ def seal_sheet(
     day = today or clock_today()
     profile = load_station_profile(session)
     if not profile.unit_name.strip():
-        raise ServiceError("请先在“设置”中填写填表单位（单位全称），再封存上报表。")
+        raise ServiceError(
+            "请先在“设置 → 本站信息”中填写填表单位（单位全称；命令行：fupin-desktop profile --unit 单位全称），"
+            "再封存上报表。"
+        )
     form = sheet_form(request.sheet)
     year = day.year
     number = _reserve_number(session, profile.unit_name, year)  # first: two seals at once take turns here

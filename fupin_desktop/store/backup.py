@@ -44,7 +44,8 @@ from fupin_desktop.store.wipe import fsync_folder
 
 BACKUP_FOLDER_NAME = "备份"
 _STAMP_FORMAT = "%Y%m%d-%H%M%S"
-_BACKUP_NAME = re.compile(r"^(?P<stem>.+)-备份-(?P<stamp>\d{8}-\d{6})\.db$")
+# A second backup in the same second gets "-2", "-3"… after the stamp rather than replacing the first.
+_BACKUP_NAME = re.compile(r"^(?P<stem>.+)-备份-(?P<stamp>\d{8}-\d{6})(?:-(?P<sequence>[2-9]|[1-9]\d+))?\.db$")
 _TEMPORARY_NAME = re.compile(r"^\.(?P<stem>.+)-备份中-[0-9a-f]{32}\.tmp$")
 _STALE_TEMPORARY_SECONDS = 24 * 3600
 _KEYRING_SUFFIX = ".keys"
@@ -106,6 +107,11 @@ class BackupFile:
     path: Path
     stem: str
     made_at: datetime
+    sequence: int = 1  # the n-th backup made in that second
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return self.made_at, self.sequence
 
     @property
     def size(self) -> int:
@@ -122,8 +128,19 @@ def default_backup_folder(database_path: Path) -> Path:
     return database_path.parent / BACKUP_FOLDER_NAME
 
 
-def backup_name(stem: str, made_at: datetime) -> str:
-    return f"{stem}-备份-{made_at.strftime(_STAMP_FORMAT)}.db"
+def backup_name(stem: str, made_at: datetime, sequence: int = 1) -> str:
+    counter = f"-{sequence}" if sequence > 1 else ""
+    return f"{stem}-备份-{made_at.strftime(_STAMP_FORMAT)}{counter}.db"
+
+
+def _free_backup_name(folder: Path, stem: str, made_at: datetime) -> tuple[Path, int]:
+    """The first name of that second not taken yet (by a backup or its keyring): nothing is overwritten."""
+    sequence = 1
+    while (folder / backup_name(stem, made_at, sequence)).exists() or keyring_of(
+        folder / backup_name(stem, made_at, sequence)
+    ).exists():
+        sequence += 1
+    return folder / backup_name(stem, made_at, sequence), sequence
 
 
 def parse_backup_name(path: Path) -> BackupFile | None:
@@ -135,7 +152,7 @@ def parse_backup_name(path: Path) -> BackupFile | None:
         made_at = datetime.strptime(match["stamp"], _STAMP_FORMAT)
     except ValueError:
         return None
-    return BackupFile(path, match["stem"], made_at)
+    return BackupFile(path, match["stem"], made_at, int(match["sequence"] or 1))
 
 
 def looks_like_backup(path: Path) -> bool:
@@ -305,7 +322,7 @@ def write_backup(
         if check.audit_head != head:
             raise BackupFailed("备份的修改记录与原文件结束于不同的一条，已删除。")
         _fsync(temporary)
-        target = folder / backup_name(source.stem, made_at)
+        target, sequence = _free_backup_name(folder, source.stem, made_at)
         if key is not None:  # the keyring first: a backup of our name always opens
             copy_keyring(source, target)
         os.replace(temporary, target)
@@ -314,7 +331,7 @@ def write_backup(
         raise BackupFailed(f"无法写入备份文件夹“{folder}”：{error.strerror or error}") from error
     finally:
         temporary.unlink(missing_ok=True)
-    return BackupFile(target, source.stem, made_at), FileCheck(
+    return BackupFile(target, source.stem, made_at, sequence), FileCheck(
         target, (), 0, check.revision, check.counts, False, check.audit_head
     )
 
@@ -417,7 +434,7 @@ def list_backups(folder: Path, stem: str | None = None) -> list[BackupFile]:
         backup = parse_backup_name(path)
         if backup is not None and path.is_file() and (stem is None or backup.stem == stem):
             found.append(backup)
-    return sorted(found, key=lambda b: b.made_at, reverse=True)
+    return sorted(found, key=lambda b: b.order, reverse=True)
 
 
 def backups_to_keep(
@@ -436,7 +453,7 @@ def backups_to_keep(
     months: set[tuple[int, int]] = set()
     left = {"recent": recent, "daily": daily, "weekly": weekly, "monthly": monthly}
     keep: set[Path] = set()
-    ordered = sorted(backups, key=lambda b: b.made_at, reverse=True)
+    ordered = sorted(backups, key=lambda b: b.order, reverse=True)
     a_day_before_newest = ordered[0].made_at - timedelta(days=1) if ordered else datetime.min
     for backup in ordered:
         day = backup.made_at.date()

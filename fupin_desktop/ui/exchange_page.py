@@ -48,7 +48,13 @@ from fupin_desktop.services.package_decisions import (
     decision_label,
     list_issues,
 )
-from fupin_desktop.services.packages import KIND_LABELS, PackageExported, PackageImported, export_package
+from fupin_desktop.services.packages import (
+    KIND_LABELS,
+    PackageExported,
+    PackageImported,
+    export_package,
+    new_laptop_advice,
+)
 from fupin_desktop.services.packages import import_package as run_import
 from fupin_desktop.services.sites import PackageEvent, SiteInfo, exchange_history, list_sites
 from fupin_desktop.ui.context import AppContext
@@ -216,7 +222,10 @@ class ExchangePage(QWidget):
             self.preview.setText("先预览：导入前会列出将新增、修改和需要人工处理的内容，确认后才写入。")
         else:
             who = roles_phrase(PERMISSIONS[Capability.IMPORT_PACKAGE].roles)
-            self.preview.setText(f"本账号只能导出数据包；导入数据包、处理待处理事项由{who}的账号办理。")
+            advice = self.context.database.read(new_laptop_advice, self.context.actor)
+            self.preview.setText(
+                f"本账号只能导出数据包；导入数据包、处理待处理事项由{who}的账号办理。{advice or ''}"
+            )
 
     @staticmethod
     def _table(model: ListTableModel) -> QTableView:  # type: ignore[type-arg]

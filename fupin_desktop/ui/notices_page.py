@@ -307,7 +307,7 @@ class NoticesPage(QWidget):
                 Column("开始", lambda r: r.start_date.isoformat()),
                 Column("结束", lambda r: r.end_date.isoformat()),
                 Column("人数", lambda r: str(r.people)),
-                Column("待处理异议", lambda r: str(r.open_objections) if r.open_objections else ""),
+                Column("待处理异议", lambda r: str(r.open_objections)),
                 Column("状态", lambda r: r.status(self.day)),
                 Column("公示名称", lambda r: r.title),
             ],
