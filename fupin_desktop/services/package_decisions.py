@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -550,41 +551,40 @@ def _decide_record(uow: UnitOfWork, table: Table, issue: SyncIssue, current: dic
             _gone_parents_too(session, table, theirs_row)
 
 
-def _restore_parents(session: Session, table: Table, values: dict[str, Any]) -> None:
-    """Bring back, as they were when deleted here, the records ``values`` lies in (a household removed here
-    that the other side added a member to), each logged as a decision that travels."""
+def _tracked_parents(table: Table, values: dict[str, Any]) -> Iterator[tuple[Table, uuid.UUID]]:
+    """The tracked records ``values`` lies in: (their table, their id), one per foreign key that is set."""
     for column in table.columns:
         for key in column.foreign_keys:
             parent = key.column.table
             target = values.get(column.key)
             if target is None or not isinstance(parent, Table) or changes.TRACKED.get(parent.name) is not parent:
                 continue
-            target_id = target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
-            if row_of(session, parent, target_id) is not None:
-                continue
-            was = tombstone(session, parent, target_id)
-            if was is None:
-                continue
-            _restore_parents(session, parent, was)
-            upsert(session, parent, was)
-            changes.record_decision(session, DECIDE, parent.name, target_id, None, None, changes.encode_row(was))
+            yield parent, target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
+
+
+def _restore_parents(session: Session, table: Table, values: dict[str, Any]) -> None:
+    """Bring back, as they were when deleted here, the records ``values`` lies in (a household removed here
+    that the other side added a member to), each logged as a decision that travels."""
+    for parent, target_id in _tracked_parents(table, values):
+        if row_of(session, parent, target_id) is not None:
+            continue
+        was = tombstone(session, parent, target_id)
+        if was is None:
+            continue
+        _restore_parents(session, parent, was)
+        upsert(session, parent, was)
+        changes.record_decision(session, DECIDE, parent.name, target_id, None, None, changes.encode_row(was))
 
 
 def _gone_parents_too(session: Session, table: Table, values: dict[str, Any]) -> None:
     """A record refused because what it lay in was deleted here (a member added there to a household removed
     here): that it stays deleted travels too, so the site that kept it for the member lets it go as well."""
-    for column in table.columns:
-        for key in column.foreign_keys:
-            parent = key.column.table
-            target = values.get(column.key)
-            if target is None or not isinstance(parent, Table) or changes.TRACKED.get(parent.name) is not parent:
-                continue
-            target_id = target if isinstance(target, uuid.UUID) else uuid.UUID(str(target))
-            if row_of(session, parent, target_id) is None:
-                was = tombstone(session, parent, target_id)
-                if was is not None:
-                    before = changes.encode_row(was)
-                    changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
+    for parent, target_id in _tracked_parents(table, values):
+        if row_of(session, parent, target_id) is None:
+            was = tombstone(session, parent, target_id)
+            if was is not None:
+                before = changes.encode_row(was)
+                changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
 
 
 def _keep_apart(uow: UnitOfWork, table: Table, issue: SyncIssue) -> None:
