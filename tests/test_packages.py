@@ -14,7 +14,7 @@ from pathlib import Path
 from unittest.mock import patch
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from fupin_desktop.cli import main
 from fupin_desktop.domain import packages
@@ -673,3 +673,52 @@ def test_a_new_laptop_s_管理员_is_told_how_to_import_the_full_package(
     assert main(["--db", str(laptop), "package", "import", str(tmp_path / "full.fupinpkg")]) == 1
     told = capsys.readouterr().err
     assert "管理员" in told and "user add" in told and "--role 乡镇经办人" in told and "账号管理" in told
+
+
+def _indexes(database: Database) -> set[tuple[str, str]]:
+    with database.session_factory() as session:
+        return set(session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index'")).all())
+
+
+def test_a_full_package_at_a_new_site_goes_in_without_indexes_and_ends_with_every_one(
+    tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A county's full package into empty tables goes in without their indexes, made again after (here
+    for any number of creates): the copy equals the source and its every index is back; a dry run and an
+    import that fails half-way leave the new site as it was, indexes and all (the DDL is in the transaction)."""
+    from fupin_desktop.services import packages as package_service
+
+    monkeypatch.setattr(package_service, "_LATE_INDEX", 1)
+    path = tmp_path / "demo.db"
+    assert main(["--db", str(path), "demo", "--plain", "--households", "30", "--seed", "4"]) == 0
+    source = open_database(path)
+    copy = _open(tmp_path / "copy.db", "管理员", "新笔记本")
+    admin = Actor("admin", Role.ADMIN)
+    _introduce(source, copy, tmp_path, actor=admin)
+    full = export_package(source, actor=admin, out=tmp_path / "full.fupinpkg")
+    indexes = _indexes(copy)
+    assert any(name == "ix_person_name" for name, _sql in indexes)
+    empty = dump(copy)
+
+    preview = import_package(copy, actor="管理员", path=full.path, dry_run=True)
+    assert preview.applied == full.changes
+    assert _indexes(copy) == indexes and dump(copy) == empty
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("磁盘已满")
+
+    with patch.object(package_service, "refresh_summaries", broken), pytest.raises(RuntimeError):
+        import_package(copy, actor="管理员", path=full.path)
+    assert _indexes(copy) == indexes and dump(copy) == empty
+
+    result = import_package(copy, actor="管理员", path=full.path)
+    assert result.applied == full.changes and result.issues == Counter()
+    assert _indexes(copy) == indexes
+    assert dump(copy) == dump(source)
+    with copy.session_factory() as session:
+        assert session.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+        grams = session.execute(text("SELECT count(*) FROM person_id_gram")).scalar_one()
+    with source.session_factory() as session:
+        assert grams == session.execute(text("SELECT count(*) FROM person_id_gram")).scalar_one() > 0
+    for database in (source, copy):
+        database.dispose()

@@ -30,7 +30,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, false, insert, select, update
+from sqlalchemy import Table, bindparam, delete, false, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,7 +58,14 @@ from fupin_desktop.services.sync_apply import (
     upsert,
 )
 from fupin_desktop.store import changes
-from fupin_desktop.store.bulk import bind_processor, driver_rows, insert_rows, uuid_binder
+from fupin_desktop.store.bulk import (
+    bind_processor,
+    create_indexes,
+    driver_rows,
+    drop_indexes,
+    insert_rows,
+    uuid_binder,
+)
 from fupin_desktop.store.db import Database, head_revision, known_revisions
 from fupin_desktop.store.id_grams import index_people
 from fupin_desktop.store.models import ChangeEntry, Household, Person, PersonIdGram, Region, Site, SyncIssue
@@ -617,6 +624,9 @@ def _remember_sites(session: Session, manifest: dict[str, Any], vector: dict[str
 
 
 _BATCH = 2000
+# A kind with at least this many creates arriving into an empty table (a full package at a new site) goes
+# in without that table's own indexes, which are made again once, by sorting (``bulk.drop_indexes``).
+_LATE_INDEX = 5000
 # Fields the checks of later changes read (where a record lies, who it duplicates, whether it is sealed,
 # a household's summary): an update of one is written at once, the others wait for one executemany.
 _LOOKED_UP = frozenset(
@@ -730,13 +740,16 @@ class _Applier:
         self._prefetched: dict[tuple[str, uuid.UUID], Any] = {}  # the records a run of updates changes
         self._last_field: dict[tuple[uuid.UUID, str], tuple[object, object]] = {}  # set by this package
         self._entries: list[list[Any]] = []
+        self._creates: Counter[str] = Counter()  # how many creates of each kind the package holds
+        self._late: dict[str, list[str]] = {}  # tables going in without their indexes: the statements to make them
+        self._late_seen: set[str] = set()  # each table's indexes dropped once at most
         # Plain field updates wait here, as the driver takes them, for one executemany per kind of update
         # (``_write_updates``), written before anything reads the records again.
         self._updates: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
         self._updated: set[tuple[str, uuid.UUID]] = set()
         self._processors: dict[tuple[str, str], Callable[[Any], Any] | None] = {}
         self._households: set[uuid.UUID] = set()  # whose members changed: their summary is derived again
-        self._numbers: dict[uuid.UUID, str | None] = {}  # people to index by 身份证号 at the end
+        self._numbers: dict[str, str | None] = {}  # people to index by 身份证号 at the end, by the id's hex text
         # The tables that held nothing when the package came (a new site's), each with the ids and the
         # duplicate keys (``_match_key``) of what batches have written to it since: no query needs to ask.
         # A table leaves this as soon as anything else writes to it.
@@ -783,6 +796,7 @@ class _Applier:
     def apply_all(self, rows: list[list[Any]]) -> list[str | None]:
         """Every change in order; a run of creates of one kind from a station goes in one batch."""
         self._prefetch(rows)
+        self._creates.update(str(row[3]) for row in rows if row[2] == "create")
         outcomes: list[str | None] = []
         start_at = 0
         while start_at < len(rows):
@@ -839,11 +853,11 @@ class _Applier:
         table = changes.TRACKED[str(rows[0][3])]
         loads = json.loads
         fresh = self._fresh.get(table.name)
-        ids: list[Any]
-        if fresh is not None and not self._tombstones and table.name != "person":
-            ids = [str(row[4]).replace("-", "") for row in rows]  # compared only among themselves: as text
-        else:
-            ids = [uuid.UUID(str(row[4])) for row in rows]
+        # Compared only among themselves (and kept by the hex text SQLite stores) in a new table: as text.
+        as_text = fresh is not None and not self._tombstones
+        ids: list[Any] = (
+            [str(row[4]).replace("-", "") for row in rows] if as_text else [uuid.UUID(str(row[4])) for row in rows]
+        )
         # As JSON (converted for the driver below), every record of the batch in one call of the decoder.
         values: list[dict[str, Any]] = loads("[" + ",".join([str(row[7]) for row in rows]) + "]")
         if len(values) != len(rows) or not all(type(record) is dict for record in values):
@@ -871,6 +885,9 @@ class _Applier:
         columns = list(table.c.keys())
         kept = [index for index in batch if index >= 0]
         tuples = self._driver_rows(table, [values[i] for i in kept])
+        if fresh is not None and table.name not in self._late_seen and self._creates[table.name] >= _LATE_INDEX:
+            self._late_seen.add(table.name)  # nothing reads this table until they are made again (``_build_late``)
+            self._late[table.name] = drop_indexes(self.session, table)
         try:
             with self.session.begin_nested():
                 insert_rows(self.session, table, columns, tuples, bound=True)
@@ -889,7 +906,7 @@ class _Applier:
         if table.name == "person":
             households: set[str] = set()
             for index in kept:
-                self._numbers[ids[index]] = values[index].get("id_number")
+                self._numbers[ids[index] if as_text else ids[index].hex] = values[index].get("id_number")
                 households.add(str(values[index]["household_id"]))
             self._households.update(uuid.UUID(text) for text in households)  # each household once
         for index in single:  # what meets a record here: one by one, through the careful path
@@ -994,16 +1011,34 @@ class _Applier:
                 found[(code,)] = rid
         return found
 
+    def _build_late(self) -> None:
+        """Make again the indexes dropped for batches, before anything reads those tables by them."""
+        late, self._late = self._late, {}
+        for statements in late.values():
+            create_indexes(self.session, statements)
+
+    def _many_more(self, table: Table, arriving: int) -> bool:
+        """Whether ``arriving`` rows are many, and more than ``table`` holds: they go in faster without its indexes."""
+        if arriving < _LATE_INDEX:
+            return False
+        held = self.session.execute(select(func.count()).select_from(table)).scalar_one()
+        return arriving >= held
+
     def finish(self) -> None:
+        self._build_late()
         self._write_updates()
         start_at = changes.next_arrival(self.session)
         table = ChangeEntry.__table__
         columns = list(table.c.keys())
         arrived = self._driver_columns(table, self._entry_columns(start_at))
-        # In the order of the (entity, entity id) index, as ``changes.write_pending`` writes its own: a full
-        # package's entries then land on neighbouring pages of that index, not on a random page each.
-        arrived.sort(key=operator.itemgetter(columns.index("entity"), columns.index("entity_id")))
+        # Many more entries than the log holds (a full package at a new site): they go in without the log's
+        # own indexes, made again after by sorting. Else in the order of the (entity, entity id) index, as
+        # ``changes.write_pending`` writes its own: they land on neighbouring pages of it, not a random one each.
+        late = drop_indexes(self.session, table) if self._many_more(table, len(arrived)) else []
+        if not late:
+            arrived.sort(key=operator.itemgetter(columns.index("entity"), columns.index("entity_id")))
         insert_rows(self.session, table, columns, arrived, bound=True)
+        create_indexes(self.session, late)
         index_people(self.session, list(self._numbers.items()))
         refresh_summaries(self.session, self._households)
         self.session.expire_all()
@@ -1028,6 +1063,8 @@ class _Applier:
 
     def apply(self, row: list[Any]) -> str | None:
         _site_id, _seq, action, entity, entity_id, _field, _before, _after, _account, _at = row
+        if self._late:
+            self._build_late()  # what follows may read any table by any index
         entity_uuid = uuid.UUID(str(entity_id))
         self._record_entry(row)
         if action in (MERGE, DECIDE, "delete"):
@@ -1094,7 +1131,7 @@ class _Applier:
         if table.name == "region":
             self._rules.clear()  # areas are drawn from the regions: a new one may widen a site's area
         if table.name == "person":
-            self._numbers[entity_id] = None if other is not None else values.get("id_number")
+            self._numbers[entity_id.hex] = None if other is not None else values.get("id_number")
             self._touch(table, values)
         return "duplicate" if other is not None else None
 
@@ -1169,7 +1206,7 @@ class _Applier:
             self._touch(table, current, values if name == "household_id" else None)
         if table.name == "person" and name == "id_number":
             self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
-            self._numbers[entity_id] = values[name]  # type: ignore[assignment]
+            self._numbers[entity_id.hex] = values[name]  # type: ignore[assignment]
         return None
 
     def _processor(self, table: Table, column: str) -> Callable[[Any], Any] | None:
@@ -1243,7 +1280,7 @@ class _Applier:
             with self.session.begin_nested():
                 if table.name == "person":
                     self.session.execute(delete(PersonIdGram.__table__).where(PersonIdGram.person_id == entity_id))
-                    self._numbers.pop(entity_id, None)
+                    self._numbers.pop(entity_id.hex, None)
                 self.session.execute(delete(table).where(table.c.id == entity_id))
         except IntegrityError:  # still referred to here (a record added on this side)
             return self._issue("conflict", row, entity_id, None, changes.encode_row(dict(current)))
@@ -1331,7 +1368,7 @@ class _Applier:
                     self._touch(table, current)
         except IntegrityError:
             return self._issue("missing", row, entity_id, name, None)
-        self._numbers.pop(entity_id, None)
+        self._numbers.pop(entity_id.hex, None)
         close_issues(self.session, [entity_id], name, self._decided(row))
         return None
 
@@ -1347,7 +1384,7 @@ class _Applier:
         if kept_id != gone_id:
             self._merged[gone_id] = kept_id
         for entity_id in (gone_id, kept_id):
-            self._numbers.pop(entity_id, None)
+            self._numbers.pop(entity_id.hex, None)
         self._touch(table, current, into)
         if table.name == "household":  # its members now include the gone one's
             self._households.add(kept_id)

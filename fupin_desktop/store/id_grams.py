@@ -52,18 +52,18 @@ def _pairs(people: Iterable[tuple[uuid.UUID, str | None]]) -> list[tuple[str, uu
     return sorted((gram, pid) for pid, number in people for gram in id_grams(number))
 
 
-def index_people(session: Session, people: Sequence[tuple[uuid.UUID, str | None]]) -> None:
+def index_people(session: Session, people: Sequence[tuple[uuid.UUID | str, str | None]]) -> None:
     """Write the grams of newly inserted (person id, number) pairs in one executemany (a bulk import).
 
     The rows go in key order, gathered by gram: the grams are sorted (at most some 10,000 distinct runs)
     and each gram's people by the id's hex text, which sorts as the UUIDs do — a fraction of sorting
     300,000 (gram, id) keys of a 20,000-person sheet. Each person's id is converted for the driver once,
-    not once per gram (SQLite stores that hex text)."""
+    not once per gram (SQLite stores that hex text); an id may come as that text already (a package's)."""
     by_gram: dict[str, list[str]] = {}
     for pid, number in people:
         if not number:
             continue
-        hex_id = pid.hex
+        hex_id = pid if isinstance(pid, str) else pid.hex
         for gram in {number[i : i + GRAM] for i in range(len(number) - GRAM + 1)}:  # id_grams, inline
             listed = by_gram.get(gram)
             if listed is None:
@@ -71,8 +71,14 @@ def index_people(session: Session, people: Sequence[tuple[uuid.UUID, str | None]
             else:
                 listed.append(hex_id)
     processor = bind_processor(session, _TABLE, "person_id")
-    as_hex = processor is not None and all(processor(pid) == pid.hex for pid, _number in people[:1])
-    stored = {} if as_hex else {pid.hex: pid if processor is None else processor(pid) for pid, _number in people}
+    sample = uuid.UUID(int=1)
+    as_hex = processor is not None and processor(sample) == sample.hex
+    stored: dict[str, object] = {}
+    if not as_hex:
+        for pid, _number in people:
+            text_id = pid if isinstance(pid, str) else pid.hex
+            whole = pid if isinstance(pid, uuid.UUID) else uuid.UUID(pid)
+            stored[text_id] = whole if processor is None else processor(whole)
     rows: list[tuple[str, object]] = []
     for gram in sorted(by_gram):
         ids = by_gram[gram]
