@@ -201,40 +201,15 @@ def _quoted(value: object) -> str:
     return "null" if value is None else _quote(str(value))
 
 
-class _Quotes(dict[object, str]):
-    """Values as JSON strings, each quoted once: a package's sites, actions, kinds, fields and accounts
-    repeat on every change, and a dictionary lookup of them is C, where a call a value is not."""
-
-    def __missing__(self, key: object) -> str:
-        value = self[key] = _quoted(key)
-        return value
-
-
 def change_lines(rows: Sequence[Sequence[Any]]) -> str:
     """Changes as format 2's lines: three each — the header [site, seq, action, entity, id, field, account,
     at] as a JSON array, then "before" and "after" as the JSON texts they are (empty: none), written as
-    they are rather than as JSON strings of JSON. Every line ends in a line break.
-
-    The texts go in as they are, and the line breaks are counted after: only when one of them held a raw
-    line break (JSON allows one between its tokens; this program never writes one) are the lines written
-    again, each text looked at (``_text``)."""
-    quotes, quote = _Quotes(), _quoted
-    fast = _quote
-    out = "".join(
-        [
-            f"[{quotes[site]},{int(seq)},{quotes[action]},{quotes[entity]},"
-            f"{fast(entity_id) if type(entity_id) is str else quote(entity_id)},{quotes[field]},{quotes[account]},"
-            f"{fast(at) if type(at) is str else quote(at)}]\n{before or ''}\n{after or ''}\n"
-            for site, seq, action, entity, entity_id, field, before, after, account, at in rows
-        ]
-    )
-    if out.count("\n") == 3 * len(rows):
-        return out
-    text = _text
+    they are rather than as JSON strings of JSON. Every line ends in a line break."""
+    quote, text = _quoted, _text
     return "".join(
         [
-            f"[{quotes[site]},{int(seq)},{quotes[action]},{quotes[entity]},{quote(entity_id)},{quotes[field]},"
-            f"{quotes[account]},{quote(at)}]\n{text(before)}\n{text(after)}\n"
+            f"[{quote(site)},{int(seq)},{quote(action)},{quote(entity)},{quote(entity_id)},{quote(field)},"
+            f"{quote(account)},{quote(at)}]\n{text(before)}\n{text(after)}\n"
             for site, seq, action, entity, entity_id, field, before, after, account, at in rows
         ]
     )
