@@ -113,8 +113,8 @@ def write(path: Path, manifest: bytes, signature: bytes, content: bytes, *, seal
 
 def write_streamed(path: Path, pieces: Iterable[bytes], seal: Callable[[str], tuple[bytes, bytes]]) -> None:
     """Write a plain package whose content comes in pieces (a county's full package: a few hundred MB of
-    JSON): each piece is hashed and compressed in a second thread while the next one is made (zlib and
-    hashlib let go of the interpreter while they work), then ``seal(content_sha256)`` gives the manifest
+    JSON): each piece is compressed in a second thread while it is hashed and the next one is made (zlib
+    and hashlib let go of the interpreter while they work), then ``seal(content_sha256)`` gives the manifest
     and its signature. Written whole, or not at all, as :func:`write`."""
     temporary = path.with_name(path.name + ".part")
     waiting: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
@@ -128,7 +128,6 @@ def write_streamed(path: Path, pieces: Iterable[bytes], seal: Callable[[str], tu
                     while (piece := waiting.get()) is not None:
                         if not failed:
                             try:
-                                digest.update(piece)
                                 member.write(piece)
                             except BaseException as error:  # handed to the caller's thread below
                                 failed.append(error)
@@ -139,6 +138,7 @@ def write_streamed(path: Path, pieces: Iterable[bytes], seal: Callable[[str], tu
                     for piece in pieces:
                         if failed:
                             break
+                        digest.update(piece)  # here, while the writer compresses the previous piece
                         waiting.put(piece)
                 finally:
                     waiting.put(None)
