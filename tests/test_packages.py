@@ -752,3 +752,39 @@ def test_a_full_package_at_a_new_site_goes_in_without_indexes_and_ends_with_ever
         assert grams == session.execute(text("SELECT count(*) FROM person_id_gram")).scalar_one() > 0
     for database in (source, copy):
         database.dispose()
+
+
+def test_arrived_changes_are_logged_as_their_columns_convert_them_over_many_generated_changes(
+    database: Database,
+) -> None:
+    """The change log's rows written in one pass (ids as text, times in full ISO form) are those its columns'
+    types make of the same changes, and changes in other forms (dashed ids, a time without microseconds,
+    a space for the T) take the columns' way: 1,000 generated changes."""
+    import random
+
+    from fupin_desktop.services import packages as package_service
+
+    pick = random.Random(7)
+    table = ChangeEntry.__table__
+    with UnitOfWork(database, "测试员") as uow:
+        own = package_service._own_site(uow.session)
+        vector = {str(site.id): site for site in uow.session.scalars(select(Site))}
+        applier = package_service._Applier(uow, own, vector, {})
+        for shape in ("plain", "mixed"):
+            entries = []
+            for seq in range(1, 1001):
+                site, record = uuid.uuid4(), uuid.uuid4()
+                at = f"2026-12-{pick.randrange(1, 29):02d}T{pick.randrange(24):02d}:00:00.{pick.randrange(10**6):06d}"
+                if shape == "mixed" and seq % 3 == 0:
+                    at = pick.choice([at[:19], at.replace("T", " ")])
+                dashed = shape == "mixed" and seq % 2 == 0
+                entries.append(
+                    [str(site) if dashed else site.hex, seq, "update", "person", str(record) if dashed else record.hex,
+                     "name", '"甲"', '"乙"', "经办", at]
+                )  # fmt: skip
+            applier._entries = entries
+            fast = applier._entry_rows(41)
+            slow = applier._driver_columns(table, applier._entry_columns(41))
+            assert fast == slow and len(fast) == 1000 and fast[0][-1] == 41
+            if database.engine.dialect.name == "sqlite":  # as SQLite keeps them: hex text, "YYYY-MM-DD HH:MM:SS.ffffff"
+                assert all(len(row[0]) == 32 and len(row[4]) == 32 and row[9][10] == " " for row in fast)
