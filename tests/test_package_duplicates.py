@@ -415,3 +415,73 @@ def test_two_households_whose_heads_share_one_number_are_kept_apart_with_the_wro
         assert session.get(Household, made_b).household_no == "3713210010010017"  # type: ignore[union-attr]
     for database in (station, a, b):
         database.dispose()
+
+
+def test_the_exchange_page_asks_whose_number_is_wrong_before_keeping_two_heads_apart(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """On the page, 不是同一户 for two households whose 户主 share a 身份证号 opens a dialog naming both heads:
+    the right number is checked as it is typed, 取消 writes nothing, and 更正并分开保留 closes both questions."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QLabel
+
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    register_household(
+        a, actor="甲录入", village_id=north, facts=replace(household("3713210010010007", head), card_no="")
+    )
+    theirs = household("3713210010010017", replace(head, name="孙立果"))
+    register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no=""))
+    net.send(a, station)
+    net.send(b, station)
+    page = ExchangePage(AppContext(station))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    _wait_tasks(qtbot)
+    row = next(r for r in range(page.issues.rowCount()) if page.issues.record(r).entity == "person")
+    page.issue_table.selectRow(row)
+    assert page.decision_buttons["apart"].text() == "不是同一人"
+    row = next(r for r in range(page.issues.rowCount()) if page.issues.record(r).entity == "household")
+    page.issue_table.selectRow(row)
+    assert page.decision_buttons["apart"].text() == "不是同一户" and page.decision_buttons["apart"].isEnabled()
+    assert "须更正" in page.detail.note.text()
+    before = dump(station)
+    right = make_id_number(AREA, date(1977, 6, 3), 65)
+    seen: list[str] = []
+
+    def answer(typed: str, accept: bool) -> None:
+        dialog = page.correction_dialog
+        seen.append(dialog.findChild(QLabel).text())  # type: ignore[union-attr]
+        dialog.number.setText(typed[:-1] + ("0" if typed[-1] != "0" else "1"))  # a wrong check digit
+        seen.append(dialog.message.text() + f"|{dialog.ok_button.isEnabled()}")
+        dialog.number.setText(typed)
+        dialog.grab().save(str(tmp_path / "number-dialog.png"))
+        if accept:
+            dialog.ok_button.click()
+        else:
+            dialog.reject()
+
+    QTimer.singleShot(0, lambda: answer(right, accept=False))
+    page.decision_buttons["apart"].click()
+    _wait_tasks(qtbot)
+    assert "孙立国（户编号 3713210010010007）" in seen[0] and "孙立果（户编号 3713210010010017）" in seen[0]
+    assert "校验" in seen[1] and seen[1].endswith("|False")
+    assert dump(station) == before and len(list_issues(station)) == 2  # 取消: nothing written
+
+    QTimer.singleShot(0, lambda: answer(right, accept=True))
+    page.decision_buttons["apart"].click()
+    _wait_tasks(qtbot)
+    assert list_issues(station) == [] and page.issues.rowCount() == 0
+    assert "不是同一户" in page.status.text()
+    with station.session_factory() as session:
+        heads = dict(session.execute(select(Person.name, Person.id_number).where(Person.name.like("孙立%"))).all())
+    assert heads == {"孙立国": head.id_number, "孙立果": right}
+    for database in (station, a, b):
+        database.dispose()
