@@ -447,7 +447,8 @@ def test_the_exchange_page_asks_whose_number_is_wrong_before_keeping_two_heads_a
     _wait_tasks(qtbot)
     row = next(r for r in range(page.issues.rowCount()) if page.issues.record(r).entity == "person")
     page.issue_table.selectRow(row)
-    assert page.decision_buttons["apart"].text() == "不是同一人"
+    assert page.decision_buttons["apart"].text() == "不是同一人" and "须更正" in page.detail.note.text()
+    page.grab().save(str(tmp_path / "exchange-heads.png"))
     row = next(r for r in range(page.issues.rowCount()) if page.issues.record(r).entity == "household")
     page.issue_table.selectRow(row)
     assert page.decision_buttons["apart"].text() == "不是同一户" and page.decision_buttons["apart"].isEnabled()
@@ -458,15 +459,17 @@ def test_the_exchange_page_asks_whose_number_is_wrong_before_keeping_two_heads_a
 
     def answer(typed: str, accept: bool) -> None:
         dialog = page.correction_dialog
-        seen.append(dialog.findChild(QLabel).text())  # type: ignore[union-attr]
-        dialog.number.setText(typed[:-1] + ("0" if typed[-1] != "0" else "1"))  # a wrong check digit
-        seen.append(dialog.message.text() + f"|{dialog.ok_button.isEnabled()}")
-        dialog.number.setText(typed)
-        dialog.grab().save(str(tmp_path / "number-dialog.png"))
-        if accept:
-            dialog.ok_button.click()
-        else:
-            dialog.reject()
+        try:
+            seen.append(dialog.findChild(QLabel).text())  # type: ignore[union-attr]
+            dialog.number.setText(typed[:-1] + ("0" if typed[-1] != "0" else "1"))  # a wrong check digit
+            seen.append(dialog.message.text() + f"|{dialog.ok_button.isEnabled()}")
+            dialog.number.setText(typed)
+            dialog.grab().save(str(tmp_path / "number-dialog.png"))
+            if accept and dialog.ok_button.isEnabled():
+                dialog.ok_button.click()
+        finally:  # never left open: its exec() would wait for ever
+            if dialog.isVisible():
+                dialog.reject()
 
     QTimer.singleShot(0, lambda: answer(right, accept=False))
     page.decision_buttons["apart"].click()

@@ -226,7 +226,9 @@ class ExchangePage(QWidget):
         else:
             who = roles_phrase(PERMISSIONS[Capability.IMPORT_PACKAGE].roles)
             advice = self.context.database.read(new_laptop_advice, self.context.actor)
-            self.preview.setText(f"本账号只能导出数据包；导入数据包、处理待处理事项由{who}的账号办理。{advice or ''}")
+            self.preview.setText(
+                f"本账号只能导出数据包；导入数据包、处理待处理事项由{who}的账号办理。{advice or ''}"
+            )
 
     @staticmethod
     def _table(model: ListTableModel) -> QTableView:  # type: ignore[type-arg]
