@@ -392,6 +392,9 @@ def test_two_households_whose_heads_share_one_number_are_kept_apart_with_the_wro
 
         command = ["--db", str(station.path), "package", "decide", str(shown[first].id)[:8], "--choice", "apart"]
         capsys.readouterr()
+        assert main(["--db", str(station.path), "package", "issues"]) == 0
+        listed = capsys.readouterr().out
+        assert f"两人身份证号相同（{shared[:6]}********{shared[-4:]}）" in listed and "apart=不是同一人" in listed
         assert main(command) == 1 and "一个身份证号只属于一个人" in capsys.readouterr().err
         assert main([*command, "--wrong", wrong, "--id-number", right]) == 0
         assert "不是同一人" in capsys.readouterr().out
