@@ -7,12 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.ui import messages
-from fupin_desktop.ui.app import install_qt_translations, qt_translations_dir
+from fupin_desktop.ui.app import install_qt_translations, load_bundled_fonts, qt_translations_dir
 
 SPEC = Path(__file__).resolve().parents[1] / "installer" / "fupin-desktop.spec"
 
@@ -155,3 +155,82 @@ def test_the_chinese_locale_leaves_a_chinese_environment_as_it_is(monkeypatch: p
     use_chinese_locale()  # an English LC_ALL gives way: it becomes LANG, and the dates are Chinese
     assert "LC_ALL" not in os.environ and os.environ["LANG"] == "en_US.UTF-8"
     assert os.environ["LC_TIME"] == "zh_CN.UTF-8"
+
+
+def _settings_where_they_were() -> None:
+    from PySide6.QtCore import QStandardPaths
+
+    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, home)
+
+
+def test_qt_s_own_file_dialog_shows_sizes_and_places_in_chinese_whole(
+    qtbot: QtBot, chinese: None, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Sizes under 1 KB read "512 字节", not "0 bytes" or "512…tes"; larger ones 3 KB and 2.4 MB under 大小; our
+    package files say 数据包; and each place on the left (计算机, the home folder) is readable whole."""
+    from PySide6.QtCore import QDir, QModelIndex, Qt, QUrl, qVersion
+    from PySide6.QtGui import QFont
+    from PySide6.QtWidgets import QFileDialog, QListView, QTreeView
+
+    settings = tmp_path / "settings"  # Qt remembers the dialog's sidebar width: start from a narrow one
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(settings))
+    request.addfinalizer(_settings_where_they_were)
+    remembered = QSettings(QSettings.Scope.UserScope, "QtProject")
+    remembered.setValue("FileDialog/qtVersion", qVersion())
+    remembered.setValue("FileDialog/shortcuts", ["file:", QUrl.fromLocalFile(QDir.homePath()).toString()])
+    remembered.setValue("FileDialog/sidebarWidth", 40)
+    remembered.sync()
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for name, size in (("小.fupinpkg", 512), ("空.fupinpkg", 0), ("三千.xlsx", 3000), ("大.fupinpkg", 2_500_000)):
+        (folder / name).write_bytes(b"\0" * size)
+    (folder / "子文件夹").mkdir()
+    dialog = QFileDialog(None, "导入数据包", str(folder))
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    dialog.setViewMode(QFileDialog.ViewMode.Detail)
+    family = load_bundled_fonts()
+    assert family is not None
+    dialog.setFont(QFont(family, 10))  # the program's font, as make_application sets it
+    qtbot.addWidget(dialog)
+    dialog.resize(611, 421)  # as Qt opens it
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    files = dialog.findChild(QTreeView, "treeView")
+    assert files is not None
+    model = files.model()
+    qtbot.waitUntil(lambda: model.rowCount(files.rootIndex()) == 5, timeout=10_000)
+
+    def row_of(name: str) -> dict[str, str]:
+        root: QModelIndex = files.rootIndex()
+        for row in range(model.rowCount(root)):
+            if model.index(row, 0, root).data() == name:
+                return {"size": model.index(row, 1, root).data(), "type": model.index(row, 2, root).data()}
+        raise AssertionError(name)
+
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "大小"
+    assert row_of("小.fupinpkg") == {"size": "512 字节", "type": "数据包"}
+    assert row_of("空.fupinpkg")["size"] == "0 字节"
+    assert row_of("三千.xlsx")["size"] == "3 KB" and row_of("大.fupinpkg")["size"] == "2.4 MB"
+    assert row_of("子文件夹") == {"size": "", "type": "文件夹"}
+    sidebar = dialog.findChild(QListView, "sidebar")
+    assert sidebar is not None
+    qtbot.waitUntil(lambda: sidebar.model().rowCount() >= 1)
+    places = sidebar.model()
+    texts = [places.index(row, 0).data() for row in range(places.rowCount())]
+    assert "计算机" in texts
+    for row, text in enumerate(texts):  # what each entry needs, icon and margins included, as Qt measures it
+        assert sidebar.sizeHintForIndex(places.index(row, 0)).width() <= sidebar.viewport().width(), text
+
+
+def test_file_sizes_read_as_a_chinese_reader_knows_them() -> None:
+    from fupin_desktop.ui.file_dialog_words import data_size
+
+    assert [data_size(n) for n in (0, 1, 1023, 1024, 1025, 3000, 1024**2 - 1)] == [
+        "0 字节", "1 字节", "1023 字节", "1 KB", "2 KB", "3 KB", "1024 KB",
+    ]  # fmt: skip
+    assert [data_size(n) for n in (1024**2, 2_500_000, 3 * 1024**3, 5 * 1024**4)] == [
+        "1.0 MB", "2.4 MB", "3.0 GB", "5.0 TB",
+    ]  # fmt: skip

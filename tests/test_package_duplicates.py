@@ -14,15 +14,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from fupin_desktop.domain.idnumber import make_id_number
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import register_household
 from fupin_desktop.services.intentions import IntentionInput, register_intention
-from fupin_desktop.services.package_decisions import decide_issue, list_issues
+from fupin_desktop.services.package_decisions import NumberCorrection, decide_issue, list_issues
 from fupin_desktop.services.packages import export_package, import_package
 from fupin_desktop.services.regions import add_region
 from fupin_desktop.services.visits import VisitInput, save_visit
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import AuditEntry, Household, Intention, Person, Region, Visit
-from tests.conftest import TODAY, household, person
+from tests.conftest import AREA, TODAY, household, person
 from tests.test_packages import _introduce, _open
 from tests.test_three_sites import Net, _laptop, _same, _station, decide_all, dump
 
@@ -341,35 +343,151 @@ def test_the_exchange_page_keeps_two_households_apart_and_scrolls_a_long_member_
         database.dispose()
 
 
-def test_households_with_one_head_under_two_numbers_are_kept_apart_and_the_heads_stay_a_question(
-    tmp_path: Path,
+@pytest.mark.parametrize(("first", "wrong"), [("household", "theirs"), ("person", "ours")])
+def test_two_households_whose_heads_share_one_number_are_kept_apart_with_the_wrong_number_corrected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], first: str, wrong: str
 ) -> None:
-    """不是同一户 for two households whose 户主 share a 身份证号: both stay, with their members and numbers; the
-    two heads are still one 身份证号, so that question stays open for a person (never two people)."""
+    """不是同一户 for two households whose 户主 share a 身份证号 (or 不是同一人 for the two heads): one number is one
+    person, so the clerk says whose number is wrong and types the right one. Without it nothing is written;
+    with it both households stay, the heads have their own numbers, both questions close, and after the
+    exchanges every site holds the same and has nothing left to decide."""
     station, north, _south = _station(tmp_path)
     a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
     net = Net(tmp_path)
     head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    shared = head.id_number
     mine = household("3713210010010007", head, person("周桂兰", "配偶", date(1976, 8, 2), 62))
-    theirs = household("3713210010010017", head, person("孙小军", "之子", date(2003, 1, 15), 63))
+    theirs = household(
+        "3713210010010017", replace(head, name="孙立果"), person("孙小军", "之子", date(2003, 1, 15), 63)
+    )
     register_household(a, actor="甲录入", village_id=north, facts=replace(mine, card_no=""))
     made_b = register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no="")).id
     net.send(a, station)
     net.send(b, station)
-    both = next(i for i in list_issues(station) if i.entity == "household")
-    assert both.reason == "head" and "apart" in both.choices
-    decide_issue(station, actor="站长", issue_id=both.id, decision="apart")
-    left = list_issues(station)
-    assert [(i.kind, i.entity, i.reason) for i in left] == [("duplicate", "person", "id_number")]
-    net.send(station, a)
-    net.send(station, b)
+    shown = {i.entity: i for i in list_issues(station)}
+    assert shown["household"].reason == "head" and "apart" in shown["household"].choices
+    assert shown["person"].choices == ("merge", "ours", "theirs", "apart")
+    for view in shown.values():  # both say the number is shared (masked) and whose it could be
+        assert view.shared_number == shared[:6] + "********" + shared[-4:]
+        assert view.wrong_names == ("孙立国（户编号 3713210010010007）", "孙立果（户编号 3713210010010017）")
+    before = dump(station)
+    with pytest.raises(ServiceError, match=r"身份证号相同.*一个身份证号只属于一个人"):
+        decide_issue(station, actor="站长", issue_id=shown[first].id, decision="apart")
+    with pytest.raises(ServiceError, match="正确的身份证号"):
+        decide_issue(station, actor="站长", issue_id=shown[first].id, decision="apart",
+                     correction=NumberCorrection(wrong, shared[:-1] + ("0" if shared[-1] != "0" else "1")))  # fmt: skip
+    with pytest.raises(ServiceError, match="与两人现有的相同"):
+        decide_issue(station, actor="站长", issue_id=shown[first].id, decision="apart",
+                     correction=NumberCorrection(wrong, shared))  # fmt: skip
+    assert dump(station) == before and len(list_issues(station)) == 2  # refused: nothing written
+
+    right = make_id_number(AREA, date(1977, 6, 3), 65)
+    corrected = "孙立果" if wrong == "theirs" else "孙立国"
+    if first == "household":
+        decide_issue(
+            station, actor="站长", issue_id=shown[first].id, decision="apart", correction=NumberCorrection(wrong, right)
+        )
+    else:  # the command: refused (exit 1, a Chinese message) without the number, done with it
+        from fupin_desktop.cli import main
+
+        command = ["--db", str(station.path), "package", "decide", str(shown[first].id)[:8], "--choice", "apart"]
+        capsys.readouterr()
+        assert main(["--db", str(station.path), "package", "issues"]) == 0
+        listed = capsys.readouterr().out
+        assert f"两人身份证号相同（{shared[:6]}********{shared[-4:]}）" in listed and "apart=不是同一人" in listed
+        assert main(command) == 1 and "一个身份证号只属于一个人" in capsys.readouterr().err
+        assert main([*command, "--wrong", wrong, "--id-number", right]) == 0
+        assert "不是同一人" in capsys.readouterr().out
+    assert list_issues(station) == []
+    for _round in range(2):
+        for laptop in (a, b):
+            net.send(station, laptop)
+            net.send(laptop, station)
+    _same(dump(station), dump(a))
+    _same(dump(station), dump(b))
     for database in (station, a, b):
+        assert list_issues(database) == []
         with database.session_factory() as session:
-            numbers = sorted(h.household_no for h in session.scalars(select(Household)))
-        assert {"3713210010010007", "3713210010010017"} <= set(numbers)
-        assert [i.entity for i in list_issues(database) if i.kind == "duplicate"] in (["person"], [])
-        assert all(i.entity != "household" for i in list_issues(database))
+            numbers = {h.household_no: h.member_count for h in session.scalars(select(Household))}
+            heads = dict(session.execute(select(Person.name, Person.id_number).where(Person.relation == "户主")).all())
+            fixed = session.scalars(select(Person).where(Person.name == corrected)).one()
+        assert numbers["3713210010010007"] == 2 and numbers["3713210010010017"] == 2
+        assert heads["孙立国" if wrong == "theirs" else "孙立果"] == shared and heads[corrected] == right
+        assert (fixed.birth_date, fixed.sex) == (date(1977, 6, 3), "男" if int(right[16]) % 2 else "女")
     with station.session_factory() as session:
         assert session.get(Household, made_b).household_no == "3713210010010017"  # type: ignore[union-attr]
+    for database in (station, a, b):
+        database.dispose()
+
+
+def test_the_exchange_page_asks_whose_number_is_wrong_before_keeping_two_heads_apart(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    """On the page, 不是同一户 for two households whose 户主 share a 身份证号 opens a dialog naming both heads:
+    the right number is checked as it is typed, 取消 writes nothing, and 更正并分开保留 closes both questions."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QLabel
+
+    from fupin_desktop.ui.context import AppContext
+    from fupin_desktop.ui.exchange_page import ExchangePage
+    from tests.test_exchange_page import _wait_tasks
+
+    station, north, _south = _station(tmp_path)
+    a, b = _laptop(station, tmp_path, "甲"), _laptop(station, tmp_path, "乙")
+    net = Net(tmp_path)
+    head = person("孙立国", "户主", date(1975, 4, 9), 61)
+    register_household(
+        a, actor="甲录入", village_id=north, facts=replace(household("3713210010010007", head), card_no="")
+    )
+    theirs = household("3713210010010017", replace(head, name="孙立果"))
+    register_household(b, actor="乙录入", village_id=north, facts=replace(theirs, card_no=""))
+    net.send(a, station)
+    net.send(b, station)
+    page = ExchangePage(AppContext(station))
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    _wait_tasks(qtbot)
+    row = next(r for r in range(page.issues.rowCount()) if page.issues.record(r).entity == "person")
+    page.issue_table.selectRow(row)
+    assert page.decision_buttons["apart"].text() == "不是同一人" and "须更正" in page.detail.note.text()
+    page.grab().save(str(tmp_path / "exchange-heads.png"))
+    row = next(r for r in range(page.issues.rowCount()) if page.issues.record(r).entity == "household")
+    page.issue_table.selectRow(row)
+    assert page.decision_buttons["apart"].text() == "不是同一户" and page.decision_buttons["apart"].isEnabled()
+    assert "须更正" in page.detail.note.text()
+    before = dump(station)
+    right = make_id_number(AREA, date(1977, 6, 3), 65)
+    seen: list[str] = []
+
+    def answer(typed: str, accept: bool) -> None:
+        dialog = page.correction_dialog
+        try:
+            seen.append(dialog.findChild(QLabel).text())  # type: ignore[union-attr]
+            dialog.number.setText(typed[:-1] + ("0" if typed[-1] != "0" else "1"))  # a wrong check digit
+            seen.append(dialog.message.text() + f"|{dialog.ok_button.isEnabled()}")
+            dialog.number.setText(typed)
+            dialog.grab().save(str(tmp_path / "number-dialog.png"))
+            if accept and dialog.ok_button.isEnabled():
+                dialog.ok_button.click()
+        finally:  # never left open: its exec() would wait for ever
+            if dialog.isVisible():
+                dialog.reject()
+
+    QTimer.singleShot(0, lambda: answer(right, accept=False))
+    page.decision_buttons["apart"].click()
+    _wait_tasks(qtbot)
+    assert "孙立国（户编号 3713210010010007）" in seen[0] and "孙立果（户编号 3713210010010017）" in seen[0]
+    assert "校验" in seen[1] and seen[1].endswith("|False")
+    assert dump(station) == before and len(list_issues(station)) == 2  # 取消: nothing written
+
+    QTimer.singleShot(0, lambda: answer(right, accept=True))
+    page.decision_buttons["apart"].click()
+    _wait_tasks(qtbot)
+    assert list_issues(station) == [] and page.issues.rowCount() == 0
+    assert "不是同一户" in page.status.text()
+    with station.session_factory() as session:
+        heads = dict(session.execute(select(Person.name, Person.id_number).where(Person.name.like("孙立%"))).all())
+    assert heads == {"孙立国": head.id_number, "孙立果": right}
     for database in (station, a, b):
         database.dispose()

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt
 from PySide6.QtGui import QFont, QStandardItemModel
 from PySide6.QtWidgets import QApplication, QLineEdit, QScrollArea
 from pytestqt.qtbot import QtBot
@@ -25,6 +25,7 @@ from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.app import load_bundled_fonts, lock_database, open_for_window
 from fupin_desktop.ui.audit_dialog import AuditDialog
+from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import CodeCombo, MultiCodeBox, set_value_of
 from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.main_window import MainWindow
@@ -479,3 +480,36 @@ def test_the_member_table_shows_every_code_value_whole(qtbot: QtBot, window: Mai
             assert table.columnWidth(column) >= metrics.horizontalAdvance(longest) + 12, (spec.title, longest)
             checked += 1
     assert checked >= 6  # relation, ethnicity, education, school status, labour, employment…
+
+
+def test_typing_a_phone_digit_by_digit_moves_nothing(
+    qtbot: QtBot, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The phone's message comes and goes while it is typed: its room is kept, so the dialog keeps its height and
+    保存 stays under the clerk's mouse."""
+    asked: list[str] = []
+    # The typed number is an unsaved change: closing asks 放弃修改？, which nobody would answer at teardown.
+    monkeypatch.setattr(messages, "confirm", lambda _parent, title, *_a: asked.append(title) or True)
+    dialog = PersonDialog(AppContext(database), facts=person("王芳", "户主", date(1985, 3, 1), 1))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    phone = dialog.grid.widgets["phone"]
+    assert isinstance(phone, QLineEdit)
+    message = dialog.grid.messages["phone"]
+
+    def where() -> tuple[int, QPoint]:
+        QApplication.processEvents()
+        return dialog.height(), dialog.save_button.mapTo(dialog, QPoint(0, 0))
+
+    before = where()
+    shown = []
+    for digit in "13905391111":
+        qtbot.keyClick(phone, digit)
+        shown.append(message.text())
+        assert where() == before, f"typed {phone.text()}: {message.text()}"
+    assert shown[0] and not shown[-1]  # a message while the number is short, none once it is whole
+    phone.setText("1390539")  # a bad number left as it is
+    assert "联系电话" in message.text() and where() == before
+    dialog.reject()
+    assert asked == ["放弃修改？"] and not dialog.isVisible()

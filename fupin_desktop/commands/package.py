@@ -39,7 +39,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         required=True,
         choices=("ours", "theirs", "merge", "apart", "accept", "reject", "dismiss"),
         help="ours=采用本站 theirs=采用对方 merge=合并为同一人（或同一户） apart=不是同一户（两户都保留，"
-        "户编号相同时对方一户改用本村下一个户编号） accept=接受 reject=不接受 dismiss=知道了",
+        "户编号相同时对方一户改用本村下一个户编号）或不是同一人 accept=接受 reject=不接受 dismiss=知道了",
+    )
+    decide.add_argument(
+        "--wrong",
+        choices=("ours", "theirs"),
+        default="theirs",
+        help="不是同一人（或户主身份证号相同的两户不是同一户）时，身份证号有误的一方：ours=本站 theirs=对方（默认）",
+    )
+    decide.add_argument(
+        "--id-number",
+        metavar="身份证号",
+        help="不是同一人时，有误一方的正确身份证号（一个身份证号只属于一个人，两人不能共用）",
     )
     decide.set_defaults(run=run_decide)
     request = actions.add_parser(
@@ -126,6 +137,12 @@ def run_issues(args: argparse.Namespace) -> int:
             print("          可选：" + "、".join(f"{c}={decision_label(c, issue.entity)}" for c in issue.choices))
         if issue.note:
             print(f"          {issue.note}")
+        if issue.shared_number and "apart" in issue.choices:
+            ours, theirs = issue.wrong_names
+            print(
+                f"          两人身份证号相同（{issue.shared_number}）：本站 {ours}，对方 {theirs}。"
+                "不是同一人时用 --choice apart --wrong ours|theirs --id-number 正确号码"
+            )
     print(f"共{len(found)}条待处理。" if found else "没有待处理的冲突。")
     return 0
 
@@ -133,7 +150,7 @@ def run_issues(args: argparse.Namespace) -> int:
 @guarded
 def run_decide(args: argparse.Namespace) -> int:
     from fupin_desktop.services.errors import ServiceError
-    from fupin_desktop.services.package_decisions import decide_issue, decision_label, list_issues
+    from fupin_desktop.services.package_decisions import NumberCorrection, decide_issue, decision_label, list_issues
 
     with opened(args.db, writing=True) as database:
         wanted = args.issue.strip().lower()
@@ -143,7 +160,14 @@ def run_decide(args: argparse.Namespace) -> int:
             raise ServiceError(
                 f"编号以“{args.issue}”开头的待处理事项{what}：请用 package issues 列出的编号（至少4位）。"
             )
-        decided = decide_issue(database, actor=signed_in(args, database), issue_id=matching[0].id, decision=args.choice)
+        correction = NumberCorrection(args.wrong, args.id_number) if args.id_number else None
+        decided = decide_issue(
+            database,
+            actor=signed_in(args, database),
+            issue_id=matching[0].id,
+            decision=args.choice,
+            correction=correction,
+        )
     issue = matching[0]
     label = decision_label(decided.decision, issue.entity)
     print(f"已{label}：{issue.kind_label} {issue.record}（共处理{decided.closed}条）")

@@ -26,11 +26,12 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today, utc_now
 from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
 from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.validation import FIELD_LABELS, person_code_list, validate_person
 from fupin_desktop.services.accounts import Who, actor_name, permit, require
 from fupin_desktop.services.errors import NotFound, ServiceError
-from fupin_desktop.services.households import PERSON_FIELDS, person_facts, refresh_household_summary
+from fupin_desktop.services.households import HEAD, PERSON_FIELDS, person_facts, refresh_household_summary
 from fupin_desktop.services.packages import KIND_LABELS
 from fupin_desktop.services.roster import next_household_no
 from fupin_desktop.services.sync_apply import (
@@ -83,13 +84,16 @@ def decision_label(code: str, entity: str) -> str:
         return "合并为同一户"
     if code == "merge" and entity == "region":
         return "合并为同一区划"
+    if code == "apart" and entity == "person":
+        return "不是同一人"
     return DECISION_LABELS.get(code, code)
 
 
 def choices_for(kind: str, entity: str) -> tuple[str, ...]:
     """The decisions a person can take on an issue of this kind."""
     if kind == "duplicate":
-        return ("merge", "ours", "theirs", "apart") if entity == "household" else ("merge", "ours", "theirs")
+        apart = ("apart",) if entity in ("household", "person") else ()
+        return ("merge", "ours", "theirs", *apart)
     if kind in ("proposal", "correction"):
         return ("accept", "reject")
     if kind == "conflict":
@@ -128,6 +132,19 @@ class IssueView:
     # why two records may be one: "id_number" (a person), "household_no" (the same 户编号 in one village),
     # "head" (the same 户主身份证号 under another 户编号), "region"; empty for other questions
     reason: str = ""
+    # 不是同一人 (or 不是同一户 for two households whose 户主 share one 身份证号) needs the right number of the
+    # one who carries it wrongly: one 身份证号 is one person. The shared number, masked; empty when not needed.
+    shared_number: str = ""
+    wrong_names: tuple[str, str] = ("", "")  # who would be corrected: (ours, theirs)
+
+
+@dataclass(frozen=True)
+class NumberCorrection:
+    """Two records with one 身份证号 that are two people: which side carries it wrongly ("ours" is the record
+    here, "theirs" the one that arrived) and that person's right number."""
+
+    wrong: str
+    id_number: str
 
 
 @dataclass(frozen=True)
@@ -218,10 +235,14 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
             if issue.kind == "correction":
                 note = "已封存的记录：接受须先在上报页“解锁更正”。"
             ours_text, theirs_text = show_value(issue.ours), show_value(issue.theirs)
-            reason = ""
+            reason, shared, wrong_names = "", "", ("", "")
             if issue.kind == "duplicate" and table is not None and issue.other_id is not None and issue.theirs:
                 ours_text, theirs_text = _side_by_side(session, table, issue.other_id, issue.theirs)
                 reason = _reason(session, table, issue.other_id, issue.theirs)
+                pair = _one_number(session, issue)
+                if pair is not None and issue.resolved_at is None:
+                    shared = _masked(_shared_number(session, pair))
+                    wrong_names = (_person_named(session, pair.other_id), _person_named(session, pair.entity_id))
             out.append(
                 IssueView(
                     id=issue.id,
@@ -247,11 +268,93 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
                     resolved_at=issue.resolved_at,
                     resolution=issue.resolution,
                     reason=reason,
+                    shared_number=shared,
+                    wrong_names=wrong_names,
                 )
             )
         return out
 
     return database.read(query)
+
+
+def _one_number(session: Session, issue: SyncIssue) -> SyncIssue | None:
+    """The question about two people with one 身份证号 that keeping ``issue``'s records apart must answer: a
+    possible duplicate person is that question itself; two households, the open one about their 户主."""
+    if issue.kind != "duplicate" or issue.other_id is None:
+        return None
+    if issue.entity == "person":
+        return issue
+    if issue.entity != "household":
+        return None
+    return _heads_question(session, issue.entity_id, issue.other_id)
+
+
+def _heads_question(session: Session, arrived_household: uuid.UUID, kept_household: uuid.UUID) -> SyncIssue | None:
+    """The open possible duplicate between the 户主 of these two households (one 身份证号 on both)."""
+    heads = {
+        household_id: person_id
+        for person_id, household_id in session.execute(
+            select(Person.id, Person.household_id).where(
+                Person.household_id.in_([arrived_household, kept_household]), Person.relation == HEAD
+            )
+        )
+    }
+    arrived, kept = heads.get(arrived_household), heads.get(kept_household)
+    if arrived is None or kept is None:
+        return None
+    return session.scalars(
+        select(SyncIssue).where(
+            SyncIssue.kind == "duplicate",
+            SyncIssue.entity == "person",
+            SyncIssue.resolved_at.is_(None),
+            or_(
+                (SyncIssue.entity_id == arrived) & (SyncIssue.other_id == kept),
+                (SyncIssue.entity_id == kept) & (SyncIssue.other_id == arrived),
+            ),
+        )
+    ).first()
+
+
+def _household_question(session: Session, people: SyncIssue) -> SyncIssue | None:
+    """The open possible duplicate of two households that arose from these two people being their 户主."""
+    person = changes.TRACKED["person"]
+    arrived = row_of(session, person, people.entity_id)
+    kept = row_of(session, person, people.other_id) if people.other_id is not None else None
+    if arrived is None or kept is None or arrived["relation"] != HEAD or kept["relation"] != HEAD:
+        return None
+    if arrived["household_id"] == kept["household_id"]:
+        return None
+    ids = [arrived["household_id"], kept["household_id"]]
+    return session.scalars(
+        select(SyncIssue).where(
+            SyncIssue.kind == "duplicate",
+            SyncIssue.entity == "household",
+            SyncIssue.resolved_at.is_(None),
+            SyncIssue.entity_id.in_(ids),
+            SyncIssue.other_id.in_(ids),
+        )
+    ).first()
+
+
+def _shared_number(session: Session, people: SyncIssue) -> str:
+    """The 身份证号 both carry: held by the question for the one that arrived, in the row of the one here."""
+    held = changes.decode_row(changes.TRACKED["person"], people.theirs).get("id_number") if people.theirs else None
+    if held:
+        return str(held)
+    kept = session.get(Person, people.other_id) if people.other_id is not None else None
+    return str(kept.id_number) if kept is not None and kept.id_number else ""
+
+
+def _masked(number: str) -> str:
+    return f"{number[:6]}********{number[-4:]}" if len(number) == 18 else number
+
+
+def _person_named(session: Session, person_id: uuid.UUID | None) -> str:
+    found = session.get(Person, person_id) if person_id is not None else None
+    if found is None:
+        return ""
+    household = session.get(Household, found.household_id)
+    return f"{found.name}（户编号 {household.household_no}）" if household is not None else str(found.name)
 
 
 def _reason(session: Session, table: Table, ours_id: uuid.UUID, theirs: str) -> str:
@@ -316,8 +419,18 @@ def _field_label(field: str | None) -> str:
     return FIELD_LABELS.get(field) or _MORE_LABELS.get(field, field)
 
 
-def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decision: str) -> Decided:
-    """Decide one open issue; the record is written and the decision logged and audited in one transaction."""
+def decide_issue(
+    database: Database,
+    *,
+    actor: Who,
+    issue_id: uuid.UUID,
+    decision: str,
+    correction: NumberCorrection | None = None,
+) -> Decided:
+    """Decide one open issue; the record is written and the decision logged and audited in one transaction.
+
+    不是同一人 — and 不是同一户 for two households whose 户主 share one 身份证号 — needs ``correction``: two
+    people never keep one number, so the one who carries it wrongly gets the right one, everywhere."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         session = uow.session
         permit(session, actor, Capability.DECIDE_EXCHANGE)
@@ -344,7 +457,7 @@ def decide_issue(database: Database, *, actor: Who, issue_id: uuid.UUID, decisio
                 raise ServiceError("本站是人社所下的笔记本：这类问题由人社所统一决定，决定会随其数据包传来。")
             if not rule.owns(session, issue.entity, issue.field, _record_values(session, table, issue)):
                 raise ServiceError("此记录不归本站所有，须由其所有者（人社所或该村的笔记本）决定。")
-            _carry_out(uow, table, issue, decision)
+            _carry_out(uow, table, issue, decision, correction)
         resolution = f"{label}（{uow.operator}）"
         about = [issue.entity_id] + ([issue.other_id] if issue.other_id is not None else [])
         closed = close_issues(session, about, issue.field, resolution, theirs=issue.theirs)
@@ -478,14 +591,18 @@ def _check_requested_value(person: Person, key: str, value: str) -> None:
         raise ServiceError(f"{person.name}的{_field_label(key)}不能申请改为“{value}”：" + "；".join(problems))
 
 
-def _carry_out(uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str) -> None:
+def _carry_out(
+    uow: UnitOfWork, table: Table, issue: SyncIssue, decision: str, correction: NumberCorrection | None
+) -> None:
     session = uow.session
     current = row_of(session, table, issue.entity_id)
     take_theirs = decision in ("theirs", "accept")
     try:
         with session.begin_nested():
             if decision == "apart":
-                _keep_apart(uow, table, issue)
+                _two_people(uow, issue, correction)
+                if table.name == "household":
+                    _keep_apart(uow, table, issue)
             elif issue.kind == "duplicate":
                 _merge(uow, table, issue, decision)
             elif decision == "dismiss":
@@ -585,6 +702,59 @@ def _gone_parents_too(session: Session, table: Table, values: dict[str, Any]) ->
             if was is not None:
                 before = changes.encode_row(was)
                 changes.record_decision(session, DECIDE, parent.name, target_id, None, before, None)
+
+
+def _two_people(uow: UnitOfWork, issue: SyncIssue, correction: NumberCorrection | None) -> None:
+    """不是同一人: the question's two people, or the two 户主 of two households kept apart, are two people with
+    one 身份证号; the one who carries it wrongly takes the right number and the other keeps the shared one.
+    Both rows travel as whole-record ``decide`` changes (the corrected one first, freeing the number), so a
+    site where either waits beside the other without its number writes the same and closes its question.
+    For two 户主, the question about their households is answered too (不是同一户)."""
+    session = uow.session
+    people = _one_number(session, issue)
+    if people is None:
+        return
+    person = changes.TRACKED["person"]
+    arrived = row_of(session, person, people.entity_id)
+    here = row_of(session, person, people.other_id) if people.other_id is not None else None
+    if arrived is None or here is None:
+        raise ServiceError("这两人之一在本站已不存在，无法分开保留，请刷新列表。")
+    shared = _shared_number(session, people)
+    if correction is None or not correction.id_number.strip():
+        raise ServiceError(
+            f"{_person_named(session, here['id'])}与对方的{_person_named(session, arrived['id'])}身份证号相同"
+            f"（{_masked(shared)}）：一个身份证号只属于一个人。若不是同一人，请写明哪一方的身份证号有误及其正确号码；"
+            "尚未核实时先向录入的村核对，此事项可暂不处理。"
+        )
+    if correction.wrong not in ("ours", "theirs"):
+        raise ServiceError(f"“{correction.wrong}”不是一方：有误的一方只能是本站（ours）或对方（theirs）。")
+    try:
+        right = IdNumber.parse(correction.id_number)
+    except IdNumberError as error:
+        raise ServiceError(f"正确的身份证号：{error}") from None
+    if right.value == shared:
+        raise ServiceError("填写的正确身份证号与两人现有的相同：请填写有误一方本人的号码。")
+    holder = session.scalar(select(Person).where(Person.id_number == right.value))
+    if holder is not None:
+        raise ServiceError(f"身份证号{_masked(right.value)}已是{_person_named(session, holder.id)}的，请核对后重填。")
+    wrong_row, right_row = (here, arrived) if correction.wrong == "ours" else (arrived, here)
+    wrong_row |= {"id_number": right.value, "sex": right.sex, "birth_date": right.birth_date}
+    right_row["id_number"] = shared
+    for row in (wrong_row, right_row):
+        if "updated_at" in row:
+            row |= {"updated_at": utc_now(), "updated_by": uow.operator[:40]}
+        upsert(session, person, row)
+        changes.record_decision(session, DECIDE, "person", row["id"], None, None, changes.encode_row(row))
+    uow.audit("update", "person", wrong_row["id"], "id_number", _masked(shared), _masked(right.value))
+    resolution = f"不是同一人，已更正身份证号（{uow.operator}）"
+    close_issues(session, [people.entity_id, here["id"]], None, resolution, theirs=people.theirs)
+    if people is issue:  # the two 户主's households are not one household either
+        households = _household_question(session, people)
+        if households is not None:
+            _keep_apart(uow, Household.__table__, households)
+            apart = f"不是同一户（{uow.operator}）"
+            close_issues(session, [households.entity_id], None, apart, theirs=households.theirs)
+            uow.audit("decide", "household", households.entity_id, None, "duplicate", "不是同一户")
 
 
 def _keep_apart(uow: UnitOfWork, table: Table, issue: SyncIssue) -> None:

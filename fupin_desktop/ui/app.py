@@ -81,11 +81,13 @@ def install_qt_translations(app: QApplication) -> list[QTranslator]:
             installed.append(translator)
         else:
             log.warning("未找到Qt的中文翻译文件%s.qm（%s）", name, folder)
+    from fupin_desktop.ui.file_dialog_words import install_chinese_file_dialogs
     from fupin_desktop.ui.qt_strings import MissingQtStrings
 
     supplement = MissingQtStrings(app)
     if app.installTranslator(supplement):
         installed.append(supplement)
+    install_chinese_file_dialogs(app)  # its sizes and sidebar, which no translation reaches
     return installed
 
 

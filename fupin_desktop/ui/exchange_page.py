@@ -18,6 +18,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDialog,
     QFileDialog,
     QFrame,
     QGridLayout,
@@ -43,6 +44,7 @@ from fupin_desktop.services.package_decisions import (
     ENTITY_LABELS,
     Decided,
     IssueView,
+    NumberCorrection,
     Requested,
     decide_issue,
     decision_label,
@@ -59,6 +61,7 @@ from fupin_desktop.services.packages import import_package as run_import
 from fupin_desktop.services.sites import PackageEvent, SiteInfo, exchange_history, list_sites
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.folders import open_folder, save_folder
+from fupin_desktop.ui.number_dialog import NumberCorrectionDialog
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.request_dialog import RequestChangeDialog
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel, local_time
@@ -299,7 +302,9 @@ class ExchangePage(QWidget):
     def show_selected(self) -> None:
         issue = self.selected_issue()
         self.detail.show_issue(issue)
-        self.decision_buttons["merge"].setText(decision_label("merge", issue.entity if issue is not None else ""))
+        entity = issue.entity if issue is not None else ""
+        for code in ("merge", "apart"):  # 合并为同一户 / 同一人, 不是同一户 / 同一人
+            self.decision_buttons[code].setText(decision_label(code, entity))
         for code, button in self.decision_buttons.items():
             button.setEnabled(issue is not None and code in issue.choices)
 
@@ -409,23 +414,38 @@ class ExchangePage(QWidget):
         answer = QMessageBox.question(self, "处理待处理事项", text)
         return answer == QMessageBox.StandardButton.Yes
 
+    def ask_correction(self, issue: IssueView) -> NumberCorrection | None:
+        """不是同一人 with one 身份证号 on both: whose number is wrong, and the right one (None: not now)."""
+        self.correction_dialog = NumberCorrectionDialog(issue, self)
+        accepted = self.correction_dialog.exec() == QDialog.DialogCode.Accepted
+        return self.correction_dialog.correction() if accepted else None
+
     def decide(self, code: str) -> None:
         issue = self.selected_issue()
         if issue is None or code not in issue.choices:
             return
         household = issue.entity == "household"
+        correction: NumberCorrection | None = None
+        if code == "apart" and issue.shared_number:
+            correction = self.ask_correction(issue)
+            if correction is None:
+                return
         if code == "merge" and not self.confirm(
             f"把对方的“{issue.record}”与本站的{decision_label('merge', issue.entity)}？"
             + ("对方的成员并入本站这一户，" if household else "")
             + "对方的空缺字段取本站的值。"
         ):
             return
-        if code == "apart" and not self.confirm(
-            f"对方的“{issue.record}”与本站那一户不是同一户：两户都保留，各自的成员不变。"
-            + (
-                "两户户编号相同，对方这一户将改用本村下一个户编号，并随数据包传到各站。"
-                if issue.reason == "household_no"
-                else ""
+        if (
+            code == "apart"
+            and correction is None
+            and not self.confirm(
+                f"对方的“{issue.record}”与本站那一户不是同一户：两户都保留，各自的成员不变。"
+                + (
+                    "两户户编号相同，对方这一户将改用本村下一个户编号，并随数据包传到各站。"
+                    if issue.reason == "household_no"
+                    else ""
+                )
             )
         ):
             return
@@ -435,7 +455,8 @@ class ExchangePage(QWidget):
             self.status.setText(f"已{decision_label(result.decision, issue.entity)}：{issue.kind_label} {issue.record}")
 
         Operation[Decided](
-            self, self.context, lambda: decide_issue(database, actor=actor, issue_id=issue.id, decision=code),
+            self, self.context,
+            lambda: decide_issue(database, actor=actor, issue_id=issue.id, decision=code, correction=correction),
             changes="package",
         ).success(done).run()  # fmt: skip
 
@@ -458,11 +479,12 @@ NOTHING_PENDING = "没有待处理事项。导入数据包后，双方改了同�
 
 
 DUPLICATE_HINTS = {
-    "id_number": "同一身份证号在两处各登记了一次：合并为同一人后，对方的记录并入本站的这一条。",
+    "id_number": "同一身份证号在两处各登记了一次：合并为同一人后，对方的记录并入本站的这一条；"
+    "若不是同一人，须更正号码有误一方的身份证号。",
     "household_no": "同一村里两处各登记了同一户编号的一户：若是同一户，合并后对方的成员并入本站这一户；"
     "若不是同一户，两户都保留，对方这一户改用本村下一个户编号。",
     "head": "两户的户主是同一身份证号（户编号不同）：若是同一户，合并后对方的成员并入本站这一户；"
-    "若不是同一户，两户都保留，两位户主的身份证号仍须另行核对。",
+    "若不是同一户，两户都保留，并须更正号码有误的那位户主的身份证号（一个身份证号只属于一个人）。",
     "region": "同一区划代码或同一上级下的同名区划在两处各添加了一次：合并后对方的农户归入本站的这一条。",
 }
 

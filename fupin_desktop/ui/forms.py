@@ -266,6 +266,7 @@ class FieldGrid:
         self.columns = columns
         self.widgets: dict[str, QWidget] = {}
         self.messages: dict[str, QLabel] = {}
+        self.reserved: set[str] = set()
         self._row = 0
         self._column = 0
         layout.setHorizontalSpacing(10)
@@ -298,6 +299,15 @@ class FieldGrid:
                 self._next_row()
         return widget
 
+    def reserve_message(self, name: str, lines: int = 3) -> None:
+        """Keep room for ``lines`` lines of the message under ``name`` whether or not it shows one: a message
+        that comes and goes while a field is typed (a phone number digit by digit) moves nothing."""
+        message = self.messages[name]
+        message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        message.setFixedHeight(lines * message.fontMetrics().lineSpacing() + 2)
+        message.setVisible(True)
+        self.reserved.add(name)
+
     def _next_row(self) -> None:
         self._row += 2
         self._column = 0
@@ -312,8 +322,9 @@ class FieldGrid:
             found = sorted(by_field.get(name, []), key=lambda p: not p.is_error)
             if isinstance(self.widgets[name], CodeCombo) and self.widgets[name].typing:  # type: ignore[attr-defined]
                 found = []  # checked once the user has finished typing
-            label.setVisible(bool(found))
+            label.setVisible(bool(found) or name in self.reserved)
             label.setText("\n".join(p.message for p in found))
+            label.setToolTip(label.text() if name in self.reserved else "")
             has_error = any(p.is_error for p in found)
             label.setStyleSheet(ERROR_STYLE if has_error else WARNING_STYLE)
             widget = self.widgets[name]

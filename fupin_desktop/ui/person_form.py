@@ -125,6 +125,7 @@ class PersonDialog(FormDialog):
                 self.id_info = QLabel()
                 self.id_info.setObjectName("id_info")
                 self.grid.add("derived", "性别/出生/年龄", self.id_info)
+        self.grid.reserve_message("phone")  # checked as it is typed: its message must not move 保存
         self.id_edit = self.grid.widgets["id_number"]
         assert isinstance(self.id_edit, QLineEdit)
 
