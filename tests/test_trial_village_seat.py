@@ -1,0 +1,48 @@
+"""The third trial, from a village laptop's seat (a 村级录入员) and a county's: what it found, proved fixed."""
+
+from __future__ import annotations
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from fupin_desktop.domain.accounts import Role
+from fupin_desktop.services.accounts import create_account, sign_in
+from fupin_desktop.services.regions import create_region
+from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.services.station import start_station
+from fupin_desktop.store.db import Database
+from fupin_desktop.store.uow import UnitOfWork
+from fupin_desktop.ui import app
+from fupin_desktop.ui.profile_dialog import ProfileDialog
+
+
+@pytest.fixture
+def laptop(database: Database) -> Database:
+    """A laptop whose 管理员 has not filled in the station profile, with a 村级录入员 of its village."""
+    start_station(database, admin="vadmin", password="demo-pass-1")
+    with UnitOfWork(database, "vadmin") as uow:
+        county = create_region(uow, "沂南县", "county", None, "371321000000")
+        township = create_region(uow, "界湖街道", "township", county, "371321001000")
+        create_region(uow, "北村", "village", township, "371321001001")
+        uow.commit()
+    manager = sign_in(database, name="vadmin", password="demo-pass-1")
+    create_account(
+        database, actor=manager, name="vc", role=Role.VILLAGE_CLERK, password="demo-pass-1", region_code="371321001001"
+    )
+    return database
+
+
+def test_a_village_clerk_is_not_stopped_at_the_station_profile_only_a_manager_may_save(
+    laptop: Database, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(ProfileDialog, "exec", lambda dialog: shown.append("profile") or 0)
+    assert not laptop.read(load_station_profile).is_complete
+
+    clerk = sign_in(laptop, name="vc", password="demo-pass-1")
+    assert app.ask_station_profile(laptop, clerk) is True  # the window opens
+    assert shown == []
+
+    manager = sign_in(laptop, name="vadmin", password="demo-pass-1")
+    assert app.ask_station_profile(laptop, manager) is False  # asked, and 退出程序 quits
+    assert shown == ["profile"]
