@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from datetime import date
+
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.accounts import Role
 from fupin_desktop.services.accounts import create_account, sign_in
+from fupin_desktop.services.households import create_household
 from fupin_desktop.services.regions import create_region
-from fupin_desktop.services.settings import load_station_profile
+from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
 from fupin_desktop.services.station import start_station
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app
+from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.profile_dialog import ProfileDialog
+from fupin_desktop.ui.roster_page import RosterPage
+from tests.conftest import household, person
 
 
 @pytest.fixture
@@ -46,3 +56,33 @@ def test_a_village_clerk_is_not_stopped_at_the_station_profile_only_a_manager_ma
     manager = sign_in(laptop, name="vadmin", password="demo-pass-1")
     assert app.ask_station_profile(laptop, manager) is False  # asked, and 退出程序 quits
     assert shown == ["profile"]
+
+
+@pytest.fixture
+def window(qtbot: QtBot, database: Database, village: uuid.UUID) -> Iterator[MainWindow]:
+    with UnitOfWork(database, "测试员") as uow:
+        save_station_profile(uow, StationProfile("北村人社所", "界湖街道", "王敏", "13805390000"))
+        for number in range(3):
+            head = person("张" + "一二三"[number] + "明", "户主", date(1970, 3, 7), 10 + number)
+            create_household(uow, village, household(f"37132100100100{10 + number}", head))
+        uow.commit()
+    main = MainWindow(database)
+    main.show()
+    qtbot.waitExposed(main)
+    main.activateWindow()
+    yield main
+    main.close()
+    main.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_tab_leaves_the_household_list_instead_of_walking_its_cells(window: MainWindow, qtbot: QtBot) -> None:
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    page.household_table.setFocus()
+    page.household_table.selectRow(0)
+    qtbot.keyClick(page.household_table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not page.household_table
+    page.member_table.setFocus()
+    qtbot.keyClick(page.member_table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is not page.member_table

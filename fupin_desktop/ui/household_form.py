@@ -173,6 +173,7 @@ class HouseholdDialog(FormDialog):
         table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         table.setAlternatingRowColors(True)
+        table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it
         for column, spec in enumerate(self.member_model.columns):
             table.setColumnWidth(column, spec.width)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)

@@ -76,6 +76,7 @@ def _table(model: object) -> QTableView:
     table.setWordWrap(False)
     table.verticalHeader().setDefaultSectionSize(24)
     table.horizontalHeader().setHighlightSections(False)
+    table.setTabKeyNavigation(False)  # Tab leaves the list (arrows move in it); otherwise it walks every cell
     return table
 
 
