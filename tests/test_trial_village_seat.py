@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
+from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.domain.accounts import Role
@@ -23,6 +23,7 @@ from fupin_desktop.ui import app
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.roster_page import RosterPage
+from fupin_desktop.ui.visit_dialog import VisitDialog
 from tests.conftest import household, person
 
 
@@ -86,3 +87,27 @@ def test_tab_leaves_the_household_list_instead_of_walking_its_cells(window: Main
     page.member_table.setFocus()
     qtbot.keyClick(page.member_table, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is not page.member_table
+
+
+def test_the_visit_form_goes_field_to_field_by_tab_and_its_date_is_typed(window: MainWindow, qtbot: QtBot) -> None:
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    page.household_table.selectRow(0)
+    household_id = page.current_household
+    assert household_id is not None
+    dialog = VisitDialog(page.context, household_id, "张一明户", page)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.date_edit.setFocus(Qt.FocusReason.TabFocusReason)  # as the form opens: the year is selected
+    qtbot.keyClick(dialog.date_edit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.visitors  # one Tab leaves the date, not one per year, month, day
+    dialog.date_edit.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.keyClicks(dialog.date_edit, "20261120")  # the digits move from year to month to day by themselves
+    assert dialog.date_edit.date() == QDate(2026, 11, 20)
+    dialog.notes.setFocus()
+    qtbot.keyClick(dialog.notes, Qt.Key.Key_Tab)
+    first_member = dialog.member_widgets[dialog.members[0].id]
+    assert QApplication.focusWidget() is first_member["employment"]  # no stop on the frame around the members
+    QDialog.done(dialog, QDialog.DialogCode.Rejected)  # closed without the "discard the visit?" question

@@ -14,10 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -46,6 +45,7 @@ from fupin_desktop.services.roster import MemberRow, household_members
 from fupin_desktop.services.visits import VisitInput, VisitRecorded, save_visit
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.date_edit import DateEdit
 from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
 from fupin_desktop.ui.intention_form import IntentionForm
 from fupin_desktop.ui.operations import Operation
@@ -198,7 +198,7 @@ class VisitDialog(FormDialog):
         self.setWindowTitle(f"登记走访 — {title}")
         self.members = context.database.read(household_members, household_id)
 
-        self.date_edit = QDateEdit(QDate(clock.today()))
+        self.date_edit = DateEdit(QDate(clock.today()))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setMaximumDate(QDate(clock.today()))
@@ -245,6 +245,7 @@ class VisitDialog(FormDialog):
         inner = QWidget()
         inner.setLayout(grid)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the notes straight to the first member
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         # every member in sight (up to MEMBERS_IN_SIGHT rows; more scroll), also when a message shows below
