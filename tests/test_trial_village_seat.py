@@ -21,6 +21,7 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app
 from fupin_desktop.ui.main_window import MainWindow
+from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.roster_page import RosterPage
 from fupin_desktop.ui.visit_dialog import VisitDialog
@@ -111,3 +112,20 @@ def test_the_visit_form_goes_field_to_field_by_tab_and_its_date_is_typed(window:
     first_member = dialog.member_widgets[dialog.members[0].id]
     assert QApplication.focusWidget() is first_member["employment"]  # no stop on the frame around the members
     QDialog.done(dialog, QDialog.DialogCode.Rejected)  # closed without the "discard the visit?" question
+
+
+def test_ctrl_m_adds_a_member_to_the_chosen_household_from_the_keyboard(window: MainWindow, qtbot: QtBot) -> None:
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    page.household_table.clearSelection()
+    assert not page.add_member_action.isEnabled() and not page.visit_action.isEnabled()  # greyed: no household
+    page.search.setFocus()
+    page.search.setText("张二明")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.current_household is not None)
+    assert page.add_member_action.isEnabled()
+    assert "Ctrl+M" in [action.shortcut().toString() for action in page.menu_actions if action is not None]
+    page.add_member_action.trigger()
+    assert isinstance(page.dialog, PersonDialog)
+    assert page.dialog.household_id == page.current_household
+    QDialog.done(page.dialog, QDialog.DialogCode.Rejected)
