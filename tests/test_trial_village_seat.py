@@ -11,9 +11,12 @@ from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
+from fupin_desktop.cli import main
 from fupin_desktop.domain.accounts import Role
 from fupin_desktop.services.accounts import create_account, sign_in
+from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import create_household
+from fupin_desktop.services.package_decisions import request_person_change
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
 from fupin_desktop.services.station import start_station
@@ -129,3 +132,19 @@ def test_ctrl_m_adds_a_member_to_the_chosen_household_from_the_keyboard(window: 
     assert isinstance(page.dialog, PersonDialog)
     assert page.dialog.household_id == page.current_household
     QDialog.done(page.dialog, QDialog.DialogCode.Rejected)
+
+
+def test_a_correction_request_naming_an_unknown_field_lists_the_fields_that_may_be_named(
+    database: Database, village: uuid.UUID, capsys: pytest.CaptureFixture[str]
+) -> None:
+    head = person("张一明", "户主", date(1970, 3, 7), 10)
+    with UnitOfWork(database, "测试员") as uow:
+        create_household(uow, village, household("3713210010010010", head))
+        uow.commit()
+    with pytest.raises(ServiceError) as refused:  # the help used to suggest 学历, a name the program does not know
+        request_person_change(database, actor="县局", id_number=head.id_number, field="学历", value="初中")
+    message = str(refused.value)
+    assert "“学历”" in message and "文化程度" in message and "联系电话" in message and "如 学历" not in message
+    with pytest.raises(SystemExit):
+        main(["package", "request", "--help"])
+    assert "如 文化程度" in capsys.readouterr().out
