@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from fupin_desktop.cli import main
@@ -22,11 +23,12 @@ from fupin_desktop.services.settings import StationProfile, load_station_profile
 from fupin_desktop.services.station import start_station
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.uow import UnitOfWork
-from fupin_desktop.ui import app
+from fupin_desktop.ui import app, printing
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.roster_page import RosterPage
+from fupin_desktop.ui.statistics_page import StatisticsPage
 from fupin_desktop.ui.visit_dialog import VisitDialog
 from tests.conftest import household, person
 
@@ -148,3 +150,23 @@ def test_a_correction_request_naming_an_unknown_field_lists_the_fields_that_may_
     with pytest.raises(SystemExit):
         main(["package", "request", "--help"])
     assert "如 文化程度" in capsys.readouterr().out
+
+
+def test_export_asks_for_a_folder_starting_in_one_that_exists(
+    window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The folder dialog was started in 扶贫打印件 before it existed: its 选择 stayed greyed out."""
+    monkeypatch.setattr(printing, "EXPORT_FOLDER", tmp_path / "home" / "扶贫打印件")
+    started: list[Path] = []
+
+    def ask(_parent: object, _title: str, folder: str) -> str:
+        started.append(Path(folder))
+        return ""  # the clerk cancels: nothing is written
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", ask)
+    statistics = window.build_page(5)
+    assert isinstance(statistics, StatisticsPage)
+    statistics.export()
+    assert printing.make_printout(window, "导出", lambda _folder: pytest.fail("written"), export=True) is None
+    assert started == [tmp_path / "home" / "扶贫打印件"] * 2 and started[0].is_dir()
+    assert list(started[0].iterdir()) == []
