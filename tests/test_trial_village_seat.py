@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select, update
 
 from fupin_desktop.cli import main
 from fupin_desktop.domain.accounts import Role
@@ -20,8 +21,11 @@ from fupin_desktop.services.households import create_household
 from fupin_desktop.services.package_decisions import request_person_change
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
+from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station import start_station
+from fupin_desktop.services.submissions import seal_submission
 from fupin_desktop.store.db import Database
+from fupin_desktop.store.models import Site, Submission
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app, printing
 from fupin_desktop.ui.main_window import MainWindow
@@ -170,3 +174,22 @@ def test_export_asks_for_a_folder_starting_in_one_that_exists(
     assert printing.make_printout(window, "导出", lambda _folder: pytest.fail("written"), export=True) is None
     assert started == [tmp_path / "home" / "扶贫打印件"] * 2 and started[0].is_dir()
     assert list(started[0].iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"), [("county", "本站是县局，不能封存上报表"), ("village", "本站是村委会笔记本")]
+)
+def test_only_a_station_seals_a_county_or_a_laptop_is_refused_and_nothing_is_written(
+    database: Database, village: uuid.UUID, tmp_path: Path, kind: str, said: str
+) -> None:
+    """A county that sealed the township's list locked the township's people at the county and sent the
+    station a correction request and a proposal for every one of them."""
+    with UnitOfWork(database, "测试员") as uow:
+        save_station_profile(uow, StationProfile("娄烦县人社局", "娄烦县", "县经办", "03515121234"))
+        uow.session.execute(update(Site).where(Site.own.is_(True)).values(kind=kind))
+        uow.commit()
+    with pytest.raises(ServiceError) as refused:
+        seal_submission(database, actor="县审核", request=SheetRequest("training_list"), out_dir=tmp_path / "out")
+    assert said in str(refused.value) and "人社所" in str(refused.value)
+    assert database.read(lambda session: session.scalar(select(func.count()).select_from(Submission))) == 0
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
