@@ -193,3 +193,28 @@ def test_only_a_station_seals_a_county_or_a_laptop_is_refused_and_nothing_is_wri
     assert said in str(refused.value) and "人社所" in str(refused.value)
     assert database.read(lambda session: session.scalar(select(func.count()).select_from(Submission))) == 0
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
+def test_enter_on_a_focused_button_of_the_visit_form_clicks_it(window: MainWindow, qtbot: QtBot) -> None:
+    """Enter moves from field to field; on 登记意愿… or 保存走访 it did nothing (only Space clicked)."""
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    page.household_table.selectRow(0)
+    household_id = page.current_household
+    assert household_id is not None
+    dialog = VisitDialog(page.context, household_id, "张一明户", page)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    clicked: list[str] = []
+    for button in (dialog.save_button, dialog.print_button):
+        button.clicked.disconnect()
+        button.clicked.connect(lambda _checked=False, b=button: clicked.append(b.text()))
+        button.setFocus()
+        qtbot.keyClick(button, Qt.Key.Key_Return)
+    assert clicked == ["保存走访(&S)", "打印走访记录表…"]
+    dialog.visitors.setFocus()
+    qtbot.keyClick(dialog.visitors, Qt.Key.Key_Return)  # in a field Enter still moves on, and saves nothing
+    assert QApplication.focusWidget() is dialog.method and clicked == ["保存走访(&S)", "打印走访记录表…"]
+    QDialog.done(dialog, QDialog.DialogCode.Rejected)

@@ -46,6 +46,7 @@ from fupin_desktop.services.visits import VisitInput, VisitRecorded, save_visit
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.date_edit import DateEdit
+from fupin_desktop.ui.enter_clicks import enter_clicks
 from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
 from fupin_desktop.ui.intention_form import IntentionForm
 from fupin_desktop.ui.operations import Operation
@@ -131,6 +132,7 @@ class IntentionSection(VisitMemberSection):
         self.dialog: VisitIntentionDialog | None = None  # open now (tests drive it)
         self.button = QPushButton("登记意愿…")
         self.button.setAutoDefault(False)
+        enter_clicks(self.button)
         self.button.clicked.connect(self.edit)
         self.label = QLabel()
         self.label.setMinimumWidth(110)
@@ -271,6 +273,7 @@ class VisitDialog(FormDialog):
         self.print_button.setAutoDefault(False)
         self.print_button.setToolTip("本户的入户走访记录表（已填成员情况），带到户里填写后再录入")
         self.print_button.clicked.connect(self.print_form)
+        enter_clicks(self.print_button, self.save_button, cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.print_button)
         buttons.addStretch(1)
