@@ -28,6 +28,7 @@ from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import Site, Submission
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app, printing
+from fupin_desktop.ui.household_form import HouseholdDialog
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.profile_dialog import ProfileDialog
@@ -217,4 +218,23 @@ def test_enter_on_a_focused_button_of_the_visit_form_clicks_it(window: MainWindo
     dialog.visitors.setFocus()
     qtbot.keyClick(dialog.visitors, Qt.Key.Key_Return)  # in a field Enter still moves on, and saves nothing
     assert QApplication.focusWidget() is dialog.method and clicked == ["保存走访(&S)", "打印走访记录表…"]
+    QDialog.done(dialog, QDialog.DialogCode.Rejected)
+
+
+def test_enter_on_a_focused_button_of_the_household_form_clicks_it(
+    window: MainWindow, qtbot: QtBot, village: uuid.UUID
+) -> None:
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    dialog = HouseholdDialog(page.context, village_id=village, parent=page)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    clicked: list[str] = []
+    dialog.save_button.clicked.disconnect()
+    dialog.save_button.clicked.connect(lambda: clicked.append("保存"))
+    dialog.save_button.setFocus()
+    qtbot.keyClick(dialog.save_button, Qt.Key.Key_Return)
+    assert clicked == ["保存"]
     QDialog.done(dialog, QDialog.DialogCode.Rejected)
