@@ -238,3 +238,21 @@ def test_enter_on_a_focused_button_of_the_household_form_clicks_it(
     qtbot.keyClick(dialog.save_button, Qt.Key.Key_Return)
     assert clicked == ["保存"]
     QDialog.done(dialog, QDialog.DialogCode.Rejected)
+
+
+def test_a_village_clerk_is_told_they_may_not_before_being_asked_for_a_password_or_a_good_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``user add`` asked a 村级录入员 for the new account's password, ``regions import`` about the file's columns;
+    only after both would they have learnt that the command is not theirs."""
+    path = tmp_path / "village.db"
+    assert main(["--db", str(path), "demo", "--households", "12", "--plain"]) == 0
+    monkeypatch.setenv("FUPIN_USER", "village")
+    not_a_code_table = tmp_path / "note.csv"
+    not_a_code_table.write_text("姓名\n张三\n", encoding="utf-8")
+    capsys.readouterr()
+    for command in (["user", "add", "zhang", "--role", "审核人"], ["regions", "import", str(not_a_code_table)]):
+        assert main(["--db", str(path), *command]) == 1
+        error = capsys.readouterr().err
+        assert "需要管理员权限" in error and "村级录入员" in error, error
+        assert "密码" not in error and "列" not in error, error
