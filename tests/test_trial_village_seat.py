@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,14 @@ from fupin_desktop.services.accounts import create_account, sign_in
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import create_household
 from fupin_desktop.services.package_decisions import request_person_change
+from fupin_desktop.services.printouts import find_notice
 from fupin_desktop.services.regions import create_region
 from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
 from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station import start_station
 from fupin_desktop.services.submissions import seal_submission
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Site, Submission
+from fupin_desktop.store.models import PublicNotice, Site, Submission
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app, printing
 from fupin_desktop.ui.household_form import HouseholdDialog
@@ -256,3 +257,31 @@ def test_a_village_clerk_is_told_they_may_not_before_being_asked_for_a_password_
         error = capsys.readouterr().err
         assert "需要管理员权限" in error and "村级录入员" in error, error
         assert "密码" not in error and "列" not in error, error
+
+
+def test_two_notice_batches_of_one_title_are_told_apart_by_their_dates_and_numbers(
+    database: Database, village: uuid.UUID
+) -> None:
+    """A village's two rounds of 公示 share their title: ``print notice`` asked for the full name, no help."""
+    title = "北村2026年技能培训和技工院校就读人员公示"
+    with UnitOfWork(database, "测试员") as uow:
+        for start in (date(2026, 5, 11), date(2026, 11, 28)):
+            uow.session.add(
+                PublicNotice(
+                    region_id=village,
+                    title=title,
+                    start_date=start,
+                    end_date=start + timedelta(days=5),
+                    place="村务公开栏",
+                    complaint_phone="05391234567",
+                    issuing_unit="北村村民委员会",
+                )
+            )
+        uow.commit()
+    with pytest.raises(ServiceError) as refused:
+        database.read(find_notice, title)
+    message = str(refused.value)
+    assert "2026-05-11至2026-05-16" in message and "2026-11-28至2026-12-03" in message
+    first = database.read(lambda session: session.scalar(select(PublicNotice.id).order_by(PublicNotice.start_date)))
+    assert first is not None and f"  {str(first)[:8]}  {title}（2026-05-11" in message
+    assert database.read(find_notice, str(first)[:8]) == first
