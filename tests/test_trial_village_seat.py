@@ -15,9 +15,11 @@ from sqlalchemy import func, select, update
 
 from fupin_desktop.cli import main
 from fupin_desktop.domain.accounts import Role
+from fupin_desktop.domain.workflow import State
 from fupin_desktop.services.accounts import create_account, sign_in
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.households import create_household
+from fupin_desktop.services.intentions import take_step
 from fupin_desktop.services.package_decisions import request_person_change
 from fupin_desktop.services.printouts import find_notice
 from fupin_desktop.services.regions import create_region
@@ -26,7 +28,7 @@ from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station import start_station
 from fupin_desktop.services.submissions import seal_submission
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import PublicNotice, Site, Submission
+from fupin_desktop.store.models import Intention, PublicNotice, Site, Submission
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app, printing
 from fupin_desktop.ui.household_form import HouseholdDialog
@@ -36,6 +38,7 @@ from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.roster_page import RosterPage
 from fupin_desktop.ui.statistics_page import StatisticsPage
 from fupin_desktop.ui.visit_dialog import VisitDialog
+from tests import sheet_fixtures as fx
 from tests.conftest import household, person
 
 
@@ -285,3 +288,23 @@ def test_two_notice_batches_of_one_title_are_told_apart_by_their_dates_and_numbe
     first = database.read(lambda session: session.scalar(select(PublicNotice.id).order_by(PublicNotice.start_date)))
     assert first is not None and f"  {str(first)[:8]}  {title}（2026-05-11" in message
     assert database.read(find_notice, str(first)[:8]) == first
+
+
+def test_review_is_the_stations_at_a_county_the_step_is_refused_and_nothing_moves(
+    database: Database, village: uuid.UUID
+) -> None:
+    """审核通过 taken at the county moved the township's intention there and sent the station a proposal."""
+    people = fx.people(database, village, 2)
+    referred = fx.intentions(database, people, "training", [State.REFERRED])
+    with UnitOfWork(database, "测试员") as uow:
+        uow.session.execute(update(Site).where(Site.own.is_(True)).values(kind="county"))
+        uow.commit()
+    result = take_step(database, actor="县审核", intention_ids=referred, target=State.APPROVED)
+    assert not result.moved and len(result.refused) == 2
+    assert all("本站是县局，不能办理“审核通过”" in refusal.reason for refusal in result.refused)
+    states = database.read(lambda s: set(s.scalars(select(Intention.state).where(Intention.id.in_(referred)))))
+    assert states == {State.REFERRED.value}
+    withdrawn = take_step(
+        database, actor="县审核", intention_ids=referred[:1], target=State.WITHDRAWN, reason="本人外出务工"
+    )
+    assert withdrawn.moved == referred[:1], withdrawn.summary()  # the steps a laptop may take itself stay open
