@@ -23,6 +23,7 @@ from fupin_desktop.services.intentions import take_step
 from fupin_desktop.services.package_decisions import request_person_change
 from fupin_desktop.services.printouts import find_notice
 from fupin_desktop.services.regions import create_region
+from fupin_desktop.services.roster import household_members
 from fupin_desktop.services.settings import StationProfile, load_station_profile, save_station_profile
 from fupin_desktop.services.sheets import SheetRequest
 from fupin_desktop.services.station import start_station
@@ -37,7 +38,7 @@ from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.profile_dialog import ProfileDialog
 from fupin_desktop.ui.roster_page import RosterPage
 from fupin_desktop.ui.statistics_page import StatisticsPage
-from fupin_desktop.ui.visit_dialog import VisitDialog
+from fupin_desktop.ui.visit_dialog import VisitDialog, VisitIntentionDialog
 from tests import sheet_fixtures as fx
 from tests.conftest import household, person
 
@@ -308,3 +309,23 @@ def test_review_is_the_stations_at_a_county_the_step_is_refused_and_nothing_move
         database, actor="县审核", intention_ids=referred[:1], target=State.WITHDRAWN, reason="本人外出务工"
     )
     assert withdrawn.moved == referred[:1], withdrawn.summary()  # the steps a laptop may take itself stay open
+
+
+def test_enter_moves_through_the_visits_intention_form_before_it_reaches_ok(window: MainWindow, qtbot: QtBot) -> None:
+    """The intention told during a visit: Enter on its first field tried 确定 at once (and was refused)."""
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    page.household_table.selectRow(0)
+    household_id = page.current_household
+    assert household_id is not None
+    member = page.context.database.read(household_members, household_id)[0]
+    dialog = VisitIntentionDialog(page.context, member, None, page)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    dialog.form.kind.setFocus()
+    qtbot.keyClick(dialog.form.kind, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is dialog.form.occupation and not dialog.message.isVisible()
+    assert dialog.isVisible()
+    QDialog.done(dialog, QDialog.DialogCode.Rejected)

@@ -47,7 +47,15 @@ from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.date_edit import DateEdit
 from fupin_desktop.ui.enter_clicks import enter_clicks
-from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
+from fupin_desktop.ui.forms import (
+    ERROR_STYLE,
+    CodeCombo,
+    EnterMovesOn,
+    FormDialog,
+    months_box,
+    set_value_of,
+    value_of,
+)
 from fupin_desktop.ui.intention_form import IntentionForm
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.printing import make_printout
@@ -87,6 +95,11 @@ class VisitIntentionDialog(QDialog):
         self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         if current is not None:
             self._load(current)
+        # Enter moves on from field to field, as in the visit form it opens from (it tried 确定 at once).
+        self._enter = EnterMovesOn(self)
+        form = self.form
+        for field in (form.kind, form.occupation, form.major, form.school, form.training_type, form.referral):
+            field.installEventFilter(self._enter)
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setVisible(False)
