@@ -60,9 +60,17 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
         return text
 
 
+class ChineseRawDescriptionHelpFormatter(ChineseHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """The same, for a command whose description or epilog is laid out line by line (the list of sheets)."""
+
+
 def chinese_help(parser: argparse.ArgumentParser) -> None:
-    """:class:`ChineseHelpFormatter` for ``parser`` and every command under it."""
-    parser.formatter_class = ChineseHelpFormatter
+    """:class:`ChineseHelpFormatter` for ``parser`` and every command under it; a command that asked for its
+    text as written keeps its lines (it used to be run together into one paragraph)."""
+    raw = isinstance(parser.formatter_class, type) and issubclass(
+        parser.formatter_class, argparse.RawDescriptionHelpFormatter
+    )
+    parser.formatter_class = ChineseRawDescriptionHelpFormatter if raw else ChineseHelpFormatter
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():

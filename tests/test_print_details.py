@@ -117,3 +117,21 @@ def test_a_heading_never_breaks_inside_its_bracketed_unit() -> None:
         for label in ("当(半)年面向建档立卡贫困家庭劳动者开展职业培训人数(人)", "培训人数(人)", "就业率(%)"):
             for line in wrap(label, SANS_BOLD, 9, width):
                 assert line.count("(") == line.count(")"), (width, line)
+
+
+def test_a_long_note_is_broken_into_lines_within_the_page_and_the_sign_off_room_counts_them() -> None:
+    long_note = (
+        "注："
+        + "两后生按登记的家庭成员统计，计入其最近一次选报的院校；毕业生就业人数是本期毕业生中期末前已就业的人数。" * 3
+    )
+    content = replace(_progress(3), notes=[long_note], landscape=True)
+    layout = PdfLayout(content, "0" * 64)
+    lines = [op for op in layout.page_ops(0).texts if op.where == ("note",)]
+    assert len(lines) > 1 and "".join(op.text for op in lines) == long_note  # all of it, nothing cut
+    for op in lines:
+        assert op.x + layout.width_of(op.text, op.font, op.size) <= layout.page_width - pdf_module.MARGIN_X + 0.5
+    for rows in range(1, 60):  # the taller sign-off still never stands alone on the last page
+        paged = PdfLayout(replace(content, rows=content.rows[:1] * rows), "0" * 64)
+        assert paged.pages[-1].sign_off and (
+            len(paged.pages) == 1 or paged.pages[-1].end_row > paged.pages[-1].first_row
+        )

@@ -57,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "request", help="更正申请：请记录的所有者（如县局请人社所）更正一项，本站记录不变，待对方决定后随数据包传回"
     )
     request.add_argument("--id-number", required=True, metavar="身份证号", help="要更正的人员的身份证号")
-    request.add_argument("--field", required=True, metavar="FIELD", help="要更正的项：字段名或中文名，如 学历")
+    request.add_argument(
+        "--field", required=True, metavar="FIELD", help="要更正的项：中文名或字段名，如 文化程度、联系电话"
+    )
     request.add_argument("--value", required=True, metavar="VALUE", help="申请改为的值")
     request.set_defaults(run=run_request)
     site = actions.add_parser("site", help="查看本站与已知站点；带 --name/--kind 时修改本站名称与类型")

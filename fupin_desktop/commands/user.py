@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 
 from fupin_desktop.commands import fail, guarded, opened, signed_in
-from fupin_desktop.domain.accounts import ROLE_LABELS, parse_role
+from fupin_desktop.domain.accounts import ROLE_LABELS, Role, parse_role
 
 _ROLE_HELP = "、".join(f"{label}（{role.value}）" for role, label in ROLE_LABELS.items())
 
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace) -> int:
                 extra = "  ".join(part for part in (row.display_name, row.region_name, row.phone, state) if part)
                 print(f"{row.name}  {row.role_label}  {extra}".rstrip())
             return 0
+        if action in ("add", "password"):  # refused before the new password is asked for
+            database.read(accounts.require, actor, (Role.ADMIN,), "管理账号")
         if action == "add":
             role = parse_role(args.role)
             if role is None:

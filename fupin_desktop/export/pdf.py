@@ -84,6 +84,13 @@ class PdfLayout:
         self.col_widths = [self.table_width * c.width / total_units for c in content.columns]
         self.col_x = [MARGIN_X + sum(self.col_widths[:i]) for i in range(len(self.col_widths))]
         self.width_of = Widths()
+        # The notes under the sign-off, each broken into lines as wide as the table (a long one ran off the page):
+        # (line, gap above it): a note starts 14 pt below the line before, its further lines 11 pt.
+        self.note_lines: list[tuple[str, float]] = [
+            (line, 14.0 if number == 0 else 11.0)
+            for note in content.notes
+            for number, line in enumerate(wrap(note, SANS, 8, self.table_width, self.width_of))
+        ]
         # Where each column's text is anchored for each alignment, and its alignment when one line.
         self._anchors = [
             {"left": x + PAD_X, "centre": x + w / 2, "right": x + w - PAD_X}
@@ -168,7 +175,7 @@ class PdfLayout:
     def _paginate(self) -> list[PageSpan]:
         content = self.content
         usable_bottom = FOOT_ZONE
-        sign_off_height = 40.0 + 14.0 * len(content.notes)
+        sign_off_height = 40.0 + sum(gap for _line, gap in self.note_lines)
         pages: list[PageSpan] = []
         first = 0
         top = self.page_height - MARGIN_TOP - self.title_height - self.header_height
@@ -237,9 +244,9 @@ class PdfLayout:
             step = self.table_width / len(cells)
             for i, cell in enumerate(cells):
                 text.append(self._op(MARGIN_X + i * step, y, cell, SANS, 10, "left", ("signoff",)))
-            for note in content.notes:
-                y -= 14
-                text.append(self._op(MARGIN_X, y, note, SANS, 8, "left", ("note",)))
+            for line, gap in self.note_lines:
+                y -= gap
+                text.append(self._op(MARGIN_X, y, line, SANS, 8, "left", ("note",)))
         foot = seal_line(content, self.digest)
         text.append(self._op(MARGIN_X, 10 * mm, foot, SANS, 6.5, "left", ("foot",)))
         pages = f"第 {number + 1} 页 共 {len(self.pages)} 页"

@@ -19,6 +19,7 @@ from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.domain.eligibility import age_refusal, household_refusal, subsidy_refusal
+from fupin_desktop.domain.ownership import FIELD_STATES, owner_label
 from fupin_desktop.domain.permissions import STEP_CAPABILITIES, Capability
 from fupin_desktop.domain.profiles import ProvinceProfile
 from fupin_desktop.domain.workflow import ACTIVE, STATE_LABELS, State, chinese_date, state_fields, step_refusal
@@ -37,6 +38,7 @@ from fupin_desktop.store.models import (
     Objection,
     Person,
     PublicNotice,
+    Site,
     SubsidyGrant,
 )
 from fupin_desktop.store.uow import UnitOfWork
@@ -101,6 +103,14 @@ class GuardContext:
         self._intentions = intentions
         self._people = people
         self.four_eyes_for: str | None = None  # the signed-in 审核人: not to approve their own referrals
+        self._site_kind: str | None = None
+
+    @property
+    def site_kind(self) -> str:
+        """What this database is (station, village, field, county): read once for the call."""
+        if self._site_kind is None:
+            self._site_kind = self.session.scalar(select(Site.kind).where(Site.own.is_(True))) or "station"
+        return self._site_kind
 
     @property
     def session(self) -> Session:
@@ -338,7 +348,20 @@ def _guard_four_eyes(ctx: GuardContext, intention: Intention, _p: Person, target
 REVIEW_STEPS = {State.APPROVED: "审核通过"}
 """Steps only a 审核人 takes, with the words of the refusal ("需要审核人（站长）权限才能审核通过")."""
 
+
+def _guard_station_steps(ctx: GuardContext, _i: Intention, _p: Person, target: State) -> str | None:
+    """审核, 公示, 上报 and what follows belong to the station (domain/ownership.py): taken at a county or a
+    laptop they would only become one proposal for the station per person."""
+    if target.value in FIELD_STATES or ctx.site_kind == "station":
+        return None
+    return (
+        f"本站是{owner_label(ctx.site_kind)}，不能办理“{STATE_LABELS[target]}”："
+        "审核、公示、上报和以后的环节由人社所办理"
+    )
+
+
 GUARDS: list[Guard] = [
+    _guard_station_steps,
     _guard_four_eyes,
     _guard_open_objection,
     _guard_second_active,

@@ -565,7 +565,7 @@ def find_request_target(database: Database, *, id_number: str) -> RequestTarget:
 
 
 def request_person_change(database: Database, *, actor: Who, id_number: str, field: str, value: str) -> Requested:
-    """``request_change`` for a person found by 身份证号, the field given by its name or its label (学历…)."""
+    """``request_change`` for a person found by 身份证号, the field given by its name or its label (文化程度…)."""
     number = id_number.strip().upper()
     found = database.read(lambda session: session.scalars(select(Person).where(Person.id_number == number)).first())
     if found is None:
@@ -574,7 +574,8 @@ def request_person_change(database: Database, *, actor: Who, id_number: str, fie
     labels = {label: key for key, label in FIELD_LABELS.items()} | {v: k for k, v in _MORE_LABELS.items()}
     key = labels.get(wanted, wanted)
     if key not in changes.TRACKED["person"].c:
-        raise ServiceError(f"成员没有“{wanted}”这一项：请用字段名（如 education）或其中文名（如 学历）。")
+        names = "、".join(label for _key, label in requestable_person_fields())
+        raise ServiceError(f"成员没有“{wanted}”这一项：可申请更正的有{names}（也可写字段名，如 education）。")
     _check_requested_value(found, key, value.strip())
     return request_change(database, actor=actor, entity="person", entity_id=found.id, field=key, value=value.strip())
 

@@ -8,6 +8,7 @@ phone, bank or health data ever leaves this module for it.
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -257,20 +258,31 @@ def print_notice(database: Database, *, out_dir: Path, notice_id: uuid.UUID | No
 
 
 def find_notice(session: Session, text: str) -> uuid.UUID:
-    """A batch named on the command line: its id, or the exact title, or the only title containing it."""
+    """A batch named on the command line: its id (or the first digits of it, as listed when a name is not
+    enough), or the exact title, or the only title containing it. Batches of one village in two rounds share
+    their title, so the refusal lists each with its dates and number."""
     try:
         by_id = session.get(PublicNotice, uuid.UUID(text))
     except ValueError:
         by_id = None
     if by_id is not None:
         return by_id.id
-    rows = session.execute(select(PublicNotice.id, PublicNotice.title).where(PublicNotice.title.contains(text))).all()
+    if re.fullmatch(r"[0-9a-fA-F]{4,}", text):
+        numbered = [i for i in session.scalars(select(PublicNotice.id)) if str(i).startswith(text.lower())]
+        if len(numbered) == 1:
+            return numbered[0]
+    rows = session.execute(
+        select(PublicNotice.id, PublicNotice.title, PublicNotice.start_date, PublicNotice.end_date)
+        .where(PublicNotice.title.contains(text))
+        .order_by(PublicNotice.start_date)
+    ).all()
     exact = [r for r in rows if r[1] == text]
     if len(exact) == 1 or len(rows) == 1:
         return (exact or rows)[0][0]
     if not rows:
         raise ServiceError(f"没有名为“{text}”的公示批次。")
-    raise ServiceError(f"有{len(rows)}个公示批次的名称含“{text}”，请写出完整名称。")
+    listed = "\n".join(f"  {str(r[0])[:8]}  {r[1]}（{r[2]:%Y-%m-%d}至{r[3]:%Y-%m-%d}）" for r in rows)
+    raise ServiceError(f"有{len(rows)}个公示批次的名称含“{text}”：\n{listed}\n请写出完整名称，或写上面列出的编号。")
 
 
 def print_visit_form(

@@ -413,6 +413,7 @@ def import_regions(database: Database, *, actor: Who, path: Path) -> RegionImpor
     """The county's 统计用区划代码 rows: townships and villages added, changed names taken, the rest
     left alone, so that importing the same table twice changes nothing. The county is the station's
     (or, on a new database, the one the first row names). Any bad row refuses the whole table."""
+    database.read(permit, actor, Capability.EDIT_REGIONS)  # first: a clerk is told they may not, not about the file
     rows = read_region_rows(path)
     if not rows:
         raise ServiceError(f"文件“{Path(path).name}”的“代码”列下没有任何行。")

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import today as clock_today
 from fupin_desktop.domain.clock import utc_now
+from fupin_desktop.domain.ownership import owner_label
 from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.workflow import State
 from fupin_desktop.export.sheet import SealStamp, SheetContent, Signature, correction_note
@@ -47,7 +48,7 @@ from fupin_desktop.store import chain
 from fupin_desktop.store.changes import write_flag
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.locks import SEAL_WAIT, insert_if_missing, patient
-from fupin_desktop.store.models import Intention, Person, Submission, SubmissionCounter, SubmissionItem
+from fupin_desktop.store.models import Intention, Person, Site, Submission, SubmissionCounter, SubmissionItem
 from fupin_desktop.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
@@ -190,6 +191,20 @@ def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
         yield ids[start : start + _CHUNK]
 
 
+def refuse_away_from_a_station(session: Session, what: str) -> None:
+    """Sealing and unlocking lock and free the township's people and intentions, which only its station owns
+    (docs/sites.md): a county or a laptop that did it would only send the station a question for each record."""
+    kind = session.scalar(select(Site.kind).where(Site.own.is_(True)))
+    if kind is None or kind == "station":
+        return
+    if kind == "county":
+        raise ServiceError(
+            f"本站是县局，不能{what}上报表：上报表由人社所审核、封存后报送县局"
+            "（封存会锁定乡镇的人员和意愿）；收到的上报表请用“核验文件…”（命令 verify）核对。"
+        )
+    raise ServiceError(f"本站是{owner_label(kind)}，不能{what}上报表：上报表由人社所审核、封存后报送。")
+
+
 def seal_sheet(
     uow: UnitOfWork,
     request: SheetRequest,
@@ -203,6 +218,7 @@ def seal_sheet(
     """Seal one sheet and commit the unit of work; nothing is kept (record or file) if any step fails.
     ``signatories`` (填表人, 联系电话, 审核人, 负责人) replace the station profile's on the sheet."""
     session = uow.session
+    refuse_away_from_a_station(session, "封存")
     day = today or clock_today()
     profile = load_station_profile(session)
     if not profile.unit_name.strip():
@@ -538,6 +554,7 @@ def seal_submission(
     written). The sign-off names are ``signatories`` as edited in the seal dialog, else the accounts'."""
     with UnitOfWork(database, actor_name(actor)) as uow:
         permit(uow.session, actor, Capability.SEAL)
+        refuse_away_from_a_station(uow.session, "封存")  # before the names: they are not what is wrong
         names = checked_signatories(signatories or default_signatories(uow.session, actor))
         return seal_sheet(
             uow, request, out_dir, today=today, replaces_id=replaces_id, progress=progress, signatories=names

@@ -394,10 +394,14 @@ def tidy_interrupted_seals(database: Database) -> None:
 
 
 def ask_station_profile(database: Database, account: Actor | None = None) -> bool:
-    """On first start, ask for the station profile; False if the user would rather quit."""
+    """On first start, ask for the station profile; False if the user would rather quit. Only a 管理员 may
+    save it, so any other account (a village laptop's 村级录入员) goes on to the window without being asked."""
+    from fupin_desktop.domain.permissions import Capability, allowed
     from fupin_desktop.services.settings import load_station_profile
     from fupin_desktop.ui.profile_dialog import ProfileDialog
 
+    if account is not None and not allowed(account.role, Capability.STATION_SETTINGS):
+        return True
     profile = database.read(load_station_profile)
     if profile.is_complete:
         return True

@@ -34,6 +34,7 @@ from fupin_desktop.services.followup import Employment, Enrolment, grant_subsidy
 from fupin_desktop.services.results import Saved
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.date_edit import DateEdit
 from fupin_desktop.ui.forms import ERROR_STYLE, editable_combo
 from fupin_desktop.ui.operations import Operation
 
@@ -41,7 +42,7 @@ FIELD_WIDTH = 300
 
 
 def date_edit(day: date | None = None) -> QDateEdit:
-    edit = QDateEdit(QDate(day or clock.today()))
+    edit = DateEdit(QDate(day or clock.today()))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     edit.setMinimumWidth(130)

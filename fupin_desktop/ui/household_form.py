@@ -31,6 +31,7 @@ from fupin_desktop.services.roster import household_form_start
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.audit_dialog import AuditDialog
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.enter_clicks import enter_clicks
 from fupin_desktop.ui.forms import (
     ERROR_STYLE,
     WARNING_STYLE,
@@ -132,6 +133,7 @@ class HouseholdDialog(FormDialog):
         if record is not None:
             history = QPushButton("修改记录…")
             history.setAutoDefault(False)
+            enter_clicks(history)
             history.clicked.connect(self.show_history)
             buttons.addWidget(history)
             note = QLabel(f"本户{len(record.member_ids)}名成员请在主窗口的成员列表中修改。")
@@ -143,6 +145,7 @@ class HouseholdDialog(FormDialog):
         for button in (self.save_button, self.cancel_button):
             button.setAutoDefault(False)
             buttons.addWidget(button)
+        enter_clicks(self.save_button, self.cancel_button)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         layout.addLayout(buttons)
@@ -173,6 +176,7 @@ class HouseholdDialog(FormDialog):
         table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
         table.setAlternatingRowColors(True)
+        table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it
         for column, spec in enumerate(self.member_model.columns):
             table.setColumnWidth(column, spec.width)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -183,6 +187,7 @@ class HouseholdDialog(FormDialog):
         remove = QPushButton("移除成员")
         for button in (add, edit, remove):
             button.setAutoDefault(False)
+        enter_clicks(add, edit, remove)
         add.clicked.connect(self.add_member)
         edit.clicked.connect(lambda: self.edit_member(self._selected_member()))
         remove.clicked.connect(self.remove_member)

@@ -269,6 +269,7 @@ class IntentionsPage(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
@@ -312,6 +313,7 @@ class IntentionsPage(QWidget):
         self.history_model = history_model(self)
         self.history = QTableView()
         self.history.setModel(self.history_model)
+        self.history.setTabKeyNavigation(False)
         self.history.verticalHeader().hide()
         self.history.horizontalHeader().setStretchLastSection(True)
         self.history.setWordWrap(True)

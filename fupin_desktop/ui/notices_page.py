@@ -63,6 +63,7 @@ from fupin_desktop.services.printouts import PrintResult, print_notice
 from fupin_desktop.services.province import choose_province_profile
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.date_edit import DateEdit
 from fupin_desktop.ui.messages import show_error
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.printing import make_printout
@@ -83,7 +84,7 @@ def _date(edit: QDateEdit) -> date:
 
 
 def _date_edit(day: date) -> QDateEdit:
-    edit = QDateEdit(_qdate(day))
+    edit = DateEdit(_qdate(day))
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy年M月d日")
     return edit

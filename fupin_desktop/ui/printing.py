@@ -17,6 +17,20 @@ Writer = Callable[[Path], PrintResult]
 EXPORT_FOLDER = Path.home() / "扶贫打印件"
 
 
+def export_start_folder() -> Path:
+    """Where 导出 asks for a folder first: 扶贫打印件, made now if it is not there yet. Qt's folder dialog
+    started in a folder that does not exist shows its name with 选择 greyed out, and the clerk is stuck;
+    where it cannot be made (a read-only home), the nearest folder above it that exists."""
+    try:
+        EXPORT_FOLDER.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = EXPORT_FOLDER
+        while not folder.is_dir() and folder.parent != folder:
+            folder = folder.parent
+        return folder
+    return EXPORT_FOLDER
+
+
 def print_folder() -> Path:
     """Where a file made only to be printed goes (it can be saved again with 导出PDF)."""
     return Path(tempfile.gettempdir()) / "fupin-desktop-print"
@@ -45,7 +59,7 @@ def make_printout(
 ) -> Task[PrintResult] | None:
     """``export``: ask for a folder and keep the PDF there; otherwise write it aside for printing."""
     if export:
-        chosen = QFileDialog.getExistingDirectory(parent, "选择保存PDF的文件夹", str(EXPORT_FOLDER))
+        chosen = QFileDialog.getExistingDirectory(parent, "选择保存PDF的文件夹", str(export_start_folder()))
         if not chosen:
             return None
         folder = Path(chosen)

@@ -11,6 +11,7 @@ from fupin_desktop.domain.validation import validate_phone
 from fupin_desktop.services.accounts import Who
 from fupin_desktop.services.settings import StationProfile, store_station_profile
 from fupin_desktop.store.db import Database
+from fupin_desktop.ui.enter_clicks import enter_clicks
 from fupin_desktop.ui.forms import ERROR_STYLE, FormDialog
 from fupin_desktop.ui.operations import Operation
 
@@ -70,6 +71,7 @@ class StationProfileDialog(FormDialog):
         cancel = QPushButton("退出程序" if first_start else "取消")
         for button in (save, cancel):
             button.setAutoDefault(False)
+        enter_clicks(save, cancel)
         save.clicked.connect(self.save)
         cancel.clicked.connect(self.reject)
         buttons = QHBoxLayout()

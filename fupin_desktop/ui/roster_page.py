@@ -76,6 +76,7 @@ def _table(model: object) -> QTableView:
     table.setWordWrap(False)
     table.verticalHeader().setDefaultSectionSize(24)
     table.horizontalHeader().setHighlightSections(False)
+    table.setTabKeyNavigation(False)  # Tab leaves the list (arrows move in it); otherwise it walks every cell
     return table
 
 
@@ -182,10 +183,14 @@ class RosterPage(QWidget):
         self.delete_button.clicked.connect(self.delete_household)
         # The window shows these in its 农户 menu, each with its shortcut.
         self.menu_title = "农户(&N)"
+        # Offered, like their buttons, while a household is chosen.
+        self.visit_action = self._action("登记走访(&R)…", self.record_visit, "Ctrl+R")
+        self.add_member_action = self._action("添加成员(&M)…", self.add_member, "Ctrl+M")
         self.menu_actions: list[QAction | None] = [
             self._action("新增农户(&N)…", self.add_household, "Ctrl+N"),
             self._action("查找(&F)", lambda: (self.search.setFocus(), self.search.selectAll()), "Ctrl+F"),
-            self._action("登记走访(&R)…", self.record_visit, "Ctrl+R"),
+            self.visit_action,
+            self.add_member_action,
             None,
             self._action("新增乡镇…", self.add_township),
             self._action("新增村…", self.add_village),
@@ -230,6 +235,7 @@ class RosterPage(QWidget):
             self.member_table.setColumnWidth(column, max(spec.width, widest + 16))  # 弱劳动力或半劳动力 whole
         self.member_table.doubleClicked.connect(lambda _i: self.edit_member())
         self.add_member_button = QPushButton("添加成员")
+        self.add_member_button.setToolTip("Ctrl+M")
         self.edit_member_button = QPushButton("修改成员")
         self.delete_member_button = QPushButton("删除成员")
         self.move_member_button = QPushButton("移动成员…")
@@ -291,10 +297,13 @@ class RosterPage(QWidget):
 
     def _guard_by_role(self) -> None:
         """Offer only what the account may do (docs/roles.md); the services refuse the rest anyway."""
-        add_household, _find, visit, _gap, add_township, add_village, import_regions, *_rest = self.menu_actions
+        add_household, _find, visit, add_member, _gap, add_township, add_village, import_regions, *_rest = (
+            self.menu_actions
+        )
         guarded: dict[Capability, list[QAction | QWidget | None]] = {
             Capability.EDIT_HOUSEHOLDS: [
                 add_household,
+                add_member,
                 self.add_button,
                 self.edit_button,
                 self.delete_button,
@@ -539,6 +548,8 @@ class RosterPage(QWidget):
             self.move_member_button,
         ):
             button.setEnabled(chosen)
+        self.visit_action.setEnabled(chosen)
+        self.add_member_action.setEnabled(chosen)
         self.employed_label.setVisible(chosen)
 
     @property

@@ -48,7 +48,7 @@ from fupin_desktop.services.statistics import (
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.household_form import HouseholdDialog
-from fupin_desktop.ui.printing import EXPORT_FOLDER, print_folder, show_pdf
+from fupin_desktop.ui.printing import export_start_folder, print_folder, show_pdf
 from fupin_desktop.ui.roster_models import RECORD_ROLE, Column, ListTableModel
 from fupin_desktop.ui.statistics_chart import BarChart, ChartData
 from fupin_desktop.ui.tasks import TaskControl, run_task
@@ -629,7 +629,7 @@ class StatisticsPage(QWidget):
         self.fetch_people(table, row, key, 0, show)
 
     def export(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "导出统计到文件夹", str(EXPORT_FOLDER))
+        folder = QFileDialog.getExistingDirectory(self, "导出统计到文件夹", str(export_start_folder()))
         if folder:
             self.export_to(Path(folder))
 

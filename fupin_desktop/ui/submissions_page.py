@@ -49,6 +49,7 @@ from fupin_desktop.services.submissions import (
 from fupin_desktop.store.db import Database
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.date_edit import DateEdit
 from fupin_desktop.ui.folders import open_folder, save_folder
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.region_combo import RegionCombo
@@ -122,8 +123,8 @@ class SubmissionsPage(QWidget):
             context.database, all_label="本所辖区（默认）", levels=("county", "township", "village"), context=context
         )
         self.region.setToolTip("表头、填表单位和表中人员都按所选区划；默认为本所所在乡镇")
-        self.start = QDateEdit()
-        self.end = QDateEdit()
+        self.start = DateEdit()
+        self.end = DateEdit()
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy年M月d日")

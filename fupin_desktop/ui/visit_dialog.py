@@ -14,10 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -46,7 +45,17 @@ from fupin_desktop.services.roster import MemberRow, household_members
 from fupin_desktop.services.visits import VisitInput, VisitRecorded, save_visit
 from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
-from fupin_desktop.ui.forms import ERROR_STYLE, CodeCombo, FormDialog, months_box, set_value_of, value_of
+from fupin_desktop.ui.date_edit import DateEdit
+from fupin_desktop.ui.enter_clicks import enter_clicks
+from fupin_desktop.ui.forms import (
+    ERROR_STYLE,
+    CodeCombo,
+    EnterMovesOn,
+    FormDialog,
+    months_box,
+    set_value_of,
+    value_of,
+)
 from fupin_desktop.ui.intention_form import IntentionForm
 from fupin_desktop.ui.operations import Operation
 from fupin_desktop.ui.printing import make_printout
@@ -86,6 +95,11 @@ class VisitIntentionDialog(QDialog):
         self.form = IntentionForm(load_profile(context.profile.province_profile or "default"), choices=choices)
         if current is not None:
             self._load(current)
+        # Enter moves on from field to field, as in the visit form it opens from (it tried 确定 at once).
+        self._enter = EnterMovesOn(self)
+        form = self.form
+        for field in (form.kind, form.occupation, form.major, form.school, form.training_type, form.referral):
+            field.installEventFilter(self._enter)
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setVisible(False)
@@ -131,6 +145,7 @@ class IntentionSection(VisitMemberSection):
         self.dialog: VisitIntentionDialog | None = None  # open now (tests drive it)
         self.button = QPushButton("登记意愿…")
         self.button.setAutoDefault(False)
+        enter_clicks(self.button)
         self.button.clicked.connect(self.edit)
         self.label = QLabel()
         self.label.setMinimumWidth(110)
@@ -198,7 +213,7 @@ class VisitDialog(FormDialog):
         self.setWindowTitle(f"登记走访 — {title}")
         self.members = context.database.read(household_members, household_id)
 
-        self.date_edit = QDateEdit(QDate(clock.today()))
+        self.date_edit = DateEdit(QDate(clock.today()))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
         self.date_edit.setMaximumDate(QDate(clock.today()))
@@ -245,6 +260,7 @@ class VisitDialog(FormDialog):
         inner = QWidget()
         inner.setLayout(grid)
         scroll = QScrollArea()
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes from the notes straight to the first member
         scroll.setWidget(inner)
         scroll.setWidgetResizable(True)
         # every member in sight (up to MEMBERS_IN_SIGHT rows; more scroll), also when a message shows below
@@ -270,6 +286,7 @@ class VisitDialog(FormDialog):
         self.print_button.setAutoDefault(False)
         self.print_button.setToolTip("本户的入户走访记录表（已填成员情况），带到户里填写后再录入")
         self.print_button.clicked.connect(self.print_form)
+        enter_clicks(self.print_button, self.save_button, cancel)
         buttons = QHBoxLayout()
         buttons.addWidget(self.print_button)
         buttons.addStretch(1)
