@@ -33,6 +33,7 @@ from fupin_desktop.store.models import Intention, PublicNotice, Site, Submission
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app, printing
 from fupin_desktop.ui.household_form import HouseholdDialog
+from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.profile_dialog import ProfileDialog
@@ -242,6 +243,24 @@ def test_enter_on_a_focused_button_of_the_household_form_clicks_it(
     dialog.save_button.setFocus()
     qtbot.keyClick(dialog.save_button, Qt.Key.Key_Return)
     assert clicked == ["保存"]
+    QDialog.done(dialog, QDialog.DialogCode.Rejected)
+
+
+def test_enter_on_a_focused_button_of_the_member_form_clicks_it(window: MainWindow, qtbot: QtBot) -> None:
+    page = window.tabs.widget(0)
+    assert isinstance(page, RosterPage)
+    dialog = PersonDialog(page.context, parent=page)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow)
+    clicked: list[str] = []
+    for button, label in ((dialog.save_button, "保存"), (dialog.cancel_button, "取消")):
+        button.clicked.disconnect()
+        button.clicked.connect(lambda _checked=False, label=label: clicked.append(label))
+        button.setFocus()
+        qtbot.keyClick(button, Qt.Key.Key_Return)
+    assert clicked == ["保存", "取消"]
     QDialog.done(dialog, QDialog.DialogCode.Rejected)
 
 

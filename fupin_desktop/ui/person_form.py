@@ -26,6 +26,7 @@ from fupin_desktop.services.results import Saved
 from fupin_desktop.services.roster import household_members
 from fupin_desktop.ui.audit_dialog import AuditDialog
 from fupin_desktop.ui.context import AppContext
+from fupin_desktop.ui.enter_clicks import enter_clicks
 from fupin_desktop.ui.forms import (
     ERROR_STYLE,
     CodeCombo,
@@ -140,6 +141,7 @@ class PersonDialog(FormDialog):
             button.setAutoDefault(False)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
+        enter_clicks(self.save_button, self.cancel_button)  # Enter on a focused 保存 saves, as in the household form
         buttons = QHBoxLayout()
         if person_id is not None:
             history = QPushButton("修改记录…")
