@@ -123,3 +123,23 @@ def test_a_new_laptop_s_管理员_is_told_which_account_imports(qtbot: QtBot, tm
     told = page.preview.text()
     assert "本账号只能导出数据包" in told and "账号管理" in told and "乡镇经办人" in told and "村级录入员" in told
     laptop.dispose()
+
+
+def test_a_laptop_s_packages_go_to_its_station_unless_the_clerk_picks_another(qtbot: QtBot, tmp_path: Path) -> None:
+    """On a village laptop the page offers its station first (a full package is for a new laptop, made at the
+    station); at the station the full package comes first; what the clerk picks stays picked."""
+    station, _north, _south = _station(tmp_path)
+    laptop = _laptop(station, tmp_path, "甲")
+    at_laptop, at_station = ExchangePage(AppContext(laptop)), ExchangePage(AppContext(station))
+    for page in (at_laptop, at_station):
+        qtbot.addWidget(page)
+        page.refresh()
+    assert at_laptop.receiver.currentData() == _own_name(station)
+    assert at_station.receiver.currentData() is None and at_station.receiver.currentText().startswith("完整数据包")
+    full = at_laptop.receiver.findData(None)
+    at_laptop.receiver.setCurrentIndex(full)
+    at_laptop.receiver.activated.emit(full)  # as a click on it does
+    at_laptop.refresh()
+    assert at_laptop.receiver.currentData() is None
+    for database in (station, laptop):
+        database.dispose()

@@ -118,6 +118,21 @@ def site_columns() -> list[Column[SiteInfo]]:
     ]
 
 
+def _usual_receiver(sites: list[SiteInfo]) -> str | None:
+    """Where this site's packages usually go: a laptop's to its station, a county's to its township when it
+    knows one only; a station's, or a county's with several townships, has none (then the full package,
+    for a new laptop, is offered first)."""
+    own = next((site for site in sites if site.own), None)
+    others = [site for site in sites if not site.own]
+    if own is None:
+        return None
+    parent = next((site for site in others if site.id == own.parent_id), None)
+    if parent is not None:
+        return parent.name
+    stations = [site for site in others if site.kind == "station"]
+    return stations[0].name if own.kind == "county" and len(stations) == 1 else None
+
+
 class ExchangePage(QWidget):
     def __init__(self, context: AppContext) -> None:
         super().__init__()
@@ -130,6 +145,8 @@ class ExchangePage(QWidget):
         self.own_label.setWordWrap(True)
         self.receiver = QComboBox()
         self.receiver.setMinimumWidth(240)
+        self.receiver_picked = False  # until the clerk picks one, the usual receiver is offered (``_usual_receiver``)
+        self.receiver.activated.connect(lambda _index: setattr(self, "receiver_picked", True))
         self.export_button = QPushButton("导出数据包…")
         self.export_button.clicked.connect(self.choose_and_export)
         self.import_button = QPushButton("导入数据包…")
@@ -275,6 +292,8 @@ class ExchangePage(QWidget):
             if not site.own:
                 mark = "，加密" if site.can_encrypt else ""
                 self.receiver.addItem(f"{site.name}（{owner_label(site.kind)}{mark}）", site.name)
+        if not self.receiver_picked:
+            current = _usual_receiver(sites)
         self.receiver.setCurrentIndex(max(self.receiver.findData(current), 0))
         self.sites.set_rows(sites)
         self.history.set_rows(exchange_history(database))
