@@ -33,7 +33,6 @@ from fupin_desktop.store.models import Intention, PublicNotice, Site, Submission
 from fupin_desktop.store.uow import UnitOfWork
 from fupin_desktop.ui import app, printing
 from fupin_desktop.ui.household_form import HouseholdDialog
-from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.main_window import MainWindow
 from fupin_desktop.ui.person_form import PersonDialog
 from fupin_desktop.ui.profile_dialog import ProfileDialog
