@@ -288,3 +288,34 @@ def test_the_county_asks_for_a_correction_from_the_exchange_page(qtbot: QtBot, t
     assert proposal.choices == ("accept", "reject")
     for database in (county, jie, jie_village):
         database.dispose()
+
+
+def test_a_county_does_not_change_a_township_s_records_it_asks_for_a_correction(tmp_path: Path) -> None:
+    """At the county, 修改成员 or a new member of a township's household is refused, saying that the county
+    asks the township (申请更正…), and nothing changes; a household the county made itself it may change."""
+    from fupin_desktop.services.errors import PermissionDenied
+    from fupin_desktop.services.households import edit_person, person_facts, register_person
+
+    county = _county(tmp_path)
+    jie, _laptop = _township(county, tmp_path, "界湖", 0)
+    full = export_package(jie, actor="站长", out=tmp_path / "full-jie.fupinpkg")
+    import_package(county, actor="县局", path=full.path)
+    before = dump(county)
+    someone = _person(county, fx.NAMES[2])
+    with pytest.raises(PermissionDenied, match=r"县局不能直接登记或修改农户和成员.*申请更正"):
+        facts = replace(person_facts(someone), phone="13905397777")
+        edit_person(county, actor="县局", person_id=someone.id, facts=facts, on=TODAY)
+    with pytest.raises(PermissionDenied, match="申请更正"):
+        child = person("县里加的", "之子", date(2003, 1, 1), 77)
+        register_person(county, actor="县局", household_id=someone.household_id, facts=child, on=TODAY)
+    assert dump(county) == before
+    with county.session_factory() as session:
+        village = session.scalars(select(Household.village_id).where(Household.id == someone.household_id)).one()
+    family = replace(household("371312100001099", person("县局户主", "户主", date(1970, 2, 2), 78)), card_no="")
+    register_household(county, actor="县局", village_id=village, facts=family)
+    head = _person(county, "县局户主")
+    facts = replace(person_facts(head), phone="13905398888")
+    edit_person(county, actor="县局", person_id=head.id, facts=facts, on=TODAY)  # its own household: it may
+    assert _person(county, "县局户主").phone == "13905398888"
+    for database in (county, jie, _laptop):
+        database.dispose()

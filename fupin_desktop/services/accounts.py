@@ -33,7 +33,7 @@ from fupin_desktop.domain.permissions import PERMISSIONS, Capability
 from fupin_desktop.services.errors import NotFound, PermissionDenied, ServiceError, SignInRefused
 from fupin_desktop.store import keyring
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import Household, Operator, Region
+from fupin_desktop.store.models import ChangeEntry, Household, Operator, Region, Site
 from fupin_desktop.store.uow import UnitOfWork
 
 Who = str | Actor
@@ -122,7 +122,32 @@ def permit_in_villages(session: Session, actor: Who, operation: Capability, vill
 
 def permit_for_households(session: Session, actor: Who, operation: Capability, household_ids: set[uuid.UUID]) -> Actor:
     villages = set(session.scalars(select(Household.village_id).where(Household.id.in_(household_ids))))
-    return permit_in_villages(session, actor, operation, villages)
+    current = permit_in_villages(session, actor, operation, villages)
+    _refuse_townships_records_at_county(session, operation, household_ids)
+    return current
+
+
+def _refuse_townships_records_at_county(session: Session, operation: Capability, household_ids: set[uuid.UUID]) -> None:
+    """A county changes nothing of a township's (docs/sites.md): its households, members, visits and
+    intentions are the township's to change, and the county asks for a correction instead (申请更正…). Which
+    site made a household is its first entry in this database's change log; one the county made is its own."""
+    own = session.scalars(select(Site).where(Site.own.is_(True))).first()
+    if own is None or own.kind != "county" or not household_ids:
+        return
+    entry = ChangeEntry.__table__
+    for household_id in sorted(household_ids):
+        made_by = session.scalar(
+            select(entry.c.site_id)
+            .where(entry.c.entity == "household", entry.c.entity_id == household_id)
+            .order_by(entry.c.arrival.nulls_first(), entry.c.seq)
+            .limit(1)
+        )
+        if made_by is not None and made_by != own.id:
+            number = session.scalar(select(Household.household_no).where(Household.id == household_id))
+            raise PermissionDenied(
+                f"县局不能直接{PERMISSIONS[operation].what}（户编号 {number or '未编号'} 是乡镇人社所的农户）："
+                "请在 数据交换 页用“申请更正…”请所属人社所更正，或用 package request 命令。未作改动。"
+            )
 
 
 def village_scope(session: Session, actor: Who) -> uuid.UUID | None:
