@@ -193,6 +193,15 @@ def test_the_visit_form_has_the_columns_of_a_survey_and_room_to_write(
     assert mask_id(id_number) in text and id_number not in text
 
 
+def test_every_page_of_the_visit_form_says_which_of_how_many_it_is(tmp_path: Path) -> None:
+    """A form of two sheets of paper, one of them lost, is noticed: 第 n 页 共 N 页 on each."""
+    write_visit_pdf(VisitPrintout(), tmp_path / "blank.pdf")
+    pages = PdfReader(tmp_path / "blank.pdf").pages
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"第 {number} 页 共 {len(pages)} 页" in page.extract_text()
+
+
 # --- reachable: the print command -------------------------------------------------------------------
 
 

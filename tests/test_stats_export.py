@@ -56,6 +56,10 @@ def test_stats_writes_the_county_tables_and_charts(tmp_path: Path) -> None:
     content = pdf.read_bytes()
     assert b"NotoSansSC" in content  # the bundled face, embedded
     assert content.count(b"/Type /Page\n") + content.count(b"/Type /Page ") >= 5  # one figure per page at least
+    from pypdf import PdfReader
+
+    pages = PdfReader(pdf).pages
+    assert all(f"第{n}页 共{len(pages)}页" in page.extract_text() for n, page in enumerate(pages, start=1))
 
 
 def test_stats_refuses_an_unknown_region_and_a_missing_database(tmp_path: Path) -> None:

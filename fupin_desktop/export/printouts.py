@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from fupin_desktop.domain.codelists import codelist
 from fupin_desktop.export.fonts import SANS, SANS_BOLD, SERIF, SERIF_BOLD, register_fonts
+from fupin_desktop.export.page_count import CountedPages
 from fupin_desktop.export.typeset import NO_LINE_START, Align, draw_text, em_width, place, wrap
 
 
@@ -122,7 +123,9 @@ def _text(canvas: Canvas, x: float, y: float, text: str, font: str, size: float,
 class _Flow:
     """A cursor down the text block that starts a new page when the next thing would not fit."""
 
-    def __init__(self, canvas: Canvas, top: float, bottom: float, on_page_end: Callable[[int], None]) -> None:
+    def __init__(
+        self, canvas: Canvas, top: float, bottom: float, on_page_end: Callable[[int], None] | None = None
+    ) -> None:
         self.canvas = canvas
         self.top = top
         self.bottom = bottom
@@ -134,7 +137,8 @@ class _Flow:
         """Make room for ``height``; True when a new page was started."""
         if self.y - height >= self.bottom:
             return False
-        self.on_page_end(self.page)
+        if self.on_page_end is not None:
+            self.on_page_end(self.page)
         self.canvas.showPage()
         self.page += 1
         self.y = self.top
@@ -363,17 +367,15 @@ def write_visit_pdf(sheet: VisitPrintout, path: Path) -> None:
     page = landscape(A4)
     width, height = page
     margin = 14 * mm
-    canvas = Canvas(str(path), pagesize=page, pageCompression=1)
+    def page_foot(on: Canvas, number: int, total: int) -> None:
+        _text(on, width / 2, 8 * mm, f"第 {number} 页 共 {total} 页", SANS, 9, "centre")
+
+    canvas = CountedPages(str(path), pagesize=page, pageCompression=1, footer=page_foot)
     canvas.setTitle("入户走访记录表")
     canvas.setCreator("fupin-desktop")
     usable = width - 2 * margin
-    pages: list[int] = []
 
-    def foot(number: int) -> None:
-        pages.append(number)
-        _text(canvas, width / 2, 8 * mm, f"第 {number} 页", SANS, 9, "centre")
-
-    flow = _Flow(canvas, height - margin, 16 * mm, foot)
+    flow = _Flow(canvas, height - margin, 16 * mm)  # each page's foot is drawn at the save (``page_foot``)
     flow.y -= 22
     _text(canvas, width / 2, flow.y, "入户走访记录表", SERIF_BOLD, 20, "centre")
     flow.y -= 12
@@ -450,7 +452,6 @@ def write_visit_pdf(sheet: VisitPrintout, path: Path) -> None:
     visitors = sheet.visitors or "　" * 8
     signature = f"走访人（签字）：{visitors}　　　　户主或家庭成员（签字）：　　　　　　　　日期：　　年　　月　　日"
     _text(canvas, margin, flow.y, signature, SANS, 11)
-    foot(flow.page)
     canvas.showPage()
     canvas.save()
 

@@ -25,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from fupin_desktop.export.fonts import SANS, SANS_BOLD, face_for, register_fonts
+from fupin_desktop.export.page_count import counted
 
 Cell = str | int
 
@@ -237,7 +238,13 @@ def write_statistics_pdf(document: StatsDocument, path: Path) -> Path:
         canvas.setFont(SANS, 8)
         canvas.setFillColor(colors.HexColor("#666"))
         canvas.drawString(MARGIN, 8 * mm, document.title)
-        canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, f"第{doc.page}页")
+        canvas.restoreState()
+
+    def page_number(canvas: Canvas, number: int, total: int) -> None:  # at the save, when the total is known
+        canvas.saveState()
+        canvas.setFont(SANS, 8)
+        canvas.setFillColor(colors.HexColor("#666"))
+        canvas.drawRightString(PAGE[0] - MARGIN, 8 * mm, f"第{number}页 共{total}页")
         canvas.restoreState()
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +258,7 @@ def write_statistics_pdf(document: StatsDocument, path: Path) -> Path:
         title=document.title,
         author="fupin-desktop",
     )
-    template.build(story, onFirstPage=footer, onLaterPages=footer)
+    template.build(story, onFirstPage=footer, onLaterPages=footer, canvasmaker=counted(page_number))
     return path
 
 
