@@ -261,6 +261,16 @@ def test_the_county_asks_for_a_correction_from_the_exchange_page(qtbot: QtBot, t
     dialog.value.setText("博士后")  # not in the 文化程度 code list: refused, as the person form would
     dialog.ok_button.click()
     assert "代码表" in dialog.message.text() and dialog.requested is None
+    from PySide6.QtCore import Qt
+
+    dialog.message.setVisible(False)
+    dialog.value.clear()
+    qtbot.waitExposed(dialog)
+    dialog.value.setFocus()
+    qtbot.keyClicks(dialog.value, "xyz")  # typed (QTest types ASCII only): the code list pops up
+    assert completer.popup().isVisible()
+    qtbot.keyClick(completer.popup(), Qt.Key.Key_Return)  # Enter, nothing chosen in it: submitted, and refused
+    assert not completer.popup().isVisible() and dialog.message.isVisible() and "代码表" in dialog.message.text()
     dialog.value.setText(wanted)
     dialog.grab().save(str(tmp_path / "request-dialog.png"))
     dialog.ok_button.click()

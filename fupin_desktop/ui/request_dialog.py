@@ -4,8 +4,12 @@ person accepts or refuses it, and the decision comes back (``services/package_de
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QCompleter,
     QDialog,
@@ -30,6 +34,28 @@ from fupin_desktop.ui import messages
 from fupin_desktop.ui.context import AppContext
 from fupin_desktop.ui.forms import ERROR_STYLE
 from fupin_desktop.ui.operations import Operation
+
+
+class _EnterSubmits(QObject):
+    """Enter in the code list's popup with no value chosen in it submits what was typed (Qt's completer
+    would only close the popup, and the clerk's Enter seemed to do nothing); with one chosen, it is taken."""
+
+    def __init__(self, popup: QObject, submit: Callable[[], None]) -> None:
+        super().__init__(popup)
+        self.popup, self.submit = popup, submit
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and isinstance(watched, QAbstractItemView)
+            and not watched.currentIndex().isValid()
+        ):
+            watched.hide()
+            self.submit()
+            return True
+        return super().eventFilter(watched, event)
 
 
 class RequestChangeDialog(QDialog):
@@ -123,6 +149,7 @@ class RequestChangeDialog(QDialog):
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             completer.setCompletionMode(QCompleter.CompletionMode.UnfilteredPopupCompletion)
             self.value.setCompleter(completer)
+            completer.popup().installEventFilter(_EnterSubmits(completer.popup(), self.submit))
             self.value.setPlaceholderText("从代码表中选择，如 " + "、".join(choices[:3]))
         else:
             self.value.setCompleter(None)  # type: ignore[arg-type]
