@@ -12,8 +12,9 @@ from reportlab.pdfbase import pdfmetrics
 from sqlalchemy import select
 
 from fupin_desktop.cli import main
+from fupin_desktop.domain.idnumber import mask_id
 from fupin_desktop.export.fonts import SERIF, face_for, register_fonts
-from fupin_desktop.export.printouts import VisitPrintout, grid_lines, mask_id, write_notice_pdf, write_visit_pdf
+from fupin_desktop.export.printouts import VisitPrintout, grid_lines, write_notice_pdf, write_visit_pdf
 from fupin_desktop.services.printouts import household_visit_sheet, notice_sheet, notice_target, visit_sheet
 from fupin_desktop.services.visits import VisitInput, record_visit
 from fupin_desktop.store.db import Database

@@ -35,6 +35,16 @@ class IdNumberError(ValueError):
     """A 身份证号 that cannot be accepted; ``str()`` is the Chinese message shown to the user."""
 
 
+
+def mask_id(id_number: str | None) -> str:
+    """First 6 and last 4 characters (DESIGN.md: internal sheets may carry an ID masked like this); a text
+    of 10 characters or fewer is shown as it is."""
+    if not id_number:
+        return ""
+    if len(id_number) <= 10:
+        return id_number
+    return f"{id_number[:6]}{'*' * (len(id_number) - 10)}{id_number[-4:]}"
+
 @dataclass(frozen=True)
 class IdNumber:
     """A checked 18-character number with what it encodes: birth date, sex and area code.
@@ -125,7 +135,7 @@ class IdNumber:
 
     def masked(self) -> str:
         """First 6 and last 4 characters, for internal sheets that must not show the whole number."""
-        return f"{self.value[:6]}********{self.value[-4:]}"
+        return mask_id(self.value)
 
     def __str__(self) -> str:
         return self.value

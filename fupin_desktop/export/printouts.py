@@ -93,15 +93,6 @@ def member_labels() -> list[str]:
     return [label for label, _width in MEMBER_COLUMNS]
 
 
-def mask_id(id_number: str | None) -> str:
-    """First 6 and last 4 characters (DESIGN.md: internal sheets may carry an ID masked like this)."""
-    if not id_number:
-        return ""
-    if len(id_number) <= 10:
-        return id_number
-    return f"{id_number[:6]}{'*' * (len(id_number) - 10)}{id_number[-4:]}"
-
-
 # GB/T 9704-2012: A4, top margin 37 mm, left 28 mm, text block 156 × 225 mm.
 NOTICE_TOP = 37 * mm
 NOTICE_LEFT = 28 * mm

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from fupin_desktop.domain.accounts import Role
 from fupin_desktop.domain.clock import today, utc_now
 from fupin_desktop.domain.codelists import codelist
-from fupin_desktop.domain.idnumber import IdNumber, IdNumberError
+from fupin_desktop.domain.idnumber import IdNumber, IdNumberError, mask_id
 from fupin_desktop.domain.permissions import Capability
 from fupin_desktop.domain.validation import FIELD_LABELS, person_code_list, validate_person
 from fupin_desktop.services.accounts import Who, actor_name, permit, require
@@ -241,7 +241,7 @@ def list_issues(database: Database, *, include_closed: bool = False) -> list[Iss
                 reason = _reason(session, table, issue.other_id, issue.theirs)
                 pair = _one_number(session, issue)
                 if pair is not None and issue.resolved_at is None:
-                    shared = _masked(_shared_number(session, pair))
+                    shared = mask_id(_shared_number(session, pair))
                     wrong_names = (_person_named(session, pair.other_id), _person_named(session, pair.entity_id))
             out.append(
                 IssueView(
@@ -343,10 +343,6 @@ def _shared_number(session: Session, people: SyncIssue) -> str:
         return str(held)
     kept = session.get(Person, people.other_id) if people.other_id is not None else None
     return str(kept.id_number) if kept is not None and kept.id_number else ""
-
-
-def _masked(number: str) -> str:
-    return f"{number[:6]}********{number[-4:]}" if len(number) == 18 else number
 
 
 def _person_named(session: Session, person_id: uuid.UUID | None) -> str:
@@ -724,7 +720,7 @@ def _two_people(uow: UnitOfWork, issue: SyncIssue, correction: NumberCorrection 
     if correction is None or not correction.id_number.strip():
         raise ServiceError(
             f"{_person_named(session, here['id'])}与对方的{_person_named(session, arrived['id'])}身份证号相同"
-            f"（{_masked(shared)}）：一个身份证号只属于一个人。若不是同一人，请写明哪一方的身份证号有误及其正确号码；"
+            f"（{mask_id(shared)}）：一个身份证号只属于一个人。若不是同一人，请写明哪一方的身份证号有误及其正确号码；"
             "尚未核实时先向录入的村核对，此事项可暂不处理。"
         )
     if correction.wrong not in ("ours", "theirs"):
@@ -737,7 +733,7 @@ def _two_people(uow: UnitOfWork, issue: SyncIssue, correction: NumberCorrection 
         raise ServiceError("填写的正确身份证号与两人现有的相同：请填写有误一方本人的号码。")
     holder = session.scalar(select(Person).where(Person.id_number == right.value))
     if holder is not None:
-        raise ServiceError(f"身份证号{_masked(right.value)}已是{_person_named(session, holder.id)}的，请核对后重填。")
+        raise ServiceError(f"身份证号{mask_id(right.value)}已是{_person_named(session, holder.id)}的，请核对后重填。")
     wrong_row, right_row = (here, arrived) if correction.wrong == "ours" else (arrived, here)
     wrong_row |= {"id_number": right.value, "sex": right.sex, "birth_date": right.birth_date}
     right_row["id_number"] = shared
@@ -746,7 +742,7 @@ def _two_people(uow: UnitOfWork, issue: SyncIssue, correction: NumberCorrection 
             row |= {"updated_at": utc_now(), "updated_by": uow.operator[:40]}
         upsert(session, person, row)
         changes.record_decision(session, DECIDE, "person", row["id"], None, None, changes.encode_row(row))
-    uow.audit("update", "person", wrong_row["id"], "id_number", _masked(shared), _masked(right.value))
+    uow.audit("update", "person", wrong_row["id"], "id_number", mask_id(shared), mask_id(right.value))
     resolution = f"不是同一人，已更正身份证号（{uow.operator}）"
     close_issues(session, [people.entity_id, here["id"]], None, resolution, theirs=people.theirs)
     if people is issue:  # the two 户主's households are not one household either

@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from fupin_desktop.domain.clock import chinese_date
 from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.idnumber import mask_id
 from fupin_desktop.domain.validation import FIELD_LABELS
 from fupin_desktop.domain.workflow import ACTIVE, LOCKED
 from fupin_desktop.export.printouts import (
     NoticeLine,
     NoticePrintout,
     VisitPrintout,
-    mask_id,
     write_notice_pdf,
     write_visit_pdf,
 )

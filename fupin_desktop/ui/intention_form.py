@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fupin_desktop.domain.codelists import codelist
+from fupin_desktop.domain.idnumber import mask_id
 from fupin_desktop.domain.profiles import ProvinceProfile, load_profile
 from fupin_desktop.services.errors import ServiceError
 from fupin_desktop.services.intentions import IntentionInput, register_intention
@@ -189,7 +190,7 @@ class NewIntentionDialog(IntentionDialog):
         self.results.clear()
         rows = self.context.database.read(search_people, text, self.region_id, limit=50)
         for person_id, name, sex, id_number, _household, household_no, village in rows:
-            masked = f"{id_number[:6]}********{id_number[-4:]}" if id_number else "无身份证号"
+            masked = mask_id(id_number) or "无身份证号"
             item = QListWidgetItem(f"{name}　{sex or ''}　{masked}　{village}　户号{household_no}")
             item.setData(Qt.ItemDataRole.UserRole, (person_id, name))
             self.results.addItem(item)
