@@ -31,9 +31,9 @@ from fupin_desktop.domain.accounts import (
 from fupin_desktop.domain.clock import utc_now
 from fupin_desktop.domain.permissions import PERMISSIONS, Capability
 from fupin_desktop.services.errors import NotFound, PermissionDenied, ServiceError, SignInRefused
-from fupin_desktop.store import keyring
+from fupin_desktop.store import changes, keyring
 from fupin_desktop.store.db import Database
-from fupin_desktop.store.models import ChangeEntry, Household, Operator, Region, Site
+from fupin_desktop.store.models import ChangeEntry, Household, Operator, Region
 from fupin_desktop.store.uow import UnitOfWork
 
 Who = str | Actor
@@ -131,9 +131,9 @@ def _refuse_townships_records_at_county(session: Session, operation: Capability,
     """A county changes nothing of a township's (docs/sites.md): its households, members, visits and
     intentions are the township's to change, and the county asks for a correction instead (申请更正…). Which
     site made a household is its first entry in this database's change log; one the county made is its own."""
-    own = session.scalars(select(Site).where(Site.own.is_(True))).first()
-    if own is None or own.kind != "county" or not household_ids:
+    if not household_ids or changes.own_site_kind(session) != "county":
         return
+    own_id = changes.own_site_id(session)
     entry = ChangeEntry.__table__
     for household_id in sorted(household_ids):
         made_by = session.scalar(
@@ -142,7 +142,7 @@ def _refuse_townships_records_at_county(session: Session, operation: Capability,
             .order_by(entry.c.arrival.nulls_first(), entry.c.seq)
             .limit(1)
         )
-        if made_by is not None and made_by != own.id:
+        if made_by is not None and made_by != own_id:
             number = session.scalar(select(Household.household_no).where(Household.id == household_id))
             raise PermissionDenied(
                 f"县局不能直接{PERMISSIONS[operation].what}（户编号 {number or '未编号'} 是乡镇人社所的农户）："

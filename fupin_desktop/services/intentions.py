@@ -28,6 +28,7 @@ from fupin_desktop.services.errors import NotFound, ServiceError
 from fupin_desktop.services.province import active_profile
 from fupin_desktop.services.results import Saved
 from fupin_desktop.services.workflow_steps import Step, write_steps
+from fupin_desktop.store import changes
 from fupin_desktop.store.bulk import insert_rows
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.models import (
@@ -38,7 +39,6 @@ from fupin_desktop.store.models import (
     Objection,
     Person,
     PublicNotice,
-    Site,
     SubsidyGrant,
 )
 from fupin_desktop.store.uow import UnitOfWork
@@ -109,7 +109,7 @@ class GuardContext:
     def site_kind(self) -> str:
         """What this database is (station, village, field, county): read once for the call."""
         if self._site_kind is None:
-            self._site_kind = self.session.scalar(select(Site.kind).where(Site.own.is_(True))) or "station"
+            self._site_kind = changes.own_site_kind(self.session)
         return self._site_kind
 
     @property

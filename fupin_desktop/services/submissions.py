@@ -45,10 +45,10 @@ from fupin_desktop.services.sheets import FORMS, SheetRequest, build_sheet, shee
 from fupin_desktop.services.signatories import Signatories, checked_signatories, default_signatories
 from fupin_desktop.services.station_keys import own_public_key, sign_digest
 from fupin_desktop.store import chain
-from fupin_desktop.store.changes import write_flag
+from fupin_desktop.store.changes import own_site_kind, write_flag
 from fupin_desktop.store.db import Database
 from fupin_desktop.store.locks import SEAL_WAIT, insert_if_missing, patient
-from fupin_desktop.store.models import Intention, Person, Site, Submission, SubmissionCounter, SubmissionItem
+from fupin_desktop.store.models import Intention, Person, Submission, SubmissionCounter, SubmissionItem
 from fupin_desktop.store.uow import UnitOfWork
 
 Progress = Callable[[int, int, str], None]
@@ -194,8 +194,8 @@ def _chunks(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
 def refuse_away_from_a_station(session: Session, what: str) -> None:
     """Sealing and unlocking lock and free the township's people and intentions, which only its station owns
     (docs/sites.md): a county or a laptop that did it would only send the station a question for each record."""
-    kind = session.scalar(select(Site.kind).where(Site.own.is_(True)))
-    if kind is None or kind == "station":
+    kind = own_site_kind(session)
+    if kind == "station":
         return
     if kind == "county":
         raise ServiceError(

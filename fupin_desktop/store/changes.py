@@ -263,6 +263,11 @@ def own_site_id(session: Session) -> uuid.UUID:
     return found
 
 
+def own_site_kind(session: Session) -> str:
+    """What this database is (station, village, field, county); one not yet a site is a station."""
+    return session.scalar(select(models.Site.kind).where(models.Site.own.is_(True))) or "station"
+
+
 def write_pending(session: Session, account: str) -> int:
     """Number the waiting changes with the own site's next sequence numbers and store them."""
     if PENDING not in session.info:
